@@ -1,0 +1,99 @@
+"""sli-rules: the obligations of UK sector-led-improvement agreements as declarative
+rulesets, evaluated against event streams to yield obligations, breaches and escalations.
+
+    >>> import datetime, sli_rules
+    >>> rs = sli_rules.load_ruleset("west-midlands-compact-2013")
+    >>> report = sli_rules.evaluate([rs], [], as_of=datetime.date(2013, 7, 1))
+    >>> report.as_of
+    datetime.date(2013, 7, 1)
+
+This module is the whole public surface.
+"""
+
+from sli_rules._api import EngineUnavailable, compile_rulesets, evaluate, open_session
+from sli_rules._catalogue import Catalogue, load_catalogue
+from sli_rules._dates import Duration, Period, PeriodSpec, parse_date, parse_duration
+from sli_rules._engine import LateEventError, Session
+from sli_rules._errors import EventError, InputError, Location, Problem, RulesetError
+from sli_rules._intake import Intake, Rejected, read_events
+from sli_rules._loader import bundled_ids, check_ruleset, load_ruleset, parse_ruleset
+from sli_rules._model import (
+    ConstraintRule,
+    CountRule,
+    DeadlineRule,
+    Effective,
+    EntitlementRule,
+    EscalationLadder,
+    EscalationStep,
+    Event,
+    EventSpec,
+    Finding,
+    FixedDateRule,
+    LimitRule,
+    Parameter,
+    ParamRef,
+    Party,
+    PartySpec,
+    RecurringRule,
+    Rule,
+    Ruleset,
+    SelfDeclaredRule,
+    Succession,
+    WindowRule,
+)
+from sli_rules._plan import Plan
+from sli_rules._report import Report
+from sli_rules._version import __version__
+
+__all__ = [
+    "Catalogue",
+    "ConstraintRule",
+    "CountRule",
+    "DeadlineRule",
+    "Duration",
+    "Effective",
+    "EngineUnavailable",
+    "EntitlementRule",
+    "EscalationLadder",
+    "EscalationStep",
+    "Event",
+    "EventError",
+    "EventSpec",
+    "Finding",
+    "FixedDateRule",
+    "InputError",
+    "Intake",
+    "LateEventError",
+    "LimitRule",
+    "Location",
+    "ParamRef",
+    "Parameter",
+    "Party",
+    "PartySpec",
+    "Period",
+    "PeriodSpec",
+    "Plan",
+    "Problem",
+    "RecurringRule",
+    "Rejected",
+    "Report",
+    "Rule",
+    "Ruleset",
+    "RulesetError",
+    "SelfDeclaredRule",
+    "Session",
+    "Succession",
+    "WindowRule",
+    "__version__",
+    "bundled_ids",
+    "check_ruleset",
+    "compile_rulesets",
+    "evaluate",
+    "load_catalogue",
+    "load_ruleset",
+    "open_session",
+    "parse_date",
+    "parse_duration",
+    "parse_ruleset",
+    "read_events",
+]

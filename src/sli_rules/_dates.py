@@ -1,0 +1,175 @@
+"""Calendar dates, ISO 8601 durations and the periods that recurring duties run over.
+
+One parser for each: every error names the legal forms.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from collections.abc import Iterator
+
+import attrs
+from dateutil.relativedelta import relativedelta
+
+__all__ = [
+    "DATE_FORMS",
+    "DURATION_FORMS",
+    "Duration",
+    "Period",
+    "PeriodSpec",
+    "add",
+    "parse_date",
+    "parse_duration",
+]
+
+Date = _dt.date
+
+DATE_FORMS = "a calendar date written YYYY-MM-DD, e.g. 2015-03-31"
+DURATION_FORMS = (
+    "an ISO 8601 duration such as P6M (six months), P3M, P1Y, P14D, P2W or P1Y6M"
+)
+
+_DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_DURATION_RE = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?$")
+
+
+class DateError(ValueError):
+    """A text that is not a date or duration; the message lists the legal forms."""
+
+
+def parse_date(text: object) -> Date:
+    """Parse an ISO calendar date, rejecting impossible days such as 2015-02-30."""
+    if isinstance(text, _dt.datetime):
+        raise DateError(f"expected {DATE_FORMS}, got a date and time {text.isoformat()!r}")
+    if isinstance(text, _dt.date):
+        return text
+    if not isinstance(text, str):
+        raise DateError(f"expected {DATE_FORMS}, got {text!r}")
+    m = _DATE_RE.match(text)
+    if m is None:
+        raise DateError(f"expected {DATE_FORMS}, got {text!r}")
+    year, month, day = (int(g) for g in m.groups())
+    try:
+        return _dt.date(year, month, day)
+    except ValueError as exc:
+        raise DateError(f"{text!r} is not a real calendar date ({exc})") from None
+
+
+@attrs.frozen(order=False)
+class Duration:
+    """An ISO 8601 duration in years, months, weeks and days."""
+
+    years: int = 0
+    months: int = 0
+    weeks: int = 0
+    days: int = 0
+
+    def __str__(self) -> str:
+        parts = [
+            f"{v}{u}"
+            for v, u in ((self.years, "Y"), (self.months, "M"), (self.weeks, "W"), (self.days, "D"))
+            if v
+        ]
+        return "P" + ("".join(parts) or "0D")
+
+    def describe(self) -> str:
+        """Plain English, e.g. '6 months' or '1 year and 14 days'."""
+        words = []
+        for v, unit in (
+            (self.years, "year"),
+            (self.months, "month"),
+            (self.weeks, "week"),
+            (self.days, "day"),
+        ):
+            if v:
+                words.append(f"{v} {unit}{'' if v == 1 else 's'}")
+        if not words:
+            return "0 days"
+        return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+    @property
+    def delta(self) -> relativedelta:
+        return relativedelta(years=self.years, months=self.months, weeks=self.weeks, days=self.days)
+
+
+def parse_duration(text: object) -> Duration:
+    if not isinstance(text, str):
+        raise DateError(f"expected {DURATION_FORMS}, got {text!r}")
+    m = _DURATION_RE.match(text)
+    if m is None or text == "P":
+        raise DateError(f"expected {DURATION_FORMS}, got {text!r}")
+    y, mo, w, d = (int(g) if g else 0 for g in m.groups())
+    return Duration(years=y, months=mo, weeks=w, days=d)
+
+
+def add(day: Date, duration: Duration) -> Date:
+    """Add a duration; months clamp to the month's end (2013-08-31 + P6M = 2014-02-28)."""
+    result: Date = day + duration.delta
+    return result
+
+
+@attrs.frozen
+class Period:
+    """A closed span of days [start, end] with a label such as '2015-16' or '2015-16 Q2'."""
+
+    start: Date
+    end: Date
+    label: str
+
+    def __contains__(self, day: object) -> bool:
+        return isinstance(day, _dt.date) and self.start <= day <= self.end
+
+
+CALENDARS = ("financial_year", "calendar_year", "agreement_year")
+UNITS = ("year", "quarter", "month")
+
+
+@attrs.frozen
+class PeriodSpec:
+    """How a recurring duty divides time: a calendar, a unit, optionally some months only."""
+
+    calendar: str = "financial_year"
+    unit: str = "year"
+    months: tuple[int, ...] = ()
+
+    def year_start(self, day: Date, anchor: Date) -> Date:
+        """The start of the year (of this calendar) that contains `day`."""
+        if self.calendar == "calendar_year":
+            return _dt.date(day.year, 1, 1)
+        if self.calendar == "financial_year":
+            return _dt.date(day.year if day.month >= 4 else day.year - 1, 4, 1)
+        # agreement_year: anniversaries of the anchor (the agreement's start)
+        k = day.year - anchor.year
+        start = anchor + relativedelta(years=k)
+        if start > day:
+            start = anchor + relativedelta(years=k - 1)
+        return start
+
+    def _label(self, year_start: Date, index: int, start: Date) -> str:
+        if self.calendar == "financial_year":
+            base = f"{year_start.year}-{(year_start.year + 1) % 100:02d}"
+        elif self.calendar == "calendar_year":
+            base = f"{year_start.year}"
+        else:
+            base = f"year from {year_start.isoformat()}"
+        if self.unit == "quarter":
+            return f"{base} Q{index + 1}"
+        if self.unit == "month":
+            return f"{start.year}-{start.month:02d}"
+        return base
+
+    def periods(self, first: Date, last: Date, anchor: Date) -> Iterator[Period]:
+        """Every period that overlaps [first, last], in order."""
+        ys = self.year_start(first, anchor)
+        step = {"year": 12, "quarter": 3, "month": 1}[self.unit]
+        while ys <= last:
+            for index in range(12 // step):
+                start = ys + relativedelta(months=step * index)
+                end = ys + relativedelta(months=step * (index + 1)) - _dt.timedelta(days=1)
+                if end < first or start > last:
+                    continue
+                if self.months and start.month not in self.months:
+                    continue
+                yield Period(start, end, self._label(ys, index, start))
+            ys = ys + relativedelta(years=1)

@@ -1,0 +1,937 @@
+"""The reference engine: a logical clock over a stream of events.
+
+Events are applied one day at a time, in (date, id) order; within a day, membership
+changes come first, then triggers, then fulfilments, so that the order of the input never
+matters. Statuses are derived from the state as of the evaluation date, so a report as of
+D depends only on events dated on or before D.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+import attrs
+
+from sli_rules._conditions import Env, describe_condition, resolve
+from sli_rules._dates import Period, PeriodSpec, add
+from sli_rules._model import (
+    ConstraintRule,
+    CountRule,
+    DeadlineRule,
+    EntitlementRule,
+    EscalationLadder,
+    Event,
+    Finding,
+    FixedDateRule,
+    LimitRule,
+    Party,
+    RecurringRule,
+    Rule,
+    WindowRule,
+)
+from sli_rules._plan import CompiledRuleset, Hook, Matcher, Plan, ReferenceMatcher, party_view
+
+__all__ = ["EngineState", "LateEventError", "Session"]
+
+Date = _dt.date
+DAY = _dt.timedelta(days=1)
+Hit = tuple[Date, str]  # (date, event id) of a fulfilling or waiving event
+
+
+class LateEventError(ValueError):
+    """An event dated before the session's clock: the past has already been evaluated."""
+
+
+def _fmt(day: Date | None) -> str:
+    return day.isoformat() if day else "-"
+
+
+def _days(a: Date, b: Date) -> str:
+    n = (b - a).days
+    return f"{n} day{'' if n == 1 else 's'}"
+
+
+# ----------------------------------------------------------------- the state
+
+
+@attrs.define
+class Instance:
+    """One obligation: a deadline, window, fixed-date or constraint duty of one party."""
+
+    rule: str
+    party: str
+    key: str
+    opens: Date
+    due: Date
+    trigger: Event | None = None
+    match: tuple[Any, ...] = ()
+    interps: tuple[str, ...] = ()
+    on_time: Hit | None = None
+    early: Hit | None = None
+    late: Hit | None = None
+    waived: Hit | None = None
+    ends: Date | None = None  # membership or agreement ended on this day
+    handed_to: tuple[str, ...] = ()
+    failed: str | None = None  # constraints: what was not satisfied ('' = satisfied)
+    inherited_from: str | None = None
+
+
+@attrs.define
+class Tally:
+    """Fulfilling events counted for one recurring or count instance."""
+
+    hits: list[Hit] = attrs.Factory(list)
+    count: int = 0
+
+
+@attrs.define
+class LadderState:
+    ladder: str
+    about: str
+    concern: str
+    start: Date
+    triggered_by: tuple[str, ...]
+    resolved: Hit | None = None
+    taken: dict[int, Hit] = attrs.Factory(dict)
+
+
+@attrs.define
+class LimitState:
+    total: float = 0.0
+    events: list[str] = attrs.Factory(list)
+    exceeded: Hit | None = None
+
+
+@attrs.define
+class RulesetState:
+    """Everything the engine remembers about one ruleset."""
+
+    joined: dict[str, Date | None] = attrs.Factory(dict)
+    left: dict[str, Date | None] = attrs.Factory(dict)
+    end: Date | None = None
+    end_by: str | None = None
+    dynamic: dict[str, Party] = attrs.Factory(dict)  # pattern-matched councils seen in events
+    instances: dict[tuple[str, str, str], Instance] = attrs.Factory(dict)
+    index: dict[tuple[Any, ...], list[tuple[str, str, str]]] = attrs.Factory(dict)
+    tallies: dict[tuple[str, str, str], Tally] = attrs.Factory(dict)
+    fixed: dict[tuple[str, str], Instance] = attrs.Factory(dict)
+    limits: dict[tuple[str, str, str], LimitState] = attrs.Factory(dict)
+    entitlements: list[tuple[str, str, Date, str, Date | None]] = attrs.Factory(list)
+    ladders: dict[tuple[str, str, str], LadderState] = attrs.Factory(dict)
+
+
+@attrs.define
+class EngineState:
+    clock: Date | None = None
+    rulesets: list[RulesetState] = attrs.Factory(list)
+
+
+# ------------------------------------------------------------------ the engine
+
+
+class Session:
+    """A running evaluation: feed events, advance the clock, read findings, snapshot.
+
+    `evaluate()` is a Session fed once and advanced once. Pipelines keep one: events fed
+    are buffered until the clock reaches their date; the clock only moves forward, and an
+    event dated on or before the clock is refused with `LateEventError`.
+    """
+
+    def __init__(self, plan: Plan, matcher: Matcher | None = None) -> None:
+        self.plan = plan
+        self.matcher: Matcher = matcher or ReferenceMatcher(plan)
+        self.state = EngineState(rulesets=[RulesetState() for _ in plan.rulesets])
+        self._buffer: dict[str, Event] = {}
+        for cr, rs_state in zip(plan.rulesets, self.state.rulesets, strict=True):
+            for p in cr.ruleset.parties:
+                rs_state.joined[p.id] = p.joined
+                rs_state.left[p.id] = p.left
+            rs_state.end = cr.ruleset.effective.end
+
+    # -- input
+    @property
+    def clock(self) -> Date | None:
+        return self.state.clock
+
+    def feed(self, events: Iterable[Event]) -> None:
+        """Add events (already validated). Identical duplicates collapse."""
+        clock = self.state.clock
+        for e in events:
+            if clock is not None and e.date <= clock:
+                raise LateEventError(
+                    f"event {e.id!r} is dated {e.date}, on or before the session clock {clock}; "
+                    "the clock only moves forward"
+                )
+            seen = self._buffer.get(e.id)
+            if seen is not None and seen != e:
+                raise ValueError(f"two different events share the id {e.id!r}")
+            self._buffer[e.id] = e
+
+    def advance(self, as_of: Date) -> None:
+        """Apply every buffered event dated on or before `as_of`; the clock becomes `as_of`."""
+        if self.state.clock is not None and as_of < self.state.clock:
+            raise LateEventError(f"cannot move the clock back from {self.state.clock} to {as_of}")
+        due = sorted((e for e in self._buffer.values() if e.date <= as_of), key=lambda e: (e.date, e.id))
+        for e in due:
+            del self._buffer[e.id]
+        day: list[Event] = []
+        for e in due:
+            if day and e.date != day[0].date:
+                self._apply_day(day)
+                day = []
+            day.append(e)
+        if day:
+            self._apply_day(day)
+        self.state.clock = as_of
+
+    @property
+    def pending(self) -> int:
+        """Events fed but dated after the clock."""
+        return len(self._buffer)
+
+    # -- applying one day
+    def _apply_day(self, events: Sequence[Event]) -> None:
+        matched = [(e, self.matcher.match(e)) for e in events]
+        for e, hooks in matched:
+            for h in hooks:
+                if h.role in ("membership", "revocation"):
+                    self._membership(h, e)
+        for e, hooks in matched:
+            for cr, st in zip(self.plan.rulesets, self.state.rulesets, strict=True):
+                if cr.pattern is not None:
+                    self._discover(cr, st, e)
+            for h in hooks:
+                if h.role in ("trigger", "limit", "ladder_start", "concern_raised"):
+                    self._trigger(h, e)
+        for e, hooks in matched:
+            for h in hooks:
+                if h.role in ("fulfil", "waive", "concern_resolved", "escalation_taken"):
+                    self._fulfil(h, e)
+
+    def _cr(self, h: Hook) -> tuple[CompiledRuleset, RulesetState]:
+        return self.plan.rulesets[h.ruleset], self.state.rulesets[h.ruleset]
+
+    def _membership(self, h: Hook, e: Event) -> None:
+        cr, st = self._cr(h)
+        if e.get("agreement") != cr.id:
+            return
+        if h.role == "revocation":
+            if st.end is None or e.date < st.end:
+                st.end, st.end_by = e.date, e.id
+            return
+        if e.type == "party.joined":
+            st.joined[e.council] = e.date
+            st.left[e.council] = None
+        elif e.type == "party.left":
+            if e.council in st.joined:
+                st.left[e.council] = e.date
+        elif e.type == "party.succeeded":
+            self._succeed(cr, st, e.council, e.date, tuple(e.get("successors") or ()), e.id)
+
+    def _succeed(
+        self, cr: CompiledRuleset, st: RulesetState, pred: str, day: Date, successors: tuple[str, ...],
+        event_id: str,
+    ) -> None:
+        if pred not in st.joined:
+            return
+        st.left[pred] = day
+        for s in successors:
+            if s not in st.joined:
+                st.joined[s] = day
+                st.left[s] = None
+        for key, inst in list(st.instances.items()):
+            if inst.party != pred or inst.due < day or inst.on_time or inst.early or inst.waived:
+                continue
+            if inst.failed is not None:
+                continue
+            inst.handed_to = successors
+            for s in successors:
+                k = (inst.rule, s, inst.key[2] if isinstance(inst.key, tuple) else inst.key)
+                new = attrs.evolve(inst, party=s, inherited_from=pred, handed_to=())
+                k = (inst.rule, s, key[2])
+                if k in st.instances:
+                    continue
+                st.instances[k] = new
+                st.index.setdefault((inst.rule, s, *inst.match), []).append(k)
+        del event_id
+
+    def party(self, cr: CompiledRuleset, st: RulesetState, pid: str) -> Party | None:
+        return cr.parties.get(pid) or st.dynamic.get(pid)
+
+    def _discover(self, cr: CompiledRuleset, st: RulesetState, e: Event) -> None:
+        assert cr.pattern is not None
+        for code in (e.council, e.get("about")):
+            if isinstance(code, str) and code not in st.joined and cr.pattern.match(code):
+                from sli_rules._loader import load_registry
+
+                entry = load_registry().get(code, {})
+                attrs_ = {k: v for k, v in entry.items() if k not in ("name", "created", "abolished")}
+                attrs_.setdefault("services", ["adult_social_care", "childrens"])
+                st.dynamic[code] = Party(code, "council", str(entry.get("name", code)), attrs_)
+                st.joined[code] = None
+                st.left[code] = None
+
+    def member_on(self, cr: CompiledRuleset, st: RulesetState, pid: str, day: Date) -> bool:
+        if pid not in st.joined:
+            return False
+        joined = st.joined[pid] or cr.ruleset.effective.start
+        left = st.left.get(pid)
+        return joined <= day and (left is None or day < left)
+
+    def in_effect(self, cr: CompiledRuleset, st: RulesetState, day: Date) -> bool:
+        return cr.ruleset.effective.start <= day and (st.end is None or day < st.end)
+
+    def applies(self, cr: CompiledRuleset, rule: Rule, party: Party) -> bool:
+        pred = cr.applies.get(rule.id)
+        return pred is None or pred(party_view(party), Env(party=party))
+
+    def obliged(self, cr: CompiledRuleset, st: RulesetState, rule: Rule, e: Event) -> list[Party]:
+        """The parties that owe a triggered duty, members on the trigger's date."""
+        spec = rule.party
+        if spec.body:
+            ids = [spec.body]
+        elif spec.each_member:
+            ids = [pid for pid in st.joined if (p := self.party(cr, st, pid)) and p.kind == "council"]
+        else:
+            ids = [v for v in resolve(e, spec.path or "council") if isinstance(v, str)]
+        out = []
+        for pid in dict.fromkeys(ids):
+            p = self.party(cr, st, pid)
+            if p is not None and self.member_on(cr, st, pid, e.date) and self.applies(cr, rule, p):
+                out.append(p)
+        return out
+
+    def _trigger(self, h: Hook, e: Event) -> None:  # noqa: C901
+        cr, st = self._cr(h)
+        if not self.in_effect(cr, st, e.date):
+            return
+        if h.role == "concern_raised":
+            assert h.ladder is not None
+            about, concern = e.get("about"), e.get("concern")
+            if (
+                isinstance(about, str) and self.member_on(cr, st, about, e.date)
+                and e.council in st.joined
+            ):
+                key = (h.ladder.id, about, str(concern))
+                st.ladders.setdefault(key, LadderState(h.ladder.id, about, str(concern), e.date, (e.id,)))
+            return
+        if h.role == "ladder_start":
+            assert h.ladder is not None
+            about = resolve(e, h.ladder.about)
+            if about and isinstance(about[0], str) and self.member_on(cr, st, about[0], e.date):
+                concern = str(e.get("concern") or e.id)
+                key = (h.ladder.id, about[0], concern)
+                st.ladders.setdefault(key, LadderState(h.ladder.id, about[0], concern, e.date, (e.id,)))
+            return
+        rule = h.rule
+        assert rule is not None
+        if isinstance(rule, LimitRule):
+            for p in self.obliged(cr, st, rule, e):
+                period = _period_of(rule.period, e.date, cr.ruleset.effective.start)
+                ls = st.limits.setdefault((rule.id, p.id, period.label), LimitState())
+                amount = 1.0
+                if rule.amount:
+                    vals = resolve(e, rule.amount)
+                    amount = float(vals[0]) if vals and isinstance(vals[0], (int, float)) else 0.0
+                ls.total += amount
+                ls.events.append(e.id)
+                maximum = float(cr.value(rule.max, period.start))
+                if ls.exceeded is None and ls.total > maximum:
+                    ls.exceeded = (e.date, e.id)
+            return
+        for p in self.obliged(cr, st, rule, e):
+            key = (rule.id, p.id, e.id)
+            if key in st.instances:
+                continue
+            if isinstance(rule, EntitlementRule):
+                lasts = add(e.date, cr.duration(rule.lasts, e.date)) if rule.lasts else None
+                st.entitlements.append((rule.id, p.id, e.date, e.id, lasts))
+            elif isinstance(rule, ConstraintRule):
+                env = Env(event=e, party=p)
+                failed = [k for k, pred in cr.require_parts[rule.id] if not pred(e, env)]
+                text = "; ".join(describe_condition({k: rule.require[k]}) for k in failed)
+                st.instances[key] = Instance(
+                    rule.id, p.id, e.id, e.date, e.date, trigger=e, failed=text,
+                    interps=cr.interpretations(rule),
+                )
+            elif isinstance(rule, (DeadlineRule, WindowRule)):
+                due = add(e.date, cr.duration(rule.due, e.date))
+                opens = e.date
+                refs: list[Any] = [rule.due]
+                if isinstance(rule, WindowRule):
+                    opens = add(e.date, cr.duration(rule.opens, e.date))
+                    refs.append(rule.opens)
+                match = tuple(_first(e, b) for _a, b in rule.fulfil.match)
+                inst = Instance(
+                    rule.id, p.id, e.id, opens, due, trigger=e, match=match,
+                    interps=cr.interpretations(rule, *refs),
+                )
+                st.instances[key] = inst
+                st.index.setdefault((rule.id, p.id, *match), []).append(key)
+
+    def _fulfil(self, h: Hook, e: Event) -> None:  # noqa: C901, PLR0912
+        cr, st = self._cr(h)
+        if h.role == "concern_resolved":
+            about, concern = e.get("about"), str(e.get("concern"))
+            for key, ls in st.ladders.items():
+                if key[1] == about and key[2] == concern and ls.resolved is None:
+                    ls.resolved = (e.date, e.id)
+            return
+        if h.role == "escalation_taken":
+            about, concern, step = e.get("about"), str(e.get("concern")), e.get("step")
+            for key, ls in st.ladders.items():
+                if key[1] == about and key[2] == concern and isinstance(step, int):
+                    ls.taken.setdefault(step, (e.date, e.id))
+            return
+        rule = h.rule
+        assert rule is not None and h.spec is not None
+        spec = h.spec
+        by = [v for v in resolve(e, spec.by) if isinstance(v, str)]
+        if isinstance(rule, (DeadlineRule, WindowRule)):
+            where = cr.fulfil_where[rule.id] if h.role == "fulfil" else cr.waive_where[rule.id]
+            match = tuple(_first(e, a) for a, _b in spec.match)
+            for pid in dict.fromkeys(by):
+                keys = st.index.get((rule.id, pid, *match)) if h.role == "fulfil" else [
+                    k for k, i in st.instances.items() if i.rule == rule.id and i.party == pid
+                    and tuple(_first(e, a) for a, _b in spec.match) == tuple(
+                        _first(i.trigger, b) for _a, b in spec.match) if i.trigger
+                ]
+                if not keys:
+                    continue
+                for key in list(keys):
+                    inst = st.instances.get(key)
+                    if inst is None or inst.trigger is None or e.date < inst.trigger.date:
+                        continue
+                    if inst.ends is not None and e.date >= inst.ends:
+                        continue
+                    env = Env(event=e, trigger=inst.trigger, party=self.party(cr, st, pid))
+                    if not where(e, env):
+                        continue
+                    if h.role == "waive":
+                        if inst.waived is None and e.date <= inst.due and not inst.on_time:
+                            inst.waived = (e.date, e.id)
+                        continue
+                    self._record(rule, inst, e)
+            return
+        if isinstance(rule, FixedDateRule):
+            for pid in dict.fromkeys(by):
+                p = self.party(cr, st, pid)
+                if p is None or not self.applies(cr, rule, p) or not self.member_on(cr, st, pid, e.date):
+                    continue
+                inst = self._fixed(cr, st, rule, p)
+                if inst is None or e.date < inst.opens:
+                    continue
+                env = Env(event=e, party=p)
+                where = cr.fulfil_where[rule.id] if h.role == "fulfil" else cr.waive_where[rule.id]
+                if not where(e, env):
+                    continue
+                if h.role == "waive":
+                    if inst.waived is None and e.date <= inst.due and not inst.on_time:
+                        inst.waived = (e.date, e.id)
+                else:
+                    self._record(rule, inst, e)
+            return
+        if isinstance(rule, (RecurringRule, CountRule)):
+            for pid in dict.fromkeys(by):
+                p = self.party(cr, st, pid)
+                if p is None or not self.applies(cr, rule, p) or not self.member_on(cr, st, pid, e.date):
+                    continue
+                if not self.in_effect(cr, st, e.date):
+                    continue
+                if not cr.fulfil_where[rule.id](e, Env(event=e, party=p)):
+                    continue
+                for period in self._periods_for_event(cr, rule, e.date):
+                    tally = st.tallies.setdefault((rule.id, pid, period.label), Tally())
+                    tally.count += 1
+                    if len(tally.hits) < max(rule.at_least, 1):
+                        tally.hits.append((e.date, e.id))
+
+    def _record(self, rule: Rule, inst: Instance, e: Event) -> None:
+        hit = (e.date, e.id)
+        if e.date < inst.opens:
+            if isinstance(rule, WindowRule) and rule.early == "ignore":
+                return
+            if inst.early is None:
+                inst.early = hit
+        elif e.date <= inst.due:
+            if inst.on_time is None:
+                inst.on_time = hit
+        elif inst.late is None:
+            inst.late = hit
+
+    def _fixed(self, cr: CompiledRuleset, st: RulesetState, rule: FixedDateRule, p: Party) -> Instance | None:
+        key = (rule.id, p.id)
+        inst = st.fixed.get(key)
+        if inst is None:
+            start = cr.ruleset.effective.start
+            due = cr.value(rule.due, start)
+            opens = cr.value(rule.opens, start) if rule.opens is not None else start
+            joined = st.joined.get(p.id)
+            if joined and joined > opens:
+                opens = joined
+            inst = Instance(rule.id, p.id, "fixed", opens, due,
+                            interps=cr.interpretations(rule, rule.due, rule.opens))
+            st.fixed[key] = inst
+        return inst
+
+    def _periods_for_event(self, cr: CompiledRuleset, rule: RecurringRule | CountRule, day: Date) -> list[Period]:
+        if isinstance(rule, RecurringRule):
+            grace = cr.duration(rule.grace, day) if rule.grace else None
+            out = []
+            p = _period_of(rule.period, day, cr.ruleset.effective.start)
+            if not rule.period.months or p.start.month in rule.period.months:
+                out.append(p)
+            if grace is not None:
+                # a late submission inside the grace of the previous period counts there
+                prev = _period_of(rule.period, p.start - DAY, cr.ruleset.effective.start)
+                if day <= add(prev.end, grace) and (not rule.period.months or prev.start.month in rule.period.months):
+                    out.append(prev)
+            return out
+        return [s for s in _spans(cr, rule, day, day) if s.start <= day <= s.end]
+
+    # ------------------------------------------------------------ findings
+
+    def findings(self, as_of: Date | None = None) -> list[Finding]:
+        """Every finding as of the clock (or an earlier date already applied)."""
+        day = as_of or self.state.clock
+        if day is None:
+            return []
+        out: list[Finding] = []
+        for cr, st in zip(self.plan.rulesets, self.state.rulesets, strict=True):
+            out.extend(_Findings(self, cr, st, day).all())
+        out.sort(key=Finding.sort_key)
+        return out
+
+    # ------------------------------------------------------------ snapshots
+
+    def snapshot(self) -> bytes:
+        """The session's state and buffered events as JSON bytes (no code, safe to store)."""
+        from sli_rules._snapshot import dump
+
+        return dump(self)
+
+    @classmethod
+    def restore(cls, plan: Plan, data: bytes, matcher: Matcher | None = None) -> Session:
+        """A session from `snapshot()` bytes, for the same rulesets."""
+        from sli_rules._snapshot import load
+
+        session = cls(plan, matcher)
+        load(session, data)
+        return session
+
+
+def _first(e: Event | None, path: str) -> Any:
+    if e is None:
+        return None
+    found = resolve(e, path)
+    if not found:
+        return None
+    v = found[0]
+    return json.dumps(v, sort_keys=True) if isinstance(v, (list, dict)) else v
+
+
+def _period_of(spec: PeriodSpec, day: Date, anchor: Date) -> Period:
+    return next(spec.periods(day, day, anchor)) if not spec.months else next(
+        PeriodSpec(spec.calendar, spec.unit).periods(day, day, anchor)
+    )
+
+
+def _spans(cr: CompiledRuleset, rule: CountRule, first: Date, last: Date) -> Iterator[Period]:
+    eff = cr.ruleset.effective.start
+    start = cr.value(rule.start, eff) if rule.start is not None else eff
+    end = cr.value(rule.end, start)
+    if not isinstance(start, Date) or not isinstance(end, Date):
+        return
+    length = (end - start) + DAY
+    from dateutil.relativedelta import relativedelta
+
+    k = 0
+    while True:
+        if k == 0:
+            s, e = start, end
+        else:
+            delta = relativedelta(end + DAY, start)
+            s = start + delta * k
+            e = start + delta * (k + 1) - DAY
+        if s > last:
+            return
+        if e >= first:
+            yield Period(s, e, f"{s.isoformat()} to {e.isoformat()}")
+        if not rule.repeat:
+            return
+        k += 1
+        del length
+
+
+# ------------------------------------------------------------------- statuses
+
+
+class _Findings:
+    """Derives the findings of one ruleset as of one day from the engine state."""
+
+    def __init__(self, session: Session, cr: CompiledRuleset, st: RulesetState, day: Date) -> None:
+        self.s = session
+        self.cr = cr
+        self.st = st
+        self.day = day
+        self.rs = cr.ruleset
+        self.breaches: dict[str, list[tuple[Instance, Date | None]]] = defaultdict(list)
+
+    def finding(self, rule: Rule | EscalationLadder, **kw: Any) -> Finding:
+        kw.setdefault("interpretations", ())
+        return Finding(agreement=self.rs.id, rule=rule.id, clause=rule.clause,
+                       title=rule.title, **kw)
+
+    def all(self) -> list[Finding]:
+        out: list[Finding] = []
+        for inst in self.st.instances.values():
+            if inst.trigger is not None and inst.trigger.date <= self.day:
+                out.extend(self.instance(inst))
+        for rule in self.rs.rules:
+            if rule.monitoring == "self-declared":
+                continue
+            if isinstance(rule, FixedDateRule):
+                out.extend(self.fixed(rule))
+            elif isinstance(rule, (RecurringRule, CountRule)):
+                out.extend(self.recurring(rule))
+            elif isinstance(rule, LimitRule):
+                out.extend(self.limit(rule))
+            elif isinstance(rule, EntitlementRule):
+                out.extend(self.entitlements(rule))
+        out.extend(self.ladders())
+        return out
+
+    # -- one obligation instance
+    def ends_for(self, inst: Instance) -> tuple[Date | None, str]:
+        """When the duty stopped binding (before the evaluation day), and why."""
+        candidates = []
+        if self.st.end is not None and self.st.end <= self.day:
+            candidates.append((self.st.end, "the agreement ended"))
+        left = self.st.left.get(inst.party)
+        if left is not None and left <= self.day:
+            why = f"the party left the agreement on {left}"
+            if inst.handed_to:
+                why = f"{inst.party} was succeeded on {left} by {', '.join(inst.handed_to)}"
+            candidates.append((left, why))
+        if not candidates:
+            return None, ""
+        return min(candidates)
+
+    def instance(self, inst: Instance) -> list[Finding]:  # noqa: C901, PLR0912, PLR0915
+        rule = self.rs.rule(inst.rule)
+        day = self.day
+        trig = inst.trigger
+        hits = [h for h in (inst.on_time, inst.early, inst.late, inst.waived) if h and h[0] <= day]
+        del hits
+        on_time = inst.on_time if inst.on_time and inst.on_time[0] <= day else None
+        early = inst.early if inst.early and inst.early[0] <= day else None
+        late = inst.late if inst.late and inst.late[0] <= day else None
+        waived = inst.waived if inst.waived and inst.waived[0] <= day else None
+        end, why_end = self.ends_for(inst)
+        trig_text = self.describe_trigger(inst)
+        interps = inst.interps
+        base = dict(party=inst.party, opens=inst.opens, due=inst.due,
+                    triggered_by=(trig.id,) if trig else (), interpretations=interps)
+        if isinstance(rule, ConstraintRule):
+            assert trig is not None
+            if not inst.failed:
+                return [self.finding(rule, kind="obligation", status="fulfilled", fulfilled_by=(trig.id,),
+                                     explanation=f"{trig_text} met the requirement: "
+                                     f"{describe_condition(rule.require)}.", **base)]
+            expl = f"{trig_text} did not meet the requirement: {inst.failed}."
+            return [
+                self.finding(rule, kind="obligation", status="breached", fulfilled_by=(), explanation=expl, **base),
+                self.breach_finding(rule, inst, expl, None, base),
+            ]
+        fulfil_text = self.describe_fulfil(rule, inst)
+        window = self.describe_window(rule, inst)
+        if on_time and not (end and on_time[0] >= end):
+            return [self.finding(rule, kind="obligation", status="fulfilled", fulfilled_by=(on_time[1],),
+                                 explanation=f"{window}; {on_time[1]} on {on_time[0]} was on time.", **base)]
+        if early and not (end and early[0] >= end):
+            return [self.finding(
+                rule, kind="obligation", status="fulfilled_early", fulfilled_by=(early[1],),
+                explanation=f"{window}; {early[1]} on {early[0]} came {_days(early[0], inst.opens)} "
+                f"before the window opened (early: a notice, not a breach).", **base)]
+        if waived:
+            return [self.finding(rule, kind="obligation", status="waived", fulfilled_by=(waived[1],),
+                                 explanation=f"{window}; waived by {waived[1]} on {waived[0]}.", **base)]
+        if end is not None and end <= inst.due:
+            to = f" and handed on to {', '.join(inst.handed_to)}" if inst.handed_to else ""
+            return [self.finding(rule, kind="obligation", status="discharged", fulfilled_by=(),
+                                 explanation=f"{window}; discharged{to} because {why_end} on {end}, "
+                                 "before it fell due.", **base)]
+        if day <= inst.due:
+            status = "upcoming" if day < inst.opens else "open"
+            return [self.finding(rule, kind="obligation", status=status, fulfilled_by=(),
+                                 explanation=f"{window}; as of {day} {fulfil_text} has not yet been seen "
+                                 f"({_days(day, inst.due)} left).", **base)]
+        trig_part = f"{trig_text} set " if trig else ""
+        del trig_part
+        if late:
+            expl = (f"{window}; {fulfil_text} came late: {late[1]} on {late[0]}, "
+                    f"{_days(inst.due, late[0])} after the due date.")
+            return [
+                self.finding(rule, kind="obligation", status="fulfilled_late", fulfilled_by=(late[1],),
+                             explanation=expl, **base),
+                self.breach_finding(rule, inst, expl, late, base),
+            ]
+        expl = (f"{window}; no {fulfil_text} dated {inst.opens} to {inst.due}"
+                f"{' or since' if rule.kind != 'window' else ''} as of {day}: breached "
+                f"({_days(inst.due, day)} overdue).")
+        return [
+            self.finding(rule, kind="obligation", status="breached", fulfilled_by=(), explanation=expl, **base),
+            self.breach_finding(rule, inst, expl, None, base),
+        ]
+
+    def breach_finding(
+        self, rule: Rule, inst: Instance, expl: str, late: tuple[Date, str] | None, base: dict[str, Any]
+    ) -> Finding:
+        self.breaches[rule.id].append((inst, late[0] if late else None))
+        if rule.severity == "notice":
+            return self.finding(rule, kind="notice", status="missed", fulfilled_by=(late[1],) if late else (),
+                                remedied_on=late[0] if late else None, explanation=expl, **base)
+        return self.finding(rule, kind="breach", status="remedied" if late else "breached",
+                            fulfilled_by=(late[1],) if late else (),
+                            remedied_on=late[0] if late else None, explanation=expl, **base)
+
+    def describe_trigger(self, inst: Instance) -> str:
+        t = inst.trigger
+        if t is None:
+            return ""
+        return f"{t.type} {t.id} ({t.council}) on {t.date}"
+
+    def describe_fulfil(self, rule: Rule, inst: Instance) -> str:
+        spec = getattr(rule, "fulfil", None)
+        if spec is None:
+            return "a fulfilling event"
+        text = " or ".join(spec.types)
+        if spec.match and inst.match:
+            text += " with " + ", ".join(f"{a} {v}" for (a, _b), v in zip(spec.match, inst.match, strict=False))
+        if spec.by != "council":
+            text += f" naming {inst.party} as {spec.by}"
+        else:
+            text += f" by {inst.party}"
+        return text
+
+    def describe_window(self, rule: Rule, inst: Instance) -> str:
+        t = inst.trigger
+        inherited = f" (inherited from {inst.inherited_from})" if inst.inherited_from else ""
+        if isinstance(rule, WindowRule) and t is not None:
+            o = self.cr.duration(rule.opens, t.date)
+            d = self.cr.duration(rule.due, t.date)
+            return (f"{self.describe_trigger(inst)} opened a window for {inst.party}{inherited}: "
+                    f"{t.date} + {o} = {inst.opens} to {t.date} + {d} = {inst.due}")
+        if isinstance(rule, DeadlineRule) and t is not None:
+            d = self.cr.duration(rule.due, t.date)
+            return (f"{self.describe_trigger(inst)} set {inst.party}{inherited} a deadline of "
+                    f"{d.describe()}: {t.date} + {d} = {inst.due}")
+        return f"{inst.party} was due by {inst.due} (open from {inst.opens})"
+
+    # -- fixed dates
+    def fixed(self, rule: FixedDateRule) -> list[Finding]:
+        if self.day < self.rs.effective.start:
+            return []
+        out = []
+        for pid, party in self.parties(rule):
+            inst = self.s._fixed(self.cr, self.st, rule, party)
+            if inst is None:
+                continue
+            joined = self.st.joined.get(pid) or self.rs.effective.start
+            left = self.st.left.get(pid)
+            if joined > inst.due or (left is not None and left <= inst.opens):
+                continue
+            out.extend(self.instance_fixed(rule, inst))
+        return out
+
+    def instance_fixed(self, rule: FixedDateRule, inst: Instance) -> list[Finding]:
+        fake = self.instance(inst)
+        return fake
+
+    def parties(self, rule: Rule) -> list[tuple[str, Party]]:
+        spec = rule.party
+        ids = [spec.body] if spec.body else [
+            pid for pid in self.st.joined
+            if (p := self.s.party(self.cr, self.st, pid)) is not None and p.kind == "council"
+        ]
+        out = []
+        for pid in ids:
+            if pid is None:
+                continue
+            p = self.s.party(self.cr, self.st, pid)
+            if p is not None and self.s.applies(self.cr, rule, p):
+                out.append((pid, p))
+        return out
+
+    # -- recurring and count duties
+    def recurring(self, rule: RecurringRule | CountRule) -> list[Finding]:  # noqa: C901
+        out = []
+        eff_start = self.rs.effective.start
+        if self.day < eff_start:
+            return []
+        for pid, _party in self.parties(rule):
+            joined = self.st.joined.get(pid) or eff_start
+            first = max(joined, eff_start)
+            left = self.st.left.get(pid)
+            last_member = (left - DAY) if left is not None and left <= self.day else None
+            end = self.st.end if self.st.end is not None and self.st.end <= self.day else None
+            last = self.day
+            if first > last:
+                continue
+            if isinstance(rule, RecurringRule):
+                periods = list(rule.period.periods(first, last, eff_start))
+            else:
+                periods = list(_spans(self.cr, rule, first, last))
+            for period in periods:
+                if last_member is not None and period.start > last_member:
+                    continue
+                if end is not None and period.start >= end:
+                    continue
+                out.extend(self.period_finding(rule, pid, period, first, left, end))
+        return out
+
+    def period_finding(
+        self, rule: RecurringRule | CountRule, pid: str, period: Period, first: Date,
+        left: Date | None, end: Date | None,
+    ) -> list[Finding]:
+        day = self.day
+        grace = None
+        interps = self.cr.interpretations(rule, getattr(rule, "grace", None), getattr(rule, "end", None),
+                                          getattr(rule, "start", None))
+        if isinstance(rule, RecurringRule) and rule.grace is not None:
+            grace = self.cr.duration(rule.grace, period.start)
+        due = add(period.end, grace) if grace else period.end
+        opens = max(period.start, first)
+        tally = self.st.tallies.get((rule.id, pid, period.label), Tally())
+        hits = [h for h in tally.hits if h[0] <= day]
+        need = rule.at_least
+        fulfil_text = " or ".join(rule.fulfil.types)
+        if rule.fulfil.by != "council":
+            fulfil_text += f" naming {pid} as {rule.fulfil.by}"
+        else:
+            fulfil_text += f" by {pid}"
+        what = f"{need} {fulfil_text}" if need != 1 else f"a {fulfil_text}"
+        span = f"{period.label} ({period.start} to {period.end}"
+        span += f", plus {grace.describe()} grace to {due})" if grace else ")"
+        base = dict(party=pid, opens=opens, due=due, triggered_by=(), interpretations=interps)
+        stop = min(d for d in (left, end, _dt.date.max) if d is not None)
+        counted = [h for h in hits if h[0] < stop]
+        if len(counted) >= need:
+            ids = tuple(h[1] for h in counted[:need])
+            return [self.finding(rule, kind="obligation", status="fulfilled", fulfilled_by=ids,
+                                 explanation=f"{pid} needed {what} in {span}; "
+                                 f"found {', '.join(f'{i} on {d}' for d, i in counted[:need])}.", **base)]
+        if stop <= due and stop <= day:
+            why = "the agreement ended" if end is not None and stop == end else f"{pid} left the agreement"
+            return [self.finding(rule, kind="obligation", status="discharged", fulfilled_by=(),
+                                 explanation=f"{pid} needed {what} in {span}; discharged because {why} "
+                                 f"on {stop}, before it fell due.", **base)]
+        if day <= due:
+            status = "upcoming" if day < opens else "open"
+            return [self.finding(rule, kind="obligation", status=status, fulfilled_by=(),
+                                 explanation=f"{pid} needs {what} in {span}; {len(counted)} so far as of "
+                                 f"{day}.", **base)]
+        expl = (f"{pid} needed {what} in {span}; found {len(counted)} as of {day}: breached "
+                f"(due {due}).")
+        inst = Instance(rule.id, pid, period.label, opens, due)
+        return [
+            self.finding(rule, kind="obligation", status="breached",
+                         fulfilled_by=tuple(h[1] for h in counted), explanation=expl, **base),
+            self.breach_finding(rule, inst, expl, None, base),
+        ]
+
+    # -- limits and entitlements
+    def limit(self, rule: LimitRule) -> list[Finding]:
+        out = []
+        for (rid, pid, label), ls in self.st.limits.items():
+            if rid != rule.id or ls.exceeded is None or ls.exceeded[0] > self.day:
+                continue
+            maximum = self.cr.value(rule.max, ls.exceeded[0])
+            what = f"{rule.amount} of " if rule.amount else "the number of "
+            expl = (f"{pid} exceeded the ceiling in {label}: {what}{'/'.join(rule.trigger.types)} came to "
+                    f"more than {maximum:g} with {ls.exceeded[1]} on {ls.exceeded[0]}.")
+            kind = "breach" if rule.severity == "breach" and rule.kind == "limit" and False else "notice"
+            out.append(self.finding(
+                rule, kind=kind, status="exceeded", party=pid, opens=None, due=ls.exceeded[0],
+                triggered_by=tuple(ls.events), fulfilled_by=(), explanation=expl,
+                interpretations=self.cr.interpretations(rule, rule.max)))
+        return out
+
+    def entitlements(self, rule: EntitlementRule) -> list[Finding]:
+        out = []
+        for rid, pid, start, eid, lasts in self.st.entitlements:
+            if rid != rule.id or start > self.day:
+                continue
+            status = "lapsed" if lasts is not None and lasts < self.day else "available"
+            until = f" until {lasts}" if lasts else ""
+            out.append(self.finding(
+                rule, kind="notice", status=status, party=pid, opens=start, due=lasts,
+                triggered_by=(eid,), fulfilled_by=(),
+                explanation=f"{eid} on {start} entitles {pid} to what clause {rule.clause} offers{until}.",
+                interpretations=self.cr.interpretations(rule, rule.lasts)))
+        return out
+
+    # -- escalation ladders
+    def ladders(self) -> list[Finding]:
+        out = []
+        for ls in self.st.ladders.values():
+            if ls.start > self.day:
+                continue
+            ladder = next(x for x in self.rs.escalations if x.id == ls.ladder)
+            out.extend(self.ladder_steps(ladder, ls.about, ls.concern, ls.start, ls.triggered_by,
+                                         ls.resolved, ls.taken))
+        for ladder in self.rs.escalations:
+            for rid in ladder.breach_of:
+                for inst, remedied in self.breaches.get(rid, []):
+                    start = inst.due + DAY
+                    if start > self.day:
+                        continue
+                    resolved = (remedied, "") if remedied else None
+                    concern = f"breach of {rid}" + (f" ({inst.key})" if inst.key else "")
+                    trig = (inst.trigger.id,) if inst.trigger else ()
+                    out.extend(self.ladder_steps(ladder, inst.party, concern, start, trig, resolved, {}))
+        return out
+
+    def ladder_steps(
+        self, ladder: EscalationLadder, about: str, concern: str, start: Date, triggered_by: tuple[str, ...],
+        resolved: tuple[Date, str] | None, taken: dict[int, tuple[Date, str]],
+    ) -> list[Finding]:
+        day = self.day
+        res = resolved if resolved and resolved[0] <= day else None
+        out = []
+        t = start
+        for k, step in enumerate(ladder.steps):
+            if t > day:
+                break
+            if k > 0 and res is not None and res[0] < t:
+                break
+            window = self.cr.duration(step.window, start)
+            due = add(t, window)
+            took = taken.get(step.step)
+            took = took if took and took[0] <= day else None
+            if took:
+                status, by = "taken", (took[1],)
+                note = f"taken by {took[1]} on {took[0]}"
+            elif res is not None:
+                status, by = "stopped", ((res[1],) if res[1] else ())
+                note = f"stopped: the concern was resolved on {res[0]}"
+            else:
+                status, by = "due", ()
+                note = f"due by {due} ({t} + {window})"
+            title = step.title or f"step {step.step}"
+            expl = (f"Concern '{concern}' about {about} since {start}: step {step.step} ({title}) "
+                    f"for {step.actor} opened {t}; {note}.")
+            out.append(self.finding(
+                ladder, kind="escalation", status=status, party=step.actor, opens=t, due=due,
+                triggered_by=triggered_by, fulfilled_by=by, explanation=expl, step=step.step,
+                actor=step.actor, about=about, interpretations=self.cr.interpretations(ladder, step.window)))
+            nxt = due + DAY
+            nt = taken.get(step.step + 1)
+            if nt and nt[0] <= day and nt[0] < nxt:
+                nxt = max(nt[0], t)
+            t = nxt
+        return out

@@ -1,0 +1,207 @@
+"""The `sli-rules` command. `run(argv, stdout, stderr)` returns the exit status:
+
+0 success; 1 a check or scenario test failed; 2 bad input (a ruleset or event file that
+cannot be read, named with file, line and field); 3 breaches found with --fail-on-breach.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import TextIO
+
+from sli_rules._api import ENGINES, EngineUnavailable, compile_rulesets, evaluate
+from sli_rules._dates import DATE_FORMS, DateError, parse_date
+from sli_rules._errors import InputError
+from sli_rules._loader import bundled_dir, bundled_ids, check_ruleset
+from sli_rules._report import FORMATS
+from sli_rules._version import __version__
+
+__all__ = ["main", "run"]
+
+EXIT_OK, EXIT_FAILED, EXIT_INPUT, EXIT_BREACH = 0, 1, 2, 3
+
+DESCRIPTION = """\
+Check UK sector-led-improvement agreements against what councils actually did.
+
+A ruleset (a YAML file, one per agreement) says who owes what, by when, under which
+clause. An event file (JSON Lines or CSV) says what happened: peer challenges held,
+feedback published, meetings attended. `evaluate` puts the two together as of a date
+and reports obligations, breaches and escalation steps, each with its explanation.
+"""
+
+EPILOG = """\
+examples:
+  sli-rules list
+  sli-rules check west-midlands-compact-2013 my-draft.yaml
+  sli-rules evaluate --ruleset west-midlands-compact-2013 \\
+      --events examples/west-midlands-compact-2013.jsonl --as-of 2015-12-31
+
+exit status: 0 ok; 1 a check or test failed; 2 bad input; 3 breaches (with --fail-on-breach)
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports usage errors as input errors (exit 2) on our stderr."""
+
+    def __init__(self, *args: object, stderr: TextIO | None = None, **kw: object) -> None:
+        super().__init__(*args, **kw)  # type: ignore[arg-type]
+        self._stderr = stderr or sys.stderr
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(self._stderr)
+        self._stderr.write(f"{self.prog}: error: {message}\n")
+        raise _Exit(EXIT_INPUT)
+
+    def exit(self, status: int = 0, message: str | None = None) -> None:  # type: ignore[override]
+        if message:
+            self._stderr.write(message)
+        raise _Exit(status)
+
+
+class _Exit(Exception):
+    def __init__(self, code: int) -> None:
+        self.code = code
+
+
+def _date(text: str) -> str:
+    try:
+        parse_date(text)
+    except DateError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date: expected {DATE_FORMS}") from None
+    return text
+
+
+def build_parser(stdout: TextIO, stderr: TextIO) -> argparse.ArgumentParser:
+    def sub_parser(**kw: object) -> _Parser:
+        return _Parser(stderr=stderr, **kw)  # type: ignore[arg-type]
+
+    parser = _Parser(
+        prog="sli-rules", description=DESCRIPTION, epilog=EPILOG, stderr=stderr,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"sli-rules {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=sub_parser)  # type: ignore[arg-type]
+
+    sub.add_parser("list", help="list the bundled rulesets with their titles",
+                   description="List the rulesets that come with sli-rules: id, title and file.")
+
+    p = sub.add_parser(
+        "check", help="validate rulesets and report every mistake with its line",
+        description="Validate rulesets (bundled ids or YAML files). Every problem is printed as "
+        "file:line:column: message @ path. Exit status 1 if any ruleset has problems.",
+    )
+    p.add_argument("rulesets", nargs="+", metavar="ID_OR_PATH", help="a bundled ruleset id or a YAML file")
+
+    p = sub.add_parser(
+        "evaluate", help="evaluate rulesets against an event file as of a date",
+        description="Evaluate one or more rulesets against an event file as of a date and print "
+        "the findings: obligations (with their status), breaches, escalation steps and notices. "
+        "Only events dated on or before --as-of count.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--ruleset", "-r", action="append", required=True, metavar="ID_OR_PATH",
+                   help="a bundled ruleset id or a YAML file; repeat for several")
+    p.add_argument("--events", "-e", required=True, metavar="FILE",
+                   help="events as JSON Lines (.jsonl) or CSV (.csv)")
+    p.add_argument("--as-of", required=True, type=_date, metavar="YYYY-MM-DD",
+                   help="the date to evaluate as of")
+    p.add_argument("--format", "-f", choices=sorted(FORMATS), default="table",
+                   help="output format (default: table)")
+    p.add_argument("--lenient", action="store_true",
+                   help="evaluate the good events and list the rejected ones, instead of stopping "
+                   "at the first bad file")
+    p.add_argument("--fail-on-breach", action="store_true",
+                   help="exit with status 3 when any breach is found")
+    p.add_argument("--engine", choices=ENGINES, default="reference",
+                   help="the matching engine (default: reference)")
+    p.add_argument("--output", "-o", metavar="FILE", help="write the report here instead of the screen")
+    return parser
+
+
+def _list(stdout: TextIO, stderr: TextIO) -> int:
+    status = EXIT_OK
+    for rid in bundled_ids():
+        ruleset, problems = check_ruleset(rid)
+        if ruleset is None:
+            stdout.write(f"{rid}\t(does not load: {len(problems)} problems; run sli-rules check {rid})\n")
+            status = EXIT_FAILED
+        else:
+            stdout.write(f"{rid}\t{ruleset.title}\n")
+    if not bundled_ids():
+        stderr.write(f"no bundled rulesets found in {bundled_dir()}\n")
+    return status
+
+
+def _check(paths: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
+    status = EXIT_OK
+    for path in paths:
+        ruleset, problems = check_ruleset(path)
+        if ruleset is None:
+            status = EXIT_FAILED
+            for p in problems:
+                stderr.write(f"{p}\n")
+            stderr.write(f"{path}: {len(problems)} problem{'s' if len(problems) != 1 else ''}\n")
+        else:
+            n = len(ruleset.rules)
+            stdout.write(f"{path}: ok ({ruleset.id}, {n} rules, {len(ruleset.escalations)} escalation ladders)\n")
+    return status
+
+
+def _evaluate(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    plan = compile_rulesets(args.ruleset)
+    report = evaluate(plan, args.events, as_of=args.as_of, lenient=args.lenient, engine=args.engine)
+    text = report.render(args.format)
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    else:
+        stdout.write(text)
+    for r in report.rejected:
+        stderr.write(f"rejected {r}\n")
+    if report.rejected:
+        stderr.write(
+            f"{report.events_read} records read: {report.events_read - len(report.rejected)} accepted, "
+            f"{len(report.rejected)} rejected\n"
+        )
+    if args.fail_on_breach and report.breaches:
+        stderr.write(f"{len(report.breaches)} breaches found\n")
+        return EXIT_BREACH
+    return EXIT_OK
+
+
+def run(argv: Sequence[str], stdout: TextIO = sys.stdout, stderr: TextIO = sys.stderr) -> int:
+    """Run the command line with `argv` (without the program name); return the exit status."""
+    parser = build_parser(stdout, stderr)
+    try:
+        args = parser.parse_args(list(argv))
+        if args.command is None:
+            parser.print_help(stdout)
+            return EXIT_INPUT
+        if args.command == "list":
+            return _list(stdout, stderr)
+        if args.command == "check":
+            return _check(args.rulesets, stdout, stderr)
+        if args.command == "evaluate":
+            return _evaluate(args, stdout, stderr)
+        from sli_rules import _commands
+
+        return _commands.dispatch(args, stdout, stderr)
+    except _Exit as exc:
+        return exc.code
+    except InputError as exc:
+        for p in exc.problems:
+            stderr.write(f"{p}\n")
+        return EXIT_INPUT
+    except EngineUnavailable as exc:
+        stderr.write(f"{exc}\n")
+        return EXIT_INPUT
+    except argparse.ArgumentError as exc:  # pragma: no cover - argparse reports these itself
+        stderr.write(f"{exc}\n")
+        return EXIT_INPUT
+
+
+def main() -> None:
+    """Console entry point."""
+    sys.exit(run(sys.argv[1:], sys.stdout, sys.stderr))

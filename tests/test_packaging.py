@@ -1,0 +1,90 @@
+"""Packaging: the version has one source, and a built wheel works on its own."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+import sli_rules
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+# Top-level files only: rulesets/registry/ holds reference data, not rulesets.
+BUNDLED_IDS = sorted(path.stem for path in (REPO_ROOT / "rulesets").glob("*.yaml"))
+BIN = "Scripts" if os.name == "nt" else "bin"
+
+
+def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    # Keep anything that could put the repository's sources on sys.path out of the child
+    # processes, so that they see only what the wheel installed.
+    env = {k: v for k, v in os.environ.items() if k not in {"PYTHONPATH", "PYTHONHOME"}}
+    return subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+
+
+def test_installed_version_matches_package() -> None:
+    assert importlib.metadata.version("sli-rules") == sli_rules.__version__
+
+
+@pytest.mark.wheel
+@pytest.mark.slow
+def test_wheel_installs_and_ships_the_bundled_rulesets(tmp_path: Path) -> None:
+    assert BUNDLED_IDS, f"no rulesets/*.yaml in {REPO_ROOT}"
+
+    dist = tmp_path / "dist"
+    built = _run(
+        [sys.executable, "-m", "build", "--wheel", "--outdir", str(dist), str(REPO_ROOT)],
+        cwd=REPO_ROOT,
+    )
+    assert built.returncode == 0, f"building the wheel failed:\n{built.stderr}"
+    wheels = list(dist.glob("sli_rules-*.whl"))
+    assert len(wheels) == 1, f"expected one wheel, found {wheels}"
+    wheel = wheels[0]
+    assert f"-{sli_rules.__version__}-" in wheel.name
+
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+    missing = [
+        name
+        for name in (
+            *(f"sli_rules/rulesets/{ruleset_id}.yaml" for ruleset_id in BUNDLED_IDS),
+            "sli_rules/data/events.yaml",
+            "sli_rules/py.typed",
+        )
+        if name not in names
+    ]
+    assert not missing, f"{wheel.name} lacks {missing}"
+
+    venv_dir = tmp_path / "venv"
+    made = _run([sys.executable, "-m", "venv", str(venv_dir)], cwd=tmp_path)
+    assert made.returncode == 0, f"creating the venv failed:\n{made.stderr}"
+    python = venv_dir / BIN / "python"
+    installed = _run(
+        [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", str(wheel)],
+        cwd=tmp_path,
+    )
+    assert installed.returncode == 0, f"installing {wheel.name} failed:\n{installed.stderr}"
+
+    listed = _run([str(venv_dir / BIN / "sli-rules"), "list"], cwd=tmp_path)
+    assert listed.returncode == 0, f"sli-rules list failed:\n{listed.stderr}"
+    unlisted = [ruleset_id for ruleset_id in BUNDLED_IDS if ruleset_id not in listed.stdout]
+    assert not unlisted, f"sli-rules list omits {unlisted}:\n{listed.stdout}"
+
+    ruleset_id = BUNDLED_IDS[0]
+    code = (
+        "import sli_rules; "
+        f"print(sli_rules.load_ruleset({ruleset_id!r}).id); "
+        "print(sli_rules.__file__)"
+    )
+    loaded = _run([str(python), "-c", code], cwd=tmp_path)
+    assert loaded.returncode == 0, f"load_ruleset({ruleset_id!r}) failed:\n{loaded.stderr}"
+    lines = loaded.stdout.splitlines()
+    assert len(lines) == 2, loaded.stdout
+    loaded_id, module_file = lines
+    assert loaded_id == ruleset_id
+    # The import came from the fresh venv, not from the source tree.
+    assert Path(module_file).resolve().is_relative_to(venv_dir.resolve()), module_file
