@@ -68,7 +68,7 @@ demo: venv
 		for r in $${rulesets//,/ }; do args+=(--ruleset "$$r"); done; \
 		echo; \
 		echo "==> $$rulesets over examples/$$events, as of $$asof"; \
-		$(VENV)/bin/sli-rules evaluate "$${args[@]}" --events "examples/$$events" --as-of "$$asof" --format $(DEMO_FORMAT); \
+		$(VENV)/bin/sli-rules evaluate "$${args[@]}" --events "examples/$$events" --as-of "$$asof" --format $(DEMO_FORMAT) </dev/null; \
 	done
 	@for f in examples/*.jsonl; do \
 		[ -e "$$f" ] || continue; \

@@ -117,6 +117,18 @@ def build_parser(stdout: TextIO, stderr: TextIO) -> argparse.ArgumentParser:
     p.add_argument("--engine", choices=ENGINES, default="reference",
                    help="the matching engine (default: reference)")
     p.add_argument("--output", "-o", metavar="FILE", help="write the report here instead of the screen")
+
+    p = sub.add_parser(
+        "test", help="run scenario files (expected findings for given events)",
+        description="Run scenario files: each names rulesets, events, as-of dates and the findings "
+        "expected (or expected absent). Failures print file, scenario, what was expected and what "
+        "was found. Exit status 1 if any scenario fails. Directories are searched for "
+        "*.scenario.yaml files.",
+    )
+    p.add_argument("paths", nargs="+", metavar="PATH", help="a scenario file or a directory")
+    p.add_argument("--coverage", action="store_true",
+                   help="also list the rules and statuses that no scenario exercises")
+    p.add_argument("--verbose", "-v", action="store_true", help="list passing scenarios too")
     return parser
 
 

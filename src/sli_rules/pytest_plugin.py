@@ -1,0 +1,66 @@
+"""pytest plugin: collects `*.scenario.yaml` files so that `pytest` runs scenarios too.
+
+Registered through the `pytest11` entry point. A failing scenario is reported as file,
+scenario and what was expected and found, without a Python traceback.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+__all__ = ["ScenarioItem", "ScenarioYamlFile", "pytest_collect_file"]
+
+
+def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> pytest.Collector | None:
+    if file_path.name.endswith(".scenario.yaml"):
+        return ScenarioYamlFile.from_parent(parent, path=file_path)
+    return None
+
+
+class ScenarioFailed(Exception):
+    """A scenario's expectations were not met (or the file could not be read)."""
+
+
+class ScenarioYamlFile(pytest.File):
+    def collect(self) -> Any:
+        from sli_rules._api import compile_rulesets
+        from sli_rules._errors import InputError
+        from sli_rules._scenarios import load_scenario_file
+
+        try:
+            sf = load_scenario_file(self.path)
+        except InputError as exc:
+            yield ScenarioItem.from_parent(self, name="<file>", error=str(exc))
+            return
+        plan = compile_rulesets(sf.rulesets)
+        for scenario in sf.scenarios:
+            yield ScenarioItem.from_parent(self, name=scenario.name, payload=(sf, scenario, plan))
+
+
+class ScenarioItem(pytest.Item):
+    def __init__(self, *, payload: Any = None, error: str | None = None, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.payload = payload
+        self.error = error
+
+    def runtest(self) -> None:
+        from sli_rules._scenarios import run_scenario
+
+        if self.error is not None:
+            raise ScenarioFailed(self.error)
+        sf, scenario, plan = self.payload
+        result = run_scenario(sf, scenario, plan)
+        if not result.passed:
+            raise ScenarioFailed(result.report())
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        if isinstance(excinfo.value, ScenarioFailed):
+            return str(excinfo.value)
+        return str(super().repr_failure(excinfo))
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        line = self.payload[1].line if self.payload else 0
+        return self.path, line - 1 if line else None, f"scenario: {self.name}"
