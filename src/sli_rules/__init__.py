@@ -10,7 +10,7 @@ rulesets, evaluated against event streams to yield obligations, breaches and esc
 This module is the whole public surface.
 """
 
-from sli_rules._api import EngineUnavailable, compile_rulesets, evaluate, open_session
+from sli_rules._api import EngineUnavailableError, compile_rulesets, evaluate, open_session
 from sli_rules._catalogue import Catalogue, load_catalogue
 from sli_rules._dates import Duration, Period, PeriodSpec, parse_date, parse_duration
 from sli_rules._engine import LateEventError, Session
@@ -52,7 +52,7 @@ __all__ = [
     "DeadlineRule",
     "Duration",
     "Effective",
-    "EngineUnavailable",
+    "EngineUnavailableError",
     "EntitlementRule",
     "EscalationLadder",
     "EscalationStep",

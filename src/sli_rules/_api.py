@@ -20,7 +20,7 @@ __all__ = ["ENGINES", "compile_rulesets", "evaluate", "open_session"]
 ENGINES = ("reference", "durable")
 
 
-class EngineUnavailable(RuntimeError):
+class EngineUnavailableError(RuntimeError):
     """The engine asked for cannot run here; the message says why and what to do."""
 
 
@@ -39,15 +39,14 @@ def compile_rulesets(rulesets: Iterable[Ruleset | str | Path] | Ruleset | str | 
     return compile_plan(_rulesets(rulesets))
 
 
-def _matcher(plan: Plan, engine: str) -> Matcher | None:
+def _matcher(plan: Plan, engine: str) -> Matcher | None:  # noqa: ARG001 (durable will use plan)
     if engine == "reference":
         return None
     if engine == "durable":
-        try:
-            from sli_rules._durable import DurableMatcher
-        except ImportError as exc:
-            raise EngineUnavailable(str(exc)) from None
-        return DurableMatcher(plan)
+        raise EngineUnavailableError(
+            "the durable-rules engine is not available in this version of sli-rules; "
+            "use the reference engine (the default)"
+        )
     raise ValueError(f"unknown engine {engine!r}; engines: {', '.join(ENGINES)}")
 
 
@@ -93,5 +92,8 @@ def evaluate(
 
 def session_report(session: Session, rulesets: Sequence[str] = ()) -> Report:
     assert session.clock is not None
-    return Report(as_of=session.clock, findings=tuple(session.findings()),
-                  rulesets=tuple(rulesets) or tuple(cr.id for cr in session.plan.rulesets))
+    return Report(
+        as_of=session.clock,
+        findings=tuple(session.findings()),
+        rulesets=tuple(rulesets) or tuple(cr.id for cr in session.plan.rulesets),
+    )

@@ -195,15 +195,12 @@ def check_object(
             out.append((f"{path}.{name}" if path else name, "missing required attribute"))
     for name, v in value.items():
         sub = f"{path}.{name}" if path else name
-        spec = specs.get(name)
-        if spec is None:
+        found = specs.get(name)
+        if found is None:
             allowed = ", ".join(specs) or "none"
             out.append(
                 (sub, f"unknown attribute{did_you_mean(name, specs)}; allowed here: {allowed}")
             )
-        elif v is None:
-            if spec.required:
-                continue  # reported above
-        else:
-            out.extend(check_value(spec, v, sub))
+        elif v is not None:  # a null required attribute is reported above
+            out.extend(check_value(found, v, sub))
     return out

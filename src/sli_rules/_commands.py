@@ -38,12 +38,18 @@ def _test(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
             elif args.verbose:
                 stdout.write(r.report() + "\n")
     passed = len(results) - failed
-    stdout.write(f"{passed} passed, {failed} failed" + (f", {broken} files unreadable" if broken else "")
-                 + f" ({len(files)} files)\n")
+    stdout.write(
+        f"{passed} passed, {failed} failed"
+        + (f", {broken} files unreadable" if broken else "")
+        + f" ({len(files)} files)\n"
+    )
     if args.coverage:
         lines = coverage(results, rulesets.values())
-        stdout.write("coverage: every rule and status exercised\n" if not lines else
-                     "coverage gaps:\n" + "".join(f"  {line}\n" for line in lines))
+        stdout.write(
+            "coverage: every rule and status exercised\n"
+            if not lines
+            else "coverage gaps:\n" + "".join(f"  {line}\n" for line in lines)
+        )
     if broken:
         return 2
     return 1 if failed else 0

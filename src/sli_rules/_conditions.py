@@ -138,7 +138,7 @@ def _bounds(spec: Mapping[str, Any]) -> Callable[[int, Env], bool]:
     return ok
 
 
-def _test(name: str, arg: Any) -> Callable[[list[Any], Env], bool]:  # noqa: C901, PLR0911
+def _test(name: str, arg: Any) -> Callable[[list[Any], Env], bool]:
     """A test over the raw values found at a path."""
     if name == "exists":
         want = bool(arg)
@@ -241,21 +241,26 @@ def _attribute(path: str, spec: Any) -> Pred:
     return check
 
 
+def _combine(how: str, subs: list[Pred]) -> Pred:
+    if how == "all":
+        return lambda o, e: all(s(o, e) for s in subs)
+    return lambda o, e: any(s(o, e) for s in subs)
+
+
+def _negate(sub: Pred) -> Pred:
+    return lambda o, e: not sub(o, e)
+
+
 def compile_condition(cond: Mapping[str, Any] | None) -> Pred:
     """A predicate over an object (an event or a list element) and the environment."""
     if not cond:
         return lambda _obj, _env: True
     parts: list[Pred] = []
     for key, value in cond.items():
-        if key == "all":
-            subs = [compile_condition(c) for c in value]
-            parts.append(lambda o, e, subs=subs: all(s(o, e) for s in subs))
-        elif key == "any":
-            subs = [compile_condition(c) for c in value]
-            parts.append(lambda o, e, subs=subs: any(s(o, e) for s in subs))
+        if key in ("all", "any"):
+            parts.append(_combine(key, [compile_condition(c) for c in value]))
         elif key == "not":
-            sub = compile_condition(value)
-            parts.append(lambda o, e, sub=sub: not sub(o, e))
+            parts.append(_negate(compile_condition(value)))
         else:
             parts.append(_attribute(key, value))
     if len(parts) == 1:
@@ -280,12 +285,18 @@ def _describe_operand(v: Any) -> str:
 
 
 def _bounds_text(spec: Mapping[str, Any]) -> str:
-    words = {"at_least": "at least", "at_most": "at most", "more_than": "more than",
-             "less_than": "fewer than"}
-    return " and ".join(f"{words[k]} {_describe_operand(spec[k])}" for k in COMPARISONS if k in spec)
+    words = {
+        "at_least": "at least",
+        "at_most": "at most",
+        "more_than": "more than",
+        "less_than": "fewer than",
+    }
+    return " and ".join(
+        f"{words[k]} {_describe_operand(spec[k])}" for k in COMPARISONS if k in spec
+    )
 
 
-def describe_condition(cond: Mapping[str, Any] | None) -> str:  # noqa: C901
+def describe_condition(cond: Mapping[str, Any] | None) -> str:
     """Plain English for a condition, e.g. 'kind is childrens and team has ...'."""
     if not cond:
         return "always"

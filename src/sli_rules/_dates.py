@@ -26,9 +26,7 @@ __all__ = [
 Date = _dt.date
 
 DATE_FORMS = "a calendar date written YYYY-MM-DD, e.g. 2015-03-31"
-DURATION_FORMS = (
-    "an ISO 8601 duration such as P6M (six months), P3M, P1Y, P14D, P2W or P1Y6M"
-)
+DURATION_FORMS = "an ISO 8601 duration such as P6M (six months), P3M, P1Y, P14D, P2W or P1Y6M"
 
 _DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _DURATION_RE = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?$")

@@ -122,6 +122,7 @@ class RulesetState:
     limits: dict[tuple[str, str, str], LimitState] = attrs.Factory(dict)
     entitlements: list[tuple[str, str, Date, str, Date | None]] = attrs.Factory(list)
     ladders: dict[tuple[str, str, str], LadderState] = attrs.Factory(dict)
+    successions_done: list[int] = attrs.Factory(list)
 
 
 @attrs.define
@@ -175,7 +176,9 @@ class Session:
         """Apply every buffered event dated on or before `as_of`; the clock becomes `as_of`."""
         if self.state.clock is not None and as_of < self.state.clock:
             raise LateEventError(f"cannot move the clock back from {self.state.clock} to {as_of}")
-        due = sorted((e for e in self._buffer.values() if e.date <= as_of), key=lambda e: (e.date, e.id))
+        due = sorted(
+            (e for e in self._buffer.values() if e.date <= as_of), key=lambda e: (e.date, e.id)
+        )
         for e in due:
             del self._buffer[e.id]
         day: list[Event] = []
@@ -186,6 +189,7 @@ class Session:
             day.append(e)
         if day:
             self._apply_day(day)
+        self._static_successions(as_of)
         self.state.clock = as_of
 
     @property
@@ -195,6 +199,7 @@ class Session:
 
     # -- applying one day
     def _apply_day(self, events: Sequence[Event]) -> None:
+        self._static_successions(events[0].date)
         matched = [(e, self.matcher.match(e)) for e in events]
         for e, hooks in matched:
             for h in hooks:
@@ -230,11 +235,22 @@ class Session:
             if e.council in st.joined:
                 st.left[e.council] = e.date
         elif e.type == "party.succeeded":
-            self._succeed(cr, st, e.council, e.date, tuple(e.get("successors") or ()), e.id)
+            self._succeed(st, e.council, e.date, tuple(e.get("successors") or ()))
+
+    def _static_successions(self, upto: Date) -> None:
+        """Apply the successions written in the rulesets, dated on or before `upto`."""
+        for cr, st in zip(self.plan.rulesets, self.state.rulesets, strict=True):
+            for i, s in enumerate(cr.ruleset.successions):
+                if i not in st.successions_done and s.date <= upto:
+                    st.successions_done.append(i)
+                    self._succeed(st, s.party, s.date, s.successors)
 
     def _succeed(
-        self, cr: CompiledRuleset, st: RulesetState, pred: str, day: Date, successors: tuple[str, ...],
-        event_id: str,
+        self,
+        st: RulesetState,
+        pred: str,
+        day: Date,
+        successors: tuple[str, ...],
     ) -> None:
         if pred not in st.joined:
             return
@@ -250,14 +266,12 @@ class Session:
                 continue
             inst.handed_to = successors
             for s in successors:
-                k = (inst.rule, s, inst.key[2] if isinstance(inst.key, tuple) else inst.key)
                 new = attrs.evolve(inst, party=s, inherited_from=pred, handed_to=())
                 k = (inst.rule, s, key[2])
                 if k in st.instances:
                     continue
                 st.instances[k] = new
                 st.index.setdefault((inst.rule, s, *inst.match), []).append(k)
-        del event_id
 
     def party(self, cr: CompiledRuleset, st: RulesetState, pid: str) -> Party | None:
         return cr.parties.get(pid) or st.dynamic.get(pid)
@@ -269,7 +283,9 @@ class Session:
                 from sli_rules._loader import load_registry
 
                 entry = load_registry().get(code, {})
-                attrs_ = {k: v for k, v in entry.items() if k not in ("name", "created", "abolished")}
+                attrs_ = {
+                    k: v for k, v in entry.items() if k not in ("name", "created", "abolished")
+                }
                 attrs_.setdefault("services", ["adult_social_care", "childrens"])
                 st.dynamic[code] = Party(code, "council", str(entry.get("name", code)), attrs_)
                 st.joined[code] = None
@@ -295,7 +311,9 @@ class Session:
         if spec.body:
             ids = [spec.body]
         elif spec.each_member:
-            ids = [pid for pid in st.joined if (p := self.party(cr, st, pid)) and p.kind == "council"]
+            ids = [
+                pid for pid in st.joined if (p := self.party(cr, st, pid)) and p.kind == "council"
+            ]
         else:
             ids = [v for v in resolve(e, spec.path or "council") if isinstance(v, str)]
         out = []
@@ -305,7 +323,7 @@ class Session:
                 out.append(p)
         return out
 
-    def _trigger(self, h: Hook, e: Event) -> None:  # noqa: C901
+    def _trigger(self, h: Hook, e: Event) -> None:
         cr, st = self._cr(h)
         if not self.in_effect(cr, st, e.date):
             return
@@ -313,11 +331,14 @@ class Session:
             assert h.ladder is not None
             about, concern = e.get("about"), e.get("concern")
             if (
-                isinstance(about, str) and self.member_on(cr, st, about, e.date)
+                isinstance(about, str)
+                and self.member_on(cr, st, about, e.date)
                 and e.council in st.joined
             ):
                 key = (h.ladder.id, about, str(concern))
-                st.ladders.setdefault(key, LadderState(h.ladder.id, about, str(concern), e.date, (e.id,)))
+                st.ladders.setdefault(
+                    key, LadderState(h.ladder.id, about, str(concern), e.date, (e.id,))
+                )
             return
         if h.role == "ladder_start":
             assert h.ladder is not None
@@ -325,7 +346,9 @@ class Session:
             if about and isinstance(about[0], str) and self.member_on(cr, st, about[0], e.date):
                 concern = str(e.get("concern") or e.id)
                 key = (h.ladder.id, about[0], concern)
-                st.ladders.setdefault(key, LadderState(h.ladder.id, about[0], concern, e.date, (e.id,)))
+                st.ladders.setdefault(
+                    key, LadderState(h.ladder.id, about[0], concern, e.date, (e.id,))
+                )
             return
         rule = h.rule
         assert rule is not None
@@ -355,7 +378,13 @@ class Session:
                 failed = [k for k, pred in cr.require_parts[rule.id] if not pred(e, env)]
                 text = "; ".join(describe_condition({k: rule.require[k]}) for k in failed)
                 st.instances[key] = Instance(
-                    rule.id, p.id, e.id, e.date, e.date, trigger=e, failed=text,
+                    rule.id,
+                    p.id,
+                    e.id,
+                    e.date,
+                    e.date,
+                    trigger=e,
+                    failed=text,
                     interps=cr.interpretations(rule),
                 )
             elif isinstance(rule, (DeadlineRule, WindowRule)):
@@ -367,13 +396,19 @@ class Session:
                     refs.append(rule.opens)
                 match = tuple(_first(e, b) for _a, b in rule.fulfil.match)
                 inst = Instance(
-                    rule.id, p.id, e.id, opens, due, trigger=e, match=match,
+                    rule.id,
+                    p.id,
+                    e.id,
+                    opens,
+                    due,
+                    trigger=e,
+                    match=match,
                     interps=cr.interpretations(rule, *refs),
                 )
                 st.instances[key] = inst
                 st.index.setdefault((rule.id, p.id, *match), []).append(key)
 
-    def _fulfil(self, h: Hook, e: Event) -> None:  # noqa: C901, PLR0912
+    def _fulfil(self, h: Hook, e: Event) -> None:
         cr, st = self._cr(h)
         if h.role == "concern_resolved":
             about, concern = e.get("about"), str(e.get("concern"))
@@ -387,19 +422,27 @@ class Session:
                 if key[1] == about and key[2] == concern and isinstance(step, int):
                     ls.taken.setdefault(step, (e.date, e.id))
             return
-        rule = h.rule
-        assert rule is not None and h.spec is not None
-        spec = h.spec
+        rule, spec = h.rule, h.spec
+        assert rule is not None
+        assert spec is not None
         by = [v for v in resolve(e, spec.by) if isinstance(v, str)]
         if isinstance(rule, (DeadlineRule, WindowRule)):
             where = cr.fulfil_where[rule.id] if h.role == "fulfil" else cr.waive_where[rule.id]
             match = tuple(_first(e, a) for a, _b in spec.match)
             for pid in dict.fromkeys(by):
-                keys = st.index.get((rule.id, pid, *match)) if h.role == "fulfil" else [
-                    k for k, i in st.instances.items() if i.rule == rule.id and i.party == pid
-                    and tuple(_first(e, a) for a, _b in spec.match) == tuple(
-                        _first(i.trigger, b) for _a, b in spec.match) if i.trigger
-                ]
+                keys = (
+                    st.index.get((rule.id, pid, *match))
+                    if h.role == "fulfil"
+                    else [
+                        k
+                        for k, i in st.instances.items()
+                        if i.rule == rule.id
+                        and i.party == pid
+                        and tuple(_first(e, a) for a, _b in spec.match)
+                        == tuple(_first(i.trigger, b) for _a, b in spec.match)
+                        if i.trigger
+                    ]
+                )
                 if not keys:
                     continue
                 for key in list(keys):
@@ -420,7 +463,11 @@ class Session:
         if isinstance(rule, FixedDateRule):
             for pid in dict.fromkeys(by):
                 p = self.party(cr, st, pid)
-                if p is None or not self.applies(cr, rule, p) or not self.member_on(cr, st, pid, e.date):
+                if (
+                    p is None
+                    or not self.applies(cr, rule, p)
+                    or not self.member_on(cr, st, pid, e.date)
+                ):
                     continue
                 inst = self._fixed(cr, st, rule, p)
                 if inst is None or e.date < inst.opens:
@@ -438,7 +485,11 @@ class Session:
         if isinstance(rule, (RecurringRule, CountRule)):
             for pid in dict.fromkeys(by):
                 p = self.party(cr, st, pid)
-                if p is None or not self.applies(cr, rule, p) or not self.member_on(cr, st, pid, e.date):
+                if (
+                    p is None
+                    or not self.applies(cr, rule, p)
+                    or not self.member_on(cr, st, pid, e.date)
+                ):
                     continue
                 if not self.in_effect(cr, st, e.date):
                     continue
@@ -463,7 +514,9 @@ class Session:
         elif inst.late is None:
             inst.late = hit
 
-    def _fixed(self, cr: CompiledRuleset, st: RulesetState, rule: FixedDateRule, p: Party) -> Instance | None:
+    def _fixed(
+        self, cr: CompiledRuleset, st: RulesetState, rule: FixedDateRule, p: Party
+    ) -> Instance | None:
         key = (rule.id, p.id)
         inst = st.fixed.get(key)
         if inst is None:
@@ -473,12 +526,20 @@ class Session:
             joined = st.joined.get(p.id)
             if joined and joined > opens:
                 opens = joined
-            inst = Instance(rule.id, p.id, "fixed", opens, due,
-                            interps=cr.interpretations(rule, rule.due, rule.opens))
+            inst = Instance(
+                rule.id,
+                p.id,
+                "fixed",
+                opens,
+                due,
+                interps=cr.interpretations(rule, rule.due, rule.opens),
+            )
             st.fixed[key] = inst
         return inst
 
-    def _periods_for_event(self, cr: CompiledRuleset, rule: RecurringRule | CountRule, day: Date) -> list[Period]:
+    def _periods_for_event(
+        self, cr: CompiledRuleset, rule: RecurringRule | CountRule, day: Date
+    ) -> list[Period]:
         if isinstance(rule, RecurringRule):
             grace = cr.duration(rule.grace, day) if rule.grace else None
             out = []
@@ -488,7 +549,9 @@ class Session:
             if grace is not None:
                 # a late submission inside the grace of the previous period counts there
                 prev = _period_of(rule.period, p.start - DAY, cr.ruleset.effective.start)
-                if day <= add(prev.end, grace) and (not rule.period.months or prev.start.month in rule.period.months):
+                if day <= add(prev.end, grace) and (
+                    not rule.period.months or prev.start.month in rule.period.months
+                ):
                     out.append(prev)
             return out
         return [s for s in _spans(cr, rule, day, day) if s.start <= day <= s.end]
@@ -535,8 +598,10 @@ def _first(e: Event | None, path: str) -> Any:
 
 
 def _period_of(spec: PeriodSpec, day: Date, anchor: Date) -> Period:
-    return next(spec.periods(day, day, anchor)) if not spec.months else next(
-        PeriodSpec(spec.calendar, spec.unit).periods(day, day, anchor)
+    return (
+        next(spec.periods(day, day, anchor))
+        if not spec.months
+        else next(PeriodSpec(spec.calendar, spec.unit).periods(day, day, anchor))
     )
 
 
@@ -583,8 +648,9 @@ class _Findings:
 
     def finding(self, rule: Rule | EscalationLadder, **kw: Any) -> Finding:
         kw.setdefault("interpretations", ())
-        return Finding(agreement=self.rs.id, rule=rule.id, clause=rule.clause,
-                       title=rule.title, **kw)
+        return Finding(
+            agreement=self.rs.id, rule=rule.id, clause=rule.clause, title=rule.title, **kw
+        )
 
     def all(self) -> list[Finding]:
         out: list[Finding] = []
@@ -621,7 +687,7 @@ class _Findings:
             return None, ""
         return min(candidates)
 
-    def instance(self, inst: Instance) -> list[Finding]:  # noqa: C901, PLR0912, PLR0915
+    def instance(self, inst: Instance) -> list[Finding]:
         rule = self.rs.rule(inst.rule)
         day = self.day
         trig = inst.trigger
@@ -634,70 +700,165 @@ class _Findings:
         end, why_end = self.ends_for(inst)
         trig_text = self.describe_trigger(inst)
         interps = inst.interps
-        base = dict(party=inst.party, opens=inst.opens, due=inst.due,
-                    triggered_by=(trig.id,) if trig else (), interpretations=interps)
+        base: dict[str, Any] = {
+            "party": inst.party,
+            "opens": inst.opens,
+            "due": inst.due,
+            "triggered_by": (trig.id,) if trig else (),
+            "interpretations": interps,
+        }
         if isinstance(rule, ConstraintRule):
             assert trig is not None
             if not inst.failed:
-                return [self.finding(rule, kind="obligation", status="fulfilled", fulfilled_by=(trig.id,),
-                                     explanation=f"{trig_text} met the requirement: "
-                                     f"{describe_condition(rule.require)}.", **base)]
+                return [
+                    self.finding(
+                        rule,
+                        kind="obligation",
+                        status="fulfilled",
+                        fulfilled_by=(trig.id,),
+                        explanation=f"{trig_text} met the requirement: "
+                        f"{describe_condition(rule.require)}.",
+                        **base,
+                    )
+                ]
             expl = f"{trig_text} did not meet the requirement: {inst.failed}."
             return [
-                self.finding(rule, kind="obligation", status="breached", fulfilled_by=(), explanation=expl, **base),
+                self.finding(
+                    rule,
+                    kind="obligation",
+                    status="breached",
+                    fulfilled_by=(),
+                    explanation=expl,
+                    **base,
+                ),
                 self.breach_finding(rule, inst, expl, None, base),
             ]
         fulfil_text = self.describe_fulfil(rule, inst)
         window = self.describe_window(rule, inst)
         if on_time and not (end and on_time[0] >= end):
-            return [self.finding(rule, kind="obligation", status="fulfilled", fulfilled_by=(on_time[1],),
-                                 explanation=f"{window}; {on_time[1]} on {on_time[0]} was on time.", **base)]
+            return [
+                self.finding(
+                    rule,
+                    kind="obligation",
+                    status="fulfilled",
+                    fulfilled_by=(on_time[1],),
+                    explanation=f"{window}; {on_time[1]} on {on_time[0]} was on time.",
+                    **base,
+                )
+            ]
         if early and not (end and early[0] >= end):
-            return [self.finding(
-                rule, kind="obligation", status="fulfilled_early", fulfilled_by=(early[1],),
-                explanation=f"{window}; {early[1]} on {early[0]} came {_days(early[0], inst.opens)} "
-                f"before the window opened (early: a notice, not a breach).", **base)]
+            return [
+                self.finding(
+                    rule,
+                    kind="obligation",
+                    status="fulfilled_early",
+                    fulfilled_by=(early[1],),
+                    explanation=f"{window}; {early[1]} on {early[0]} came "
+                    f"{_days(early[0], inst.opens)} "
+                    f"before the window opened (early: a notice, not a breach).",
+                    **base,
+                )
+            ]
         if waived:
-            return [self.finding(rule, kind="obligation", status="waived", fulfilled_by=(waived[1],),
-                                 explanation=f"{window}; waived by {waived[1]} on {waived[0]}.", **base)]
+            return [
+                self.finding(
+                    rule,
+                    kind="obligation",
+                    status="waived",
+                    fulfilled_by=(waived[1],),
+                    explanation=f"{window}; waived by {waived[1]} on {waived[0]}.",
+                    **base,
+                )
+            ]
         if end is not None and end <= inst.due:
             to = f" and handed on to {', '.join(inst.handed_to)}" if inst.handed_to else ""
-            return [self.finding(rule, kind="obligation", status="discharged", fulfilled_by=(),
-                                 explanation=f"{window}; discharged{to} because {why_end} on {end}, "
-                                 "before it fell due.", **base)]
+            return [
+                self.finding(
+                    rule,
+                    kind="obligation",
+                    status="discharged",
+                    fulfilled_by=(),
+                    explanation=f"{window}; discharged{to} because {why_end} on {end}, "
+                    "before it fell due.",
+                    **base,
+                )
+            ]
         if day <= inst.due:
             status = "upcoming" if day < inst.opens else "open"
-            return [self.finding(rule, kind="obligation", status=status, fulfilled_by=(),
-                                 explanation=f"{window}; as of {day} {fulfil_text} has not yet been seen "
-                                 f"({_days(day, inst.due)} left).", **base)]
+            return [
+                self.finding(
+                    rule,
+                    kind="obligation",
+                    status=status,
+                    fulfilled_by=(),
+                    explanation=f"{window}; as of {day} {fulfil_text} has not yet been seen "
+                    f"({_days(day, inst.due)} left).",
+                    **base,
+                )
+            ]
         trig_part = f"{trig_text} set " if trig else ""
         del trig_part
         if late:
-            expl = (f"{window}; {fulfil_text} came late: {late[1]} on {late[0]}, "
-                    f"{_days(inst.due, late[0])} after the due date.")
+            expl = (
+                f"{window}; {fulfil_text} came late: {late[1]} on {late[0]}, "
+                f"{_days(inst.due, late[0])} after the due date."
+            )
             return [
-                self.finding(rule, kind="obligation", status="fulfilled_late", fulfilled_by=(late[1],),
-                             explanation=expl, **base),
+                self.finding(
+                    rule,
+                    kind="obligation",
+                    status="fulfilled_late",
+                    fulfilled_by=(late[1],),
+                    explanation=expl,
+                    **base,
+                ),
                 self.breach_finding(rule, inst, expl, late, base),
             ]
-        expl = (f"{window}; no {fulfil_text} dated {inst.opens} to {inst.due}"
-                f"{' or since' if rule.kind != 'window' else ''} as of {day}: breached "
-                f"({_days(inst.due, day)} overdue).")
+        expl = (
+            f"{window}; no {fulfil_text} dated {inst.opens} to {inst.due}"
+            f"{' or since' if rule.kind != 'window' else ''} as of {day}: breached "
+            f"({_days(inst.due, day)} overdue)."
+        )
         return [
-            self.finding(rule, kind="obligation", status="breached", fulfilled_by=(), explanation=expl, **base),
+            self.finding(
+                rule,
+                kind="obligation",
+                status="breached",
+                fulfilled_by=(),
+                explanation=expl,
+                **base,
+            ),
             self.breach_finding(rule, inst, expl, None, base),
         ]
 
     def breach_finding(
-        self, rule: Rule, inst: Instance, expl: str, late: tuple[Date, str] | None, base: dict[str, Any]
+        self,
+        rule: Rule,
+        inst: Instance,
+        expl: str,
+        late: tuple[Date, str] | None,
+        base: dict[str, Any],
     ) -> Finding:
         self.breaches[rule.id].append((inst, late[0] if late else None))
         if rule.severity == "notice":
-            return self.finding(rule, kind="notice", status="missed", fulfilled_by=(late[1],) if late else (),
-                                remedied_on=late[0] if late else None, explanation=expl, **base)
-        return self.finding(rule, kind="breach", status="remedied" if late else "breached",
-                            fulfilled_by=(late[1],) if late else (),
-                            remedied_on=late[0] if late else None, explanation=expl, **base)
+            return self.finding(
+                rule,
+                kind="notice",
+                status="missed",
+                fulfilled_by=(late[1],) if late else (),
+                remedied_on=late[0] if late else None,
+                explanation=expl,
+                **base,
+            )
+        return self.finding(
+            rule,
+            kind="breach",
+            status="remedied" if late else "breached",
+            fulfilled_by=(late[1],) if late else (),
+            remedied_on=late[0] if late else None,
+            explanation=expl,
+            **base,
+        )
 
     def describe_trigger(self, inst: Instance) -> str:
         t = inst.trigger
@@ -711,7 +872,9 @@ class _Findings:
             return "a fulfilling event"
         text = " or ".join(spec.types)
         if spec.match and inst.match:
-            text += " with " + ", ".join(f"{a} {v}" for (a, _b), v in zip(spec.match, inst.match, strict=False))
+            text += " with " + ", ".join(
+                f"{a} {v}" for (a, _b), v in zip(spec.match, inst.match, strict=False)
+            )
         if spec.by != "council":
             text += f" naming {inst.party} as {spec.by}"
         else:
@@ -724,12 +887,16 @@ class _Findings:
         if isinstance(rule, WindowRule) and t is not None:
             o = self.cr.duration(rule.opens, t.date)
             d = self.cr.duration(rule.due, t.date)
-            return (f"{self.describe_trigger(inst)} opened a window for {inst.party}{inherited}: "
-                    f"{t.date} + {o} = {inst.opens} to {t.date} + {d} = {inst.due}")
+            return (
+                f"{self.describe_trigger(inst)} opened a window for {inst.party}{inherited}: "
+                f"{t.date} + {o} = {inst.opens} to {t.date} + {d} = {inst.due}"
+            )
         if isinstance(rule, DeadlineRule) and t is not None:
             d = self.cr.duration(rule.due, t.date)
-            return (f"{self.describe_trigger(inst)} set {inst.party}{inherited} a deadline of "
-                    f"{d.describe()}: {t.date} + {d} = {inst.due}")
+            return (
+                f"{self.describe_trigger(inst)} set {inst.party}{inherited} a deadline of "
+                f"{d.describe()}: {t.date} + {d} = {inst.due}"
+            )
         return f"{inst.party} was due by {inst.due} (open from {inst.opens})"
 
     # -- fixed dates
@@ -745,30 +912,29 @@ class _Findings:
             left = self.st.left.get(pid)
             if joined > inst.due or (left is not None and left <= inst.opens):
                 continue
-            out.extend(self.instance_fixed(rule, inst))
+            out.extend(self.instance(inst))
         return out
-
-    def instance_fixed(self, rule: FixedDateRule, inst: Instance) -> list[Finding]:
-        fake = self.instance(inst)
-        return fake
 
     def parties(self, rule: Rule) -> list[tuple[str, Party]]:
         spec = rule.party
-        ids = [spec.body] if spec.body else [
-            pid for pid in self.st.joined
-            if (p := self.s.party(self.cr, self.st, pid)) is not None and p.kind == "council"
-        ]
+        ids = (
+            [spec.body]
+            if spec.body
+            else [
+                pid
+                for pid in self.st.joined
+                if (p := self.s.party(self.cr, self.st, pid)) is not None and p.kind == "council"
+            ]
+        )
         out = []
         for pid in ids:
-            if pid is None:
-                continue
             p = self.s.party(self.cr, self.st, pid)
             if p is not None and self.s.applies(self.cr, rule, p):
                 out.append((pid, p))
         return out
 
     # -- recurring and count duties
-    def recurring(self, rule: RecurringRule | CountRule) -> list[Finding]:  # noqa: C901
+    def recurring(self, rule: RecurringRule | CountRule) -> list[Finding]:
         out = []
         eff_start = self.rs.effective.start
         if self.day < eff_start:
@@ -795,13 +961,22 @@ class _Findings:
         return out
 
     def period_finding(
-        self, rule: RecurringRule | CountRule, pid: str, period: Period, first: Date,
-        left: Date | None, end: Date | None,
+        self,
+        rule: RecurringRule | CountRule,
+        pid: str,
+        period: Period,
+        first: Date,
+        left: Date | None,
+        end: Date | None,
     ) -> list[Finding]:
         day = self.day
         grace = None
-        interps = self.cr.interpretations(rule, getattr(rule, "grace", None), getattr(rule, "end", None),
-                                          getattr(rule, "start", None))
+        interps = self.cr.interpretations(
+            rule,
+            getattr(rule, "grace", None),
+            getattr(rule, "end", None),
+            getattr(rule, "start", None),
+        )
         if isinstance(rule, RecurringRule) and rule.grace is not None:
             grace = self.cr.duration(rule.grace, period.start)
         due = add(period.end, grace) if grace else period.end
@@ -817,30 +992,71 @@ class _Findings:
         what = f"{need} {fulfil_text}" if need != 1 else f"a {fulfil_text}"
         span = f"{period.label} ({period.start} to {period.end}"
         span += f", plus {grace.describe()} grace to {due})" if grace else ")"
-        base = dict(party=pid, opens=opens, due=due, triggered_by=(), interpretations=interps)
+        base: dict[str, Any] = {
+            "party": pid,
+            "opens": opens,
+            "due": due,
+            "triggered_by": (),
+            "interpretations": interps,
+        }
         stop = min(d for d in (left, end, _dt.date.max) if d is not None)
         counted = [h for h in hits if h[0] < stop]
         if len(counted) >= need:
             ids = tuple(h[1] for h in counted[:need])
-            return [self.finding(rule, kind="obligation", status="fulfilled", fulfilled_by=ids,
-                                 explanation=f"{pid} needed {what} in {span}; "
-                                 f"found {', '.join(f'{i} on {d}' for d, i in counted[:need])}.", **base)]
+            return [
+                self.finding(
+                    rule,
+                    kind="obligation",
+                    status="fulfilled",
+                    fulfilled_by=ids,
+                    explanation=f"{pid} needed {what} in {span}; "
+                    f"found {', '.join(f'{i} on {d}' for d, i in counted[:need])}.",
+                    **base,
+                )
+            ]
         if stop <= due and stop <= day:
-            why = "the agreement ended" if end is not None and stop == end else f"{pid} left the agreement"
-            return [self.finding(rule, kind="obligation", status="discharged", fulfilled_by=(),
-                                 explanation=f"{pid} needed {what} in {span}; discharged because {why} "
-                                 f"on {stop}, before it fell due.", **base)]
+            why = (
+                "the agreement ended"
+                if end is not None and stop == end
+                else f"{pid} left the agreement"
+            )
+            return [
+                self.finding(
+                    rule,
+                    kind="obligation",
+                    status="discharged",
+                    fulfilled_by=(),
+                    explanation=f"{pid} needed {what} in {span}; discharged because {why} "
+                    f"on {stop}, before it fell due.",
+                    **base,
+                )
+            ]
         if day <= due:
             status = "upcoming" if day < opens else "open"
-            return [self.finding(rule, kind="obligation", status=status, fulfilled_by=(),
-                                 explanation=f"{pid} needs {what} in {span}; {len(counted)} so far as of "
-                                 f"{day}.", **base)]
-        expl = (f"{pid} needed {what} in {span}; found {len(counted)} as of {day}: breached "
-                f"(due {due}).")
+            return [
+                self.finding(
+                    rule,
+                    kind="obligation",
+                    status=status,
+                    fulfilled_by=(),
+                    explanation=f"{pid} needs {what} in {span}; {len(counted)} so far as of {day}.",
+                    **base,
+                )
+            ]
+        expl = (
+            f"{pid} needed {what} in {span}; found {len(counted)} as of {day}: breached "
+            f"(due {due})."
+        )
         inst = Instance(rule.id, pid, period.label, opens, due)
         return [
-            self.finding(rule, kind="obligation", status="breached",
-                         fulfilled_by=tuple(h[1] for h in counted), explanation=expl, **base),
+            self.finding(
+                rule,
+                kind="obligation",
+                status="breached",
+                fulfilled_by=tuple(h[1] for h in counted),
+                explanation=expl,
+                **base,
+            ),
             self.breach_finding(rule, inst, expl, None, base),
         ]
 
@@ -852,13 +1068,26 @@ class _Findings:
                 continue
             maximum = self.cr.value(rule.max, ls.exceeded[0])
             what = f"{rule.amount} of " if rule.amount else "the number of "
-            expl = (f"{pid} exceeded the ceiling in {label}: {what}{'/'.join(rule.trigger.types)} came to "
-                    f"more than {maximum:g} with {ls.exceeded[1]} on {ls.exceeded[0]}.")
-            kind = "breach" if rule.severity == "breach" and rule.kind == "limit" and False else "notice"
-            out.append(self.finding(
-                rule, kind=kind, status="exceeded", party=pid, opens=None, due=ls.exceeded[0],
-                triggered_by=tuple(ls.events), fulfilled_by=(), explanation=expl,
-                interpretations=self.cr.interpretations(rule, rule.max)))
+            expl = (
+                f"{pid} exceeded the ceiling in {label}: {what}"
+                f"{'/'.join(rule.trigger.types)} came to "
+                f"more than {maximum:g} with {ls.exceeded[1]} on {ls.exceeded[0]}."
+            )
+            kind = "breach" if rule.severity == "breach" else "notice"
+            out.append(
+                self.finding(
+                    rule,
+                    kind=kind,
+                    status="exceeded",
+                    party=pid,
+                    opens=None,
+                    due=ls.exceeded[0],
+                    triggered_by=tuple(ls.events),
+                    fulfilled_by=(),
+                    explanation=expl,
+                    interpretations=self.cr.interpretations(rule, rule.max),
+                )
+            )
         return out
 
     def entitlements(self, rule: EntitlementRule) -> list[Finding]:
@@ -868,11 +1097,21 @@ class _Findings:
                 continue
             status = "lapsed" if lasts is not None and lasts < self.day else "available"
             until = f" until {lasts}" if lasts else ""
-            out.append(self.finding(
-                rule, kind="notice", status=status, party=pid, opens=start, due=lasts,
-                triggered_by=(eid,), fulfilled_by=(),
-                explanation=f"{eid} on {start} entitles {pid} to what clause {rule.clause} offers{until}.",
-                interpretations=self.cr.interpretations(rule, rule.lasts)))
+            out.append(
+                self.finding(
+                    rule,
+                    kind="notice",
+                    status=status,
+                    party=pid,
+                    opens=start,
+                    due=lasts,
+                    triggered_by=(eid,),
+                    fulfilled_by=(),
+                    explanation=f"{eid} on {start} entitles {pid} to what clause {rule.clause} "
+                    f"offers{until}.",
+                    interpretations=self.cr.interpretations(rule, rule.lasts),
+                )
+            )
         return out
 
     # -- escalation ladders
@@ -882,8 +1121,11 @@ class _Findings:
             if ls.start > self.day:
                 continue
             ladder = next(x for x in self.rs.escalations if x.id == ls.ladder)
-            out.extend(self.ladder_steps(ladder, ls.about, ls.concern, ls.start, ls.triggered_by,
-                                         ls.resolved, ls.taken))
+            out.extend(
+                self.ladder_steps(
+                    ladder, ls.about, ls.concern, ls.start, ls.triggered_by, ls.resolved, ls.taken
+                )
+            )
         for ladder in self.rs.escalations:
             for rid in ladder.breach_of:
                 for inst, remedied in self.breaches.get(rid, []):
@@ -893,12 +1135,20 @@ class _Findings:
                     resolved = (remedied, "") if remedied else None
                     concern = f"breach of {rid}" + (f" ({inst.key})" if inst.key else "")
                     trig = (inst.trigger.id,) if inst.trigger else ()
-                    out.extend(self.ladder_steps(ladder, inst.party, concern, start, trig, resolved, {}))
+                    out.extend(
+                        self.ladder_steps(ladder, inst.party, concern, start, trig, resolved, {})
+                    )
         return out
 
     def ladder_steps(
-        self, ladder: EscalationLadder, about: str, concern: str, start: Date, triggered_by: tuple[str, ...],
-        resolved: tuple[Date, str] | None, taken: dict[int, tuple[Date, str]],
+        self,
+        ladder: EscalationLadder,
+        about: str,
+        concern: str,
+        start: Date,
+        triggered_by: tuple[str, ...],
+        resolved: tuple[Date, str] | None,
+        taken: dict[int, tuple[Date, str]],
     ) -> list[Finding]:
         day = self.day
         res = resolved if resolved and resolved[0] <= day else None
@@ -913,6 +1163,7 @@ class _Findings:
             due = add(t, window)
             took = taken.get(step.step)
             took = took if took and took[0] <= day else None
+            by: tuple[str, ...]
             if took:
                 status, by = "taken", (took[1],)
                 note = f"taken by {took[1]} on {took[0]}"
@@ -923,12 +1174,27 @@ class _Findings:
                 status, by = "due", ()
                 note = f"due by {due} ({t} + {window})"
             title = step.title or f"step {step.step}"
-            expl = (f"Concern '{concern}' about {about} since {start}: step {step.step} ({title}) "
-                    f"for {step.actor} opened {t}; {note}.")
-            out.append(self.finding(
-                ladder, kind="escalation", status=status, party=step.actor, opens=t, due=due,
-                triggered_by=triggered_by, fulfilled_by=by, explanation=expl, step=step.step,
-                actor=step.actor, about=about, interpretations=self.cr.interpretations(ladder, step.window)))
+            expl = (
+                f"Concern '{concern}' about {about} since {start}: step {step.step} ({title}) "
+                f"for {step.actor} opened {t}; {note}."
+            )
+            out.append(
+                self.finding(
+                    ladder,
+                    kind="escalation",
+                    status=status,
+                    party=step.actor,
+                    opens=t,
+                    due=due,
+                    triggered_by=triggered_by,
+                    fulfilled_by=by,
+                    explanation=expl,
+                    step=step.step,
+                    actor=step.actor,
+                    about=about,
+                    interpretations=self.cr.interpretations(ladder, step.window),
+                )
+            )
             nxt = due + DAY
             nt = taken.get(step.step + 1)
             if nt and nt[0] <= day and nt[0] < nxt:

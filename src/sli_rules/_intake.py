@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import datetime as _dt
-import io
 import json
 import os
 from collections.abc import Iterable, Iterator, Mapping
@@ -75,7 +74,7 @@ class _Broken:
     reason: str
 
 
-def _csv_records(handle: io.TextIOBase, file: str) -> Iterator[tuple[Location, Any]]:
+def _csv_records(handle: Iterable[str], file: str) -> Iterator[tuple[Location, Any]]:
     reader = csv.reader(handle)
     try:
         header = next(reader)
@@ -92,17 +91,17 @@ def _csv_records(handle: io.TextIOBase, file: str) -> Iterator[tuple[Location, A
         record: dict[str, Any] = {}
         broken = None
         for name, cell in zip(header, row, strict=False):
-            cell = cell.strip()
-            if cell == "":
+            text = cell.strip()
+            if text == "":
                 continue
-            if cell[:1] in "[{":
+            if text[:1] in "[{":
                 try:
-                    record[name] = json.loads(cell)
+                    record[name] = json.loads(text)
                 except json.JSONDecodeError as exc:
                     broken = f"column {name!r}: broken JSON in the cell ({exc.msg})"
                     break
             else:
-                record[name] = _CsvText(cell)
+                record[name] = _CsvText(text)
         yield loc, _Broken(broken) if broken else record
 
 
@@ -121,7 +120,7 @@ def iter_records(source: Any, name: str | None = None) -> Iterator[tuple[Locatio
             raise EventError([Problem(Location(file, 0), "no such file")])
         if path.suffix.lower() == ".csv":
             with path.open(newline="", encoding="utf-8-sig") as fh:
-                yield from _csv_records(fh, file)  # type: ignore[arg-type]
+                yield from _csv_records(fh, file)
         else:
             with path.open(encoding="utf-8-sig") as fh:
                 yield from _jsonl_records(fh, file)
@@ -178,7 +177,9 @@ def validate_record(catalogue: Catalogue, record: Any) -> tuple[Event | None, li
         rec = {k: str(v) if isinstance(v, _CsvText) else v for k, v in rec.items()}
     for key in COMMON:
         if rec.get(key) in (None, ""):
-            problems.append(f"field '{key}': missing (every event needs id, type, date and council)")
+            problems.append(
+                f"field '{key}': missing (every event needs id, type, date and council)"
+            )
     event_id = rec.get("id")
     if event_id is not None and not isinstance(event_id, str):
         problems.append(f"field 'id': expected text, got {event_id!r}")
@@ -249,8 +250,6 @@ def read_events(
             )
     if rejected and not lenient:
         rejected.sort(key=lambda r: (r.location.file, r.location.line))
-        raise EventError(
-            Problem(r.location, "; ".join(r.reasons)) for r in rejected
-        )
+        raise EventError(Problem(r.location, "; ".join(r.reasons)) for r in rejected)
     events = tuple(e for e, _ in by_id.values())
     return Intake(events, tuple(rejected), duplicates)

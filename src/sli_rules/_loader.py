@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as _dt
 import functools
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -54,7 +54,8 @@ from sli_rules._model import (
     Succession,
     WindowRule,
 )
-from sli_rules._yaml import Loaded, Path as YPath, load_yaml
+from sli_rules._yaml import Loaded, load_yaml
+from sli_rules._yaml import Path as YPath
 
 __all__ = [
     "bundled_dir",
@@ -66,12 +67,29 @@ __all__ = [
 ]
 
 TOP_KEYS = (
-    "id", "title", "source", "version", "description", "effective", "parties", "parameters",
-    "rules", "escalations",
+    "id",
+    "title",
+    "source",
+    "version",
+    "description",
+    "effective",
+    "parties",
+    "parameters",
+    "rules",
+    "escalations",
 )
 COMMON_RULE_KEYS = (
-    "id", "kind", "title", "clause", "quote", "applies_to", "party", "interpretation",
-    "monitoring", "severity", "description",
+    "id",
+    "kind",
+    "title",
+    "clause",
+    "quote",
+    "applies_to",
+    "party",
+    "interpretation",
+    "monitoring",
+    "severity",
+    "description",
 )
 KIND_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # kind: (required keys, optional keys)
@@ -189,7 +207,9 @@ class _Reader:
             return default
         if value not in options:
             hint = did_you_mean(str(value), options)
-            self.err(path, f"{_show(value)} is not allowed{hint}; choose one of: " + ", ".join(options))
+            self.err(
+                path, f"{_show(value)} is not allowed{hint}; choose one of: " + ", ".join(options)
+            )
             return default
         return str(value)
 
@@ -215,8 +235,10 @@ class _Reader:
             )
             return None
         for _start, v in param.values:
-            ok = isinstance(v, Duration) if want == "duration" else (
-                isinstance(v, _dt.date) if want == "date" else isinstance(v, (int, float))
+            ok = (
+                isinstance(v, Duration)
+                if want == "duration"
+                else (isinstance(v, _dt.date) if want == "date" else isinstance(v, (int, float)))
             )
             if not ok:
                 self.err(
@@ -234,8 +256,7 @@ class _Reader:
         except DateError:
             self.err(
                 path,
-                f"bad duration {_show(value)}: expected {DURATION_FORMS}, "
-                "or {parameter: NAME}",
+                f"bad duration {_show(value)}: expected {DURATION_FORMS}, or {{parameter: NAME}}",
             )
             return None
 
@@ -245,7 +266,9 @@ class _Reader:
         try:
             return parse_date(value)
         except DateError:
-            self.err(path, f"bad date {_show(value)}: expected {DATE_FORMS}, or {{parameter: NAME}}")
+            self.err(
+                path, f"bad date {_show(value)}: expected {DATE_FORMS}, or {{parameter: NAME}}"
+            )
             return None
 
     # -- sections
@@ -253,7 +276,10 @@ class _Reader:
         path: YPath = ("effective",)
         m = self.mapping(value, path, "the agreement's effective span") or {}
         self.keys(
-            m, path, ("start", "start_basis", "start_rationale", "end", "reviews"), ("start",),
+            m,
+            path,
+            ("start", "start_basis", "start_rationale", "end", "reviews"),
+            ("start",),
             "under 'effective'",
         )
         start = self.date(m["start"], (*path, "start")) if m.get("start") is not None else None
@@ -263,7 +289,9 @@ class _Reader:
             d = self.date(r, (*path, "reviews", i))
             if d:
                 reviews.append(d)
-        basis = self.choice(m.get("start_basis"), (*path, "start_basis"), ("text", "interpretation"), "text")
+        basis = self.choice(
+            m.get("start_basis"), (*path, "start_basis"), ("text", "interpretation"), "text"
+        )
         rationale = self.text(m.get("start_rationale"), (*path, "start_rationale"), "a rationale")
         if basis == "interpretation" and not rationale:
             self.err(path, "an interpreted start needs 'start_rationale': say why this date")
@@ -287,9 +315,16 @@ class _Reader:
             spec = self.mapping(raw, p, "a parameter definition")
             if spec is None:
                 continue
-            self.keys(spec, p, ("description", "basis", "rationale", "value", "values"), ("basis",),
-                      "in a parameter")
-            basis = self.choice(spec.get("basis"), (*p, "basis"), ("text", "interpretation"), "text")
+            self.keys(
+                spec,
+                p,
+                ("description", "basis", "rationale", "value", "values"),
+                ("basis",),
+                "in a parameter",
+            )
+            basis = self.choice(
+                spec.get("basis"), (*p, "basis"), ("text", "interpretation"), "text"
+            )
             rationale = self.text(spec.get("rationale"), (*p, "rationale"), "a rationale")
             if basis == "interpretation" and not rationale:
                 self.err(p, "an interpretation needs a 'rationale': one line saying why this value")
@@ -299,7 +334,9 @@ class _Reader:
             if "value" in spec:
                 values.append((None, self.param_value(spec["value"], (*p, "value"))))
             elif "values" in spec:
-                for i, entry in enumerate(self.items(spec["values"], (*p, "values"), "dated values")):
+                for i, entry in enumerate(
+                    self.items(spec["values"], (*p, "values"), "dated values")
+                ):
                     ep: YPath = (*p, "values", i)
                     e = self.mapping(entry, ep, "{from: DATE, value: ...}")
                     if e is None:
@@ -326,15 +363,25 @@ class _Reader:
             return self.date(value, path)
         if isinstance(value, (int, float, str)) and not isinstance(value, bool):
             return value
-        self.err(path, f"a parameter value must be a duration, a date, a number or text, got {_show(value)}")
+        self.err(
+            path,
+            f"a parameter value must be a duration, a date, a number or text, got {_show(value)}",
+        )
         return None
 
     def parties(self, value: Any) -> tuple[list[Party], list[Succession], str | None]:
         path: YPath = ("parties",)
         m = self.mapping(value, path, "the parties") or {}
-        self.keys(m, path, ("councils", "council_pattern", "attributes", "bodies", "successions"),
-                  (), "under 'parties'")
-        overrides = self.mapping(m.get("attributes") or {}, (*path, "attributes"), "code: attributes") or {}
+        self.keys(
+            m,
+            path,
+            ("councils", "council_pattern", "attributes", "bodies", "successions"),
+            (),
+            "under 'parties'",
+        )
+        overrides = (
+            self.mapping(m.get("attributes") or {}, (*path, "attributes"), "code: attributes") or {}
+        )
         out: list[Party] = []
         pattern = None
         if m.get("council_pattern") is not None:
@@ -353,8 +400,11 @@ class _Reader:
                 continue
             entry = self.registry.get(code)
             if entry is None:
-                self.err(p, f"council {code!r} is not in the registry (rulesets/registry/councils.yaml)"
-                         + did_you_mean(code, self.registry))
+                self.err(
+                    p,
+                    f"council {code!r} is not in the registry (rulesets/registry/councils.yaml)"
+                    + did_you_mean(code, self.registry),
+                )
                 continue
             if code in self.party_ids:
                 self.err(p, f"council {code!r} is listed twice")
@@ -371,25 +421,39 @@ class _Reader:
             self.keys(b, p, ("id", "name", "joined", "left"), ("id", "name"), "in a body")
             bid = b.get("id")
             if isinstance(bid, str) and bid not in BODY_IDS:
-                self.err((*p, "id"), f"unknown body id {bid!r}{did_you_mean(bid, BODY_IDS)}; "
-                         "the fixed ids are: " + ", ".join(BODY_IDS))
+                self.err(
+                    (*p, "id"),
+                    f"unknown body id {bid!r}{did_you_mean(bid, BODY_IDS)}; "
+                    "the fixed ids are: " + ", ".join(BODY_IDS),
+                )
             if not isinstance(bid, str):
                 continue
             self.party_ids.add(bid)
-            out.append(Party(
-                id=bid, kind="body", name=self.text(b.get("name"), (*p, "name"), "a name"),
-                attributes={},
-                joined=self.date(b["joined"], (*p, "joined")) if b.get("joined") else None,
-                left=self.date(b["left"], (*p, "left")) if b.get("left") else None,
-            ))
+            out.append(
+                Party(
+                    id=bid,
+                    kind="body",
+                    name=self.text(b.get("name"), (*p, "name"), "a name"),
+                    attributes={},
+                    joined=self.date(b["joined"], (*p, "joined")) if b.get("joined") else None,
+                    left=self.date(b["left"], (*p, "left")) if b.get("left") else None,
+                )
+            )
         successions = []
-        for i, s in enumerate(self.items(m.get("successions"), (*path, "successions"), "successions")):
+        for i, s in enumerate(
+            self.items(m.get("successions"), (*path, "successions"), "successions")
+        ):
             p = (*path, "successions", i)
             sm = self.mapping(s, p, "{party, date, successors}")
             if sm is None:
                 continue
-            self.keys(sm, p, ("party", "date", "successors"), ("party", "date", "successors"),
-                      "in a succession")
+            self.keys(
+                sm,
+                p,
+                ("party", "date", "successors"),
+                ("party", "date", "successors"),
+                "in a succession",
+            )
             day = self.date(sm.get("date"), (*p, "date")) if sm.get("date") else None
             pred = sm.get("party")
             if isinstance(pred, str) and pred not in self.party_ids:
@@ -397,17 +461,24 @@ class _Reader:
             succ = []
             for j, code in enumerate(self.items(sm.get("successors"), (*p, "successors"), "codes")):
                 if not isinstance(code, str) or code not in self.registry:
-                    self.err((*p, "successors", j), f"successor {_show(code)} is not in the registry")
+                    self.err(
+                        (*p, "successors", j), f"successor {_show(code)} is not in the registry"
+                    )
                     continue
                 succ.append(code)
                 if code not in self.party_ids:
                     self.party_ids.add(code)
-                    out.append(self.council(code, self.registry[code], {"joined": sm.get("date")},
-                                            (*p, "date")))
+                    out.append(
+                        self.council(
+                            code, self.registry[code], {"joined": sm.get("date")}, (*p, "date")
+                        )
+                    )
             if day and isinstance(pred, str):
                 successions.append(Succession(pred, day, tuple(succ)))
                 out = [
-                    _with_left(pt, day) if pt.id == pred and (pt.left is None or pt.left > day) else pt
+                    _with_left(pt, day)
+                    if pt.id == pred and (pt.left is None or pt.left > day)
+                    else pt
                     for pt in out
                 ]
         return out, successions, pattern
@@ -426,8 +497,14 @@ class _Reader:
                 else:
                     attrs_[k] = v
         attrs_.setdefault("services", [])
-        return Party(id=code, kind="council", name=str(entry.get("name", code)), attributes=attrs_,
-                     joined=joined, left=left)
+        return Party(
+            id=code,
+            kind="council",
+            name=str(entry.get("name", code)),
+            attributes=attrs_,
+            joined=joined,
+            left=left,
+        )
 
     # -- events and conditions
     def event_types(self, value: Any, path: YPath) -> tuple[str, ...]:
@@ -450,7 +527,12 @@ class _Reader:
         return out
 
     def event_spec(
-        self, value: Any, path: YPath, *, trigger_types: tuple[str, ...] | None, refs: tuple[str, ...],
+        self,
+        value: Any,
+        path: YPath,
+        *,
+        trigger_types: tuple[str, ...] | None,
+        refs: tuple[str, ...],
         allow: tuple[str, ...] = ("type", "where", "by", "match"),
     ) -> EventSpec | None:
         m = self.mapping(value, path, "an event spec: {type: ..., where: ...}")
@@ -466,8 +548,10 @@ class _Reader:
         if m.get("by") is not None:
             by = self.text(m["by"], (*path, "by"), "an attribute path")
             if types and by not in paths:
-                self.err((*path, "by"), f"unknown attribute {by!r} of {', '.join(types)}"
-                         + did_you_mean(by, paths))
+                self.err(
+                    (*path, "by"),
+                    f"unknown attribute {by!r} of {', '.join(types)}" + did_you_mean(by, paths),
+                )
         match: list[tuple[str, str]] = []
         raw_match = m.get("match")
         if raw_match is not None:
@@ -477,25 +561,38 @@ class _Reader:
             elif isinstance(raw_match, dict):
                 pairs = [(a, b, (*path, "match", a)) for a, b in raw_match.items()]
             else:
-                self.err((*path, "match"), "expected a list of attribute names or {attribute: trigger attribute}")
+                self.err(
+                    (*path, "match"),
+                    "expected a list of attribute names or {attribute: trigger attribute}",
+                )
             trigger_paths = self.paths_for(trigger_types or ())
             for a, b, p in pairs:
                 if not isinstance(a, str) or not isinstance(b, str):
                     self.err(p, "attribute names must be text")
                     continue
                 if types and a not in paths:
-                    self.err(p, f"unknown attribute {a!r} of {', '.join(types)}" + did_you_mean(a, paths))
+                    self.err(
+                        p, f"unknown attribute {a!r} of {', '.join(types)}" + did_you_mean(a, paths)
+                    )
                 if trigger_types is None:
                     self.err(p, "'match' needs a trigger to match against; this rule has none")
                 elif trigger_types and b not in trigger_paths:
-                    self.err(p, f"unknown attribute {b!r} of the trigger ({', '.join(trigger_types)})"
-                             + did_you_mean(b, trigger_paths))
+                    self.err(
+                        p,
+                        f"unknown attribute {b!r} of the trigger ({', '.join(trigger_types)})"
+                        + did_you_mean(b, trigger_paths),
+                    )
                 match.append((a, b))
         return EventSpec(types=types, where=where, by=by, match=tuple(match))
 
     def condition(
-        self, value: Any, path: YPath, paths: set[str] | None, refs: tuple[str, ...],
-        types: tuple[str, ...] = (), list_prefix: str = "",
+        self,
+        value: Any,
+        path: YPath,
+        paths: set[str] | None,
+        refs: tuple[str, ...],
+        types: tuple[str, ...] = (),
+        list_prefix: str = "",
     ) -> dict[str, Any] | None:
         m = self.mapping(value, path, "a condition: {attribute: value or tests}")
         if m is None:
@@ -511,35 +608,56 @@ class _Reader:
                 continue
             full = f"{list_prefix}{key}"
             if paths is not None and full not in paths:
-                known = sorted(x[len(list_prefix):] for x in paths if x.startswith(list_prefix)
-                               and "." not in x[len(list_prefix):])
+                known = sorted(
+                    x[len(list_prefix) :]
+                    for x in paths
+                    if x.startswith(list_prefix) and "." not in x[len(list_prefix) :]
+                )
                 where = f" of {', '.join(types)}" if types else ""
-                self.err(p, f"unknown attribute {key!r}{where}{did_you_mean(key, known)}"
-                         + (f"; known: {', '.join(known)}" if known else ""))
-            if isinstance(val, dict) and not (set(val) == {"ref"}):
+                self.err(
+                    p,
+                    f"unknown attribute {key!r}{where}{did_you_mean(key, known)}"
+                    + (f"; known: {', '.join(known)}" if known else ""),
+                )
+            if isinstance(val, dict) and set(val) != {"ref"}:
                 self.tests(val, p, paths, refs, types, full)
             else:
                 self.operand(val, p, refs)
         return m
 
     def tests(
-        self, val: Mapping[str, Any], path: YPath, paths: set[str] | None, refs: tuple[str, ...],
-        types: tuple[str, ...], full: str,
+        self,
+        val: Mapping[str, Any],
+        path: YPath,
+        paths: set[str] | None,
+        refs: tuple[str, ...],
+        types: tuple[str, ...],
+        full: str,
     ) -> None:
         if not val:
-            self.err(path, "an empty mapping is not a test; write a value or a test such as {at_least: 2}")
+            self.err(
+                path,
+                "an empty mapping is not a test; write a value or a test such as {at_least: 2}",
+            )
         for test, arg in val.items():
             p: YPath = (*path, test)
             if test not in TESTS:
-                self.err(p, f"unknown test {test!r}{did_you_mean(test, TESTS)}; tests: " + ", ".join(TESTS)
-                         + f"; combinators ({', '.join(COMBINATORS)}) go at the level of attributes")
+                self.err(
+                    p,
+                    f"unknown test {test!r}{did_you_mean(test, TESTS)}; tests: "
+                    + ", ".join(TESTS)
+                    + f"; combinators ({', '.join(COMBINATORS)}) go at the level of attributes",
+                )
                 continue
             if test in ("some", "none", "every"):
                 self.condition(arg, p, paths, refs, types, f"{full}.")
             elif test in ("count", "distinct", "length"):
-                m = self.mapping(arg, p, f"{{where: ..., at_least: N}}") or {}
-                allowed = (*COMPARISONS, *(("where",) if test != "length" else ()),
-                           *(("field",) if test == "distinct" else ()))
+                m = self.mapping(arg, p, "{where: ..., at_least: N}") or {}
+                allowed = (
+                    *COMPARISONS,
+                    *(("where",) if test != "length" else ()),
+                    *(("field",) if test == "distinct" else ()),
+                )
                 self.keys(m, p, allowed, ("field",) if test == "distinct" else (), f"in '{test}'")
                 if not any(k in m for k in COMPARISONS):
                     self.err(p, f"'{test}' needs a bound: one of " + ", ".join(COMPARISONS))
@@ -548,16 +666,23 @@ class _Reader:
                         self.number_operand(m[k], (*p, k), refs)
                 if m.get("where") is not None:
                     self.condition(m["where"], (*p, "where"), paths, refs, types, f"{full}.")
-                if test == "distinct" and isinstance(m.get("field"), str) and paths is not None:
-                    if f"{full}.{m['field']}" not in paths:
-                        self.err((*p, "field"), f"unknown attribute {m['field']!r} in {full}")
+                field = m.get("field")
+                if (
+                    test == "distinct"
+                    and isinstance(field, str)
+                    and paths is not None
+                    and (f"{full}.{field}" not in paths)
+                ):
+                    self.err((*p, "field"), f"unknown attribute {m['field']!r} in {full}")
             elif test in COMPARISONS:
                 self.number_operand(arg, p, refs)
             elif test == "exists":
                 if not isinstance(arg, bool):
                     self.err(p, "'exists' takes true or false")
             elif test in ("in", "not_in"):
-                if not isinstance(arg, list) and not (isinstance(arg, dict) and set(arg) == {"ref"}):
+                if not isinstance(arg, list) and not (
+                    isinstance(arg, dict) and set(arg) == {"ref"}
+                ):
                     self.err(p, f"'{test}' takes a list of values, e.g. [good, outstanding]")
                 elif isinstance(arg, dict):
                     self.operand(arg, p, refs)
@@ -574,14 +699,20 @@ class _Reader:
     def operand(self, value: Any, path: YPath, refs: tuple[str, ...]) -> None:
         if isinstance(value, dict):
             if set(value) != {"ref"} or not isinstance(value.get("ref"), str):
-                self.err(path, "a value here is a literal or a reference {ref: event.ATTRIBUTE}, "
-                               "{ref: trigger.ATTRIBUTE} or {ref: party}")
+                self.err(
+                    path,
+                    "a value here is a literal or a reference {ref: event.ATTRIBUTE}, "
+                    "{ref: trigger.ATTRIBUTE} or {ref: party}",
+                )
                 return
             root = value["ref"].split(".")[0]
             if root not in refs:
                 allowed = ", ".join(refs) or "nothing"
-                self.err((*path, "ref"), f"{value['ref']!r} cannot be referred to here; "
-                         f"references here may start with: {allowed}")
+                self.err(
+                    (*path, "ref"),
+                    f"{value['ref']!r} cannot be referred to here; "
+                    f"references here may start with: {allowed}",
+                )
 
     def applies_to(self, value: Any, path: YPath) -> dict[str, Any] | None:
         known = set(PARTY_ATTRIBUTES)
@@ -590,51 +721,78 @@ class _Reader:
         return self.condition(value, path, known, ())
 
     # -- rules
-    def rule(self, raw: Any, index: int, seen: set[str]) -> Rule | None:  # noqa: C901, PLR0912
+    def rule(self, raw: Any, index: int, seen: set[str]) -> Rule | None:
         path: YPath = ("rules", index)
         m = self.mapping(raw, path, "a rule")
         if m is None:
             return None
         kind = m.get("kind")
         if kind not in KIND_KEYS:
-            self.err((*path, "kind"), f"unknown rule kind {_show(kind)}{did_you_mean(str(kind), KIND_KEYS)}; "
-                     "kinds: " + ", ".join(KIND_KEYS))
+            self.err(
+                (*path, "kind"),
+                f"unknown rule kind {_show(kind)}{did_you_mean(str(kind), KIND_KEYS)}; "
+                "kinds: " + ", ".join(KIND_KEYS),
+            )
             return None
-        monitoring = self.choice(m.get("monitoring"), (*path, "monitoring"), ("events", "self-declared"), "events")
+        monitoring = self.choice(
+            m.get("monitoring"), (*path, "monitoring"), ("events", "self-declared"), "events"
+        )
         required, optional = KIND_KEYS[kind]
         if monitoring == "self-declared" or kind == "self_declared":
             monitoring = "self-declared"
             required = ()
-        self.keys(m, path, (*COMMON_RULE_KEYS, *KIND_KEYS[kind][0], *optional),
-                  ("id", *required), f"in a {kind} rule")
+        self.keys(
+            m,
+            path,
+            (*COMMON_RULE_KEYS, *KIND_KEYS[kind][0], *optional),
+            ("id", *required),
+            f"in a {kind} rule",
+        )
         rid = m.get("id")
         if isinstance(rid, str):
             if not ID_RE.match(rid):
-                self.err((*path, "id"), f"rule id {rid!r}: use lower-case letters, digits and hyphens")
+                self.err(
+                    (*path, "id"), f"rule id {rid!r}: use lower-case letters, digits and hyphens"
+                )
             if rid in seen:
                 self.err((*path, "id"), f"duplicate rule id {rid!r}")
             seen.add(rid)
         if not m.get("clause"):
-            self.err(path, "every rule must cite its clause: add e.g. clause: \"4(b)\"")
+            self.err(path, 'every rule must cite its clause: add e.g. clause: "4(b)"')
         if not m.get("quote"):
-            self.err(path, "every rule must quote the words of the clause it encodes: add quote: \"...\"")
+            self.err(
+                path, 'every rule must quote the words of the clause it encodes: add quote: "..."'
+            )
         common: dict[str, Any] = {
             "id": str(rid or f"rule-{index}"),
             "clause": self.text(m.get("clause"), (*path, "clause"), "a clause number"),
             "quote": self.text(m.get("quote"), (*path, "quote"), "the quoted words"),
             "title": self.text(m.get("title"), (*path, "title"), "a title"),
-            "interpretation": self.text(m.get("interpretation"), (*path, "interpretation"), "a rationale"),
+            "interpretation": self.text(
+                m.get("interpretation"), (*path, "interpretation"), "a rationale"
+            ),
             "description": self.text(m.get("description"), (*path, "description"), "text"),
             "monitoring": monitoring,
-            "severity": self.choice(m.get("severity"), (*path, "severity"), ("breach", "notice"), "breach"),
+            # a limit exceeded is a notice unless the ruleset says breach
+            "severity": self.choice(
+                m.get("severity"),
+                (*path, "severity"),
+                ("breach", "notice"),
+                "notice" if kind == "limit" else "breach",
+            ),
         }
         if m.get("applies_to") is not None:
             common["applies_to"] = self.applies_to(m["applies_to"], (*path, "applies_to"))
         trigger = None
         trigger_types: tuple[str, ...] | None = None
         if "trigger" in KIND_KEYS[kind][0] and m.get("trigger") is not None:
-            trigger = self.event_spec(m["trigger"], (*path, "trigger"), trigger_types=None,
-                                      refs=("event",), allow=("type", "where"))
+            trigger = self.event_spec(
+                m["trigger"],
+                (*path, "trigger"),
+                trigger_types=None,
+                refs=("event",),
+                allow=("type", "where"),
+            )
             trigger_types = trigger.types if trigger else ()
         common["party"] = self.party_spec(m.get("party"), (*path, "party"), trigger_types, kind)
         if monitoring == "self-declared":
@@ -643,8 +801,12 @@ class _Reader:
         def spec(key: str) -> EventSpec | None:
             if m.get(key) is None:
                 return None
-            return self.event_spec(m[key], (*path, key), trigger_types=trigger_types,
-                                   refs=("event", "party", *(("trigger",) if trigger_types is not None else ())))
+            return self.event_spec(
+                m[key],
+                (*path, key),
+                trigger_types=trigger_types,
+                refs=("event", "party", *(("trigger",) if trigger_types is not None else ())),
+            )
 
         try:
             if kind in ("deadline", "window"):
@@ -652,48 +814,90 @@ class _Reader:
                 due = self.duration_like(m.get("due"), (*path, "due"))
                 if kind == "deadline":
                     if trigger and fulfil and due:
-                        return DeadlineRule(trigger=trigger, fulfil=fulfil, due=due, waive=spec("waive"), **common)
+                        return DeadlineRule(
+                            trigger=trigger, fulfil=fulfil, due=due, waive=spec("waive"), **common
+                        )
                     return None
                 opens = self.duration_like(m.get("opens"), (*path, "opens"))
-                early = self.choice(m.get("early"), (*path, "early"), ("accept", "ignore"), "accept")
+                early = self.choice(
+                    m.get("early"), (*path, "early"), ("accept", "ignore"), "accept"
+                )
                 if trigger and fulfil and due and opens:
-                    return WindowRule(trigger=trigger, fulfil=fulfil, opens=opens, due=due,
-                                      early=early, waive=spec("waive"), **common)  # type: ignore[arg-type]
+                    return WindowRule(
+                        trigger=trigger,
+                        fulfil=fulfil,
+                        opens=opens,
+                        due=due,
+                        early=early,  # type: ignore[arg-type]
+                        waive=spec("waive"),
+                        **common,
+                    )
                 return None
             if kind == "fixed_date":
                 fulfil = spec("fulfil")
                 due_d = self.date_like(m.get("due"), (*path, "due"))
-                opens_d = self.date_like(m["opens"], (*path, "opens")) if m.get("opens") is not None else None
+                opens_d = (
+                    self.date_like(m["opens"], (*path, "opens"))
+                    if m.get("opens") is not None
+                    else None
+                )
                 if fulfil and due_d:
-                    return FixedDateRule(fulfil=fulfil, due=due_d, opens=opens_d, waive=spec("waive"), **common)
+                    return FixedDateRule(
+                        fulfil=fulfil, due=due_d, opens=opens_d, waive=spec("waive"), **common
+                    )
                 return None
             if kind == "recurring":
                 fulfil = spec("fulfil")
                 period = self.period(m.get("period"), (*path, "period"))
-                grace = self.duration_like(m["grace"], (*path, "grace")) if m.get("grace") is not None else None
+                grace = (
+                    self.duration_like(m["grace"], (*path, "grace"))
+                    if m.get("grace") is not None
+                    else None
+                )
                 at_least = self.integer(m.get("at_least"), (*path, "at_least"), 1)
                 if fulfil and period:
-                    return RecurringRule(fulfil=fulfil, period=period, grace=grace, at_least=at_least, **common)
+                    return RecurringRule(
+                        fulfil=fulfil, period=period, grace=grace, at_least=at_least, **common
+                    )
                 return None
             if kind == "count":
                 fulfil = spec("fulfil")
                 sp: YPath = (*path, "span")
                 span = self.mapping(m.get("span"), sp, "{start: DATE, end: DATE}") or {}
                 self.keys(span, sp, ("start", "end"), ("end",), "in a span")
-                end = self.date_like(span["end"], (*sp, "end")) if span.get("end") is not None else None
-                start = self.date_like(span["start"], (*sp, "start")) if span.get("start") is not None else None
+                end = (
+                    self.date_like(span["end"], (*sp, "end"))
+                    if span.get("end") is not None
+                    else None
+                )
+                start = (
+                    self.date_like(span["start"], (*sp, "start"))
+                    if span.get("start") is not None
+                    else None
+                )
                 repeat = m.get("repeat", False)
                 if not isinstance(repeat, bool):
                     self.err((*path, "repeat"), "'repeat' takes true or false")
                     repeat = False
                 if fulfil and end:
-                    return CountRule(fulfil=fulfil, start=start, end=end, repeat=repeat,
-                                     at_least=self.integer(m.get("at_least"), (*path, "at_least"), 1), **common)
+                    return CountRule(
+                        fulfil=fulfil,
+                        start=start,
+                        end=end,
+                        repeat=repeat,
+                        at_least=self.integer(m.get("at_least"), (*path, "at_least"), 1),
+                        **common,
+                    )
                 return None
             if kind == "constraint":
                 types = trigger.types if trigger else ()
-                require = self.condition(m.get("require"), (*path, "require"), self.paths_for(types),
-                                         ("event", "party"), types)
+                require = self.condition(
+                    m.get("require"),
+                    (*path, "require"),
+                    self.paths_for(types),
+                    ("event", "party"),
+                    types,
+                )
                 if trigger and require is not None:
                     return ConstraintRule(trigger=trigger, require=require, **common)
                 return None
@@ -706,17 +910,26 @@ class _Reader:
                 elif isinstance(raw_max, (int, float)) and not isinstance(raw_max, bool):
                     maximum = float(raw_max)
                 else:
-                    self.err((*path, "max"), f"expected a number or {{parameter: NAME}}, got {_show(raw_max)}")
+                    self.err(
+                        (*path, "max"),
+                        f"expected a number or {{parameter: NAME}}, got {_show(raw_max)}",
+                    )
                 amount = None
                 if m.get("amount") is not None:
                     amount = self.text(m["amount"], (*path, "amount"), "an attribute")
                     if trigger and amount not in self.paths_for(trigger.types):
                         self.err((*path, "amount"), f"unknown attribute {amount!r} of the trigger")
                 if trigger and period and maximum is not None:
-                    return LimitRule(trigger=trigger, period=period, max=maximum, amount=amount, **common)
+                    return LimitRule(
+                        trigger=trigger, period=period, max=maximum, amount=amount, **common
+                    )
                 return None
             if kind == "entitlement":
-                lasts = self.duration_like(m["lasts"], (*path, "lasts")) if m.get("lasts") is not None else None
+                lasts = (
+                    self.duration_like(m["lasts"], (*path, "lasts"))
+                    if m.get("lasts") is not None
+                    else None
+                )
                 if trigger:
                     return EntitlementRule(trigger=trigger, lasts=lasts, **common)
                 return None
@@ -724,26 +937,35 @@ class _Reader:
             self.err(path, f"internal error building the rule: {exc}")
         return None
 
-    def party_spec(self, value: Any, path: YPath, trigger_types: tuple[str, ...] | None, kind: str) -> PartySpec:
+    def party_spec(
+        self, value: Any, path: YPath, trigger_types: tuple[str, ...] | None, kind: str
+    ) -> PartySpec:
         if value is None:
             if trigger_types is None:
                 return PartySpec(path=None, each_member=True)
             return PartySpec()
         if isinstance(value, str):
             if trigger_types is None:
-                self.err(path, f"{kind} rules have no trigger: name {{body: ID}} or {{each: member}}")
+                self.err(
+                    path, f"{kind} rules have no trigger: name {{body: ID}} or {{each: member}}"
+                )
                 return PartySpec(path=None, each_member=True)
             paths = self.paths_for(trigger_types)
             if trigger_types and value not in paths:
-                self.err(path, f"unknown attribute {value!r} of the trigger" + did_you_mean(value, paths))
+                self.err(
+                    path, f"unknown attribute {value!r} of the trigger" + did_you_mean(value, paths)
+                )
             return PartySpec(path=value)
         m = self.mapping(value, path, "an attribute path, {body: ID} or {each: member}") or {}
         self.keys(m, path, ("body", "each"), (), "in 'party'")
         if "body" in m:
             body = m["body"]
             if body not in self.party_ids:
-                self.err((*path, "body"), f"{_show(body)} is not a body of this ruleset"
-                         + did_you_mean(str(body), self.party_ids))
+                self.err(
+                    (*path, "body"),
+                    f"{_show(body)} is not a body of this ruleset"
+                    + did_you_mean(str(body), self.party_ids),
+                )
             return PartySpec(path=None, body=str(body))
         if m.get("each") == "member":
             return PartySpec(path=None, each_member=True)
@@ -767,13 +989,20 @@ class _Reader:
             self.err((*path, "months"), "'months' needs unit: month")
         return PeriodSpec(calendar=cal, unit=unit, months=tuple(months))
 
-    def escalation(self, raw: Any, index: int, rule_ids: set[str], seen: set[str]) -> EscalationLadder | None:
+    def escalation(
+        self, raw: Any, index: int, rule_ids: set[str], seen: set[str]
+    ) -> EscalationLadder | None:
         path: YPath = ("escalations", index)
         m = self.mapping(raw, path, "an escalation ladder")
         if m is None:
             return None
-        self.keys(m, path, ("id", "title", "clause", "quote", "start", "stop", "steps", "interpretation"),
-                  ("id", "clause", "quote", "start", "steps"), "in an escalation ladder")
+        self.keys(
+            m,
+            path,
+            ("id", "title", "clause", "quote", "start", "stop", "steps", "interpretation"),
+            ("id", "clause", "quote", "start", "steps"),
+            "in an escalation ladder",
+        )
         lid = str(m.get("id") or f"ladder-{index}")
         if lid in seen or lid in rule_ids:
             self.err((*path, "id"), f"duplicate id {lid!r}")
@@ -784,13 +1013,21 @@ class _Reader:
         breach_of = []
         for i, r in enumerate(self.items(start.get("breach_of"), (*sp, "breach_of"), "rule ids")):
             if r not in rule_ids:
-                self.err((*sp, "breach_of", i), f"unknown rule {_show(r)}{did_you_mean(str(r), rule_ids)}")
+                self.err(
+                    (*sp, "breach_of", i),
+                    f"unknown rule {_show(r)}{did_you_mean(str(r), rule_ids)}",
+                )
             else:
                 breach_of.append(str(r))
         start_on = None
         if start.get("event") is not None:
-            start_on = self.event_spec(start["event"], (*sp, "event"), trigger_types=None,
-                                       refs=("event",), allow=("type", "where"))
+            start_on = self.event_spec(
+                start["event"],
+                (*sp, "event"),
+                trigger_types=None,
+                refs=("event",),
+                allow=("type", "where"),
+            )
         about = self.text(start.get("about"), (*sp, "about"), "an attribute", "council")
         if start_on and start_on.types and about not in self.paths_for(start_on.types):
             self.err((*sp, "about"), f"unknown attribute {about!r} of the starting event")
@@ -799,36 +1036,57 @@ class _Reader:
             self.err((*sp, "concern"), "'concern' takes true or false")
             concern = False
         if not (concern or breach_of or start_on):
-            self.err(sp, "a ladder needs a start: concern: true, breach_of: [rule ids] or event: {...}")
+            self.err(
+                sp, "a ladder needs a start: concern: true, breach_of: [rule ids] or event: {...}"
+            )
         if m.get("stop") not in (None, "concern.resolved"):
-            self.err((*path, "stop"), "the only stop supported is concern.resolved (breach ladders stop when remedied)")
+            self.err(
+                (*path, "stop"),
+                "the only stop supported is concern.resolved (breach ladders stop when remedied)",
+            )
         steps = []
         for i, s in enumerate(self.items(m.get("steps"), (*path, "steps"), "steps")):
             p: YPath = (*path, "steps", i)
             sm = self.mapping(s, p, "{step, actor, window, title}")
             if sm is None:
                 continue
-            self.keys(sm, p, ("step", "actor", "window", "title"), ("step", "actor", "window"), "in a step")
+            self.keys(
+                sm,
+                p,
+                ("step", "actor", "window", "title"),
+                ("step", "actor", "window"),
+                "in a step",
+            )
             number = self.integer(sm.get("step"), (*p, "step"), i + 1)
             if number != i + 1:
                 self.err((*p, "step"), f"steps are numbered 1, 2, 3 in order; expected {i + 1}")
             actor = self.text(sm.get("actor"), (*p, "actor"), "a party id")
             if actor and actor not in self.party_ids:
-                self.err((*p, "actor"), f"{actor!r} is not a party of this ruleset"
-                         + did_you_mean(actor, self.party_ids))
+                self.err(
+                    (*p, "actor"),
+                    f"{actor!r} is not a party of this ruleset"
+                    + did_you_mean(actor, self.party_ids),
+                )
             window = self.duration_like(sm.get("window"), (*p, "window"))
             if window:
-                steps.append(EscalationStep(number, actor, window,
-                                            self.text(sm.get("title"), (*p, "title"), "a title")))
+                steps.append(
+                    EscalationStep(
+                        number, actor, window, self.text(sm.get("title"), (*p, "title"), "a title")
+                    )
+                )
         if not steps:
             self.err((*path, "steps"), "a ladder needs at least one step")
             return None
         return EscalationLadder(
-            id=lid, clause=self.text(m.get("clause"), (*path, "clause"), "a clause"),
+            id=lid,
+            clause=self.text(m.get("clause"), (*path, "clause"), "a clause"),
             quote=self.text(m.get("quote"), (*path, "quote"), "a quote"),
             title=self.text(m.get("title"), (*path, "title"), "a title"),
-            steps=tuple(steps), on_concern=bool(concern), breach_of=tuple(breach_of),
-            start_on=start_on, about=about,
+            steps=tuple(steps),
+            on_concern=bool(concern),
+            breach_of=tuple(breach_of),
+            start_on=start_on,
+            about=about,
             interpretation=self.text(m.get("interpretation"), (*path, "interpretation"), "text"),
         )
 
@@ -868,13 +1126,17 @@ def parse_ruleset(
     loaded, problems = load_yaml(text, file)
     if loaded is None:
         return None, problems
-    reader = _Reader(loaded, catalogue or load_catalogue(), registry if registry is not None else load_registry())
+    reader = _Reader(
+        loaded, catalogue or load_catalogue(), registry if registry is not None else load_registry()
+    )
     reader.problems.extend(problems)
     doc = loaded.data
     if not isinstance(doc, dict):
         reader.err((), "a ruleset is a mapping with id, title, effective, parties and rules")
         return None, reader.problems
-    reader.keys(doc, (), TOP_KEYS, ("id", "title", "effective", "parties", "rules"), "at the top level")
+    reader.keys(
+        doc, (), TOP_KEYS, ("id", "title", "effective", "parties", "rules"), "at the top level"
+    )
     rid = reader.text(doc.get("id"), ("id",), "the ruleset id")
     if rid and not ID_RE.match(rid):
         reader.err(("id",), f"ruleset id {rid!r}: use lower-case letters, digits and hyphens")
@@ -928,9 +1190,13 @@ def _resolve(id_or_path: str | Path) -> tuple[Path | None, list[Problem]]:
     if candidate.exists():
         return candidate, []
     ids = bundled_ids()
-    return None, [Problem(Location(text, 0),
-                          f"no bundled ruleset with id {text!r}{did_you_mean(text, ids)}; "
-                          f"bundled: {', '.join(ids) or 'none'}")]
+    return None, [
+        Problem(
+            Location(text, 0),
+            f"no bundled ruleset with id {text!r}{did_you_mean(text, ids)}; "
+            f"bundled: {', '.join(ids) or 'none'}",
+        )
+    ]
 
 
 def check_ruleset(id_or_path: str | Path) -> tuple[Ruleset | None, list[Problem]]:
@@ -955,6 +1221,3 @@ def load_ruleset(id_or_path: str | Path) -> Ruleset:
     if ruleset is None:
         raise RulesetError(problems)
     return ruleset
-
-
-_ = Callable  # re-exported type for helpers

@@ -122,7 +122,9 @@ class Plan:
     dispatch: Mapping[str, tuple[Hook, ...]]
 
 
-def _spec_hooks(cr: int, role: Role, rule: Rule, spec: EventSpec, static: bool) -> list[tuple[str, Hook]]:
+def _spec_hooks(
+    cr: int, role: Role, rule: Rule, spec: EventSpec, static: bool
+) -> list[tuple[str, Hook]]:
     where = compile_condition(spec.where) if static and spec.where else None
     return [(t, Hook(cr, role, rule=rule, spec=spec, where=where)) for t in spec.types]
 
@@ -144,8 +146,14 @@ def compile_plan(rulesets: Iterable[Ruleset]) -> Plan:
         for r in rs.rules:
             if r.monitoring == "self-declared":
                 continue
-            if isinstance(r, (DeadlineRule, WindowRule, EntitlementRule, ConstraintRule, LimitRule)):
-                add(_spec_hooks(i, "limit" if isinstance(r, LimitRule) else "trigger", r, r.trigger, True))
+            if isinstance(
+                r, (DeadlineRule, WindowRule, EntitlementRule, ConstraintRule, LimitRule)
+            ):
+                add(
+                    _spec_hooks(
+                        i, "limit" if isinstance(r, LimitRule) else "trigger", r, r.trigger, True
+                    )
+                )
             if isinstance(r, (DeadlineRule, WindowRule, FixedDateRule, RecurringRule, CountRule)):
                 # fulfilment conditions may refer to the trigger or the party: checked per instance
                 add(_spec_hooks(i, "fulfil", r, r.fulfil, False))
@@ -159,11 +167,21 @@ def compile_plan(rulesets: Iterable[Ruleset]) -> Plan:
                 parts[r.id] = tuple((k, compile_condition({k: v})) for k, v in r.require.items())
         for ladder in rs.escalations:
             if ladder.on_concern:
-                table.setdefault("concern.raised", []).append(Hook(i, "concern_raised", ladder=ladder))
+                table.setdefault("concern.raised", []).append(
+                    Hook(i, "concern_raised", ladder=ladder)
+                )
             if ladder.start_on is not None:
                 add(
-                    (t, Hook(i, "ladder_start", ladder=ladder, spec=ladder.start_on,
-                             where=compile_condition(ladder.start_on.where)))
+                    (
+                        t,
+                        Hook(
+                            i,
+                            "ladder_start",
+                            ladder=ladder,
+                            spec=ladder.start_on,
+                            where=compile_condition(ladder.start_on.where),
+                        ),
+                    )
                     for t in ladder.start_on.types
                 )
         if rs.escalations:

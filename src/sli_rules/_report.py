@@ -18,13 +18,35 @@ from sli_rules._model import FINDING_FIELDS, Finding
 __all__ = ["FORMATS", "Report"]
 
 STATUS_COLOURS = {
-    "breached": "#f8d7da", "missed": "#f8d7da", "exceeded": "#fff3cd", "remedied": "#fde2c4",
-    "fulfilled_late": "#fde2c4", "due": "#fff3cd", "open": "#e7f1ff", "upcoming": "#f1f3f5",
-    "fulfilled": "#d1e7dd", "fulfilled_early": "#d1e7dd", "taken": "#d1e7dd", "waived": "#e2e3e5",
-    "discharged": "#e2e3e5", "stopped": "#e2e3e5", "available": "#e7f1ff", "lapsed": "#e2e3e5",
+    "breached": "#f8d7da",
+    "missed": "#f8d7da",
+    "exceeded": "#fff3cd",
+    "remedied": "#fde2c4",
+    "fulfilled_late": "#fde2c4",
+    "due": "#fff3cd",
+    "open": "#e7f1ff",
+    "upcoming": "#f1f3f5",
+    "fulfilled": "#d1e7dd",
+    "fulfilled_early": "#d1e7dd",
+    "taken": "#d1e7dd",
+    "waived": "#e2e3e5",
+    "discharged": "#e2e3e5",
+    "stopped": "#e2e3e5",
+    "available": "#e7f1ff",
+    "lapsed": "#e2e3e5",
 }
-TABLE_COLUMNS = ("kind", "agreement", "clause", "rule", "party", "status", "opens", "due", "step",
-                 "about")
+TABLE_COLUMNS = (
+    "kind",
+    "agreement",
+    "clause",
+    "rule",
+    "party",
+    "status",
+    "opens",
+    "due",
+    "step",
+    "about",
+)
 
 
 @attrs.frozen
@@ -55,9 +77,13 @@ class Report:
 
     def filter(self, **fields: Any) -> Report:
         """A report with the findings whose fields equal all the given values."""
+
         def keep(f: Finding) -> bool:
             d = f.to_dict()
-            return all(d.get(k) == (v.isoformat() if isinstance(v, _dt.date) else v) for k, v in fields.items())
+            return all(
+                d.get(k) == (v.isoformat() if isinstance(v, _dt.date) else v)
+                for k, v in fields.items()
+            )
 
         return attrs.evolve(self, findings=tuple(f for f in self.findings if keep(f)))
 
@@ -66,8 +92,11 @@ class Report:
         return [f.to_dict() for f in self.findings]
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"as_of": self.as_of.isoformat(), "rulesets": list(self.rulesets),
-                               "findings": self.to_records()}
+        out: dict[str, Any] = {
+            "as_of": self.as_of.isoformat(),
+            "rulesets": list(self.rulesets),
+            "findings": self.to_records(),
+        }
         if self.rejected:
             out["rejected"] = [r.to_dict() for r in self.rejected]
         return out
@@ -82,11 +111,11 @@ class Report:
         buf = io.StringIO()
         writer = csv.DictWriter(buf, fieldnames=list(FINDING_FIELDS), lineterminator="\n")
         writer.writeheader()
-        for r in self.to_records():
-            r = dict(r)
+        for record in self.to_records():
+            row = dict(record)
             for k in ("triggered_by", "fulfilled_by", "interpretations"):
-                r[k] = ";".join(r[k])
-            writer.writerow(r)
+                row[k] = ";".join(row[k])
+            writer.writerow(row)
         return buf.getvalue()
 
     def to_dataframe(self) -> Any:
@@ -108,9 +137,11 @@ class Report:
         for f in self.findings:
             counts[f"{f.kind}:{f.status}"] = counts.get(f"{f.kind}:{f.status}", 0) + 1
         parts = ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
-        return (f"As of {self.as_of}: {len(self.findings)} findings "
-                f"({len(self.breaches)} breaches, {len(self.escalations)} escalation steps)"
-                + (f" — {parts}" if parts else ""))
+        return (
+            f"As of {self.as_of}: {len(self.findings)} findings "
+            f"({len(self.breaches)} breaches, {len(self.escalations)} escalation steps)"
+            + (f" — {parts}" if parts else "")
+        )
 
     def to_table(self, explain: bool = True) -> str:
         rows = [[_cell(f.to_dict()[c]) for c in TABLE_COLUMNS] for f in self.findings]
@@ -130,8 +161,14 @@ class Report:
 
     def to_markdown(self) -> str:
         cols = (*TABLE_COLUMNS, "explanation")
-        out = [f"# Findings as of {self.as_of}", "", self.summary(), "",
-               "| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+        out = [
+            f"# Findings as of {self.as_of}",
+            "",
+            self.summary(),
+            "",
+            "| " + " | ".join(cols) + " |",
+            "|" + "---|" * len(cols),
+        ]
         for f in self.findings:
             d = f.to_dict()
             out.append("| " + " | ".join(_cell(d[c]).replace("|", "\\|") for c in cols) + " |")
@@ -147,11 +184,15 @@ class Report:
         parts = [f"<div class='sli-report'><p><strong>{html.escape(self.summary())}</strong></p>"]
         for (agreement, party), fs in sorted(groups.items()):
             parts.append(f"<h4>{html.escape(agreement)} — {html.escape(party)}</h4><table>")
-            parts.append("<tr>" + "".join(f"<th>{c}</th>" for c in (*TABLE_COLUMNS, "explanation")) + "</tr>")
+            parts.append(
+                "<tr>" + "".join(f"<th>{c}</th>" for c in (*TABLE_COLUMNS, "explanation")) + "</tr>"
+            )
             for f in fs:
                 d = f.to_dict()
                 colour = STATUS_COLOURS.get(f.status, "#ffffff")
-                cells = "".join(f"<td>{html.escape(_cell(d[c]))}</td>" for c in (*TABLE_COLUMNS, "explanation"))
+                cells = "".join(
+                    f"<td>{html.escape(_cell(d[c]))}</td>" for c in (*TABLE_COLUMNS, "explanation")
+                )
                 parts.append(f"<tr style='background:{colour}'>{cells}</tr>")
             parts.append("</table>")
         parts.append("</div>")

@@ -96,8 +96,10 @@ def _resolve_ruleset(ref: str, base: Path) -> str | Path:
     return candidate if candidate.exists() else ref
 
 
-def _expectations(doc: Loaded, raw: Any, path: tuple[Any, ...], problems: list[Problem]) -> list[tuple[int, Mapping[str, Any]]]:
-    out = []
+def _expectations(
+    doc: Loaded, raw: Any, path: tuple[Any, ...], problems: list[Problem]
+) -> list[tuple[int, Mapping[str, Any]]]:
+    out: list[tuple[int, Mapping[str, Any]]] = []
     if raw is None:
         return out
     if not isinstance(raw, list):
@@ -106,13 +108,20 @@ def _expectations(doc: Loaded, raw: Any, path: tuple[Any, ...], problems: list[P
     for i, item in enumerate(raw):
         p = (*path, i)
         if not isinstance(item, dict) or not item:
-            problems.append(Problem(doc.where(p), "an expectation is a mapping of finding fields", p))
+            problems.append(
+                Problem(doc.where(p), "an expectation is a mapping of finding fields", p)
+            )
             continue
         for key in item:
             if key not in FINDING_FIELDS:
-                problems.append(Problem(doc.where((*p, key)),
-                                        f"unknown finding field {key!r}{did_you_mean(key, FINDING_FIELDS)}; "
-                                        f"fields: {', '.join(FINDING_FIELDS)}", (*p, key)))
+                problems.append(
+                    Problem(
+                        doc.where((*p, key)),
+                        f"unknown finding field {key!r}{did_you_mean(key, FINDING_FIELDS)}; "
+                        f"fields: {', '.join(FINDING_FIELDS)}",
+                        (*p, key),
+                    )
+                )
         out.append((doc.where(p).line, item))
     return out
 
@@ -129,45 +138,80 @@ def load_scenario_file(path: str | Path) -> ScenarioFile:
         raise InputError(problems)
     data = doc.data
     if not isinstance(data, dict):
-        raise InputError([Problem(Location(file, 1), "a scenario file is a mapping with rulesets and scenarios")])
+        raise InputError(
+            [Problem(Location(file, 1), "a scenario file is a mapping with rulesets and scenarios")]
+        )
     for key in data:
         if key not in FILE_KEYS:
-            problems.append(Problem(doc.where((key,)), f"unknown key {key!r}{did_you_mean(key, FILE_KEYS)}; "
-                                    f"allowed: {', '.join(FILE_KEYS)}", (key,)))
+            problems.append(
+                Problem(
+                    doc.where((key,)),
+                    f"unknown key {key!r}{did_you_mean(key, FILE_KEYS)}; "
+                    f"allowed: {', '.join(FILE_KEYS)}",
+                    (key,),
+                )
+            )
     refs = data.get("rulesets")
     if isinstance(refs, str):
         refs = [refs]
     rulesets: list[Ruleset] = []
     if not isinstance(refs, list) or not refs:
-        problems.append(Problem(doc.where(("rulesets",)), "name the rulesets to test: rulesets: [ID or path]",
-                                ("rulesets",)))
+        problems.append(
+            Problem(
+                doc.where(("rulesets",)),
+                "name the rulesets to test: rulesets: [ID or path]",
+                ("rulesets",),
+            )
+        )
     else:
         base = Path(path).parent
         for i, ref in enumerate(refs):
             try:
                 rulesets.append(load_ruleset(_resolve_ruleset(str(ref), base)))
             except InputError as exc:
-                problems.append(Problem(doc.where(("rulesets", i)), f"ruleset {ref!r} does not load: "
-                                        + "; ".join(str(p) for p in exc.problems[:3]), ("rulesets", i)))
+                problems.append(
+                    Problem(
+                        doc.where(("rulesets", i)),
+                        f"ruleset {ref!r} does not load: "
+                        + "; ".join(str(p) for p in exc.problems[:3]),
+                        ("rulesets", i),
+                    )
+                )
     scenarios: list[Scenario] = []
     catalogue = load_catalogue()
     raw_scenarios = data.get("scenarios")
     if not isinstance(raw_scenarios, list) or not raw_scenarios:
-        problems.append(Problem(doc.where(("scenarios",)), "expected a list of scenarios", ("scenarios",)))
+        problems.append(
+            Problem(doc.where(("scenarios",)), "expected a list of scenarios", ("scenarios",))
+        )
         raw_scenarios = []
     names: set[str] = set()
     for i, raw in enumerate(raw_scenarios):
         sp: tuple[Any, ...] = ("scenarios", i)
         if not isinstance(raw, dict):
-            problems.append(Problem(doc.where(sp), "a scenario is a mapping with name, events, as_of, expect", sp))
+            problems.append(
+                Problem(
+                    doc.where(sp), "a scenario is a mapping with name, events, as_of, expect", sp
+                )
+            )
             continue
         for key in raw:
             if key not in SCENARIO_KEYS:
-                problems.append(Problem(doc.where((*sp, key)), f"unknown key {key!r}{did_you_mean(key, SCENARIO_KEYS)}"
-                                        f"; allowed: {', '.join(SCENARIO_KEYS)}", (*sp, key)))
+                problems.append(
+                    Problem(
+                        doc.where((*sp, key)),
+                        f"unknown key {key!r}{did_you_mean(key, SCENARIO_KEYS)}"
+                        f"; allowed: {', '.join(SCENARIO_KEYS)}",
+                        (*sp, key),
+                    )
+                )
         name = str(raw.get("name") or f"scenario {i + 1}")
         if name in names:
-            problems.append(Problem(doc.where((*sp, "name")), f"two scenarios are named {name!r}", (*sp, "name")))
+            problems.append(
+                Problem(
+                    doc.where((*sp, "name")), f"two scenarios are named {name!r}", (*sp, "name")
+                )
+            )
         names.add(name)
         events: list[Event] = []
         if raw.get("events_file") is not None:
@@ -183,7 +227,13 @@ def load_scenario_file(path: str | Path) -> ScenarioFile:
                 problems.extend(Problem(doc.where(ep), r, ep) for r in reasons)
                 continue
             if event.id in seen and seen[event.id] != event:
-                problems.append(Problem(doc.where(ep), f"field 'id': two different events share the id {event.id!r}", ep))
+                problems.append(
+                    Problem(
+                        doc.where(ep),
+                        f"field 'id': two different events share the id {event.id!r}",
+                        ep,
+                    )
+                )
                 continue
             seen[event.id] = event
             events.append(attrs.evolve(event, source=str(doc.where(ep))))
@@ -199,18 +249,27 @@ def load_scenario_file(path: str | Path) -> ScenarioFile:
         expect = _expectations(doc, raw.get("expect"), (*sp, "expect"), problems)
         absent = _expectations(doc, raw.get("expect_absent"), (*sp, "expect_absent"), problems)
         if not expect and not absent:
-            problems.append(Problem(doc.where(sp), f"scenario {name!r} checks nothing: add expect or expect_absent", sp))
-        scenarios.append(Scenario(name, doc.where(sp).line, tuple(events), tuple(as_of), tuple(expect), tuple(absent)))
+            problems.append(
+                Problem(
+                    doc.where(sp),
+                    f"scenario {name!r} checks nothing: add expect or expect_absent",
+                    sp,
+                )
+            )
+        scenarios.append(
+            Scenario(
+                name, doc.where(sp).line, tuple(events), tuple(as_of), tuple(expect), tuple(absent)
+            )
+        )
     if problems:
         raise InputError(problems)
     return ScenarioFile(file, tuple(rulesets), tuple(scenarios))
 
 
 def _matches(finding: Mapping[str, Any], want: Mapping[str, Any]) -> bool:
-    for key, value in want.items():
+    for key, raw in want.items():
         have = finding.get(key)
-        if isinstance(value, (_dt.date,)):
-            value = value.isoformat()
+        value = raw.isoformat() if isinstance(raw, _dt.date) else raw
         if isinstance(have, list) and not isinstance(value, list):
             if value not in have:
                 return False
@@ -230,7 +289,9 @@ def _near(findings: Sequence[dict[str, Any]], want: Mapping[str, Any]) -> list[d
     return near[:5]
 
 
-def run_scenario(file: ScenarioFile, scenario: Scenario, plan: Plan | None = None) -> ScenarioResult:
+def run_scenario(
+    file: ScenarioFile, scenario: Scenario, plan: Plan | None = None
+) -> ScenarioResult:
     plan = plan or compile_rulesets(file.rulesets)
     failures: list[str] = []
     all_findings: list[Finding] = []
@@ -244,21 +305,31 @@ def run_scenario(file: ScenarioFile, scenario: Scenario, plan: Plan | None = Non
         for line, want in scenario.expect:
             if not any(_matches(r, want) for r in records):
                 near = _near(records, want)
-                found = "; ".join(
-                    f"{{kind: {r['kind']}, status: {r['status']}, opens: {r['opens']}, due: {r['due']}"
-                    f"{', remedied_on: ' + r['remedied_on'] if r['remedied_on'] else ''}"
-                    f"{', step: ' + str(r['step']) if r['step'] else ''}}}" for r in near
-                ) or "no finding for that rule and party"
+                found = (
+                    "; ".join(
+                        f"{{kind: {r['kind']}, status: {r['status']}, "
+                        f"opens: {r['opens']}, due: {r['due']}"
+                        f"{', remedied_on: ' + r['remedied_on'] if r['remedied_on'] else ''}"
+                        f"{', step: ' + str(r['step']) if r['step'] else ''}}}"
+                        for r in near
+                    )
+                    or "no finding for that rule and party"
+                )
                 failures.append(f"as of {day}: expected {_show(want)} (line {line}); found {found}")
         for line, want in scenario.expect_absent:
             hits = [r for r in records if _matches(r, want)]
             if hits:
                 failures.append(
                     f"as of {day}: expected no finding like {_show(want)} (line {line}); found "
-                    + "; ".join(f"{h['kind']} {h['rule']} {h['party']} {h['status']} due {h['due']}: "
-                                f"{h['explanation']}" for h in hits[:3])
+                    + "; ".join(
+                        f"{h['kind']} {h['rule']} {h['party']} {h['status']} due {h['due']}: "
+                        f"{h['explanation']}"
+                        for h in hits[:3]
+                    )
                 )
-    return ScenarioResult(file.path, scenario.name, scenario.line, tuple(failures), tuple(all_findings))
+    return ScenarioResult(
+        file.path, scenario.name, scenario.line, tuple(failures), tuple(all_findings)
+    )
 
 
 def run_file(path: str | Path) -> list[ScenarioResult]:
@@ -286,8 +357,9 @@ def coverage(results: Iterable[ScenarioResult], rulesets: Iterable[Ruleset]) -> 
             seen.setdefault((f.agreement, f.rule), set()).add(f.status)
     lines = []
     for rs in rulesets:
-        items: list[tuple[str, str]] = [(r.id, r.kind if r.monitoring == "events" else "self_declared")
-                                        for r in rs.rules]
+        items: list[tuple[str, str]] = [
+            (r.id, r.kind if r.monitoring == "events" else "self_declared") for r in rs.rules
+        ]
         items += [(ladder.id, "escalation") for ladder in rs.escalations]
         for rid, kind in items:
             if kind == "self_declared":
@@ -296,8 +368,11 @@ def coverage(results: Iterable[ScenarioResult], rulesets: Iterable[Ruleset]) -> 
             if not statuses:
                 lines.append(f"{rs.id}: rule {rid} ({kind}) is not exercised by any scenario")
                 continue
-            missing = [s for s in COVERAGE_STATUSES.get(kind, ()) if s not in statuses
-                       and not (s == "breached" and "fulfilled_late" in statuses)]
+            missing = [
+                s
+                for s in COVERAGE_STATUSES.get(kind, ())
+                if s not in statuses and not (s == "breached" and "fulfilled_late" in statuses)
+            ]
             if missing:
                 lines.append(f"{rs.id}: rule {rid} ({kind}) never reaches: {', '.join(missing)}")
     return lines

@@ -23,7 +23,7 @@ _CLASSES: dict[str, type] = {
 }
 
 
-def _enc(v: Any) -> Any:  # noqa: PLR0911
+def _enc(v: Any) -> Any:
     if v is None or isinstance(v, (bool, int, float, str)):
         return v
     if isinstance(v, _dt.date):
@@ -44,7 +44,7 @@ def _enc(v: Any) -> Any:  # noqa: PLR0911
     raise TypeError(f"cannot snapshot {type(v).__name__}")
 
 
-def _dec(v: Any) -> Any:  # noqa: PLR0911
+def _dec(v: Any) -> Any:
     if isinstance(v, list):
         return [_dec(x) for x in v]
     if not isinstance(v, dict):
@@ -58,8 +58,14 @@ def _dec(v: Any) -> Any:  # noqa: PLR0911
     if "e" in v:
         d = dict(v["e"])
         core = {k: d.pop(k) for k in ("id", "type", "date", "council")}
-        return Event(core["id"], core["type"], _dt.date.fromisoformat(core["date"]), core["council"], d,
-                     source=v.get("s", ""))
+        return Event(
+            core["id"],
+            core["type"],
+            _dt.date.fromisoformat(core["date"]),
+            core["council"],
+            d,
+            source=v.get("s", ""),
+        )
     if "p" in v:
         pid, kind, name, attributes, joined, left = v["p"]
         return Party(pid, kind, name, _dec(attributes), _dec(joined), _dec(left))

@@ -81,7 +81,7 @@ class _Builder:
     def build(self, node: yaml.Node, path: Path) -> Any:
         self.count += 1
         if self.count > _MAX_NODES:
-            raise _TooLarge
+            raise _TooLargeError
         self.positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
         if isinstance(node, yaml.ScalarNode):
             return _scalar(node)
@@ -94,7 +94,9 @@ class _Builder:
                     self.problems.append(
                         Problem(
                             Location(
-                                self.file, key_node.start_mark.line + 1, key_node.start_mark.column + 1
+                                self.file,
+                                key_node.start_mark.line + 1,
+                                key_node.start_mark.column + 1,
                             ),
                             "a key must be a plain name, not a list or mapping",
                             path,
@@ -105,7 +107,11 @@ class _Builder:
                 if key == "<<":
                     self.problems.append(
                         Problem(
-                            Location(self.file, key_node.start_mark.line + 1, key_node.start_mark.column + 1),
+                            Location(
+                                self.file,
+                                key_node.start_mark.line + 1,
+                                key_node.start_mark.column + 1,
+                            ),
                             "merge keys ('<<') are not supported: write the entries out",
                             path,
                         )
@@ -115,7 +121,11 @@ class _Builder:
                     first = self.positions.get((*path, key), (0, 0))
                     self.problems.append(
                         Problem(
-                            Location(self.file, key_node.start_mark.line + 1, key_node.start_mark.column + 1),
+                            Location(
+                                self.file,
+                                key_node.start_mark.line + 1,
+                                key_node.start_mark.column + 1,
+                            ),
                             f"duplicate key {key!r} (first given on line {first[0]})",
                             (*path, key),
                         )
@@ -130,7 +140,7 @@ class _Builder:
         raise TypeError(f"unexpected YAML node {node!r}")  # pragma: no cover
 
 
-class _TooLarge(Exception):
+class _TooLargeError(Exception):
     pass
 
 
@@ -152,6 +162,6 @@ def load_yaml(text: str, file: str) -> tuple[Loaded | None, list[Problem]]:
     builder = _Builder(file)
     try:
         data = builder.build(node, ())
-    except _TooLarge:
+    except _TooLargeError:
         return None, [Problem(Location(file, 1, 1), "document too large (too many nodes)", ())]
     return Loaded(data, file, builder.positions), builder.problems

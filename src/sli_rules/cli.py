@@ -9,9 +9,9 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from typing import TextIO
+from typing import Any, TextIO
 
-from sli_rules._api import ENGINES, EngineUnavailable, compile_rulesets, evaluate
+from sli_rules._api import ENGINES, EngineUnavailableError, compile_rulesets, evaluate
 from sli_rules._dates import DATE_FORMS, DateError, parse_date
 from sli_rules._errors import InputError
 from sli_rules._loader import bundled_dir, bundled_ids, check_ruleset
@@ -43,24 +43,27 @@ exit status: 0 ok; 1 a check or test failed; 2 bad input; 3 breaches (with --fai
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse that reports usage errors as input errors (exit 2) on our stderr."""
+    """argparse writing to the streams given to `run`, with usage errors as exit status 2."""
 
-    def __init__(self, *args: object, stderr: TextIO | None = None, **kw: object) -> None:
-        super().__init__(*args, **kw)  # type: ignore[arg-type]
-        self._stderr = stderr or sys.stderr
+    out: TextIO = sys.stdout
+    err: TextIO = sys.stderr
+
+    def _print_message(self, message: str, file: object = None) -> None:
+        if message:
+            (self.err if file in (sys.stderr, self.err) else self.out).write(message)
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.print_usage(self._stderr)
-        self._stderr.write(f"{self.prog}: error: {message}\n")
-        raise _Exit(EXIT_INPUT)
+        self.print_usage(self.err)
+        self.err.write(f"{self.prog}: error: {message}\n")
+        raise _ExitError(EXIT_INPUT)
 
     def exit(self, status: int = 0, message: str | None = None) -> None:  # type: ignore[override]
         if message:
-            self._stderr.write(message)
-        raise _Exit(status)
+            self.err.write(message)
+        raise _ExitError(status)
 
 
-class _Exit(Exception):
+class _ExitError(Exception):
     def __init__(self, code: int) -> None:
         self.code = code
 
@@ -74,60 +77,112 @@ def _date(text: str) -> str:
 
 
 def build_parser(stdout: TextIO, stderr: TextIO) -> argparse.ArgumentParser:
-    def sub_parser(**kw: object) -> _Parser:
-        return _Parser(stderr=stderr, **kw)  # type: ignore[arg-type]
-
     parser = _Parser(
-        prog="sli-rules", description=DESCRIPTION, epilog=EPILOG, stderr=stderr,
+        prog="sli-rules",
+        description=DESCRIPTION,
+        epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"sli-rules {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=sub_parser)  # type: ignore[arg-type]
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    sub.add_parser("list", help="list the bundled rulesets with their titles",
-                   description="List the rulesets that come with sli-rules: id, title and file.")
+    class _Sub:
+        """Creates subcommand parsers that write to the same streams."""
+
+        def add_parser(self, name: str, **kw: Any) -> _Parser:
+            p = commands.add_parser(name, **kw)
+            p.out, p.err = stdout, stderr
+            return p
+
+    parser.out, parser.err = stdout, stderr
+    sub = _Sub()
+
+    sub.add_parser(
+        "list",
+        help="list the bundled rulesets with their titles",
+        description="List the rulesets that come with sli-rules: id, title and file.",
+    )
 
     p = sub.add_parser(
-        "check", help="validate rulesets and report every mistake with its line",
+        "check",
+        help="validate rulesets and report every mistake with its line",
         description="Validate rulesets (bundled ids or YAML files). Every problem is printed as "
         "file:line:column: message @ path. Exit status 1 if any ruleset has problems.",
     )
-    p.add_argument("rulesets", nargs="+", metavar="ID_OR_PATH", help="a bundled ruleset id or a YAML file")
+    p.add_argument(
+        "rulesets", nargs="+", metavar="ID_OR_PATH", help="a bundled ruleset id or a YAML file"
+    )
 
     p = sub.add_parser(
-        "evaluate", help="evaluate rulesets against an event file as of a date",
+        "evaluate",
+        help="evaluate rulesets against an event file as of a date",
         description="Evaluate one or more rulesets against an event file as of a date and print "
         "the findings: obligations (with their status), breaches, escalation steps and notices. "
         "Only events dated on or before --as-of count.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--ruleset", "-r", action="append", required=True, metavar="ID_OR_PATH",
-                   help="a bundled ruleset id or a YAML file; repeat for several")
-    p.add_argument("--events", "-e", required=True, metavar="FILE",
-                   help="events as JSON Lines (.jsonl) or CSV (.csv)")
-    p.add_argument("--as-of", required=True, type=_date, metavar="YYYY-MM-DD",
-                   help="the date to evaluate as of")
-    p.add_argument("--format", "-f", choices=sorted(FORMATS), default="table",
-                   help="output format (default: table)")
-    p.add_argument("--lenient", action="store_true",
-                   help="evaluate the good events and list the rejected ones, instead of stopping "
-                   "at the first bad file")
-    p.add_argument("--fail-on-breach", action="store_true",
-                   help="exit with status 3 when any breach is found")
-    p.add_argument("--engine", choices=ENGINES, default="reference",
-                   help="the matching engine (default: reference)")
-    p.add_argument("--output", "-o", metavar="FILE", help="write the report here instead of the screen")
+    p.add_argument(
+        "--ruleset",
+        "-r",
+        action="append",
+        required=True,
+        metavar="ID_OR_PATH",
+        help="a bundled ruleset id or a YAML file; repeat for several",
+    )
+    p.add_argument(
+        "--events",
+        "-e",
+        required=True,
+        metavar="FILE",
+        help="events as JSON Lines (.jsonl) or CSV (.csv)",
+    )
+    p.add_argument(
+        "--as-of",
+        required=True,
+        type=_date,
+        metavar="YYYY-MM-DD",
+        help="the date to evaluate as of",
+    )
+    p.add_argument(
+        "--format",
+        "-f",
+        choices=sorted(FORMATS),
+        default="table",
+        help="output format (default: table)",
+    )
+    p.add_argument(
+        "--lenient",
+        action="store_true",
+        help="evaluate the good events and list the rejected ones, instead of stopping "
+        "at the first bad file",
+    )
+    p.add_argument(
+        "--fail-on-breach", action="store_true", help="exit with status 3 when any breach is found"
+    )
+    p.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default="reference",
+        help="the matching engine (default: reference)",
+    )
+    p.add_argument(
+        "--output", "-o", metavar="FILE", help="write the report here instead of the screen"
+    )
 
     p = sub.add_parser(
-        "test", help="run scenario files (expected findings for given events)",
+        "test",
+        help="run scenario files (expected findings for given events)",
         description="Run scenario files: each names rulesets, events, as-of dates and the findings "
         "expected (or expected absent). Failures print file, scenario, what was expected and what "
         "was found. Exit status 1 if any scenario fails. Directories are searched for "
         "*.scenario.yaml files.",
     )
     p.add_argument("paths", nargs="+", metavar="PATH", help="a scenario file or a directory")
-    p.add_argument("--coverage", action="store_true",
-                   help="also list the rules and statuses that no scenario exercises")
+    p.add_argument(
+        "--coverage",
+        action="store_true",
+        help="also list the rules and statuses that no scenario exercises",
+    )
     p.add_argument("--verbose", "-v", action="store_true", help="list passing scenarios too")
     return parser
 
@@ -137,7 +192,9 @@ def _list(stdout: TextIO, stderr: TextIO) -> int:
     for rid in bundled_ids():
         ruleset, problems = check_ruleset(rid)
         if ruleset is None:
-            stdout.write(f"{rid}\t(does not load: {len(problems)} problems; run sli-rules check {rid})\n")
+            stdout.write(
+                f"{rid}\t(does not load: {len(problems)} problems; run sli-rules check {rid})\n"
+            )
             status = EXIT_FAILED
         else:
             stdout.write(f"{rid}\t{ruleset.title}\n")
@@ -156,8 +213,10 @@ def _check(paths: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
                 stderr.write(f"{p}\n")
             stderr.write(f"{path}: {len(problems)} problem{'s' if len(problems) != 1 else ''}\n")
         else:
-            n = len(ruleset.rules)
-            stdout.write(f"{path}: ok ({ruleset.id}, {n} rules, {len(ruleset.escalations)} escalation ladders)\n")
+            rules, ladders = len(ruleset.rules), len(ruleset.escalations)
+            stdout.write(
+                f"{path}: ok ({ruleset.id}, {rules} rules, {ladders} escalation ladders)\n"
+            )
     return status
 
 
@@ -173,10 +232,8 @@ def _evaluate(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     for r in report.rejected:
         stderr.write(f"rejected {r}\n")
     if report.rejected:
-        stderr.write(
-            f"{report.events_read} records read: {report.events_read - len(report.rejected)} accepted, "
-            f"{len(report.rejected)} rejected\n"
-        )
+        read, rejected = report.events_read, len(report.rejected)
+        stderr.write(f"{read} records read: {read - rejected} accepted, {rejected} rejected\n")
     if args.fail_on_breach and report.breaches:
         stderr.write(f"{len(report.breaches)} breaches found\n")
         return EXIT_BREACH
@@ -200,13 +257,13 @@ def run(argv: Sequence[str], stdout: TextIO = sys.stdout, stderr: TextIO = sys.s
         from sli_rules import _commands
 
         return _commands.dispatch(args, stdout, stderr)
-    except _Exit as exc:
+    except _ExitError as exc:
         return exc.code
     except InputError as exc:
         for p in exc.problems:
             stderr.write(f"{p}\n")
         return EXIT_INPUT
-    except EngineUnavailable as exc:
+    except EngineUnavailableError as exc:
         stderr.write(f"{exc}\n")
         return EXIT_INPUT
     except argparse.ArgumentError as exc:  # pragma: no cover - argparse reports these itself

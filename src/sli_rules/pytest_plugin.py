@@ -20,7 +20,7 @@ def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> pytest.Col
     return None
 
 
-class ScenarioFailed(Exception):
+class ScenarioFailedError(Exception):
     """A scenario's expectations were not met (or the file could not be read)."""
 
 
@@ -50,14 +50,15 @@ class ScenarioItem(pytest.Item):
         from sli_rules._scenarios import run_scenario
 
         if self.error is not None:
-            raise ScenarioFailed(self.error)
+            raise ScenarioFailedError(self.error)
         sf, scenario, plan = self.payload
         result = run_scenario(sf, scenario, plan)
         if not result.passed:
-            raise ScenarioFailed(result.report())
+            raise ScenarioFailedError(result.report())
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
-        if isinstance(excinfo.value, ScenarioFailed):
+        del style  # pytest passes it; a scenario failure has one plain form
+        if isinstance(excinfo.value, ScenarioFailedError):
             return str(excinfo.value)
         return str(super().repr_failure(excinfo))
 
