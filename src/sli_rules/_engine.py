@@ -101,6 +101,7 @@ class LadderState:
 
 @attrs.define
 class LimitState:
+    end: Date | None = None  # the last day of the period
     total: float = 0.0
     events: list[str] = attrs.Factory(list)
     exceeded: Hit | None = None
@@ -123,6 +124,10 @@ class RulesetState:
     entitlements: list[tuple[str, str, Date, str, Date | None]] = attrs.Factory(list)
     ladders: dict[tuple[str, str, str], LadderState] = attrs.Factory(dict)
     successions_done: list[int] = attrs.Factory(list)
+    # what drain() has already handed out: recurring periods ending before the floor,
+    # and fixed-date duties, are not derived again
+    floors: dict[tuple[str, str], Date] = attrs.Factory(dict)
+    drained_fixed: list[tuple[str, str]] = attrs.Factory(list)
 
 
 @attrs.define
@@ -355,7 +360,7 @@ class Session:
         if isinstance(rule, LimitRule):
             for p in self.obliged(cr, st, rule, e):
                 period = _period_of(rule.period, e.date, cr.ruleset.effective.start)
-                ls = st.limits.setdefault((rule.id, p.id, period.label), LimitState())
+                ls = st.limits.setdefault((rule.id, p.id, period.label), LimitState(period.end))
                 amount = 1.0
                 if rule.amount:
                     vals = resolve(e, rule.amount)
@@ -569,6 +574,23 @@ class Session:
         out.sort(key=Finding.sort_key)
         return out
 
+    def drain(self) -> list[Finding]:
+        """Hand out the findings that can no longer change, and forget them.
+
+        For streaming: a pipeline that drains after each `advance` keeps in memory only
+        what is still open (duties not yet due, unremedied breaches, running ladders),
+        so memory follows open obligations rather than history. Drained findings are
+        not returned by `findings()` again.
+        """
+        day = self.state.clock
+        if day is None:
+            return []
+        out: list[Finding] = []
+        for cr, st in zip(self.plan.rulesets, self.state.rulesets, strict=True):
+            out.extend(_Findings(self, cr, st, day).drain())
+        out.sort(key=Finding.sort_key)
+        return out
+
     # ------------------------------------------------------------ snapshots
 
     def snapshot(self) -> bytes:
@@ -669,6 +691,80 @@ class _Findings:
             elif isinstance(rule, EntitlementRule):
                 out.extend(self.entitlements(rule))
         out.extend(self.ladders())
+        return out
+
+    # -- draining what is final
+    def final(self, inst: Instance) -> bool:
+        """Whether this duty's findings can no longer change after the evaluation day."""
+        day = self.day
+        if inst.failed is not None or (inst.on_time and inst.on_time[0] <= day):
+            return True
+        if inst.late and inst.late[0] <= day:
+            return True
+        if inst.due < day and any(h and h[0] <= day for h in (inst.early, inst.waived)):
+            return True
+        end, _why = self.ends_for(inst)
+        return end is not None and end <= inst.due
+
+    def ladder_horizon(self, rule_id: str, day: Date) -> _dt.timedelta:
+        """How long after a missed due date a breach ladder for this rule keeps changing."""
+        total = _dt.timedelta(0)
+        for ladder in self.rs.escalations:
+            if rule_id in ladder.breach_of:
+                span = DAY
+                for step in ladder.steps:
+                    w = self.cr.duration(step.window, day)
+                    span += add(day, w) - day + DAY
+                total = max(total, span)
+        return total
+
+    def drain(self) -> list[Finding]:
+        out: list[Finding] = []
+        st = self.st
+        for key, inst in list(st.instances.items()):
+            if inst.trigger is not None and inst.trigger.date <= self.day and self.final(inst):
+                out.extend(self.instance(inst))
+                del st.instances[key]
+                bucket = st.index.get((inst.rule, inst.party, *inst.match))
+                if bucket is not None and key in bucket:
+                    bucket.remove(key)
+                    if not bucket:
+                        del st.index[(inst.rule, inst.party, *inst.match)]
+        for rule in self.rs.rules:
+            if isinstance(rule, FixedDateRule) and rule.monitoring == "events":
+                for (rid, pid), inst in list(st.fixed.items()):
+                    if rid == rule.id and self.final(inst):
+                        out.extend(self.instance(inst))
+                        st.drained_fixed.append((rid, pid))
+                        del st.fixed[(rid, pid)]
+            elif isinstance(rule, (RecurringRule, CountRule)) and rule.monitoring == "events":
+                out.extend(self.recurring(rule, drain=True))
+        for key, ls in list(st.limits.items()):
+            if ls.end is not None and ls.end < self.day:
+                rule = self.rs.rule(key[0])
+                assert isinstance(rule, LimitRule)
+                out.extend(self.limit(rule, only=key))
+                del st.limits[key]
+        keep = []
+        for ent in st.entitlements:
+            lasts = ent[4]
+            if lasts is not None and lasts < self.day:
+                rule = self.rs.rule(ent[0])
+                assert isinstance(rule, EntitlementRule)
+                out.extend(self.entitlements(rule, only=[ent]))
+            else:
+                keep.append(ent)
+        st.entitlements = keep
+        for key, lad in list(st.ladders.items()):
+            ladder = next(x for x in self.rs.escalations if x.id == lad.ladder)
+            done = lad.resolved is not None and lad.resolved[0] <= self.day
+            taken_all = all(
+                (t := lad.taken.get(s.step)) is not None and t[0] <= self.day for s in ladder.steps
+            )
+            if done or taken_all:
+                out.extend(self.one_ladder(lad))
+                del st.ladders[key]
+        out.extend(self.breach_ladders())
         return out
 
     # -- one obligation instance
@@ -905,6 +1001,8 @@ class _Findings:
             return []
         out = []
         for pid, party in self.parties(rule):
+            if (rule.id, pid) in self.st.drained_fixed:
+                continue
             inst = self.s._fixed(self.cr, self.st, rule, party)
             if inst is None:
                 continue
@@ -934,8 +1032,9 @@ class _Findings:
         return out
 
     # -- recurring and count duties
-    def recurring(self, rule: RecurringRule | CountRule) -> list[Finding]:
+    def recurring(self, rule: RecurringRule | CountRule, drain: bool = False) -> list[Finding]:
         out = []
+        horizon = self.ladder_horizon(rule.id, self.day) if drain else _dt.timedelta(0)
         eff_start = self.rs.effective.start
         if self.day < eff_start:
             return []
@@ -952,12 +1051,24 @@ class _Findings:
                 periods = list(rule.period.periods(first, last, eff_start))
             else:
                 periods = list(_spans(self.cr, rule, first, last))
+            floor = self.st.floors.get((rule.id, pid))
             for period in periods:
+                if floor is not None and period.end < floor:
+                    continue
                 if last_member is not None and period.start > last_member:
                     continue
                 if end is not None and period.start >= end:
                     continue
-                out.extend(self.period_finding(rule, pid, period, first, left, end))
+                found = self.period_finding(rule, pid, period, first, left, end)
+                if drain:
+                    due = found[0].due
+                    assert due is not None
+                    settled = found[0].status in ("fulfilled", "discharged") and due < self.day
+                    if not (settled or due + horizon < self.day):
+                        break  # periods are in order: later ones are not final either
+                    self.st.floors[(rule.id, pid)] = period.end + DAY
+                    self.st.tallies.pop((rule.id, pid, period.label), None)
+                out.extend(found)
         return out
 
     def period_finding(
@@ -1044,7 +1155,7 @@ class _Findings:
                 )
             ]
         expl = (
-            f"{pid} needed {what} in {span}; found {len(counted)} as of {day}: breached "
+            f"{pid} needed {what} in {span}; found {len(counted)} by the due date: breached "
             f"(due {due})."
         )
         inst = Instance(rule.id, pid, period.label, opens, due)
@@ -1061,9 +1172,11 @@ class _Findings:
         ]
 
     # -- limits and entitlements
-    def limit(self, rule: LimitRule) -> list[Finding]:
+    def limit(self, rule: LimitRule, only: tuple[str, str, str] | None = None) -> list[Finding]:
         out = []
         for (rid, pid, label), ls in self.st.limits.items():
+            if only is not None and (rid, pid, label) != only:
+                continue
             if rid != rule.id or ls.exceeded is None or ls.exceeded[0] > self.day:
                 continue
             maximum = self.cr.value(rule.max, ls.exceeded[0])
@@ -1090,9 +1203,13 @@ class _Findings:
             )
         return out
 
-    def entitlements(self, rule: EntitlementRule) -> list[Finding]:
+    def entitlements(
+        self,
+        rule: EntitlementRule,
+        only: list[tuple[str, str, Date, str, Date | None]] | None = None,
+    ) -> list[Finding]:
         out = []
-        for rid, pid, start, eid, lasts in self.st.entitlements:
+        for rid, pid, start, eid, lasts in self.st.entitlements if only is None else only:
             if rid != rule.id or start > self.day:
                 continue
             status = "lapsed" if lasts is not None and lasts < self.day else "available"
@@ -1118,14 +1235,21 @@ class _Findings:
     def ladders(self) -> list[Finding]:
         out = []
         for ls in self.st.ladders.values():
-            if ls.start > self.day:
-                continue
-            ladder = next(x for x in self.rs.escalations if x.id == ls.ladder)
-            out.extend(
-                self.ladder_steps(
-                    ladder, ls.about, ls.concern, ls.start, ls.triggered_by, ls.resolved, ls.taken
-                )
-            )
+            out.extend(self.one_ladder(ls))
+        out.extend(self.breach_ladders())
+        return out
+
+    def one_ladder(self, ls: LadderState) -> list[Finding]:
+        if ls.start > self.day:
+            return []
+        ladder = next(x for x in self.rs.escalations if x.id == ls.ladder)
+        return self.ladder_steps(
+            ladder, ls.about, ls.concern, ls.start, ls.triggered_by, ls.resolved, ls.taken
+        )
+
+    def breach_ladders(self) -> list[Finding]:
+        """Ladders started by the breaches found so far (in this derivation)."""
+        out = []
         for ladder in self.rs.escalations:
             for rid in ladder.breach_of:
                 for inst, remedied in self.breaches.get(rid, []):
