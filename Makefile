@@ -13,7 +13,7 @@ PY ?= python3
 VENV ?= .venv
 VENV313 ?= .venv313
 # Extras installed into the venvs, e.g. `make test EXTRAS=dev,pandas,durable`.
-EXTRAS ?= dev
+EXTRAS ?= dev,pandas,durable
 
 # The first Python 3.13 that actually runs. `command -v python3.13` alone is not
 # enough: under pyenv it finds a shim that exits 127 unless 3.13 is activated.

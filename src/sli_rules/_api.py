@@ -39,14 +39,16 @@ def compile_rulesets(rulesets: Iterable[Ruleset | str | Path] | Ruleset | str | 
     return compile_plan(_rulesets(rulesets))
 
 
-def _matcher(plan: Plan, engine: str) -> Matcher | None:  # noqa: ARG001 (durable will use plan)
+def _matcher(plan: Plan, engine: str) -> Matcher | None:
     if engine == "reference":
         return None
     if engine == "durable":
-        raise EngineUnavailableError(
-            "the durable-rules engine is not available in this version of sli-rules; "
-            "use the reference engine (the default)"
-        )
+        from sli_rules._durable import DurableMatcher, unavailable_reason
+
+        reason = unavailable_reason()
+        if reason is not None:
+            raise EngineUnavailableError(reason)
+        return DurableMatcher(plan)
     raise ValueError(f"unknown engine {engine!r}; engines: {', '.join(ENGINES)}")
 
 

@@ -468,10 +468,15 @@ class Session:
         if isinstance(rule, FixedDateRule):
             for pid in dict.fromkeys(by):
                 p = self.party(cr, st, pid)
+                left = st.left.get(pid)
+                # A fixed-date duty is open from its `opens` date, which a ruleset may set
+                # before the agreement starts (signatures): membership is checked by the
+                # opening date below, and by the party not having left.
                 if (
                     p is None
+                    or pid not in st.joined
                     or not self.applies(cr, rule, p)
-                    or not self.member_on(cr, st, pid, e.date)
+                    or (left is not None and e.date >= left)
                 ):
                     continue
                 inst = self._fixed(cr, st, rule, p)
@@ -500,7 +505,18 @@ class Session:
                     continue
                 if not cr.fulfil_where[rule.id](e, Env(event=e, party=p)):
                     continue
-                for period in self._periods_for_event(cr, rule, e.date):
+                periods = self._periods_for_event(cr, rule, e.date)
+                if len(periods) == 2:
+                    # Dated in one period and in the grace of the one before: the event
+                    # counts once, for the earlier period while that one is still short
+                    # (and owed by this party), otherwise for the period it is dated in.
+                    current, prev = periods
+                    eff = cr.ruleset.effective.start
+                    owed = prev.end >= max(eff, st.joined.get(pid) or eff)
+                    before = st.tallies.get((rule.id, pid, prev.label))
+                    short = before is None or len(before.hits) < max(rule.at_least, 1)
+                    periods = [prev] if owed and short else [current]
+                for period in periods:
                     tally = st.tallies.setdefault((rule.id, pid, period.label), Tally())
                     tally.count += 1
                     if len(tally.hits) < max(rule.at_least, 1):
@@ -531,14 +547,10 @@ class Session:
             joined = st.joined.get(p.id)
             if joined and joined > opens:
                 opens = joined
-            inst = Instance(
-                rule.id,
-                p.id,
-                "fixed",
-                opens,
-                due,
-                interps=cr.interpretations(rule, rule.due, rule.opens),
-            )
+            interps = cr.interpretations(rule, rule.due, rule.opens)
+            if cr.ruleset.effective.start_basis == "interpretation" and opens == start:
+                interps = (*interps, "effective-start")
+            inst = Instance(rule.id, p.id, "fixed", opens, due, interps=interps)
             st.fixed[key] = inst
         return inst
 
@@ -633,7 +645,6 @@ def _spans(cr: CompiledRuleset, rule: CountRule, first: Date, last: Date) -> Ite
     end = cr.value(rule.end, start)
     if not isinstance(start, Date) or not isinstance(end, Date):
         return
-    length = (end - start) + DAY
     from dateutil.relativedelta import relativedelta
 
     k = 0
@@ -651,7 +662,6 @@ def _spans(cr: CompiledRuleset, rule: CountRule, first: Date, last: Date) -> Ite
         if not rule.repeat:
             return
         k += 1
-        del length
 
 
 # ------------------------------------------------------------------- statuses
@@ -1092,6 +1102,9 @@ class _Findings:
             grace = self.cr.duration(rule.grace, period.start)
         due = add(period.end, grace) if grace else period.end
         opens = max(period.start, first)
+        eff = self.rs.effective
+        if eff.start_basis == "interpretation" and opens == eff.start:
+            interps = (*interps, "effective-start")
         tally = self.st.tallies.get((rule.id, pid, period.label), Tally())
         hits = [h for h in tally.hits if h[0] <= day]
         need = rule.at_least
