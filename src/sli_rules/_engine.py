@@ -103,6 +103,7 @@ class LadderState:
 class LimitState:
     end: Date | None = None  # the last day of the period
     total: float = 0.0
+    total_when_exceeded: float = 0.0
     events: list[str] = attrs.Factory(list)
     exceeded: Hit | None = None
 
@@ -320,7 +321,7 @@ class Session:
                 pid for pid in st.joined if (p := self.party(cr, st, pid)) and p.kind == "council"
             ]
         else:
-            ids = [v for v in resolve(e, spec.path or "council") if isinstance(v, str)]
+            ids = _party_ids(resolve(e, spec.path or "council"))
         out = []
         for pid in dict.fromkeys(ids):
             p = self.party(cr, st, pid)
@@ -370,6 +371,7 @@ class Session:
                 maximum = float(cr.value(rule.max, period.start))
                 if ls.exceeded is None and ls.total > maximum:
                     ls.exceeded = (e.date, e.id)
+                    ls.total_when_exceeded = ls.total
             return
         for p in self.obliged(cr, st, rule, e):
             key = (rule.id, p.id, e.id)
@@ -430,7 +432,7 @@ class Session:
         rule, spec = h.rule, h.spec
         assert rule is not None
         assert spec is not None
-        by = [v for v in resolve(e, spec.by) if isinstance(v, str)]
+        by = _party_ids(resolve(e, spec.by))
         if isinstance(rule, (DeadlineRule, WindowRule)):
             where = cr.fulfil_where[rule.id] if h.role == "fulfil" else cr.waive_where[rule.id]
             match = tuple(_first(e, a) for a, _b in spec.match)
@@ -619,6 +621,14 @@ class Session:
         session = cls(plan, matcher)
         load(session, data)
         return session
+
+
+def _party_ids(values: list[Any]) -> list[str]:
+    """Party ids found at a path; a list of ids (e.g. summit contributors) gives each one."""
+    out: list[str] = []
+    for v in values:
+        out.extend(x for x in (v if isinstance(v, list) else [v]) if isinstance(x, str))
+    return out
 
 
 def _first(e: Event | None, path: str) -> Any:
@@ -1113,7 +1123,7 @@ class _Findings:
             fulfil_text += f" naming {pid} as {rule.fulfil.by}"
         else:
             fulfil_text += f" by {pid}"
-        what = f"{need} {fulfil_text}" if need != 1 else f"a {fulfil_text}"
+        what = f"at least {need} {fulfil_text}"
         span = f"{period.label} ({period.start} to {period.end}"
         span += f", plus {grace.describe()} grace to {due})" if grace else ")"
         base: dict[str, Any] = {
@@ -1197,7 +1207,8 @@ class _Findings:
             expl = (
                 f"{pid} exceeded the ceiling in {label}: {what}"
                 f"{'/'.join(rule.trigger.types)} came to "
-                f"more than {maximum:g} with {ls.exceeded[1]} on {ls.exceeded[0]}."
+                f"{ls.total_when_exceeded:g}, more than the ceiling of {maximum:g}, with "
+                f"{ls.exceeded[1]} on {ls.exceeded[0]}."
             )
             kind = "breach" if rule.severity == "breach" else "notice"
             out.append(
@@ -1310,6 +1321,8 @@ class _Findings:
             else:
                 status, by = "due", ()
                 note = f"due by {due} ({t} + {window})"
+                if day > due:
+                    note += f", overdue by {_days(due, day)}"
             title = step.title or f"step {step.step}"
             expl = (
                 f"Concern '{concern}' about {about} since {start}: step {step.step} ({title}) "
