@@ -51,7 +51,9 @@ def parse_date(text: object) -> Date:
     try:
         return _dt.date(year, month, day)
     except ValueError as exc:
-        raise DateError(f"{text!r} is not a real calendar date ({exc})") from None
+        raise DateError(
+            f"{text!r} is not a real calendar date ({exc}): expected {DATE_FORMS}"
+        ) from None
 
 
 @attrs.frozen(order=False)
@@ -159,15 +161,23 @@ class PeriodSpec:
 
     def periods(self, first: Date, last: Date, anchor: Date) -> Iterator[Period]:
         """Every period that overlaps [first, last], in order."""
-        ys = self.year_start(first, anchor)
         step = {"year": 12, "quarter": 3, "month": 1}[self.unit]
-        while ys <= last:
-            for index in range(12 // step):
-                start = ys + relativedelta(months=step * index)
-                end = ys + relativedelta(months=step * (index + 1)) - _dt.timedelta(days=1)
+        per_year = 12 // step
+        # Every boundary is counted from one origin, so that an agreement year that began
+        # on 29 February keeps to its anniversaries instead of drifting to the 28th.
+        origin = self.year_start(first, anchor)
+        year = 0
+        if self.calendar == "agreement_year":
+            year = origin.year - anchor.year
+            origin = anchor
+        while (ys := origin + relativedelta(years=year)) <= last:
+            for index in range(per_year):
+                n = year * per_year + index
+                start = origin + relativedelta(months=step * n)
+                end = origin + relativedelta(months=step * (n + 1)) - _dt.timedelta(days=1)
                 if end < first or start > last:
                     continue
                 if self.months and start.month not in self.months:
                     continue
                 yield Period(start, end, self._label(ys, index, start))
-            ys = ys + relativedelta(years=1)
+            year += 1

@@ -63,8 +63,8 @@ def _jsonl_records(text: Iterable[str], file: str) -> Iterator[tuple[Location, A
         if not line.strip():
             continue
         loc = Location(file, n)
-        try:
-            yield loc, json.loads(line)
+        try:  # without the line break, so that a cut-off line's column is on the line
+            yield loc, json.loads(line.rstrip("\r\n"))
         except json.JSONDecodeError as exc:
             yield loc, _Broken(f"broken JSON at column {exc.colno}: {exc.msg}")
 

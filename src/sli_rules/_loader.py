@@ -540,14 +540,18 @@ class _Reader:
             return None
         self.keys(m, path, allow, ("type",), "in an event spec")
         types = self.event_types(m.get("type"), (*path, "type")) if m.get("type") else ()
-        paths = self.paths_for(types)
+        named = m.get("type")
+        # When a type is missing or unknown (already reported), its attributes are unknown
+        # too: skip the attribute checks rather than report every attribute as unknown.
+        complete = bool(types) and len(types) == (len(named) if isinstance(named, list) else 1)
+        paths = self.paths_for(types) if complete else None
         where = None
         if m.get("where") is not None:
             where = self.condition(m["where"], (*path, "where"), paths, refs, types)
         by = "council"
         if m.get("by") is not None:
             by = self.text(m["by"], (*path, "by"), "an attribute path")
-            if types and by not in paths:
+            if paths is not None and by not in paths:
                 self.err(
                     (*path, "by"),
                     f"unknown attribute {by!r} of {', '.join(types)}" + did_you_mean(by, paths),
@@ -570,7 +574,7 @@ class _Reader:
                 if not isinstance(a, str) or not isinstance(b, str):
                     self.err(p, "attribute names must be text")
                     continue
-                if types and a not in paths:
+                if paths is not None and a not in paths:
                     self.err(
                         p, f"unknown attribute {a!r} of {', '.join(types)}" + did_you_mean(a, paths)
                     )
@@ -894,7 +898,7 @@ class _Reader:
                 require = self.condition(
                     m.get("require"),
                     (*path, "require"),
-                    self.paths_for(types),
+                    self.paths_for(types) if types else None,
                     ("event", "party"),
                     types,
                 )
@@ -917,7 +921,7 @@ class _Reader:
                 amount = None
                 if m.get("amount") is not None:
                     amount = self.text(m["amount"], (*path, "amount"), "an attribute")
-                    if trigger and amount not in self.paths_for(trigger.types):
+                    if trigger and trigger.types and amount not in self.paths_for(trigger.types):
                         self.err((*path, "amount"), f"unknown attribute {amount!r} of the trigger")
                 if trigger and period and maximum is not None:
                     return LimitRule(
@@ -1035,7 +1039,7 @@ class _Reader:
         if not isinstance(concern, bool):
             self.err((*sp, "concern"), "'concern' takes true or false")
             concern = False
-        if not (concern or breach_of or start_on):
+        if not (concern or start.get("breach_of") or start.get("event") is not None):
             self.err(
                 sp, "a ladder needs a start: concern: true, breach_of: [rule ids] or event: {...}"
             )
@@ -1108,6 +1112,8 @@ def _show(value: Any) -> str:
         return "a mapping"
     if isinstance(value, list):
         return "a list"
+    if isinstance(value, _dt.date | Duration):
+        return str(value)  # 2015-06-30, P6M: as written in a ruleset
     return repr(value)
 
 
@@ -1157,15 +1163,19 @@ def parse_ruleset(
         ladder = reader.escalation(raw, i, seen, ladder_ids)
         if ladder is not None:
             ladders.append(ladder)
+    title = reader.text(doc.get("title"), ("title",), "a title")
+    source = reader.text(doc.get("source"), ("source",), "a file name")
+    version = reader.text(doc.get("version"), ("version",), "a version", "1")
+    description = reader.text(doc.get("description"), ("description",), "text")
     if reader.problems:
         reader.problems.sort(key=lambda p: (p.location.line, p.location.column))
         return None, reader.problems
     ruleset = Ruleset(
         id=rid,
-        title=reader.text(doc.get("title"), ("title",), "a title"),
-        source=reader.text(doc.get("source"), ("source",), "a file name"),
-        version=reader.text(doc.get("version"), ("version",), "a version", "1"),
-        description=reader.text(doc.get("description"), ("description",), "text"),
+        title=title,
+        source=source,
+        version=version,
+        description=description,
         effective=effective,
         parties=tuple(parties),
         rules=tuple(rules),

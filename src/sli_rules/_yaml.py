@@ -29,6 +29,10 @@ _INT = "tag:yaml.org,2002:int"
 _FLOAT = "tag:yaml.org,2002:float"
 _BOOL = "tag:yaml.org,2002:bool"
 _NULL = "tag:yaml.org,2002:null"
+_PLAIN_TAGS = frozenset(
+    f"tag:yaml.org,2002:{t}"
+    for t in ("str", "int", "float", "bool", "null", "timestamp", "map", "seq")
+)
 
 
 @attrs.frozen
@@ -83,6 +87,16 @@ class _Builder:
         if self.count > _MAX_NODES:
             raise _TooLargeError
         self.positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+        if node.tag not in _PLAIN_TAGS:
+            tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+            self.problems.append(
+                Problem(
+                    Location(self.file, node.start_mark.line + 1, node.start_mark.column + 1),
+                    f"unsupported YAML tag {tag!r}: a ruleset is plain data (text, numbers, "
+                    "lists and mappings); remove the tag",
+                    path,
+                )
+            )  # and carry on reading it as untagged data, to report what else is wrong
         if isinstance(node, yaml.ScalarNode):
             return _scalar(node)
         if isinstance(node, yaml.SequenceNode):
@@ -144,6 +158,9 @@ class _TooLargeError(Exception):
     pass
 
 
+_TOO_DEEP = "document nested too deeply (lists or mappings inside each other hundreds deep)"
+
+
 def load_yaml(text: str, file: str) -> tuple[Loaded | None, list[Problem]]:
     """Compose `text` safely. Returns the document (None on a syntax error) and problems."""
     try:
@@ -157,6 +174,8 @@ def load_yaml(text: str, file: str) -> tuple[Loaded | None, list[Problem]]:
         return None, [Problem(Location(file, line, col), f"YAML syntax error: {reason}", ())]
     except yaml.YAMLError as exc:
         return None, [Problem(Location(file, 1, 1), f"YAML error: {exc}", ())]
+    except RecursionError:  # the pure-Python composer recurses once per level of nesting
+        return None, [Problem(Location(file, 1, 1), _TOO_DEEP, ())]
     if node is None:
         return Loaded(None, file, {}), []
     builder = _Builder(file)
@@ -164,4 +183,6 @@ def load_yaml(text: str, file: str) -> tuple[Loaded | None, list[Problem]]:
         data = builder.build(node, ())
     except _TooLargeError:
         return None, [Problem(Location(file, 1, 1), "document too large (too many nodes)", ())]
+    except RecursionError:
+        return None, [Problem(Location(file, 1, 1), _TOO_DEEP, ())]
     return Loaded(data, file, builder.positions), builder.problems

@@ -1,0 +1,303 @@
+"""The broken-ruleset gallery: one YAML file per mistake a policy author can make.
+
+Each file in tests/gallery/rulesets/ starts with a comment block:
+
+    # expect: <a fragment that must appear in some problem's message>
+    # expect-line: <a line on which a problem must be reported>
+
+The loader must report every expected fragment, every problem must be located as
+file:line:col, and the problems must be on exactly the expected lines: no mistake goes
+unreported and none sets off a cascade of reports elsewhere in the file.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from pathlib import Path
+
+import pytest
+import yaml
+
+import sli_rules
+from sli_rules import Problem, RulesetError, check_ruleset, load_ruleset, parse_ruleset
+
+GALLERY = Path(__file__).parent / "gallery" / "rulesets"
+FILES = sorted(GALLERY.glob("*.yaml"))
+LOCATED = re.compile(r"^(?P<file>.+):(?P<line>\d+):(?P<col>\d+): (?P<message>.+)$", re.DOTALL)
+
+# The mistakes the gallery must keep covering (a file removed by accident fails here).
+REQUIRED = {
+    "yaml-syntax-error",
+    "duplicate-key",
+    "unknown-top-level-key",
+    "unknown-rule-key",
+    "unknown-rule-kind",
+    "bad-date",
+    "bad-duration",
+    "unknown-parameter",
+    "parameter-wrong-type",
+    "interpretation-without-rationale",
+    "unknown-body",
+    "unknown-party-body",
+    "unknown-council",
+    "unknown-event-type",
+    "unknown-where-attribute",
+    "unknown-test",
+    "count-without-bound",
+    "bad-ref-root",
+    "rule-without-clause",
+    "rule-without-quote",
+    "duplicate-rule-id",
+    "escalation-unknown-rule",
+    "unknown-match-attribute",
+    "several-mistakes",
+}
+
+
+def expectations(path: Path) -> tuple[list[str], list[int]]:
+    """The fragments and lines promised by a gallery file's leading comment block."""
+    fragments: list[str] = []
+    lines: list[int] = []
+    for text in path.read_text(encoding="utf-8").splitlines():
+        if not text.startswith("#"):
+            break
+        if text.startswith("# expect:"):
+            fragments.append(text.removeprefix("# expect:").strip())
+        elif text.startswith("# expect-line:"):
+            lines.append(int(text.removeprefix("# expect-line:").strip()))
+    return fragments, lines
+
+
+def test_the_gallery_covers_every_listed_mistake() -> None:
+    assert {path.stem for path in FILES} >= REQUIRED
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
+def test_gallery_file_states_its_expectations(path: Path) -> None:
+    fragments, lines = expectations(path)
+    assert fragments, f"{path.name} has no '# expect:' line"
+    assert lines, f"{path.name} has no '# expect-line:' line"
+    body = path.read_text(encoding="utf-8").splitlines()
+    assert all(1 <= n <= len(body) for n in lines)
+    assert all(not body[n - 1].startswith("#") for n in lines), "a mistake is not in the header"
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
+def test_gallery_file_is_reported_where_the_mistake_is(path: Path) -> None:
+    fragments, lines = expectations(path)
+    ruleset, problems = check_ruleset(path)
+    assert ruleset is None
+    assert problems
+    for problem in problems:
+        located = LOCATED.match(str(problem))
+        assert located, f"not file:line:col: {problem}"
+        assert located["file"] == str(path)
+        assert int(located["line"]) == problem.location.line
+        assert int(located["col"]) == problem.location.column >= 1
+    messages = [p.message for p in problems]
+    for fragment in fragments:
+        assert any(fragment in m for m in messages), f"{fragment!r} not in {messages}"
+    assert {p.location.line for p in problems} == set(lines), [str(p) for p in problems]
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
+def test_problems_are_sorted_by_position(path: Path) -> None:
+    _, problems = check_ruleset(path)
+    positions = [(p.location.line, p.location.column) for p in problems]
+    assert positions == sorted(positions)
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
+def test_load_ruleset_raises_with_the_same_problems(path: Path) -> None:
+    _, problems = check_ruleset(path)
+    with pytest.raises(RulesetError) as info:
+        load_ruleset(path)
+    assert list(info.value.problems) == problems
+    assert all(isinstance(p, Problem) for p in info.value.problems)
+    # The exception's text is the list a terminal shows: one located problem per line.
+    assert str(info.value).splitlines() == [str(p) for p in problems]
+
+
+def test_every_mistake_in_one_file_is_reported_in_one_pass() -> None:
+    path = GALLERY / "several-mistakes.yaml"
+    fragments, lines = expectations(path)
+    _, problems = check_ruleset(path)
+    assert len(problems) == len(fragments) == len(lines) == 6
+    # The header lists the mistakes in the order of their lines, which is not the order
+    # in which the loader meets them (the misspelt top-level key is last in the file).
+    assert [p.location.line for p in problems] == lines == sorted(lines)
+    for problem, fragment in zip(problems, fragments, strict=True):
+        assert fragment in problem.message
+
+
+def test_problems_carry_the_path_of_the_offending_value() -> None:
+    _, problems = check_ruleset(GALLERY / "unknown-rule-kind.yaml")
+    assert [p.path for p in problems] == [("rules", 0, "kind")]
+    assert str(problems[0]).endswith("@ rules[0].kind")
+
+
+# The gallery's files all start from this agreement; it is valid as it stands, so each
+# problem a gallery file produces comes from the one mistake made in it.
+CLEAN = """\
+id: gallery-example
+title: Gallery example agreement
+source: none.txt
+version: "1"
+effective:
+  start: 2015-01-01
+parties:
+  councils: [E08000025, E08000026]
+  bodies:
+    - id: em-dcs-group
+      name: East Midlands DCS group
+parameters:
+  feedback-due:
+    basis: interpretation
+    rationale: "Read as three months."
+    value: P3M
+rules:
+  - id: feedback-published
+    kind: deadline
+    title: Publish feedback within three months
+    clause: "4(b)"
+    quote: "publish the feedback within three months"
+    trigger:
+      type: peer_challenge.held
+      where: {kind: corporate}
+    fulfil:
+      type: feedback.published
+      match: {review: review}
+    due: {parameter: feedback-due}
+"""
+
+
+def test_the_gallerys_starting_point_is_a_valid_ruleset() -> None:
+    ruleset, problems = parse_ruleset(CLEAN, "clean.yaml")
+    assert problems == []
+    assert ruleset is not None
+    assert ruleset.id == "gallery-example"
+    assert [r.id for r in ruleset.rules] == ["feedback-published"]
+    assert ruleset.parameters["feedback-due"].basis == "interpretation"
+
+
+def test_a_bad_top_level_value_is_reported_not_dropped() -> None:
+    ruleset, problems = parse_ruleset(CLEAN.replace('version: "1"', "version: [1, 2]"), "x.yaml")
+    assert ruleset is None
+    assert [(p.location.line, p.path) for p in problems] == [(4, ("version",))]
+    assert "expected text" in problems[0].message
+
+
+def test_unknown_ruleset_id_suggests_a_bundled_one() -> None:
+    ids = sli_rules.bundled_ids()
+    if not ids:
+        pytest.skip("no bundled rulesets yet")
+    typo = ids[0][:-1]
+    _, problems = check_ruleset(typo)
+    assert len(problems) == 1
+    assert f"did you mean {ids[0]!r}" in problems[0].message
+
+
+def test_missing_file_is_a_problem_not_an_exception(tmp_path: Path) -> None:
+    ruleset, problems = check_ruleset(tmp_path / "absent.yaml")
+    assert ruleset is None
+    assert "no such ruleset file" in problems[0].message
+
+
+# ------------------------------------------------------------------ unsafe YAML
+
+
+def payloads(marker: Path) -> list[str]:
+    """Documents that would create `marker` if a YAML loader constructed Python objects."""
+    touch = f'["touch {marker}"]'
+    title = "title: Gallery example agreement"
+    return [
+        CLEAN.replace(title, f"title: !!python/object/apply:os.system {touch}"),
+        f"!!python/object/apply:os.system {touch}\n",
+        CLEAN.replace(
+            "source: none.txt",
+            f'source: !!python/object/apply:subprocess.check_call [["touch", "{marker}"]]',
+        ),
+        CLEAN + f'description: !!python/object/new:subprocess.Popen [["touch", "{marker}"]]\n',
+        CLEAN.replace(title, "title: !!python/name:os.system x"),
+    ]
+
+
+def test_the_payloads_would_run_under_an_unsafe_loader(tmp_path: Path) -> None:
+    # A positive control: the payload is real, so its not running below means something.
+    marker = tmp_path / "control"
+    yaml.unsafe_load(f'!!python/object/apply:os.system ["touch {marker}"]')
+    assert marker.exists()
+
+
+@pytest.mark.parametrize("index", range(5))
+def test_python_tags_cannot_run_code(tmp_path: Path, index: int) -> None:
+    marker = tmp_path / "pwned"
+    path = tmp_path / "unsafe.yaml"
+    path.write_text(payloads(marker)[index], encoding="utf-8")
+    ruleset, problems = check_ruleset(path)
+    assert not marker.exists(), "loading a ruleset ran code"
+    if index == 4:
+        # A tag on a plain word imports nothing, and is still refused with its place.
+        assert ruleset is None
+        assert [p.message.split(":")[0] for p in problems] == [
+            "unsupported YAML tag '!!python/name"
+        ]
+    else:
+        # The tagged value is a list where text (or a whole ruleset) was expected.
+        assert ruleset is None
+        assert problems
+
+
+def test_python_tags_cannot_run_code_through_the_cli(tmp_path: Path) -> None:
+    import io
+
+    from sli_rules.cli import run
+
+    marker = tmp_path / "pwned"
+    path = tmp_path / "unsafe.yaml"
+    path.write_text(payloads(marker)[0], encoding="utf-8")
+    status = run(["check", str(path)], io.StringIO(), io.StringIO())
+    assert status == 1
+    assert not marker.exists()
+
+
+def billion_laughs(levels: int = 9) -> str:
+    lines = ['a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    previous = "a"
+    for name in "bcdefghijk"[: levels - 1]:
+        lines.append(f"{name}: &{name} [" + ", ".join([f"*{previous}"] * 9) + "]")
+        previous = name
+    return "\n".join(lines) + "\n"
+
+
+def _in_thread(target: object, timeout: float) -> list[object]:
+    result: list[object] = []
+
+    def work() -> None:
+        result.append(target())  # type: ignore[operator]
+
+    thread = threading.Thread(target=work, daemon=True)
+    thread.start()
+    thread.join(timeout)
+    assert not thread.is_alive(), f"still running after {timeout} seconds"
+    return result
+
+
+def test_an_alias_bomb_is_refused_without_hanging(tmp_path: Path) -> None:
+    # 9 ** 9 (387 million) strings if the aliases were expanded.
+    path = tmp_path / "bomb.yaml"
+    path.write_text(billion_laughs(), encoding="utf-8")
+    [(ruleset, problems)] = _in_thread(lambda: check_ruleset(path), timeout=60)
+    assert ruleset is None
+    assert any("too large" in p.message for p in problems)
+    assert all(p.location.file == str(path) for p in problems)
+
+
+def test_a_document_nested_thousands_deep_is_a_problem_not_a_crash() -> None:
+    for text in ("a: " + "[" * 5000 + "]" * 5000, "a: " + "{b: " * 3000 + "1" + "}" * 3000):
+        ruleset, problems = parse_ruleset(text, "deep.yaml")
+        assert ruleset is None
+        assert len(problems) == 1
+        assert "nested too deeply" in problems[0].message
+        assert str(problems[0]).startswith("deep.yaml:1:1: ")
