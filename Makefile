@@ -12,8 +12,8 @@ MAKEFLAGS += --no-builtin-rules
 PY ?= python3
 VENV ?= .venv
 VENV313 ?= .venv313
-# Extras installed into the venvs, e.g. `make test EXTRAS=dev,pandas,durable`.
-EXTRAS ?= dev,pandas,durable
+# Extras installed into the venvs, e.g. `make test EXTRAS=dev,pandas`.
+EXTRAS ?= dev,pandas,durable,parquet,sql,plot
 
 # The first Python 3.13 that actually runs. `command -v python3.13` alone is not
 # enough: under pyenv it finds a shim that exits 127 unless 3.13 is activated.
@@ -28,10 +28,11 @@ endif
 DEMO_MANIFEST ?= examples/demo.tsv
 DEMO_FORMAT ?= table
 
-.PHONY: help venv demo lint test test313 bench clean
+.PHONY: help venv demo docs lint test test313 bench clean
 
 help:
 	@echo "make demo    evaluate the bundled rulesets over the example event streams"
+	@echo "make docs    regenerate docs/schemas/*.json, docs/rulesets/*.md and docs/events.md"
 	@echo "make test    lint, type-check, run the tests with coverage (and again on Python 3.13 if present)"
 	@echo "make lint    ruff check, ruff format --check, mypy"
 	@echo "make bench   run the benchmark (benchmarks/run.py)"
@@ -74,6 +75,30 @@ demo: venv
 		[ -e "$$f" ] || continue; \
 		cut -f1 $(DEMO_MANIFEST) | grep -qxF "$${f#examples/}" || echo "note: $$f has no row in $(DEMO_MANIFEST), so the demo skipped it"; \
 	done
+
+# --- generated documentation ------------------------------------------------------
+# The JSON Schemas, one page per bundled ruleset, and the event catalogue page are all
+# generated; tests/test_schema.py and tests/test_docs_generated.py fail when one is stale.
+# A page whose ruleset is no longer bundled is removed.
+
+docs: venv
+	@mkdir -p docs/schemas docs/rulesets
+	@for s in ruleset events findings; do \
+		echo "==> docs/schemas/$$s.schema.json"; \
+		$(VENV)/bin/sli-rules schema $$s > docs/schemas/$$s.schema.json; \
+	done
+	@ids="$$($(VENV)/bin/python -c 'from sli_rules._loader import bundled_ids; print(*bundled_ids())')"; \
+	for f in docs/rulesets/*.md; do \
+		[ -e "$$f" ] || continue; \
+		id="$$(basename "$$f" .md)"; \
+		case " $$ids " in *" $$id "*) ;; *) echo "==> removing $$f (no such bundled ruleset)"; rm -f "$$f" ;; esac; \
+	done; \
+	for id in $$ids; do \
+		echo "==> docs/rulesets/$$id.md"; \
+		$(VENV)/bin/sli-rules docs "$$id" --output "docs/rulesets/$$id.md"; \
+	done
+	@echo "==> docs/events.md"
+	@$(VENV)/bin/sli-rules docs --events-catalogue --output docs/events.md
 
 # --- checks -------------------------------------------------------------------
 

@@ -58,4 +58,20 @@ def _test(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 def dispatch(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     if args.command == "test":
         return _test(args, stdout, stderr)
+    if args.command == "explain":
+        from sli_rules import _explain
+
+        return _explain.run_command(args, stdout, stderr)
+    if args.command == "diff":
+        from sli_rules import _diff
+
+        return _diff.run_command(args, stdout, stderr)
+    if args.command == "docs":
+        from sli_rules import _docs
+
+        return _docs.run_command(args, stdout, stderr)
+    if args.command == "schema":
+        from sli_rules import _schema
+
+        return _schema.run_command(args, stdout, stderr)
     raise AssertionError(f"unknown command {args.command}")  # pragma: no cover

@@ -16,6 +16,7 @@ from sli_rules._dates import DATE_FORMS, DateError, parse_date
 from sli_rules._errors import InputError
 from sli_rules._loader import bundled_dir, bundled_ids, check_ruleset
 from sli_rules._report import FORMATS
+from sli_rules._tabular import MissingExtraError
 from sli_rules._version import __version__
 
 __all__ = ["main", "run"]
@@ -134,7 +135,7 @@ def build_parser(stdout: TextIO, stderr: TextIO) -> argparse.ArgumentParser:
         "-e",
         required=True,
         metavar="FILE",
-        help="events as JSON Lines (.jsonl) or CSV (.csv)",
+        help="events as JSON Lines (.jsonl), CSV (.csv) or Parquet (.parquet)",
     )
     p.add_argument(
         "--as-of",
@@ -146,9 +147,9 @@ def build_parser(stdout: TextIO, stderr: TextIO) -> argparse.ArgumentParser:
     p.add_argument(
         "--format",
         "-f",
-        choices=sorted(FORMATS),
+        choices=sorted([*FORMATS, "parquet"]),
         default="table",
-        help="output format (default: table)",
+        help="output format (default: table; parquet needs --output FILE)",
     )
     p.add_argument(
         "--lenient",
@@ -168,6 +169,9 @@ def build_parser(stdout: TextIO, stderr: TextIO) -> argparse.ArgumentParser:
     p.add_argument(
         "--output", "-o", metavar="FILE", help="write the report here instead of the screen"
     )
+    from sli_rules import _tabular
+
+    _tabular.add_evaluate_options(p)
 
     p = sub.add_parser(
         "test",
@@ -184,6 +188,16 @@ def build_parser(stdout: TextIO, stderr: TextIO) -> argparse.ArgumentParser:
         help="also list the rules and statuses that no scenario exercises",
     )
     p.add_argument("--verbose", "-v", action="store_true", help="list passing scenarios too")
+
+    from sli_rules import _diff, _explain
+
+    _explain.add_parser(sub, _date)
+    _diff.add_parser(sub, _date)
+
+    from sli_rules import _docs, _schema
+
+    _docs.add_parser(sub)
+    _schema.add_parser(sub)
     return parser
 
 
@@ -221,19 +235,31 @@ def _check(paths: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
 
 
 def _evaluate(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    from sli_rules import _tabular
+
+    problem = _tabular.check_evaluate_options(args)
+    if problem:
+        stderr.write(f"sli-rules evaluate: error: {problem}\n")
+        return EXIT_INPUT
     plan = compile_rulesets(args.ruleset)
     report = evaluate(plan, args.events, as_of=args.as_of, lenient=args.lenient, engine=args.engine)
-    text = report.render(args.format)
-    if args.output:
-        with open(args.output, "w", encoding="utf-8") as fh:
-            fh.write(text)
+    if args.format == "parquet":
+        report.to_parquet(args.output)
     else:
-        stdout.write(text)
+        text = report.render(args.format)
+        if args.output:
+            with open(args.output, "w", encoding="utf-8") as fh:
+                fh.write(text)
+        else:
+            stdout.write(text)
+    written = _tabular.write_evaluate_outputs(args, report, stderr)
     for r in report.rejected:
         stderr.write(f"rejected {r}\n")
     if report.rejected:
         read, rejected = report.events_read, len(report.rejected)
         stderr.write(f"{read} records read: {read - rejected} accepted, {rejected} rejected\n")
+    if not written:  # a table, file or plot asked for could not be written
+        return EXIT_INPUT
     if args.fail_on_breach and report.breaches:
         stderr.write(f"{len(report.breaches)} breaches found\n")
         return EXIT_BREACH
@@ -264,6 +290,9 @@ def run(argv: Sequence[str], stdout: TextIO = sys.stdout, stderr: TextIO = sys.s
             stderr.write(f"{p}\n")
         return EXIT_INPUT
     except EngineUnavailableError as exc:
+        stderr.write(f"{exc}\n")
+        return EXIT_INPUT
+    except MissingExtraError as exc:
         stderr.write(f"{exc}\n")
         return EXIT_INPUT
     except argparse.ArgumentError as exc:  # pragma: no cover - argparse reports these itself
