@@ -20,6 +20,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from sli_rules._catalogue import Catalogue, load_catalogue
 from sli_rules._conditions import COMPARISONS, Env
 from sli_rules._model import Event
 from sli_rules._plan import Hook, Plan
@@ -53,27 +54,45 @@ def _scalar(value: Any) -> bool:
     return value is None or isinstance(value, (str, int, float, bool))
 
 
-def _translate(cond: Mapping[str, Any] | None) -> tuple[dict[str, Any] | None, bool]:
+def _scalar_attributes(catalogue: Catalogue, type_name: str) -> frozenset[str]:
+    """The attributes of an event type that hold one value (sent to durable-rules)."""
+    et = catalogue.types.get(type_name)
+    names = {"council"}
+    if et is not None:
+        names |= {n for n, a in et.attributes.items() if a.type not in ("list", "object")}
+    return frozenset(names)
+
+
+def _translate(
+    cond: Mapping[str, Any] | None, scalars: frozenset[str] | None = None
+) -> tuple[dict[str, Any] | None, bool]:
     """A durable expression for the parts of a condition it can test, and whether that
-    covers the whole condition (if not, the Python predicate is checked afterwards)."""
+    covers the whole condition (if not, the Python predicate is checked afterwards).
+
+    Only attributes holding single values (`scalars`, from the catalogue) are sent to
+    durable-rules, so only tests on those are translated; every translated term is a
+    necessary condition, so the Python check of the rest keeps the results identical.
+    """
     if not cond:
         return None, True
     terms: list[dict[str, Any]] = []
     complete = True
     for key, value in cond.items():
-        if key in ("all", "any", "not") or "." in key:
+        if (
+            key in ("all", "any", "not")
+            or "." in key
+            or (scalars is not None and key not in scalars)
+        ):
             complete = False
             continue
         if isinstance(value, Mapping):
             for test, arg in value.items():
-                if isinstance(arg, Mapping) or test not in ("equals", "in", "exists", *COMPARISONS):
+                if isinstance(arg, Mapping) or test not in ("equals", "in", *COMPARISONS):
                     complete = False
                 elif test == "equals" and _scalar(arg):
                     terms.append({key: arg})
                 elif test == "in" and isinstance(arg, list) and all(_scalar(a) for a in arg):
                     terms.append({"$or": [{key: a} for a in arg]} if arg else {key: object()})
-                elif test == "exists":
-                    terms.append({"$ex": {key: 1}} if arg else {"$nex": {key: 1}})
                 elif test in COMPARISONS and isinstance(arg, (int, float)):
                     # one-armed $or: avoids durable-rules' out-of-bounds read on comparisons
                     terms.append({"$or": [{_OPS[test]: {key: arg}}]})
@@ -104,13 +123,14 @@ class DurableMatcher:
         self._residual: list[bool] = []
         self._fired: list[int] = []
         self._ids = itertools.count()
+        catalogue = load_catalogue()
         definition: dict[str, Any] = {}
         for type_name, hooks in sorted(plan.dispatch.items()):
             for hook in hooks:
                 index = len(self._hooks)
                 self._hooks.append(hook)
                 where = hook.spec.where if (hook.where is not None and hook.spec) else None
-                expr, complete = _translate(where)
+                expr, complete = _translate(where, _scalar_attributes(catalogue, type_name))
                 self._residual.append(hook.where is not None and not complete)
                 pattern: dict[str, Any] = {"t": type_name}
                 if expr is not None:
