@@ -9,7 +9,9 @@ D depends only on events dated on or before D.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import json
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
@@ -125,6 +127,7 @@ class RulesetState:
     entitlements: list[tuple[str, str, Date, str, Date | None]] = attrs.Factory(list)
     ladders: dict[tuple[str, str, str], LadderState] = attrs.Factory(dict)
     successions_done: list[int] = attrs.Factory(list)
+    breach_concerns: dict[tuple[str, str], LadderState] = attrs.Factory(dict)
     # what drain() has already handed out: recurring periods ending before the floor,
     # and fixed-date duties, are not derived again
     floors: dict[tuple[str, str], Date] = attrs.Factory(dict)
@@ -165,18 +168,22 @@ class Session:
         return self.state.clock
 
     def feed(self, events: Iterable[Event]) -> None:
-        """Add events (already validated). Identical duplicates collapse."""
+        """Add events (already validated). Identical duplicates collapse.
+
+        All or nothing: if one event is refused, none of the batch is kept."""
         clock = self.state.clock
+        staged: dict[str, Event] = {}
         for e in events:
             if clock is not None and e.date <= clock:
                 raise LateEventError(
                     f"event {e.id!r} is dated {e.date}, on or before the session clock {clock}; "
                     "the clock only moves forward"
                 )
-            seen = self._buffer.get(e.id)
+            seen = staged.get(e.id) or self._buffer.get(e.id)
             if seen is not None and seen != e:
                 raise ValueError(f"two different events share the id {e.id!r}")
-            self._buffer[e.id] = e
+            staged[e.id] = e
+        self._buffer.update(staged)
 
     def advance(self, as_of: Date) -> None:
         """Apply every buffered event dated on or before `as_of`; the clock becomes `as_of`."""
@@ -235,13 +242,18 @@ class Session:
                 st.end, st.end_by = e.date, e.id
             return
         if e.type == "party.joined":
+            if self.member_on(cr, st, e.council, e.date):
+                return  # already a member: joining again must not rewrite its past
             st.joined[e.council] = e.date
             st.left[e.council] = None
+            self._adopt(cr, st, e.council)
         elif e.type == "party.left":
-            if e.council in st.joined:
+            left = st.left.get(e.council)
+            # a party leaves once: a later leaving (or succession) must not bring it back
+            if e.council in st.joined and (left is None or e.date < left):
                 st.left[e.council] = e.date
         elif e.type == "party.succeeded":
-            self._succeed(st, e.council, e.date, tuple(e.get("successors") or ()))
+            self._succeed(cr, st, e.council, e.date, tuple(e.get("successors") or ()))
 
     def _static_successions(self, upto: Date) -> None:
         """Apply the successions written in the rulesets, dated on or before `upto`."""
@@ -249,10 +261,11 @@ class Session:
             for i, s in enumerate(cr.ruleset.successions):
                 if i not in st.successions_done and s.date <= upto:
                     st.successions_done.append(i)
-                    self._succeed(st, s.party, s.date, s.successors)
+                    self._succeed(cr, st, s.party, s.date, s.successors)
 
     def _succeed(
         self,
+        cr: CompiledRuleset,
         st: RulesetState,
         pred: str,
         day: Date,
@@ -260,11 +273,15 @@ class Session:
     ) -> None:
         if pred not in st.joined:
             return
+        left = st.left.get(pred)
+        if left is not None and left < day:
+            return  # it had already left: it has nothing to hand on, and stays gone
         st.left[pred] = day
         for s in successors:
             if s not in st.joined:
                 st.joined[s] = day
                 st.left[s] = None
+                self._adopt(cr, st, s)
         for key, inst in list(st.instances.items()):
             if inst.party != pred or inst.due < day or inst.on_time or inst.early or inst.waived:
                 continue
@@ -286,16 +303,17 @@ class Session:
         assert cr.pattern is not None
         for code in (e.council, e.get("about")):
             if isinstance(code, str) and code not in st.joined and cr.pattern.match(code):
-                from sli_rules._loader import load_registry
-
-                entry = load_registry().get(code, {})
-                attrs_ = {
-                    k: v for k, v in entry.items() if k not in ("name", "created", "abolished")
-                }
-                attrs_.setdefault("services", ["adult_social_care", "childrens"])
-                st.dynamic[code] = Party(code, "council", str(entry.get("name", code)), attrs_)
+                st.dynamic[code] = _registry_party(code)
                 st.joined[code] = None
                 st.left[code] = None
+
+    def _adopt(self, cr: CompiledRuleset, st: RulesetState, code: str) -> None:
+        """A council that joined by an event (a party.joined, or a successor) without being
+        listed in the ruleset becomes a party, with the registry's attributes."""
+        if code in cr.parties or code in st.dynamic or not _GSS.match(code):
+            return
+        if cr.pattern is None or cr.pattern.match(code):
+            st.dynamic[code] = _registry_party(code)
 
     def member_on(self, cr: CompiledRuleset, st: RulesetState, pid: str, day: Date) -> bool:
         if pid not in st.joined:
@@ -417,16 +435,22 @@ class Session:
 
     def _fulfil(self, h: Hook, e: Event) -> None:
         cr, st = self._cr(h)
-        if h.role == "concern_resolved":
-            about, concern = e.get("about"), str(e.get("concern"))
-            for key, ls in st.ladders.items():
-                if key[1] == about and key[2] == concern and ls.resolved is None:
-                    ls.resolved = (e.date, e.id)
-            return
-        if h.role == "escalation_taken":
+        if h.role in ("concern_resolved", "escalation_taken"):
             about, concern, step = e.get("about"), str(e.get("concern")), e.get("step")
-            for key, ls in st.ladders.items():
-                if key[1] == about and key[2] == concern and isinstance(step, int):
+            ladders = [
+                ls for key, ls in st.ladders.items() if key[1] == about and key[2] == concern
+            ]
+            if not ladders and isinstance(about, str):
+                # a concern no running ladder knows: one a breach started (its id names the
+                # rule and the duty, e.g. "quarterly-data-return/2015 Q2"); kept for them
+                log = st.breach_concerns.setdefault(
+                    (about, concern), LadderState("", about, concern, e.date, ())
+                )
+                ladders = [log]
+            for ls in ladders:
+                if h.role == "concern_resolved" and ls.resolved is None:
+                    ls.resolved = (e.date, e.id)
+                elif h.role == "escalation_taken" and isinstance(step, int):
                     ls.taken.setdefault(step, (e.date, e.id))
             return
         rule, spec = h.rule, h.spec
@@ -619,8 +643,38 @@ class Session:
         from sli_rules._snapshot import load
 
         session = cls(plan, matcher)
-        load(session, data)
+        try:
+            load(session, data)
+        except ValueError:
+            raise
+        except (KeyError, IndexError, TypeError, AttributeError, AssertionError) as exc:
+            # well-formed JSON of the wrong shape: refuse it as plainly as broken bytes
+            raise ValueError(f"not a sli-rules snapshot ({type(exc).__name__}: {exc})") from None
+        state: object = session.state  # what the bytes said, until checked
+        parts: object = getattr(state, "rulesets", None)
+        clock: object = getattr(state, "clock", None)
+        if (
+            not isinstance(state, EngineState)
+            or not isinstance(parts, list)
+            or len(parts) != len(plan.rulesets)
+            or not all(isinstance(r, RulesetState) for r in parts)
+            or not (clock is None or isinstance(clock, Date))
+        ):
+            raise ValueError("not a sli-rules snapshot: its state is not an engine state")
         return session
+
+
+_GSS = re.compile(r"^[EWSN]\d{8}$")
+
+
+def _registry_party(code: str) -> Party:
+    """A council as a party, with its attributes from the registry."""
+    from sli_rules._loader import load_registry
+
+    entry = load_registry().get(code, {})
+    attrs_ = {k: v for k, v in entry.items() if k not in ("name", "created", "abolished")}
+    attrs_.setdefault("services", ["adult_social_care", "childrens"])
+    return Party(code, "council", str(entry.get("name", code)), attrs_)
 
 
 def _party_ids(values: list[Any]) -> list[str]:
@@ -641,7 +695,10 @@ def _first(e: Event | None, path: str) -> Any:
     return json.dumps(v, sort_keys=True) if isinstance(v, (list, dict)) else v
 
 
+@functools.lru_cache(maxsize=4096)
 def _period_of(spec: PeriodSpec, day: Date, anchor: Date) -> Period:
+    # Memoised (bounded): a pure function of immutable values, asked again for every
+    # event on the same day, and its month arithmetic was the engine's largest cost.
     return (
         next(spec.periods(day, day, anchor))
         if not spec.months
@@ -1280,11 +1337,19 @@ class _Findings:
                     start = inst.due + DAY
                     if start > self.day:
                         continue
+                    concern = f"{rid}/{inst.key}"
+                    log = self.st.breach_concerns.get((inst.party, concern))
                     resolved = (remedied, "") if remedied else None
-                    concern = f"breach of {rid}" + (f" ({inst.key})" if inst.key else "")
+                    if (
+                        log is not None
+                        and log.resolved
+                        and (resolved is None or log.resolved[0] < resolved[0])
+                    ):
+                        resolved = log.resolved
+                    taken = log.taken if log is not None else {}
                     trig = (inst.trigger.id,) if inst.trigger else ()
                     out.extend(
-                        self.ladder_steps(ladder, inst.party, concern, start, trig, resolved, {})
+                        self.ladder_steps(ladder, inst.party, concern, start, trig, resolved, taken)
                     )
         return out
 
