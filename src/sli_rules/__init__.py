@@ -11,10 +11,14 @@ This module is the whole public surface.
 """
 
 from sli_rules._api import EngineUnavailableError, compile_rulesets, evaluate, open_session
+from sli_rules._calendar import to_ical
 from sli_rules._catalogue import Catalogue, load_catalogue
 from sli_rules._dates import Duration, Period, PeriodSpec, parse_date, parse_duration
+from sli_rules._diff import RulesetDiff, diff_rulesets
 from sli_rules._engine import LateEventError, Session
 from sli_rules._errors import EventError, InputError, Location, Problem, RulesetError
+from sli_rules._explain import explain
+from sli_rules._incremental import Change, RunResult, StateError, run_incremental, state_report
 from sli_rules._intake import Intake, Rejected, read_events
 from sli_rules._loader import bundled_ids, check_ruleset, load_ruleset, parse_ruleset
 from sli_rules._model import (
@@ -43,10 +47,12 @@ from sli_rules._model import (
 )
 from sli_rules._plan import Plan
 from sli_rules._report import Report
+from sli_rules._tabular import MissingExtraError, read_events_sql, write_findings
 from sli_rules._version import __version__
 
 __all__ = [
     "Catalogue",
+    "Change",
     "ConstraintRule",
     "CountRule",
     "DeadlineRule",
@@ -66,6 +72,7 @@ __all__ = [
     "LateEventError",
     "LimitRule",
     "Location",
+    "MissingExtraError",
     "ParamRef",
     "Parameter",
     "Party",
@@ -79,16 +86,21 @@ __all__ = [
     "Report",
     "Rule",
     "Ruleset",
+    "RulesetDiff",
     "RulesetError",
+    "RunResult",
     "SelfDeclaredRule",
     "Session",
+    "StateError",
     "Succession",
     "WindowRule",
     "__version__",
     "bundled_ids",
     "check_ruleset",
     "compile_rulesets",
+    "diff_rulesets",
     "evaluate",
+    "explain",
     "load_catalogue",
     "load_ruleset",
     "open_session",
@@ -96,4 +108,9 @@ __all__ = [
     "parse_duration",
     "parse_ruleset",
     "read_events",
+    "read_events_sql",
+    "run_incremental",
+    "state_report",
+    "to_ical",
+    "write_findings",
 ]
