@@ -13,7 +13,7 @@ PY ?= python3
 VENV ?= .venv
 VENV313 ?= .venv313
 # Extras installed into the venvs, e.g. `make test EXTRAS=dev,pandas`.
-EXTRAS ?= dev,pandas,durable,parquet,sql,plot
+EXTRAS ?= dev,pandas,durable,parquet,sql,plot,calendar
 
 # The first Python 3.13 that actually runs. `command -v python3.13` alone is not
 # enough: under pyenv it finds a shim that exits 127 unless 3.13 is activated.
@@ -35,7 +35,7 @@ help:
 	@echo "make docs    regenerate docs/schemas/*.json, docs/rulesets/*.md and docs/events.md"
 	@echo "make test    lint, type-check, run the tests with coverage (and again on Python 3.13 if present)"
 	@echo "make lint    ruff check, ruff format --check, mypy"
-	@echo "make bench   run the benchmark (benchmarks/run.py)"
+	@echo "make bench   run the benchmark (benchmarks/run.py; BENCH_ARGS=\"--events 50000\" for a short run)"
 	@echo "make venv    create $(VENV) with sli-rules installed editable, with [$(EXTRAS)]"
 	@echo "make clean   remove virtualenvs, caches and build output"
 
@@ -126,8 +126,11 @@ test313: $(VENV313)/.installed
 
 # --- benchmark ----------------------------------------------------------------
 
+# Arguments for benchmarks/run.py, e.g. `make bench BENCH_ARGS="--events 50000 --json bench.json"`.
+BENCH_ARGS ?=
+
 bench: venv
-	@$(VENV)/bin/python benchmarks/run.py
+	@$(VENV)/bin/python benchmarks/run.py $(BENCH_ARGS)
 
 # --- housekeeping -------------------------------------------------------------
 

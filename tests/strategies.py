@@ -1,19 +1,21 @@
 """Hypothesis strategies for the engine's tests, gathered in one module.
 
-`LAWS_YAML` is a small agreement that uses every kind of rule (deadline, window with
-early fulfilment, fixed date, recurring per financial year and per quarter with grace,
-count over a span, constraints on a team and on attendance, a limit, an entitlement)
-and an escalation ladder started both by a raised concern and by a breach. The
-strategies draw event streams over it, valid per the event catalogue, with dates over a
-few years and follow-on events placed around the month arithmetic of the deadlines, so
-that deadlines are both met and missed, on and around their boundary days. Parties
-leave, are succeeded, and the agreement is sometimes revoked.
+`LAWS_YAML` is a small agreement that uses every kind of rule: deadlines (one of them
+waived by an intervention, one with a date-effective parameter), a window with early
+fulfilment, a fixed date, recurring duties per financial year and per quarter with
+grace, a count over a span, constraints on a team and on attendance, a limit and an
+entitlement; and an escalation ladder started both by a raised concern and by a breach.
+The strategies draw event streams over it, valid per the event catalogue, with dates
+over a few years and follow-on events placed around the month arithmetic of the
+deadlines, so that deadlines are both met and missed, on and around their boundary days.
+Parties leave (sometimes twice), are succeeded (by a listed and by an unlisted council),
+councils join, and the agreement is sometimes revoked.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
@@ -25,6 +27,7 @@ __all__ = [
     "AGREEMENT",
     "BODY",
     "COUNCILS",
+    "JOINER",
     "LAWS_PLAN",
     "LAWS_RULESET",
     "LAWS_YAML",
@@ -40,6 +43,7 @@ __all__ = [
 AGREEMENT = "test-laws"
 COUNCILS = ("E08000026", "E08000025", "E06000019")  # Coventry, Birmingham, Herefordshire
 SUCCESSORS = ("E08000027", "E08000026")  # Dudley (not yet a party), Coventry (a party)
+JOINER = "E08000029"  # Solihull: not listed in the ruleset, joins by an event
 BODY = "wmsli-steering-group"
 
 LAWS_YAML = """\
@@ -102,6 +106,7 @@ rules:
     trigger: {type: peer_challenge.held}
     fulfil: {type: action_plan.published, match: [review]}
     due: {parameter: action-plan-due}
+    waive: {type: intervention.started}
   - id: follow-up
     kind: window
     title: a follow-up report 3-6 months after the review
@@ -152,7 +157,7 @@ rules:
       team:
         count: {where: {core: true}, at_least: 4}
         distinct: {field: council, where: {core: true}, at_least: 2}
-        none: {council: {equals: {ref: event.council}}}
+      team.council: {not_equals: {ref: event.council}}
   - id: meeting-attendance
     kind: constraint
     title: every member attends the steering group
@@ -243,149 +248,255 @@ HOT_DAYS = (
 )
 
 
+# Strategies are built once, here, and drawn from many times (building them is the
+# costly part of drawing).
+_EVENT_DATES = st.one_of(st.dates(FIRST_DAY, LAST_DAY), st.sampled_from(HOT_DAYS))
+_AS_OF_DATES = st.one_of(st.dates(FIRST_DAY, LAST_AS_OF), st.sampled_from(HOT_DAYS))
+
+
 def event_dates() -> st.SearchStrategy[dt.date]:
     """Days in a few-year range, often a boundary day (so that same-day events occur)."""
-    return st.one_of(st.dates(FIRST_DAY, LAST_DAY), st.sampled_from(HOT_DAYS))
+    return _EVENT_DATES
 
 
 def as_of_dates() -> st.SearchStrategy[dt.date]:
-    return st.one_of(st.dates(FIRST_DAY, LAST_AS_OF), st.sampled_from(HOT_DAYS))
+    """Evaluation dates: a range a year longer than the events', often a boundary day."""
+    return _AS_OF_DATES
+
+
+_FIRST_AS_OF = st.dates(FIRST_DAY, LAST_AS_OF - dt.timedelta(days=1))
+_GAP = st.one_of(st.integers(1, 40), st.integers(1, 1500))
 
 
 @st.composite
 def as_of_pairs(draw: st.DrawFn) -> tuple[dt.date, dt.date]:
     """Two evaluation dates, the first strictly before the second."""
-    d1 = draw(st.dates(FIRST_DAY, LAST_AS_OF - dt.timedelta(days=1)))
-    gap = draw(st.one_of(st.integers(1, 40), st.integers(1, 1500)))
-    return d1, min(d1 + dt.timedelta(days=gap), LAST_AS_OF)
+    d1 = draw(_FIRST_AS_OF)
+    return d1, min(d1 + dt.timedelta(days=draw(_GAP)), LAST_AS_OF)
 
 
-@st.composite
-def _follow_on(draw: st.DrawFn, trigger: dt.date) -> dt.date:
-    """A date after a trigger: often on or next to a month boundary of it (P2M..P6M)."""
-    if draw(st.booleans()):
-        months = draw(st.sampled_from((2, 3, 4, 6)))
-        return trigger + relativedelta(months=months) + dt.timedelta(days=draw(st.integers(-1, 1)))
-    return trigger + dt.timedelta(days=draw(st.integers(-3, 420)))
-
+# A follow-on event: often on or next to a month boundary of its trigger (P2M..P6M),
+# otherwise anywhere from a few days before it to well over a year after.
+_NEAR_MONTHS = st.tuples(st.sampled_from((2, 3, 4, 6)), st.integers(-1, 1)).map(
+    lambda md: relativedelta(months=md[0], days=md[1])
+)
+_ANY_DAYS = st.integers(-3, 420).map(lambda n: relativedelta(days=n))
+_FOLLOW_ON = st.one_of(_NEAR_MONTHS, _ANY_DAYS)
 
 # ------------------------------------------------------------------------ events
 
+_MEMBER = st.sampled_from(COUNCILS)
+_ANY_COUNCIL = st.sampled_from((*COUNCILS, SUCCESSORS[0], JOINER))
+_BOOL = st.booleans()
+_REVIEW_KIND = st.sampled_from(("corporate", "childrens", "adult_social_care"))
 
-def _member() -> st.SearchStrategy[str]:
-    return st.sampled_from(COUNCILS)
+TEAM_COUNCILS = ("E08000026", "E08000025", "E06000019", "E08000031", "E08000029")
+_TEAM_MEMBER = st.fixed_dictionaries(
+    {"council": st.sampled_from(TEAM_COUNCILS), "core": st.booleans()},
+    optional={
+        "role": st.sampled_from(("lead_dcs", "member", "data_specialist")),
+        "tier": st.integers(1, 3),
+    },
+)
 
 
-def _any_council() -> st.SearchStrategy[str]:
-    return st.sampled_from(COUNCILS + SUCCESSORS[:1])
-
-
-def _team() -> st.SearchStrategy[list[dict[str, Any]]]:
-    member = st.fixed_dictionaries(
-        {"council": st.sampled_from(("E08000026", "E08000025", "E06000019", "E08000031")),
-         "core": st.booleans()},
-        optional={"role": st.sampled_from(("lead_dcs", "member", "data_specialist")),
-                  "tier": st.integers(1, 3)},
+def _good_team(host: str) -> st.SearchStrategy[list[dict[str, Any]]]:
+    others = [c for c in TEAM_COUNCILS if c != host]
+    return (
+        st.lists(st.sampled_from(others), min_size=4, max_size=5)
+        .filter(lambda cs: len(set(cs)) >= 2)
+        .map(lambda cs: [{"council": c, "core": True} for c in cs])
     )
-    return st.lists(member, max_size=6)
+
+
+# Any team (rarely a compliant one), or four or five core members from other councils.
+_TEAMS = {
+    host: st.one_of(st.lists(_TEAM_MEMBER, max_size=6), _good_team(host)) for host in COUNCILS
+}
+REVIEW, CONCERN = "<review>", "<concern>"  # placeholders for ids numbered per stream
+FOLLOW_ON_TYPES = (
+    "feedback.published",
+    "action_plan.published",
+    "follow_up_report.submitted",
+    "intervention.started",  # waives the action plan
+)
 
 
 @st.composite
-def _review(draw: st.DrawFn, n: int) -> list[dict[str, Any]]:
-    """A peer challenge and the follow-on events about it (each maybe, maybe late)."""
-    host = draw(_member())
-    day = draw(event_dates())
-    review = f"r{n}"
-    out: list[dict[str, Any]] = [{
-        "type": "peer_challenge.held", "date": day, "council": host, "review": review,
-        "kind": draw(st.sampled_from(("corporate", "childrens", "adult_social_care"))),
-        "team": draw(_team()),
-    }]
-    for type_ in ("feedback.published", "action_plan.published", "follow_up_report.submitted"):
-        if draw(st.booleans()):
-            by = draw(st.one_of(st.just(host), _any_council()))
-            ev: dict[str, Any] = {"type": type_, "date": draw(_follow_on(day)), "council": by,
-                                  "review": review}
+def _review(draw: st.DrawFn) -> list[dict[str, Any]]:
+    """A peer challenge and the follow-on events about it (each maybe, maybe late, now and
+    then by another council). The review id is filled in by `event_streams`."""
+    host = draw(_MEMBER)
+    day = draw(_EVENT_DATES)
+    review = REVIEW
+    out: list[dict[str, Any]] = [
+        {
+            "type": "peer_challenge.held",
+            "date": day,
+            "council": host,
+            "review": review,
+            "kind": draw(_REVIEW_KIND),
+            "team": draw(_TEAMS[host]),
+        }
+    ]
+    for type_ in FOLLOW_ON_TYPES:
+        if draw(_BOOL):
+            by = host if draw(_BOOL) else draw(_ANY_COUNCIL)
+            ev: dict[str, Any] = {"type": type_, "date": day + draw(_FOLLOW_ON), "council": by}
+            if type_ != "intervention.started":
+                ev["review"] = review
             if type_ == "feedback.published":
-                ev["action_plan"] = draw(st.booleans())
+                ev["action_plan"] = draw(_BOOL)
             out.append(ev)
     return out
 
 
+_STEPS = st.lists(st.integers(1, 3), max_size=3, unique=True)
+_LATER = st.integers(0, 150).map(lambda n: dt.timedelta(days=n))
+
+
 @st.composite
-def _concern(draw: st.DrawFn, n: int) -> list[dict[str, Any]]:
-    """A concern raised about a council, maybe escalated step by step, maybe resolved."""
-    about = draw(_member())
-    day = draw(event_dates())
-    concern = f"c{n}"
-    common = {"council": BODY, "about": about, "concern": concern}
+def _concern(draw: st.DrawFn) -> list[dict[str, Any]]:
+    """A concern raised about a council, maybe escalated step by step, maybe resolved.
+    The concern id is filled in by `event_streams`."""
+    day = draw(_EVENT_DATES)
+    common = {"council": BODY, "about": draw(_MEMBER), "concern": CONCERN}
     out: list[dict[str, Any]] = [{"type": "concern.raised", "date": day, **common}]
-    for step in draw(st.lists(st.integers(1, 3), max_size=3, unique=True)):
-        out.append({"type": "escalation.taken", "date": day + dt.timedelta(
-            days=draw(st.integers(0, 120))), "step": step, **common})
-    if draw(st.booleans()):
-        out.append({"type": "concern.resolved",
-                    "date": day + dt.timedelta(days=draw(st.integers(0, 150))), **common})
+    for step in draw(_STEPS):
+        out.append({"type": "escalation.taken", "date": day + draw(_LATER), "step": step, **common})
+    if draw(_BOOL):
+        out.append({"type": "concern.resolved", "date": day + draw(_LATER), **common})
     return out
 
 
-def _singles() -> st.SearchStrategy[dict[str, Any]]:
-    """Events that stand alone: returns, assessments, reports, days, meetings, judgements."""
-    d = event_dates()
-    return st.one_of(
-        st.builds(dict, type=st.just("data_return.submitted"), date=d, council=_any_council(),
-                  period=st.sampled_from(("2014-Q1", "2015-Q3"))),
-        st.builds(dict, type=st.just("self_assessment.submitted"), date=d,
-                  council=_any_council()),
-        st.builds(dict, type=st.just("region_report.published"), date=d, council=st.just(BODY)),
-        st.builds(dict, type=st.just("peer_days.given"), date=d, council=_member(),
-                  days=st.sampled_from((0.5, 1, 2, 2.5, 3))),
-        st.builds(dict, type=st.just("meeting.held"), date=d, council=st.just(BODY),
-                  meeting=st.sampled_from(("m1", "m2", "m3")),
-                  attendees=st.lists(st.builds(dict, council=_any_council()), max_size=4)),
-        st.builds(dict, type=st.just("ofsted.judgement"), date=d, council=_member(),
-                  grade=st.sampled_from(("inadequate", "good", "requires_improvement"))),
-    )
+# Events that stand alone: returns, assessments, reports, days, meetings, judgements.
+_SINGLES = st.one_of(
+    st.builds(
+        dict,
+        type=st.just("data_return.submitted"),
+        date=_EVENT_DATES,
+        council=_ANY_COUNCIL,
+        period=st.sampled_from(("2014-Q1", "2015-Q3")),
+    ),
+    st.builds(
+        dict, type=st.just("self_assessment.submitted"), date=_EVENT_DATES, council=_ANY_COUNCIL
+    ),
+    st.builds(
+        dict, type=st.just("region_report.published"), date=_EVENT_DATES, council=st.just(BODY)
+    ),
+    st.builds(
+        dict,
+        type=st.just("peer_days.given"),
+        date=_EVENT_DATES,
+        council=_MEMBER,
+        days=st.sampled_from((0.5, 1, 2, 2.5, 3, 5)),
+    ),
+    st.builds(
+        dict,
+        type=st.just("meeting.held"),
+        date=_EVENT_DATES,
+        council=st.just(BODY),
+        meeting=st.sampled_from(("m1", "m2", "m3")),
+        attendees=st.lists(st.builds(dict, council=_ANY_COUNCIL), max_size=4),
+    ),
+    st.builds(
+        dict,
+        type=st.just("ofsted.judgement"),
+        date=_EVENT_DATES,
+        council=_MEMBER,
+        grade=st.sampled_from(("inadequate", "good", "requires_improvement")),
+    ),
+    st.builds(dict, type=st.just("intervention.started"), date=_EVENT_DATES, council=_MEMBER),
+)
+_DAYS_GIVEN = st.sampled_from((0.5, 1, 2, 3))
+
+
+@st.composite
+def _peer_days(draw: st.DrawFn) -> list[dict[str, Any]]:
+    """Days of peer support given by one council within a few months (near the ceiling)."""
+    council = draw(_MEMBER)
+    day = draw(_EVENT_DATES)
+    return [
+        {
+            "type": "peer_days.given",
+            "date": day + draw(_LATER),
+            "council": council,
+            "days": draw(_DAYS_GIVEN),
+        }
+        for _ in range(draw(st.integers(2, 5)))
+    ]
+
+
+_LEAVERS = st.sampled_from(("E06000019", "E08000025"))
+_JOINERS = st.sampled_from((JOINER, "E08000026"))
+_SUCCESSIONS = st.sampled_from((SUCCESSORS, SUCCESSORS[:1]))
+_CHANGES = st.lists(st.sampled_from(("left", "succeeded", "joined")), max_size=3)
 
 
 @st.composite
 def _membership(draw: st.DrawFn) -> list[dict[str, Any]]:
-    """Maybe a council leaves, maybe one is succeeded, rarely the agreement is revoked."""
+    """Membership changes: councils leave (perhaps twice over), Birmingham is succeeded
+    (perhaps after it left), a council joins (or a member "joins" again), and rarely the
+    agreement is revoked. A council that has left never rejoins (see the boundary tests)."""
     out: list[dict[str, Any]] = []
-    if draw(st.integers(0, 2)) == 0:
-        out.append({"type": "party.left", "date": draw(event_dates()), "council": draw(_member()),
-                    "agreement": AGREEMENT})
-    if draw(st.integers(0, 2)) == 0:
-        out.append({"type": "party.succeeded", "date": draw(event_dates()),
-                    "council": "E08000025", "agreement": AGREEMENT,
-                    "successors": list(draw(st.sampled_from((SUCCESSORS, SUCCESSORS[:1]))))})
+    for kind in draw(_CHANGES):
+        change = {"date": draw(_EVENT_DATES), "agreement": AGREEMENT}
+        if kind == "left":
+            out.append({"type": "party.left", "council": draw(_LEAVERS), **change})
+        elif kind == "succeeded":
+            successors = list(draw(_SUCCESSIONS))
+            out.append(
+                {"type": "party.succeeded", "council": "E08000025", "successors": successors}
+                | change
+            )
+        else:
+            out.append({"type": "party.joined", "council": draw(_JOINERS), **change})
     if draw(st.integers(0, 4)) == 0:
-        out.append({"type": "agreement.revoked", "date": draw(event_dates()), "council": BODY,
-                    "agreement": AGREEMENT})
+        out.append(
+            {
+                "type": "agreement.revoked",
+                "date": draw(_EVENT_DATES),
+                "council": BODY,
+                "agreement": AGREEMENT,
+            }
+        )
     return out
 
 
-@st.composite
-def event_streams(draw: st.DrawFn, max_reviews: int = 4, max_singles: int = 12) -> list[
-    dict[str, Any]
-]:
+def _numbered(
+    groups: list[list[dict[str, Any]]], key: str, placeholder: str, prefix: str
+) -> list[dict[str, Any]]:
+    return [
+        {**rec, key: f"{prefix}{n}"} if rec.get(key) == placeholder else rec
+        for n, group in enumerate(groups)
+        for rec in group
+    ]
+
+
+def _assemble(parts: tuple[Any, ...]) -> list[dict[str, Any]]:
+    reviews, concerns, singles, peer_days, membership = parts
+    records = [
+        *_numbered(reviews, "review", REVIEW, "r"),
+        *_numbered(concerns, "concern", CONCERN, "c"),
+        *singles,
+        *peer_days,
+        *membership,
+    ]
+    return [
+        {"id": f"ev-{i:03d}", **rec, "date": rec["date"].isoformat()}
+        for i, rec in enumerate(records)
+    ]
+
+
+def event_streams(
+    max_reviews: int = 4, max_singles: int = 12
+) -> st.SearchStrategy[list[dict[str, Any]]]:
     """A valid event stream (plain records, dates as ISO text, unique ids) over the test
     ruleset. The order of the list is the order of generation, not of dates."""
-    records: list[dict[str, Any]] = []
-    for n in range(draw(st.integers(0, max_reviews))):
-        records.extend(draw(_review(n)))
-    for n in range(draw(st.integers(0, 2))):
-        records.extend(draw(_concern(n)))
-    records.extend(draw(st.lists(_singles(), max_size=max_singles)))
-    records.extend(draw(_membership()))
-    out = []
-    for i, rec in enumerate(records):
-        rec = {"id": f"ev-{i:03d}", **rec}
-        rec["date"] = rec["date"].isoformat()
-        out.append(rec)
-    return out
-
-
-def dated(records: Sequence[Mapping[str, Any]]) -> list[tuple[dt.date, Mapping[str, Any]]]:
-    """Each record with its date parsed."""
-    return [(dt.date.fromisoformat(str(r["date"])), r) for r in records]
+    return st.tuples(
+        st.lists(_review(), max_size=max_reviews),
+        st.lists(_concern(), max_size=2),
+        st.lists(_SINGLES, max_size=max_singles),
+        st.one_of(st.just([]), _peer_days()),
+        _membership(),
+    ).map(_assemble)

@@ -31,11 +31,16 @@ def test_every_quote_is_in_the_source_text(ruleset_id: str) -> None:
     ruleset = sli_rules.load_ruleset(ruleset_id)
     source = AGREEMENTS / ruleset.source
     if not source.exists():
-        pytest.skip(f"the agreement texts are not here ({source}); set SLI_AGREEMENTS to check quotes")
+        pytest.skip(
+            f"the agreement texts are not here ({source}); set SLI_AGREEMENTS to check quotes"
+        )
     text = _normalise(source.read_text(encoding="utf-8"))
     missing = [(rid, q) for rid, q in _quotes(ruleset) if _normalise(q) not in text]
-    assert not missing, "quotes not found verbatim in " + str(source) + ":\n" + "\n".join(
-        f"  {rid}: {q!r}" for rid, q in missing
+    assert not missing, (
+        "quotes not found verbatim in "
+        + str(source)
+        + ":\n"
+        + "\n".join(f"  {rid}: {q!r}" for rid, q in missing)
     )
 
 

@@ -57,7 +57,7 @@ escalations:
   - id: ladder
     clause: "5"
     quote: "escalating"
-    start: {concern: true, breach_of: [publish]}
+    start: {concern: true, breach_of: [publish, annual-report]}
     steps:
       - {step: 1, actor: wmsli-steering-group, window: {parameter: step-window}}
       - {step: 2, actor: wmsli-steering-group, window: P2M}
@@ -68,30 +68,80 @@ START = dt.date(2013, 7, 1)
 
 
 def _stream(seed: int, n_reviews: int) -> list[dict[str, Any]]:
-    rnd = random.Random(seed)
+    rnd = random.Random(seed)  # noqa: S311 - a synthetic stream, not cryptography
     events: list[dict[str, Any]] = []
     for i in range(n_reviews):
         council = rnd.choice(COUNCILS)
         held = START + dt.timedelta(days=rnd.randrange(0, 5 * 365))
         review = f"r{i}"
-        events.append({"id": f"h{i}", "type": "peer_challenge.held", "date": held.isoformat(),
-                       "council": council, "review": review, "kind": "corporate"})
+        events.append(
+            {
+                "id": f"h{i}",
+                "type": "peer_challenge.held",
+                "date": held.isoformat(),
+                "council": council,
+                "review": review,
+                "kind": "corporate",
+            }
+        )
         if rnd.random() < 0.8:
             pub = held + dt.timedelta(days=rnd.randrange(0, 250))
-            events.append({"id": f"p{i}", "type": "feedback.published", "date": pub.isoformat(),
-                           "council": council, "review": review, "action_plan": True})
+            events.append(
+                {
+                    "id": f"p{i}",
+                    "type": "feedback.published",
+                    "date": pub.isoformat(),
+                    "council": council,
+                    "review": review,
+                    "action_plan": True,
+                }
+            )
         if rnd.random() < 0.7:
             fu = held + dt.timedelta(days=rnd.randrange(60, 220))
-            events.append({"id": f"f{i}", "type": "follow_up_report.submitted",
-                           "date": fu.isoformat(), "council": council, "review": review})
+            events.append(
+                {
+                    "id": f"f{i}",
+                    "type": "follow_up_report.submitted",
+                    "date": fu.isoformat(),
+                    "council": council,
+                    "review": review,
+                }
+            )
         if rnd.random() < 0.5:
             day = held + dt.timedelta(days=rnd.randrange(0, 30))
-            events.append({"id": f"d{i}", "type": "peer_days.given", "date": day.isoformat(),
-                           "council": council, "days": rnd.randrange(1, 4)})
+            events.append(
+                {
+                    "id": f"d{i}",
+                    "type": "peer_days.given",
+                    "date": day.isoformat(),
+                    "council": council,
+                    "days": rnd.randrange(1, 4),
+                }
+            )
     for year in range(2013, 2018):
         if rnd.random() < 0.6:
-            events.append({"id": f"rr{year}", "type": "region_report.published",
-                           "date": f"{year}-12-01", "council": "wmsli-steering-group"})
+            events.append(
+                {
+                    "id": f"rr{year}",
+                    "type": "region_report.published",
+                    "date": f"{year}-12-01",
+                    "council": "wmsli-steering-group",
+                }
+            )
+        # the steering group sometimes takes the steps a missed annual report calls for
+        if rnd.random() < 0.5:
+            for step in (1, 2)[: rnd.randrange(1, 3)]:
+                events.append(
+                    {
+                        "id": f"tk{year}-{step}",
+                        "type": "escalation.taken",
+                        "date": f"{year + 1}-04-{10 * step:02d}",
+                        "council": "wmsli-steering-group",
+                        "about": "wmsli-steering-group",
+                        "concern": f"annual-report/{year}-{(year + 1) % 100:02d}",
+                        "step": step,
+                    }
+                )
     return events
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -69,20 +69,30 @@ def evaluate(
     as_of: _dt.date | str,
     lenient: bool = False,
     engine: str = "reference",
+    progress: Callable[[int, int, _dt.date], None] | None = None,
 ) -> Report:
     """Evaluate rulesets over an event stream as of a date.
 
-    `events` may be a path to a .jsonl or .csv file, or an iterable of mappings or Events.
+    `events` may be a path to a .jsonl, .csv or .parquet file, a pandas DataFrame, an
+    `Intake` (e.g. from `read_events_sql`), or an iterable of mappings or Events.
     Bad events raise `EventError` (every problem, with file, line and field), unless
     `lenient=True`: then good events are evaluated and the rest are in `report.rejected`.
     Events dated after `as_of` are read and validated but do not count.
+    `progress`, if given, is called with (events applied, events fed, date) as the clock
+    moves a month at a time (the findings are the same as in one step).
     """
     day = parse_date(as_of) if isinstance(as_of, str) else as_of
     plan = rulesets if isinstance(rulesets, Plan) else compile_rulesets(rulesets)
     intake = events if isinstance(events, Intake) else read_events(events, lenient=lenient)
     session = Session(plan, _matcher(plan, engine))
     session.feed(intake.events)
-    session.advance(day)
+    if progress is None:
+        session.advance(day)
+    else:
+        from sli_rules._progress import advance_in_steps
+
+        first = min((e.date for e in intake.events), default=None)
+        advance_in_steps(session, day, first, progress)
     return Report(
         as_of=day,
         findings=tuple(session.findings()),

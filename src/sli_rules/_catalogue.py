@@ -13,9 +13,9 @@ from importlib import resources
 from typing import Any
 
 import attrs
-import yaml
 
 from sli_rules._dates import DateError, parse_date
+from sli_rules._yaml import safe_load
 
 __all__ = ["AttributeSpec", "Catalogue", "EventType", "load_catalogue"]
 
@@ -121,7 +121,7 @@ def parse_catalogue(data: Mapping[str, Any]) -> Catalogue:
 def load_catalogue() -> Catalogue:
     """The bundled catalogue (read once; it is immutable)."""
     text = resources.files("sli_rules").joinpath("data/events.yaml").read_text(encoding="utf-8")
-    return parse_catalogue(yaml.safe_load(text))
+    return parse_catalogue(safe_load(text))
 
 
 # ---------------------------------------------------------------- value checks

@@ -74,4 +74,12 @@ def dispatch(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         from sli_rules import _schema
 
         return _schema.run_command(args, stdout, stderr)
+    if args.command == "run":
+        from sli_rules import _incremental
+
+        return _incremental.run_command(args, stdout, stderr)
+    if args.command == "calendar":
+        from sli_rules import _calendar
+
+        return _calendar.run_command(args, stdout, stderr)
     raise AssertionError(f"unknown command {args.command}")  # pragma: no cover

@@ -132,6 +132,8 @@ class RulesetState:
     # and fixed-date duties, are not derived again
     floors: dict[tuple[str, str], Date] = attrs.Factory(dict)
     drained_fixed: list[tuple[str, str]] = attrs.Factory(list)
+    # ends of periods drained after one that is not yet final (pruned as the floor passes)
+    drained_beyond: dict[tuple[str, str], list[Date]] = attrs.Factory(dict)
 
 
 @attrs.define
@@ -783,24 +785,34 @@ class _Findings:
         end, _why = self.ends_for(inst)
         return end is not None and end <= inst.due
 
-    def ladder_horizon(self, rule_id: str, day: Date) -> _dt.timedelta:
-        """How long after a missed due date a breach ladder for this rule keeps changing."""
-        total = _dt.timedelta(0)
-        for ladder in self.rs.escalations:
-            if rule_id in ladder.breach_of:
-                span = DAY
-                for step in ladder.steps:
-                    w = self.cr.duration(step.window, day)
-                    span += add(day, w) - day + DAY
-                total = max(total, span)
-        return total
+    def settled(self, findings: list[Finding]) -> list[Finding] | None:
+        """A duty's findings with the steps of the ladders its breach started, if none of
+        them can change any more (else None): a step still due may yet be taken, and a
+        ladder not yet at its last step may yet climb."""
+        steps = self.breach_ladders()
+        self.breaches.clear()
+        reached: dict[str, int] = defaultdict(int)
+        for f in steps:
+            if f.status == "due":
+                return None
+            reached[f.rule] += 1
+        for ladder_id, n in reached.items():
+            ladder = next(x for x in self.rs.escalations if x.id == ladder_id)
+            stopped = any(f.status == "stopped" for f in steps if f.rule == ladder_id)
+            if n < len(ladder.steps) and not stopped:
+                return None
+        return findings + steps
 
     def drain(self) -> list[Finding]:
         out: list[Finding] = []
         st = self.st
+        self.breaches.clear()
         for key, inst in list(st.instances.items()):
             if inst.trigger is not None and inst.trigger.date <= self.day and self.final(inst):
-                out.extend(self.instance(inst))
+                found = self.settled(self.instance(inst))
+                if found is None:
+                    continue
+                out.extend(found)
                 del st.instances[key]
                 bucket = st.index.get((inst.rule, inst.party, *inst.match))
                 if bucket is not None and key in bucket:
@@ -811,7 +823,10 @@ class _Findings:
             if isinstance(rule, FixedDateRule) and rule.monitoring == "events":
                 for (rid, pid), inst in list(st.fixed.items()):
                     if rid == rule.id and self.final(inst):
-                        out.extend(self.instance(inst))
+                        found = self.settled(self.instance(inst))
+                        if found is None:
+                            continue
+                        out.extend(found)
                         st.drained_fixed.append((rid, pid))
                         del st.fixed[(rid, pid)]
             elif isinstance(rule, (RecurringRule, CountRule)) and rule.monitoring == "events":
@@ -841,7 +856,6 @@ class _Findings:
             if done or taken_all:
                 out.extend(self.one_ladder(lad))
                 del st.ladders[key]
-        out.extend(self.breach_ladders())
         return out
 
     # -- one obligation instance
@@ -1111,7 +1125,6 @@ class _Findings:
     # -- recurring and count duties
     def recurring(self, rule: RecurringRule | CountRule, drain: bool = False) -> list[Finding]:
         out = []
-        horizon = self.ladder_horizon(rule.id, self.day) if drain else _dt.timedelta(0)
         eff_start = self.rs.effective.start
         if self.day < eff_start:
             return []
@@ -1129,8 +1142,10 @@ class _Findings:
             else:
                 periods = list(_spans(self.cr, rule, first, last))
             floor = self.st.floors.get((rule.id, pid))
+            beyond = self.st.drained_beyond.get((rule.id, pid), [])
+            blocked = False  # has a period that is not final been passed over?
             for period in periods:
-                if floor is not None and period.end < floor:
+                if (floor is not None and period.end < floor) or period.end in beyond:
                     continue
                 if last_member is not None and period.start > last_member:
                     continue
@@ -1140,11 +1155,23 @@ class _Findings:
                 if drain:
                     due = found[0].due
                     assert due is not None
-                    settled = found[0].status in ("fulfilled", "discharged") and due < self.day
-                    if not (settled or due + horizon < self.day):
-                        break  # periods are in order: later ones are not final either
-                    self.st.floors[(rule.id, pid)] = period.end + DAY
+                    if due >= self.day:
+                        break  # this period and the later ones are still running
+                    final = self.settled(found)
+                    if final is None:  # e.g. a breach whose ladder is still climbing
+                        self.breaches.clear()
+                        blocked = True
+                        continue
+                    found = final
                     self.st.tallies.pop((rule.id, pid, period.label), None)
+                    if blocked:
+                        beyond.append(period.end)
+                        self.st.drained_beyond[(rule.id, pid)] = beyond
+                    else:  # the drained periods run unbroken up to here
+                        floor = period.end + DAY
+                        self.st.floors[(rule.id, pid)] = floor
+                        beyond = [d for d in beyond if d >= floor]
+                        self.st.drained_beyond[(rule.id, pid)] = beyond
                 out.extend(found)
         return out
 

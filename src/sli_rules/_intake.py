@@ -11,7 +11,7 @@ import csv
 import datetime as _dt
 import json
 import os
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -111,8 +111,17 @@ class _CsvText(str):
     __slots__ = ()
 
 
-def iter_records(source: Any, name: str | None = None) -> Iterator[tuple[Location, Any]]:
-    """Raw records from a path (.jsonl/.ndjson/.json lines or .csv) or an iterable."""
+def iter_records(
+    source: Any, name: str | None = None, catalogue: Catalogue | None = None
+) -> Iterator[tuple[Location, Any]]:
+    """Raw records from a path (.jsonl/.ndjson/.json lines, .csv or .parquet), a pandas
+    DataFrame, or an iterable. `catalogue` fits table cells to the attributes' types."""
+    from sli_rules._tabular import tabular_records
+
+    tabular = tabular_records(source, name, catalogue)
+    if tabular is not None:
+        yield from tabular
+        return
     if isinstance(source, (str, os.PathLike)):
         path = Path(source)
         file = name or str(source)
@@ -212,14 +221,21 @@ def read_events(
     lenient: bool = False,
     catalogue: Catalogue | None = None,
     name: str | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> Intake:
-    """Read and validate events from a path, an iterable of mappings or of Events."""
+    """Read and validate events from a path, an iterable of mappings or of Events.
+
+    A path may name JSON Lines, CSV or (with the `parquet` extra) a Parquet file; a pandas
+    DataFrame is read row by row, its empty cells being absent attributes.
+    """
     cat = catalogue or load_catalogue()
     by_id: dict[str, tuple[Event, Location]] = {}
     conflicted: dict[str, list[tuple[Event, Location]]] = {}
     rejected: list[Rejected] = []
     duplicates = 0
-    for loc, record in iter_records(source, name):
+    for n, (loc, record) in enumerate(iter_records(source, name, cat), start=1):
+        if progress is not None and n % 1000 == 0:
+            progress(n)  # records read so far, for a progress line
         event, reasons = validate_record(cat, record)
         if event is None:
             rejected.append(Rejected(loc, tuple(reasons), record))

@@ -15,8 +15,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from sli_rules._catalogue import Catalogue, load_catalogue
 from sli_rules._conditions import COMBINATORS, COMPARISONS, LIST_TESTS, TESTS
 from sli_rules._dates import (
@@ -54,7 +52,7 @@ from sli_rules._model import (
     Succession,
     WindowRule,
 )
-from sli_rules._yaml import Loaded, load_yaml
+from sli_rules._yaml import Loaded, load_yaml, safe_load
 from sli_rules._yaml import Path as YPath
 
 __all__ = [
@@ -130,7 +128,7 @@ def load_registry() -> Mapping[str, Mapping[str, Any]]:
     path = bundled_dir() / "registry" / "councils.yaml"
     if not path.exists():
         return {}
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = safe_load(path.read_text(encoding="utf-8")) or {}
     return dict(data.get("councils") or {})
 
 

@@ -7,7 +7,8 @@ import datetime as _dt
 import html
 import io
 import json
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import attrs
@@ -129,6 +130,7 @@ class Report:
         frame = pd.DataFrame.from_records(self.to_records(), columns=list(FINDING_FIELDS))
         for col in ("opens", "due", "remedied_on"):
             frame[col] = pd.to_datetime(frame[col])
+        frame["step"] = frame["step"].astype("Int64")  # whole numbers, missing where no step
         return frame
 
     # -- text
@@ -178,25 +180,64 @@ class Report:
         return "\n".join(out) + "\n"
 
     def _repr_html_(self) -> str:
-        groups: dict[tuple[str, str], list[Finding]] = {}
-        for f in self.findings:
-            groups.setdefault((f.agreement, f.party), []).append(f)
-        parts = [f"<div class='sli-report'><p><strong>{html.escape(self.summary())}</strong></p>"]
-        for (agreement, party), fs in sorted(groups.items()):
-            parts.append(f"<h4>{html.escape(agreement)} — {html.escape(party)}</h4><table>")
-            parts.append(
-                "<tr>" + "".join(f"<th>{c}</th>" for c in (*TABLE_COLUMNS, "explanation")) + "</tr>"
-            )
-            for f in fs:
-                d = f.to_dict()
-                colour = STATUS_COLOURS.get(f.status, "#ffffff")
-                cells = "".join(
-                    f"<td>{html.escape(_cell(d[c]))}</td>" for c in (*TABLE_COLUMNS, "explanation")
-                )
-                parts.append(f"<tr style='background:{colour}'>{cells}</tr>")
-            parts.append("</table>")
-        parts.append("</div>")
-        return "".join(parts)
+        """The notebook view: findings grouped by agreement and party, rows coloured by status.
+
+        Groups with a breach, a missed duty or an escalation step still due are open;
+        the rest are folded when there are many. At most `HTML_MAX_ROWS` rows are shown.
+        """
+        return _report_html(self)
+
+    # -- files and databases (optional extras)
+    def to_parquet(self, path: str | os.PathLike[str]) -> None:
+        """Write the findings to a Parquet file (needs the `parquet` extra).
+
+        The columns are `as_of` and then every finding field; dates are dates and the
+        event-id lists are lists of text.
+        """
+        from sli_rules._tabular import write_parquet
+
+        write_parquet(self, path)
+
+    def to_sql(self, engine_or_url: Any, table: str = "findings", **kw: Any) -> int:
+        """Same as `sli_rules.write_findings(report, engine_or_url, table)` (`sql` extra)."""
+        from sli_rules._tabular import write_findings
+
+        return write_findings(self, engine_or_url, table, **kw)
+
+    def plot_timeline(
+        self,
+        path: str | os.PathLike[str] | None = None,
+        parties: Iterable[str] | None = None,
+        ax: Any = None,
+        *,
+        events: Any = None,
+        title: str | None = None,
+    ) -> Any:
+        """Draw the findings on a time axis, one row per party; return the matplotlib Figure.
+
+        Windows are bars from `opens` to `due` coloured by status, due days are ticks,
+        breaches red crosses and escalation steps triangles. Pass the evaluated `events`
+        (anything `read_events` accepts) to mark each fulfilling event on its date; without
+        them only late fulfilments (a breach's `remedied_on`) are marked. `path` saves a
+        .png, .svg or .pdf; `parties` picks and orders the rows; `ax` draws into an
+        existing matplotlib Axes. Needs the `plot` extra.
+        """
+        from sli_rules._plot import plot_timeline
+
+        return plot_timeline(self, path, parties, ax, events=events, title=title)
+
+    def to_ical(
+        self,
+        parties: Iterable[str] | None = None,
+        *,
+        days: int | None = None,
+        rulesets: Any = None,
+    ) -> bytes:
+        """The deadlines still ahead, for `parties` (all when None), as an iCalendar file
+        (needs the `calendar` extra). See `sli_rules.to_ical`."""
+        from sli_rules._calendar import to_ical
+
+        return to_ical(self, parties=parties, days=days, rulesets=rulesets)
 
     def render(self, fmt: str) -> str:
         return FORMATS[fmt](self)
@@ -208,6 +249,106 @@ def _cell(v: Any) -> str:
     if isinstance(v, list):
         return ";".join(str(x) for x in v)
     return str(v)
+
+
+HTML_MAX_ROWS = 1000
+"""The most findings the notebook view shows; narrow a larger report with `filter()`."""
+
+_ATTENTION = frozenset({"breached", "missed", "due", "exceeded"})
+_PENDING = frozenset({"open", "upcoming", "available"})
+_HTML_COLUMNS = ("kind", "clause", "rule", "status", "opens", "due", "step", "about")
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "es" if word.endswith("ch") else "s")
+
+
+def _group_summary(fs: list[Finding]) -> str:
+    kinds = {"obligation": "obligation", "breach": "breach", "escalation": "escalation step"}
+    parts = []
+    for kind, word in (*kinds.items(), ("notice", "notice")):
+        n = sum(1 for f in fs if f.kind == kind)
+        if n:
+            parts.append(_plural(n, word))
+    open_breaches = sum(1 for f in fs if f.kind == "breach" and f.status == "breached")
+    if open_breaches:
+        parts.append(f"{open_breaches} not remedied")
+    return ", ".join(parts)
+
+
+def _report_html(report: Report) -> str:
+    esc = html.escape
+    shown: tuple[Finding, ...] = report.findings
+    if len(shown) > HTML_MAX_ROWS:  # keep what needs attention, then what is pending
+        rank = {
+            id(f): 0 if f.status in _ATTENTION else 1 if f.status in _PENDING else 2 for f in shown
+        }
+        keep = {id(f) for f in sorted(shown, key=lambda f: rank[id(f)])[:HTML_MAX_ROWS]}
+        shown = tuple(f for f in shown if id(f) in keep)
+    groups: dict[str, dict[str, list[Finding]]] = {}
+    for f in shown:
+        groups.setdefault(f.agreement, {}).setdefault(f.party, []).append(f)
+    n_groups = sum(len(g) for g in groups.values())
+    cell = "padding:2px 6px;border-bottom:1px solid #ddd;text-align:left;vertical-align:top"
+    out = [
+        "<div class='sli-report'>",
+        f"<p><strong>{esc(report.summary())}</strong></p>",
+    ]
+    statuses = list(dict.fromkeys(f.status for f in shown))
+    if statuses:
+        swatches = " ".join(
+            f"<span style='background:{STATUS_COLOURS.get(s, '#ffffff')};padding:0 6px;"
+            f"border:1px solid #ccc'>{esc(s)}</span>"
+            for s in sorted(statuses)
+        )
+        out.append(f"<p style='font-size:smaller'>Status colours: {swatches}</p>")
+    if len(report.findings) > len(shown):
+        out.append(
+            f"<p><em>Showing {len(shown)} of {len(report.findings)} findings, those needing "
+            "attention first (breaches, missed duties, steps due), then those still open; "
+            "narrow the report with <code>report.filter(party=..., agreement=...)</code>."
+            "</em></p>"
+        )
+    if not report.findings:
+        out.append("<p>No findings.</p>")
+    for agreement in sorted(groups):
+        out.append(f"<h4>{esc(agreement)}</h4>")
+        for party in sorted(groups[agreement]):
+            fs = groups[agreement][party]
+            unfold = n_groups <= 12 or any(f.status in _ATTENTION for f in fs)
+            out.append(
+                f"<details{' open' if unfold else ''}><summary><strong>{esc(party)}</strong>"
+                f" ({esc(agreement)}): {esc(_group_summary(fs))}</summary>"
+            )
+            out.append("<table style='border-collapse:collapse;font-size:smaller'><tr>")
+            out.extend(f"<th style='{cell}'>{c}</th>" for c in (*_HTML_COLUMNS, "explanation"))
+            out.append("</tr>")
+            for f in fs:
+                d = f.to_dict()
+                colour = STATUS_COLOURS.get(f.status, "#ffffff")
+                cells = []
+                for c in _HTML_COLUMNS:
+                    text = esc(_cell(d[c]))
+                    if c == "status":
+                        text = f"<strong>{text}</strong>"
+                    tip = f" title='{esc(f.title, quote=True)}'" if c == "rule" and f.title else ""
+                    cells.append(f"<td style='{cell}'{tip}>{text}</td>")
+                cells.append(f"<td style='{cell}'>{esc(f.explanation)}</td>")
+                out.append(
+                    f"<tr class='sli-{esc(f.status)}' style='background:{colour}'>"
+                    + "".join(cells)
+                    + "</tr>"
+                )
+            out.append("</table></details>")
+    if report.rejected:
+        out.append(
+            f"<details open><summary><strong>{len(report.rejected)} input records were "
+            "rejected</strong></summary><ul>"
+        )
+        out.extend(f"<li>{esc(str(r))}</li>" for r in report.rejected)
+        out.append("</ul></details>")
+    out.append("</div>")
+    return "".join(out)
 
 
 FORMATS: dict[str, Callable[[Report], str]] = {

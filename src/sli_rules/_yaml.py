@@ -14,7 +14,7 @@ import yaml
 
 from sli_rules._errors import Location, Problem
 
-__all__ = ["Loaded", "Path", "load_yaml"]
+__all__ = ["Loaded", "Path", "load_yaml", "safe_load"]
 
 Path = tuple[str | int, ...]
 
@@ -159,6 +159,14 @@ class _TooLargeError(Exception):
 
 
 _TOO_DEEP = "document nested too deeply (lists or mappings inside each other hundreds deep)"
+
+
+def safe_load(text: str) -> Any:
+    """`yaml.safe_load` (plain data, no positions), through libyaml's C parser when
+    PyYAML has it: about ten times faster on the registry and the event catalogue."""
+    if hasattr(yaml, "CSafeLoader"):
+        return yaml.load(text, Loader=yaml.CSafeLoader)
+    return yaml.safe_load(text)  # pragma: no cover - depends on how PyYAML was built
 
 
 def load_yaml(text: str, file: str) -> tuple[Loaded | None, list[Problem]]:

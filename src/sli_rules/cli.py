@@ -198,6 +198,11 @@ def build_parser(stdout: TextIO, stderr: TextIO) -> argparse.ArgumentParser:
 
     _docs.add_parser(sub)
     _schema.add_parser(sub)
+
+    from sli_rules import _calendar, _incremental
+
+    _incremental.add_parser(sub, _date)
+    _calendar.add_parser(sub, _date)
     return parser
 
 
@@ -242,7 +247,14 @@ def _evaluate(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         stderr.write(f"sli-rules evaluate: error: {problem}\n")
         return EXIT_INPUT
     plan = compile_rulesets(args.ruleset)
-    report = evaluate(plan, args.events, as_of=args.as_of, lenient=args.lenient, engine=args.engine)
+    from sli_rules._intake import read_events
+    from sli_rules._progress import Progress
+
+    with Progress(stderr) as progress:  # a status line on a terminal only
+        intake = read_events(args.events, lenient=args.lenient, progress=progress.reader)
+        report = evaluate(
+            plan, intake, as_of=args.as_of, engine=args.engine, progress=progress.callback
+        )
     if args.format == "parquet":
         report.to_parquet(args.output)
     else:
@@ -303,3 +315,7 @@ def run(argv: Sequence[str], stdout: TextIO = sys.stdout, stderr: TextIO = sys.s
 def main() -> None:
     """Console entry point."""
     sys.exit(run(sys.argv[1:], sys.stdout, sys.stderr))
+
+
+if __name__ == "__main__":  # python -m sli_rules.cli
+    main()

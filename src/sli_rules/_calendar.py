@@ -1,0 +1,296 @@
+"""Upcoming deadlines as iCalendar (RFC 5545), for the calendars of the parties.
+
+One all-day event per deadline, on its due date: obligations still `open` or `upcoming`,
+and escalation steps `due`, whose due date is on or after the report's date. Each event's
+UID is derived from the finding's key, so importing a newer calendar updates an event
+rather than adding a second one, and DTSTAMP is the report's date, so the same report
+always gives the same bytes. Needs the `calendar` extra (the `icalendar` library).
+
+Nothing personal goes in: parties are councils and bodies, named by code and name.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Protocol, TextIO
+
+from sli_rules._model import Finding, Ruleset
+from sli_rules._version import __version__
+
+if TYPE_CHECKING:
+    from sli_rules._plan import Plan
+    from sli_rules._report import Report
+
+__all__ = ["UPCOMING", "to_ical", "upcoming"]
+
+UPCOMING = {"obligation": ("open", "upcoming"), "escalation": ("due",)}
+
+
+class _SubParsers(Protocol):
+    def add_parser(self, name: str, **kw: Any) -> argparse.ArgumentParser: ...
+
+
+def upcoming(
+    report: Report, *, parties: Iterable[str] | None = None, days: int | None = None
+) -> list[Finding]:
+    """The deadlines still ahead as of the report's date: open or upcoming obligations and
+    escalation steps due, due on or after that date (and within `days` of it, if given),
+    owed by one of `parties` (all when None). An escalation step is owed by its actor."""
+    chosen = set(parties) if parties is not None else None
+    last = report.as_of + _dt.timedelta(days=days) if days is not None else None
+    out = []
+    for f in report.findings:
+        if f.status not in UPCOMING.get(f.kind, ()) or f.due is None:
+            continue
+        if f.due < report.as_of or (last is not None and f.due > last):
+            continue
+        if chosen is not None and f.party not in chosen and f.actor not in chosen:
+            continue
+        out.append(f)
+    return out
+
+
+def uid(f: Finding) -> str:
+    """A stable identifier for the deadline: the same finding gets it in every run."""
+    key = [
+        f.kind,
+        f.agreement,
+        f.rule,
+        f.party,
+        list(f.triggered_by),
+        f.step,
+        f.opens.isoformat() if f.opens else None,
+    ]
+    digest = hashlib.sha256(json.dumps(key).encode()).hexdigest()[:32]
+    return f"{digest}@sli-rules"
+
+
+class _Names:
+    """Party names, rule titles and quotes, from the rulesets when they are given."""
+
+    def __init__(self, rulesets: Iterable[Ruleset]) -> None:
+        self.rulesets = {rs.id: rs for rs in rulesets}
+        self.parties: dict[str, str] = {}
+        for rs in self.rulesets.values():
+            for p in rs.parties:
+                self.parties.setdefault(p.id, p.name)
+        self._registry: Mapping[str, Mapping[str, Any]] | None = None
+
+    def party(self, code: str | None) -> str:
+        if not code:
+            return ""
+        name = self.parties.get(code)
+        if name is None:
+            if self._registry is None:
+                from sli_rules._loader import load_registry
+
+                self._registry = load_registry()
+            name = str(self._registry.get(code, {}).get("name", ""))
+        return f"{name} ({code})" if name and name != code else code
+
+    def quote(self, f: Finding) -> str:
+        rs = self.rulesets.get(f.agreement)
+        if rs is None:
+            return ""
+        for r in rs.rules:
+            if r.id == f.rule:
+                return r.quote
+        for ladder in rs.escalations:
+            if ladder.id == f.rule:
+                return ladder.quote
+        return ""
+
+    def agreement(self, agreement: str) -> str:
+        rs = self.rulesets.get(agreement)
+        return f"{rs.title} ({agreement})" if rs is not None else agreement
+
+
+def _rulesets_of(rulesets: Iterable[Ruleset] | Plan | None) -> list[Ruleset]:
+    if rulesets is None:
+        return []
+    from sli_rules._plan import Plan
+
+    if isinstance(rulesets, Plan):
+        return [cr.ruleset for cr in rulesets.rulesets]
+    return list(rulesets)
+
+
+def _summary(f: Finding, names: _Names) -> str:
+    title = f.title or f.rule
+    if f.kind == "escalation":
+        about = f" about {names.party(f.about)}" if f.about else ""
+        return (
+            f"{names.party(f.party)}: escalation step {f.step}{about}: {title} (clause {f.clause})"
+        )
+    return f"{names.party(f.party)}: {title} (clause {f.clause})"
+
+
+def _description(f: Finding, names: _Names) -> str:
+    lines = [f.explanation, ""]
+    quote = names.quote(f)
+    clause = f"Clause {f.clause} of {names.agreement(f.agreement)}"
+    lines.append(f"{clause}: \u201c{quote}\u201d" if quote else f"{clause}.")
+    window = f"opens {f.opens}, " if f.opens and f.status == "upcoming" else ""
+    lines.append(f"Status: {f.status}; {window}due {f.due}.")
+    if f.interpretations:
+        lines.append("Rests on interpretations: " + ", ".join(f.interpretations) + ".")
+    lines.append(f"Rule: {f.rule}.")
+    return "\n".join(lines)
+
+
+def to_ical(
+    report: Report,
+    *,
+    parties: Iterable[str] | None = None,
+    days: int | None = None,
+    rulesets: Iterable[Ruleset] | Plan | None = None,
+    name: str | None = None,
+) -> bytes:
+    """The report's upcoming deadlines (see `upcoming`) as an iCalendar file.
+
+    `rulesets` (or a compiled plan), when given, supply the parties' names and the quoted
+    words of each clause. Needs the `calendar` extra: `pip install 'sli-rules[calendar]'`.
+    """
+    try:
+        import icalendar
+    except ImportError:
+        raise ImportError(
+            "calendar export needs icalendar: pip install 'sli-rules[calendar]'"
+        ) from None
+    names = _Names(_rulesets_of(rulesets))
+    chosen = list(parties) if parties is not None else None
+    stamp = _dt.datetime.combine(report.as_of, _dt.time(0, 0), tzinfo=_dt.UTC)
+    cal = icalendar.Calendar()
+    cal.add("prodid", f"-//sli-rules//sli-rules {__version__}//EN")
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    who = ", ".join(chosen) if chosen else "all parties"
+    cal.add("x-wr-calname", name or f"SLI deadlines: {who}")
+    cal.add(
+        "x-wr-caldesc",
+        f"Upcoming deadlines under {', '.join(report.rulesets) or 'the rulesets'}, "
+        f"as of {report.as_of}",
+    )
+    for f in upcoming(report, parties=chosen, days=days):
+        assert f.due is not None
+        ev = icalendar.Event()
+        ev.add("uid", uid(f))
+        ev.add("dtstamp", stamp)
+        ev.add("dtstart", f.due)
+        ev.add("dtend", f.due + _dt.timedelta(days=1))
+        ev.add("summary", _summary(f, names))
+        ev.add("description", _description(f, names))
+        ev.add("categories", [f.agreement, f.kind])
+        ev.add("transp", "TRANSPARENT")
+        ev.add("status", "CONFIRMED")
+        cal.add_component(ev)
+    data: bytes = cal.to_ical()
+    return data
+
+
+# ------------------------------------------------------------------ command line
+
+
+def add_parser(sub: _SubParsers, date_type: Any) -> None:
+    """Add `sli-rules calendar` to the command line."""
+    p = sub.add_parser(
+        "calendar",
+        help="upcoming deadlines of chosen parties as an iCalendar file",
+        description="Evaluate rulesets against an event file as of a date (or read the "
+        "findings of an incremental run's state file) and write the deadlines still ahead "
+        "as iCalendar: one all-day event per open or upcoming obligation and per escalation "
+        "step due, on its due date. UIDs are stable, so re-importing updates the events.",
+    )
+    p.add_argument(
+        "--ruleset",
+        "-r",
+        action="append",
+        metavar="ID_OR_PATH",
+        help="a bundled ruleset id or a YAML file; repeat for several",
+    )
+    p.add_argument("--events", "-e", metavar="FILE", help="events as JSON Lines or CSV")
+    p.add_argument("--as-of", type=date_type, metavar="YYYY-MM-DD", help="the date to look from")
+    p.add_argument(
+        "--state",
+        metavar="STATE",
+        help="instead of --ruleset/--events/--as-of: the findings of `sli-rules run`'s state file",
+    )
+    p.add_argument(
+        "--party",
+        "-p",
+        action="append",
+        metavar="CODE",
+        help="only this party's deadlines (GSS code or body id); repeat for several",
+    )
+    p.add_argument(
+        "--days",
+        type=int,
+        metavar="N",
+        help="only deadlines within N days of the date (default: all ahead)",
+    )
+    p.add_argument(
+        "--lenient", action="store_true", help="set bad events aside instead of stopping"
+    )
+    p.add_argument("--output", "-o", metavar="FILE", help="write the calendar here (.ics)")
+
+
+def run_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    """`sli-rules calendar`: 0 when written, 2 on bad input."""
+    from sli_rules._api import compile_rulesets, evaluate
+    from sli_rules._intake import read_events
+    from sli_rules._progress import Progress
+
+    if args.days is not None and args.days < 0:
+        stderr.write("sli-rules calendar: --days must be 0 or more\n")
+        return 2
+    if args.state:
+        if args.events or args.as_of:
+            stderr.write("sli-rules calendar: --state replaces --events and --as-of\n")
+            return 2
+        from sli_rules._incremental import StateError, state_report, state_rulesets
+
+        try:
+            report = state_report(args.state)
+            plan = compile_rulesets(args.ruleset or state_rulesets(args.state))
+        except StateError as exc:
+            stderr.write(f"sli-rules calendar: {exc}\n")
+            return 2
+    else:
+        missing = [
+            f"--{n.replace('_', '-')}"
+            for n in ("ruleset", "events", "as_of")
+            if not getattr(args, n)
+        ]
+        if missing:
+            stderr.write(f"sli-rules calendar: {', '.join(missing)} needed (or --state STATE)\n")
+            return 2
+        plan = compile_rulesets(args.ruleset)
+        with Progress(stderr) as progress:
+            intake = read_events(args.events, lenient=args.lenient, progress=progress.reader)
+            report = evaluate(plan, intake, as_of=args.as_of, progress=progress.callback)
+        for r in intake.rejected:
+            stderr.write(f"rejected {r}\n")
+    seen = {f.party for f in report.findings} | {f.actor for f in report.findings}
+    for code in args.party or ():
+        if code not in seen:
+            stderr.write(f"sli-rules calendar: note: no findings at all for party {code!r}\n")
+    try:
+        data = to_ical(report, parties=args.party, days=args.days, rulesets=plan)
+    except ImportError as exc:
+        stderr.write(f"sli-rules calendar: {exc}\n")
+        return 2
+    if args.output:
+        try:
+            with open(args.output, "wb") as fh:
+                fh.write(data)
+        except OSError as exc:
+            stderr.write(f"sli-rules calendar: cannot write {args.output}: {exc}\n")
+            return 2
+    else:
+        stdout.write(data.decode("utf-8"))
+    return 0

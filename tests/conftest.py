@@ -1,0 +1,120 @@
+"""Shared fixtures. `postgresql_url`: a real PostgreSQL server, started once per session.
+
+The server comes from Debian's `postgresql` package (`.ci/run` installs it when it is
+missing). It runs from a throwaway directory, listens on a free port on 127.0.0.1 only,
+trusts local connections, and is stopped and deleted when the session ends. initdb
+refuses to run as root, so under root the server runs as the `postgres` user (the
+package creates it) through `runuser`.
+
+When the server cannot be started, every test that needs it fails with the reason: the
+PostgreSQL tests are part of the suite, never skipped.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+PG_GLOB = "/usr/lib/postgresql/*/bin/pg_ctl"
+INSTALL_HINT = (
+    "install Debian's postgresql package (apt-get install -y postgresql; .ci/run does this)"
+)
+
+
+def _pg_bin() -> Path:
+    found = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"),
+        key=lambda p: int(p.parent.parent.name) if p.parent.parent.name.isdigit() else 0,
+    )
+    if not found:
+        pytest.fail(f"PostgreSQL tests need a server, but no {PG_GLOB} exists: {INSTALL_HINT}")
+    return found[-1].parent
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def _run(argv: list[str], as_user: list[str], what: str) -> None:
+    proc = subprocess.run(
+        [*as_user, *argv], capture_output=True, text=True, timeout=120, check=False
+    )
+    if proc.returncode != 0:
+        output = (proc.stdout + proc.stderr).strip()[-2000:]
+        pytest.fail(f"could not start PostgreSQL for the tests: {what} failed:\n{output}")
+
+
+@pytest.fixture(scope="session")
+def postgresql_url() -> Iterator[str]:
+    """A SQLAlchemy URL for a database on a PostgreSQL server of this session's own."""
+    bin_dir = _pg_bin()
+    as_user: list[str] = []
+    owner = None
+    if os.geteuid() == 0:
+        try:
+            owner = pwd.getpwnam("postgres")
+        except KeyError:
+            pytest.fail(
+                "PostgreSQL refuses to run as root and there is no 'postgres' user to run "
+                f"it as: {INSTALL_HINT}"
+            )
+        as_user = ["runuser", "-u", "postgres", "--"]
+    base = Path(tempfile.mkdtemp(prefix="sli-rules-pg-"))
+    data, log = base / "data", base / "server.log"
+    if owner is not None:
+        os.chown(base, owner.pw_uid, owner.pw_gid)
+    port = _free_port()
+    pg_ctl = [*as_user, str(bin_dir / "pg_ctl"), "-D", str(data)]
+    started = False
+    try:
+        _run(
+            [
+                str(bin_dir / "initdb"),
+                "-D",
+                str(data),
+                "--auth=trust",
+                "--username=postgres",
+                "--encoding=UTF8",
+                "--no-sync",
+            ],
+            as_user,
+            "initdb",
+        )
+        options = f"-c listen_addresses=127.0.0.1 -p {port} -k {base} -c fsync=off"
+        started = True  # from here on, try to stop it whatever happens
+        proc = subprocess.run(
+            [*pg_ctl, "-l", str(log), "-o", options, "-w", "-t", "60", "start"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        if proc.returncode != 0:
+            tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
+            pytest.fail(
+                f"could not start PostgreSQL for the tests on 127.0.0.1:{port}: "
+                f"{(proc.stdout + proc.stderr).strip()}\n{tail}"
+            )
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        if started:
+            with contextlib.suppress(subprocess.SubprocessError, OSError):
+                subprocess.run(
+                    [*pg_ctl, "-m", "fast", "-w", "stop"],
+                    capture_output=True,
+                    timeout=60,
+                    check=False,
+                )
+        shutil.rmtree(base, ignore_errors=True)
