@@ -603,9 +603,9 @@ class Session:
 
     # ------------------------------------------------------------ findings
 
-    def findings(self, as_of: Date | None = None) -> list[Finding]:
-        """Every finding as of the clock (or an earlier date already applied)."""
-        day = as_of or self.state.clock
+    def findings(self) -> list[Finding]:
+        """Every finding as of the clock (less what `drain` has already handed out)."""
+        day = self.state.clock
         if day is None:
             return []
         out: list[Finding] = []

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as _dt
-import hashlib
 import json
 import os
 import sqlite3
@@ -48,6 +47,7 @@ from sli_rules._engine import LateEventError, Session
 from sli_rules._intake import Intake, read_events
 from sli_rules._model import Event, Finding, Ruleset
 from sli_rules._report import Report
+from sli_rules._snapshot import fingerprint
 from sli_rules._version import __version__
 
 __all__ = [
@@ -301,9 +301,7 @@ class RunResult:
 
 
 def _fingerprint(rs: Ruleset) -> str:
-    """A digest of what the ruleset says (not where it was read from or its line numbers)."""
-    text = repr(attrs.evolve(rs, file="", rule_lines={}))
-    return hashlib.sha256(text.encode()).hexdigest()[:24]
+    return fingerprint(rs)
 
 
 def _ref(given: Ruleset | str | Path, rs: Ruleset) -> str:

@@ -4,20 +4,21 @@ so that restoring a snapshot cannot run code."""
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 import json
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from sli_rules._engine import EngineState, Instance, LadderState, LimitState, RulesetState, Tally
-from sli_rules._model import Event, Party
+from sli_rules._model import Event, Party, Ruleset
 
 if TYPE_CHECKING:
     from sli_rules._engine import Session
 
-__all__ = ["dump", "load"]
+__all__ = ["dump", "fingerprint", "load"]
 
-FORMAT = 1
+FORMAT = 2
 _CLASSES: dict[str, type] = {
     c.__name__: c for c in (EngineState, Instance, LadderState, LimitState, RulesetState, Tally)
 }
@@ -75,10 +76,22 @@ def _dec(v: Any) -> Any:
     raise ValueError("not a sli-rules snapshot")
 
 
+def fingerprint(rs: Ruleset) -> str:
+    """A digest of what a ruleset says (not where it was read from or its line numbers)."""
+    text = repr(attrs.evolve(rs, file="", rule_lines={}))
+    return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+def _described(session: Session) -> list[list[str]]:
+    return [
+        [cr.ruleset.id, cr.ruleset.version, fingerprint(cr.ruleset)] for cr in session.plan.rulesets
+    ]
+
+
 def dump(session: Session) -> bytes:
     payload = {
         "format": FORMAT,
-        "rulesets": [[cr.ruleset.id, cr.ruleset.version] for cr in session.plan.rulesets],
+        "rulesets": _described(session),
         "state": _enc(session.state),
         "buffer": [_enc(e) for e in session._buffer.values()],
     }
@@ -92,10 +105,13 @@ def load(session: Session, data: bytes) -> None:
         raise ValueError(f"not a sli-rules snapshot: {exc}") from None
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise ValueError("not a sli-rules snapshot (or one from an incompatible version)")
-    expected = [[cr.ruleset.id, cr.ruleset.version] for cr in session.plan.rulesets]
+    expected = _described(session)
     if payload["rulesets"] != expected:
+        taken = [f"{i} {v}" for i, v, _ in payload["rulesets"]]
+        now = [f"{i} {v}" for i, v, _ in expected]
         raise ValueError(
-            f"the snapshot was taken with rulesets {payload['rulesets']}, not {expected}"
+            f"the snapshot was taken with other rulesets (or other contents of them): "
+            f"{taken}, not {now}"
         )
     state = _dec(payload["state"])
     assert isinstance(state, EngineState)
