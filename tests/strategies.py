@@ -428,7 +428,7 @@ def _peer_days(draw: st.DrawFn) -> list[dict[str, Any]]:
 
 
 _LEAVERS = st.sampled_from(("E06000019", "E08000025"))
-_JOINERS = st.sampled_from((JOINER, "E08000026"))
+_JOINERS = st.sampled_from((JOINER, "E08000026", "E06000019"))  # Herefordshire may rejoin
 _SUCCESSIONS = st.sampled_from((SUCCESSORS, SUCCESSORS[:1]))
 _CHANGES = st.lists(st.sampled_from(("left", "succeeded", "joined")), max_size=3)
 
@@ -437,7 +437,7 @@ _CHANGES = st.lists(st.sampled_from(("left", "succeeded", "joined")), max_size=3
 def _membership(draw: st.DrawFn) -> list[dict[str, Any]]:
     """Membership changes: councils leave (perhaps twice over), Birmingham is succeeded
     (perhaps after it left), a council joins (or a member "joins" again), and rarely the
-    agreement is revoked. A council that has left never rejoins (see the boundary tests)."""
+    agreement is revoked. A council that has left may rejoin."""
     out: list[dict[str, Any]] = []
     for kind in draw(_CHANGES):
         change = {"date": draw(_EVENT_DATES), "agreement": AGREEMENT}

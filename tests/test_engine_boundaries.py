@@ -559,6 +559,19 @@ class TestLeaving:
             ev("again", "party.left", "2015-01-01", COVENTRY, agreement=AGREEMENT),
         ]
         assert status(run(events, D(2015, 6, 1)), "feedback") == "discharged"
+
+    def test_rejoining_owes_the_years_of_each_membership_and_not_the_gap(self) -> None:
+        # left 2014-05-01 (in 2014-15), back 2016-06-01 (in 2016-17): 2014-15 is
+        # discharged, 2015-16 falls in the gap and is not owed, 2016-17 is owed again
+        events = [
+            self.left("2014-05-01"),
+            ev("back", "party.joined", "2016-06-01", COVENTRY, agreement=AGREEMENT),
+        ]
+        r = run(events, D(2017, 6, 1))
+        assert status(r, "annual-self-assessment", opens=D(2014, 4, 1)) == "discharged"
+        assert find(r, "annual-self-assessment", opens=D(2015, 4, 1)) == []
+        y16 = one(r, "annual-self-assessment", opens=D(2016, 6, 1))
+        assert (y16.status, y16.due) == ("breached", D(2017, 3, 31))
         assert (
             status(run(events, D(2015, 6, 1)), "annual-self-assessment", opens=D(2014, 4, 1))
             == "discharged"
@@ -578,10 +591,6 @@ class TestLeaving:
         assert quarters[0] == D(2014, 10, 1)
         assert one(r, "feedback", SOLIHULL).due == D(2015, 5, 1)
 
-    @pytest.mark.xfail(
-        reason="membership is one span per party: rejoining after leaving "
-        "reopens the span and rewrites the past (see the report)"
-    )
     def test_rejoining_after_leaving_keeps_what_was_discharged(self) -> None:
         events = [
             review("2014-01-15"),

@@ -127,6 +127,7 @@ class RulesetState:
     entitlements: list[tuple[str, str, Date, str, Date | None]] = attrs.Factory(list)
     ladders: dict[tuple[str, str, str], LadderState] = attrs.Factory(dict)
     successions_done: list[int] = attrs.Factory(list)
+    past: dict[str, list[tuple[Date | None, Date]]] = attrs.Factory(dict)  # earlier memberships
     breach_concerns: dict[tuple[str, str], LadderState] = attrs.Factory(dict)
     # what drain() has already handed out: recurring periods ending before the floor,
     # and fixed-date duties, are not derived again
@@ -246,6 +247,10 @@ class Session:
         if e.type == "party.joined":
             if self.member_on(cr, st, e.council, e.date):
                 return  # already a member: joining again must not rewrite its past
+            left = st.left.get(e.council)
+            if e.council in st.joined and left is not None and left <= e.date:
+                # rejoining after leaving: the earlier membership is kept as it was
+                st.past.setdefault(e.council, []).append((st.joined[e.council], left))
             st.joined[e.council] = e.date
             st.left[e.council] = None
             self._adopt(cr, st, e.council)
@@ -317,12 +322,25 @@ class Session:
         if cr.pattern is None or cr.pattern.match(code):
             st.dynamic[code] = _registry_party(code)
 
-    def member_on(self, cr: CompiledRuleset, st: RulesetState, pid: str, day: Date) -> bool:
+    def spans(
+        self, cr: CompiledRuleset, st: RulesetState, pid: str
+    ) -> list[tuple[Date, Date | None]]:
+        """The party's memberships, earliest first: (joined, left), left None if current."""
         if pid not in st.joined:
-            return False
-        joined = st.joined[pid] or cr.ruleset.effective.start
-        left = st.left.get(pid)
-        return joined <= day and (left is None or day < left)
+            return []
+        start = cr.ruleset.effective.start
+        past = [(j or start, left) for j, left in st.past.get(pid, ())]
+        return [*past, (st.joined[pid] or start, st.left.get(pid))]
+
+    def member_on(self, cr: CompiledRuleset, st: RulesetState, pid: str, day: Date) -> bool:
+        return any(j <= day and (left is None or day < left) for j, left in self.spans(cr, st, pid))
+
+    def left_after(self, cr: CompiledRuleset, st: RulesetState, pid: str, day: Date) -> Date | None:
+        """When the membership that `day` falls in ended (None if it has not)."""
+        for j, left in self.spans(cr, st, pid):
+            if j <= day and (left is None or day < left):
+                return left
+        return st.left.get(pid)
 
     def in_effect(self, cr: CompiledRuleset, st: RulesetState, day: Date) -> bool:
         return cr.ruleset.effective.start <= day and (st.end is None or day < st.end)
@@ -864,7 +882,8 @@ class _Findings:
         candidates = []
         if self.st.end is not None and self.st.end <= self.day:
             candidates.append((self.st.end, "the agreement ended"))
-        left = self.st.left.get(inst.party)
+        since = inst.trigger.date if inst.trigger is not None else inst.opens
+        left = self.s.left_after(self.cr, self.st, inst.party, since)
         if left is not None and left <= self.day:
             why = f"the party left the agreement on {left}"
             if inst.handed_to:
@@ -1097,10 +1116,11 @@ class _Findings:
             inst = self.s._fixed(self.cr, self.st, rule, party)
             if inst is None:
                 continue
-            joined = self.st.joined.get(pid) or self.rs.effective.start
-            left = self.st.left.get(pid)
-            if joined > inst.due or (left is not None and left <= inst.opens):
-                continue
+            if not any(
+                joined <= inst.due and (left is None or left > inst.opens)
+                for joined, left in self.s.spans(self.cr, self.st, pid)
+            ):
+                continue  # not a member at any time between its opening and its due date
             out.extend(self.instance(inst))
         return out
 
@@ -1129,25 +1149,28 @@ class _Findings:
         if self.day < eff_start:
             return []
         for pid, _party in self.parties(rule):
-            joined = self.st.joined.get(pid) or eff_start
-            first = max(joined, eff_start)
-            left = self.st.left.get(pid)
-            last_member = (left - DAY) if left is not None and left <= self.day else None
             end = self.st.end if self.st.end is not None and self.st.end <= self.day else None
-            last = self.day
-            if first > last:
-                continue
-            if isinstance(rule, RecurringRule):
-                periods = list(rule.period.periods(first, last, eff_start))
-            else:
-                periods = list(_spans(self.cr, rule, first, last))
+            items: list[tuple[Period, Date, Date | None]] = []
+            seen: set[str] = set()
+            for joined, left in self.s.spans(self.cr, self.st, pid):
+                first = max(joined, eff_start)
+                if first > self.day:
+                    continue
+                gone = left is not None and left <= self.day
+                if isinstance(rule, RecurringRule):
+                    periods: Iterable[Period] = rule.period.periods(first, self.day, eff_start)
+                else:
+                    periods = _spans(self.cr, rule, first, self.day)
+                for period in periods:
+                    if (gone and left is not None and period.start >= left) or period.label in seen:
+                        continue  # after this membership ended / owed under an earlier one
+                    seen.add(period.label)
+                    items.append((period, first, left))
             floor = self.st.floors.get((rule.id, pid))
             beyond = self.st.drained_beyond.get((rule.id, pid), [])
             blocked = False  # has a period that is not final been passed over?
-            for period in periods:
+            for period, first, left in sorted(items, key=lambda item: item[0].start):
                 if (floor is not None and period.end < floor) or period.end in beyond:
-                    continue
-                if last_member is not None and period.start > last_member:
                     continue
                 if end is not None and period.start >= end:
                     continue
