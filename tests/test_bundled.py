@@ -40,3 +40,16 @@ def test_no_contact_details(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     assert not EMAIL.search(text), f"{path} holds an e-mail address"
     assert not PHONE.search(text), f"{path} holds a telephone number"
+
+
+def test_scenarios_exercise_every_bundled_rule_both_ways() -> None:
+    # every rule that yields findings has at least a compliant and a breach scenario
+    # (sli-rules test --coverage): a new rule without them fails here
+    import io
+
+    from sli_rules import cli
+
+    out, err = io.StringIO(), io.StringIO()
+    code = cli.run(["test", "--coverage", str(ROOT / "tests" / "scenarios")], out, err)
+    assert code == 0, out.getvalue() + err.getvalue()
+    assert "coverage: every rule and status exercised" in out.getvalue(), out.getvalue()
