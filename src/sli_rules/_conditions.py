@@ -326,11 +326,11 @@ def describe_condition(cond: Mapping[str, Any] | None) -> str:
                 elif test in COMPARISONS:
                     out.append(f"{name} is {_bounds_text({test: arg})}")
                 elif test == "some":
-                    out.append(f"some {name} entry has {describe_condition(arg)}")
+                    out.append(f"at least one {name} entry where {describe_condition(arg)}")
                 elif test == "none":
-                    out.append(f"no {name} entry has {describe_condition(arg)}")
+                    out.append(f"no {name} entry where {describe_condition(arg)}")
                 elif test == "every":
-                    out.append(f"every {name} entry has {describe_condition(arg)}")
+                    out.append(f"every {name} entry where {describe_condition(arg)}")
                 elif test == "count":
                     where = arg.get("where")
                     suffix = f" with {describe_condition(where)}" if where else ""

@@ -48,10 +48,6 @@ class LateEventError(ValueError):
     """An event dated before the session's clock: the past has already been evaluated."""
 
 
-def _fmt(day: Date | None) -> str:
-    return day.isoformat() if day else "-"
-
-
 def _days(a: Date, b: Date) -> str:
     n = (b - a).days
     return f"{n} day{'' if n == 1 else 's'}"
@@ -897,8 +893,6 @@ class _Findings:
         rule = self.rs.rule(inst.rule)
         day = self.day
         trig = inst.trigger
-        hits = [h for h in (inst.on_time, inst.early, inst.late, inst.waived) if h and h[0] <= day]
-        del hits
         on_time = inst.on_time if inst.on_time and inst.on_time[0] <= day else None
         early = inst.early if inst.early and inst.early[0] <= day else None
         late = inst.late if inst.late and inst.late[0] <= day else None
@@ -1002,8 +996,6 @@ class _Findings:
                     **base,
                 )
             ]
-        trig_part = f"{trig_text} set " if trig else ""
-        del trig_part
         if late:
             expl = (
                 f"{window}; {fulfil_text} came late: {late[1]} on {late[0]}, "
