@@ -162,7 +162,7 @@ def test_check_accepts_a_good_ruleset(ruleset: Path) -> None:
     status, out, err = cli("check", str(ruleset))
     assert status == 0
     assert err == ""
-    assert out.strip() == f"{ruleset}: ok (cli-example, 1 rules, 0 escalation ladders)"
+    assert out.strip() == f"{ruleset}: ok (cli-example, 1 rule, 0 escalation ladders)"
 
 
 def test_check_of_several_fails_if_any_fails(ruleset: Path) -> None:

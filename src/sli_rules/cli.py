@@ -7,6 +7,7 @@ cannot be read, named with file, line and field); 3 breaches found with --fail-o
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
@@ -234,7 +235,8 @@ def _check(paths: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
         else:
             rules, ladders = len(ruleset.rules), len(ruleset.escalations)
             stdout.write(
-                f"{path}: ok ({ruleset.id}, {rules} rules, {ladders} escalation ladders)\n"
+                f"{path}: ok ({ruleset.id}, {_count(rules, 'rule')}, "
+                f"{_count(ladders, 'escalation ladder')})\n"
             )
     return status
 
@@ -312,9 +314,21 @@ def run(argv: Sequence[str], stdout: TextIO = sys.stdout, stderr: TextIO = sys.s
         return EXIT_INPUT
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def main() -> None:
     """Console entry point."""
-    sys.exit(run(sys.argv[1:], sys.stdout, sys.stderr))
+    try:
+        code = run(sys.argv[1:], sys.stdout, sys.stderr)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # the reader went away (e.g. `| head`): stop quietly, as other command-line tools do
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        code = 0
+    sys.exit(code)
 
 
 if __name__ == "__main__":  # python -m sli_rules.cli
