@@ -332,7 +332,7 @@ def test_fail_on_breach_exits_3_when_a_breach_exists(ruleset: Path, tmp_path: Pa
     assert cli(*argv)[0] == 0  # breaches alone do not fail the command
     status, _, err = cli(*argv, "--fail-on-breach")
     assert status == 3
-    assert "1 breaches found" in err
+    assert "1 breach found" in err
 
 
 @pytest.mark.parametrize(

@@ -139,9 +139,14 @@ class Report:
         for f in self.findings:
             counts[f"{f.kind}:{f.status}"] = counts.get(f"{f.kind}:{f.status}", 0) + 1
         parts = ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
+
+        def count(n: int, noun: str, plural: str) -> str:
+            return f"{n} {noun if n == 1 else plural}"
+
         return (
-            f"As of {self.as_of}: {len(self.findings)} findings "
-            f"({len(self.breaches)} breaches, {len(self.escalations)} escalation steps)"
+            f"As of {self.as_of}: {count(len(self.findings), 'finding', 'findings')} "
+            f"({count(len(self.breaches), 'breach', 'breaches')}, "
+            f"{count(len(self.escalations), 'escalation step', 'escalation steps')})"
             + (f" — {parts}" if parts else "")
         )
 

@@ -275,7 +275,7 @@ def _evaluate(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     if not written:  # a table, file or plot asked for could not be written
         return EXIT_INPUT
     if args.fail_on_breach and report.breaches:
-        stderr.write(f"{len(report.breaches)} breaches found\n")
+        stderr.write(f"{_count(len(report.breaches), 'breach', 'breaches')} found\n")
         return EXIT_BREACH
     return EXIT_OK
 
@@ -314,8 +314,8 @@ def run(argv: Sequence[str], stdout: TextIO = sys.stdout, stderr: TextIO = sys.s
         return EXIT_INPUT
 
 
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
+def _count(n: int, noun: str, plural: str | None = None) -> str:
+    return f"{n} {noun if n == 1 else (plural or noun + 's')}"
 
 
 def main() -> None:
