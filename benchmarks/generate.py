@@ -48,9 +48,15 @@ __all__ = [
 
 START_YEAR = 2013
 #: About how many events one council-year yields at density 1 (a mix of upper-tier
-#: councils and shire districts as `national_councils` orders them); measured, used only
-#: to pick a size from a wanted number of events.
+#: councils and shire districts as `national_councils` orders them), and how that splits
+#: into the part that does not scale with density (reviews, duties, bodies) and the part
+#: that does (routine returns, publications, peer days). Measured on 400 councils over
+#: ten years; used only to pick a size from a wanted number of events.
 EVENTS_PER_COUNCIL_YEAR = 236.0
+FIXED_PER_COUNCIL_YEAR = 39.0
+ROUTINE_PER_COUNCIL_YEAR = EVENTS_PER_COUNCIL_YEAR - FIXED_PER_COUNCIL_YEAR
+UPPER_TIER_PER_YEAR = 294.0  # one upper-tier council's year at density 1
+DISTRICT_PER_YEAR = 130.0  # one shire district's
 
 Event = dict[str, Any]
 Date = dt.date
@@ -202,12 +208,23 @@ def size_for(events: int, councils: int | None = None, years: int = 10) -> tuple
 
     With the councils left open, the size sets how many councils there are (at the
     usual mix of activity per council); with the councils given, it sets the density
-    of routine returns and publications instead.
+    of routine returns, publications and peer days instead (which cannot go below none:
+    a size smaller than the reviews and duties alone gives those alone).
     """
     if councils is None:
-        councils = max(1, round(events / (years * EVENTS_PER_COUNCIL_YEAR)))
-        return councils, years, 1.0
-    density = events / (councils * years * EVENTS_PER_COUNCIL_YEAR)
+        # add councils in the order the stream takes them until their yearly events add
+        # up: upper-tier councils (taken first) are busier than shire districts
+        wanted, total, councils = events / years, 0.0, 0
+        pool = national_councils(max(1, round(2 * wanted / DISTRICT_PER_YEAR)))
+        for c in pool:
+            rate = UPPER_TIER_PER_YEAR if c.upper else DISTRICT_PER_YEAR
+            if councils and total + rate / 2 > wanted:
+                break
+            total += rate
+            councils += 1
+        return max(1, councils), years, 1.0
+    per_council_year = events / (councils * years)
+    density = (per_council_year - FIXED_PER_COUNCIL_YEAR) / ROUTINE_PER_COUNCIL_YEAR
     return councils, years, max(0.0, density)
 
 

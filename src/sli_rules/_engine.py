@@ -1144,21 +1144,23 @@ class _Findings:
             end = self.st.end if self.st.end is not None and self.st.end <= self.day else None
             items: list[tuple[Period, Date, Date | None]] = []
             seen: set[str] = set()
+            floor = self.st.floors.get((rule.id, pid))
             for joined, left in self.s.spans(self.cr, self.st, pid):
                 first = max(joined, eff_start)
-                if first > self.day:
+                if first > self.day or (left is not None and floor is not None and left < floor):
                     continue
                 gone = left is not None and left <= self.day
+                # what drain() has handed out is not derived again: start at its floor
+                since = max(first, floor) if floor is not None else first
                 if isinstance(rule, RecurringRule):
-                    periods: Iterable[Period] = rule.period.periods(first, self.day, eff_start)
+                    periods: Iterable[Period] = rule.period.periods(since, self.day, eff_start)
                 else:
-                    periods = _spans(self.cr, rule, first, self.day)
+                    periods = _spans(self.cr, rule, since, self.day)
                 for period in periods:
                     if (gone and left is not None and period.start >= left) or period.label in seen:
                         continue  # after this membership ended / owed under an earlier one
                     seen.add(period.label)
                     items.append((period, first, left))
-            floor = self.st.floors.get((rule.id, pid))
             beyond = self.st.drained_beyond.get((rule.id, pid), [])
             blocked = False  # has a period that is not final been passed over?
             for period, first, left in sorted(items, key=lambda item: item[0].start):
