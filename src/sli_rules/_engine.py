@@ -619,29 +619,25 @@ class Session:
 
     def findings(self) -> list[Finding]:
         """Every finding as of the clock (less what `drain` has already handed out)."""
-        day = self.state.clock
-        if day is None:
-            return []
-        out: list[Finding] = []
-        for cr, st in zip(self.plan.rulesets, self.state.rulesets, strict=True):
-            out.extend(_Findings(self, cr, st, day).all())
-        out.sort(key=Finding.sort_key)
-        return out
+        return self._derive(drain=False)
 
     def drain(self) -> list[Finding]:
         """Hand out the findings that can no longer change, and forget them.
 
         For streaming: a pipeline that drains after each `advance` keeps in memory only
-        what is still open (duties not yet due, unremedied breaches, running ladders),
-        so memory follows open obligations rather than history. Drained findings are
-        not returned by `findings()` again.
+        what is still open: duties not yet due, breaches not remedied, and ladders still
+        climbing. Drained findings are not returned by `findings()` again.
         """
+        return self._derive(drain=True)
+
+    def _derive(self, *, drain: bool) -> list[Finding]:
         day = self.state.clock
         if day is None:
             return []
         out: list[Finding] = []
         for cr, st in zip(self.plan.rulesets, self.state.rulesets, strict=True):
-            out.extend(_Findings(self, cr, st, day).drain())
+            derived = _Findings(self, cr, st, day)
+            out.extend(derived.drain() if drain else derived.all())
         out.sort(key=Finding.sort_key)
         return out
 
