@@ -72,7 +72,6 @@ class Instance:
     early: Hit | None = None
     late: Hit | None = None
     waived: Hit | None = None
-    ends: Date | None = None  # membership or agreement ended on this day
     handed_to: tuple[str, ...] = ()
     failed: str | None = None  # constraints: what was not satisfied ('' = satisfied)
     inherited_from: str | None = None
@@ -496,8 +495,6 @@ class Session:
                     inst = st.instances.get(key)
                     if inst is None or inst.trigger is None or e.date < inst.trigger.date:
                         continue
-                    if inst.ends is not None and e.date >= inst.ends:
-                        continue
                     env = Env(event=e, trigger=inst.trigger, party=self.party(cr, st, pid))
                     if not where(e, env):
                         continue
@@ -886,144 +883,106 @@ class _Findings:
         return min(candidates)
 
     def instance(self, inst: Instance) -> list[Finding]:
+        """The findings of one duty as of the day, by the cases of DESIGN §4 in order."""
         rule = self.rs.rule(inst.rule)
         day = self.day
         trig = inst.trigger
-        on_time = inst.on_time if inst.on_time and inst.on_time[0] <= day else None
-        early = inst.early if inst.early and inst.early[0] <= day else None
-        late = inst.late if inst.late and inst.late[0] <= day else None
-        waived = inst.waived if inst.waived and inst.waived[0] <= day else None
+
+        def seen(hit: Hit | None) -> Hit | None:
+            return hit if hit and hit[0] <= day else None
+
+        on_time, early, late, waived = (
+            seen(inst.on_time),
+            seen(inst.early),
+            seen(inst.late),
+            seen(inst.waived),
+        )
         end, why_end = self.ends_for(inst)
-        trig_text = self.describe_trigger(inst)
-        interps = inst.interps
         base: dict[str, Any] = {
             "party": inst.party,
             "opens": inst.opens,
             "due": inst.due,
             "triggered_by": (trig.id,) if trig else (),
-            "interpretations": interps,
+            "interpretations": inst.interps,
         }
+
+        def obligation(status: str, explanation: str, by: Hit | None = None) -> Finding:
+            return self.finding(
+                rule,
+                kind="obligation",
+                status=status,
+                fulfilled_by=(by[1],) if by else (),
+                explanation=explanation,
+                **base,
+            )
+
+        def breached(explanation: str, remedy: Hit | None = None) -> list[Finding]:
+            status = "fulfilled_late" if remedy else "breached"
+            return [
+                obligation(status, explanation, remedy),
+                self.breach_finding(rule, inst, explanation, remedy, base),
+            ]
+
         if isinstance(rule, ConstraintRule):
             assert trig is not None
+            trig_text = self.describe_trigger(inst)
             if not inst.failed:
+                met = describe_condition(rule.require)
                 return [
-                    self.finding(
-                        rule,
-                        kind="obligation",
-                        status="fulfilled",
-                        fulfilled_by=(trig.id,),
-                        explanation=f"{trig_text} met the requirement: "
-                        f"{describe_condition(rule.require)}.",
-                        **base,
+                    obligation(
+                        "fulfilled", f"{trig_text} met the requirement: {met}.", (day, trig.id)
                     )
                 ]
-            expl = f"{trig_text} did not meet the requirement: {inst.failed}."
-            return [
-                self.finding(
-                    rule,
-                    kind="obligation",
-                    status="breached",
-                    fulfilled_by=(),
-                    explanation=expl,
-                    **base,
-                ),
-                self.breach_finding(rule, inst, expl, None, base),
-            ]
+            return breached(f"{trig_text} did not meet the requirement: {inst.failed}.")
         fulfil_text = self.describe_fulfil(rule, inst)
         window = self.describe_window(rule, inst)
         if on_time and not (end and on_time[0] >= end):
             return [
-                self.finding(
-                    rule,
-                    kind="obligation",
-                    status="fulfilled",
-                    fulfilled_by=(on_time[1],),
-                    explanation=f"{window}; {on_time[1]} on {on_time[0]} was on time.",
-                    **base,
+                obligation(
+                    "fulfilled", f"{window}; {on_time[1]} on {on_time[0]} was on time.", on_time
                 )
             ]
         if early and not (end and early[0] >= end):
+            before = _days(early[0], inst.opens)
             return [
-                self.finding(
-                    rule,
-                    kind="obligation",
-                    status="fulfilled_early",
-                    fulfilled_by=(early[1],),
-                    explanation=f"{window}; {early[1]} on {early[0]} came "
-                    f"{_days(early[0], inst.opens)} "
-                    f"before the window opened (early: a notice, not a breach).",
-                    **base,
+                obligation(
+                    "fulfilled_early",
+                    f"{window}; {early[1]} on {early[0]} came {before} before the window "
+                    "opened (early: a notice, not a breach).",
+                    early,
                 )
             ]
         if waived:
             return [
-                self.finding(
-                    rule,
-                    kind="obligation",
-                    status="waived",
-                    fulfilled_by=(waived[1],),
-                    explanation=f"{window}; waived by {waived[1]} on {waived[0]}.",
-                    **base,
-                )
+                obligation("waived", f"{window}; waived by {waived[1]} on {waived[0]}.", waived)
             ]
         if end is not None and end <= inst.due:
             to = f" and handed on to {', '.join(inst.handed_to)}" if inst.handed_to else ""
             return [
-                self.finding(
-                    rule,
-                    kind="obligation",
-                    status="discharged",
-                    fulfilled_by=(),
-                    explanation=f"{window}; discharged{to} because {why_end} on {end}, "
-                    "before it fell due.",
-                    **base,
+                obligation(
+                    "discharged",
+                    f"{window}; discharged{to} because {why_end} on {end}, before it fell due.",
                 )
             ]
         if day <= inst.due:
-            status = "upcoming" if day < inst.opens else "open"
             return [
-                self.finding(
-                    rule,
-                    kind="obligation",
-                    status=status,
-                    fulfilled_by=(),
-                    explanation=f"{window}; as of {day} {fulfil_text} has not yet been seen "
+                obligation(
+                    "upcoming" if day < inst.opens else "open",
+                    f"{window}; as of {day} {fulfil_text} has not yet been seen "
                     f"({_days(day, inst.due)} left).",
-                    **base,
                 )
             ]
         if late:
-            expl = (
+            return breached(
                 f"{window}; {fulfil_text} came late: {late[1]} on {late[0]}, "
-                f"{_days(inst.due, late[0])} after the due date."
+                f"{_days(inst.due, late[0])} after the due date.",
+                late,
             )
-            return [
-                self.finding(
-                    rule,
-                    kind="obligation",
-                    status="fulfilled_late",
-                    fulfilled_by=(late[1],),
-                    explanation=expl,
-                    **base,
-                ),
-                self.breach_finding(rule, inst, expl, late, base),
-            ]
-        expl = (
+        return breached(
             f"{window}; no {fulfil_text} dated {inst.opens} to {inst.due}"
             f"{' or since' if rule.kind != 'window' else ''} as of {day}: breached "
             f"({_days(inst.due, day)} overdue)."
         )
-        return [
-            self.finding(
-                rule,
-                kind="obligation",
-                status="breached",
-                fulfilled_by=(),
-                explanation=expl,
-                **base,
-            ),
-            self.breach_finding(rule, inst, expl, None, base),
-        ]
 
     def breach_finding(
         self,
@@ -1034,20 +993,11 @@ class _Findings:
         base: dict[str, Any],
     ) -> Finding:
         self.breaches[rule.id].append((inst, late[0] if late else None))
-        if rule.severity == "notice":
-            return self.finding(
-                rule,
-                kind="notice",
-                status="missed",
-                fulfilled_by=(late[1],) if late else (),
-                remedied_on=late[0] if late else None,
-                explanation=expl,
-                **base,
-            )
+        notice = rule.severity == "notice"  # a missed duty that the ruleset marks as a notice
         return self.finding(
             rule,
-            kind="breach",
-            status="remedied" if late else "breached",
+            kind="notice" if notice else "breach",
+            status="missed" if notice else ("remedied" if late else "breached"),
             fulfilled_by=(late[1],) if late else (),
             remedied_on=late[0] if late else None,
             explanation=expl,
