@@ -20,7 +20,7 @@ import pytest
 import yaml
 
 import sli_rules
-from sli_rules import Problem, RulesetError, check_ruleset, load_ruleset, parse_ruleset
+from sli_rules import Problem, RulesetError, _yaml, check_ruleset, load_ruleset, parse_ruleset
 
 GALLERY = Path(__file__).parent / "gallery" / "rulesets"
 FILES = sorted(GALLERY.glob("*.yaml"))
@@ -300,4 +300,58 @@ def test_a_document_nested_thousands_deep_is_a_problem_not_a_crash() -> None:
         assert ruleset is None
         assert len(problems) == 1
         assert "nested too deeply" in problems[0].message
-        assert str(problems[0]).startswith("deep.yaml:1:1: ")
+        assert str(problems[0]).startswith("deep.yaml:1:")
+
+
+def test_nesting_is_refused_at_the_first_level_past_the_limit() -> None:
+    def nested(depth: int) -> str:  # block style, one level per line
+        return "".join(f"{'  ' * i}k{i}:\n" for i in range(depth)) + "  " * depth + "v: 1\n"
+
+    limit = _yaml._MAX_DEPTH
+    _, problems = _yaml.load_yaml(nested(limit - 1), "ok.yaml")
+    assert problems == []
+    _, problems = _yaml.load_yaml(nested(limit), "deep.yaml")
+    assert [p.message for p in problems] == [_yaml._TOO_DEEP]
+    # located at the mapping that went one level too deep, not at the top of the file
+    assert problems[0].location.line == limit + 1
+
+
+def test_a_reader_refusing_a_deep_document_in_its_own_words_gives_our_problem(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A YAML library with a nesting limit of its own, lower than ours, and any wording.
+    def parse(text: str, Loader: object) -> object:  # noqa: ARG001, N803
+        mark = yaml.Mark("<input>", 40, 0, 40, None, None)
+        for _ in range(40):
+            yield yaml.SequenceStartEvent(None, None, True, mark, mark)
+        raise yaml.scanner.ScannerError("somewhere", mark, "some new wording", mark)
+
+    monkeypatch.setattr(_yaml.yaml, "parse", parse)
+    _, problems = _yaml.load_yaml("[" * 40, "deep.yaml")
+    assert [p.message for p in problems] == [_yaml._TOO_DEEP]
+    assert str(problems[0]).startswith("deep.yaml:1:41: ")
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("a: b: c\n", 1),
+        ("a: [1, 2\n", 2),
+        ('a: "x\n', 2),
+        ("a: *x\n", 1),
+        ("a:\n  b: 1\n c: 2\n", 3),
+        ("a: 1\nb:\n\tc: 2\n", 3),
+    ],
+)
+def test_a_syntax_error_is_our_located_message(text: str, line: int) -> None:
+    _, problems = _yaml.load_yaml(text, "bad.yaml")
+    [problem] = problems
+    assert problem.message.startswith("YAML syntax error: ")
+    assert problem.location.file == "bad.yaml"
+    assert problem.location.line == line
+
+
+def test_a_tab_in_the_indentation_is_named() -> None:
+    _, [problem] = _yaml.load_yaml("a: 1\nb:\n\tc: 2\n", "tab.yaml")
+    assert "tab character" in problem.message
+    assert (problem.location.line, problem.location.column) == (3, 1)

@@ -158,7 +158,113 @@ class _TooLargeError(Exception):
     pass
 
 
-_TOO_DEEP = "document nested too deeply (lists or mappings inside each other hundreds deep)"
+_TOO_DEEP = "document nested too deeply (lists or mappings more than 64 inside each other)"
+
+# No ruleset or scenario needs more than a dozen levels. The limit is ours, well below
+# any the YAML library may enforce, so that the message and location are ours too; and
+# an error from the library while the document is already this deep is read as the same
+# problem, whatever the library calls it.
+_MAX_DEPTH = 64
+_DEEP = _MAX_DEPTH // 2
+
+# Plain-language hints for the commonest syntax errors, keyed on what the YAML reader
+# reports. A reader that words things differently only loses the hint: the headline and
+# the location are always ours.
+_HINTS = (
+    (
+        "mapping values are not allowed",
+        "a colon followed by a space inside a plain value; put the value in quotes",
+    ),
+    ("could not find expected ':'", "a key without its colon"),
+    ("undefined alias", "an alias (*name) that no anchor (&name) defines"),
+    ("end of stream", "a quote or bracket that is never closed"),
+    ("did not find expected", "the indentation or the brackets do not line up"),
+    ("expected <block end>", "the indentation does not line up"),
+)
+
+
+def _syntax_problem(exc: yaml.YAMLError, text: str, file: str) -> Problem:
+    """Our own located message for a document the YAML reader refused."""
+    mark = None
+    detail = str(exc)
+    if isinstance(exc, yaml.MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        detail = ", ".join(part for part in (exc.context, exc.problem) if part) or detail
+    line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    if mark and 0 <= mark.index < len(text) and text[mark.index] == "\t":
+        hint = "a tab character; YAML is indented with spaces"
+    else:
+        hint = next(
+            (words for key, words in _HINTS if key in detail),
+            "the text cannot be read as YAML here",
+        )
+    detail = " ".join(detail.split())
+    return Problem(
+        Location(file, line, col), f"YAML syntax error: {hint} (the YAML reader says: {detail})", ()
+    )
+
+
+class _TooDeepError(Exception):
+    def __init__(self, line: int, column: int) -> None:
+        super().__init__(line, column)
+        self.line = line
+        self.column = column
+
+
+def _flow_depth(text: str, end: int) -> int:
+    """How many brackets (`[`, `{`) are open at `end`, outside quotes and comments.
+
+    Only used to classify an error the YAML reader raised: a reader may scan flow
+    brackets far ahead of the events it has handed out, so the event depth alone can
+    be low when it gives up on a document thousands of brackets deep."""
+    depth = 0
+    quote = ""
+    comment = False
+    previous = "\n"
+    for char in text[:end]:
+        if comment:
+            comment = char != "\n"
+        elif quote:
+            if char == quote and not (quote == '"' and previous == "\\"):
+                quote = ""
+        elif char in "'\"":
+            quote = char
+        elif char == "#" and previous in " \t\n":
+            comment = True
+        elif char in "[{":
+            depth += 1
+        elif char in "]}":
+            depth = max(0, depth - 1)
+        previous = char
+    return depth
+
+
+def _check_depth(text: str) -> None:
+    """Walk the parser's events (iteratively, no recursion) and raise `_TooDeepError`
+    at the first list or mapping nested more than `_MAX_DEPTH` deep, or at a reader
+    error met where the document is already more than half that deep."""
+    depth = 0
+    line, column = 1, 1  # where the last event started
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            if event.start_mark is not None:
+                line, column = event.start_mark.line + 1, event.start_mark.column + 1
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > _MAX_DEPTH:
+                    raise _TooDeepError(line, column)
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except RecursionError as exc:
+        raise _TooDeepError(line, column) from exc
+    except yaml.YAMLError as exc:
+        where = getattr(exc, "problem_mark", None)
+        index = where.index if where is not None else len(text)
+        if depth <= _DEEP and _flow_depth(text, index) <= _DEEP:
+            raise
+        if where is not None:
+            line, column = where.line + 1, where.column + 1
+        raise _TooDeepError(line, column) from exc
 
 
 def safe_load(text: str) -> Any:
@@ -170,19 +276,18 @@ def safe_load(text: str) -> Any:
 
 
 def load_yaml(text: str, file: str) -> tuple[Loaded | None, list[Problem]]:
-    """Compose `text` safely. Returns the document (None on a syntax error) and problems."""
+    """Compose `text` safely. Returns the document (None on a syntax error) and problems.
+
+    Every message is the project's own: the YAML library's wording appears only as a
+    labelled detail after it, so a new release of the library changes no headline."""
     try:
+        _check_depth(text)
         node = yaml.compose(text, Loader=_Loader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        reason = exc.problem or str(exc)
-        if exc.context:
-            reason = f"{exc.context}, {reason}"
-        return None, [Problem(Location(file, line, col), f"YAML syntax error: {reason}", ())]
+    except _TooDeepError as exc:
+        return None, [Problem(Location(file, exc.line, exc.column), _TOO_DEEP, ())]
     except yaml.YAMLError as exc:
-        return None, [Problem(Location(file, 1, 1), f"YAML error: {exc}", ())]
-    except RecursionError:  # the pure-Python composer recurses once per level of nesting
+        return None, [_syntax_problem(exc, text, file)]
+    except RecursionError:  # a reader that recurses per level, on a stack smaller than ours
         return None, [Problem(Location(file, 1, 1), _TOO_DEEP, ())]
     if node is None:
         return Loaded(None, file, {}), []
@@ -191,6 +296,6 @@ def load_yaml(text: str, file: str) -> tuple[Loaded | None, list[Problem]]:
         data = builder.build(node, ())
     except _TooLargeError:
         return None, [Problem(Location(file, 1, 1), "document too large (too many nodes)", ())]
-    except RecursionError:
+    except RecursionError:  # pragma: no cover - the depth check keeps documents shallow
         return None, [Problem(Location(file, 1, 1), _TOO_DEEP, ())]
     return Loaded(data, file, builder.positions), builder.problems
