@@ -12,8 +12,24 @@ MAKEFLAGS += --no-builtin-rules
 PY ?= python3
 VENV ?= .venv
 VENV313 ?= .venv313
-# Extras installed into the venvs, e.g. `make test EXTRAS=dev,pandas`.
+VENV_LATEST ?= .venv-latest
+# The test environment is locked: every Python package the venvs get (pip itself, the
+# build backend, the test tools and all the extras) comes from these files, pinned to
+# exact versions with hashes, so the day `make test` runs cannot change a version.
+# `make lock` regenerates them from the ranges in pyproject.toml and lock/build.in.
+LOCK_BUILD := lock/build.txt
+LOCK_TEST := lock/test.txt
+# uv resolves the lock (one universal file for every supported Python); it is only
+# needed by `make lock`, in a venv of its own.
+UV_VERSION ?= 0.13.9
+VENV_LOCK ?= .venv-lock
+# Extras for `make test-latest`, which installs the newest releases the ranges allow.
 EXTRAS ?= dev,pandas,durable,parquet,sql,plot,calendar
+PIP_QUIET := --disable-pip-version-check --progress-bar off
+# Locked packages to leave out of a venv, e.g. `make demo WITHOUT=durable-rules` on a
+# machine with no C compiler (durable-rules builds from source; nothing needs it but
+# the optional durable engine and its tests, which then say it is not installed).
+WITHOUT ?=
 
 # The first Python 3.13 that actually runs. `command -v python3.13` alone is not
 # enough: under pyenv it finds a shim that exits 127 unless 3.13 is activated.
@@ -28,7 +44,7 @@ endif
 DEMO_MANIFEST ?= examples/demo.tsv
 DEMO_FORMAT ?= table
 
-.PHONY: help venv demo docs lint test test313 bench clean
+.PHONY: help venv demo docs lint test test313 test-latest lock bench clean
 
 help:
 	@echo "make demo    evaluate the bundled rulesets over the example event streams"
@@ -36,7 +52,9 @@ help:
 	@echo "make test    lint, type-check, run the tests with coverage (and again on Python 3.13 if present)"
 	@echo "make lint    ruff check, ruff format --check, mypy"
 	@echo "make bench   run the benchmark (benchmarks/run.py; BENCH_ARGS=\"--events 50000\" for a short run)"
-	@echo "make venv    create $(VENV) with sli-rules installed editable, with [$(EXTRAS)]"
+	@echo "make venv    create $(VENV) from the hashed lock ($(LOCK_TEST)), sli-rules installed editable"
+	@echo "make lock    regenerate $(LOCK_BUILD) and $(LOCK_TEST) from pyproject.toml (needs PyPI)"
+	@echo "make test-latest  run the suite against the newest releases pyproject.toml allows (not CI)"
 	@echo "make clean   remove virtualenvs, caches and build output"
 
 # --- environments -------------------------------------------------------------
@@ -44,20 +62,48 @@ help:
 
 venv: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+# Installs from the lock in three steps: the build tools (pip, setuptools, wheel,
+# hatchling) first, then everything else without build isolation (so the sdists that
+# are built, durable-rules, build with the locked setuptools rather than with whatever
+# PyPI serves that day), then sli-rules itself, editable, with no dependencies.
+define install_locked
+	@echo "==> installing $(LOCK_BUILD) and $(LOCK_TEST) into $(1): $$(grep -c '^[A-Za-z0-9].*==' $(LOCK_TEST)) pins, every one hash-checked$(if $(WITHOUT), (leaving out $(WITHOUT)))"
+	@$(1)/bin/python -m pip install $(PIP_QUIET) --quiet --require-hashes -r $(LOCK_BUILD)
+	@awk -v skip=" $(WITHOUT) " '/^[A-Za-z0-9]/ { name = $$1; sub(/==.*/, "", name); drop = index(skip, " " name " ") > 0 } !drop' \
+		$(LOCK_TEST) > $(1)/lock.txt
+	@$(1)/bin/python -m pip install $(PIP_QUIET) --quiet --require-hashes --no-build-isolation -r $(1)/lock.txt
+	@$(1)/bin/python -m pip install $(PIP_QUIET) --quiet --no-deps --no-build-isolation -e .
+	@echo "==> $(1): $$($(1)/bin/python -m pip --version | cut -d' ' -f1-2), $$($(1)/bin/python -m pip list --format=freeze 2>/dev/null | wc -l) packages"
+endef
+
+$(VENV)/.installed: pyproject.toml $(LOCK_BUILD) $(LOCK_TEST)
 	@echo "==> setting up $(VENV) with $(PY) ($$($(PY) --version 2>&1))"
 	@[ -x $(VENV)/bin/python ] || $(PY) -m venv $(VENV)
-	@$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	@$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -e '.[$(EXTRAS)]'
+	$(call install_locked,$(VENV))
 	@touch $@
 
-$(VENV313)/.installed: pyproject.toml
+$(VENV313)/.installed: pyproject.toml $(LOCK_BUILD) $(LOCK_TEST)
 	@[ -n "$(PY313)" ] || { echo "error: no Python 3.13 found; set PY313=/path/to/python3.13" >&2; exit 2; }
 	@echo "==> setting up $(VENV313) with $(PY313) ($$($(PY313) --version 2>&1))"
 	@[ -x $(VENV313)/bin/python ] || $(PY313) -m venv $(VENV313)
-	@$(VENV313)/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	@$(VENV313)/bin/python -m pip install --quiet --disable-pip-version-check -e '.[$(EXTRAS)]'
+	$(call install_locked,$(VENV313))
 	@touch $@
+
+# Regenerates the lock from the ranges in pyproject.toml (every extra) and
+# lock/build.in: one universal file that pip reads on every supported Python (markers
+# choose, e.g. no durable-rules on 3.13). Commit both files with the change that
+# needed them. uv is the resolver; it lives in $(VENV_LOCK), not in the test venvs.
+lock:
+	@[ -x $(VENV_LOCK)/bin/uv ] || { $(PY) -m venv $(VENV_LOCK) && \
+		$(VENV_LOCK)/bin/python -m pip install $(PIP_QUIET) --quiet "uv==$(UV_VERSION)"; }
+	@echo "==> $(LOCK_TEST)"
+	@$(VENV_LOCK)/bin/uv pip compile --quiet pyproject.toml lock/build.in --all-extras \
+		--universal --python-version 3.11 --generate-hashes \
+		--custom-compile-command "make lock" -o $(LOCK_TEST)
+	@echo "==> $(LOCK_BUILD)"
+	@$(VENV_LOCK)/bin/uv pip compile --quiet lock/build.in -c $(LOCK_TEST) \
+		--universal --python-version 3.11 --generate-hashes \
+		--custom-compile-command "make lock" -o $(LOCK_BUILD)
 
 # --- demo ---------------------------------------------------------------------
 
@@ -111,6 +157,9 @@ lint: venv
 	@$(VENV)/bin/mypy
 
 test: venv lint
+	@pg="$$(compgen -G '/usr/lib/postgresql/*/bin/pg_ctl' | head -n 1 || true)"; \
+	if [ -n "$$pg" ]; then echo "==> PostgreSQL server for the PostgreSQL tests: $$pg"; \
+	else echo "note: no PostgreSQL server (Debian's postgresql package): the PostgreSQL tests will fail saying so; .ci/run installs it"; fi
 	@echo "==> pytest with coverage ($$($(VENV)/bin/python --version))"
 	@$(VENV)/bin/python -m coverage run -m pytest
 	@$(VENV)/bin/python -m coverage report
@@ -124,6 +173,22 @@ test313: $(VENV313)/.installed
 	@echo "==> pytest ($$($(VENV313)/bin/python --version))"
 	@$(VENV313)/bin/python -m pytest
 
+# The suite against the newest releases that pyproject.toml's ranges allow, in a venv
+# of its own rebuilt each time: an early warning that a new upstream release will break
+# the next `make lock`. Not part of CI (its result depends on the day it runs).
+test-latest:
+	@echo "==> setting up $(VENV_LATEST) with the newest releases allowed for [$(EXTRAS)]"
+	@rm -rf $(VENV_LATEST)
+	@$(PY) -m venv $(VENV_LATEST)
+	@$(VENV_LATEST)/bin/python -m pip install $(PIP_QUIET) --quiet --upgrade pip
+	@$(VENV_LATEST)/bin/python -m pip install $(PIP_QUIET) --quiet --upgrade --upgrade-strategy eager -e '.[$(EXTRAS)]'
+	@$(VENV_LATEST)/bin/python -m pip list --format=freeze --exclude-editable > $(VENV_LATEST)/versions.txt
+	@echo "==> versions: $(VENV_LATEST)/versions.txt (compare with $(LOCK_TEST))"
+	@echo "==> ruff, mypy and pytest on the newest releases"
+	@$(VENV_LATEST)/bin/ruff check .
+	@$(VENV_LATEST)/bin/mypy
+	@$(VENV_LATEST)/bin/python -m pytest
+
 # --- benchmark ----------------------------------------------------------------
 
 # Arguments for benchmarks/run.py, e.g. `make bench BENCH_ARGS="--events 50000 --json bench.json"`.
@@ -135,7 +200,7 @@ bench: venv
 # --- housekeeping -------------------------------------------------------------
 
 clean:
-	rm -rf $(VENV) $(VENV313) build dist .pytest_cache .mypy_cache .ruff_cache .hypothesis \
+	rm -rf $(VENV) $(VENV313) $(VENV_LATEST) $(VENV_LOCK) build dist .pytest_cache .mypy_cache .ruff_cache .hypothesis \
 		.coverage .coverage.* htmlcov
 	find . -path ./.git -prune -o \( -name __pycache__ -o -name '*.egg-info' \) -type d -print0 \
 		| xargs -0 rm -rf

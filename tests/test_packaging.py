@@ -17,6 +17,15 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 # Top-level files only: rulesets/registry/ holds reference data, not rulesets.
 BUNDLED_IDS = sorted(path.stem for path in (REPO_ROOT / "rulesets").glob("*.yaml"))
 BIN = "Scripts" if os.name == "nt" else "bin"
+LOCK = REPO_ROOT / "lock" / "test.txt"
+
+
+def _locked_versions(path: Path) -> str:
+    """The lock's pins (`name==version ; marker`) without their hashes: a constraints
+    file that holds the wheel's dependencies to the locked versions."""
+    return "".join(
+        line.rstrip(" \\\n") + "\n" for line in path.read_text().splitlines() if "==" in line
+    )
 
 
 def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -36,8 +45,13 @@ def test_wheel_installs_and_ships_the_bundled_rulesets(tmp_path: Path) -> None:
     assert BUNDLED_IDS, f"no rulesets/*.yaml in {REPO_ROOT}"
 
     dist = tmp_path / "dist"
+    # Built with the locked build backend of this venv, not one fetched on the day.
     built = _run(
-        [sys.executable, "-m", "build", "--wheel", "--outdir", str(dist), str(REPO_ROOT)],
+        [
+            sys.executable,
+            *("-m", "build", "--wheel", "--no-isolation", "--outdir", str(dist)),
+            str(REPO_ROOT),
+        ],
         cwd=REPO_ROOT,
     )
     assert built.returncode == 0, f"building the wheel failed:\n{built.stderr}"
@@ -63,8 +77,14 @@ def test_wheel_installs_and_ships_the_bundled_rulesets(tmp_path: Path) -> None:
     made = _run([sys.executable, "-m", "venv", str(venv_dir)], cwd=tmp_path)
     assert made.returncode == 0, f"creating the venv failed:\n{made.stderr}"
     python = venv_dir / BIN / "python"
+    constraints = tmp_path / "constraints.txt"
+    constraints.write_text(_locked_versions(LOCK))
     installed = _run(
-        [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", str(wheel)],
+        [
+            str(python),
+            *("-m", "pip", "install", "--quiet", "--disable-pip-version-check"),
+            *("-c", str(constraints), str(wheel)),
+        ],
         cwd=tmp_path,
     )
     assert installed.returncode == 0, f"installing {wheel.name} failed:\n{installed.stderr}"
