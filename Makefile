@@ -180,7 +180,7 @@ test-latest:
 	@echo "==> setting up $(VENV_LATEST) with the newest releases allowed for [$(EXTRAS)]"
 	@rm -rf $(VENV_LATEST)
 	@$(PY) -m venv $(VENV_LATEST)
-	@$(VENV_LATEST)/bin/python -m pip install $(PIP_QUIET) --quiet --upgrade pip
+	@$(VENV_LATEST)/bin/python -m pip install $(PIP_QUIET) --quiet --upgrade -r lock/build.in
 	@$(VENV_LATEST)/bin/python -m pip install $(PIP_QUIET) --quiet --upgrade --upgrade-strategy eager -e '.[$(EXTRAS)]'
 	@$(VENV_LATEST)/bin/python -m pip list --format=freeze --exclude-editable > $(VENV_LATEST)/versions.txt
 	@echo "==> versions: $(VENV_LATEST)/versions.txt (compare with $(LOCK_TEST))"

@@ -17,15 +17,18 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 # Top-level files only: rulesets/registry/ holds reference data, not rulesets.
 BUNDLED_IDS = sorted(path.stem for path in (REPO_ROOT / "rulesets").glob("*.yaml"))
 BIN = "Scripts" if os.name == "nt" else "bin"
-LOCK = REPO_ROOT / "lock" / "test.txt"
 
 
-def _locked_versions(path: Path) -> str:
-    """The lock's pins (`name==version ; marker`) without their hashes: a constraints
-    file that holds the wheel's dependencies to the locked versions."""
-    return "".join(
-        line.rstrip(" \\\n") + "\n" for line in path.read_text().splitlines() if "==" in line
-    )
+def _this_environment() -> str:
+    """Every distribution installed here as `name==version`, sli-rules aside: a
+    constraints file that installs the wheel's dependencies at the versions the tests
+    run with (the locked ones under `make test`), not at whatever is newest that day."""
+    pins = {
+        dist.metadata["Name"]: dist.version
+        for dist in importlib.metadata.distributions()
+        if dist.metadata["Name"] and dist.metadata["Name"].lower() != "sli-rules"
+    }
+    return "".join(f"{name}=={version}\n" for name, version in sorted(pins.items()))
 
 
 def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -45,7 +48,7 @@ def test_wheel_installs_and_ships_the_bundled_rulesets(tmp_path: Path) -> None:
     assert BUNDLED_IDS, f"no rulesets/*.yaml in {REPO_ROOT}"
 
     dist = tmp_path / "dist"
-    # Built with the locked build backend of this venv, not one fetched on the day.
+    # Built with this venv's build backend (the locked one), not one fetched on the day.
     built = _run(
         [
             sys.executable,
@@ -78,7 +81,7 @@ def test_wheel_installs_and_ships_the_bundled_rulesets(tmp_path: Path) -> None:
     assert made.returncode == 0, f"creating the venv failed:\n{made.stderr}"
     python = venv_dir / BIN / "python"
     constraints = tmp_path / "constraints.txt"
-    constraints.write_text(_locked_versions(LOCK))
+    constraints.write_text(_this_environment())
     installed = _run(
         [
             str(python),
