@@ -87,7 +87,7 @@ docs: venv
 		echo "==> docs/schemas/$$s.schema.json"; \
 		$(VENV)/bin/sli-rules schema $$s > docs/schemas/$$s.schema.json; \
 	done
-	@ids="$$($(VENV)/bin/python -c 'from sli_rules._loader import bundled_ids; print(*bundled_ids())')"; \
+	@ids="$$($(VENV)/bin/python -c 'from sli_rules.load.loader import bundled_ids; print(*bundled_ids())')"; \
 	for f in docs/rulesets/*.md; do \
 		[ -e "$$f" ] || continue; \
 		id="$$(basename "$$f" .md)"; \

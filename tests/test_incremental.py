@@ -20,8 +20,8 @@ from typing import Any
 import pytest
 
 import sli_rules
-from sli_rules._incremental import PAUSE_ENV, finding_key
 from sli_rules.cli import run
+from sli_rules.tools.incremental import PAUSE_ENV, finding_key
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples"
@@ -93,7 +93,7 @@ def _replay_changes(lines: list[dict[str, Any]]) -> dict[Any, dict[str, Any]]:
         change = line.pop("change")
         previous = line.pop("previous_status")
         line.pop("changed_fields")
-        key = finding_key(sli_rules._incremental.finding_from_dict(line))
+        key = finding_key(sli_rules.tools.incremental.finding_from_dict(line))
         if change == "new":
             assert key not in known, f"reported new twice: {key}"
             known[key] = _without_explanation(line)
@@ -547,7 +547,7 @@ def _batch_of(records: list[dict[str, Any]], ruleset: str, as_of: dt.date) -> sl
 
 
 def test_diff_findings_new_changed_gone_and_grown() -> None:
-    from sli_rules._incremental import _keyed, diff_findings
+    from sli_rules.tools.incremental import _keyed, diff_findings
 
     def finding(rule: str, status: str, trig: tuple[str, ...], **kw: Any) -> sli_rules.Finding:
         base: dict[str, Any] = {

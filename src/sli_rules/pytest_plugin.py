@@ -26,9 +26,9 @@ class ScenarioFailedError(Exception):
 
 class ScenarioYamlFile(pytest.File):
     def collect(self) -> Any:
-        from sli_rules._api import compile_rulesets
-        from sli_rules._errors import InputError
-        from sli_rules._scenarios import load_scenario_file
+        from sli_rules.api.evaluate import compile_rulesets
+        from sli_rules.model.errors import InputError
+        from sli_rules.tools.scenarios import load_scenario_file
 
         try:
             sf = load_scenario_file(self.path)
@@ -47,7 +47,7 @@ class ScenarioItem(pytest.Item):
         self.error = error
 
     def runtest(self) -> None:
-        from sli_rules._scenarios import run_scenario
+        from sli_rules.tools.scenarios import run_scenario
 
         if self.error is not None:
             raise ScenarioFailedError(self.error)

@@ -24,14 +24,14 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from sli_rules._model import Finding
-from sli_rules._tabular import require
+from sli_rules.model.values import Finding
+from sli_rules.outputs.tables import require
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from sli_rules._report import Report
+    from sli_rules.outputs.report import Report
 
 __all__ = ["PLOT_FORMATS", "STATUS_COLOURS", "plot_timeline"]
 
@@ -80,7 +80,7 @@ def _event_dates(events: Any) -> dict[str, _dt.date]:
         return {}
     if isinstance(events, Mapping):
         return {str(k): v for k, v in events.items() if isinstance(v, _dt.date)}
-    from sli_rules._intake import Intake, read_events
+    from sli_rules.io.intake import Intake, read_events
 
     intake = events if isinstance(events, Intake) else read_events(events, lenient=True)
     return {e.id: e.date for e in intake.events}

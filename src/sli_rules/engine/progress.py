@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Protocol
 from dateutil.relativedelta import relativedelta
 
 if TYPE_CHECKING:
-    from sli_rules._engine import Session
+    from sli_rules.engine.session import Session
 
 __all__ = ["Progress", "advance_in_steps", "month_ends"]
 

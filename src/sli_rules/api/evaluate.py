@@ -7,13 +7,13 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from sli_rules._dates import parse_date
-from sli_rules._engine import Session
-from sli_rules._intake import Intake, read_events
-from sli_rules._loader import load_ruleset
-from sli_rules._model import Event, Ruleset
-from sli_rules._plan import Matcher, Plan, compile_plan
-from sli_rules._report import Report
+from sli_rules.engine.plan import Matcher, Plan, compile_plan
+from sli_rules.engine.session import Session
+from sli_rules.io.intake import Intake, read_events
+from sli_rules.load.loader import load_ruleset
+from sli_rules.model.dates import parse_date
+from sli_rules.model.values import Event, Ruleset
+from sli_rules.outputs.report import Report
 
 __all__ = ["ENGINES", "compile_rulesets", "evaluate", "open_session"]
 
@@ -43,7 +43,7 @@ def _matcher(plan: Plan, engine: str) -> Matcher | None:
     if engine == "reference":
         return None
     if engine == "durable":
-        from sli_rules._durable import DurableMatcher, unavailable_reason
+        from sli_rules.engine.durable import DurableMatcher, unavailable_reason
 
         reason = unavailable_reason()
         if reason is not None:
@@ -89,7 +89,7 @@ def evaluate(
     if progress is None:
         session.advance(day)
     else:
-        from sli_rules._progress import advance_in_steps
+        from sli_rules.engine.progress import advance_in_steps
 
         first = min((e.date for e in intake.events), default=None)
         advance_in_steps(session, day, first, progress)

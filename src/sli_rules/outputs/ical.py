@@ -18,12 +18,12 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
-from sli_rules._model import Finding, Ruleset
 from sli_rules._version import __version__
+from sli_rules.model.values import Finding, Ruleset
 
 if TYPE_CHECKING:
-    from sli_rules._plan import Plan
-    from sli_rules._report import Report
+    from sli_rules.engine.plan import Plan
+    from sli_rules.outputs.report import Report
 
 __all__ = ["UPCOMING", "to_ical", "upcoming"]
 
@@ -86,7 +86,7 @@ class _Names:
         name = self.parties.get(code)
         if name is None:
             if self._registry is None:
-                from sli_rules._loader import load_registry
+                from sli_rules.load.loader import load_registry
 
                 self._registry = load_registry()
             name = str(self._registry.get(code, {}).get("name", ""))
@@ -112,7 +112,7 @@ class _Names:
 def _rulesets_of(rulesets: Iterable[Ruleset] | Plan | None) -> list[Ruleset]:
     if rulesets is None:
         return []
-    from sli_rules._plan import Plan
+    from sli_rules.engine.plan import Plan
 
     if isinstance(rulesets, Plan):
         return [cr.ruleset for cr in rulesets.rulesets]
@@ -241,9 +241,9 @@ def add_parser(sub: _SubParsers, date_type: Any) -> None:
 
 def run_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     """`sli-rules calendar`: 0 when written, 2 on bad input."""
-    from sli_rules._api import compile_rulesets, evaluate
-    from sli_rules._intake import read_events
-    from sli_rules._progress import Progress
+    from sli_rules.api.evaluate import compile_rulesets, evaluate
+    from sli_rules.engine.progress import Progress
+    from sli_rules.io.intake import read_events
 
     if args.days is not None and args.days < 0:
         stderr.write("sli-rules calendar: --days must be 0 or more\n")
@@ -252,7 +252,7 @@ def run_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int
         if args.events or args.as_of:
             stderr.write("sli-rules calendar: --state replaces --events and --as-of\n")
             return 2
-        from sli_rules._incremental import StateError, state_report, state_rulesets
+        from sli_rules.tools.incremental import StateError, state_report, state_rulesets
 
         try:
             report = state_report(args.state)

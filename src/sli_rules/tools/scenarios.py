@@ -15,16 +15,16 @@ from typing import Any
 
 import attrs
 
-from sli_rules._api import compile_rulesets
-from sli_rules._catalogue import load_catalogue
-from sli_rules._dates import DateError, parse_date
-from sli_rules._engine import Session
-from sli_rules._errors import InputError, Location, Problem, did_you_mean
-from sli_rules._intake import read_events, validate_record
-from sli_rules._loader import bundled_dir, load_ruleset
-from sli_rules._model import FINDING_FIELDS, Event, Finding, Ruleset
-from sli_rules._plan import Plan
-from sli_rules._yaml import Loaded, load_yaml
+from sli_rules.api.evaluate import compile_rulesets
+from sli_rules.engine.plan import Plan
+from sli_rules.engine.session import Session
+from sli_rules.io.intake import read_events, validate_record
+from sli_rules.load.catalogue import load_catalogue
+from sli_rules.load.loader import bundled_dir, load_ruleset
+from sli_rules.load.safe_yaml import Loaded, load_yaml
+from sli_rules.model.dates import DateError, parse_date
+from sli_rules.model.errors import InputError, Location, Problem, did_you_mean
+from sli_rules.model.values import FINDING_FIELDS, Event, Finding, Ruleset
 
 __all__ = [
     "Scenario",

@@ -12,7 +12,7 @@ from typing import Any
 
 import attrs
 
-from sli_rules._model import Event, Party
+from sli_rules.model.values import Event, Party
 
 __all__ = [
     "COMBINATORS",

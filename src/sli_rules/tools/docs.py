@@ -18,10 +18,10 @@ from typing import Any, Protocol, TextIO
 
 import attrs
 
-from sli_rules._catalogue import AttributeSpec, Catalogue, EventType, load_catalogue
-from sli_rules._conditions import describe_condition
-from sli_rules._dates import Duration, PeriodSpec
-from sli_rules._model import (
+from sli_rules.load.catalogue import AttributeSpec, Catalogue, EventType, load_catalogue
+from sli_rules.model.conditions import describe_condition
+from sli_rules.model.dates import Duration, PeriodSpec
+from sli_rules.model.values import (
     ConstraintRule,
     CountRule,
     DeadlineRule,
@@ -1004,7 +1004,7 @@ def add_parser(sub: _SubParsers) -> None:
 
 
 def run_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    from sli_rules._loader import load_ruleset
+    from sli_rules.load.loader import load_ruleset
 
     if args.events_catalogue == (args.ruleset is not None):
         stderr.write(

@@ -20,10 +20,10 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sli_rules._catalogue import Catalogue, load_catalogue
-from sli_rules._conditions import COMPARISONS, Env
-from sli_rules._model import Event
-from sli_rules._plan import Hook, Plan
+from sli_rules.engine.plan import Hook, Plan
+from sli_rules.load.catalogue import Catalogue, load_catalogue
+from sli_rules.model.conditions import COMPARISONS, Env
+from sli_rules.model.values import Event
 
 __all__ = ["DurableMatcher", "unavailable_reason"]
 

@@ -18,9 +18,10 @@ from typing import Any
 
 import attrs
 
-from sli_rules._conditions import Env, describe_condition, resolve
-from sli_rules._dates import Period, PeriodSpec, add
-from sli_rules._model import (
+from sli_rules.engine.plan import CompiledRuleset, Hook, Matcher, Plan, ReferenceMatcher, party_view
+from sli_rules.model.conditions import Env, describe_condition, resolve
+from sli_rules.model.dates import Period, PeriodSpec, add
+from sli_rules.model.values import (
     ConstraintRule,
     CountRule,
     DeadlineRule,
@@ -35,7 +36,6 @@ from sli_rules._model import (
     Rule,
     WindowRule,
 )
-from sli_rules._plan import CompiledRuleset, Hook, Matcher, Plan, ReferenceMatcher, party_view
 
 __all__ = ["EngineState", "LateEventError", "Session"]
 
@@ -642,14 +642,14 @@ class Session:
 
     def snapshot(self) -> bytes:
         """The session's state and buffered events as JSON bytes (no code, safe to store)."""
-        from sli_rules._snapshot import dump
+        from sli_rules.engine.snapshot import dump
 
         return dump(self)
 
     @classmethod
     def restore(cls, plan: Plan, data: bytes, matcher: Matcher | None = None) -> Session:
         """A session from `snapshot()` bytes, for the same rulesets."""
-        from sli_rules._snapshot import load
+        from sli_rules.engine.snapshot import load
 
         session = cls(plan, matcher)
         try:
@@ -678,7 +678,7 @@ _GSS = re.compile(r"^[EWSN]\d{8}$")
 
 def _registry_party(code: str) -> Party:
     """A council as a party, with its attributes from the registry."""
-    from sli_rules._loader import load_registry
+    from sli_rules.load.loader import load_registry
 
     entry = load_registry().get(code, {})
     attrs_ = {k: v for k, v in entry.items() if k not in ("name", "created", "abolished")}

@@ -42,13 +42,13 @@ from typing import Any, Literal, Protocol, TextIO
 
 import attrs
 
-from sli_rules._dates import parse_date
-from sli_rules._engine import LateEventError, Session
-from sli_rules._intake import Intake, read_events
-from sli_rules._model import Event, Finding, Ruleset
-from sli_rules._report import Report
-from sli_rules._snapshot import fingerprint
 from sli_rules._version import __version__
+from sli_rules.engine.session import LateEventError, Session
+from sli_rules.engine.snapshot import fingerprint
+from sli_rules.io.intake import Intake, read_events
+from sli_rules.model.dates import parse_date
+from sli_rules.model.values import Event, Finding, Ruleset
+from sli_rules.outputs.report import Report
 
 __all__ = [
     "KEY_FIELDS",
@@ -306,7 +306,7 @@ def _fingerprint(rs: Ruleset) -> str:
 
 def _ref(given: Ruleset | str | Path, rs: Ruleset) -> str:
     """How a later run loads this ruleset again: its bundled id, or its file's full path."""
-    from sli_rules._loader import bundled_ids
+    from sli_rules.load.loader import bundled_ids
 
     if isinstance(given, str) and given in bundled_ids():
         return given
@@ -484,7 +484,7 @@ def _replay(
     """Evaluate the whole event log from the start, a month at a time, draining as it goes.
 
     Returns the session, the drained findings and the open findings."""
-    from sli_rules._progress import month_ends
+    from sli_rules.engine.progress import month_ends
 
     first_text, total = state.db.execute(
         "SELECT min(date), count(*) FROM events WHERE date <= ?", (as_of.isoformat(),)
@@ -567,8 +567,8 @@ def run_incremental(
     waits up to `lock_timeout` seconds for another run on the same state to finish.
     Raises `StateError` (or `EventError` for bad events) and leaves the state unchanged.
     """
-    from sli_rules._api import _matcher, _rulesets
-    from sli_rules._plan import compile_plan
+    from sli_rules.api.evaluate import _matcher, _rulesets
+    from sli_rules.engine.plan import compile_plan
 
     day = parse_date(as_of) if isinstance(as_of, str) else as_of
     st = _State(state, write=True, timeout=lock_timeout)
@@ -671,7 +671,7 @@ def run_incremental(
             if progress is None:
                 session.advance(day)
             else:
-                from sli_rules._progress import advance_in_steps
+                from sli_rules.engine.progress import advance_in_steps
 
                 advance_in_steps(session, day, min((e.date for e in fresh), default=None), progress)
             session, drained, kept = _drain(session)
@@ -813,8 +813,8 @@ class _SubParsers(Protocol):
 
 def add_parser(sub: _SubParsers, date_type: Any) -> None:
     """Add `sli-rules run` to the command line."""
-    from sli_rules._api import ENGINES
-    from sli_rules._report import FORMATS
+    from sli_rules.api.evaluate import ENGINES
+    from sli_rules.outputs.report import FORMATS
 
     p = sub.add_parser(
         "run",
@@ -875,7 +875,7 @@ def add_parser(sub: _SubParsers, date_type: Any) -> None:
 
 def run_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     """`sli-rules run`: 0 when done, 2 on bad input or a refused run."""
-    from sli_rules._progress import Progress
+    from sli_rules.engine.progress import Progress
 
     if args.show:
         given = [n for n in ("events", "as_of", "ruleset") if getattr(args, n)]

@@ -10,11 +10,18 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from sli_rules._engine import EngineState, Instance, LadderState, LimitState, RulesetState, Tally
-from sli_rules._model import Event, Party, Ruleset
+from sli_rules.engine.session import (
+    EngineState,
+    Instance,
+    LadderState,
+    LimitState,
+    RulesetState,
+    Tally,
+)
+from sli_rules.model.values import Event, Party, Ruleset
 
 if TYPE_CHECKING:
-    from sli_rules._engine import Session
+    from sli_rules.engine.session import Session
 
 __all__ = ["dump", "fingerprint", "load"]
 

@@ -12,7 +12,7 @@ from typing import Any, Literal
 import attrs
 from attrs import field as _field
 
-from sli_rules._dates import Duration, PeriodSpec
+from sli_rules.model.dates import Duration, PeriodSpec
 
 __all__ = [
     "BODY_IDS",

@@ -15,9 +15,9 @@ from typing import Any, Literal, Protocol
 
 import attrs
 
-from sli_rules._conditions import Env, Pred, compile_condition, resolve
-from sli_rules._dates import Duration
-from sli_rules._model import (
+from sli_rules.model.conditions import Env, Pred, compile_condition, resolve
+from sli_rules.model.dates import Duration
+from sli_rules.model.values import (
     ConstraintRule,
     CountRule,
     DeadlineRule,

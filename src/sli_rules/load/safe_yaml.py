@@ -12,7 +12,7 @@ from typing import Any
 import attrs
 import yaml
 
-from sli_rules._errors import Location, Problem
+from sli_rules.model.errors import Location, Problem
 
 __all__ = ["Loaded", "Path", "load_yaml", "safe_load"]
 

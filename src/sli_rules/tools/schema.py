@@ -19,17 +19,17 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol, TextIO, get_args
 
-from sli_rules._catalogue import PARTY_FORMS, PARTY_RE, AttributeSpec, Catalogue, load_catalogue
-from sli_rules._conditions import COMBINATORS, COMPARISONS, TESTS
-from sli_rules._dates import CALENDARS, UNITS
-from sli_rules._loader import (
+from sli_rules.load.catalogue import PARTY_FORMS, PARTY_RE, AttributeSpec, Catalogue, load_catalogue
+from sli_rules.load.loader import (
     COMMON_RULE_KEYS,
     GSS_RE,
     ID_RE,
     KIND_KEYS,
     TOP_KEYS,
 )
-from sli_rules._model import BODY_IDS, FINDING_FIELDS, FindingKind
+from sli_rules.model.conditions import COMBINATORS, COMPARISONS, TESTS
+from sli_rules.model.dates import CALENDARS, UNITS
+from sli_rules.model.values import BODY_IDS, FINDING_FIELDS, FindingKind
 
 __all__ = [
     "FINDING_STATUSES",

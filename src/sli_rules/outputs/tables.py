@@ -27,16 +27,16 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, TextIO
 
-from sli_rules._catalogue import AttributeSpec, Catalogue, load_catalogue
-from sli_rules._errors import EventError, Location, Problem
-from sli_rules._model import FINDING_FIELDS
+from sli_rules.load.catalogue import AttributeSpec, Catalogue, load_catalogue
+from sli_rules.model.errors import EventError, Location, Problem
+from sli_rules.model.values import FINDING_FIELDS
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine, Table
     from sqlalchemy.sql import Executable
 
-    from sli_rules._intake import Intake
-    from sli_rules._report import Report
+    from sli_rules.io.intake import Intake
+    from sli_rules.outputs.report import Report
 
 __all__ = [
     "FINDING_COLUMNS",
@@ -383,7 +383,7 @@ def read_events_sql(
     spread into the attributes, for tables that keep them together. Problems are reported
     as `TABLE:ROW` (or `<query>:ROW`), counting rows in the order the database returned them.
     """
-    from sli_rules._intake import read_events
+    from sli_rules.io.intake import read_events
 
     cat = catalogue or load_catalogue()
     engine, made = _engine(engine_or_url)
@@ -448,7 +448,7 @@ def add_evaluate_options(parser: argparse.ArgumentParser) -> None:
 
 def check_evaluate_options(args: argparse.Namespace) -> str | None:
     """What is wrong with the combination of options, before any work is done."""
-    from sli_rules._plot import PLOT_FORMATS
+    from sli_rules.outputs.plot import PLOT_FORMATS
 
     if args.format == "parquet" and not args.output:
         return "--format parquet writes a binary file: give it --output FILE"
@@ -493,7 +493,7 @@ def write_evaluate_outputs(args: argparse.Namespace, report: Report, stderr: Tex
             if made:
                 engine.dispose()
     if args.plot:
-        from sli_rules._plot import plot_timeline
+        from sli_rules.outputs.plot import plot_timeline
 
         try:
             plot_timeline(report, args.plot, events=args.events)

@@ -15,9 +15,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from sli_rules._catalogue import Catalogue, load_catalogue
-from sli_rules._conditions import COMBINATORS, COMPARISONS, LIST_TESTS, TESTS
-from sli_rules._dates import (
+from sli_rules.load.catalogue import Catalogue, load_catalogue
+from sli_rules.load.safe_yaml import Loaded, load_yaml, safe_load
+from sli_rules.load.safe_yaml import Path as YPath
+from sli_rules.model.conditions import COMBINATORS, COMPARISONS, LIST_TESTS, TESTS
+from sli_rules.model.dates import (
     CALENDARS,
     DATE_FORMS,
     DURATION_FORMS,
@@ -28,8 +30,8 @@ from sli_rules._dates import (
     parse_date,
     parse_duration,
 )
-from sli_rules._errors import Location, Problem, RulesetError, did_you_mean
-from sli_rules._model import (
+from sli_rules.model.errors import Location, Problem, RulesetError, did_you_mean
+from sli_rules.model.values import (
     BODY_IDS,
     ConstraintRule,
     CountRule,
@@ -52,8 +54,6 @@ from sli_rules._model import (
     Succession,
     WindowRule,
 )
-from sli_rules._yaml import Loaded, load_yaml, safe_load
-from sli_rules._yaml import Path as YPath
 
 __all__ = [
     "bundled_dir",
@@ -115,7 +115,7 @@ def bundled_dir() -> Path:
     packaged = resources.files("sli_rules").joinpath("rulesets")
     if packaged.is_dir():
         return Path(str(packaged))
-    return Path(__file__).resolve().parents[2] / "rulesets"
+    return Path(__file__).resolve().parents[3] / "rulesets"
 
 
 def bundled_ids() -> list[str]:

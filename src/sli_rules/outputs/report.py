@@ -13,8 +13,8 @@ from typing import Any
 
 import attrs
 
-from sli_rules._intake import Rejected
-from sli_rules._model import FINDING_FIELDS, Finding
+from sli_rules.io.intake import Rejected
+from sli_rules.model.values import FINDING_FIELDS, Finding
 
 __all__ = ["FORMATS", "Report"]
 
@@ -199,13 +199,13 @@ class Report:
         The columns are `as_of` and then every finding field; dates are dates and the
         event-id lists are lists of text.
         """
-        from sli_rules._tabular import write_parquet
+        from sli_rules.outputs.tables import write_parquet
 
         write_parquet(self, path)
 
     def to_sql(self, engine_or_url: Any, table: str = "findings", **kw: Any) -> int:
         """Same as `sli_rules.write_findings(report, engine_or_url, table)` (`sql` extra)."""
-        from sli_rules._tabular import write_findings
+        from sli_rules.outputs.tables import write_findings
 
         return write_findings(self, engine_or_url, table, **kw)
 
@@ -227,7 +227,7 @@ class Report:
         .png, .svg or .pdf; `parties` picks and orders the rows; `ax` draws into an
         existing matplotlib Axes. Needs the `plot` extra.
         """
-        from sli_rules._plot import plot_timeline
+        from sli_rules.outputs.plot import plot_timeline
 
         return plot_timeline(self, path, parties, ax, events=events, title=title)
 
@@ -240,7 +240,7 @@ class Report:
     ) -> bytes:
         """The deadlines still ahead, for `parties` (all when None), as an iCalendar file
         (needs the `calendar` extra). See `sli_rules.to_ical`."""
-        from sli_rules._calendar import to_ical
+        from sli_rules.outputs.ical import to_ical
 
         return to_ical(self, parties=parties, days=days, rulesets=rulesets)
 
