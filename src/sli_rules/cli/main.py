@@ -14,11 +14,12 @@ from typing import Any, TextIO
 
 from sli_rules._version import __version__
 from sli_rules.api.evaluate import ENGINES, EngineUnavailableError, compile_rulesets, evaluate
+from sli_rules.cli import evaluate_outputs
 from sli_rules.load.loader import bundled_dir, bundled_ids, check_ruleset
 from sli_rules.model.dates import DATE_FORMS, DateError, parse_date
 from sli_rules.model.errors import InputError
+from sli_rules.model.extras import MissingExtraError
 from sli_rules.outputs.report import FORMATS
-from sli_rules.outputs.tables import MissingExtraError
 
 __all__ = ["main", "run"]
 
@@ -170,9 +171,7 @@ def build_parser(stdout: TextIO, stderr: TextIO) -> argparse.ArgumentParser:
     p.add_argument(
         "--output", "-o", metavar="FILE", help="write the report here instead of the screen"
     )
-    from sli_rules.outputs import tables as _tabular
-
-    _tabular.add_evaluate_options(p)
+    evaluate_outputs.add_evaluate_options(p)
 
     p = sub.add_parser(
         "test",
@@ -245,9 +244,7 @@ def _check(paths: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
 
 
 def _evaluate(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    from sli_rules.outputs import tables as _tabular
-
-    problem = _tabular.check_evaluate_options(args)
+    problem = evaluate_outputs.check_evaluate_options(args)
     if problem:
         stderr.write(f"sli-rules evaluate: error: {problem}\n")
         return EXIT_INPUT
@@ -269,7 +266,7 @@ def _evaluate(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
                 fh.write(text)
         else:
             stdout.write(text)
-    written = _tabular.write_evaluate_outputs(args, report, stderr)
+    written = evaluate_outputs.write_evaluate_outputs(args, report, stderr)
     for r in report.rejected:
         stderr.write(f"rejected {r}\n")
     if report.rejected:

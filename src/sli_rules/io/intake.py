@@ -17,6 +17,7 @@ from typing import Any
 
 import attrs
 
+from sli_rules.io.tabular import tabular_records
 from sli_rules.load.catalogue import PARTY_FORMS, PARTY_RE, Catalogue, check_object, load_catalogue
 from sli_rules.model.dates import DateError, parse_date
 from sli_rules.model.errors import EventError, Location, Problem, did_you_mean
@@ -116,8 +117,6 @@ def iter_records(
 ) -> Iterator[tuple[Location, Any]]:
     """Raw records from a path (.jsonl/.ndjson/.json lines, .csv or .parquet), a pandas
     DataFrame, or an iterable. `catalogue` fits table cells to the attributes' types."""
-    from sli_rules.outputs.tables import tabular_records
-
     tabular = tabular_records(source, name, catalogue)
     if tabular is not None:
         yield from tabular

@@ -24,8 +24,8 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from sli_rules.model.extras import require
 from sli_rules.model.values import Finding
-from sli_rules.outputs.tables import require
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
