@@ -84,7 +84,7 @@ def dispatch(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
         return _incremental.run_command(args, stdout, stderr)
     if args.command == "calendar":
-        from sli_rules.outputs import ical as _calendar
+        from sli_rules.tools import calendar as _calendar
 
         return _calendar.run_command(args, stdout, stderr)
     raise AssertionError(f"unknown command {args.command}")  # pragma: no cover

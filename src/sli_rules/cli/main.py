@@ -201,7 +201,7 @@ def build_parser(stdout: TextIO, stderr: TextIO) -> argparse.ArgumentParser:
     _docs.add_parser(sub)
     _schema.add_parser(sub)
 
-    from sli_rules.outputs import ical as _calendar
+    from sli_rules.tools import calendar as _calendar
     from sli_rules.tools import incremental as _incremental
 
     _incremental.add_parser(sub, _date)

@@ -11,27 +11,23 @@ Nothing personal goes in: parties are councils and bodies, named by code and nam
 
 from __future__ import annotations
 
-import argparse
 import datetime as _dt
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any, Protocol, TextIO
+from typing import TYPE_CHECKING, Any
 
 from sli_rules._version import __version__
+from sli_rules.engine.plan import Plan
+from sli_rules.load.loader import load_registry
 from sli_rules.model.values import Finding, Ruleset
 
 if TYPE_CHECKING:
-    from sli_rules.engine.plan import Plan
     from sli_rules.outputs.report import Report
 
 __all__ = ["UPCOMING", "to_ical", "upcoming"]
 
 UPCOMING = {"obligation": ("open", "upcoming"), "escalation": ("due",)}
-
-
-class _SubParsers(Protocol):
-    def add_parser(self, name: str, **kw: Any) -> argparse.ArgumentParser: ...
 
 
 def upcoming(
@@ -86,8 +82,6 @@ class _Names:
         name = self.parties.get(code)
         if name is None:
             if self._registry is None:
-                from sli_rules.load.loader import load_registry
-
                 self._registry = load_registry()
             name = str(self._registry.get(code, {}).get("name", ""))
         return f"{name} ({code})" if name and name != code else code
@@ -112,8 +106,6 @@ class _Names:
 def _rulesets_of(rulesets: Iterable[Ruleset] | Plan | None) -> list[Ruleset]:
     if rulesets is None:
         return []
-    from sli_rules.engine.plan import Plan
-
     if isinstance(rulesets, Plan):
         return [cr.ruleset for cr in rulesets.rulesets]
     return list(rulesets)
@@ -191,106 +183,3 @@ def to_ical(
         cal.add_component(ev)
     data: bytes = cal.to_ical()
     return data
-
-
-# ------------------------------------------------------------------ command line
-
-
-def add_parser(sub: _SubParsers, date_type: Any) -> None:
-    """Add `sli-rules calendar` to the command line."""
-    p = sub.add_parser(
-        "calendar",
-        help="upcoming deadlines of chosen parties as an iCalendar file",
-        description="Evaluate rulesets against an event file as of a date (or read the "
-        "findings of an incremental run's state file) and write the deadlines still ahead "
-        "as iCalendar: one all-day event per open or upcoming obligation and per escalation "
-        "step due, on its due date. UIDs are stable, so re-importing updates the events.",
-    )
-    p.add_argument(
-        "--ruleset",
-        "-r",
-        action="append",
-        metavar="ID_OR_PATH",
-        help="a bundled ruleset id or a YAML file; repeat for several",
-    )
-    p.add_argument("--events", "-e", metavar="FILE", help="events as JSON Lines or CSV")
-    p.add_argument("--as-of", type=date_type, metavar="YYYY-MM-DD", help="the date to look from")
-    p.add_argument(
-        "--state",
-        metavar="STATE",
-        help="instead of --ruleset/--events/--as-of: the findings of `sli-rules run`'s state file",
-    )
-    p.add_argument(
-        "--party",
-        "-p",
-        action="append",
-        metavar="CODE",
-        help="only this party's deadlines (GSS code or body id); repeat for several",
-    )
-    p.add_argument(
-        "--days",
-        type=int,
-        metavar="N",
-        help="only deadlines within N days of the date (default: all ahead)",
-    )
-    p.add_argument(
-        "--lenient", action="store_true", help="set bad events aside instead of stopping"
-    )
-    p.add_argument("--output", "-o", metavar="FILE", help="write the calendar here (.ics)")
-
-
-def run_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    """`sli-rules calendar`: 0 when written, 2 on bad input."""
-    from sli_rules.api.evaluate import compile_rulesets, evaluate
-    from sli_rules.engine.progress import Progress
-    from sli_rules.io.intake import read_events
-
-    if args.days is not None and args.days < 0:
-        stderr.write("sli-rules calendar: --days must be 0 or more\n")
-        return 2
-    if args.state:
-        if args.events or args.as_of:
-            stderr.write("sli-rules calendar: --state replaces --events and --as-of\n")
-            return 2
-        from sli_rules.tools.incremental import StateError, state_report, state_rulesets
-
-        try:
-            report = state_report(args.state)
-            plan = compile_rulesets(args.ruleset or state_rulesets(args.state))
-        except StateError as exc:
-            stderr.write(f"sli-rules calendar: {exc}\n")
-            return 2
-    else:
-        missing = [
-            f"--{n.replace('_', '-')}"
-            for n in ("ruleset", "events", "as_of")
-            if not getattr(args, n)
-        ]
-        if missing:
-            stderr.write(f"sli-rules calendar: {', '.join(missing)} needed (or --state STATE)\n")
-            return 2
-        plan = compile_rulesets(args.ruleset)
-        with Progress(stderr) as progress:
-            intake = read_events(args.events, lenient=args.lenient, progress=progress.reader)
-            report = evaluate(plan, intake, as_of=args.as_of, progress=progress.callback)
-        for r in intake.rejected:
-            stderr.write(f"rejected {r}\n")
-    seen = {f.party for f in report.findings} | {f.actor for f in report.findings}
-    for code in args.party or ():
-        if code not in seen:
-            stderr.write(f"sli-rules calendar: note: no findings at all for party {code!r}\n")
-    try:
-        data = to_ical(report, parties=args.party, days=args.days, rulesets=plan)
-    except ImportError as exc:
-        stderr.write(f"sli-rules calendar: {exc}\n")
-        return 2
-    if args.output:
-        try:
-            with open(args.output, "wb") as fh:
-                fh.write(data)
-        except OSError as exc:
-            stderr.write(f"sli-rules calendar: cannot write {args.output}: {exc}\n")
-            return 2
-    else:
-        stdout.write(data.decode("utf-8"))
-    return 0
