@@ -18,6 +18,7 @@ from typing import Any
 
 import attrs
 
+from sli_rules.engine import snapshot
 from sli_rules.engine.plan import CompiledRuleset, Hook, Matcher, Plan, ReferenceMatcher, party_view
 from sli_rules.model.conditions import Env, describe_condition, resolve
 from sli_rules.model.dates import Period, PeriodSpec, add
@@ -136,6 +137,10 @@ class RulesetState:
 class EngineState:
     clock: Date | None = None
     rulesets: list[RulesetState] = attrs.Factory(list)
+
+
+# the classes a snapshot may contain: restoring one builds only these
+STATE_CLASSES = (EngineState, Instance, LadderState, LimitState, RulesetState, Tally)
 
 
 # ------------------------------------------------------------------ the engine
@@ -642,18 +647,16 @@ class Session:
 
     def snapshot(self) -> bytes:
         """The session's state and buffered events as JSON bytes (no code, safe to store)."""
-        from sli_rules.engine.snapshot import dump
-
-        return dump(self)
+        rulesets = [cr.ruleset for cr in self.plan.rulesets]
+        return snapshot.dump(rulesets, self.state, self._buffer.values(), STATE_CLASSES)
 
     @classmethod
     def restore(cls, plan: Plan, data: bytes, matcher: Matcher | None = None) -> Session:
         """A session from `snapshot()` bytes, for the same rulesets."""
-        from sli_rules.engine.snapshot import load
-
         session = cls(plan, matcher)
         try:
-            load(session, data)
+            rulesets = [cr.ruleset for cr in plan.rulesets]
+            session.state, session._buffer = snapshot.load(rulesets, data, STATE_CLASSES)
         except ValueError:
             raise
         except (KeyError, IndexError, TypeError, AttributeError, AssertionError) as exc:
