@@ -2,6 +2,9 @@
 
 Registered through the `pytest11` entry point. A failing scenario is reported as file,
 scenario and what was expected and found, without a Python traceback.
+
+The library is imported only when a scenario file is collected: pytest loads this plugin
+in every project where sli-rules is installed, and most of those runs collect none.
 """
 
 from __future__ import annotations

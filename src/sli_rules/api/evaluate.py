@@ -7,7 +7,9 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from sli_rules.engine.durable import DurableMatcher, unavailable_reason
 from sli_rules.engine.plan import Matcher, Plan, compile_plan
+from sli_rules.engine.progress import advance_in_steps
 from sli_rules.engine.session import Session
 from sli_rules.io.intake import Intake, read_events
 from sli_rules.load.loader import load_ruleset
@@ -43,8 +45,6 @@ def _matcher(plan: Plan, engine: str) -> Matcher | None:
     if engine == "reference":
         return None
     if engine == "durable":
-        from sli_rules.engine.durable import DurableMatcher, unavailable_reason
-
         reason = unavailable_reason()
         if reason is not None:
             raise EngineUnavailableError(reason)
@@ -89,8 +89,6 @@ def evaluate(
     if progress is None:
         session.advance(day)
     else:
-        from sli_rules.engine.progress import advance_in_steps
-
         first = min((e.date for e in intake.events), default=None)
         advance_in_steps(session, day, first, progress)
     return Report(

@@ -6,18 +6,23 @@ import argparse
 from typing import TextIO
 
 from sli_rules.model.errors import InputError
+from sli_rules.tools import calendar as _calendar
+from sli_rules.tools import diff as _diff
+from sli_rules.tools import docs as _docs
+from sli_rules.tools import explain as _explain
+from sli_rules.tools import incremental as _incremental
+from sli_rules.tools import schema as _schema
+from sli_rules.tools.scenarios import (
+    coverage,
+    find_scenario_files,
+    load_scenario_file,
+    run_file,
+)
 
 __all__ = ["dispatch"]
 
 
 def _test(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    from sli_rules.tools.scenarios import (
-        coverage,
-        find_scenario_files,
-        load_scenario_file,
-        run_file,
-    )
-
     files = find_scenario_files(args.paths)
     if not files:
         stderr.write("no scenario files (*.scenario.yaml) found\n")
@@ -64,27 +69,15 @@ def dispatch(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     if args.command == "test":
         return _test(args, stdout, stderr)
     if args.command == "explain":
-        from sli_rules.tools import explain as _explain
-
         return _explain.run_command(args, stdout, stderr)
     if args.command == "diff":
-        from sli_rules.tools import diff as _diff
-
         return _diff.run_command(args, stdout, stderr)
     if args.command == "docs":
-        from sli_rules.tools import docs as _docs
-
         return _docs.run_command(args, stdout, stderr)
     if args.command == "schema":
-        from sli_rules.tools import schema as _schema
-
         return _schema.run_command(args, stdout, stderr)
     if args.command == "run":
-        from sli_rules.tools import incremental as _incremental
-
         return _incremental.run_command(args, stdout, stderr)
     if args.command == "calendar":
-        from sli_rules.tools import calendar as _calendar
-
         return _calendar.run_command(args, stdout, stderr)
     raise AssertionError(f"unknown command {args.command}")  # pragma: no cover

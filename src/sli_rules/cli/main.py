@@ -14,12 +14,21 @@ from typing import Any, TextIO
 
 from sli_rules._version import __version__
 from sli_rules.api.evaluate import ENGINES, EngineUnavailableError, compile_rulesets, evaluate
+from sli_rules.cli import commands as _commands
 from sli_rules.cli import evaluate_outputs
+from sli_rules.engine.progress import Progress
+from sli_rules.io.intake import read_events
 from sli_rules.load.loader import bundled_dir, bundled_ids, check_ruleset
 from sli_rules.model.dates import DATE_FORMS, DateError, parse_date
 from sli_rules.model.errors import InputError
 from sli_rules.model.extras import MissingExtraError
 from sli_rules.outputs.report import FORMATS
+from sli_rules.tools import calendar as _calendar
+from sli_rules.tools import diff as _diff
+from sli_rules.tools import docs as _docs
+from sli_rules.tools import explain as _explain
+from sli_rules.tools import incremental as _incremental
+from sli_rules.tools import schema as _schema
 
 __all__ = ["main", "run"]
 
@@ -189,20 +198,11 @@ def build_parser(stdout: TextIO, stderr: TextIO) -> argparse.ArgumentParser:
     )
     p.add_argument("--verbose", "-v", action="store_true", help="list passing scenarios too")
 
-    from sli_rules.tools import diff as _diff
-    from sli_rules.tools import explain as _explain
-
     _explain.add_parser(sub, _date)
     _diff.add_parser(sub, _date)
 
-    from sli_rules.tools import docs as _docs
-    from sli_rules.tools import schema as _schema
-
     _docs.add_parser(sub)
     _schema.add_parser(sub)
-
-    from sli_rules.tools import calendar as _calendar
-    from sli_rules.tools import incremental as _incremental
 
     _incremental.add_parser(sub, _date)
     _calendar.add_parser(sub, _date)
@@ -249,8 +249,6 @@ def _evaluate(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         stderr.write(f"sli-rules evaluate: error: {problem}\n")
         return EXIT_INPUT
     plan = compile_rulesets(args.ruleset)
-    from sli_rules.engine.progress import Progress
-    from sli_rules.io.intake import read_events
 
     with Progress(stderr) as progress:  # a status line on a terminal only
         intake = read_events(args.events, lenient=args.lenient, progress=progress.reader)
@@ -294,7 +292,6 @@ def run(argv: Sequence[str], stdout: TextIO = sys.stdout, stderr: TextIO = sys.s
             return _check(args.rulesets, stdout, stderr)
         if args.command == "evaluate":
             return _evaluate(args, stdout, stderr)
-        from sli_rules.cli import commands as _commands
 
         return _commands.dispatch(args, stdout, stderr)
     except _ExitError as exc:

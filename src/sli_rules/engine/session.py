@@ -20,6 +20,7 @@ import attrs
 
 from sli_rules.engine import snapshot
 from sli_rules.engine.plan import CompiledRuleset, Hook, Matcher, Plan, ReferenceMatcher, party_view
+from sli_rules.load.loader import load_registry
 from sli_rules.model.conditions import Env, describe_condition, resolve
 from sli_rules.model.dates import Period, PeriodSpec, add
 from sli_rules.model.values import (
@@ -681,8 +682,6 @@ _GSS = re.compile(r"^[EWSN]\d{8}$")
 
 def _registry_party(code: str) -> Party:
     """A council as a party, with its attributes from the registry."""
-    from sli_rules.load.loader import load_registry
-
     entry = load_registry().get(code, {})
     attrs_ = {k: v for k, v in entry.items() if k not in ("name", "created", "abolished")}
     attrs_.setdefault("services", ["adult_social_care", "childrens"])

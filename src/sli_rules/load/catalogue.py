@@ -16,6 +16,7 @@ import attrs
 
 from sli_rules.load.safe_yaml import safe_load
 from sli_rules.model.dates import DateError, parse_date
+from sli_rules.model.errors import did_you_mean
 
 __all__ = ["AttributeSpec", "Catalogue", "EventType", "load_catalogue"]
 
@@ -187,8 +188,6 @@ def check_value(spec: AttributeSpec, value: Any, path: str) -> list[tuple[str, s
 def check_object(
     specs: Mapping[str, AttributeSpec], value: Mapping[str, Any], path: str
 ) -> list[tuple[str, str]]:
-    from sli_rules.model.errors import did_you_mean
-
     out: list[tuple[str, str]] = []
     for name, spec in specs.items():
         if spec.required and value.get(name) is None:

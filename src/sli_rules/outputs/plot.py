@@ -24,6 +24,7 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from sli_rules.io.intake import Intake, read_events
 from sli_rules.model.extras import require
 from sli_rules.model.values import Finding
 
@@ -80,7 +81,6 @@ def _event_dates(events: Any) -> dict[str, _dt.date]:
         return {}
     if isinstance(events, Mapping):
         return {str(k): v for k, v in events.items() if isinstance(v, _dt.date)}
-    from sli_rules.io.intake import Intake, read_events
 
     intake = events if isinstance(events, Intake) else read_events(events, lenient=True)
     return {e.id: e.date for e in intake.events}

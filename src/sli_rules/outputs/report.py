@@ -15,6 +15,9 @@ import attrs
 
 from sli_rules.io.intake import Rejected
 from sli_rules.model.values import FINDING_FIELDS, Finding
+from sli_rules.outputs.ical import to_ical
+from sli_rules.outputs.plot import plot_timeline
+from sli_rules.outputs.tables import write_findings, write_parquet
 
 __all__ = ["FORMATS", "Report"]
 
@@ -199,14 +202,10 @@ class Report:
         The columns are `as_of` and then every finding field; dates are dates and the
         event-id lists are lists of text.
         """
-        from sli_rules.outputs.tables import write_parquet
-
         write_parquet(self, path)
 
     def to_sql(self, engine_or_url: Any, table: str = "findings", **kw: Any) -> int:
         """Same as `sli_rules.write_findings(report, engine_or_url, table)` (`sql` extra)."""
-        from sli_rules.outputs.tables import write_findings
-
         return write_findings(self, engine_or_url, table, **kw)
 
     def plot_timeline(
@@ -227,8 +226,6 @@ class Report:
         .png, .svg or .pdf; `parties` picks and orders the rows; `ax` draws into an
         existing matplotlib Axes. Needs the `plot` extra.
         """
-        from sli_rules.outputs.plot import plot_timeline
-
         return plot_timeline(self, path, parties, ax, events=events, title=title)
 
     def to_ical(
@@ -240,8 +237,6 @@ class Report:
     ) -> bytes:
         """The deadlines still ahead, for `parties` (all when None), as an iCalendar file
         (needs the `calendar` extra). See `sli_rules.to_ical`."""
-        from sli_rules.outputs.ical import to_ical
-
         return to_ical(self, parties=parties, days=days, rulesets=rulesets)
 
     def render(self, fmt: str) -> str:

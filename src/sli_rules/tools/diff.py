@@ -18,6 +18,7 @@ from typing import Any, Literal, Protocol, TextIO
 
 import attrs
 
+from sli_rules.api.evaluate import evaluate
 from sli_rules.io.intake import Intake, read_events
 from sli_rules.load.loader import load_ruleset
 from sli_rules.model.dates import Duration, PeriodSpec, parse_date
@@ -654,7 +655,6 @@ def diff_rulesets(
         return RulesetDiff(_label(a), _label(b), changes)
     if events is None or as_of is None:
         raise ValueError("the impact needs both events and as_of (or neither)")
-    from sli_rules.api.evaluate import evaluate
 
     day = parse_date(as_of) if isinstance(as_of, str) else as_of
     intake = events if isinstance(events, Intake) else read_events(events)

@@ -19,6 +19,7 @@ from typing import Any, Protocol, TextIO
 import attrs
 
 from sli_rules.load.catalogue import AttributeSpec, Catalogue, EventType, load_catalogue
+from sli_rules.load.loader import load_ruleset
 from sli_rules.model.conditions import describe_condition
 from sli_rules.model.dates import Duration, PeriodSpec
 from sli_rules.model.values import (
@@ -1004,8 +1005,6 @@ def add_parser(sub: _SubParsers) -> None:
 
 
 def run_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    from sli_rules.load.loader import load_ruleset
-
     if args.events_catalogue == (args.ruleset is not None):
         stderr.write(
             "sli-rules docs: give a ruleset (a bundled id or a YAML file) "

@@ -20,10 +20,11 @@ from typing import Any, Protocol, TextIO
 
 from dateutil.relativedelta import relativedelta
 
+from sli_rules.api.evaluate import compile_rulesets, evaluate
 from sli_rules.io.intake import Intake, read_events
 from sli_rules.load.loader import load_registry, load_ruleset
 from sli_rules.model.conditions import Env, compile_condition, describe_condition, resolve
-from sli_rules.model.dates import Duration, PeriodSpec, add
+from sli_rules.model.dates import Duration, PeriodSpec, add, parse_date
 from sli_rules.model.errors import did_you_mean
 from sli_rules.model.values import (
     ConstraintRule,
@@ -1267,9 +1268,6 @@ def add_parser(sub: _SubParsers, date_type: Any) -> None:
 
 def run_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     """`sli-rules explain`: 0 when done (even if nothing matched), 2 on bad input."""
-    from sli_rules.api.evaluate import compile_rulesets, evaluate
-    from sli_rules.model.dates import parse_date
-
     plan = compile_rulesets(args.ruleset)
     rulesets = [cr.ruleset for cr in plan.rulesets]
     intake = read_events(args.events)

@@ -43,12 +43,16 @@ from typing import Any, Literal, Protocol, TextIO
 import attrs
 
 from sli_rules._version import __version__
+from sli_rules.api.evaluate import ENGINES, _matcher, _rulesets
+from sli_rules.engine.plan import compile_plan
+from sli_rules.engine.progress import Progress, advance_in_steps, month_ends
 from sli_rules.engine.session import LateEventError, Session
 from sli_rules.engine.snapshot import fingerprint
 from sli_rules.io.intake import Intake, read_events
+from sli_rules.load.loader import bundled_ids
 from sli_rules.model.dates import parse_date
 from sli_rules.model.values import Event, Finding, Ruleset
-from sli_rules.outputs.report import Report
+from sli_rules.outputs.report import FORMATS, Report
 
 __all__ = [
     "KEY_FIELDS",
@@ -306,8 +310,6 @@ def _fingerprint(rs: Ruleset) -> str:
 
 def _ref(given: Ruleset | str | Path, rs: Ruleset) -> str:
     """How a later run loads this ruleset again: its bundled id, or its file's full path."""
-    from sli_rules.load.loader import bundled_ids
-
     if isinstance(given, str) and given in bundled_ids():
         return given
     if isinstance(given, (str, Path)) and Path(given).exists():
@@ -484,8 +486,6 @@ def _replay(
     """Evaluate the whole event log from the start, a month at a time, draining as it goes.
 
     Returns the session, the drained findings and the open findings."""
-    from sli_rules.engine.progress import month_ends
-
     first_text, total = state.db.execute(
         "SELECT min(date), count(*) FROM events WHERE date <= ?", (as_of.isoformat(),)
     ).fetchone()
@@ -567,9 +567,6 @@ def run_incremental(
     waits up to `lock_timeout` seconds for another run on the same state to finish.
     Raises `StateError` (or `EventError` for bad events) and leaves the state unchanged.
     """
-    from sli_rules.api.evaluate import _matcher, _rulesets
-    from sli_rules.engine.plan import compile_plan
-
     day = parse_date(as_of) if isinstance(as_of, str) else as_of
     st = _State(state, write=True, timeout=lock_timeout)
     try:
@@ -671,8 +668,6 @@ def run_incremental(
             if progress is None:
                 session.advance(day)
             else:
-                from sli_rules.engine.progress import advance_in_steps
-
                 advance_in_steps(session, day, min((e.date for e in fresh), default=None), progress)
             session, drained, kept = _drain(session)
             open_ = session.findings()
@@ -813,9 +808,6 @@ class _SubParsers(Protocol):
 
 def add_parser(sub: _SubParsers, date_type: Any) -> None:
     """Add `sli-rules run` to the command line."""
-    from sli_rules.api.evaluate import ENGINES
-    from sli_rules.outputs.report import FORMATS
-
     p = sub.add_parser(
         "run",
         help="incremental run for a nightly job: new events in, changed findings out",
@@ -875,8 +867,6 @@ def add_parser(sub: _SubParsers, date_type: Any) -> None:
 
 def run_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     """`sli-rules run`: 0 when done, 2 on bad input or a refused run."""
-    from sli_rules.engine.progress import Progress
-
     if args.show:
         given = [n for n in ("events", "as_of", "ruleset") if getattr(args, n)]
         if given:
