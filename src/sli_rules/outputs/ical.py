@@ -15,15 +15,13 @@ import datetime as _dt
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sli_rules._version import __version__
 from sli_rules.engine.plan import Plan
 from sli_rules.load.loader import load_registry
+from sli_rules.model.findings_view import FindingsView
 from sli_rules.model.values import Finding, Ruleset
-
-if TYPE_CHECKING:
-    from sli_rules.outputs.report import Report
 
 __all__ = ["UPCOMING", "to_ical", "upcoming"]
 
@@ -31,7 +29,7 @@ UPCOMING = {"obligation": ("open", "upcoming"), "escalation": ("due",)}
 
 
 def upcoming(
-    report: Report, *, parties: Iterable[str] | None = None, days: int | None = None
+    report: FindingsView, *, parties: Iterable[str] | None = None, days: int | None = None
 ) -> list[Finding]:
     """The deadlines still ahead as of the report's date: open or upcoming obligations and
     escalation steps due, due on or after that date (and within `days` of it, if given),
@@ -135,7 +133,7 @@ def _description(f: Finding, names: _Names) -> str:
 
 
 def to_ical(
-    report: Report,
+    report: FindingsView,
     *,
     parties: Iterable[str] | None = None,
     days: int | None = None,

@@ -26,13 +26,13 @@ from typing import TYPE_CHECKING, Any
 
 from sli_rules.io.intake import Intake, read_events
 from sli_rules.model.extras import require
+from sli_rules.model.findings_view import FindingsView
 from sli_rules.model.values import Finding
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from sli_rules.outputs.report import Report
 
 __all__ = ["PLOT_FORMATS", "STATUS_COLOURS", "plot_timeline"]
 
@@ -113,7 +113,7 @@ def _lanes(spans: Sequence[tuple[_dt.date, _dt.date]], gap: _dt.timedelta) -> li
 
 
 def plot_timeline(
-    report: Report,
+    report: FindingsView,
     path: str | os.PathLike[str] | None = None,
     parties: Iterable[str] | None = None,
     ax: Axes | None = None,

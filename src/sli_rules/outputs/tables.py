@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING, Any
 
 from sli_rules.io.tabular import safe_url, sql_engine
 from sli_rules.model.extras import require
+from sli_rules.model.findings_view import FindingsView
 from sli_rules.model.values import FINDING_FIELDS
 
 if TYPE_CHECKING:
     from sqlalchemy import Table
 
-    from sli_rules.outputs.report import Report
 
 __all__ = ["FINDING_COLUMNS", "finding_rows", "findings_table", "write_findings", "write_parquet"]
 
@@ -46,7 +46,7 @@ def findings_table(name: str = "findings", schema: str | None = None) -> Table:
     return table
 
 
-def finding_rows(report: Report, json_lists: bool = True) -> list[dict[str, Any]]:
+def finding_rows(report: FindingsView, json_lists: bool = True) -> list[dict[str, Any]]:
     """The report's findings as rows of FINDING_COLUMNS, with dates as date objects."""
     rows = []
     for f in report.findings:
@@ -61,7 +61,7 @@ def finding_rows(report: Report, json_lists: bool = True) -> list[dict[str, Any]
 
 
 def write_findings(
-    report: Report,
+    report: FindingsView,
     engine_or_url: Any,
     table: str = "findings",
     *,
@@ -115,7 +115,7 @@ def write_findings(
 # ------------------------------------------------------------------ Parquet out
 
 
-def write_parquet(report: Report, path: str | os.PathLike[str]) -> None:
+def write_parquet(report: FindingsView, path: str | os.PathLike[str]) -> None:
     """Write the findings to a Parquet file: FINDING_COLUMNS, dates as dates, lists as lists."""
     pa = require("pyarrow", "to_parquet()", "parquet")
     pq = require("pyarrow.parquet", "to_parquet()", "parquet")
