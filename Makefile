@@ -34,7 +34,7 @@ help:
 	@echo "make demo    evaluate the bundled rulesets over the example event streams"
 	@echo "make docs    regenerate docs/schemas/*.json, docs/rulesets/*.md and docs/events.md"
 	@echo "make test    lint, type-check, run the tests with coverage (and again on Python 3.13 if present)"
-	@echo "make lint    ruff check, ruff format --check, mypy"
+	@echo "make lint    ruff check, ruff format --check, mypy, lint-imports (layers)"
 	@echo "make bench   run the benchmark (benchmarks/run.py; BENCH_ARGS=\"--events 50000\" for a short run)"
 	@echo "make venv    create $(VENV) with sli-rules installed editable, with [$(EXTRAS)]"
 	@echo "make clean   remove virtualenvs, caches and build output"
@@ -109,6 +109,8 @@ lint: venv
 	@$(VENV)/bin/ruff format --check .
 	@echo "==> mypy"
 	@$(VENV)/bin/mypy
+	@echo "==> lint-imports (the layer contract in pyproject.toml)"
+	@$(VENV)/bin/lint-imports --no-cache
 
 test: venv lint
 	@echo "==> pytest with coverage ($$($(VENV)/bin/python --version))"
