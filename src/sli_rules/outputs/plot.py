@@ -28,6 +28,7 @@ from sli_rules.io.intake import Intake, read_events
 from sli_rules.model.extras import require
 from sli_rules.model.findings_view import FindingsView
 from sli_rules.model.values import Finding
+from sli_rules.model.vocabulary import STATUSES
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -40,24 +41,7 @@ PLOT_FORMATS = ("png", "svg", "pdf")
 """The file types `plot_timeline(path=...)` writes, chosen by the path's suffix."""
 
 # Bar colours by status: greens done, blue/grey not yet due, orange late, red breached.
-STATUS_COLOURS: Mapping[str, str] = {
-    "upcoming": "#c9ced6",
-    "open": "#5b8def",
-    "available": "#8ecae6",
-    "fulfilled": "#3a9d5d",
-    "fulfilled_early": "#86c99a",
-    "fulfilled_late": "#f0a030",
-    "remedied": "#f0a030",
-    "breached": "#d62728",
-    "missed": "#d62728",
-    "exceeded": "#e377c2",
-    "due": "#f2c14e",
-    "taken": "#3a9d5d",
-    "stopped": "#9aa0a6",
-    "waived": "#dadce0",
-    "discharged": "#dadce0",
-    "lapsed": "#dadce0",
-}
+STATUS_COLOURS: Mapping[str, str] = {s.value: w.plot_colour for s, w in STATUSES.items()}
 _OTHER = "#b0b0b0"
 _LANE = 0.42  # height of one lane, in row units
 _BREACH = "#b00020"

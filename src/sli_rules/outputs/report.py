@@ -15,30 +15,15 @@ import attrs
 
 from sli_rules.io.intake import Rejected
 from sli_rules.model.values import FINDING_FIELDS, Finding
+from sli_rules.model.vocabulary import KIND_NOUNS, STATUSES, Urgency
 from sli_rules.outputs.ical import to_ical
 from sli_rules.outputs.plot import plot_timeline
 from sli_rules.outputs.tables import write_findings, write_parquet
 
 __all__ = ["FORMATS", "Report"]
 
-STATUS_COLOURS = {
-    "breached": "#f8d7da",
-    "missed": "#f8d7da",
-    "exceeded": "#fff3cd",
-    "remedied": "#fde2c4",
-    "fulfilled_late": "#fde2c4",
-    "due": "#fff3cd",
-    "open": "#e7f1ff",
-    "upcoming": "#f1f3f5",
-    "fulfilled": "#d1e7dd",
-    "fulfilled_early": "#d1e7dd",
-    "taken": "#d1e7dd",
-    "waived": "#e2e3e5",
-    "discharged": "#e2e3e5",
-    "stopped": "#e2e3e5",
-    "available": "#e7f1ff",
-    "lapsed": "#e2e3e5",
-}
+# row backgrounds in the HTML report, by status (model/vocabulary.py)
+STATUS_COLOURS = {s.value: w.html_colour for s, w in STATUSES.items()}
 TABLE_COLUMNS = (
     "kind",
     "agreement",
@@ -254,8 +239,7 @@ def _cell(v: Any) -> str:
 HTML_MAX_ROWS = 1000
 """The most findings the notebook view shows; narrow a larger report with `filter()`."""
 
-_ATTENTION = frozenset({"breached", "missed", "due", "exceeded"})
-_PENDING = frozenset({"open", "upcoming", "available"})
+_URGENCY = {s.value: w.urgency for s, w in STATUSES.items()}
 _HTML_COLUMNS = ("kind", "clause", "rule", "status", "opens", "due", "step", "about")
 
 
@@ -264,9 +248,8 @@ def _plural(n: int, word: str) -> str:
 
 
 def _group_summary(fs: list[Finding]) -> str:
-    kinds = {"obligation": "obligation", "breach": "breach", "escalation": "escalation step"}
     parts = []
-    for kind, word in (*kinds.items(), ("notice", "notice")):
+    for kind, word in KIND_NOUNS.items():
         n = sum(1 for f in fs if f.kind == kind)
         if n:
             parts.append(_plural(n, word))
@@ -280,9 +263,7 @@ def _report_html(report: Report) -> str:
     esc = html.escape
     shown: tuple[Finding, ...] = report.findings
     if len(shown) > HTML_MAX_ROWS:  # keep what needs attention, then what is pending
-        rank = {
-            id(f): 0 if f.status in _ATTENTION else 1 if f.status in _PENDING else 2 for f in shown
-        }
+        rank = {id(f): _URGENCY.get(f.status, Urgency.SETTLED).value for f in shown}
         keep = {id(f) for f in sorted(shown, key=lambda f: rank[id(f)])[:HTML_MAX_ROWS]}
         shown = tuple(f for f in shown if id(f) in keep)
     groups: dict[str, dict[str, list[Finding]]] = {}
@@ -315,7 +296,7 @@ def _report_html(report: Report) -> str:
         out.append(f"<h4>{esc(agreement)}</h4>")
         for party in sorted(groups[agreement]):
             fs = groups[agreement][party]
-            unfold = n_groups <= 12 or any(f.status in _ATTENTION for f in fs)
+            unfold = n_groups <= 12 or any(_URGENCY.get(f.status) is Urgency.ATTENTION for f in fs)
             out.append(
                 f"<details{' open' if unfold else ''}><summary><strong>{esc(party)}</strong>"
                 f" ({esc(agreement)}): {esc(_group_summary(fs))}</summary>"

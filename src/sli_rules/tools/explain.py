@@ -46,7 +46,8 @@ from sli_rules.model.values import (
     SelfDeclaredRule,
     WindowRule,
 )
-from sli_rules.outputs.report import STATUS_COLOURS, Report
+from sli_rules.model.vocabulary import KINDS, STATUSES
+from sli_rules.outputs.report import Report
 
 __all__ = ["explain", "explain_findings"]
 
@@ -69,7 +70,7 @@ KIND_WORDS = {
     "entitlement": "an entitlement opened by an event",
     "self_declared": "a duty that cannot be checked from events",
 }
-MET = ("fulfilled", "fulfilled_early", "fulfilled_late", "waived", "remedied")
+MET = tuple(s.value for s, w in STATUSES.items() if w.met)
 
 
 # --------------------------------------------------------------------- public
@@ -1230,8 +1231,7 @@ class _Explainer:
 
 # ------------------------------------------------------------------------ CLI
 
-KNOWN_STATUSES = tuple(STATUS_COLOURS)
-KINDS = ("obligation", "breach", "escalation", "notice")
+KNOWN_STATUSES = tuple(s.value for s in STATUSES)
 
 
 def add_parser(sub: _SubParsers, date_type: Any) -> None:

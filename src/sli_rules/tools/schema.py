@@ -17,7 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Callable, Mapping
-from typing import Any, Protocol, TextIO, get_args
+from typing import Any, Protocol, TextIO
 
 from sli_rules.load.catalogue import PARTY_FORMS, PARTY_RE, AttributeSpec, Catalogue, load_catalogue
 from sli_rules.load.loader import (
@@ -29,7 +29,8 @@ from sli_rules.load.loader import (
 )
 from sli_rules.model.conditions import COMBINATORS, COMPARISONS, TESTS
 from sli_rules.model.dates import CALENDARS, UNITS
-from sli_rules.model.values import BODY_IDS, FINDING_FIELDS, FindingKind
+from sli_rules.model.values import BODY_IDS, FINDING_FIELDS
+from sli_rules.model.vocabulary import KINDS, STATUSES
 
 __all__ = [
     "FINDING_STATUSES",
@@ -48,26 +49,8 @@ DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
 # The same forms as `parse_duration`: years, months, weeks, days, at least one of them.
 DURATION_PATTERN = r"^P(?=\d)(?:\d+Y)?(?:\d+M)?(?:\d+W)?(?:\d+D)?$"
 
-# Every status a finding can carry, with what it means. Kept here (not scattered over the
-# engine) so that the schema and the documentation say the same thing.
-FINDING_STATUSES: dict[str, str] = {
-    "upcoming": "obligation: its window has not opened yet",
-    "open": "obligation: its window is open and it is not yet due",
-    "fulfilled": "obligation or constraint: met on time",
-    "fulfilled_late": "obligation: met, but after the due date (a breach says 'remedied')",
-    "fulfilled_early": "obligation or notice: met before its window opened",
-    "breached": "obligation or breach: not met by the due date",
-    "waived": "obligation: a waiving event came before the due date",
-    "discharged": "obligation: the agreement ended, or the party left, before it fell due",
-    "remedied": "breach: missed, then met late (see remedied_on)",
-    "missed": "notice: a duty whose rule has severity notice was not met in time",
-    "exceeded": "notice or breach: a ceiling over a period was exceeded",
-    "available": "notice: an entitlement that the party may call on",
-    "lapsed": "notice: an entitlement whose time has run out",
-    "due": "escalation: the step should be taken",
-    "taken": "escalation: an escalation.taken event shows the step was taken",
-    "stopped": "escalation: the concern was resolved before the step was reached",
-}
+# Every status a finding can carry, with what it means (model/vocabulary.py).
+FINDING_STATUSES: dict[str, str] = {s.value: w.meaning for s, w in STATUSES.items()}
 
 
 def _dump(schema: Mapping[str, Any]) -> str:
@@ -888,7 +871,7 @@ def _desc(specs: Mapping[str, AttributeSpec], name: str) -> str:
 # =========================================================== findings schema
 
 FINDING_DESCRIPTIONS: dict[str, tuple[str, dict[str, Any]]] = {
-    "kind": ("What the finding is.", {"enum": list(get_args(FindingKind))}),
+    "kind": ("What the finding is.", {"enum": list(KINDS)}),
     "agreement": ("The id of the ruleset the finding comes from.", {"type": "string"}),
     "rule": ("The id of the rule (or escalation ladder).", {"type": "string"}),
     "clause": ('The clause cited, e.g. "4(b)".', {"type": "string"}),
