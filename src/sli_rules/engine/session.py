@@ -885,7 +885,7 @@ class _Findings:
         return min(candidates)
 
     def instance(self, inst: Instance) -> list[Finding]:
-        """The findings of one duty as of the day, by the cases of DESIGN §4 in order."""
+        """The findings of one duty as of the day, by the cases of docs/time.md in order."""
         rule = self.rs.rule(inst.rule)
         day = self.day
         trig = inst.trigger
