@@ -4,13 +4,13 @@ so that restoring a snapshot cannot run code."""
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import attrs
 
+from sli_rules.model.fingerprint import fingerprint, fingerprint_0_1
 from sli_rules.model.values import Event, Party, Ruleset
 
 __all__ = ["dump", "fingerprint", "load"]
@@ -83,14 +83,19 @@ def _dec(v: Any, classes: Classes) -> Any:
     raise ValueError("not a sli-rules snapshot")
 
 
-def fingerprint(rs: Ruleset) -> str:
-    """A digest of what a ruleset says (not where it was read from or its line numbers)."""
-    text = repr(attrs.evolve(rs, file="", rule_lines={}))
-    return hashlib.sha256(text.encode()).hexdigest()[:24]
-
-
 def _described(rulesets: Sequence[Ruleset]) -> list[list[str]]:
     return [[rs.id, rs.version, fingerprint(rs)] for rs in rulesets]
+
+
+def _taken_with(described: Any, rulesets: Sequence[Ruleset]) -> bool:
+    """Whether a snapshot's rulesets are these, by their fingerprint or by the one that
+    release 0.1.0 recorded."""
+    if not isinstance(described, list) or len(described) != len(rulesets):
+        return False
+    return all(
+        d[:2] == [rs.id, rs.version] and d[2] in (fingerprint(rs), fingerprint_0_1(rs))
+        for d, rs in zip(described, rulesets, strict=True)
+    )
 
 
 def dump(
@@ -121,7 +126,7 @@ def load(
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise ValueError("not a sli-rules snapshot (or one from an incompatible version)")
     expected = _described(rulesets)
-    if payload["rulesets"] != expected:
+    if not _taken_with(payload["rulesets"], rulesets):
         taken = [f"{i} {v}" for i, v, _ in payload["rulesets"]]
         now = [f"{i} {v}" for i, v, _ in expected]
         raise ValueError(

@@ -31,6 +31,7 @@ import argparse
 import datetime as _dt
 import json
 import os
+import shlex
 import sqlite3
 import sys
 import tempfile
@@ -47,16 +48,17 @@ from sli_rules.api.evaluate import ENGINES, _matcher, _rulesets
 from sli_rules.engine.plan import compile_plan
 from sli_rules.engine.progress import Progress, advance_in_steps, month_ends
 from sli_rules.engine.session import LateEventError, Session
-from sli_rules.engine.snapshot import fingerprint
 from sli_rules.io.intake import Intake, read_events
 from sli_rules.load.loader import bundled_ids
 from sli_rules.model.dates import parse_date
+from sli_rules.model.fingerprint import fingerprint, fingerprint_0_1
 from sli_rules.model.values import Event, Finding, Ruleset
 from sli_rules.outputs.report import FORMATS, Report
 
 __all__ = [
     "KEY_FIELDS",
     "Change",
+    "RebuildNeededError",
     "RunResult",
     "StateError",
     "finding_from_dict",
@@ -114,6 +116,11 @@ CREATE TABLE IF NOT EXISTS rejected (run INTEGER NOT NULL, location TEXT, reason
 
 class StateError(ValueError):
     """A run that cannot go ahead: the message names the state file and what to do."""
+
+
+class RebuildNeededError(StateError):
+    """The state cannot go on as it is, but evaluating its event log again (`--rebuild`,
+    `rebuild=True`) under the rulesets given would rebuild it."""
 
 
 # ------------------------------------------------------------------ findings
@@ -306,6 +313,14 @@ class RunResult:
 
 def _fingerprint(rs: Ruleset) -> str:
     return fingerprint(rs)
+
+
+def _written_by_0_1(stored: Sequence[Mapping[str, str]], rulesets: Sequence[Ruleset]) -> bool:
+    """Whether the stored rulesets are these, as release 0.1.0 fingerprinted them."""
+    return len(stored) == len(rulesets) and all(
+        (r["id"], r["version"], r["fingerprint"]) == (rs.id, rs.version, fingerprint_0_1(rs))
+        for r, rs in zip(stored, rulesets, strict=True)
+    )
 
 
 def _ref(given: Ruleset | str | Path, rs: Ruleset) -> str:
@@ -592,9 +607,9 @@ def run_incremental(
         if stored_rulesets:
             before = [(r["id"], r["version"], r["fingerprint"]) for r in stored_rulesets]
             now = [(r["id"], r["version"], r["fingerprint"]) for r in described]
-            if before != now:
+            if before != now and not _written_by_0_1(stored_rulesets, loaded):
                 if not rebuild:
-                    raise StateError(
+                    raise RebuildNeededError(
                         f"{st.path}: the rulesets differ from the ones this state was built "
                         f"with ({_describe_difference(stored_rulesets, described)}); run "
                         "again with --rebuild (rebuild=True) to evaluate the recorded events "
@@ -658,7 +673,7 @@ def run_incremental(
                     else Session(plan, matcher)
                 )
             except ValueError as exc:
-                raise StateError(
+                raise RebuildNeededError(
                     f"{st.path}: the session snapshot cannot be restored: {exc}"
                 ) from None
             try:
@@ -906,6 +921,9 @@ def run_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int
                 progress=progress.callback,
                 source=str(args.events),
             )
+    except RebuildNeededError as exc:
+        stderr.write(f"sli-rules run: {exc}\nTo rebuild it: {rebuild_command(args)}\n")
+        return 2
     except StateError as exc:
         stderr.write(f"sli-rules run: {exc}\n")
         return 2
@@ -916,6 +934,23 @@ def run_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int
         stderr.write(f"rejected {r}\n")
     stderr.write(result.summary() + "\n")
     return 0
+
+
+def rebuild_command(args: argparse.Namespace) -> str:
+    """The command line of this run with --rebuild added: what to run when it is refused."""
+    argv = ["sli-rules", "run", "--state", str(args.state)]
+    for r in args.ruleset or ():
+        argv += ["--ruleset", str(r)]
+    argv += ["--events", str(args.events), "--as-of", str(args.as_of)]
+    if args.lenient:
+        argv.append("--lenient")
+    if args.late != "replay":
+        argv += ["--late", args.late]
+    if args.engine != "reference":
+        argv += ["--engine", args.engine]
+    if args.output:
+        argv += ["--output", str(args.output)]
+    return shlex.join([*argv, "--rebuild"])
 
 
 def _emit(output: str | None, text: str, stdout: TextIO) -> None:
