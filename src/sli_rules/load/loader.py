@@ -32,7 +32,6 @@ from sli_rules.model.dates import (
 )
 from sli_rules.model.errors import Location, Problem, RulesetError, did_you_mean
 from sli_rules.model.values import (
-    BODY_IDS,
     ConstraintRule,
     CountRule,
     DeadlineRule,
@@ -59,6 +58,7 @@ __all__ = [
     "bundled_dir",
     "bundled_ids",
     "check_ruleset",
+    "load_bodies",
     "load_registry",
     "load_ruleset",
     "parse_ruleset",
@@ -120,6 +120,16 @@ def bundled_dir() -> Path:
 
 def bundled_ids() -> list[str]:
     return sorted(p.stem for p in bundled_dir().glob("*.yaml"))
+
+
+@functools.cache
+def load_bodies() -> Mapping[str, Mapping[str, Any]]:
+    """The registry of regional and national bodies (id -> name and level), in its order."""
+    path = bundled_dir() / "registry" / "bodies.yaml"
+    if not path.exists():
+        return {}
+    data = safe_load(path.read_text(encoding="utf-8")) or {}
+    return dict(data.get("bodies") or {})
 
 
 @functools.cache
@@ -418,11 +428,12 @@ class _Reader:
                 continue
             self.keys(b, p, ("id", "name", "joined", "left"), ("id", "name"), "in a body")
             bid = b.get("id")
-            if isinstance(bid, str) and bid not in BODY_IDS:
+            bodies = load_bodies()
+            if isinstance(bid, str) and bid not in bodies:
                 self.err(
                     (*p, "id"),
-                    f"unknown body id {bid!r}{did_you_mean(bid, BODY_IDS)}; "
-                    "the fixed ids are: " + ", ".join(BODY_IDS),
+                    f"unknown body id {bid!r}{did_you_mean(bid, bodies)}; the bodies in the "
+                    "registry (rulesets/registry/bodies.yaml) are: " + ", ".join(bodies),
                 )
             if not isinstance(bid, str):
                 continue

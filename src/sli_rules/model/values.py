@@ -15,7 +15,6 @@ from attrs import field as _field
 from sli_rules.model.dates import Duration, PeriodSpec
 
 __all__ = [
-    "BODY_IDS",
     "ConstraintRule",
     "CountRule",
     "DeadlineRule",
@@ -42,8 +41,6 @@ __all__ = [
 
 Date = _dt.date
 Basis = Literal["text", "interpretation"]
-
-BODY_IDS = ("wmsli-steering-group", "em-dcs-group", "sdsa", "lga", "adcs", "solace")
 
 
 @attrs.frozen

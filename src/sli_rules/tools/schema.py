@@ -26,10 +26,11 @@ from sli_rules.load.loader import (
     ID_RE,
     KIND_KEYS,
     TOP_KEYS,
+    load_bodies,
 )
 from sli_rules.model.conditions import COMBINATORS, COMPARISONS, TESTS
 from sli_rules.model.dates import CALENDARS, UNITS
-from sli_rules.model.values import BODY_IDS, FINDING_FIELDS
+from sli_rules.model.values import FINDING_FIELDS
 from sli_rules.model.vocabulary import KINDS, STATUSES
 
 __all__ = [
@@ -533,7 +534,7 @@ def ruleset_schema(catalogue: Catalogue | None = None) -> dict[str, Any]:
                         "type": "object",
                         "properties": {
                             "id": {
-                                "enum": list(BODY_IDS),
+                                "enum": list(load_bodies()),
                                 "description": "The body's fixed id.",
                             },
                             "name": _text("The body's name."),
@@ -628,7 +629,7 @@ def ruleset_schema(catalogue: Catalogue | None = None) -> dict[str, Any]:
                 },
                 {
                     "type": "object",
-                    "properties": {"body": {"enum": list(BODY_IDS)}},
+                    "properties": {"body": {"enum": list(load_bodies())}},
                     "required": ["body"],
                     "additionalProperties": False,
                 },
