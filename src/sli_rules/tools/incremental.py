@@ -33,9 +33,7 @@ import json
 import os
 import shlex
 import sqlite3
-import sys
 import tempfile
-import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -70,7 +68,6 @@ __all__ = [
 APPLICATION_ID = 0x534C4952  # "SLIR"
 FORMAT = 1
 KEY_FIELDS = ("kind", "agreement", "rule", "party", "triggered_by", "step", "opens")
-PAUSE_ENV = "SLI_RULES_TEST_PAUSE_BEFORE_COMMIT"  # a test hook: sleep before the commit
 
 Late = Literal["replay", "refuse"]
 ChangeKind = Literal["new", "changed", "gone"]
@@ -541,16 +538,6 @@ def _write_findings(
     )
 
 
-def _pause_for_tests() -> None:
-    """When PAUSE_ENV is set (tests only), announce and sleep just before the commit, so a
-    test can kill the process with everything written but nothing committed."""
-    pause = os.environ.get(PAUSE_ENV)
-    if pause:
-        sys.stderr.write(f"{PAUSE_ENV}: pausing {pause}s before the commit\n")
-        sys.stderr.flush()
-        time.sleep(float(pause))
-
-
 def run_incremental(
     state: str | Path,
     events: Iterable[Event | dict[str, Any]] | str | Path | Intake,
@@ -729,7 +716,6 @@ def run_incremental(
         full: Report | None = None
         if report:
             full = _report_from(st, day, [r["id"] for r in described])
-        _pause_for_tests()
         st.db.execute("COMMIT")
         return RunResult(
             as_of=day,
