@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import attrs
+from dateutil.relativedelta import relativedelta
 
 from sli_rules.engine import snapshot
 from sli_rules.engine.plan import CompiledRuleset, Hook, Matcher, Plan, ReferenceMatcher, party_view
@@ -723,8 +724,6 @@ def _spans(cr: CompiledRuleset, rule: CountRule, first: Date, last: Date) -> Ite
     end = cr.value(rule.end, start)
     if not isinstance(start, Date) or not isinstance(end, Date):
         return
-    from dateutil.relativedelta import relativedelta
-
     k = 0
     while True:
         if k == 0:

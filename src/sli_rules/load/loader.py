@@ -15,6 +15,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import attrs
+
 from sli_rules.load.catalogue import Catalogue, load_catalogue
 from sli_rules.load.safe_yaml import Loaded, load_yaml, safe_load
 from sli_rules.load.safe_yaml import Path as YPath
@@ -1109,8 +1111,6 @@ def want_text(want: str) -> str:
 
 
 def _with_left(p: Party, day: _dt.date) -> Party:
-    import attrs
-
     return attrs.evolve(p, left=day)
 
 
