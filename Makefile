@@ -50,7 +50,7 @@ help:
 	@echo "make demo    evaluate the bundled rulesets over the example event streams"
 	@echo "make docs    regenerate docs/schemas/*.json, docs/rulesets/*.md and docs/events.md"
 	@echo "make test    lint, type-check, run the tests with coverage (and again on Python 3.13 if present)"
-	@echo "make lint    ruff check, ruff format --check, mypy"
+	@echo "make lint    ruff check, ruff format --check, mypy, lint-imports (layers)"
 	@echo "make bench   run the benchmark (benchmarks/run.py; BENCH_ARGS=\"--events 50000\" for a short run)"
 	@echo "make venv    create $(VENV) from the hashed lock ($(LOCK_TEST)), sli-rules installed editable"
 	@echo "make lock    regenerate $(LOCK_BUILD) and $(LOCK_TEST) from pyproject.toml (needs PyPI)"
@@ -133,7 +133,7 @@ docs: venv
 		echo "==> docs/schemas/$$s.schema.json"; \
 		$(VENV)/bin/sli-rules schema $$s > docs/schemas/$$s.schema.json; \
 	done
-	@ids="$$($(VENV)/bin/python -c 'from sli_rules._loader import bundled_ids; print(*bundled_ids())')"; \
+	@ids="$$($(VENV)/bin/python -c 'from sli_rules.load.loader import bundled_ids; print(*bundled_ids())')"; \
 	for f in docs/rulesets/*.md; do \
 		[ -e "$$f" ] || continue; \
 		id="$$(basename "$$f" .md)"; \
@@ -155,6 +155,8 @@ lint: venv
 	@$(VENV)/bin/ruff format --check .
 	@echo "==> mypy"
 	@$(VENV)/bin/mypy
+	@echo "==> lint-imports (the layer contract in pyproject.toml)"
+	@$(VENV)/bin/lint-imports --no-cache
 
 test: venv lint
 	@pg="$$(compgen -G '/usr/lib/postgresql/*/bin/pg_ctl' | head -n 1 || true)"; \

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sli_rules
-from sli_rules._plan import compile_plan
+from sli_rules.engine.plan import compile_plan
 
 RULESET = """
 id: breach-ladder-test

@@ -13,8 +13,8 @@ import icalendar
 import pytest
 
 import sli_rules
-from sli_rules._calendar import uid, upcoming
 from sli_rules.cli import run
+from sli_rules.outputs.ical import uid, upcoming
 
 REPO = Path(__file__).resolve().parents[1]
 EM = "east-midlands-childrens-mou-2015"

@@ -12,7 +12,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from sli_rules import Duration, Period, PeriodSpec, parse_date, parse_duration
-from sli_rules._dates import CALENDARS, UNITS, DateError, add
+from sli_rules.model.dates import CALENDARS, UNITS, DateError, add
 
 D = dt.date
 

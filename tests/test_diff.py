@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 import sli_rules
-from sli_rules._diff import Change
-from sli_rules._loader import bundled_dir
 from sli_rules.cli import run
+from sli_rules.load.loader import bundled_dir
+from sli_rules.tools.diff import Change
 
 RULESET = """\
 id: diff-test

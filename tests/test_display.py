@@ -13,8 +13,8 @@ import pytest
 from matplotlib.figure import Figure
 
 import sli_rules
-from sli_rules import _report
 from sli_rules.cli import run
+from sli_rules.outputs import report as _report
 
 ROOT = Path(__file__).resolve().parents[1]
 EM = "east-midlands-childrens-mou-2015"

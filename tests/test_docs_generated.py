@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from sli_rules import load_catalogue, load_ruleset, parse_ruleset
-from sli_rules._docs import _clause_key, render_catalogue, render_ruleset
-from sli_rules._loader import bundled_ids
 from sli_rules.cli import run
+from sli_rules.load.loader import bundled_ids
+from sli_rules.tools.docs import _clause_key, render_catalogue, render_ruleset
 
 REPO = Path(__file__).resolve().parents[1]
 PAGES = REPO / "docs" / "rulesets"

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 import sli_rules
 from sli_rules import cli
-from sli_rules._durable import _translate, unavailable_reason
+from sli_rules.engine.durable import _translate, unavailable_reason
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -83,7 +83,7 @@ def test_a_rejected_new_fact_id_is_retried_under_a_fresh_one(
 ) -> None:
     from durable import engine
 
-    from sli_rules._durable import DurableMatcher
+    from sli_rules.engine.durable import DurableMatcher
 
     matcher = DurableMatcher(PLAN)
     real = matcher._host.assert_fact

@@ -1,4 +1,4 @@
-"""Boundary tests for every date rule (DESIGN.md §4), on the test ruleset of
+"""Boundary tests for every date rule (docs/time.md), on the test ruleset of
 tests/strategies.py. Every expected date is worked out by hand in the test (month
 arithmetic clamps to the month's end), never copied from the engine's output.
 

@@ -1,4 +1,4 @@
-"""The engine's laws (DESIGN.md §4, §6), each stated as a hypothesis property over random
+"""The engine's laws (docs/time.md), each stated as a hypothesis property over random
 event streams on a ruleset that uses every kind of rule (tests/strategies.py).
 
 A report must not depend on how its input was presented (order, duplicates), on events

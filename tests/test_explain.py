@@ -15,8 +15,8 @@ from hypothesis import HealthCheck, given, settings
 
 import sli_rules
 from sli_rules import Finding, Report, Ruleset
-from sli_rules._explain import explain_findings
 from sli_rules.cli import run
+from sli_rules.tools.explain import explain_findings
 from strategies import LAWS_RULESET, as_of_dates, event_streams
 
 RULESET = """\

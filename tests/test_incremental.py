@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-import os
 import random
 import signal
 import sqlite3
@@ -20,8 +19,8 @@ from typing import Any
 import pytest
 
 import sli_rules
-from sli_rules._incremental import PAUSE_ENV, finding_key
 from sli_rules.cli import run
+from sli_rules.tools.incremental import finding_key
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples"
@@ -93,7 +92,7 @@ def _replay_changes(lines: list[dict[str, Any]]) -> dict[Any, dict[str, Any]]:
         change = line.pop("change")
         previous = line.pop("previous_status")
         line.pop("changed_fields")
-        key = finding_key(sli_rules._incremental.finding_from_dict(line))
+        key = finding_key(sli_rules.tools.incremental.finding_from_dict(line))
         if change == "new":
             assert key not in known, f"reported new twice: {key}"
             known[key] = _without_explanation(line)
@@ -411,17 +410,53 @@ def test_the_state_file_layout(tmp_path: Path) -> None:
 # ------------------------------------------------------------- killed runs
 
 
+PAUSED = "paused before the commit"
+
+# `sli-rules` in a process that, when given a pause, announces and sleeps just before the
+# state's transaction commits, so that a test can kill it with everything written but
+# nothing committed. The hook lives here, not in the library.
+PAUSING_CLI = f"""
+import sys, time
+from sli_rules.cli import main
+from sli_rules.tools import incremental
+
+pause, sys.argv = float(sys.argv[1]), ["sli-rules", *sys.argv[2:]]
+
+
+class Pausing:
+    def __init__(self, db):
+        self.db = db
+
+    def execute(self, sql, *args):
+        if sql == "COMMIT" and pause:
+            sys.stderr.write("{PAUSED}\\n")
+            sys.stderr.flush()
+            time.sleep(pause)
+        return self.db.execute(sql, *args)
+
+    def __getattr__(self, name):
+        return getattr(self.db, name)
+
+
+opened = incremental._State.__init__
+
+
+def opening(self, *args, **kw):
+    opened(self, *args, **kw)
+    self.db = Pausing(self.db)
+
+
+incremental._State.__init__ = opening
+main()
+"""
+
+
 def _subprocess(*argv: str, pause: float | None = None) -> subprocess.Popen[str]:
-    env = {**os.environ}
-    env.pop(PAUSE_ENV, None)
-    if pause is not None:
-        env[PAUSE_ENV] = str(pause)
     return subprocess.Popen(
-        [sys.executable, "-m", "sli_rules.cli", *argv],
+        [sys.executable, "-c", PAUSING_CLI, str(pause or 0), *argv],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env=env,
     )
 
 
@@ -459,7 +494,7 @@ def test_a_run_killed_before_its_commit_is_redone_the_next_time(tmp_path: Path) 
                 proc = _subprocess(*argv, "-o", str(out), pause=60)
                 assert proc.stderr is not None
                 line = proc.stderr.readline()  # written just before it would commit
-                assert PAUSE_ENV in line, line + proc.stderr.read()
+                assert PAUSED in line, line + proc.stderr.read()
                 proc.send_signal(signal.SIGKILL)
                 proc.wait(timeout=30)
                 assert proc.returncode == -signal.SIGKILL
@@ -547,7 +582,7 @@ def _batch_of(records: list[dict[str, Any]], ruleset: str, as_of: dt.date) -> sl
 
 
 def test_diff_findings_new_changed_gone_and_grown() -> None:
-    from sli_rules._incremental import _keyed, diff_findings
+    from sli_rules.tools.incremental import _keyed, diff_findings
 
     def finding(rule: str, status: str, trig: tuple[str, ...], **kw: Any) -> sli_rules.Finding:
         base: dict[str, Any] = {

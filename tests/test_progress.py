@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from sli_rules._progress import Progress, month_ends
 from sli_rules.cli import run
+from sli_rules.engine.progress import Progress, month_ends
 
 REPO = Path(__file__).resolve().parents[1]
 WM = "west-midlands-compact-2013"

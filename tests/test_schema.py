@@ -16,12 +16,14 @@ from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError, best_match
 
 from sli_rules import evaluate, load_catalogue, parse_duration, read_events
-from sli_rules._dates import DateError
-from sli_rules._errors import EventError
-from sli_rules._loader import COMMON_RULE_KEYS, KIND_KEYS, TOP_KEYS, bundled_dir, bundled_ids
-from sli_rules._model import FINDING_FIELDS
-from sli_rules._report import STATUS_COLOURS
-from sli_rules._schema import (
+from sli_rules.cli import run
+from sli_rules.load.loader import COMMON_RULE_KEYS, KIND_KEYS, TOP_KEYS, bundled_dir, bundled_ids
+from sli_rules.load.safe_yaml import load_yaml
+from sli_rules.model.dates import DateError
+from sli_rules.model.errors import EventError
+from sli_rules.model.values import FINDING_FIELDS
+from sli_rules.outputs.report import STATUS_COLOURS
+from sli_rules.tools.schema import (
     FINDING_STATUSES,
     SCHEMAS,
     events_schema,
@@ -29,8 +31,6 @@ from sli_rules._schema import (
     ruleset_schema,
     schema_json,
 )
-from sli_rules._yaml import load_yaml
-from sli_rules.cli import run
 from strategies import LAWS_PLAN, LAWS_YAML, event_streams
 
 REPO = Path(__file__).resolve().parents[1]

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 import sli_rules
-from sli_rules._plan import compile_plan
+from sli_rules.engine.plan import compile_plan
 
 RULESET = """
 id: streaming-test

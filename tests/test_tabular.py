@@ -271,7 +271,7 @@ def test_write_findings_is_one_transaction(tmp_path, em_report, monkeypatch):
     """If the insert fails, the delete is rolled back: the old rows are still there."""
     engine = sa.create_engine(f"sqlite:///{tmp_path / 'x.db'}")
     sli_rules.write_findings(em_report, engine)
-    from sli_rules import _tabular
+    from sli_rules.outputs import tables as _tabular
 
     def broken_rows(report: Any, **_: Any) -> list[dict[str, Any]]:
         return [{"as_of": report.as_of, "kind": None, "agreement": None}]  # NOT NULL fails

@@ -10,18 +10,18 @@ rulesets, evaluated against event streams to yield obligations, breaches and esc
 This module is the whole public surface.
 """
 
-from sli_rules._api import EngineUnavailableError, compile_rulesets, evaluate, open_session
-from sli_rules._calendar import to_ical
-from sli_rules._catalogue import Catalogue, load_catalogue
-from sli_rules._dates import Duration, Period, PeriodSpec, parse_date, parse_duration
-from sli_rules._diff import RulesetDiff, diff_rulesets
-from sli_rules._engine import LateEventError, Session
-from sli_rules._errors import EventError, InputError, Location, Problem, RulesetError
-from sli_rules._explain import explain
-from sli_rules._incremental import Change, RunResult, StateError, run_incremental, state_report
-from sli_rules._intake import Intake, Rejected, read_events
-from sli_rules._loader import bundled_ids, check_ruleset, load_ruleset, parse_ruleset
-from sli_rules._model import (
+from sli_rules._version import __version__
+from sli_rules.api.evaluate import EngineUnavailableError, compile_rulesets, evaluate, open_session
+from sli_rules.engine.plan import Plan
+from sli_rules.engine.session import LateEventError, Session
+from sli_rules.io.intake import Intake, Rejected, read_events
+from sli_rules.io.sql import read_events_sql
+from sli_rules.load.catalogue import Catalogue, load_catalogue
+from sli_rules.load.loader import bundled_ids, check_ruleset, load_ruleset, parse_ruleset
+from sli_rules.model.dates import Duration, Period, PeriodSpec, parse_date, parse_duration
+from sli_rules.model.errors import EventError, InputError, Location, Problem, RulesetError
+from sli_rules.model.extras import MissingExtraError
+from sli_rules.model.values import (
     ConstraintRule,
     CountRule,
     DeadlineRule,
@@ -45,10 +45,12 @@ from sli_rules._model import (
     Succession,
     WindowRule,
 )
-from sli_rules._plan import Plan
-from sli_rules._report import Report
-from sli_rules._tabular import MissingExtraError, read_events_sql, write_findings
-from sli_rules._version import __version__
+from sli_rules.outputs.ical import to_ical
+from sli_rules.outputs.report import Report
+from sli_rules.outputs.tables import write_findings
+from sli_rules.tools.diff import RulesetDiff, diff_rulesets
+from sli_rules.tools.explain import explain
+from sli_rules.tools.incremental import Change, RunResult, StateError, run_incremental, state_report
 
 __all__ = [
     "Catalogue",

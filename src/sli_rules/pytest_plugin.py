@@ -2,6 +2,9 @@
 
 Registered through the `pytest11` entry point. A failing scenario is reported as file,
 scenario and what was expected and found, without a Python traceback.
+
+The library is imported only when a scenario file is collected: pytest loads this plugin
+in every project where sli-rules is installed, and most of those runs collect none.
 """
 
 from __future__ import annotations
@@ -26,9 +29,9 @@ class ScenarioFailedError(Exception):
 
 class ScenarioYamlFile(pytest.File):
     def collect(self) -> Any:
-        from sli_rules._api import compile_rulesets
-        from sli_rules._errors import InputError
-        from sli_rules._scenarios import load_scenario_file
+        from sli_rules.api.evaluate import compile_rulesets
+        from sli_rules.model.errors import InputError
+        from sli_rules.tools.scenarios import load_scenario_file
 
         try:
             sf = load_scenario_file(self.path)
@@ -47,7 +50,7 @@ class ScenarioItem(pytest.Item):
         self.error = error
 
     def runtest(self) -> None:
-        from sli_rules._scenarios import run_scenario
+        from sli_rules.tools.scenarios import run_scenario
 
         if self.error is not None:
             raise ScenarioFailedError(self.error)

@@ -1,0 +1,109 @@
+"""The functions behind the public surface: evaluate, sessions, engines."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from sli_rules.engine.durable import DurableMatcher, unavailable_reason
+from sli_rules.engine.plan import Matcher, Plan, compile_plan
+from sli_rules.engine.progress import advance_in_steps
+from sli_rules.engine.session import Session
+from sli_rules.io.intake import Intake, read_events
+from sli_rules.load.loader import load_ruleset
+from sli_rules.model.dates import parse_date
+from sli_rules.model.values import Event, Ruleset
+from sli_rules.outputs.report import Report
+
+__all__ = ["ENGINES", "compile_rulesets", "evaluate", "open_session"]
+
+ENGINES = ("reference", "durable")
+
+
+class EngineUnavailableError(RuntimeError):
+    """The engine asked for cannot run here; the message says why and what to do."""
+
+
+def _rulesets(rulesets: Iterable[Ruleset | str | Path] | Ruleset | str | Path) -> list[Ruleset]:
+    if isinstance(rulesets, (Ruleset, str, Path)):
+        rulesets = [rulesets]
+    out = [r if isinstance(r, Ruleset) else load_ruleset(r) for r in rulesets]
+    ids = [r.id for r in out]
+    if len(set(ids)) != len(ids):
+        raise ValueError(f"a ruleset was given twice: {ids}")
+    return out
+
+
+def compile_rulesets(rulesets: Iterable[Ruleset | str | Path] | Ruleset | str | Path) -> Plan:
+    """Load (if given ids or paths) and compile rulesets into a plan, once."""
+    return compile_plan(_rulesets(rulesets))
+
+
+def _matcher(plan: Plan, engine: str) -> Matcher | None:
+    if engine == "reference":
+        return None
+    if engine == "durable":
+        reason = unavailable_reason()
+        if reason is not None:
+            raise EngineUnavailableError(reason)
+        return DurableMatcher(plan)
+    raise ValueError(f"unknown engine {engine!r}; engines: {', '.join(ENGINES)}")
+
+
+def open_session(
+    rulesets: Iterable[Ruleset | str | Path] | Ruleset | str | Path | Plan,
+    *,
+    engine: str = "reference",
+) -> Session:
+    """A session for pipelines: `feed(events)`, `advance(date)`, `findings()`, `snapshot()`."""
+    plan = rulesets if isinstance(rulesets, Plan) else compile_rulesets(rulesets)
+    return Session(plan, _matcher(plan, engine))
+
+
+def evaluate(
+    rulesets: Iterable[Ruleset | str | Path] | Ruleset | str | Path | Plan,
+    events: Iterable[Event | dict[str, Any]] | str | Path | Intake,
+    *,
+    as_of: _dt.date | str,
+    lenient: bool = False,
+    engine: str = "reference",
+    progress: Callable[[int, int, _dt.date], None] | None = None,
+) -> Report:
+    """Evaluate rulesets over an event stream as of a date.
+
+    `events` may be a path to a .jsonl, .csv or .parquet file, a pandas DataFrame, an
+    `Intake` (e.g. from `read_events_sql`), or an iterable of mappings or Events.
+    Bad events raise `EventError` (every problem, with file, line and field), unless
+    `lenient=True`: then good events are evaluated and the rest are in `report.rejected`.
+    Events dated after `as_of` are read and validated but do not count.
+    `progress`, if given, is called with (events applied, events fed, date) as the clock
+    moves a month at a time (the findings are the same as in one step).
+    """
+    day = parse_date(as_of) if isinstance(as_of, str) else as_of
+    plan = rulesets if isinstance(rulesets, Plan) else compile_rulesets(rulesets)
+    intake = events if isinstance(events, Intake) else read_events(events, lenient=lenient)
+    session = Session(plan, _matcher(plan, engine))
+    session.feed(intake.events)
+    if progress is None:
+        session.advance(day)
+    else:
+        first = min((e.date for e in intake.events), default=None)
+        advance_in_steps(session, day, first, progress)
+    return Report(
+        as_of=day,
+        findings=tuple(session.findings()),
+        rulesets=tuple(cr.id for cr in plan.rulesets),
+        rejected=intake.rejected,
+        events_read=intake.read,
+    )
+
+
+def session_report(session: Session, rulesets: Sequence[str] = ()) -> Report:
+    assert session.clock is not None
+    return Report(
+        as_of=session.clock,
+        findings=tuple(session.findings()),
+        rulesets=tuple(rulesets) or tuple(cr.id for cr in session.plan.rulesets),
+    )

@@ -1,0 +1,1 @@
+"""Layer 3: compiled plans, the session and its state, snapshots, matchers."""

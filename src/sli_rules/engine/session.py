@@ -1,0 +1,1409 @@
+"""The reference engine: a logical clock over a stream of events.
+
+Events are applied one day at a time, in (date, id) order; within a day, membership
+changes come first, then triggers, then fulfilments, so that the order of the input never
+matters. Statuses are derived from the state as of the evaluation date, so a report as of
+D depends only on events dated on or before D.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import functools
+import json
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+import attrs
+from dateutil.relativedelta import relativedelta
+
+from sli_rules.engine import snapshot
+from sli_rules.engine.plan import CompiledRuleset, Hook, Matcher, Plan, ReferenceMatcher, party_view
+from sli_rules.load.loader import load_registry
+from sli_rules.model.conditions import Env, describe_condition, resolve
+from sli_rules.model.dates import Period, PeriodSpec, add
+from sli_rules.model.values import (
+    ConstraintRule,
+    CountRule,
+    DeadlineRule,
+    EntitlementRule,
+    EscalationLadder,
+    Event,
+    Finding,
+    FixedDateRule,
+    LimitRule,
+    Party,
+    RecurringRule,
+    Rule,
+    WindowRule,
+)
+
+__all__ = ["EngineState", "LateEventError", "Session"]
+
+Date = _dt.date
+DAY = _dt.timedelta(days=1)
+Hit = tuple[Date, str]  # (date, event id) of a fulfilling or waiving event
+
+
+class LateEventError(ValueError):
+    """An event dated before the session's clock: the past has already been evaluated."""
+
+
+def _days(a: Date, b: Date) -> str:
+    n = (b - a).days
+    return f"{n} day{'' if n == 1 else 's'}"
+
+
+# ----------------------------------------------------------------- the state
+
+
+@attrs.define
+class Instance:
+    """One obligation: a deadline, window, fixed-date or constraint duty of one party."""
+
+    rule: str
+    party: str
+    key: str
+    opens: Date
+    due: Date
+    trigger: Event | None = None
+    match: tuple[Any, ...] = ()
+    interps: tuple[str, ...] = ()
+    on_time: Hit | None = None
+    early: Hit | None = None
+    late: Hit | None = None
+    waived: Hit | None = None
+    handed_to: tuple[str, ...] = ()
+    failed: str | None = None  # constraints: what was not satisfied ('' = satisfied)
+    inherited_from: str | None = None
+
+
+@attrs.define
+class Tally:
+    """Fulfilling events counted for one recurring or count instance."""
+
+    hits: list[Hit] = attrs.Factory(list)
+    count: int = 0
+
+
+@attrs.define
+class LadderState:
+    ladder: str
+    about: str
+    concern: str
+    start: Date
+    triggered_by: tuple[str, ...]
+    resolved: Hit | None = None
+    taken: dict[int, Hit] = attrs.Factory(dict)
+
+
+@attrs.define
+class LimitState:
+    end: Date | None = None  # the last day of the period
+    total: float = 0.0
+    total_when_exceeded: float = 0.0
+    events: list[str] = attrs.Factory(list)
+    exceeded: Hit | None = None
+
+
+@attrs.define
+class RulesetState:
+    """Everything the engine remembers about one ruleset."""
+
+    joined: dict[str, Date | None] = attrs.Factory(dict)
+    left: dict[str, Date | None] = attrs.Factory(dict)
+    end: Date | None = None
+    end_by: str | None = None
+    dynamic: dict[str, Party] = attrs.Factory(dict)  # pattern-matched councils seen in events
+    instances: dict[tuple[str, str, str], Instance] = attrs.Factory(dict)
+    index: dict[tuple[Any, ...], list[tuple[str, str, str]]] = attrs.Factory(dict)
+    tallies: dict[tuple[str, str, str], Tally] = attrs.Factory(dict)
+    fixed: dict[tuple[str, str], Instance] = attrs.Factory(dict)
+    limits: dict[tuple[str, str, str], LimitState] = attrs.Factory(dict)
+    entitlements: list[tuple[str, str, Date, str, Date | None]] = attrs.Factory(list)
+    ladders: dict[tuple[str, str, str], LadderState] = attrs.Factory(dict)
+    successions_done: list[int] = attrs.Factory(list)
+    past: dict[str, list[tuple[Date | None, Date]]] = attrs.Factory(dict)  # earlier memberships
+    breach_concerns: dict[tuple[str, str], LadderState] = attrs.Factory(dict)
+    # what drain() has already handed out: recurring periods ending before the floor,
+    # and fixed-date duties, are not derived again
+    floors: dict[tuple[str, str], Date] = attrs.Factory(dict)
+    drained_fixed: list[tuple[str, str]] = attrs.Factory(list)
+    # ends of periods drained after one that is not yet final (pruned as the floor passes)
+    drained_beyond: dict[tuple[str, str], list[Date]] = attrs.Factory(dict)
+
+
+@attrs.define
+class EngineState:
+    clock: Date | None = None
+    rulesets: list[RulesetState] = attrs.Factory(list)
+
+
+# the classes a snapshot may contain: restoring one builds only these
+STATE_CLASSES = (EngineState, Instance, LadderState, LimitState, RulesetState, Tally)
+
+
+# ------------------------------------------------------------------ the engine
+
+
+class Session:
+    """A running evaluation: feed events, advance the clock, read findings, snapshot.
+
+    `evaluate()` is a Session fed once and advanced once. Pipelines keep one: events fed
+    are buffered until the clock reaches their date; the clock only moves forward, and an
+    event dated on or before the clock is refused with `LateEventError`.
+    """
+
+    def __init__(self, plan: Plan, matcher: Matcher | None = None) -> None:
+        self.plan = plan
+        self.matcher: Matcher = matcher or ReferenceMatcher(plan)
+        self.state = EngineState(rulesets=[RulesetState() for _ in plan.rulesets])
+        self._buffer: dict[str, Event] = {}
+        for cr, rs_state in zip(plan.rulesets, self.state.rulesets, strict=True):
+            for p in cr.ruleset.parties:
+                rs_state.joined[p.id] = p.joined
+                rs_state.left[p.id] = p.left
+            rs_state.end = cr.ruleset.effective.end
+
+    # -- input
+    @property
+    def clock(self) -> Date | None:
+        return self.state.clock
+
+    def feed(self, events: Iterable[Event]) -> None:
+        """Add events (already validated). Identical duplicates collapse.
+
+        All or nothing: if one event is refused, none of the batch is kept."""
+        clock = self.state.clock
+        staged: dict[str, Event] = {}
+        for e in events:
+            if clock is not None and e.date <= clock:
+                raise LateEventError(
+                    f"event {e.id!r} is dated {e.date}, on or before the session clock {clock}; "
+                    "the clock only moves forward"
+                )
+            seen = staged.get(e.id) or self._buffer.get(e.id)
+            if seen is not None and seen != e:
+                raise ValueError(f"two different events share the id {e.id!r}")
+            staged[e.id] = e
+        self._buffer.update(staged)
+
+    def advance(self, as_of: Date) -> None:
+        """Apply every buffered event dated on or before `as_of`; the clock becomes `as_of`."""
+        if self.state.clock is not None and as_of < self.state.clock:
+            raise LateEventError(f"cannot move the clock back from {self.state.clock} to {as_of}")
+        due = sorted(
+            (e for e in self._buffer.values() if e.date <= as_of), key=lambda e: (e.date, e.id)
+        )
+        for e in due:
+            del self._buffer[e.id]
+        day: list[Event] = []
+        for e in due:
+            if day and e.date != day[0].date:
+                self._apply_day(day)
+                day = []
+            day.append(e)
+        if day:
+            self._apply_day(day)
+        self._static_successions(as_of)
+        self.state.clock = as_of
+
+    @property
+    def pending(self) -> int:
+        """Events fed but dated after the clock."""
+        return len(self._buffer)
+
+    # -- applying one day
+    def _apply_day(self, events: Sequence[Event]) -> None:
+        self._static_successions(events[0].date)
+        matched = [(e, self.matcher.match(e)) for e in events]
+        for e, hooks in matched:
+            for h in hooks:
+                if h.role in ("membership", "revocation"):
+                    self._membership(h, e)
+        for e, hooks in matched:
+            for cr, st in zip(self.plan.rulesets, self.state.rulesets, strict=True):
+                if cr.pattern is not None:
+                    self._discover(cr, st, e)
+            for h in hooks:
+                if h.role in ("trigger", "limit", "ladder_start", "concern_raised"):
+                    self._trigger(h, e)
+        for e, hooks in matched:
+            for h in hooks:
+                if h.role in ("fulfil", "waive", "concern_resolved", "escalation_taken"):
+                    self._fulfil(h, e)
+
+    def _cr(self, h: Hook) -> tuple[CompiledRuleset, RulesetState]:
+        return self.plan.rulesets[h.ruleset], self.state.rulesets[h.ruleset]
+
+    def _membership(self, h: Hook, e: Event) -> None:
+        cr, st = self._cr(h)
+        if e.get("agreement") != cr.id:
+            return
+        if h.role == "revocation":
+            if st.end is None or e.date < st.end:
+                st.end, st.end_by = e.date, e.id
+            return
+        if e.type == "party.joined":
+            if self.member_on(cr, st, e.council, e.date):
+                return  # already a member: joining again must not rewrite its past
+            left = st.left.get(e.council)
+            if e.council in st.joined and left is not None and left <= e.date:
+                # rejoining after leaving: the earlier membership is kept as it was
+                st.past.setdefault(e.council, []).append((st.joined[e.council], left))
+            st.joined[e.council] = e.date
+            st.left[e.council] = None
+            self._adopt(cr, st, e.council)
+        elif e.type == "party.left":
+            left = st.left.get(e.council)
+            # a party leaves once: a later leaving (or succession) must not bring it back
+            if e.council in st.joined and (left is None or e.date < left):
+                st.left[e.council] = e.date
+        elif e.type == "party.succeeded":
+            self._succeed(cr, st, e.council, e.date, tuple(e.get("successors") or ()))
+
+    def _static_successions(self, upto: Date) -> None:
+        """Apply the successions written in the rulesets, dated on or before `upto`."""
+        for cr, st in zip(self.plan.rulesets, self.state.rulesets, strict=True):
+            for i, s in enumerate(cr.ruleset.successions):
+                if i not in st.successions_done and s.date <= upto:
+                    st.successions_done.append(i)
+                    self._succeed(cr, st, s.party, s.date, s.successors)
+
+    def _succeed(
+        self,
+        cr: CompiledRuleset,
+        st: RulesetState,
+        pred: str,
+        day: Date,
+        successors: tuple[str, ...],
+    ) -> None:
+        if pred not in st.joined:
+            return
+        left = st.left.get(pred)
+        if left is not None and left < day:
+            return  # it had already left: it has nothing to hand on, and stays gone
+        st.left[pred] = day
+        for s in successors:
+            if s not in st.joined:
+                st.joined[s] = day
+                st.left[s] = None
+                self._adopt(cr, st, s)
+        for key, inst in list(st.instances.items()):
+            if inst.party != pred or inst.due < day or inst.on_time or inst.early or inst.waived:
+                continue
+            if inst.failed is not None:
+                continue
+            inst.handed_to = successors
+            for s in successors:
+                new = attrs.evolve(inst, party=s, inherited_from=pred, handed_to=())
+                k = (inst.rule, s, key[2])
+                if k in st.instances:
+                    continue
+                st.instances[k] = new
+                st.index.setdefault((inst.rule, s, *inst.match), []).append(k)
+
+    def party(self, cr: CompiledRuleset, st: RulesetState, pid: str) -> Party | None:
+        return cr.parties.get(pid) or st.dynamic.get(pid)
+
+    def _discover(self, cr: CompiledRuleset, st: RulesetState, e: Event) -> None:
+        assert cr.pattern is not None
+        for code in (e.council, e.get("about")):
+            if isinstance(code, str) and code not in st.joined and cr.pattern.match(code):
+                st.dynamic[code] = _registry_party(code)
+                st.joined[code] = None
+                st.left[code] = None
+
+    def _adopt(self, cr: CompiledRuleset, st: RulesetState, code: str) -> None:
+        """A council that joined by an event (a party.joined, or a successor) without being
+        listed in the ruleset becomes a party, with the registry's attributes."""
+        if code in cr.parties or code in st.dynamic or not _GSS.match(code):
+            return
+        if cr.pattern is None or cr.pattern.match(code):
+            st.dynamic[code] = _registry_party(code)
+
+    def spans(
+        self, cr: CompiledRuleset, st: RulesetState, pid: str
+    ) -> list[tuple[Date, Date | None]]:
+        """The party's memberships, earliest first: (joined, left), left None if current."""
+        if pid not in st.joined:
+            return []
+        start = cr.ruleset.effective.start
+        past = [(j or start, left) for j, left in st.past.get(pid, ())]
+        return [*past, (st.joined[pid] or start, st.left.get(pid))]
+
+    def member_on(self, cr: CompiledRuleset, st: RulesetState, pid: str, day: Date) -> bool:
+        return any(j <= day and (left is None or day < left) for j, left in self.spans(cr, st, pid))
+
+    def left_after(self, cr: CompiledRuleset, st: RulesetState, pid: str, day: Date) -> Date | None:
+        """When the membership that `day` falls in ended (None if it has not)."""
+        for j, left in self.spans(cr, st, pid):
+            if j <= day and (left is None or day < left):
+                return left
+        return st.left.get(pid)
+
+    def in_effect(self, cr: CompiledRuleset, st: RulesetState, day: Date) -> bool:
+        return cr.ruleset.effective.start <= day and (st.end is None or day < st.end)
+
+    def applies(self, cr: CompiledRuleset, rule: Rule, party: Party) -> bool:
+        pred = cr.applies.get(rule.id)
+        return pred is None or pred(party_view(party), Env(party=party))
+
+    def obliged(self, cr: CompiledRuleset, st: RulesetState, rule: Rule, e: Event) -> list[Party]:
+        """The parties that owe a triggered duty, members on the trigger's date."""
+        spec = rule.party
+        if spec.body:
+            ids = [spec.body]
+        elif spec.each_member:
+            ids = [
+                pid for pid in st.joined if (p := self.party(cr, st, pid)) and p.kind == "council"
+            ]
+        else:
+            ids = _party_ids(resolve(e, spec.path or "council"))
+        out = []
+        for pid in dict.fromkeys(ids):
+            p = self.party(cr, st, pid)
+            if p is not None and self.member_on(cr, st, pid, e.date) and self.applies(cr, rule, p):
+                out.append(p)
+        return out
+
+    def _trigger(self, h: Hook, e: Event) -> None:
+        cr, st = self._cr(h)
+        if not self.in_effect(cr, st, e.date):
+            return
+        if h.role == "concern_raised":
+            assert h.ladder is not None
+            about, concern = e.get("about"), e.get("concern")
+            if (
+                isinstance(about, str)
+                and self.member_on(cr, st, about, e.date)
+                and e.council in st.joined
+            ):
+                key = (h.ladder.id, about, str(concern))
+                st.ladders.setdefault(
+                    key, LadderState(h.ladder.id, about, str(concern), e.date, (e.id,))
+                )
+            return
+        if h.role == "ladder_start":
+            assert h.ladder is not None
+            about = resolve(e, h.ladder.about)
+            if about and isinstance(about[0], str) and self.member_on(cr, st, about[0], e.date):
+                concern = str(e.get("concern") or e.id)
+                key = (h.ladder.id, about[0], concern)
+                st.ladders.setdefault(
+                    key, LadderState(h.ladder.id, about[0], concern, e.date, (e.id,))
+                )
+            return
+        rule = h.rule
+        assert rule is not None
+        if isinstance(rule, LimitRule):
+            for p in self.obliged(cr, st, rule, e):
+                period = _period_of(rule.period, e.date, cr.ruleset.effective.start)
+                ls = st.limits.setdefault((rule.id, p.id, period.label), LimitState(period.end))
+                amount = 1.0
+                if rule.amount:
+                    vals = resolve(e, rule.amount)
+                    amount = float(vals[0]) if vals and isinstance(vals[0], (int, float)) else 0.0
+                ls.total += amount
+                ls.events.append(e.id)
+                maximum = float(cr.value(rule.max, period.start))
+                if ls.exceeded is None and ls.total > maximum:
+                    ls.exceeded = (e.date, e.id)
+                    ls.total_when_exceeded = ls.total
+            return
+        for p in self.obliged(cr, st, rule, e):
+            key = (rule.id, p.id, e.id)
+            if key in st.instances:
+                continue
+            if isinstance(rule, EntitlementRule):
+                lasts = add(e.date, cr.duration(rule.lasts, e.date)) if rule.lasts else None
+                st.entitlements.append((rule.id, p.id, e.date, e.id, lasts))
+            elif isinstance(rule, ConstraintRule):
+                env = Env(event=e, party=p)
+                failed = [k for k, pred in cr.require_parts[rule.id] if not pred(e, env)]
+                text = "; ".join(describe_condition({k: rule.require[k]}) for k in failed)
+                st.instances[key] = Instance(
+                    rule.id,
+                    p.id,
+                    e.id,
+                    e.date,
+                    e.date,
+                    trigger=e,
+                    failed=text,
+                    interps=cr.interpretations(rule),
+                )
+            elif isinstance(rule, (DeadlineRule, WindowRule)):
+                due = add(e.date, cr.duration(rule.due, e.date))
+                opens = e.date
+                refs: list[Any] = [rule.due]
+                if isinstance(rule, WindowRule):
+                    opens = add(e.date, cr.duration(rule.opens, e.date))
+                    refs.append(rule.opens)
+                match = tuple(_first(e, b) for _a, b in rule.fulfil.match)
+                inst = Instance(
+                    rule.id,
+                    p.id,
+                    e.id,
+                    opens,
+                    due,
+                    trigger=e,
+                    match=match,
+                    interps=cr.interpretations(rule, *refs),
+                )
+                st.instances[key] = inst
+                st.index.setdefault((rule.id, p.id, *match), []).append(key)
+
+    def _fulfil(self, h: Hook, e: Event) -> None:
+        cr, st = self._cr(h)
+        if h.role in ("concern_resolved", "escalation_taken"):
+            about, concern, step = e.get("about"), str(e.get("concern")), e.get("step")
+            ladders = [
+                ls for key, ls in st.ladders.items() if key[1] == about and key[2] == concern
+            ]
+            if not ladders and isinstance(about, str):
+                # a concern no running ladder knows: one a breach started (its id names the
+                # rule and the duty, e.g. "quarterly-data-return/2015 Q2"); kept for them
+                log = st.breach_concerns.setdefault(
+                    (about, concern), LadderState("", about, concern, e.date, ())
+                )
+                ladders = [log]
+            for ls in ladders:
+                if h.role == "concern_resolved" and ls.resolved is None:
+                    ls.resolved = (e.date, e.id)
+                elif h.role == "escalation_taken" and isinstance(step, int):
+                    ls.taken.setdefault(step, (e.date, e.id))
+            return
+        rule, spec = h.rule, h.spec
+        assert rule is not None
+        assert spec is not None
+        by = _party_ids(resolve(e, spec.by))
+        if isinstance(rule, (DeadlineRule, WindowRule)):
+            where = cr.fulfil_where[rule.id] if h.role == "fulfil" else cr.waive_where[rule.id]
+            match = tuple(_first(e, a) for a, _b in spec.match)
+            for pid in dict.fromkeys(by):
+                keys = (
+                    st.index.get((rule.id, pid, *match))
+                    if h.role == "fulfil"
+                    else [
+                        k
+                        for k, i in st.instances.items()
+                        if i.rule == rule.id
+                        and i.party == pid
+                        and tuple(_first(e, a) for a, _b in spec.match)
+                        == tuple(_first(i.trigger, b) for _a, b in spec.match)
+                        if i.trigger
+                    ]
+                )
+                if not keys:
+                    continue
+                for key in list(keys):
+                    inst = st.instances.get(key)
+                    if inst is None or inst.trigger is None or e.date < inst.trigger.date:
+                        continue
+                    env = Env(event=e, trigger=inst.trigger, party=self.party(cr, st, pid))
+                    if not where(e, env):
+                        continue
+                    if h.role == "waive":
+                        if inst.waived is None and e.date <= inst.due and not inst.on_time:
+                            inst.waived = (e.date, e.id)
+                        continue
+                    self._record(rule, inst, e)
+            return
+        if isinstance(rule, FixedDateRule):
+            for pid in dict.fromkeys(by):
+                p = self.party(cr, st, pid)
+                left = st.left.get(pid)
+                # A fixed-date duty is open from its `opens` date, which a ruleset may set
+                # before the agreement starts (signatures): membership is checked by the
+                # opening date below, and by the party not having left.
+                if (
+                    p is None
+                    or pid not in st.joined
+                    or not self.applies(cr, rule, p)
+                    or (left is not None and e.date >= left)
+                ):
+                    continue
+                inst = self._fixed(cr, st, rule, p)
+                if inst is None or e.date < inst.opens:
+                    continue
+                env = Env(event=e, party=p)
+                where = cr.fulfil_where[rule.id] if h.role == "fulfil" else cr.waive_where[rule.id]
+                if not where(e, env):
+                    continue
+                if h.role == "waive":
+                    if inst.waived is None and e.date <= inst.due and not inst.on_time:
+                        inst.waived = (e.date, e.id)
+                else:
+                    self._record(rule, inst, e)
+            return
+        if isinstance(rule, (RecurringRule, CountRule)):
+            for pid in dict.fromkeys(by):
+                p = self.party(cr, st, pid)
+                if (
+                    p is None
+                    or not self.applies(cr, rule, p)
+                    or not self.member_on(cr, st, pid, e.date)
+                ):
+                    continue
+                if not self.in_effect(cr, st, e.date):
+                    continue
+                if not cr.fulfil_where[rule.id](e, Env(event=e, party=p)):
+                    continue
+                periods = self._periods_for_event(cr, rule, e.date)
+                if len(periods) == 2:
+                    # Dated in one period and in the grace of the one before: the event
+                    # counts once, for the earlier period while that one is still short
+                    # (and owed by this party), otherwise for the period it is dated in.
+                    current, prev = periods
+                    eff = cr.ruleset.effective.start
+                    owed = prev.end >= max(eff, st.joined.get(pid) or eff)
+                    before = st.tallies.get((rule.id, pid, prev.label))
+                    short = before is None or len(before.hits) < max(rule.at_least, 1)
+                    periods = [prev] if owed and short else [current]
+                for period in periods:
+                    tally = st.tallies.setdefault((rule.id, pid, period.label), Tally())
+                    tally.count += 1
+                    if len(tally.hits) < max(rule.at_least, 1):
+                        tally.hits.append((e.date, e.id))
+
+    def _record(self, rule: Rule, inst: Instance, e: Event) -> None:
+        hit = (e.date, e.id)
+        if e.date < inst.opens:
+            if isinstance(rule, WindowRule) and rule.early == "ignore":
+                return
+            if inst.early is None:
+                inst.early = hit
+        elif e.date <= inst.due:
+            if inst.on_time is None:
+                inst.on_time = hit
+        elif inst.late is None:
+            inst.late = hit
+
+    def _fixed(
+        self, cr: CompiledRuleset, st: RulesetState, rule: FixedDateRule, p: Party
+    ) -> Instance | None:
+        key = (rule.id, p.id)
+        inst = st.fixed.get(key)
+        if inst is None:
+            start = cr.ruleset.effective.start
+            due = cr.value(rule.due, start)
+            opens = cr.value(rule.opens, start) if rule.opens is not None else start
+            joined = st.joined.get(p.id)
+            if joined and joined > opens:
+                opens = joined
+            interps = cr.interpretations(rule, rule.due, rule.opens)
+            if cr.ruleset.effective.start_basis == "interpretation" and opens == start:
+                interps = (*interps, "effective-start")
+            inst = Instance(rule.id, p.id, "fixed", opens, due, interps=interps)
+            st.fixed[key] = inst
+        return inst
+
+    def _periods_for_event(
+        self, cr: CompiledRuleset, rule: RecurringRule | CountRule, day: Date
+    ) -> list[Period]:
+        if isinstance(rule, RecurringRule):
+            grace = cr.duration(rule.grace, day) if rule.grace else None
+            out = []
+            p = _period_of(rule.period, day, cr.ruleset.effective.start)
+            if not rule.period.months or p.start.month in rule.period.months:
+                out.append(p)
+            if grace is not None:
+                # a late submission inside the grace of the previous period counts there
+                prev = _period_of(rule.period, p.start - DAY, cr.ruleset.effective.start)
+                if day <= add(prev.end, grace) and (
+                    not rule.period.months or prev.start.month in rule.period.months
+                ):
+                    out.append(prev)
+            return out
+        return [s for s in _spans(cr, rule, day, day) if s.start <= day <= s.end]
+
+    # ------------------------------------------------------------ findings
+
+    def findings(self) -> list[Finding]:
+        """Every finding as of the clock (less what `drain` has already handed out)."""
+        return self._derive(drain=False)
+
+    def drain(self) -> list[Finding]:
+        """Hand out the findings that can no longer change, and forget them.
+
+        For streaming: a pipeline that drains after each `advance` keeps in memory only
+        what is still open: duties not yet due, breaches not remedied, and ladders still
+        climbing. Drained findings are not returned by `findings()` again.
+        """
+        return self._derive(drain=True)
+
+    def _derive(self, *, drain: bool) -> list[Finding]:
+        day = self.state.clock
+        if day is None:
+            return []
+        out: list[Finding] = []
+        for cr, st in zip(self.plan.rulesets, self.state.rulesets, strict=True):
+            derived = _Findings(self, cr, st, day)
+            out.extend(derived.drain() if drain else derived.all())
+        out.sort(key=Finding.sort_key)
+        return out
+
+    # ------------------------------------------------------------ snapshots
+
+    def snapshot(self) -> bytes:
+        """The session's state and buffered events as JSON bytes (no code, safe to store)."""
+        rulesets = [cr.ruleset for cr in self.plan.rulesets]
+        return snapshot.dump(rulesets, self.state, self._buffer.values(), STATE_CLASSES)
+
+    @classmethod
+    def restore(cls, plan: Plan, data: bytes, matcher: Matcher | None = None) -> Session:
+        """A session from `snapshot()` bytes, for the same rulesets."""
+        session = cls(plan, matcher)
+        try:
+            rulesets = [cr.ruleset for cr in plan.rulesets]
+            session.state, session._buffer = snapshot.load(rulesets, data, STATE_CLASSES)
+        except ValueError:
+            raise
+        except (KeyError, IndexError, TypeError, AttributeError, AssertionError) as exc:
+            # well-formed JSON of the wrong shape: refuse it as plainly as broken bytes
+            raise ValueError(f"not a sli-rules snapshot ({type(exc).__name__}: {exc})") from None
+        state: object = session.state  # what the bytes said, until checked
+        parts: object = getattr(state, "rulesets", None)
+        clock: object = getattr(state, "clock", None)
+        if (
+            not isinstance(state, EngineState)
+            or not isinstance(parts, list)
+            or len(parts) != len(plan.rulesets)
+            or not all(isinstance(r, RulesetState) for r in parts)
+            or not (clock is None or isinstance(clock, Date))
+        ):
+            raise ValueError("not a sli-rules snapshot: its state is not an engine state")
+        return session
+
+
+_GSS = re.compile(r"^[EWSN]\d{8}$")
+
+
+def _registry_party(code: str) -> Party:
+    """A council as a party, with its attributes from the registry."""
+    entry = load_registry().get(code, {})
+    attrs_ = {k: v for k, v in entry.items() if k not in ("name", "created", "abolished")}
+    attrs_.setdefault("services", ["adult_social_care", "childrens"])
+    return Party(code, "council", str(entry.get("name", code)), attrs_)
+
+
+def _party_ids(values: list[Any]) -> list[str]:
+    """Party ids found at a path; a list of ids (e.g. summit contributors) gives each one."""
+    out: list[str] = []
+    for v in values:
+        out.extend(x for x in (v if isinstance(v, list) else [v]) if isinstance(x, str))
+    return out
+
+
+def _first(e: Event | None, path: str) -> Any:
+    if e is None:
+        return None
+    found = resolve(e, path)
+    if not found:
+        return None
+    v = found[0]
+    return json.dumps(v, sort_keys=True) if isinstance(v, (list, dict)) else v
+
+
+@functools.lru_cache(maxsize=4096)
+def _period_of(spec: PeriodSpec, day: Date, anchor: Date) -> Period:
+    # Memoised (bounded): a pure function of immutable values, asked again for every
+    # event on the same day, and its month arithmetic was the engine's largest cost.
+    return (
+        next(spec.periods(day, day, anchor))
+        if not spec.months
+        else next(PeriodSpec(spec.calendar, spec.unit).periods(day, day, anchor))
+    )
+
+
+def _spans(cr: CompiledRuleset, rule: CountRule, first: Date, last: Date) -> Iterator[Period]:
+    eff = cr.ruleset.effective.start
+    start = cr.value(rule.start, eff) if rule.start is not None else eff
+    end = cr.value(rule.end, start)
+    if not isinstance(start, Date) or not isinstance(end, Date):
+        return
+    k = 0
+    while True:
+        if k == 0:
+            s, e = start, end
+        else:
+            delta = relativedelta(end + DAY, start)
+            s = start + delta * k
+            e = start + delta * (k + 1) - DAY
+        if s > last:
+            return
+        if e >= first:
+            yield Period(s, e, f"{s.isoformat()} to {e.isoformat()}")
+        if not rule.repeat:
+            return
+        k += 1
+
+
+# ------------------------------------------------------------------- statuses
+
+
+class _Findings:
+    """Derives the findings of one ruleset as of one day from the engine state."""
+
+    def __init__(self, session: Session, cr: CompiledRuleset, st: RulesetState, day: Date) -> None:
+        self.s = session
+        self.cr = cr
+        self.st = st
+        self.day = day
+        self.rs = cr.ruleset
+        self.breaches: dict[str, list[tuple[Instance, Date | None]]] = defaultdict(list)
+
+    def finding(self, rule: Rule | EscalationLadder, **kw: Any) -> Finding:
+        kw.setdefault("interpretations", ())
+        return Finding(
+            agreement=self.rs.id, rule=rule.id, clause=rule.clause, title=rule.title, **kw
+        )
+
+    def all(self) -> list[Finding]:
+        out: list[Finding] = []
+        for inst in self.st.instances.values():
+            if inst.trigger is not None and inst.trigger.date <= self.day:
+                out.extend(self.instance(inst))
+        for rule in self.rs.rules:
+            if rule.monitoring == "self-declared":
+                continue
+            if isinstance(rule, FixedDateRule):
+                out.extend(self.fixed(rule))
+            elif isinstance(rule, (RecurringRule, CountRule)):
+                out.extend(self.recurring(rule))
+            elif isinstance(rule, LimitRule):
+                out.extend(self.limit(rule))
+            elif isinstance(rule, EntitlementRule):
+                out.extend(self.entitlements(rule))
+        out.extend(self.ladders())
+        return out
+
+    # -- draining what is final
+    def final(self, inst: Instance) -> bool:
+        """Whether this duty's findings can no longer change after the evaluation day."""
+        day = self.day
+        if inst.failed is not None or (inst.on_time and inst.on_time[0] <= day):
+            return True
+        if inst.late and inst.late[0] <= day:
+            return True
+        if inst.due < day and any(h and h[0] <= day for h in (inst.early, inst.waived)):
+            return True
+        end, _why = self.ends_for(inst)
+        return end is not None and end <= inst.due
+
+    def settled(self, findings: list[Finding]) -> list[Finding] | None:
+        """A duty's findings with the steps of the ladders its breach started, if none of
+        them can change any more (else None): a step still due may yet be taken, and a
+        ladder not yet at its last step may yet climb."""
+        steps = self.breach_ladders()
+        self.breaches.clear()
+        reached: dict[str, int] = defaultdict(int)
+        for f in steps:
+            if f.status == "due":
+                return None
+            reached[f.rule] += 1
+        for ladder_id, n in reached.items():
+            ladder = next(x for x in self.rs.escalations if x.id == ladder_id)
+            stopped = any(f.status == "stopped" for f in steps if f.rule == ladder_id)
+            if n < len(ladder.steps) and not stopped:
+                return None
+        return findings + steps
+
+    def drain(self) -> list[Finding]:
+        out: list[Finding] = []
+        st = self.st
+        self.breaches.clear()
+        for key, inst in list(st.instances.items()):
+            if inst.trigger is not None and inst.trigger.date <= self.day and self.final(inst):
+                found = self.settled(self.instance(inst))
+                if found is None:
+                    continue
+                out.extend(found)
+                del st.instances[key]
+                bucket = st.index.get((inst.rule, inst.party, *inst.match))
+                if bucket is not None and key in bucket:
+                    bucket.remove(key)
+                    if not bucket:
+                        del st.index[(inst.rule, inst.party, *inst.match)]
+        for rule in self.rs.rules:
+            if isinstance(rule, FixedDateRule) and rule.monitoring == "events":
+                for (rid, pid), inst in list(st.fixed.items()):
+                    if rid == rule.id and self.final(inst):
+                        found = self.settled(self.instance(inst))
+                        if found is None:
+                            continue
+                        out.extend(found)
+                        st.drained_fixed.append((rid, pid))
+                        del st.fixed[(rid, pid)]
+            elif isinstance(rule, (RecurringRule, CountRule)) and rule.monitoring == "events":
+                out.extend(self.recurring(rule, drain=True))
+        for key, ls in list(st.limits.items()):
+            if ls.end is not None and ls.end < self.day:
+                rule = self.rs.rule(key[0])
+                assert isinstance(rule, LimitRule)
+                out.extend(self.limit(rule, only=key))
+                del st.limits[key]
+        keep = []
+        for ent in st.entitlements:
+            lasts = ent[4]
+            if lasts is not None and lasts < self.day:
+                rule = self.rs.rule(ent[0])
+                assert isinstance(rule, EntitlementRule)
+                out.extend(self.entitlements(rule, only=[ent]))
+            else:
+                keep.append(ent)
+        st.entitlements = keep
+        for key, lad in list(st.ladders.items()):
+            ladder = next(x for x in self.rs.escalations if x.id == lad.ladder)
+            done = lad.resolved is not None and lad.resolved[0] <= self.day
+            taken_all = all(
+                (t := lad.taken.get(s.step)) is not None and t[0] <= self.day for s in ladder.steps
+            )
+            if done or taken_all:
+                out.extend(self.one_ladder(lad))
+                del st.ladders[key]
+        return out
+
+    # -- one obligation instance
+    def ends_for(self, inst: Instance) -> tuple[Date | None, str]:
+        """When the duty stopped binding (before the evaluation day), and why."""
+        candidates = []
+        if self.st.end is not None and self.st.end <= self.day:
+            candidates.append((self.st.end, "the agreement ended"))
+        since = inst.trigger.date if inst.trigger is not None else inst.opens
+        left = self.s.left_after(self.cr, self.st, inst.party, since)
+        if left is not None and left <= self.day:
+            why = f"the party left the agreement on {left}"
+            if inst.handed_to:
+                why = f"{inst.party} was succeeded on {left} by {', '.join(inst.handed_to)}"
+            candidates.append((left, why))
+        if not candidates:
+            return None, ""
+        return min(candidates)
+
+    def instance(self, inst: Instance) -> list[Finding]:
+        """The findings of one duty as of the day, by the cases of docs/time.md in order."""
+        rule = self.rs.rule(inst.rule)
+        day = self.day
+        trig = inst.trigger
+
+        def seen(hit: Hit | None) -> Hit | None:
+            return hit if hit and hit[0] <= day else None
+
+        on_time, early, late, waived = (
+            seen(inst.on_time),
+            seen(inst.early),
+            seen(inst.late),
+            seen(inst.waived),
+        )
+        end, why_end = self.ends_for(inst)
+        base: dict[str, Any] = {
+            "party": inst.party,
+            "opens": inst.opens,
+            "due": inst.due,
+            "triggered_by": (trig.id,) if trig else (),
+            "interpretations": inst.interps,
+        }
+
+        def obligation(status: str, explanation: str, by: Hit | None = None) -> Finding:
+            return self.finding(
+                rule,
+                kind="obligation",
+                status=status,
+                fulfilled_by=(by[1],) if by else (),
+                explanation=explanation,
+                **base,
+            )
+
+        def breached(explanation: str, remedy: Hit | None = None) -> list[Finding]:
+            status = "fulfilled_late" if remedy else "breached"
+            return [
+                obligation(status, explanation, remedy),
+                self.breach_finding(rule, inst, explanation, remedy, base),
+            ]
+
+        if isinstance(rule, ConstraintRule):
+            assert trig is not None
+            trig_text = self.describe_trigger(inst)
+            if not inst.failed:
+                met = describe_condition(rule.require)
+                return [
+                    obligation(
+                        "fulfilled", f"{trig_text} met the requirement: {met}.", (day, trig.id)
+                    )
+                ]
+            return breached(f"{trig_text} did not meet the requirement: {inst.failed}.")
+        fulfil_text = self.describe_fulfil(rule, inst)
+        window = self.describe_window(rule, inst)
+        if on_time and not (end and on_time[0] >= end):
+            return [
+                obligation(
+                    "fulfilled", f"{window}; {on_time[1]} on {on_time[0]} was on time.", on_time
+                )
+            ]
+        if early and not (end and early[0] >= end):
+            before = _days(early[0], inst.opens)
+            return [
+                obligation(
+                    "fulfilled_early",
+                    f"{window}; {early[1]} on {early[0]} came {before} before the window "
+                    "opened (early: a notice, not a breach).",
+                    early,
+                )
+            ]
+        if waived:
+            return [
+                obligation("waived", f"{window}; waived by {waived[1]} on {waived[0]}.", waived)
+            ]
+        if end is not None and end <= inst.due:
+            to = f" and handed on to {', '.join(inst.handed_to)}" if inst.handed_to else ""
+            return [
+                obligation(
+                    "discharged",
+                    f"{window}; discharged{to} because {why_end} on {end}, before it fell due.",
+                )
+            ]
+        if day <= inst.due:
+            return [
+                obligation(
+                    "upcoming" if day < inst.opens else "open",
+                    f"{window}; as of {day} {fulfil_text} has not yet been seen "
+                    f"({_days(day, inst.due)} left).",
+                )
+            ]
+        if late:
+            return breached(
+                f"{window}; {fulfil_text} came late: {late[1]} on {late[0]}, "
+                f"{_days(inst.due, late[0])} after the due date.",
+                late,
+            )
+        return breached(
+            f"{window}; no {fulfil_text} dated {inst.opens} to {inst.due}"
+            f"{' or since' if rule.kind != 'window' else ''} as of {day}: breached "
+            f"({_days(inst.due, day)} overdue)."
+        )
+
+    def breach_finding(
+        self,
+        rule: Rule,
+        inst: Instance,
+        expl: str,
+        late: tuple[Date, str] | None,
+        base: dict[str, Any],
+    ) -> Finding:
+        self.breaches[rule.id].append((inst, late[0] if late else None))
+        notice = rule.severity == "notice"  # a missed duty that the ruleset marks as a notice
+        return self.finding(
+            rule,
+            kind="notice" if notice else "breach",
+            status="missed" if notice else ("remedied" if late else "breached"),
+            fulfilled_by=(late[1],) if late else (),
+            remedied_on=late[0] if late else None,
+            explanation=expl,
+            **base,
+        )
+
+    def describe_trigger(self, inst: Instance) -> str:
+        t = inst.trigger
+        if t is None:
+            return ""
+        return f"{t.type} {t.id} ({t.council}) on {t.date}"
+
+    def describe_fulfil(self, rule: Rule, inst: Instance) -> str:
+        spec = getattr(rule, "fulfil", None)
+        if spec is None:
+            return "a fulfilling event"
+        text = " or ".join(spec.types)
+        if spec.match and inst.match:
+            text += " with " + ", ".join(
+                f"{a} {v}" for (a, _b), v in zip(spec.match, inst.match, strict=False)
+            )
+        if spec.by != "council":
+            text += f" naming {inst.party} as {spec.by}"
+        else:
+            text += f" by {inst.party}"
+        return text
+
+    def describe_window(self, rule: Rule, inst: Instance) -> str:
+        t = inst.trigger
+        inherited = f" (inherited from {inst.inherited_from})" if inst.inherited_from else ""
+        if isinstance(rule, WindowRule) and t is not None:
+            o = self.cr.duration(rule.opens, t.date)
+            d = self.cr.duration(rule.due, t.date)
+            return (
+                f"{self.describe_trigger(inst)} opened a window for {inst.party}{inherited}: "
+                f"{t.date} + {o} = {inst.opens} to {t.date} + {d} = {inst.due}"
+            )
+        if isinstance(rule, DeadlineRule) and t is not None:
+            d = self.cr.duration(rule.due, t.date)
+            return (
+                f"{self.describe_trigger(inst)} set {inst.party}{inherited} a deadline of "
+                f"{d.describe()}: {t.date} + {d} = {inst.due}"
+            )
+        return f"{inst.party} was due by {inst.due} (open from {inst.opens})"
+
+    # -- fixed dates
+    def fixed(self, rule: FixedDateRule) -> list[Finding]:
+        if self.day < self.rs.effective.start:
+            return []
+        out = []
+        for pid, party in self.parties(rule):
+            if (rule.id, pid) in self.st.drained_fixed:
+                continue
+            inst = self.s._fixed(self.cr, self.st, rule, party)
+            if inst is None:
+                continue
+            if not any(
+                joined <= inst.due and (left is None or left > inst.opens)
+                for joined, left in self.s.spans(self.cr, self.st, pid)
+            ):
+                continue  # not a member at any time between its opening and its due date
+            out.extend(self.instance(inst))
+        return out
+
+    def parties(self, rule: Rule) -> list[tuple[str, Party]]:
+        spec = rule.party
+        ids = (
+            [spec.body]
+            if spec.body
+            else [
+                pid
+                for pid in self.st.joined
+                if (p := self.s.party(self.cr, self.st, pid)) is not None and p.kind == "council"
+            ]
+        )
+        out = []
+        for pid in ids:
+            p = self.s.party(self.cr, self.st, pid)
+            if p is not None and self.s.applies(self.cr, rule, p):
+                out.append((pid, p))
+        return out
+
+    # -- recurring and count duties
+    def recurring(self, rule: RecurringRule | CountRule, drain: bool = False) -> list[Finding]:
+        out = []
+        eff_start = self.rs.effective.start
+        if self.day < eff_start:
+            return []
+        for pid, _party in self.parties(rule):
+            end = self.st.end if self.st.end is not None and self.st.end <= self.day else None
+            items: list[tuple[Period, Date, Date | None]] = []
+            seen: set[str] = set()
+            floor = self.st.floors.get((rule.id, pid))
+            for joined, left in self.s.spans(self.cr, self.st, pid):
+                first = max(joined, eff_start)
+                if first > self.day or (left is not None and floor is not None and left < floor):
+                    continue
+                gone = left is not None and left <= self.day
+                # what drain() has handed out is not derived again: start at its floor
+                since = max(first, floor) if floor is not None else first
+                if isinstance(rule, RecurringRule):
+                    periods: Iterable[Period] = rule.period.periods(since, self.day, eff_start)
+                else:
+                    periods = _spans(self.cr, rule, since, self.day)
+                for period in periods:
+                    if (gone and left is not None and period.start >= left) or period.label in seen:
+                        continue  # after this membership ended / owed under an earlier one
+                    seen.add(period.label)
+                    items.append((period, first, left))
+            beyond = self.st.drained_beyond.get((rule.id, pid), [])
+            blocked = False  # has a period that is not final been passed over?
+            for period, first, left in sorted(items, key=lambda item: item[0].start):
+                if (floor is not None and period.end < floor) or period.end in beyond:
+                    continue
+                if end is not None and period.start >= end:
+                    continue
+                found = self.period_finding(rule, pid, period, first, left, end)
+                if drain:
+                    due = found[0].due
+                    assert due is not None
+                    if due >= self.day:
+                        break  # this period and the later ones are still running
+                    final = self.settled(found)
+                    if final is None:  # e.g. a breach whose ladder is still climbing
+                        self.breaches.clear()
+                        blocked = True
+                        continue
+                    found = final
+                    self.st.tallies.pop((rule.id, pid, period.label), None)
+                    if blocked:
+                        beyond.append(period.end)
+                        self.st.drained_beyond[(rule.id, pid)] = beyond
+                    else:  # the drained periods run unbroken up to here
+                        floor = period.end + DAY
+                        self.st.floors[(rule.id, pid)] = floor
+                        beyond = [d for d in beyond if d >= floor]
+                        self.st.drained_beyond[(rule.id, pid)] = beyond
+                out.extend(found)
+        return out
+
+    def period_finding(
+        self,
+        rule: RecurringRule | CountRule,
+        pid: str,
+        period: Period,
+        first: Date,
+        left: Date | None,
+        end: Date | None,
+    ) -> list[Finding]:
+        day = self.day
+        grace = None
+        interps = self.cr.interpretations(
+            rule,
+            getattr(rule, "grace", None),
+            getattr(rule, "end", None),
+            getattr(rule, "start", None),
+        )
+        if isinstance(rule, RecurringRule) and rule.grace is not None:
+            grace = self.cr.duration(rule.grace, period.start)
+        due = add(period.end, grace) if grace else period.end
+        opens = max(period.start, first)
+        eff = self.rs.effective
+        if eff.start_basis == "interpretation" and opens == eff.start:
+            interps = (*interps, "effective-start")
+        tally = self.st.tallies.get((rule.id, pid, period.label), Tally())
+        hits = [h for h in tally.hits if h[0] <= day]
+        need = rule.at_least
+        fulfil_text = " or ".join(rule.fulfil.types)
+        if rule.fulfil.by != "council":
+            fulfil_text += f" naming {pid} as {rule.fulfil.by}"
+        else:
+            fulfil_text += f" by {pid}"
+        what = f"at least {need} {fulfil_text}"
+        span = f"{period.label} ({period.start} to {period.end}"
+        span += f", plus {grace.describe()} grace to {due})" if grace else ")"
+        base: dict[str, Any] = {
+            "party": pid,
+            "opens": opens,
+            "due": due,
+            "triggered_by": (),
+            "interpretations": interps,
+        }
+        stop = min(d for d in (left, end, _dt.date.max) if d is not None)
+        counted = [h for h in hits if h[0] < stop]
+        if len(counted) >= need:
+            ids = tuple(h[1] for h in counted[:need])
+            return [
+                self.finding(
+                    rule,
+                    kind="obligation",
+                    status="fulfilled",
+                    fulfilled_by=ids,
+                    explanation=f"{pid} needed {what} in {span}; "
+                    f"found {', '.join(f'{i} on {d}' for d, i in counted[:need])}.",
+                    **base,
+                )
+            ]
+        if stop <= due and stop <= day:
+            why = (
+                "the agreement ended"
+                if end is not None and stop == end
+                else f"{pid} left the agreement"
+            )
+            return [
+                self.finding(
+                    rule,
+                    kind="obligation",
+                    status="discharged",
+                    fulfilled_by=(),
+                    explanation=f"{pid} needed {what} in {span}; discharged because {why} "
+                    f"on {stop}, before it fell due.",
+                    **base,
+                )
+            ]
+        if day <= due:
+            status = "upcoming" if day < opens else "open"
+            return [
+                self.finding(
+                    rule,
+                    kind="obligation",
+                    status=status,
+                    fulfilled_by=(),
+                    explanation=f"{pid} needs {what} in {span}; {len(counted)} so far as of {day}.",
+                    **base,
+                )
+            ]
+        expl = (
+            f"{pid} needed {what} in {span}; found {len(counted)} by the due date: breached "
+            f"(due {due})."
+        )
+        inst = Instance(rule.id, pid, period.label, opens, due)
+        return [
+            self.finding(
+                rule,
+                kind="obligation",
+                status="breached",
+                fulfilled_by=tuple(h[1] for h in counted),
+                explanation=expl,
+                **base,
+            ),
+            self.breach_finding(rule, inst, expl, None, base),
+        ]
+
+    # -- limits and entitlements
+    def limit(self, rule: LimitRule, only: tuple[str, str, str] | None = None) -> list[Finding]:
+        out = []
+        for (rid, pid, label), ls in self.st.limits.items():
+            if only is not None and (rid, pid, label) != only:
+                continue
+            if rid != rule.id or ls.exceeded is None or ls.exceeded[0] > self.day:
+                continue
+            maximum = self.cr.value(rule.max, ls.exceeded[0])
+            what = f"{rule.amount} of " if rule.amount else "the number of "
+            expl = (
+                f"{pid} exceeded the ceiling in {label}: {what}"
+                f"{'/'.join(rule.trigger.types)} came to "
+                f"{ls.total_when_exceeded:g}, more than the ceiling of {maximum:g}, with "
+                f"{ls.exceeded[1]} on {ls.exceeded[0]}."
+            )
+            kind = "breach" if rule.severity == "breach" else "notice"
+            out.append(
+                self.finding(
+                    rule,
+                    kind=kind,
+                    status="exceeded",
+                    party=pid,
+                    opens=None,
+                    due=ls.exceeded[0],
+                    triggered_by=tuple(ls.events),
+                    fulfilled_by=(),
+                    explanation=expl,
+                    interpretations=self.cr.interpretations(rule, rule.max),
+                )
+            )
+        return out
+
+    def entitlements(
+        self,
+        rule: EntitlementRule,
+        only: list[tuple[str, str, Date, str, Date | None]] | None = None,
+    ) -> list[Finding]:
+        out = []
+        for rid, pid, start, eid, lasts in self.st.entitlements if only is None else only:
+            if rid != rule.id or start > self.day:
+                continue
+            status = "lapsed" if lasts is not None and lasts < self.day else "available"
+            until = f" until {lasts}" if lasts else ""
+            out.append(
+                self.finding(
+                    rule,
+                    kind="notice",
+                    status=status,
+                    party=pid,
+                    opens=start,
+                    due=lasts,
+                    triggered_by=(eid,),
+                    fulfilled_by=(),
+                    explanation=f"{eid} on {start} entitles {pid} to what clause {rule.clause} "
+                    f"offers{until}.",
+                    interpretations=self.cr.interpretations(rule, rule.lasts),
+                )
+            )
+        return out
+
+    # -- escalation ladders
+    def ladders(self) -> list[Finding]:
+        out = []
+        for ls in self.st.ladders.values():
+            out.extend(self.one_ladder(ls))
+        out.extend(self.breach_ladders())
+        return out
+
+    def one_ladder(self, ls: LadderState) -> list[Finding]:
+        if ls.start > self.day:
+            return []
+        ladder = next(x for x in self.rs.escalations if x.id == ls.ladder)
+        return self.ladder_steps(
+            ladder, ls.about, ls.concern, ls.start, ls.triggered_by, ls.resolved, ls.taken
+        )
+
+    def breach_ladders(self) -> list[Finding]:
+        """Ladders started by the breaches found so far (in this derivation)."""
+        out = []
+        for ladder in self.rs.escalations:
+            for rid in ladder.breach_of:
+                for inst, remedied in self.breaches.get(rid, []):
+                    start = inst.due + DAY
+                    if start > self.day:
+                        continue
+                    concern = f"{rid}/{inst.key}"
+                    log = self.st.breach_concerns.get((inst.party, concern))
+                    resolved = (remedied, "") if remedied else None
+                    if (
+                        log is not None
+                        and log.resolved
+                        and (resolved is None or log.resolved[0] < resolved[0])
+                    ):
+                        resolved = log.resolved
+                    taken = log.taken if log is not None else {}
+                    trig = (inst.trigger.id,) if inst.trigger else ()
+                    out.extend(
+                        self.ladder_steps(ladder, inst.party, concern, start, trig, resolved, taken)
+                    )
+        return out
+
+    def ladder_steps(
+        self,
+        ladder: EscalationLadder,
+        about: str,
+        concern: str,
+        start: Date,
+        triggered_by: tuple[str, ...],
+        resolved: tuple[Date, str] | None,
+        taken: dict[int, tuple[Date, str]],
+    ) -> list[Finding]:
+        day = self.day
+        res = resolved if resolved and resolved[0] <= day else None
+        out = []
+        t = start
+        for k, step in enumerate(ladder.steps):
+            if t > day:
+                break
+            if k > 0 and res is not None and res[0] < t:
+                break
+            window = self.cr.duration(step.window, start)
+            due = add(t, window)
+            took = taken.get(step.step)
+            took = took if took and took[0] <= day else None
+            by: tuple[str, ...]
+            if took:
+                status, by = "taken", (took[1],)
+                note = f"taken by {took[1]} on {took[0]}"
+            elif res is not None:
+                status, by = "stopped", ((res[1],) if res[1] else ())
+                note = f"stopped: the concern was resolved on {res[0]}"
+            else:
+                status, by = "due", ()
+                note = f"due by {due} ({t} + {window})"
+                if day > due:
+                    note += f", overdue by {_days(due, day)}"
+            title = step.title or f"step {step.step}"
+            expl = (
+                f"Concern '{concern}' about {about} since {start}: step {step.step} ({title}) "
+                f"for {step.actor} opened {t}; {note}."
+            )
+            out.append(
+                self.finding(
+                    ladder,
+                    kind="escalation",
+                    status=status,
+                    party=step.actor,
+                    opens=t,
+                    due=due,
+                    triggered_by=triggered_by,
+                    fulfilled_by=by,
+                    explanation=expl,
+                    step=step.step,
+                    actor=step.actor,
+                    about=about,
+                    interpretations=self.cr.interpretations(ladder, step.window),
+                )
+            )
+            nxt = due + DAY
+            nt = taken.get(step.step + 1)
+            if nt and nt[0] <= day and nt[0] < nxt:
+                nxt = max(nt[0], t)
+            t = nxt
+        return out

@@ -1,0 +1,1242 @@
+"""Ruleset loading: YAML in, a validated `Ruleset` out, or every problem in one pass.
+
+Validation belongs here, at the edge: unknown keys, bad dates and durations, references
+to unknown parameters, parties, event types, attributes and rules, ill-formed conditions
+and rules without a clause are all reported as `file:line:col: message @ path`.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import functools
+import re
+from collections.abc import Iterable, Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from sli_rules.load.catalogue import Catalogue, load_catalogue
+from sli_rules.load.safe_yaml import Loaded, load_yaml, safe_load
+from sli_rules.load.safe_yaml import Path as YPath
+from sli_rules.model.conditions import COMBINATORS, COMPARISONS, LIST_TESTS, TESTS
+from sli_rules.model.dates import (
+    CALENDARS,
+    DATE_FORMS,
+    DURATION_FORMS,
+    UNITS,
+    DateError,
+    Duration,
+    PeriodSpec,
+    parse_date,
+    parse_duration,
+)
+from sli_rules.model.errors import Location, Problem, RulesetError, did_you_mean
+from sli_rules.model.values import (
+    ConstraintRule,
+    CountRule,
+    DeadlineRule,
+    Effective,
+    EntitlementRule,
+    EscalationLadder,
+    EscalationStep,
+    EventSpec,
+    FixedDateRule,
+    LimitRule,
+    Parameter,
+    ParamRef,
+    Party,
+    PartySpec,
+    RecurringRule,
+    Rule,
+    Ruleset,
+    SelfDeclaredRule,
+    Succession,
+    WindowRule,
+)
+
+__all__ = [
+    "bundled_dir",
+    "bundled_ids",
+    "check_ruleset",
+    "load_bodies",
+    "load_registry",
+    "load_ruleset",
+    "parse_ruleset",
+]
+
+TOP_KEYS = (
+    "id",
+    "title",
+    "source",
+    "version",
+    "description",
+    "effective",
+    "parties",
+    "parameters",
+    "rules",
+    "escalations",
+)
+COMMON_RULE_KEYS = (
+    "id",
+    "kind",
+    "title",
+    "clause",
+    "quote",
+    "applies_to",
+    "party",
+    "interpretation",
+    "monitoring",
+    "severity",
+    "description",
+)
+KIND_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    # kind: (required keys, optional keys)
+    "deadline": (("trigger", "fulfil", "due"), ("waive",)),
+    "window": (("trigger", "fulfil", "opens", "due"), ("early", "waive")),
+    "fixed_date": (("fulfil", "due"), ("opens", "waive")),
+    "recurring": (("fulfil", "period"), ("at_least", "grace")),
+    "count": (("fulfil", "span"), ("at_least", "repeat")),
+    "constraint": (("trigger", "require"), ()),
+    "limit": (("trigger", "period", "max"), ("amount",)),
+    "entitlement": (("trigger",), ("lasts",)),
+    "self_declared": ((), ()),
+}
+ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+GSS_RE = re.compile(r"^[EWSN]\d{8}$")
+PARTY_ATTRIBUTES = ("id", "kind", "name", "type", "region", "services", "joined", "left")
+
+
+# ------------------------------------------------------------------ locations
+
+
+@functools.cache
+def bundled_dir() -> Path:
+    """Where the bundled rulesets are: inside the installed package, or the source tree."""
+    packaged = resources.files("sli_rules").joinpath("rulesets")
+    if packaged.is_dir():
+        return Path(str(packaged))
+    return Path(__file__).resolve().parents[3] / "rulesets"
+
+
+def bundled_ids() -> list[str]:
+    return sorted(p.stem for p in bundled_dir().glob("*.yaml"))
+
+
+@functools.cache
+def load_bodies() -> Mapping[str, Mapping[str, Any]]:
+    """The registry of regional and national bodies (id -> name and level), in its order."""
+    path = bundled_dir() / "registry" / "bodies.yaml"
+    if not path.exists():
+        return {}
+    data = safe_load(path.read_text(encoding="utf-8")) or {}
+    return dict(data.get("bodies") or {})
+
+
+@functools.cache
+def load_registry() -> Mapping[str, Mapping[str, Any]]:
+    """The registry of councils shared by the bundled rulesets (GSS code -> attributes)."""
+    path = bundled_dir() / "registry" / "councils.yaml"
+    if not path.exists():
+        return {}
+    data = safe_load(path.read_text(encoding="utf-8")) or {}
+    return dict(data.get("councils") or {})
+
+
+# ---------------------------------------------------------------------- reader
+
+
+class _Reader:
+    """Turns the plain document into model objects, collecting every problem."""
+
+    def __init__(self, doc: Loaded, catalogue: Catalogue, registry: Mapping[str, Any]) -> None:
+        self.doc = doc
+        self.cat = catalogue
+        self.registry = registry
+        self.problems: list[Problem] = []
+        self.params: dict[str, Parameter] = {}
+        self.party_ids: set[str] = set()
+
+    # -- basics
+    def err(self, path: YPath, message: str) -> None:
+        self.problems.append(Problem(self.doc.where(path), message, path))
+
+    def keys(
+        self,
+        value: Mapping[str, Any],
+        path: YPath,
+        allowed: Iterable[str],
+        required: Iterable[str] = (),
+        what: str = "here",
+    ) -> None:
+        allowed = tuple(allowed)
+        for key in value:
+            if key not in allowed:
+                self.err(
+                    (*path, key),
+                    f"unknown key {key!r}{did_you_mean(key, allowed)}; allowed {what}: "
+                    + ", ".join(allowed),
+                )
+        for key in required:
+            if key not in value or value[key] is None:
+                self.err(path, f"missing required key {key!r}")
+
+    def mapping(self, value: Any, path: YPath, what: str) -> dict[str, Any] | None:
+        if isinstance(value, dict):
+            return value
+        self.err(path, f"expected a mapping ({what}), got {_show(value)}")
+        return None
+
+    def items(self, value: Any, path: YPath, what: str) -> list[Any]:
+        if value is None:
+            return []
+        if isinstance(value, list):
+            return value
+        self.err(path, f"expected a list ({what}), got {_show(value)}")
+        return []
+
+    def text(self, value: Any, path: YPath, what: str, default: str = "") -> str:
+        if value is None:
+            return default
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+            return str(value)
+        self.err(path, f"expected text ({what}), got {_show(value)}")
+        return default
+
+    def date(self, value: Any, path: YPath) -> _dt.date | None:
+        try:
+            return parse_date(value)
+        except DateError:
+            self.err(path, f"bad date {_show(value)}: expected {DATE_FORMS}")
+            return None
+
+    def choice(self, value: Any, path: YPath, options: Iterable[str], default: str) -> str:
+        options = tuple(options)
+        if value is None:
+            return default
+        if value not in options:
+            hint = did_you_mean(str(value), options)
+            self.err(
+                path, f"{_show(value)} is not allowed{hint}; choose one of: " + ", ".join(options)
+            )
+            return default
+        return str(value)
+
+    def integer(self, value: Any, path: YPath, default: int) -> int:
+        if value is None:
+            return default
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            self.err(path, f"expected a whole number, got {_show(value)}")
+            return default
+        return value
+
+    def param_ref(self, value: Mapping[str, Any], path: YPath, want: str) -> ParamRef | None:
+        self.keys(value, path, ("parameter",), ("parameter",), "in a parameter reference")
+        name = value.get("parameter")
+        if not isinstance(name, str):
+            return None
+        param = self.params.get(name)
+        if param is None:
+            self.err(
+                (*path, "parameter"),
+                f"unknown parameter {name!r}{did_you_mean(name, self.params)}; "
+                "declare it under 'parameters'",
+            )
+            return None
+        for _start, v in param.values:
+            ok = (
+                isinstance(v, Duration)
+                if want == "duration"
+                else (isinstance(v, _dt.date) if want == "date" else isinstance(v, (int, float)))
+            )
+            if not ok:
+                self.err(
+                    (*path, "parameter"),
+                    f"parameter {name!r} holds {_show(v)}, but {want_text(want)} is expected here",
+                )
+                return None
+        return ParamRef(name)
+
+    def duration_like(self, value: Any, path: YPath) -> Duration | ParamRef | None:
+        if isinstance(value, dict):
+            return self.param_ref(value, path, "duration")
+        try:
+            return parse_duration(value)
+        except DateError:
+            self.err(
+                path,
+                f"bad duration {_show(value)}: expected {DURATION_FORMS}, or {{parameter: NAME}}",
+            )
+            return None
+
+    def date_like(self, value: Any, path: YPath) -> _dt.date | ParamRef | None:
+        if isinstance(value, dict):
+            return self.param_ref(value, path, "date")
+        try:
+            return parse_date(value)
+        except DateError:
+            self.err(
+                path, f"bad date {_show(value)}: expected {DATE_FORMS}, or {{parameter: NAME}}"
+            )
+            return None
+
+    # -- sections
+    def effective(self, value: Any) -> Effective:
+        path: YPath = ("effective",)
+        m = self.mapping(value, path, "the agreement's effective span") or {}
+        self.keys(
+            m,
+            path,
+            ("start", "start_basis", "start_rationale", "end", "reviews"),
+            ("start",),
+            "under 'effective'",
+        )
+        start = self.date(m["start"], (*path, "start")) if m.get("start") is not None else None
+        end = self.date(m["end"], (*path, "end")) if m.get("end") is not None else None
+        reviews = []
+        for i, r in enumerate(self.items(m.get("reviews"), (*path, "reviews"), "review dates")):
+            d = self.date(r, (*path, "reviews", i))
+            if d:
+                reviews.append(d)
+        basis = self.choice(
+            m.get("start_basis"), (*path, "start_basis"), ("text", "interpretation"), "text"
+        )
+        rationale = self.text(m.get("start_rationale"), (*path, "start_rationale"), "a rationale")
+        if basis == "interpretation" and not rationale:
+            self.err(path, "an interpreted start needs 'start_rationale': say why this date")
+        if start and end and end < start:
+            self.err((*path, "end"), f"the end {end} is before the start {start}")
+        return Effective(
+            start=start or _dt.date(1900, 1, 1),
+            end=end,
+            start_basis=basis,  # type: ignore[arg-type]
+            start_rationale=rationale,
+            reviews=tuple(reviews),
+        )
+
+    def parameters(self, value: Any) -> None:
+        path: YPath = ("parameters",)
+        m = self.mapping(value, path, "parameter name: definition") if value is not None else {}
+        for name, raw in (m or {}).items():
+            p: YPath = (*path, name)
+            if not ID_RE.match(name):
+                self.err(p, f"parameter name {name!r}: use lower-case letters, digits and hyphens")
+            spec = self.mapping(raw, p, "a parameter definition")
+            if spec is None:
+                continue
+            self.keys(
+                spec,
+                p,
+                ("description", "basis", "rationale", "value", "values"),
+                ("basis",),
+                "in a parameter",
+            )
+            basis = self.choice(
+                spec.get("basis"), (*p, "basis"), ("text", "interpretation"), "text"
+            )
+            rationale = self.text(spec.get("rationale"), (*p, "rationale"), "a rationale")
+            if basis == "interpretation" and not rationale:
+                self.err(p, "an interpretation needs a 'rationale': one line saying why this value")
+            values: list[tuple[_dt.date | None, Any]] = []
+            if "value" in spec and "values" in spec:
+                self.err(p, "give either 'value' or 'values' (date-effective), not both")
+            if "value" in spec:
+                values.append((None, self.param_value(spec["value"], (*p, "value"))))
+            elif "values" in spec:
+                for i, entry in enumerate(
+                    self.items(spec["values"], (*p, "values"), "dated values")
+                ):
+                    ep: YPath = (*p, "values", i)
+                    e = self.mapping(entry, ep, "{from: DATE, value: ...}")
+                    if e is None:
+                        continue
+                    self.keys(e, ep, ("from", "value"), ("from", "value"), "in a dated value")
+                    start = self.date(e.get("from"), (*ep, "from")) if "from" in e else None
+                    values.append((start, self.param_value(e.get("value"), (*ep, "value"))))
+                values.sort(key=lambda sv: sv[0] or _dt.date.min)
+            else:
+                self.err(p, "missing 'value' (or date-effective 'values')")
+            if values:
+                self.params[name] = Parameter(
+                    name=name,
+                    basis=basis,  # type: ignore[arg-type]
+                    values=tuple(values),
+                    rationale=rationale,
+                    description=self.text(spec.get("description"), (*p, "description"), "text"),
+                )
+
+    def param_value(self, value: Any, path: YPath) -> Any:
+        if isinstance(value, str) and value.startswith("P"):
+            return self.duration_like(value, path)
+        if isinstance(value, str) and re.match(r"^\d{4}-\d", value):
+            return self.date(value, path)
+        if isinstance(value, (int, float, str)) and not isinstance(value, bool):
+            return value
+        self.err(
+            path,
+            f"a parameter value must be a duration, a date, a number or text, got {_show(value)}",
+        )
+        return None
+
+    def parties(self, value: Any) -> tuple[list[Party], list[Succession], str | None]:
+        path: YPath = ("parties",)
+        m = self.mapping(value, path, "the parties") or {}
+        self.keys(
+            m,
+            path,
+            ("councils", "council_pattern", "attributes", "bodies", "successions"),
+            (),
+            "under 'parties'",
+        )
+        overrides = (
+            self.mapping(m.get("attributes") or {}, (*path, "attributes"), "code: attributes") or {}
+        )
+        out: list[Party] = []
+        pattern = None
+        if m.get("council_pattern") is not None:
+            pattern = self.text(m["council_pattern"], (*path, "council_pattern"), "a pattern")
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                self.err((*path, "council_pattern"), f"not a valid pattern: {exc}")
+                pattern = None
+        if m.get("councils") is None and pattern is None:
+            self.err(path, "give 'councils' (a list of GSS codes) or 'council_pattern'")
+        for i, code in enumerate(self.items(m.get("councils"), (*path, "councils"), "GSS codes")):
+            p: YPath = (*path, "councils", i)
+            if not isinstance(code, str) or not GSS_RE.match(code):
+                self.err(p, f"expected a GSS code such as E08000026, got {_show(code)}")
+                continue
+            entry = self.registry.get(code)
+            if entry is None:
+                self.err(
+                    p,
+                    f"council {code!r} is not in the registry (rulesets/registry/councils.yaml)"
+                    + did_you_mean(code, self.registry),
+                )
+                continue
+            if code in self.party_ids:
+                self.err(p, f"council {code!r} is listed twice")
+                continue
+            out.append(self.council(code, entry, overrides.get(code), (*path, "attributes", code)))
+        for code in overrides:
+            if code not in self.party_ids:
+                self.err((*path, "attributes", code), f"{code!r} is not one of the listed councils")
+        for i, body in enumerate(self.items(m.get("bodies"), (*path, "bodies"), "bodies")):
+            p = (*path, "bodies", i)
+            b = self.mapping(body, p, "{id: ..., name: ...}")
+            if b is None:
+                continue
+            self.keys(b, p, ("id", "name", "joined", "left"), ("id", "name"), "in a body")
+            bid = b.get("id")
+            bodies = load_bodies()
+            if isinstance(bid, str) and bid not in bodies:
+                self.err(
+                    (*p, "id"),
+                    f"unknown body id {bid!r}{did_you_mean(bid, bodies)}; the bodies in the "
+                    "registry (rulesets/registry/bodies.yaml) are: " + ", ".join(bodies),
+                )
+            if not isinstance(bid, str):
+                continue
+            self.party_ids.add(bid)
+            out.append(
+                Party(
+                    id=bid,
+                    kind="body",
+                    name=self.text(b.get("name"), (*p, "name"), "a name"),
+                    attributes={},
+                    joined=self.date(b["joined"], (*p, "joined")) if b.get("joined") else None,
+                    left=self.date(b["left"], (*p, "left")) if b.get("left") else None,
+                )
+            )
+        successions = []
+        for i, s in enumerate(
+            self.items(m.get("successions"), (*path, "successions"), "successions")
+        ):
+            p = (*path, "successions", i)
+            sm = self.mapping(s, p, "{party, date, successors}")
+            if sm is None:
+                continue
+            self.keys(
+                sm,
+                p,
+                ("party", "date", "successors"),
+                ("party", "date", "successors"),
+                "in a succession",
+            )
+            day = self.date(sm.get("date"), (*p, "date")) if sm.get("date") else None
+            pred = sm.get("party")
+            if isinstance(pred, str) and pred not in self.party_ids:
+                self.err((*p, "party"), f"{pred!r} is not a party of this ruleset")
+            succ = []
+            for j, code in enumerate(self.items(sm.get("successors"), (*p, "successors"), "codes")):
+                if not isinstance(code, str) or code not in self.registry:
+                    self.err(
+                        (*p, "successors", j), f"successor {_show(code)} is not in the registry"
+                    )
+                    continue
+                succ.append(code)
+                if code not in self.party_ids:
+                    self.party_ids.add(code)
+                    out.append(
+                        self.council(
+                            code, self.registry[code], {"joined": sm.get("date")}, (*p, "date")
+                        )
+                    )
+            if day and isinstance(pred, str):
+                successions.append(Succession(pred, day, tuple(succ)))
+                out = [
+                    _with_left(pt, day)
+                    if pt.id == pred and (pt.left is None or pt.left > day)
+                    else pt
+                    for pt in out
+                ]
+        return out, successions, pattern
+
+    def council(self, code: str, entry: Mapping[str, Any], override: Any, path: YPath) -> Party:
+        self.party_ids.add(code)
+        attrs_ = {k: v for k, v in entry.items() if k not in ("name", "created", "abolished")}
+        joined = left = None
+        if override:
+            o = self.mapping(override, path, "attributes") or {}
+            for k, v in o.items():
+                if k == "joined":
+                    joined = self.date(v, (*path, k))
+                elif k == "left":
+                    left = self.date(v, (*path, k))
+                else:
+                    attrs_[k] = v
+        attrs_.setdefault("services", [])
+        return Party(
+            id=code,
+            kind="council",
+            name=str(entry.get("name", code)),
+            attributes=attrs_,
+            joined=joined,
+            left=left,
+        )
+
+    # -- events and conditions
+    def event_types(self, value: Any, path: YPath) -> tuple[str, ...]:
+        names = value if isinstance(value, list) else [value]
+        out = []
+        for i, name in enumerate(names):
+            p = (*path, i) if isinstance(value, list) else path
+            if not isinstance(name, str):
+                self.err(p, f"expected an event type name, got {_show(name)}")
+            elif name not in self.cat.types:
+                self.err(p, f"unknown event type {name!r}{did_you_mean(name, self.cat.types)}")
+            else:
+                out.append(name)
+        return tuple(out)
+
+    def paths_for(self, types: Iterable[str]) -> set[str]:
+        out: set[str] = set()
+        for t in types:
+            out |= self.cat.attribute_paths(t)
+        return out
+
+    def event_spec(
+        self,
+        value: Any,
+        path: YPath,
+        *,
+        trigger_types: tuple[str, ...] | None,
+        refs: tuple[str, ...],
+        allow: tuple[str, ...] = ("type", "where", "by", "match"),
+    ) -> EventSpec | None:
+        m = self.mapping(value, path, "an event spec: {type: ..., where: ...}")
+        if m is None:
+            return None
+        self.keys(m, path, allow, ("type",), "in an event spec")
+        types = self.event_types(m.get("type"), (*path, "type")) if m.get("type") else ()
+        named = m.get("type")
+        # When a type is missing or unknown (already reported), its attributes are unknown
+        # too: skip the attribute checks rather than report every attribute as unknown.
+        complete = bool(types) and len(types) == (len(named) if isinstance(named, list) else 1)
+        paths = self.paths_for(types) if complete else None
+        where = None
+        if m.get("where") is not None:
+            where = self.condition(m["where"], (*path, "where"), paths, refs, types)
+        by = "council"
+        if m.get("by") is not None:
+            by = self.text(m["by"], (*path, "by"), "an attribute path")
+            if paths is not None and by not in paths:
+                self.err(
+                    (*path, "by"),
+                    f"unknown attribute {by!r} of {', '.join(types)}" + did_you_mean(by, paths),
+                )
+        match: list[tuple[str, str]] = []
+        raw_match = m.get("match")
+        if raw_match is not None:
+            pairs: list[tuple[Any, Any, YPath]] = []
+            if isinstance(raw_match, list):
+                pairs = [(a, a, (*path, "match", i)) for i, a in enumerate(raw_match)]
+            elif isinstance(raw_match, dict):
+                pairs = [(a, b, (*path, "match", a)) for a, b in raw_match.items()]
+            else:
+                self.err(
+                    (*path, "match"),
+                    "expected a list of attribute names or {attribute: trigger attribute}",
+                )
+            trigger_paths = self.paths_for(trigger_types or ())
+            for a, b, p in pairs:
+                if not isinstance(a, str) or not isinstance(b, str):
+                    self.err(p, "attribute names must be text")
+                    continue
+                if paths is not None and a not in paths:
+                    self.err(
+                        p, f"unknown attribute {a!r} of {', '.join(types)}" + did_you_mean(a, paths)
+                    )
+                if trigger_types is None:
+                    self.err(p, "'match' needs a trigger to match against; this rule has none")
+                elif trigger_types and b not in trigger_paths:
+                    self.err(
+                        p,
+                        f"unknown attribute {b!r} of the trigger ({', '.join(trigger_types)})"
+                        + did_you_mean(b, trigger_paths),
+                    )
+                match.append((a, b))
+        return EventSpec(types=types, where=where, by=by, match=tuple(match))
+
+    def condition(
+        self,
+        value: Any,
+        path: YPath,
+        paths: set[str] | None,
+        refs: tuple[str, ...],
+        types: tuple[str, ...] = (),
+        list_prefix: str = "",
+    ) -> dict[str, Any] | None:
+        m = self.mapping(value, path, "a condition: {attribute: value or tests}")
+        if m is None:
+            return None
+        for key, val in m.items():
+            p: YPath = (*path, key)
+            if key in ("all", "any"):
+                for i, c in enumerate(self.items(val, p, "conditions")):
+                    self.condition(c, (*p, i), paths, refs, types, list_prefix)
+                continue
+            if key == "not":
+                self.condition(val, p, paths, refs, types, list_prefix)
+                continue
+            full = f"{list_prefix}{key}"
+            if paths is not None and full not in paths:
+                known = sorted(
+                    x[len(list_prefix) :]
+                    for x in paths
+                    if x.startswith(list_prefix) and "." not in x[len(list_prefix) :]
+                )
+                where = f" of {', '.join(types)}" if types else ""
+                self.err(
+                    p,
+                    f"unknown attribute {key!r}{where}{did_you_mean(key, known)}"
+                    + (f"; known: {', '.join(known)}" if known else ""),
+                )
+            if isinstance(val, dict) and set(val) != {"ref"}:
+                self.tests(val, p, paths, refs, types, full)
+            else:
+                self.operand(val, p, refs)
+        return m
+
+    def tests(
+        self,
+        val: Mapping[str, Any],
+        path: YPath,
+        paths: set[str] | None,
+        refs: tuple[str, ...],
+        types: tuple[str, ...],
+        full: str,
+    ) -> None:
+        if not val:
+            self.err(
+                path,
+                "an empty mapping is not a test; write a value or a test such as {at_least: 2}",
+            )
+        for test, arg in val.items():
+            p: YPath = (*path, test)
+            if test not in TESTS:
+                self.err(
+                    p,
+                    f"unknown test {test!r}{did_you_mean(test, TESTS)}; tests: "
+                    + ", ".join(TESTS)
+                    + f"; combinators ({', '.join(COMBINATORS)}) go at the level of attributes",
+                )
+                continue
+            if test in ("some", "none", "every"):
+                self.condition(arg, p, paths, refs, types, f"{full}.")
+            elif test in ("count", "distinct", "length"):
+                m = self.mapping(arg, p, "{where: ..., at_least: N}") or {}
+                allowed = (
+                    *COMPARISONS,
+                    *(("where",) if test != "length" else ()),
+                    *(("field",) if test == "distinct" else ()),
+                )
+                self.keys(m, p, allowed, ("field",) if test == "distinct" else (), f"in '{test}'")
+                if not any(k in m for k in COMPARISONS):
+                    self.err(p, f"'{test}' needs a bound: one of " + ", ".join(COMPARISONS))
+                for k in COMPARISONS:
+                    if k in m:
+                        self.number_operand(m[k], (*p, k), refs)
+                if m.get("where") is not None:
+                    self.condition(m["where"], (*p, "where"), paths, refs, types, f"{full}.")
+                field = m.get("field")
+                if (
+                    test == "distinct"
+                    and isinstance(field, str)
+                    and paths is not None
+                    and (f"{full}.{field}" not in paths)
+                ):
+                    self.err((*p, "field"), f"unknown attribute {m['field']!r} in {full}")
+            elif test in COMPARISONS:
+                self.number_operand(arg, p, refs)
+            elif test == "exists":
+                if not isinstance(arg, bool):
+                    self.err(p, "'exists' takes true or false")
+            elif test in ("in", "not_in"):
+                if not isinstance(arg, list) and not (
+                    isinstance(arg, dict) and set(arg) == {"ref"}
+                ):
+                    self.err(p, f"'{test}' takes a list of values, e.g. [good, outstanding]")
+                elif isinstance(arg, dict):
+                    self.operand(arg, p, refs)
+            else:
+                self.operand(arg, p, refs)
+        _ = LIST_TESTS
+
+    def number_operand(self, value: Any, path: YPath, refs: tuple[str, ...]) -> None:
+        if isinstance(value, dict):
+            self.operand(value, path, refs)
+        elif isinstance(value, bool) or not isinstance(value, (int, float)):
+            self.err(path, f"expected a number, got {_show(value)}")
+
+    def operand(self, value: Any, path: YPath, refs: tuple[str, ...]) -> None:
+        if isinstance(value, dict):
+            if set(value) != {"ref"} or not isinstance(value.get("ref"), str):
+                self.err(
+                    path,
+                    "a value here is a literal or a reference {ref: event.ATTRIBUTE}, "
+                    "{ref: trigger.ATTRIBUTE} or {ref: party}",
+                )
+                return
+            root = value["ref"].split(".")[0]
+            if root not in refs:
+                allowed = ", ".join(refs) or "nothing"
+                self.err(
+                    (*path, "ref"),
+                    f"{value['ref']!r} cannot be referred to here; "
+                    f"references here may start with: {allowed}",
+                )
+
+    def applies_to(self, value: Any, path: YPath) -> dict[str, Any] | None:
+        known = set(PARTY_ATTRIBUTES)
+        for entry in self.registry.values():
+            known |= set(entry)
+        return self.condition(value, path, known, ())
+
+    # -- rules
+    def rule(self, raw: Any, index: int, seen: set[str]) -> Rule | None:
+        path: YPath = ("rules", index)
+        m = self.mapping(raw, path, "a rule")
+        if m is None:
+            return None
+        kind = m.get("kind")
+        if kind not in KIND_KEYS:
+            self.err(
+                (*path, "kind"),
+                f"unknown rule kind {_show(kind)}{did_you_mean(str(kind), KIND_KEYS)}; "
+                "kinds: " + ", ".join(KIND_KEYS),
+            )
+            return None
+        monitoring = self.choice(
+            m.get("monitoring"), (*path, "monitoring"), ("events", "self-declared"), "events"
+        )
+        required, optional = KIND_KEYS[kind]
+        if monitoring == "self-declared" or kind == "self_declared":
+            monitoring = "self-declared"
+            required = ()
+        self.keys(
+            m,
+            path,
+            (*COMMON_RULE_KEYS, *KIND_KEYS[kind][0], *optional),
+            ("id", *required),
+            f"in a {kind} rule",
+        )
+        rid = m.get("id")
+        if isinstance(rid, str):
+            if not ID_RE.match(rid):
+                self.err(
+                    (*path, "id"), f"rule id {rid!r}: use lower-case letters, digits and hyphens"
+                )
+            if rid in seen:
+                self.err((*path, "id"), f"duplicate rule id {rid!r}")
+            seen.add(rid)
+        if not m.get("clause"):
+            self.err(path, 'every rule must cite its clause: add e.g. clause: "4(b)"')
+        if not m.get("quote"):
+            self.err(
+                path, 'every rule must quote the words of the clause it encodes: add quote: "..."'
+            )
+        common: dict[str, Any] = {
+            "id": str(rid or f"rule-{index}"),
+            "clause": self.text(m.get("clause"), (*path, "clause"), "a clause number"),
+            "quote": self.text(m.get("quote"), (*path, "quote"), "the quoted words"),
+            "title": self.text(m.get("title"), (*path, "title"), "a title"),
+            "interpretation": self.text(
+                m.get("interpretation"), (*path, "interpretation"), "a rationale"
+            ),
+            "description": self.text(m.get("description"), (*path, "description"), "text"),
+            "monitoring": monitoring,
+            # a limit exceeded is a notice unless the ruleset says breach
+            "severity": self.choice(
+                m.get("severity"),
+                (*path, "severity"),
+                ("breach", "notice"),
+                "notice" if kind == "limit" else "breach",
+            ),
+        }
+        if m.get("applies_to") is not None:
+            common["applies_to"] = self.applies_to(m["applies_to"], (*path, "applies_to"))
+        trigger = None
+        trigger_types: tuple[str, ...] | None = None
+        if "trigger" in KIND_KEYS[kind][0] and m.get("trigger") is not None:
+            trigger = self.event_spec(
+                m["trigger"],
+                (*path, "trigger"),
+                trigger_types=None,
+                refs=("event",),
+                allow=("type", "where"),
+            )
+            trigger_types = trigger.types if trigger else ()
+        common["party"] = self.party_spec(m.get("party"), (*path, "party"), trigger_types, kind)
+        if monitoring == "self-declared":
+            return SelfDeclaredRule(**common)
+
+        def spec(key: str) -> EventSpec | None:
+            if m.get(key) is None:
+                return None
+            return self.event_spec(
+                m[key],
+                (*path, key),
+                trigger_types=trigger_types,
+                refs=("event", "party", *(("trigger",) if trigger_types is not None else ())),
+            )
+
+        try:
+            if kind in ("deadline", "window"):
+                fulfil = spec("fulfil")
+                due = self.duration_like(m.get("due"), (*path, "due"))
+                if kind == "deadline":
+                    if trigger and fulfil and due:
+                        return DeadlineRule(
+                            trigger=trigger, fulfil=fulfil, due=due, waive=spec("waive"), **common
+                        )
+                    return None
+                opens = self.duration_like(m.get("opens"), (*path, "opens"))
+                early = self.choice(
+                    m.get("early"), (*path, "early"), ("accept", "ignore"), "accept"
+                )
+                if trigger and fulfil and due and opens:
+                    return WindowRule(
+                        trigger=trigger,
+                        fulfil=fulfil,
+                        opens=opens,
+                        due=due,
+                        early=early,  # type: ignore[arg-type]
+                        waive=spec("waive"),
+                        **common,
+                    )
+                return None
+            if kind == "fixed_date":
+                fulfil = spec("fulfil")
+                due_d = self.date_like(m.get("due"), (*path, "due"))
+                opens_d = (
+                    self.date_like(m["opens"], (*path, "opens"))
+                    if m.get("opens") is not None
+                    else None
+                )
+                if fulfil and due_d:
+                    return FixedDateRule(
+                        fulfil=fulfil, due=due_d, opens=opens_d, waive=spec("waive"), **common
+                    )
+                return None
+            if kind == "recurring":
+                fulfil = spec("fulfil")
+                period = self.period(m.get("period"), (*path, "period"))
+                grace = (
+                    self.duration_like(m["grace"], (*path, "grace"))
+                    if m.get("grace") is not None
+                    else None
+                )
+                at_least = self.integer(m.get("at_least"), (*path, "at_least"), 1)
+                if fulfil and period:
+                    return RecurringRule(
+                        fulfil=fulfil, period=period, grace=grace, at_least=at_least, **common
+                    )
+                return None
+            if kind == "count":
+                fulfil = spec("fulfil")
+                sp: YPath = (*path, "span")
+                span = self.mapping(m.get("span"), sp, "{start: DATE, end: DATE}") or {}
+                self.keys(span, sp, ("start", "end"), ("end",), "in a span")
+                end = (
+                    self.date_like(span["end"], (*sp, "end"))
+                    if span.get("end") is not None
+                    else None
+                )
+                start = (
+                    self.date_like(span["start"], (*sp, "start"))
+                    if span.get("start") is not None
+                    else None
+                )
+                repeat = m.get("repeat", False)
+                if not isinstance(repeat, bool):
+                    self.err((*path, "repeat"), "'repeat' takes true or false")
+                    repeat = False
+                if fulfil and end:
+                    return CountRule(
+                        fulfil=fulfil,
+                        start=start,
+                        end=end,
+                        repeat=repeat,
+                        at_least=self.integer(m.get("at_least"), (*path, "at_least"), 1),
+                        **common,
+                    )
+                return None
+            if kind == "constraint":
+                types = trigger.types if trigger else ()
+                require = self.condition(
+                    m.get("require"),
+                    (*path, "require"),
+                    self.paths_for(types) if types else None,
+                    ("event", "party"),
+                    types,
+                )
+                if trigger and require is not None:
+                    return ConstraintRule(trigger=trigger, require=require, **common)
+                return None
+            if kind == "limit":
+                period = self.period(m.get("period"), (*path, "period"))
+                maximum: float | ParamRef | None = None
+                raw_max = m.get("max")
+                if isinstance(raw_max, dict):
+                    maximum = self.param_ref(raw_max, (*path, "max"), "number")
+                elif isinstance(raw_max, (int, float)) and not isinstance(raw_max, bool):
+                    maximum = float(raw_max)
+                else:
+                    self.err(
+                        (*path, "max"),
+                        f"expected a number or {{parameter: NAME}}, got {_show(raw_max)}",
+                    )
+                amount = None
+                if m.get("amount") is not None:
+                    amount = self.text(m["amount"], (*path, "amount"), "an attribute")
+                    if trigger and trigger.types and amount not in self.paths_for(trigger.types):
+                        self.err((*path, "amount"), f"unknown attribute {amount!r} of the trigger")
+                if trigger and period and maximum is not None:
+                    return LimitRule(
+                        trigger=trigger, period=period, max=maximum, amount=amount, **common
+                    )
+                return None
+            if kind == "entitlement":
+                lasts = (
+                    self.duration_like(m["lasts"], (*path, "lasts"))
+                    if m.get("lasts") is not None
+                    else None
+                )
+                if trigger:
+                    return EntitlementRule(trigger=trigger, lasts=lasts, **common)
+                return None
+        except TypeError as exc:  # pragma: no cover - a bug here, not in the ruleset
+            self.err(path, f"internal error building the rule: {exc}")
+        return None
+
+    def party_spec(
+        self, value: Any, path: YPath, trigger_types: tuple[str, ...] | None, kind: str
+    ) -> PartySpec:
+        if value is None:
+            if trigger_types is None:
+                return PartySpec(path=None, each_member=True)
+            return PartySpec()
+        if isinstance(value, str):
+            if trigger_types is None:
+                self.err(
+                    path, f"{kind} rules have no trigger: name {{body: ID}} or {{each: member}}"
+                )
+                return PartySpec(path=None, each_member=True)
+            paths = self.paths_for(trigger_types)
+            if trigger_types and value not in paths:
+                self.err(
+                    path, f"unknown attribute {value!r} of the trigger" + did_you_mean(value, paths)
+                )
+            return PartySpec(path=value)
+        m = self.mapping(value, path, "an attribute path, {body: ID} or {each: member}") or {}
+        self.keys(m, path, ("body", "each"), (), "in 'party'")
+        if "body" in m:
+            body = m["body"]
+            if body not in self.party_ids:
+                self.err(
+                    (*path, "body"),
+                    f"{_show(body)} is not a body of this ruleset"
+                    + did_you_mean(str(body), self.party_ids),
+                )
+            return PartySpec(path=None, body=str(body))
+        if m.get("each") == "member":
+            return PartySpec(path=None, each_member=True)
+        self.err(path, "'party' takes an attribute path, {body: ID} or {each: member}")
+        return PartySpec()
+
+    def period(self, value: Any, path: YPath) -> PeriodSpec | None:
+        m = self.mapping(value, path, "{calendar: financial_year}")
+        if m is None:
+            return None
+        self.keys(m, path, ("calendar", "unit", "months"), ("calendar",), "in a period")
+        cal = self.choice(m.get("calendar"), (*path, "calendar"), CALENDARS, "financial_year")
+        unit = self.choice(m.get("unit"), (*path, "unit"), UNITS, "year")
+        months = []
+        for i, mo in enumerate(self.items(m.get("months"), (*path, "months"), "month numbers")):
+            if isinstance(mo, bool) or not isinstance(mo, int) or not 1 <= mo <= 12:
+                self.err((*path, "months", i), f"expected a month number 1-12, got {_show(mo)}")
+            else:
+                months.append(mo)
+        if months and unit != "month":
+            self.err((*path, "months"), "'months' needs unit: month")
+        return PeriodSpec(calendar=cal, unit=unit, months=tuple(months))
+
+    def escalation(
+        self, raw: Any, index: int, rule_ids: set[str], seen: set[str]
+    ) -> EscalationLadder | None:
+        path: YPath = ("escalations", index)
+        m = self.mapping(raw, path, "an escalation ladder")
+        if m is None:
+            return None
+        self.keys(
+            m,
+            path,
+            ("id", "title", "clause", "quote", "start", "stop", "steps", "interpretation"),
+            ("id", "clause", "quote", "start", "steps"),
+            "in an escalation ladder",
+        )
+        lid = str(m.get("id") or f"ladder-{index}")
+        if lid in seen or lid in rule_ids:
+            self.err((*path, "id"), f"duplicate id {lid!r}")
+        seen.add(lid)
+        sp: YPath = (*path, "start")
+        start = self.mapping(m.get("start") or {}, sp, "{concern: true, breach_of: [...]}") or {}
+        self.keys(start, sp, ("concern", "breach_of", "event", "about"), (), "in 'start'")
+        breach_of = []
+        for i, r in enumerate(self.items(start.get("breach_of"), (*sp, "breach_of"), "rule ids")):
+            if r not in rule_ids:
+                self.err(
+                    (*sp, "breach_of", i),
+                    f"unknown rule {_show(r)}{did_you_mean(str(r), rule_ids)}",
+                )
+            else:
+                breach_of.append(str(r))
+        start_on = None
+        if start.get("event") is not None:
+            start_on = self.event_spec(
+                start["event"],
+                (*sp, "event"),
+                trigger_types=None,
+                refs=("event",),
+                allow=("type", "where"),
+            )
+        about = self.text(start.get("about"), (*sp, "about"), "an attribute", "council")
+        if start_on and start_on.types and about not in self.paths_for(start_on.types):
+            self.err((*sp, "about"), f"unknown attribute {about!r} of the starting event")
+        concern = start.get("concern", False)
+        if not isinstance(concern, bool):
+            self.err((*sp, "concern"), "'concern' takes true or false")
+            concern = False
+        if not (concern or start.get("breach_of") or start.get("event") is not None):
+            self.err(
+                sp, "a ladder needs a start: concern: true, breach_of: [rule ids] or event: {...}"
+            )
+        if m.get("stop") not in (None, "concern.resolved"):
+            self.err(
+                (*path, "stop"),
+                "the only stop supported is concern.resolved (breach ladders stop when remedied)",
+            )
+        steps = []
+        for i, s in enumerate(self.items(m.get("steps"), (*path, "steps"), "steps")):
+            p: YPath = (*path, "steps", i)
+            sm = self.mapping(s, p, "{step, actor, window, title}")
+            if sm is None:
+                continue
+            self.keys(
+                sm,
+                p,
+                ("step", "actor", "window", "title"),
+                ("step", "actor", "window"),
+                "in a step",
+            )
+            number = self.integer(sm.get("step"), (*p, "step"), i + 1)
+            if number != i + 1:
+                self.err((*p, "step"), f"steps are numbered 1, 2, 3 in order; expected {i + 1}")
+            actor = self.text(sm.get("actor"), (*p, "actor"), "a party id")
+            if actor and actor not in self.party_ids:
+                self.err(
+                    (*p, "actor"),
+                    f"{actor!r} is not a party of this ruleset"
+                    + did_you_mean(actor, self.party_ids),
+                )
+            window = self.duration_like(sm.get("window"), (*p, "window"))
+            if window:
+                steps.append(
+                    EscalationStep(
+                        number, actor, window, self.text(sm.get("title"), (*p, "title"), "a title")
+                    )
+                )
+        if not steps:
+            self.err((*path, "steps"), "a ladder needs at least one step")
+            return None
+        return EscalationLadder(
+            id=lid,
+            clause=self.text(m.get("clause"), (*path, "clause"), "a clause"),
+            quote=self.text(m.get("quote"), (*path, "quote"), "a quote"),
+            title=self.text(m.get("title"), (*path, "title"), "a title"),
+            steps=tuple(steps),
+            on_concern=bool(concern),
+            breach_of=tuple(breach_of),
+            start_on=start_on,
+            about=about,
+            interpretation=self.text(m.get("interpretation"), (*path, "interpretation"), "text"),
+        )
+
+
+def want_text(want: str) -> str:
+    return {"duration": "a duration", "date": "a date", "number": "a number"}[want]
+
+
+def _with_left(p: Party, day: _dt.date) -> Party:
+    return attrs.evolve(p, left=day)
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, _dt.date | Duration):
+        return str(value)  # 2015-06-30, P6M: as written in a ruleset
+    return repr(value)
+
+
+# ---------------------------------------------------------------------- public
+
+
+def parse_ruleset(
+    text: str,
+    file: str = "<ruleset>",
+    *,
+    catalogue: Catalogue | None = None,
+    registry: Mapping[str, Any] | None = None,
+) -> tuple[Ruleset | None, list[Problem]]:
+    """Parse and validate a ruleset's text. Returns the Ruleset (None if any problem)
+    and every problem found."""
+    loaded, problems = load_yaml(text, file)
+    if loaded is None:
+        return None, problems
+    reader = _Reader(
+        loaded, catalogue or load_catalogue(), registry if registry is not None else load_registry()
+    )
+    reader.problems.extend(problems)
+    doc = loaded.data
+    if not isinstance(doc, dict):
+        reader.err((), "a ruleset is a mapping with id, title, effective, parties and rules")
+        return None, reader.problems
+    reader.keys(
+        doc, (), TOP_KEYS, ("id", "title", "effective", "parties", "rules"), "at the top level"
+    )
+    rid = reader.text(doc.get("id"), ("id",), "the ruleset id")
+    if rid and not ID_RE.match(rid):
+        reader.err(("id",), f"ruleset id {rid!r}: use lower-case letters, digits and hyphens")
+    effective = reader.effective(doc.get("effective"))
+    reader.parameters(doc.get("parameters"))
+    parties, successions, pattern = reader.parties(doc.get("parties"))
+    rules: list[Rule] = []
+    seen: set[str] = set()
+    lines: dict[str, int] = {}
+    for i, raw in enumerate(reader.items(doc.get("rules"), ("rules",), "rules")):
+        rule = reader.rule(raw, i, seen)
+        if rule is not None:
+            rules.append(rule)
+            lines[rule.id] = loaded.where(("rules", i)).line
+    ladders = []
+    ladder_ids: set[str] = set()
+    for i, raw in enumerate(reader.items(doc.get("escalations"), ("escalations",), "ladders")):
+        ladder = reader.escalation(raw, i, seen, ladder_ids)
+        if ladder is not None:
+            ladders.append(ladder)
+    title = reader.text(doc.get("title"), ("title",), "a title")
+    source = reader.text(doc.get("source"), ("source",), "a file name")
+    version = reader.text(doc.get("version"), ("version",), "a version", "1")
+    description = reader.text(doc.get("description"), ("description",), "text")
+    if reader.problems:
+        reader.problems.sort(key=lambda p: (p.location.line, p.location.column))
+        return None, reader.problems
+    ruleset = Ruleset(
+        id=rid,
+        title=title,
+        source=source,
+        version=version,
+        description=description,
+        effective=effective,
+        parties=tuple(parties),
+        rules=tuple(rules),
+        parameters=dict(reader.params),
+        escalations=tuple(ladders),
+        successions=tuple(successions),
+        council_pattern=pattern,
+        file=file,
+        rule_lines=lines,
+    )
+    return ruleset, []
+
+
+def _resolve(id_or_path: str | Path) -> tuple[Path | None, list[Problem]]:
+    text = str(id_or_path)
+    path = Path(text)
+    if path.suffix in (".yaml", ".yml") or path.exists() or "/" in text:
+        if not path.exists():
+            return None, [Problem(Location(text, 0), "no such ruleset file")]
+        return path, []
+    candidate = bundled_dir() / f"{text}.yaml"
+    if candidate.exists():
+        return candidate, []
+    ids = bundled_ids()
+    return None, [
+        Problem(
+            Location(text, 0),
+            f"no bundled ruleset with id {text!r}{did_you_mean(text, ids)}; "
+            f"bundled: {', '.join(ids) or 'none'}",
+        )
+    ]
+
+
+def check_ruleset(id_or_path: str | Path) -> tuple[Ruleset | None, list[Problem]]:
+    """Load a bundled id or a path, returning the ruleset or every problem (never raises)."""
+    path, problems = _resolve(id_or_path)
+    if path is None:
+        return None, problems
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, [Problem(Location(str(path), 0), f"cannot read the file: {exc}")]
+    display = str(path) if not path.is_relative_to(bundled_dir()) else f"rulesets/{path.name}"
+    return parse_ruleset(text, display)
+
+
+def load_ruleset(id_or_path: str | Path) -> Ruleset:
+    """A bundled ruleset by id (e.g. 'west-midlands-compact-2013') or a YAML file by path.
+
+    Raises `RulesetError` listing every problem, each as file:line:col: message @ path.
+    """
+    ruleset, problems = check_ruleset(id_or_path)
+    if ruleset is None:
+        raise RulesetError(problems)
+    return ruleset

@@ -1,0 +1,1 @@
+"""Layer 1, the bottom: value types, dates, conditions, errors. Imports nothing above it."""

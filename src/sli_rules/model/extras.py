@@ -1,0 +1,23 @@
+"""Optional extras (pandas, pyarrow, sqlalchemy, matplotlib, icalendar), imported when used."""
+
+from __future__ import annotations
+
+from importlib import import_module
+from types import ModuleType
+
+__all__ = ["MissingExtraError", "require"]
+
+
+class MissingExtraError(ImportError):
+    """An optional dependency is not installed; the message names the extra to install."""
+
+
+def require(module: str, feature: str, extra: str) -> ModuleType:
+    """Import `module`, or raise MissingExtraError naming the extra that provides it."""
+    try:
+        return import_module(module)
+    except ImportError:
+        raise MissingExtraError(
+            f"{feature} needs {module.split('.', maxsplit=1)[0]}: install it with "
+            f"pip install 'sli-rules[{extra}]'."
+        ) from None

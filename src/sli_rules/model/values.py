@@ -1,0 +1,385 @@
+"""The value types: rulesets and their rules, events and findings.
+
+Frozen and slotted; no behaviour beyond small derived views. Change with `attrs.evolve`.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Mapping
+from typing import Any, Literal
+
+import attrs
+from attrs import field as _field
+
+from sli_rules.model.dates import Duration, PeriodSpec
+
+__all__ = [
+    "ConstraintRule",
+    "CountRule",
+    "DeadlineRule",
+    "Effective",
+    "EntitlementRule",
+    "EscalationLadder",
+    "EscalationStep",
+    "Event",
+    "EventSpec",
+    "Finding",
+    "FixedDateRule",
+    "LimitRule",
+    "ParamRef",
+    "Parameter",
+    "Party",
+    "PartySpec",
+    "RecurringRule",
+    "Rule",
+    "Ruleset",
+    "SelfDeclaredRule",
+    "Succession",
+    "WindowRule",
+]
+
+Date = _dt.date
+Basis = Literal["text", "interpretation"]
+
+
+@attrs.frozen
+class ParamRef:
+    """A reference to a ruleset parameter standing where a duration or date is expected."""
+
+    name: str
+
+
+@attrs.frozen
+class Parameter:
+    """A named value, possibly date-effective, marked as text or interpretation."""
+
+    name: str
+    basis: Basis
+    values: tuple[tuple[Date | None, Any], ...]  # (from, value), sorted; None = always
+    rationale: str = ""
+    description: str = ""
+
+    def value_at(self, day: Date) -> Any:
+        chosen = self.values[0][1]
+        for start, value in self.values:
+            if start is None or start <= day:
+                chosen = value
+        return chosen
+
+
+@attrs.frozen
+class Party:
+    """A council (by GSS code) or a regional or national body, as a party to an agreement."""
+
+    id: str
+    kind: Literal["council", "body"]
+    name: str
+    attributes: Mapping[str, Any] = attrs.field(factory=dict)
+    joined: Date | None = None
+    left: Date | None = None
+
+
+@attrs.frozen
+class Succession:
+    party: str
+    date: Date
+    successors: tuple[str, ...]
+
+
+@attrs.frozen
+class Effective:
+    start: Date
+    end: Date | None = None
+    start_basis: Basis = "text"
+    start_rationale: str = ""
+    reviews: tuple[Date, ...] = ()
+
+
+@attrs.frozen
+class EventSpec:
+    """Which events a rule listens to: types, a condition, who did it, what must match."""
+
+    types: tuple[str, ...]
+    where: Mapping[str, Any] | None = None
+    by: str = "council"
+    match: tuple[tuple[str, str], ...] = ()  # (attribute of this event, attribute of trigger)
+
+
+@attrs.frozen
+class PartySpec:
+    """Who owes a duty: a path into the trigger, a fixed body, or every member."""
+
+    path: str | None = "council"
+    body: str | None = None
+    each_member: bool = False
+
+    def describe(self) -> str:
+        if self.body:
+            return self.body
+        if self.each_member:
+            return "every member"
+        return f"the trigger's {self.path}"
+
+
+DurationLike = Duration | ParamRef
+DateLike = Date | ParamRef
+
+
+@attrs.frozen(kw_only=True)
+class _RuleBase:
+    id: str
+    clause: str
+    quote: str
+    title: str = ""
+    applies_to: Mapping[str, Any] | None = None
+    party: PartySpec = PartySpec()
+    interpretation: str = ""
+    monitoring: Literal["events", "self-declared"] = "events"
+    severity: Literal["breach", "notice"] = "breach"
+    description: str = ""
+
+
+@attrs.frozen(kw_only=True)
+class DeadlineRule(_RuleBase):
+    trigger: EventSpec
+    fulfil: EventSpec
+    due: DurationLike
+    waive: EventSpec | None = None
+    kind: Literal["deadline"] = "deadline"
+
+
+@attrs.frozen(kw_only=True)
+class WindowRule(_RuleBase):
+    trigger: EventSpec
+    fulfil: EventSpec
+    opens: DurationLike
+    due: DurationLike
+    early: Literal["accept", "ignore"] = "accept"
+    waive: EventSpec | None = None
+    kind: Literal["window"] = "window"
+
+
+@attrs.frozen(kw_only=True)
+class FixedDateRule(_RuleBase):
+    fulfil: EventSpec
+    due: DateLike
+    opens: DateLike | None = None
+    waive: EventSpec | None = None
+    kind: Literal["fixed_date"] = "fixed_date"
+
+
+@attrs.frozen(kw_only=True)
+class RecurringRule(_RuleBase):
+    fulfil: EventSpec
+    period: PeriodSpec
+    at_least: int = 1
+    grace: DurationLike | None = None
+    kind: Literal["recurring"] = "recurring"
+
+
+@attrs.frozen(kw_only=True)
+class CountRule(_RuleBase):
+    fulfil: EventSpec
+    end: DateLike
+    start: DateLike | None = None
+    at_least: int = 1
+    repeat: bool = False
+    kind: Literal["count"] = "count"
+
+
+@attrs.frozen(kw_only=True)
+class ConstraintRule(_RuleBase):
+    trigger: EventSpec
+    require: Mapping[str, Any]
+    kind: Literal["constraint"] = "constraint"
+
+
+@attrs.frozen(kw_only=True)
+class LimitRule(_RuleBase):
+    trigger: EventSpec
+    period: PeriodSpec
+    max: float | ParamRef
+    amount: str | None = None
+    kind: Literal["limit"] = "limit"
+
+
+@attrs.frozen(kw_only=True)
+class EntitlementRule(_RuleBase):
+    trigger: EventSpec
+    lasts: DurationLike | None = None
+    kind: Literal["entitlement"] = "entitlement"
+
+
+@attrs.frozen(kw_only=True)
+class SelfDeclaredRule(_RuleBase):
+    kind: Literal["self_declared"] = "self_declared"
+
+
+Rule = (
+    DeadlineRule
+    | WindowRule
+    | FixedDateRule
+    | RecurringRule
+    | CountRule
+    | ConstraintRule
+    | LimitRule
+    | EntitlementRule
+    | SelfDeclaredRule
+)
+
+
+@attrs.frozen
+class EscalationStep:
+    step: int
+    actor: str
+    window: DurationLike
+    title: str = ""
+
+
+@attrs.frozen(kw_only=True)
+class EscalationLadder:
+    """Steps taken in turn when a concern persists: started, advanced, stopped by events."""
+
+    id: str
+    clause: str
+    quote: str
+    steps: tuple[EscalationStep, ...]
+    title: str = ""
+    on_concern: bool = True
+    breach_of: tuple[str, ...] = ()
+    start_on: EventSpec | None = None
+    about: str = "about"  # attribute of a starting event naming the council of concern
+    interpretation: str = ""
+
+
+@attrs.frozen(kw_only=True)
+class Ruleset:
+    id: str
+    title: str
+    source: str
+    version: str
+    effective: Effective
+    parties: tuple[Party, ...]
+    rules: tuple[Rule, ...]
+    parameters: Mapping[str, Parameter] = attrs.field(factory=dict)
+    escalations: tuple[EscalationLadder, ...] = ()
+    successions: tuple[Succession, ...] = ()
+    council_pattern: str | None = None
+    description: str = ""
+    file: str = ""
+    rule_lines: Mapping[str, int] = attrs.field(factory=dict, eq=False)
+
+    def party(self, party_id: str) -> Party | None:
+        for p in self.parties:
+            if p.id == party_id:
+                return p
+        return None
+
+    def rule(self, rule_id: str) -> Rule:
+        for r in self.rules:
+            if r.id == rule_id:
+                return r
+        raise KeyError(rule_id)
+
+
+@attrs.frozen(slots=True)
+class Event:
+    """One thing that happened: an id, a type from the catalogue, a date and a council.
+
+    `attrs` holds the type's other attributes (treat it as read-only). `source` says where
+    the event was read from (file:line) and does not take part in equality.
+    """
+
+    id: str
+    type: str
+    date: Date
+    council: str
+    attrs: Mapping[str, Any] = _field(factory=dict)
+    source: str = _field(default="", eq=False, repr=False)
+
+    def get(self, name: str, default: Any = None) -> Any:
+        if name == "council":
+            return self.council
+        if name == "date":
+            return self.date
+        if name == "id":
+            return self.id
+        if name == "type":
+            return self.type
+        return self.attrs.get(name, default)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "id": self.id,
+            "type": self.type,
+            "date": self.date.isoformat(),
+            "council": self.council,
+        }
+        out.update(self.attrs)
+        return out
+
+
+FindingKind = Literal["obligation", "breach", "escalation", "notice"]
+
+
+@attrs.frozen(slots=True)
+class Finding:
+    """What the engine concludes: an obligation, a breach, an escalation step or a notice."""
+
+    kind: FindingKind
+    agreement: str
+    rule: str
+    clause: str
+    party: str
+    status: str
+    opens: Date | None
+    due: Date | None
+    triggered_by: tuple[str, ...]
+    fulfilled_by: tuple[str, ...]
+    explanation: str
+    remedied_on: Date | None = None
+    step: int | None = None
+    actor: str | None = None
+    about: str | None = None
+    interpretations: tuple[str, ...] = ()
+    title: str = ""
+
+    def sort_key(self) -> tuple[Any, ...]:
+        return (
+            self.due or _dt.date.max,
+            self.party,
+            self.agreement,
+            self.rule,
+            self.triggered_by,
+            _KIND_ORDER[self.kind],
+            self.step or 0,
+            self.opens or _dt.date.min,
+            self.status,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "agreement": self.agreement,
+            "rule": self.rule,
+            "clause": self.clause,
+            "party": self.party,
+            "status": self.status,
+            "opens": self.opens.isoformat() if self.opens else None,
+            "due": self.due.isoformat() if self.due else None,
+            "triggered_by": list(self.triggered_by),
+            "fulfilled_by": list(self.fulfilled_by),
+            "remedied_on": self.remedied_on.isoformat() if self.remedied_on else None,
+            "step": self.step,
+            "actor": self.actor,
+            "about": self.about,
+            "interpretations": list(self.interpretations),
+            "title": self.title,
+            "explanation": self.explanation,
+        }
+
+
+_KIND_ORDER = {"obligation": 0, "breach": 1, "escalation": 2, "notice": 3}
+
+FINDING_FIELDS = tuple(attrs.fields_dict(Finding))

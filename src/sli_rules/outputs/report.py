@@ -1,0 +1,341 @@
+"""The Report: findings as of a date, and the ways to show them."""
+
+from __future__ import annotations
+
+import csv
+import datetime as _dt
+import html
+import io
+import json
+import os
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import attrs
+
+from sli_rules.io.intake import Rejected
+from sli_rules.model.values import FINDING_FIELDS, Finding
+from sli_rules.model.vocabulary import KIND_NOUNS, STATUSES, Urgency
+from sli_rules.outputs.ical import to_ical
+from sli_rules.outputs.plot import plot_timeline
+from sli_rules.outputs.tables import write_findings, write_parquet
+
+__all__ = ["FORMATS", "Report"]
+
+# row backgrounds in the HTML report, by status (model/vocabulary.py)
+STATUS_COLOURS = {s.value: w.html_colour for s, w in STATUSES.items()}
+TABLE_COLUMNS = (
+    "kind",
+    "agreement",
+    "clause",
+    "rule",
+    "party",
+    "status",
+    "opens",
+    "due",
+    "step",
+    "about",
+)
+
+
+@attrs.frozen
+class Report:
+    """Findings as of a date. Findings are sorted by due date, party, rule and trigger."""
+
+    as_of: _dt.date
+    findings: tuple[Finding, ...]
+    rulesets: tuple[str, ...] = ()
+    rejected: tuple[Rejected, ...] = ()
+    events_read: int = 0
+
+    @property
+    def obligations(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.kind == "obligation")
+
+    @property
+    def breaches(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.kind == "breach")
+
+    @property
+    def escalations(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.kind == "escalation")
+
+    @property
+    def notices(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.kind == "notice")
+
+    def filter(self, **fields: Any) -> Report:
+        """A report with the findings whose fields equal all the given values."""
+
+        def keep(f: Finding) -> bool:
+            d = f.to_dict()
+            return all(
+                d.get(k) == (v.isoformat() if isinstance(v, _dt.date) else v)
+                for k, v in fields.items()
+            )
+
+        return attrs.evolve(self, findings=tuple(f for f in self.findings if keep(f)))
+
+    # -- data
+    def to_records(self) -> list[dict[str, Any]]:
+        return [f.to_dict() for f in self.findings]
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "as_of": self.as_of.isoformat(),
+            "rulesets": list(self.rulesets),
+            "findings": self.to_records(),
+        }
+        if self.rejected:
+            out["rejected"] = [r.to_dict() for r in self.rejected]
+        return out
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), indent=indent)
+
+    def to_jsonl(self) -> str:
+        return "".join(json.dumps(r) + "\n" for r in self.to_records())
+
+    def to_csv(self) -> str:
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, fieldnames=list(FINDING_FIELDS), lineterminator="\n")
+        writer.writeheader()
+        for record in self.to_records():
+            row = dict(record)
+            for k in ("triggered_by", "fulfilled_by", "interpretations"):
+                row[k] = ";".join(row[k])
+            writer.writerow(row)
+        return buf.getvalue()
+
+    def to_dataframe(self) -> Any:
+        """A pandas DataFrame of the findings (needs the `pandas` extra)."""
+        try:
+            import pandas as pd
+        except ImportError:
+            raise ImportError(
+                "to_dataframe() needs pandas: pip install 'sli-rules[pandas]'"
+            ) from None
+        frame = pd.DataFrame.from_records(self.to_records(), columns=list(FINDING_FIELDS))
+        for col in ("opens", "due", "remedied_on"):
+            frame[col] = pd.to_datetime(frame[col])
+        frame["step"] = frame["step"].astype("Int64")  # whole numbers, missing where no step
+        return frame
+
+    # -- text
+    def summary(self) -> str:
+        counts: dict[str, int] = {}
+        for f in self.findings:
+            counts[f"{f.kind}:{f.status}"] = counts.get(f"{f.kind}:{f.status}", 0) + 1
+        parts = ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
+
+        def count(n: int, noun: str, plural: str) -> str:
+            return f"{n} {noun if n == 1 else plural}"
+
+        return (
+            f"As of {self.as_of}: {count(len(self.findings), 'finding', 'findings')} "
+            f"({count(len(self.breaches), 'breach', 'breaches')}, "
+            f"{count(len(self.escalations), 'escalation step', 'escalation steps')})"
+            + (f" — {parts}" if parts else "")
+        )
+
+    def to_table(self, explain: bool = True) -> str:
+        rows = [[_cell(f.to_dict()[c]) for c in TABLE_COLUMNS] for f in self.findings]
+        widths = [max([len(c)] + [len(r[i]) for r in rows]) for i, c in enumerate(TABLE_COLUMNS)]
+        line = "  ".join(c.upper().ljust(w) for c, w in zip(TABLE_COLUMNS, widths, strict=True))
+        out = [line.rstrip()]
+        for f, r in zip(self.findings, rows, strict=True):
+            out.append("  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip())
+            if explain:
+                out.append(f"    {f.explanation}")
+        out.append("")
+        out.append(self.summary())
+        if self.rejected:
+            out.append(f"{len(self.rejected)} input records were rejected:")
+            out.extend(f"  {r}" for r in self.rejected)
+        return "\n".join(out) + "\n"
+
+    def to_markdown(self) -> str:
+        cols = (*TABLE_COLUMNS, "explanation")
+        out = [
+            f"# Findings as of {self.as_of}",
+            "",
+            self.summary(),
+            "",
+            "| " + " | ".join(cols) + " |",
+            "|" + "---|" * len(cols),
+        ]
+        for f in self.findings:
+            d = f.to_dict()
+            out.append("| " + " | ".join(_cell(d[c]).replace("|", "\\|") for c in cols) + " |")
+        if self.rejected:
+            out += ["", "## Rejected input", ""]
+            out += [f"- `{r.location}`: " + "; ".join(r.reasons) for r in self.rejected]
+        return "\n".join(out) + "\n"
+
+    def _repr_html_(self) -> str:
+        """The notebook view: findings grouped by agreement and party, rows coloured by status.
+
+        Groups with a breach, a missed duty or an escalation step still due are open;
+        the rest are folded when there are many. At most `HTML_MAX_ROWS` rows are shown.
+        """
+        return _report_html(self)
+
+    # -- files and databases (optional extras)
+    def to_parquet(self, path: str | os.PathLike[str]) -> None:
+        """Write the findings to a Parquet file (needs the `parquet` extra).
+
+        The columns are `as_of` and then every finding field; dates are dates and the
+        event-id lists are lists of text.
+        """
+        write_parquet(self, path)
+
+    def to_sql(self, engine_or_url: Any, table: str = "findings", **kw: Any) -> int:
+        """Same as `sli_rules.write_findings(report, engine_or_url, table)` (`sql` extra)."""
+        return write_findings(self, engine_or_url, table, **kw)
+
+    def plot_timeline(
+        self,
+        path: str | os.PathLike[str] | None = None,
+        parties: Iterable[str] | None = None,
+        ax: Any = None,
+        *,
+        events: Any = None,
+        title: str | None = None,
+    ) -> Any:
+        """Draw the findings on a time axis, one row per party; return the matplotlib Figure.
+
+        Windows are bars from `opens` to `due` coloured by status, due days are ticks,
+        breaches red crosses and escalation steps triangles. Pass the evaluated `events`
+        (anything `read_events` accepts) to mark each fulfilling event on its date; without
+        them only late fulfilments (a breach's `remedied_on`) are marked. `path` saves a
+        .png, .svg or .pdf; `parties` picks and orders the rows; `ax` draws into an
+        existing matplotlib Axes. Needs the `plot` extra.
+        """
+        return plot_timeline(self, path, parties, ax, events=events, title=title)
+
+    def to_ical(
+        self,
+        parties: Iterable[str] | None = None,
+        *,
+        days: int | None = None,
+        rulesets: Any = None,
+    ) -> bytes:
+        """The deadlines still ahead, for `parties` (all when None), as an iCalendar file
+        (needs the `calendar` extra). See `sli_rules.to_ical`."""
+        return to_ical(self, parties=parties, days=days, rulesets=rulesets)
+
+    def render(self, fmt: str) -> str:
+        return FORMATS[fmt](self)
+
+
+def _cell(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, list):
+        return ";".join(str(x) for x in v)
+    return str(v)
+
+
+HTML_MAX_ROWS = 1000
+"""The most findings the notebook view shows; narrow a larger report with `filter()`."""
+
+_URGENCY = {s.value: w.urgency for s, w in STATUSES.items()}
+_HTML_COLUMNS = ("kind", "clause", "rule", "status", "opens", "due", "step", "about")
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "es" if word.endswith("ch") else "s")
+
+
+def _group_summary(fs: list[Finding]) -> str:
+    parts = []
+    for kind, word in KIND_NOUNS.items():
+        n = sum(1 for f in fs if f.kind == kind)
+        if n:
+            parts.append(_plural(n, word))
+    open_breaches = sum(1 for f in fs if f.kind == "breach" and f.status == "breached")
+    if open_breaches:
+        parts.append(f"{open_breaches} not remedied")
+    return ", ".join(parts)
+
+
+def _report_html(report: Report) -> str:
+    esc = html.escape
+    shown: tuple[Finding, ...] = report.findings
+    if len(shown) > HTML_MAX_ROWS:  # keep what needs attention, then what is pending
+        rank = {id(f): _URGENCY.get(f.status, Urgency.SETTLED).value for f in shown}
+        keep = {id(f) for f in sorted(shown, key=lambda f: rank[id(f)])[:HTML_MAX_ROWS]}
+        shown = tuple(f for f in shown if id(f) in keep)
+    groups: dict[str, dict[str, list[Finding]]] = {}
+    for f in shown:
+        groups.setdefault(f.agreement, {}).setdefault(f.party, []).append(f)
+    n_groups = sum(len(g) for g in groups.values())
+    cell = "padding:2px 6px;border-bottom:1px solid #ddd;text-align:left;vertical-align:top"
+    out = [
+        "<div class='sli-report'>",
+        f"<p><strong>{esc(report.summary())}</strong></p>",
+    ]
+    statuses = list(dict.fromkeys(f.status for f in shown))
+    if statuses:
+        swatches = " ".join(
+            f"<span style='background:{STATUS_COLOURS.get(s, '#ffffff')};padding:0 6px;"
+            f"border:1px solid #ccc'>{esc(s)}</span>"
+            for s in sorted(statuses)
+        )
+        out.append(f"<p style='font-size:smaller'>Status colours: {swatches}</p>")
+    if len(report.findings) > len(shown):
+        out.append(
+            f"<p><em>Showing {len(shown)} of {len(report.findings)} findings, those needing "
+            "attention first (breaches, missed duties, steps due), then those still open; "
+            "narrow the report with <code>report.filter(party=..., agreement=...)</code>."
+            "</em></p>"
+        )
+    if not report.findings:
+        out.append("<p>No findings.</p>")
+    for agreement in sorted(groups):
+        out.append(f"<h4>{esc(agreement)}</h4>")
+        for party in sorted(groups[agreement]):
+            fs = groups[agreement][party]
+            unfold = n_groups <= 12 or any(_URGENCY.get(f.status) is Urgency.ATTENTION for f in fs)
+            out.append(
+                f"<details{' open' if unfold else ''}><summary><strong>{esc(party)}</strong>"
+                f" ({esc(agreement)}): {esc(_group_summary(fs))}</summary>"
+            )
+            out.append("<table style='border-collapse:collapse;font-size:smaller'><tr>")
+            out.extend(f"<th style='{cell}'>{c}</th>" for c in (*_HTML_COLUMNS, "explanation"))
+            out.append("</tr>")
+            for f in fs:
+                d = f.to_dict()
+                colour = STATUS_COLOURS.get(f.status, "#ffffff")
+                cells = []
+                for c in _HTML_COLUMNS:
+                    text = esc(_cell(d[c]))
+                    if c == "status":
+                        text = f"<strong>{text}</strong>"
+                    tip = f" title='{esc(f.title, quote=True)}'" if c == "rule" and f.title else ""
+                    cells.append(f"<td style='{cell}'{tip}>{text}</td>")
+                cells.append(f"<td style='{cell}'>{esc(f.explanation)}</td>")
+                out.append(
+                    f"<tr class='sli-{esc(f.status)}' style='background:{colour}'>"
+                    + "".join(cells)
+                    + "</tr>"
+                )
+            out.append("</table></details>")
+    if report.rejected:
+        out.append(
+            f"<details open><summary><strong>{len(report.rejected)} input records were "
+            "rejected</strong></summary><ul>"
+        )
+        out.extend(f"<li>{esc(str(r))}</li>" for r in report.rejected)
+        out.append("</ul></details>")
+    out.append("</div>")
+    return "".join(out)
+
+
+FORMATS: dict[str, Callable[[Report], str]] = {
+    "json": lambda r: r.to_json() + "\n",
+    "jsonl": Report.to_jsonl,
+    "csv": Report.to_csv,
+    "table": Report.to_table,
+    "markdown": Report.to_markdown,
+}

@@ -1,0 +1,1 @@
+"""Layer 7: explain, diff, docs, schema, scenarios, incremental runs."""

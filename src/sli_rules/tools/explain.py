@@ -1,0 +1,1324 @@
+"""Explanations: the chain of reasoning behind one finding, in plain English.
+
+`explain(finding, rulesets, events)` rebuilds the chain from the finding's fields, the
+ruleset it came from and (when given) the events, never from the finding's one-line
+`explanation`: the agreement, clause and quote; what the rule requires; the date
+arithmetic (with month-end clamping called out); the triggering event; the fulfilling
+event or, when there is none, what was looked for and not found; the interpretations the
+finding rests on; and what the agreement's escalation ladders say happens next.
+"""
+
+from __future__ import annotations
+
+import argparse
+import calendar
+import datetime as _dt
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Protocol, TextIO
+
+from dateutil.relativedelta import relativedelta
+
+from sli_rules.api.evaluate import compile_rulesets, evaluate
+from sli_rules.io.intake import Intake, read_events
+from sli_rules.load.loader import load_registry, load_ruleset
+from sli_rules.model.conditions import Env, compile_condition, describe_condition, resolve
+from sli_rules.model.dates import Duration, PeriodSpec, add, parse_date
+from sli_rules.model.errors import did_you_mean
+from sli_rules.model.values import (
+    ConstraintRule,
+    CountRule,
+    DeadlineRule,
+    EntitlementRule,
+    EscalationLadder,
+    EscalationStep,
+    Event,
+    EventSpec,
+    Finding,
+    FixedDateRule,
+    LimitRule,
+    ParamRef,
+    Party,
+    RecurringRule,
+    Rule,
+    Ruleset,
+    SelfDeclaredRule,
+    WindowRule,
+)
+from sli_rules.model.vocabulary import KINDS, STATUSES
+from sli_rules.outputs.report import Report
+
+__all__ = ["explain", "explain_findings"]
+
+Date = _dt.date
+DAY = _dt.timedelta(days=1)
+EventsLike = Iterable[Event | Mapping[str, Any]] | str | Path | Intake
+RulesetsLike = Ruleset | str | Path | Iterable[Ruleset | str | Path]
+
+MAX_CANDIDATES = 5
+MAX_LISTED = 8
+
+KIND_WORDS = {
+    "deadline": "a deadline after a triggering event",
+    "window": "a window after a triggering event",
+    "fixed_date": "a duty due on a fixed date",
+    "recurring": "a duty that recurs each period",
+    "count": "a count of events over a span",
+    "constraint": "a requirement on each triggering event",
+    "limit": "a ceiling per period",
+    "entitlement": "an entitlement opened by an event",
+    "self_declared": "a duty that cannot be checked from events",
+}
+MET = tuple(s.value for s, w in STATUSES.items() if w.met)
+
+
+# --------------------------------------------------------------------- public
+
+
+def explain(
+    finding: Finding,
+    rulesets: RulesetsLike,
+    events: EventsLike | None = None,
+    *,
+    report: Report | None = None,
+    as_of: Date | None = None,
+) -> str:
+    """The chain of reasoning behind `finding`, as several short plain-English lines.
+
+    `rulesets` are the rulesets (objects, bundled ids or paths) the finding may come from.
+    `events` (optional, as for `evaluate`) lets the explanation show the triggering and
+    fulfilling events and the events that were looked at but did not count. `report`
+    (optional) is the report the finding is from: its date bounds the search, and its
+    escalation findings show where a ladder has got to.
+    """
+    return _Explainer(rulesets, events, report, as_of).explain(finding)
+
+
+def explain_findings(
+    findings: Iterable[Finding],
+    rulesets: RulesetsLike,
+    events: EventsLike | None = None,
+    *,
+    report: Report | None = None,
+    as_of: Date | None = None,
+) -> list[str]:
+    """`explain` for several findings, reading the rulesets and events once."""
+    ex = _Explainer(rulesets, events, report, as_of)
+    return [ex.explain(f) for f in findings]
+
+
+# ------------------------------------------------------------------- helpers
+
+
+def _load(rulesets: RulesetsLike) -> dict[str, Ruleset]:
+    if isinstance(rulesets, (Ruleset, str, Path)):
+        rulesets = [rulesets]
+    out: dict[str, Ruleset] = {}
+    for r in rulesets:
+        rs = r if isinstance(r, Ruleset) else load_ruleset(r)
+        out[rs.id] = rs
+    return out
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _days_between(a: Date, b: Date) -> str:
+    return _plural(abs((b - a).days), "day")
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Date):
+        return value.isoformat()
+    if isinstance(value, Duration):
+        return f"{value.describe()} ({value})"
+    if isinstance(value, (list, tuple)):
+        if not value:
+            return "(empty)"
+        if all(isinstance(v, Mapping) for v in value):
+            return _plural(len(value), "entry").replace("entrys", "entries")
+        return ", ".join(_show(v) for v in value)
+    if isinstance(value, Mapping):
+        return json.dumps(value, sort_keys=True, default=str)
+    return str(value)
+
+
+def _first(event: Event | None, path: str) -> Any:
+    if event is None:
+        return None
+    found = resolve(event, path)
+    return found[0] if found else None
+
+
+def _a(text: str) -> str:
+    return ("an " if text[:1].lower() in "aeiou" else "a ") + text
+
+
+def _period_words(spec: PeriodSpec) -> str:
+    cal = spec.calendar.replace("_", " ")
+    text = cal if spec.unit == "year" else f"{spec.unit} of the {cal}"
+    if spec.months:
+        text += f" (months {', '.join(str(m) for m in spec.months)} only)"
+    return text
+
+
+def _inner_keys(cond: Any) -> list[str]:
+    """The attributes of list entries that a test on a list looks at, e.g. 'council'."""
+    keys: list[str] = []
+    if not isinstance(cond, Mapping):
+        return keys
+    for test, arg in cond.items():
+        if test in ("some", "none", "every") and isinstance(arg, Mapping):
+            keys.extend(k for k in arg if k not in ("all", "any", "not"))
+        elif test in ("count", "distinct") and isinstance(arg, Mapping):
+            keys.extend(k for k in (arg.get("where") or {}) if k not in ("all", "any", "not"))
+            if test == "distinct" and isinstance(arg.get("field"), str):
+                keys.append(arg["field"])
+    return list(dict.fromkeys(keys))
+
+
+def _trigger_text(spec: EventSpec) -> str:
+    text = " or ".join(spec.types)
+    if spec.where:
+        text += f" where {describe_condition(spec.where)}"
+    return text
+
+
+def _verb(event_type: str) -> str:
+    """'held' for peer_challenge.held: the word that says what happened on the date."""
+    return event_type.rsplit(".", 1)[-1].replace("_", " ")
+
+
+def _add_explained(start: Date, dur: Duration) -> tuple[Date, str]:
+    """start + dur, and a note when the month arithmetic clamped to a month's end."""
+    result = add(start, dur)
+    note = ""
+    if dur.years or dur.months:
+        months = start.month - 1 + dur.months
+        year = start.year + dur.years + months // 12
+        month = months % 12 + 1
+        last = calendar.monthrange(year, month)[1]
+        if start.day > last:
+            note = (
+                f" (month-end clamping: {start} + {dur.describe()} would be "
+                f"{year:04d}-{month:02d}-{start.day:02d}, which does not exist, so the last day "
+                f"of that month, {year:04d}-{month:02d}-{last:02d}, is used)"
+            )
+    return result, note
+
+
+class _SubParsers(Protocol):
+    def add_parser(self, name: str, **kw: Any) -> argparse.ArgumentParser: ...
+
+
+# ------------------------------------------------------------------ explainer
+
+
+class _Explainer:
+    def __init__(
+        self,
+        rulesets: RulesetsLike,
+        events: EventsLike | None,
+        report: Report | None,
+        as_of: Date | None,
+    ) -> None:
+        self.rulesets = _load(rulesets)
+        self.events: dict[str, Event] | None = None
+        if events is not None:
+            intake = events if isinstance(events, Intake) else read_events(events)
+            self.events = {e.id: e for e in intake.events}
+        self.report = report
+        self.as_of = as_of or (report.as_of if report is not None else None)
+        self._by_type: dict[str, list[Event]] | None = None
+
+    # -- look-ups
+    def ruleset(self, f: Finding) -> Ruleset:
+        rs = self.rulesets.get(f.agreement)
+        if rs is None:
+            raise ValueError(
+                f"the finding comes from agreement {f.agreement!r}, which is not among the "
+                f"rulesets given ({', '.join(self.rulesets) or 'none'})"
+            )
+        return rs
+
+    def event(self, eid: str) -> Event | None:
+        return self.events.get(eid) if self.events is not None else None
+
+    def events_of(self, types: Sequence[str]) -> list[Event]:
+        if self.events is None:
+            return []
+        if self._by_type is None:
+            self._by_type = {}
+            for e in sorted(self.events.values(), key=lambda e: (e.date, e.id)):
+                self._by_type.setdefault(e.type, []).append(e)
+        out = [e for t in types for e in self._by_type.get(t, [])]
+        return sorted(out, key=lambda e: (e.date, e.id))
+
+    def name(self, rs: Ruleset, pid: str | None) -> str:
+        if not pid:
+            return "-"
+        p = rs.party(pid)
+        label = p.name if p is not None else str(load_registry().get(pid, {}).get("name", ""))
+        return f"{pid} ({label})" if label and label != pid else pid
+
+    def party_obj(self, rs: Ruleset, pid: str) -> Party:
+        p = rs.party(pid)
+        if p is not None:
+            return p
+        entry = load_registry().get(pid, {})
+        attrs_ = {k: v for k, v in entry.items() if k not in ("name", "created", "abolished")}
+        return Party(pid, "council", str(entry.get("name", pid)), attrs_)
+
+    def source(self, rs: Ruleset, ref: Any) -> str:
+        """Where a value comes from: the text itself, or a parameter and its basis."""
+        if isinstance(ref, ParamRef):
+            p = rs.parameters.get(ref.name)
+            basis = "an interpretation" if p is None or p.basis == "interpretation" else "text"
+            return f"parameter {ref.name}, " + ("stated in the text" if basis == "text" else basis)
+        return "stated in the text"
+
+    def value(self, rs: Ruleset, ref: Any, day: Date) -> Any:
+        if isinstance(ref, ParamRef):
+            return rs.parameters[ref.name].value_at(day)
+        return ref
+
+    def with_source(self, rs: Ruleset, ref: Any, day: Date) -> str:
+        v = self.value(rs, ref, day)
+        if isinstance(v, Duration):
+            return f"{v.describe()} ({v}, {self.source(rs, ref)})"
+        return f"{_show(v)} ({self.source(rs, ref)})"
+
+    def describe_event(self, rs: Ruleset, e: Event, skip: Iterable[str] = ()) -> str:
+        attrs_ = [
+            f"{k} {_show(v)}" for k, v in e.attrs.items() if k not in skip and v not in (None, "")
+        ]
+        tail = f"; {', '.join(attrs_)}" if attrs_ else ""
+        return f"{e.id} {e.type} on {e.date}, council {self.name(rs, e.council)}{tail}"
+
+    def event_or_id(self, rs: Ruleset, eid: str) -> str:
+        e = self.event(eid)
+        if e is not None:
+            return self.describe_event(rs, e)
+        if self.events is None:
+            return f"{eid} (pass the events to see it)"
+        return f"{eid} (not among the events given)"
+
+    def who(self, rs: Ruleset, rule: Rule) -> str:
+        spec = rule.party
+        if spec.body:
+            text = self.name(rs, spec.body)
+        elif spec.each_member:
+            text = "each member council"
+        elif spec.path in (None, "council"):
+            text = "the council of the triggering event"
+        else:
+            text = f"each council named in the trigger's {spec.path}"
+        if rule.applies_to:
+            text += f" (where {describe_condition(rule.applies_to)})"
+        return text
+
+    def wanted(
+        self, spec: EventSpec, trigger: Event | None, party: str, with_party: bool = True
+    ) -> str:
+        """'follow_up_report.submitted for review r1 by E06000015': the event looked for."""
+        text = " or ".join(spec.types)
+        for a, b in spec.match:
+            v = _first(trigger, b)
+            if v is not None:
+                text += f" for {a} {_show(v)}"
+            elif a == b:
+                text += f" with the same {a} as the trigger"
+            else:
+                text += f" whose {a} is the trigger's {b}"
+        if spec.where:
+            text += f" where {describe_condition(spec.where)}"
+        if with_party:
+            text += f" by {party}" if spec.by == "council" else f" naming {party} as {spec.by}"
+        return text
+
+    # -- the explanation
+    def explain(self, f: Finding) -> str:
+        rs = self.ruleset(f)
+        if f.kind == "escalation":
+            ladder = next((x for x in rs.escalations if x.id == f.rule), None)
+            if ladder is None:
+                raise ValueError(f"{f.agreement} has no escalation ladder {f.rule!r}")
+            lines = self.escalation(rs, ladder, f)
+        else:
+            try:
+                rule = rs.rule(f.rule)
+            except KeyError:
+                raise ValueError(f"{f.agreement} has no rule {f.rule!r}") from None
+            lines = self.rule_finding(rs, rule, f)
+        head = f"{f.kind} {f.status}: {f.title or f.rule} ({f.rule}), {self.name(rs, f.party)}"
+        if f.about:
+            head += f", about {self.name(rs, f.about)}"
+        if self.as_of is not None:
+            head += f", as of {self.as_of}"
+        return "\n".join([head, *(f"  {line}" for line in lines)])
+
+    def agreement_line(self, rs: Ruleset, clause: str, quote: str) -> str:
+        return (
+            f"Agreement: {rs.title} ({rs.id}, version {rs.version}), clause {clause}: "
+            f'"{quote.strip()}"'
+        )
+
+    # -- obligations, breaches and notices
+    def rule_finding(self, rs: Ruleset, rule: Rule, f: Finding) -> list[str]:
+        trigger = self.event(f.triggered_by[0]) if len(f.triggered_by) == 1 else None
+        lines = [self.agreement_line(rs, rule.clause, rule.quote)]
+        day = self.read_on(rs, rule, f, trigger)
+        lines.append(f"Rule {rule.id}, {KIND_WORDS[rule.kind]}: {self.requires(rs, rule, day)}")
+        lines.extend(self.arithmetic(rs, rule, f, trigger))
+        lines.extend(self.trigger_lines(rs, rule, f))
+        lines.extend(self.outcome(rs, rule, f, trigger))
+        lines.extend(self.interpretations(rs, f, day))
+        lines.extend(self.escalation_outlook(rs, rule, f))
+        return lines
+
+    def read_on(self, rs: Ruleset, rule: Rule, f: Finding, trigger: Event | None) -> Date:
+        """The date the rule's parameters are read for (as the engine reads them)."""
+        if trigger is not None:
+            return trigger.date
+        if isinstance(rule, DeadlineRule) and f.opens:
+            return f.opens
+        if isinstance(rule, RecurringRule) and f.opens:
+            return self.period_of(rs, rule.period, f.opens)[0]
+        if isinstance(rule, LimitRule) and f.due:
+            return self.period_of(rs, rule.period, f.due)[0]
+        return rs.effective.start
+
+    def period_of(self, rs: Ruleset, spec: PeriodSpec, day: Date) -> tuple[Date, Date, str]:
+        base = PeriodSpec(spec.calendar, spec.unit)
+        p = next(base.periods(day, day, rs.effective.start))
+        return p.start, p.end, p.label
+
+    def requires(self, rs: Ruleset, rule: Rule, day: Date) -> str:
+        who = self.who(rs, rule)
+        if isinstance(rule, (DeadlineRule, WindowRule)):
+            trig = _trigger_text(rule.trigger)
+            want = self.wanted(rule.fulfil, None, "the party", with_party=False)
+            by = "" if rule.fulfil.by == "council" else f" naming the party as {rule.fulfil.by}"
+            if isinstance(rule, DeadlineRule):
+                return (
+                    f"after each {trig}, {who} must see to {_a(want)}{by} within "
+                    f"{self.with_source(rs, rule.due, day)}; the due day itself is on time."
+                )
+            early = (
+                "one before the window opens counts as early (a notice, not a breach)"
+                if rule.early == "accept"
+                else "one before the window opens does not count"
+            )
+            return (
+                f"after each {trig}, {who} must see to {_a(want)}{by} no sooner than "
+                f"{self.with_source(rs, rule.opens, day)} and no later than "
+                f"{self.with_source(rs, rule.due, day)} after it, both ends included; {early}."
+            )
+        if isinstance(rule, FixedDateRule):
+            opens = (
+                f", counted from {self.with_source(rs, rule.opens, day)}"
+                if rule.opens is not None
+                else ""
+            )
+            return (
+                f"{who} must see to {_a(self.wanted(rule.fulfil, None, 'the party', False))} "
+                f"by {self.with_source(rs, rule.due, rs.effective.start)}{opens}."
+            )
+        if isinstance(rule, RecurringRule):
+            period = _period_words(rule.period)
+            grace = (
+                f", with {self.with_source(rs, rule.grace, day)} of grace after it ends"
+                if rule.grace is not None
+                else ""
+            )
+            return (
+                f"{who} must see to at least {rule.at_least} "
+                f"{self.wanted(rule.fulfil, None, 'the party', False)} in each {period}{grace}."
+            )
+        if isinstance(rule, CountRule):
+            start = (
+                self.with_source(rs, rule.start, rs.effective.start)
+                if rule.start is not None
+                else f"{rs.effective.start} (the agreement's start)"
+            )
+            repeat = ", span after span" if rule.repeat else ""
+            return (
+                f"{who} must see to at least {rule.at_least} "
+                f"{self.wanted(rule.fulfil, None, 'the party', False)} between {start} and "
+                f"{self.with_source(rs, rule.end, rs.effective.start)}{repeat}; due at the "
+                "span's end."
+            )
+        if isinstance(rule, ConstraintRule):
+            return (
+                f"each {_trigger_text(rule.trigger)} must satisfy: "
+                f"{describe_condition(rule.require)} (checked for {who})."
+            )
+        if isinstance(rule, LimitRule):
+            what = f"the total {rule.amount} of" if rule.amount else "the number of"
+            return (
+                f"for {who}, {what} {_trigger_text(rule.trigger)} in each "
+                f"{_period_words(rule.period)} must not "
+                f"exceed {self.with_source(rs, rule.max, day)}; exceeding it is a "
+                f"{rule.severity}."
+            )
+        if isinstance(rule, EntitlementRule):
+            lasts = (
+                f", for {self.with_source(rs, rule.lasts, day)}" if rule.lasts is not None else ""
+            )
+            return (
+                f"after each {_trigger_text(rule.trigger)}, {who} may call on what the clause "
+                f"offers{lasts}."
+            )
+        assert isinstance(rule, SelfDeclaredRule)
+        return "it is listed for completeness and yields no findings."
+
+    def arithmetic(self, rs: Ruleset, rule: Rule, f: Finding, trigger: Event | None) -> list[str]:
+        out: list[str] = []
+        if isinstance(rule, (DeadlineRule, WindowRule)):
+            start = trigger.date if trigger is not None else None
+            if start is None and isinstance(rule, DeadlineRule):
+                start = f.opens
+            if start is None:
+                return [
+                    f"Window: opens {f.opens}, due {f.due}, both counted from the trigger's "
+                    "date (pass the events to see the arithmetic)."
+                ]
+            verb = _verb(trigger.type) if trigger is not None else "triggered"
+            due_d = self.value(rs, rule.due, start)
+            due, clamp = _add_explained(start, due_d)
+            if isinstance(rule, DeadlineRule):
+                out.append(
+                    f"Deadline: {verb} {start}; {due_d.describe()} ({due_d}, "
+                    f"{self.source(rs, rule.due)}) → due {due}{clamp}."
+                )
+            else:
+                open_d = self.value(rs, rule.opens, start)
+                opens, oclamp = _add_explained(start, open_d)
+                out.append(
+                    f"Window: {verb} {start}; opens {open_d.describe()} later ({open_d}, "
+                    f"{self.source(rs, rule.opens)}) → {opens}{oclamp}; due "
+                    f"{due_d.describe()} later ({due_d}, {self.source(rs, rule.due)}) → "
+                    f"{due}{clamp}; both ends included."
+                )
+                if opens != f.opens:
+                    out.append(f"Note: the finding says the window opens {f.opens}.")
+            if due != f.due:
+                out.append(f"Note: the finding says due {f.due}.")
+            return out
+        if isinstance(rule, FixedDateRule):
+            given = (
+                f"the later of {self.with_source(rs, rule.opens, rs.effective.start)} and the "
+                "party's joining"
+                if rule.opens is not None
+                else "the later of the agreement's start and the party's joining"
+            )
+            return [f"Due: {f.due} ({self.source(rs, rule.due)}); open from {f.opens} ({given})."]
+        if isinstance(rule, RecurringRule) and f.opens and f.due:
+            start, end, label = self.period_of(rs, rule.period, f.opens)
+            text = f"Period: {label}, {start} to {end}"
+            if rule.grace is not None:
+                g = self.value(rs, rule.grace, start)
+                due, clamp = _add_explained(end, g)
+                text += (
+                    f"; plus {g.describe()} of grace ({g}, {self.source(rs, rule.grace)}) "
+                    f"→ due {due}{clamp}"
+                )
+            else:
+                text += f"; due on its last day, {end}"
+            if f.opens != start:
+                text += f"; counted from {f.opens}, when the agreement took effect for this party"
+            return [text + "."]
+        if isinstance(rule, CountRule):
+            return [f"Span: {f.opens} to {f.due}; due on its last day, {f.due}."]
+        if isinstance(rule, ConstraintRule):
+            return [f"Checked on the event's own date, {f.due}."]
+        if isinstance(rule, LimitRule) and f.due:
+            start, end, label = self.period_of(rs, rule.period, f.due)
+            return [
+                f"Period: {label}, {start} to {end}; ceiling "
+                f"{self.with_source(rs, rule.max, start)}; first exceeded on {f.due}."
+            ]
+        if isinstance(rule, EntitlementRule):
+            if rule.lasts is not None and f.opens:
+                d = self.value(rs, rule.lasts, f.opens)
+                until, clamp = _add_explained(f.opens, d)
+                return [
+                    f"Available: from {f.opens}; lasts {d.describe()} ({d}, "
+                    f"{self.source(rs, rule.lasts)}) → until {until}{clamp}."
+                ]
+            return [f"Available: from {f.opens}, with no end given."]
+        return out
+
+    def trigger_lines(self, rs: Ruleset, rule: Rule, f: Finding) -> list[str]:
+        if not f.triggered_by:
+            if isinstance(rule, (RecurringRule, CountRule, FixedDateRule)):
+                return ["Triggered by: no event; the duty runs by the calendar."]
+            return []
+        if isinstance(rule, LimitRule):
+            return self.limit_lines(rule, f)
+        return [f"Triggered by: {self.event_or_id(rs, eid)}." for eid in f.triggered_by]
+
+    def limit_lines(self, rule: LimitRule, f: Finding) -> list[str]:
+        ids = f.triggered_by
+        if self.events is None:
+            return [f"Counted: {', '.join(ids)} (pass the events to see the amounts)."]
+        total = 0.0
+        parts = []
+        for eid in ids:
+            e = self.event(eid)
+            if e is None:
+                parts.append(f"{eid} (not among the events given)")
+                continue
+            amount = 1.0
+            if rule.amount:
+                v = _first(e, rule.amount)
+                amount = float(v) if isinstance(v, (int, float)) else 0.0
+            total += amount
+            parts.append(f"{eid} on {e.date}: {amount:g} (running total {total:g})")
+        shown = parts[:MAX_LISTED]
+        more = f"; and {len(parts) - MAX_LISTED} more" if len(parts) > MAX_LISTED else ""
+        return [f"Counted: {'; '.join(shown)}{more}."]
+
+    def outcome(self, rs: Ruleset, rule: Rule, f: Finding, trigger: Event | None) -> list[str]:
+        status = f.status
+        if isinstance(rule, ConstraintRule):
+            return self.constraint_outcome(rs, rule, f, trigger)
+        if isinstance(rule, (LimitRule, EntitlementRule)):
+            if status == "lapsed":
+                return [f"Lapsed: the entitlement ended on {f.due}, before {self.as_of}."]
+            if status == "available":
+                return [f"Available: still open as of {self.as_of or 'the report date'}."]
+            if status == "exceeded":
+                return [f"Exceeded: the ceiling was passed on {f.due}."]
+            return []
+        out: list[str] = []
+        if status == "waived":
+            out.extend(f"Waived by: {self.event_or_id(rs, eid)}." for eid in f.fulfilled_by)
+            return out
+        if f.fulfilled_by and status in MET:
+            for eid in f.fulfilled_by:
+                e = self.event(eid)
+                timing = self.timing(rule, f, e)
+                out.append(f"Fulfilled by: {self.event_or_id(rs, eid)}{timing}.")
+            late = [e.date for e in map(self.event, f.fulfilled_by) if e is not None]
+            remedied = f.remedied_on or (min(late) if late else None)
+            if status in ("fulfilled_late", "remedied") and f.due is not None:
+                out.append(
+                    f"Late: in breach from {f.due + DAY}"
+                    + (f" until it was remedied on {remedied}" if remedied else " until remedied")
+                    + "; the breach stays on the record."
+                )
+            return out
+        if status == "discharged":
+            return [self.discharged(rs, f)]
+        # not (or not fully) met: what was looked for and not found
+        if isinstance(rule, (RecurringRule, CountRule)):
+            counted = list(f.fulfilled_by)
+            if counted:
+                out.append(
+                    f"Found only {len(counted)} of {rule.at_least}: "
+                    + "; ".join(self.event_or_id(rs, eid) for eid in counted)
+                    + "."
+                )
+        out.append(self.why_not(rule, f, trigger))
+        out.extend(self.candidates(rs, rule, f, trigger))
+        return out
+
+    def timing(self, rule: Rule, f: Finding, e: Event | None) -> str:
+        if e is None or f.due is None:
+            return ""
+        if f.status == "fulfilled_early" and f.opens:
+            how = (
+                "which the rule accepts as early (a notice, not a breach)"
+                if not isinstance(rule, WindowRule) or rule.early == "accept"
+                else "which this rule does not count"
+            )
+            return (
+                f": {_days_between(e.date, f.opens)} before the window opened on {f.opens}, {how}"
+            )
+        if e.date > f.due:
+            return f": late, {_days_between(f.due, e.date)} after the due date {f.due}"
+        if e.date == f.due:
+            return f": on the due day {f.due} itself, which counts as on time"
+        return f": on time, {_days_between(e.date, f.due)} before the due date {f.due}"
+
+    def why_not(self, rule: Rule, f: Finding, trigger: Event | None) -> str:
+        spec: EventSpec | None = getattr(rule, "fulfil", None)
+        if spec is None:
+            return "Why not: the rule names no fulfilling event."
+        want = self.wanted(spec, trigger, f.party)
+        if trigger is None and f.triggered_by and self.events is None:
+            want += " (the trigger's values need the events)"
+        lo = trigger.date if trigger is not None else f.opens
+        if isinstance(rule, (RecurringRule, CountRule)) and f.opens and f.due:
+            lo = f.opens
+        hi = f.due
+        as_of = self.as_of
+        if f.status in ("open", "upcoming"):
+            left = f" ({_days_between(as_of, hi)} left)" if as_of and hi else ""
+            upto = as_of or hi
+            return (
+                f"Not yet fulfilled: no {want} dated between {lo} and {upto} was found; "
+                f"due {hi}{left}."
+            )
+        later = ""
+        if isinstance(rule, (DeadlineRule, WindowRule, FixedDateRule)):
+            later = f", nor any later one up to {as_of}" if as_of else ", nor any later one"
+        return f"Why not: no {want} dated between {lo} and {hi} was found{later}."
+
+    def candidates(self, rs: Ruleset, rule: Rule, f: Finding, trigger: Event | None) -> list[str]:
+        spec: EventSpec | None = getattr(rule, "fulfil", None)
+        if spec is None or self.events is None:
+            return []
+        party = self.party_obj(rs, f.party)
+        where = compile_condition(spec.where)
+        scored: list[tuple[tuple[Any, ...], str]] = []
+        for e in self.events_of(spec.types):
+            if e.id in f.fulfilled_by:
+                continue
+            by = [v for v in resolve(e, spec.by) if isinstance(v, str)]
+            reasons: list[str] = []
+            mismatched = 0
+            if f.party not in by:
+                reasons.append(
+                    f"it is by {', '.join(by) or 'no one'}, not {f.party}"
+                    if spec.by == "council"
+                    else f"its {spec.by} is {', '.join(by) or 'empty'}, not {f.party}"
+                )
+            for a, b in spec.match:
+                have, need = _first(e, a), _first(trigger, b)
+                if trigger is not None and have != need:
+                    mismatched += 1
+                    reasons.append(f"its {a} is {_show(have)}, not {_show(need)}")
+            if f.party not in by and (mismatched or not spec.match):
+                continue  # someone else's event about something else: not a near miss
+            if spec.where and not where(e, Env(event=e, trigger=trigger, party=party)):
+                has = [
+                    f"{k} {_show(v if len(v) != 1 else v[0])}"
+                    for k in spec.where
+                    if k not in ("all", "any", "not") and (v := resolve(e, k))
+                ]
+                reasons.append(
+                    f"it does not satisfy: {describe_condition(spec.where)}"
+                    + (f" (it has {', '.join(has)})" if has else "")
+                )
+            reasons.extend(self.date_reasons(rs, rule, f, trigger, e))
+            if not reasons:
+                reasons.extend(self.counted_elsewhere(f, e))
+            if not reasons:
+                reasons.append("no reason found here (check the party's membership on that date)")
+            distance = abs((e.date - (f.due or e.date)).days)
+            key = (f.party not in by, mismatched, distance, e.id)
+            scored.append((key, f"Not counted: {e.id} {e.type} on {e.date}: {'; '.join(reasons)}."))
+        scored.sort()
+        lines = [text for _k, text in scored[:MAX_CANDIDATES]]
+        if len(scored) > MAX_CANDIDATES:
+            lines.append(f"... and {len(scored) - MAX_CANDIDATES} more near misses.")
+        return lines
+
+    def counted_elsewhere(self, f: Finding, e: Event) -> list[str]:
+        """The event was counted once, for another duty of the same rule and party."""
+        if self.report is None:
+            return []
+        for other in self.report.findings:
+            if (
+                other.kind == "obligation"
+                and other.agreement == f.agreement
+                and other.rule == f.rule
+                and other.party == f.party
+                and other.opens != f.opens
+                and e.id in other.fulfilled_by
+            ):
+                return [
+                    f"it counted instead for the duty open from {other.opens}, due {other.due} "
+                    "(an event counts once)"
+                ]
+        return []
+
+    def date_reasons(
+        self, rs: Ruleset, rule: Rule, f: Finding, trigger: Event | None, e: Event
+    ) -> list[str]:
+        """Why an event's date keeps it from counting, if it does."""
+        if self.as_of is not None and e.date > self.as_of:
+            return [f"it is dated after the as-of date {self.as_of}"]
+        if e.date < rs.effective.start:
+            return [f"it is dated before the agreement took effect ({rs.effective.start})"]
+        if rs.effective.end is not None and e.date >= rs.effective.end:
+            return [f"it is dated after the agreement ended ({rs.effective.end})"]
+        if trigger is not None and e.date < trigger.date:
+            return [f"it is dated before the trigger ({trigger.date})"]
+        if isinstance(rule, (RecurringRule, CountRule)):
+            if f.opens and f.due and not f.opens <= e.date <= f.due:
+                return [f"it is dated outside {f.opens} to {f.due}"]
+            return []
+        if f.opens is not None and e.date < f.opens:
+            if isinstance(rule, WindowRule):
+                if rule.early == "ignore":
+                    return [
+                        f"it came before the window opened ({f.opens}); early ones do not count"
+                    ]
+                return []
+            return [f"it is dated before the duty opened ({f.opens})"]
+        if f.due is not None and e.date > f.due and f.status not in ("open", "upcoming"):
+            return [f"it is dated after the due date {f.due}"]
+        return []
+
+    def discharged(self, rs: Ruleset, f: Finding) -> str:
+        causes: list[str] = []
+        end = rs.effective.end
+        if end is not None and (f.due is None or end <= f.due):
+            causes.append(f"the agreement ended on {end}")
+        p = rs.party(f.party)
+        if p is not None and p.left is not None:
+            causes.append(f"{f.party} left on {p.left}")
+        for s in rs.successions:
+            if s.party == f.party:
+                causes.append(f"{f.party} was succeeded on {s.date} by {', '.join(s.successors)}")
+        if self.events is not None:
+            for e in self.events_of(
+                ("agreement.revoked", "party.left", "party.succeeded", "party.joined")
+            ):
+                if e.get("agreement") != rs.id or (f.due is not None and e.date > f.due):
+                    continue
+                if e.type == "agreement.revoked":
+                    causes.append(f"the agreement was revoked by {e.id} on {e.date}")
+                elif e.council == f.party and e.type != "party.joined":
+                    causes.append(f"{e.id} {e.type} on {e.date}")
+        if not causes:
+            causes.append("membership or the agreement ended before the due date")
+        return f"Discharged before it fell due ({f.due}): {'; '.join(causes)}."
+
+    def constraint_outcome(
+        self, rs: Ruleset, rule: ConstraintRule, f: Finding, trigger: Event | None
+    ) -> list[str]:
+        if f.status == "fulfilled":
+            return [f"Requirement met by the event itself: {describe_condition(rule.require)}."]
+        if trigger is None:
+            return [
+                f"Requirement not met: {describe_condition(rule.require)} "
+                "(pass the events to see which part failed)."
+            ]
+        env = Env(event=trigger, party=self.party_obj(rs, f.party))
+        out = []
+        for key, cond in rule.require.items():
+            part = {key: cond}
+            if compile_condition(part)(trigger, env):
+                continue
+            have = resolve(trigger, key) if key not in ("all", "any", "not") else []
+            shown = f" (the event has {key}: {_show(have if len(have) != 1 else have[0])}"
+            entries = [x for v in have for x in (v if isinstance(v, list) else [v])]
+            if entries and all(isinstance(x, Mapping) for x in entries):
+                for inner in _inner_keys(cond):
+                    values = [str(v) for v in resolve(entries, inner)]
+                    shown += f"; {inner}: {', '.join(dict.fromkeys(values)) or 'none given'}"
+            text = describe_condition(part).replace("the party", f"the party ({f.party})")
+            out.append(f"Requirement not met: {text}{shown + ')' if have else ''}.")
+        return out or ["Requirement not met (the parts each hold; the whole does not)."]
+
+    def interpretations(self, rs: Ruleset, f: Finding, day: Date) -> list[str]:
+        if not f.interpretations:
+            return ["Interpretations: none; every date here is stated in the text."]
+        out = []
+        for name in f.interpretations:
+            if name == "effective-start":
+                out.append(
+                    f"Interpretation: the agreement's start, {rs.effective.start}: "
+                    f"{rs.effective.start_rationale}"
+                )
+                continue
+            if name.startswith("rule "):
+                rid = name[5:]
+                target: Rule | EscalationLadder | None = next(
+                    (r for r in rs.rules if r.id == rid), None
+                ) or next((x for x in rs.escalations if x.id == rid), None)
+                why = target.interpretation if target is not None else ""
+                out.append(f"Interpretation: {name} as a whole: {why}")
+                continue
+            p = rs.parameters.get(name)
+            if p is None:
+                out.append(f"Interpretation: {name}")
+                continue
+            value = p.value_at(day)
+            dated = ""
+            if len(p.values) > 1:
+                since = max((s for s, _v in p.values if s is not None and s <= day), default=None)
+                dated = f" (the value in force from {since})" if since else ""
+            out.append(f"Interpretation: {name} = {_show(value)}{dated}: {p.rationale}")
+        return out
+
+    # -- escalations
+    def steps_text(self, ladder: EscalationLadder) -> str:
+        return "; ".join(f"{s.step} {s.title or 'untitled'} ({s.actor})" for s in ladder.steps)
+
+    def chain(
+        self, ladder: EscalationLadder, about: str, trig: tuple[str, ...], start: Date
+    ) -> list[Finding]:
+        """The escalation findings of one ladder instance in the report, step by step."""
+        if self.report is None:
+            return []
+        pool = sorted(
+            (
+                e
+                for e in self.report.escalations
+                if e.rule == ladder.id
+                and e.about == about
+                and e.triggered_by == trig
+                and e.opens is not None
+                and e.opens >= start
+            ),
+            key=lambda e: (e.step or 0, e.opens or start),
+        )
+        out: list[Finding] = []
+        for e in pool:
+            if not out:
+                if e.step == 1 and e.opens == start:
+                    out.append(e)
+                continue
+            prev = out[-1]
+            if e.step == (prev.step or 0) + 1 and prev.opens and e.opens and e.opens >= prev.opens:
+                out.append(e)
+        return out
+
+    def schedule(self, rs: Ruleset, ladder: EscalationLadder, start: Date) -> list[str]:
+        out, t = [], start
+        for s in ladder.steps:
+            due = add(t, self.value(rs, s.window, start))
+            out.append(f"step {s.step} ({s.title or 'untitled'}) for {s.actor}: {t} to {due}")
+            t = due + DAY
+        return out
+
+    def escalation_outlook(self, rs: Ruleset, rule: Rule, f: Finding) -> list[str]:
+        ladders = [x for x in rs.escalations if rule.id in x.breach_of]
+        out: list[str] = []
+        for ladder in ladders:
+            intro = (
+                f"Escalation: a missed {rule.id} starts ladder {ladder.id}"
+                + (f" ({ladder.title})" if ladder.title else "")
+                + f', clause {ladder.clause}: "{ladder.quote.strip()}"'
+            )
+            if f.due is None:
+                out.append(intro + ".")
+                continue
+            start = f.due + DAY
+            if f.status in ("fulfilled", "fulfilled_early", "waived", "discharged"):
+                out.append(f"{intro}; not started, as the duty was {f.status.replace('_', ' ')}.")
+                continue
+            if f.status in ("open", "upcoming"):
+                out.append(f"{intro}; if the duty is missed it starts on {start}.")
+                continue
+            concern = self.breach_concern(rs, f)
+            named = (
+                f" Events about this breach name it as concern {concern}, about {f.party}."
+                if concern
+                else ""
+            )
+            out.append(f"{intro}; it started on {start}, the day after the due date.{named}")
+            chain = self.chain(ladder, f.party, f.triggered_by, start)
+            if chain:
+                for e in chain:
+                    out.append(
+                        f"  step {e.step} ({self.step_title(ladder, e.step)}) for {e.actor}: "
+                        f"{e.status}, {e.opens} to {e.due}"
+                        + (f", by {', '.join(e.fulfilled_by)}" if e.fulfilled_by else "")
+                    )
+                out.append(self.next_step(rs, ladder, chain[-1]))
+            elif f.remedied_on is not None:
+                out.append(f"  It stopped when the duty was met late, on {f.remedied_on}.")
+            else:
+                out.append(
+                    "  Steps, unless the duty is met first: "
+                    + "; ".join(self.schedule(rs, ladder, start))
+                    + "."
+                )
+        if not ladders:
+            out.append("Escalation: no escalation ladder in this ruleset names this rule.")
+            open_to = [x.id for x in rs.escalations if x.on_concern]
+            if open_to and f.status not in MET:
+                out.append(
+                    f"  A concern about {f.party} may still be raised under {', '.join(open_to)}."
+                )
+        out.extend(self.other_escalations(rs, f, ladders))
+        return out
+
+    def other_escalations(
+        self, rs: Ruleset, f: Finding, covered: Sequence[EscalationLadder]
+    ) -> list[str]:
+        """Escalation findings in the report about this party, not already shown."""
+        if self.report is None:
+            return []
+        mine = {x.id for x in covered}
+        found = [
+            e
+            for e in self.report.escalations
+            if e.agreement == f.agreement
+            and e.about == f.party
+            and not (e.rule in mine and e.triggered_by == f.triggered_by)
+        ]
+        if not found:
+            return []
+        out = [f"Other escalation steps about {self.name(rs, f.party)} as of {self.report.as_of}:"]
+        for e in found[:MAX_LISTED]:
+            out.append(
+                f"  {e.rule} step {e.step} for {e.actor}: {e.status}, {e.opens} to {e.due}"
+                f" ({self.started_text(e)})"
+            )
+        if len(found) > MAX_LISTED:
+            out.append(f"  ... and {len(found) - MAX_LISTED} more.")
+        return out
+
+    def start_of(self, e: Finding) -> Date | None:
+        """The day the ladder of an escalation finding started (its step 1 opening)."""
+        if e.step == 1 or e.opens is None:
+            return e.opens
+        if self.report is None:
+            return None
+        opens = e.opens
+        starts = [
+            x.opens
+            for x in self.report.escalations
+            if x.agreement == e.agreement
+            and x.rule == e.rule
+            and x.about == e.about
+            and x.triggered_by == e.triggered_by
+            and x.step == 1
+            and x.opens is not None
+            and x.opens <= opens
+        ]
+        return max(starts, default=None)
+
+    def started_text(self, e: Finding) -> str:
+        for eid in e.triggered_by:
+            ev = self.event(eid)
+            if ev is not None and ev.type == "concern.raised":
+                return f"started by concern {ev.get('concern')}, {eid}"
+        ladder = next((x for x in self.rulesets[e.agreement].escalations if x.id == e.rule), None)
+        breach = self.started_by_breach(ladder, e, self.start_of(e)) if ladder else None
+        if breach is not None:
+            trig = f", trigger {', '.join(breach.triggered_by)}" if breach.triggered_by else ""
+            return f"started by a breach of {breach.rule} due {breach.due}{trig}"
+        if e.triggered_by:
+            return f"trigger {', '.join(e.triggered_by)}"
+        return "started by a missed duty with no triggering event"
+
+    def step_title(self, ladder: EscalationLadder, number: int | None) -> str:
+        step = self.step(ladder, number)
+        return (step.title if step and step.title else None) or f"step {number}"
+
+    def step(self, ladder: EscalationLadder, number: int | None) -> EscalationStep | None:
+        return next((s for s in ladder.steps if s.step == number), None)
+
+    def next_step(self, rs: Ruleset, ladder: EscalationLadder, e: Finding) -> str:
+        if e.status == "stopped":
+            return "Next step: none; the ladder has stopped."
+        if e.status == "due":
+            return (
+                f"Next step: step {e.step} ({self.step_title(ladder, e.step)}) by "
+                f"{self.name(rs, e.actor)}, due by {e.due}."
+            )
+        nxt = self.step(ladder, (e.step or 0) + 1)
+        if nxt is None:
+            return "Next step: none; this was the ladder's last step."
+        return (
+            f"Next step: step {nxt.step} ({nxt.title or 'untitled'}) by "
+            f"{self.name(rs, nxt.actor)}, opening {e.due + DAY if e.due else '-'} if the "
+            "concern is still unresolved."
+        )
+
+    def escalation(self, rs: Ruleset, ladder: EscalationLadder, f: Finding) -> list[str]:
+        about = f.about or ""
+        step = self.step(ladder, f.step)
+        start = self.start_of(f)
+        read = start or f.opens or rs.effective.start
+        lines = [self.agreement_line(rs, ladder.clause, ladder.quote)]
+        lines.append(
+            f"Ladder {ladder.id}"
+            + (f" ({ladder.title})" if ladder.title else "")
+            + f" has {_plural(len(ladder.steps), 'step')}: {self.steps_text(ladder)}."
+        )
+        if step is not None:
+            lines.append(
+                f"Step {step.step} ({step.title or 'untitled'}) falls to "
+                f"{self.name(rs, step.actor)}, within {self.with_source(rs, step.window, read)} "
+                "of the step opening."
+            )
+        lines.extend(self.ladder_start(rs, ladder, f, start))
+        if step is not None and f.opens and f.due:
+            window = self.value(rs, step.window, read)
+            due, clamp = _add_explained(f.opens, window)
+            why = "the day the ladder started" if f.step == 1 else self.opened_because(ladder, f)
+            lines.append(
+                f"Step {step.step}: opens {f.opens} ({why}); {window.describe()} ({window}, "
+                f"{self.source(rs, step.window)}) → due {due}{clamp}."
+            )
+            if due != f.due:
+                lines.append(f"Note: the finding says due {f.due}.")
+        if f.status == "taken":
+            lines.extend(f"Taken: {self.event_or_id(rs, eid)}." for eid in f.fulfilled_by)
+        elif f.status == "stopped":
+            if f.fulfilled_by:
+                lines.extend(
+                    f"Stopped: the concern was resolved by {self.event_or_id(rs, eid)}."
+                    for eid in f.fulfilled_by
+                )
+            else:
+                breach = self.started_by_breach(ladder, f, start)
+                when = f" on {breach.remedied_on}" if breach and breach.remedied_on else ""
+                lines.append(f"Stopped: the breach that started the ladder was remedied{when}.")
+        else:
+            breach = self.started_by_breach(ladder, f, start)
+            concern = (
+                self.breach_concern(rs, breach)
+                if breach is not None
+                else self.concern_of(ladder, f)
+            )
+            unresolved = (
+                "the breach has been neither remedied nor resolved"
+                if breach is not None or (concern is None and ladder.breach_of)
+                else "the concern has not been resolved"
+            )
+            overdue = (
+                ", which has passed"
+                if self.as_of is not None and f.due is not None and self.as_of > f.due
+                else ""
+            )
+            lines.append(
+                f"Not yet taken: no escalation.taken for step {f.step} about {about}"
+                + (f" (concern {concern})" if concern else "")
+                + f" dated on or before {self.as_of or 'the report date'} was found, and "
+                f"{unresolved}; due by {f.due}{overdue}."
+            )
+        lines.extend(self.interpretations(rs, f, read))
+        lines.append(
+            self.next_step(rs, ladder, f) if f.status != "due" else self.after(rs, ladder, f)
+        )
+        return lines
+
+    def after(self, rs: Ruleset, ladder: EscalationLadder, f: Finding) -> str:
+        nxt = self.step(ladder, (f.step or 0) + 1)
+        if nxt is None:
+            return "Next step: none after this one; it is the ladder's last step."
+        return (
+            f"Next step: step {nxt.step} ({nxt.title or 'untitled'}) by "
+            f"{self.name(rs, nxt.actor)}, opening {f.due + DAY if f.due else '-'} if the "
+            "concern is still unresolved then (or earlier, if it is taken earlier)."
+        )
+
+    def opened_because(self, ladder: EscalationLadder, f: Finding) -> str:
+        if self.report is None or f.opens is None:
+            return f"after step {(f.step or 1) - 1}'s window"
+        prev = next(
+            (
+                e
+                for e in self.report.escalations
+                if e.rule == ladder.id
+                and e.about == f.about
+                and e.triggered_by == f.triggered_by
+                and e.step == (f.step or 0) - 1
+                and e.due is not None
+                and e.opens is not None
+                and e.opens <= f.opens
+            ),
+            None,
+        )
+        if prev is None or prev.due is None:
+            return f"after step {(f.step or 1) - 1}'s window"
+        if prev.due + DAY == f.opens:
+            return f"the day after step {prev.step}'s window ended on {prev.due}"
+        return f"early, on the date step {f.step} was taken"
+
+    def breach_concern(self, rs: Ruleset, b: Finding) -> str | None:
+        """The name a breach-started ladder goes by, RULE/KEY, as events must give it."""
+        rule = next((r for r in rs.rules if r.id == b.rule), None)
+        if rule is None:
+            return None
+        if isinstance(rule, FixedDateRule):
+            key = "fixed"
+        elif isinstance(rule, RecurringRule) and b.opens is not None:
+            key = self.period_of(rs, rule.period, b.opens)[2]
+        elif isinstance(rule, CountRule) and b.due is not None:
+            key = self.span_label(rs, rule, b.due)
+        elif b.triggered_by:
+            key = b.triggered_by[0]
+        else:
+            return None
+        return f"{rule.id}/{key}"
+
+    def span_label(self, rs: Ruleset, rule: CountRule, due: Date) -> str:
+        eff = rs.effective.start
+        start = self.value(rs, rule.start, eff) if rule.start is not None else eff
+        end = self.value(rs, rule.end, start)
+        s, e, k = start, end, 0
+        if rule.repeat:
+            delta = relativedelta(end + DAY, start)
+            while e < due:
+                k += 1
+                s, e = start + delta * k, start + delta * (k + 1) - DAY
+        return f"{s.isoformat()} to {e.isoformat()}"
+
+    def concern_of(self, ladder: EscalationLadder, f: Finding) -> str | None:
+        """The concern id that escalation.taken events must name (as the engine keys it)."""
+        for eid in f.triggered_by:
+            e = self.event(eid)
+            if e is None:
+                continue
+            if e.get("concern") is not None:
+                return str(e.get("concern"))
+            if ladder.start_on is not None and e.type in ladder.start_on.types:
+                return e.id
+        return None
+
+    def started_by_breach(
+        self, ladder: EscalationLadder, f: Finding, start: Date | None
+    ) -> Finding | None:
+        if self.report is None or start is None:
+            return None
+        return next(
+            (
+                b
+                for b in self.report.findings
+                if b.kind in ("breach", "notice")
+                and b.agreement == f.agreement
+                and b.rule in ladder.breach_of
+                and b.party == f.about
+                and b.triggered_by == f.triggered_by
+                and b.due is not None
+                and b.due + DAY == start
+            ),
+            None,
+        )
+
+    def ladder_start(
+        self, rs: Ruleset, ladder: EscalationLadder, f: Finding, start: Date | None
+    ) -> list[str]:
+        breach = self.started_by_breach(ladder, f, start)
+        if breach is not None:
+            return [
+                f"Started by: a breach of {breach.rule} (clause {breach.clause}) by "
+                f"{self.name(rs, breach.party)}, due {breach.due}, so the ladder started the "
+                f"day after, {start}; the missed duty was triggered by "
+                + (
+                    ", ".join(self.event_or_id(rs, t) for t in breach.triggered_by)
+                    or "no event (the duty runs by the calendar)"
+                )
+                + "."
+            ]
+        out = []
+        for eid in f.triggered_by:
+            e = self.event(eid)
+            if e is not None and e.type == "concern.raised":
+                out.append(f"Started by: a concern raised, {self.describe_event(rs, e)}.")
+            elif e is not None and ladder.start_on and e.type in ladder.start_on.types:
+                out.append(f"Started by: {self.describe_event(rs, e)}.")
+            elif ladder.breach_of:
+                out.append(
+                    f"Started by: a breach of {', '.join(ladder.breach_of)} by {f.about}, whose "
+                    f"trigger was {self.event_or_id(rs, eid)}."
+                )
+            else:
+                out.append(f"Started by: {self.event_or_id(rs, eid)}.")
+        if not out:
+            out.append(
+                f"Started by: a breach of {', '.join(ladder.breach_of) or 'a rule'} by {f.about}"
+                + (f", the ladder starting on {start}" if start else "")
+                + "."
+            )
+        return out
+
+
+# ------------------------------------------------------------------------ CLI
+
+KNOWN_STATUSES = tuple(s.value for s in STATUSES)
+
+
+def add_parser(sub: _SubParsers, date_type: Any) -> None:
+    """Add `sli-rules explain` to the command line."""
+    p = sub.add_parser(
+        "explain",
+        help="explain findings step by step: clause, rule, dates, events, escalation",
+        description="Evaluate rulesets against an event file as of a date, then explain each "
+        "finding that passes the filters: the agreement, clause and quote; what the rule "
+        "requires; the date arithmetic; the triggering event; the fulfilling event or what was "
+        "looked for and not found; the interpretations used; and the next escalation step.",
+    )
+    p.add_argument(
+        "--ruleset",
+        "-r",
+        action="append",
+        required=True,
+        metavar="ID_OR_PATH",
+        help="a bundled ruleset id or a YAML file; repeat for several",
+    )
+    p.add_argument("--events", "-e", required=True, metavar="FILE", help="events (.jsonl or .csv)")
+    p.add_argument("--as-of", required=True, type=date_type, metavar="YYYY-MM-DD", help="the date")
+    p.add_argument(
+        "--party",
+        "-p",
+        metavar="ID",
+        help="only findings owed by this party, or escalation steps about it",
+    )
+    p.add_argument("--rule", metavar="ID", help="only findings of this rule or ladder")
+    p.add_argument("--status", "-s", metavar="STATUS", help="only findings with this status")
+    p.add_argument("--kind", "-k", choices=KINDS, help="only findings of this kind")
+    p.add_argument("--trigger", metavar="EVENT_ID", help="only findings triggered by this event")
+
+
+def run_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    """`sli-rules explain`: 0 when done (even if nothing matched), 2 on bad input."""
+    plan = compile_rulesets(args.ruleset)
+    rulesets = [cr.ruleset for cr in plan.rulesets]
+    intake = read_events(args.events)
+    report = evaluate(plan, intake, as_of=parse_date(args.as_of))
+    ids = {r.id for rs in rulesets for r in rs.rules} | {
+        x.id for rs in rulesets for x in rs.escalations
+    }
+    if args.rule is not None and args.rule not in ids:
+        stderr.write(
+            f"sli-rules explain: --rule {args.rule}: no such rule or ladder in "
+            f"{', '.join(rs.id for rs in rulesets)}{did_you_mean(args.rule, ids)}\n"
+        )
+        return 2
+    statuses = set(KNOWN_STATUSES) | {f.status for f in report.findings}
+    if args.status is not None and args.status not in statuses:
+        stderr.write(
+            f"sli-rules explain: --status {args.status}: not a status"
+            f"{did_you_mean(args.status, statuses)}; statuses: {', '.join(sorted(statuses))}\n"
+        )
+        return 2
+    chosen = [f for f in report.findings if _keep(f, args)]
+    if not chosen:
+        given = " ".join(
+            f"--{k.replace('_', '-')} {v}"
+            for k, v in (
+                ("party", args.party),
+                ("rule", args.rule),
+                ("status", args.status),
+                ("kind", args.kind),
+                ("trigger", args.trigger),
+            )
+            if v is not None
+        )
+        stderr.write(
+            f"no finding matches {given or 'these arguments'} as of {report.as_of} "
+            f"({len(report.findings)} findings in all)\n"
+        )
+        return 0
+    texts = explain_findings(chosen, rulesets, intake, report=report)
+    stdout.write("\n\n".join(texts) + "\n")
+    stdout.write(f"\n{len(chosen)} of {len(report.findings)} findings explained.\n")
+    return 0
+
+
+def _keep(f: Finding, args: argparse.Namespace) -> bool:
+    if args.party is not None and args.party not in (f.party, f.about):
+        return False
+    if args.rule is not None and f.rule != args.rule:
+        return False
+    if args.status is not None and f.status != args.status:
+        return False
+    if args.kind is not None and f.kind != args.kind:
+        return False
+    return args.trigger is None or args.trigger in f.triggered_by

@@ -1,0 +1,950 @@
+"""Incremental runs for a nightly pipeline: a checkpointed session in a SQLite file.
+
+Each run opens the state, restores the session, feeds the night's new events, moves the
+clock to the run's date, and reports the findings that changed since the last run. The
+new session snapshot, the findings and the date are committed in one SQLite transaction
+after the changes have been handed out, so a run killed at any point leaves the state of
+the previous run, and running the same night again redoes the work (the changes of a
+run that was killed after writing them are written again: delivery is at least once).
+
+The state file (tables; `PRAGMA application_id` marks the file, `user_version` its format):
+
+- `meta`: `rulesets` (id, version, fingerprint and how to load each), `as_of` (the date
+  of the last committed run), `engine`, `runs`.
+- `snapshot`: the engine's state after the last run (`Session.snapshot()`, zlib-packed):
+  open obligations, unremedied breaches, running ladders and events dated after `as_of`.
+- `findings`: every finding as of `as_of`, keyed by (kind, agreement, rule, party,
+  triggered_by, step, opens); `final` marks those the engine has drained (they cannot
+  change any more, so a run compares only the others).
+- `events`: every accepted event, so that a late event (dated on or before `as_of`) or a
+  changed ruleset can be handled by evaluating the log again from the start.
+- `runs` and `rejected`: one row per run, and the records lenient runs set aside.
+
+Late events are evaluated again from the log by default (`late="replay"`): the result is
+what one batch evaluation of every event would give, and the changes say what the late
+events changed (a breach that is gone, say). `late="refuse"` stops such a run instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import json
+import os
+import shlex
+import sqlite3
+import tempfile
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Literal, Protocol, TextIO
+
+import attrs
+
+from sli_rules._version import __version__
+from sli_rules.api.evaluate import ENGINES, _matcher, _rulesets
+from sli_rules.engine.plan import compile_plan
+from sli_rules.engine.progress import Progress, advance_in_steps, month_ends
+from sli_rules.engine.session import LateEventError, Session
+from sli_rules.io.intake import Intake, read_events
+from sli_rules.load.loader import bundled_ids
+from sli_rules.model.dates import parse_date
+from sli_rules.model.fingerprint import fingerprint, fingerprint_0_1
+from sli_rules.model.values import Event, Finding, Ruleset
+from sli_rules.outputs.report import FORMATS, Report
+
+__all__ = [
+    "KEY_FIELDS",
+    "Change",
+    "RebuildNeededError",
+    "RunResult",
+    "StateError",
+    "finding_from_dict",
+    "finding_key",
+    "run_incremental",
+    "state_report",
+]
+
+APPLICATION_ID = 0x534C4952  # "SLIR"
+FORMAT = 1
+KEY_FIELDS = ("kind", "agreement", "rule", "party", "triggered_by", "step", "opens")
+
+Late = Literal["replay", "refuse"]
+ChangeKind = Literal["new", "changed", "gone"]
+Applied = Callable[[int, int, _dt.date], None]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS snapshot (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    codec TEXT NOT NULL,
+    data BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS findings (
+    key TEXT PRIMARY KEY,
+    final INTEGER NOT NULL,
+    data TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS events (
+    id TEXT PRIMARY KEY,
+    date TEXT NOT NULL,
+    run INTEGER NOT NULL,
+    data TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_by_date ON events (date, id);
+CREATE TABLE IF NOT EXISTS runs (
+    run INTEGER PRIMARY KEY,
+    as_of TEXT NOT NULL,
+    source TEXT NOT NULL,
+    records INTEGER NOT NULL,
+    accepted INTEGER NOT NULL,
+    known INTEGER NOT NULL,
+    late INTEGER NOT NULL,
+    rejected INTEGER NOT NULL,
+    new INTEGER NOT NULL,
+    changed INTEGER NOT NULL,
+    gone INTEGER NOT NULL,
+    replayed INTEGER NOT NULL,
+    recorded_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS rejected (run INTEGER NOT NULL, location TEXT, reasons TEXT);
+"""
+
+
+class StateError(ValueError):
+    """A run that cannot go ahead: the message names the state file and what to do."""
+
+
+class RebuildNeededError(StateError):
+    """The state cannot go on as it is, but evaluating its event log again (`--rebuild`,
+    `rebuild=True`) under the rulesets given would rebuild it."""
+
+
+# ------------------------------------------------------------------ findings
+
+
+def finding_key(f: Finding) -> tuple[Any, ...]:
+    """What identifies a finding from one run to the next."""
+    return (f.kind, f.agreement, f.rule, f.party, f.triggered_by, f.step, f.opens)
+
+
+def _key_text(f: Finding) -> str:
+    kind, agreement, rule, party, trig, step, opens = finding_key(f)
+    opens_text = opens.isoformat() if opens else None
+    return json.dumps([kind, agreement, rule, party, list(trig), step, opens_text])
+
+
+def _keyed(findings: Iterable[Finding]) -> dict[str, Finding]:
+    """Findings by key text; a key seen again (never expected) gets a '#n' suffix."""
+    out: dict[str, Finding] = {}
+    for f in findings:
+        k = base = _key_text(f)
+        n = 1
+        while k in out:
+            n += 1
+            k = f"{base}#{n}"
+        out[k] = f
+    return out
+
+
+def _date_or_none(v: Any) -> _dt.date | None:
+    return _dt.date.fromisoformat(v) if v else None
+
+
+def finding_from_dict(d: Mapping[str, Any]) -> Finding:
+    """The inverse of `Finding.to_dict()`."""
+    return Finding(
+        kind=d["kind"],
+        agreement=d["agreement"],
+        rule=d["rule"],
+        clause=d["clause"],
+        party=d["party"],
+        status=d["status"],
+        opens=_date_or_none(d.get("opens")),
+        due=_date_or_none(d.get("due")),
+        triggered_by=tuple(d.get("triggered_by") or ()),
+        fulfilled_by=tuple(d.get("fulfilled_by") or ()),
+        explanation=d.get("explanation", ""),
+        remedied_on=_date_or_none(d.get("remedied_on")),
+        step=d.get("step"),
+        actor=d.get("actor"),
+        about=d.get("about"),
+        interpretations=tuple(d.get("interpretations") or ()),
+        title=d.get("title", ""),
+    )
+
+
+@attrs.frozen
+class Change:
+    """A finding that is new, changed or gone since the previous run.
+
+    `finding` is the current finding (the last reported one when gone); `changed_fields`
+    lists what changed (the explanation, which restates the dates every day, is left out).
+    """
+
+    change: ChangeKind
+    finding: Finding
+    previous_status: str | None = None
+    changed_fields: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"change": self.change}
+        out.update(self.finding.to_dict())
+        out["previous_status"] = self.previous_status
+        out["changed_fields"] = list(self.changed_fields)
+        return out
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict())
+
+
+_CHANGE_ORDER = {"new": 0, "changed": 1, "gone": 2}
+
+
+def _changed_fields(old: Mapping[str, Any], f: Finding) -> tuple[str, ...]:
+    d = f.to_dict()
+    return tuple(k for k, v in d.items() if k != "explanation" and old.get(k) != v)
+
+
+def _grown(old: Mapping[str, Any], f: Finding) -> bool:
+    """Whether `f` is `old` with more triggering events (a limit counting a period's events
+    names them all): everything else in the key, and the due date, are the same."""
+    same = (
+        old.get("kind") == f.kind
+        and old.get("agreement") == f.agreement
+        and old.get("rule") == f.rule
+        and old.get("party") == f.party
+        and old.get("step") == f.step
+        and _date_or_none(old.get("opens")) == f.opens
+        and _date_or_none(old.get("due")) == f.due
+    )
+    return same and set(old.get("triggered_by") or ()) < set(f.triggered_by)
+
+
+def diff_findings(
+    previous: Mapping[str, Mapping[str, Any]], current: Mapping[str, Finding]
+) -> list[Change]:
+    """What changed from `previous` (key -> finding dict) to `current` (key -> Finding).
+
+    Findings are matched by key; a finding whose triggering events grew (so its key
+    changed) is matched to its earlier self and reported as changed, not as gone and new.
+    """
+    out: list[Change] = []
+    added: list[Finding] = []
+    for key, f in current.items():
+        old = previous.get(key)
+        if old is None:
+            added.append(f)
+            continue
+        fields = _changed_fields(old, f)
+        if fields:
+            out.append(Change("changed", f, str(old.get("status")), fields))
+    gone = {key: old for key, old in previous.items() if key not in current}
+    by_rule: dict[tuple[Any, ...], list[str]] = {}
+    for key, old in gone.items():
+        by_rule.setdefault((old.get("agreement"), old.get("rule"), old.get("party")), []).append(
+            key
+        )
+    for f in added:
+        keys = by_rule.get((f.agreement, f.rule, f.party), [])
+        match = next((k for k in keys if k in gone and _grown(gone[k], f)), None)
+        if match is None:
+            out.append(Change("new", f))
+        else:
+            old = gone.pop(match)
+            out.append(Change("changed", f, str(old.get("status")), _changed_fields(old, f)))
+    for old in gone.values():
+        out.append(Change("gone", finding_from_dict(old), str(old.get("status"))))
+    out.sort(key=lambda c: (c.finding.sort_key(), _CHANGE_ORDER[c.change]))
+    return out
+
+
+# ------------------------------------------------------------------ results
+
+
+@attrs.frozen
+class RunResult:
+    """What one incremental run did."""
+
+    as_of: _dt.date
+    previous_as_of: _dt.date | None
+    changes: tuple[Change, ...]
+    report: Report | None  # every finding as of `as_of` (None unless asked for)
+    accepted: int  # new events taken into the state
+    known: int  # events already in the state, identical (a night run again)
+    late: int  # new events dated on or before the previous run's date
+    replayed: bool  # the event log was evaluated again from the start
+    rejected: tuple[Any, ...] = ()
+    run: int = 0
+
+    @property
+    def new_breaches(self) -> tuple[Change, ...]:
+        return tuple(
+            c
+            for c in self.changes
+            if c.finding.kind == "breach"
+            and c.change in ("new", "changed")
+            and c.finding.status != c.previous_status
+        )
+
+    def summary(self) -> str:
+        counts = {k: sum(1 for c in self.changes if c.change == k) for k in _CHANGE_ORDER}
+        since = f" (previous run: {self.previous_as_of})" if self.previous_as_of else " (first run)"
+        extra = []
+        if self.known:
+            extra.append(f"{self.known} already recorded")
+        if self.late:
+            extra.append(f"{self.late} late")
+        if self.rejected:
+            extra.append(f"{len(self.rejected)} rejected")
+        return (
+            f"run {self.run} as of {self.as_of}{since}: {self.accepted} new events"
+            + (f" ({', '.join(extra)})" if extra else "")
+            + f"; {counts['new']} new, {counts['changed']} changed, {counts['gone']} gone"
+            + (" findings; re-evaluated from the event log" if self.replayed else " findings")
+        )
+
+
+# ------------------------------------------------------------------ the state file
+
+
+def _fingerprint(rs: Ruleset) -> str:
+    return fingerprint(rs)
+
+
+def _written_by_0_1(stored: Sequence[Mapping[str, str]], rulesets: Sequence[Ruleset]) -> bool:
+    """Whether the stored rulesets are these, as release 0.1.0 fingerprinted them."""
+    return len(stored) == len(rulesets) and all(
+        (r["id"], r["version"], r["fingerprint"]) == (rs.id, rs.version, fingerprint_0_1(rs))
+        for r, rs in zip(stored, rulesets, strict=True)
+    )
+
+
+def _ref(given: Ruleset | str | Path, rs: Ruleset) -> str:
+    """How a later run loads this ruleset again: its bundled id, or its file's full path."""
+    if isinstance(given, str) and given in bundled_ids():
+        return given
+    if isinstance(given, (str, Path)) and Path(given).exists():
+        return str(Path(given).resolve())
+    if rs.file and Path(rs.file).exists():
+        return str(Path(rs.file).resolve())
+    return rs.id
+
+
+def _describe(pairs: Sequence[tuple[Ruleset | str | Path, Ruleset]]) -> list[dict[str, str]]:
+    return [
+        {"id": rs.id, "version": rs.version, "fingerprint": _fingerprint(rs), "ref": _ref(g, rs)}
+        for g, rs in pairs
+    ]
+
+
+class _State:
+    """The SQLite file, held under a write lock for the length of one run."""
+
+    def __init__(self, path: str | Path, *, write: bool, timeout: float = 10.0) -> None:
+        self.path = str(path)
+        if not write and not Path(self.path).exists():
+            raise StateError(f"{self.path}: no such state file")
+        try:
+            # autocommit mode: transactions are begun and committed explicitly below
+            self.db = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise StateError(f"{self.path}: cannot open the state file: {exc}") from None
+        self.write = write
+        try:
+            self.db.execute("PRAGMA synchronous = FULL")
+            self.db.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            self._check()
+        except sqlite3.OperationalError as exc:
+            self.db.close()
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise StateError(
+                    f"{self.path}: another run is using this state file (it is locked); "
+                    "try again when it has finished"
+                ) from None
+            raise StateError(f"{self.path}: not a usable state file: {exc}") from None
+        except sqlite3.DatabaseError as exc:
+            self.db.close()
+            raise StateError(f"{self.path}: not a sli-rules state file ({exc})") from None
+        except StateError:
+            self.db.close()
+            raise
+
+    def _check(self) -> None:
+        app = self.db.execute("PRAGMA application_id").fetchone()[0]
+        tables = self.db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        if app == 0 and tables == 0:
+            if self.write:  # a new (or never committed) state: create it in this transaction
+                self.db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+                self.db.execute(f"PRAGMA user_version = {FORMAT}")
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        self.db.execute(statement)
+            return
+        if app != APPLICATION_ID:
+            raise StateError(f"{self.path}: not a sli-rules state file")
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        if version != FORMAT:
+            raise StateError(
+                f"{self.path}: state file format {version}; this sli-rules ({__version__}) "
+                f"reads format {FORMAT}"
+            )
+
+    # -- meta
+    def meta(self) -> dict[str, Any]:
+        try:
+            rows = self.db.execute("SELECT key, value FROM meta").fetchall()
+        except sqlite3.OperationalError:  # a new file: no tables yet (read-only open)
+            return {}
+        return {k: json.loads(v) for k, v in rows}
+
+    def set_meta(self, **values: Any) -> None:
+        self.db.executemany(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+            [(k, json.dumps(v)) for k, v in values.items()],
+        )
+
+    # -- snapshot
+    def snapshot(self) -> bytes | None:
+        row = self.db.execute("SELECT codec, data FROM snapshot WHERE id = 1").fetchone()
+        if row is None:
+            return None
+        codec, data = row
+        if codec != "zlib":
+            raise StateError(f"{self.path}: unknown snapshot encoding {codec!r}")
+        return zlib.decompress(data)
+
+    def set_snapshot(self, data: bytes) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO snapshot (id, codec, data) VALUES (1, 'zlib', ?)",
+            (zlib.compress(data, 6),),
+        )
+
+    # -- findings
+    def findings(self, *, open_only: bool) -> dict[str, dict[str, Any]]:
+        rows = self.db.execute(
+            "SELECT key, data FROM findings WHERE final = 0"
+            if open_only
+            else "SELECT key, data FROM findings"
+        )
+        return {k: json.loads(v) for k, v in rows}
+
+    # -- events
+    def known_events(self, ids: Sequence[str]) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            out.update(
+                self.db.execute(f"SELECT id, data FROM events WHERE id IN ({marks})", chunk)  # noqa: S608
+            )
+        return out
+
+    def events_between(self, after: str, upto: str | None) -> Iterator[Event]:
+        if upto is None:
+            rows = self.db.execute(
+                "SELECT data FROM events WHERE date > ? ORDER BY date, id", (after,)
+            )
+        else:
+            rows = self.db.execute(
+                "SELECT data FROM events WHERE date > ? AND date <= ? ORDER BY date, id",
+                (after, upto),
+            )
+        for (data,) in rows:
+            yield _event_from_json(data)
+
+    def close(self) -> None:
+        if self.db.in_transaction:
+            self.db.rollback()
+        self.db.close()
+
+
+def _event_json(e: Event) -> str:
+    return json.dumps(e.to_dict(), sort_keys=True, separators=(",", ":"))
+
+
+def _event_from_json(text: str) -> Event:
+    d = json.loads(text)
+    core = {k: d.pop(k) for k in ("id", "type", "date", "council")}
+    return Event(core["id"], core["type"], _dt.date.fromisoformat(core["date"]), core["council"], d)
+
+
+# ------------------------------------------------------------------ running
+
+
+def _settled(f: Finding) -> bool:
+    """Whether a drained finding is really final. An escalation step still due is not: it
+    says how overdue it is, and the steps after it are still to come."""
+    return not (f.kind == "escalation" and f.status == "due")
+
+
+def _drain(session: Session) -> tuple[Session, list[Finding], bytes | None]:
+    """`session.drain()`, unless it would hand out a finding that can still change: then
+    the session is kept whole (as before the drain) and nothing is drained this time.
+    Returns the session, what was drained, and the session's snapshot when it was kept.
+
+    Draining keeps the state small (open obligations, not history); keeping a finding
+    that is not final would make later runs differ from one batch evaluation."""
+    before = session.snapshot()
+    drained = session.drain()
+    if all(_settled(f) for f in drained):
+        return session, drained, None
+    return Session.restore(session.plan, before, session.matcher), [], before
+
+
+def _replay(
+    state: _State, session: Session, as_of: _dt.date, progress: Applied | None
+) -> tuple[Session, list[Finding], list[Finding]]:
+    """Evaluate the whole event log from the start, a month at a time, draining as it goes.
+
+    Returns the session, the drained findings and the open findings."""
+    first_text, total = state.db.execute(
+        "SELECT min(date), count(*) FROM events WHERE date <= ?", (as_of.isoformat(),)
+    ).fetchone()
+    drained: list[Finding] = []
+    applied = 0
+    previous = ""
+    first = _dt.date.fromisoformat(first_text) if first_text else as_of
+    for step in month_ends(min(first, as_of), as_of):
+        batch = list(state.events_between(previous, step.isoformat()))
+        applied += len(batch)
+        session.feed(batch)
+        session.advance(step)
+        session, out, _ = _drain(session)
+        drained.extend(out)
+        previous = step.isoformat()
+        if progress is not None:
+            progress(applied, total, step)
+    session.feed(state.events_between(as_of.isoformat(), None))  # dated after as_of: buffered
+    return session, drained, session.findings()
+
+
+def _write_findings(
+    state: _State,
+    drained: Sequence[Finding],
+    open_: Sequence[Finding],
+    *,
+    replace_all: bool,
+    gone: Iterable[str],
+) -> None:
+    if replace_all:
+        state.db.execute("DELETE FROM findings")
+    else:
+        state.db.executemany("DELETE FROM findings WHERE key = ?", [(k,) for k in gone])
+    rows = [(k, 1, json.dumps(f.to_dict())) for k, f in _keyed(drained).items()]
+    rows += [(k, 0, json.dumps(f.to_dict())) for k, f in _keyed(open_).items()]
+    state.db.executemany(
+        "INSERT OR REPLACE INTO findings (key, final, data) VALUES (?, ?, ?)", rows
+    )
+
+
+def run_incremental(
+    state: str | Path,
+    events: Iterable[Event | dict[str, Any]] | str | Path | Intake,
+    *,
+    as_of: _dt.date | str,
+    rulesets: Iterable[Ruleset | str | Path] | Ruleset | str | Path | None = None,
+    lenient: bool = False,
+    engine: str = "reference",
+    late: Late = "replay",
+    rebuild: bool = False,
+    on_changes: Callable[[Sequence[Change]], None] | None = None,
+    progress: Applied | None = None,
+    report: bool = False,
+    source: str | None = None,
+    lock_timeout: float = 10.0,
+) -> RunResult:
+    """One night of a pipeline: add `events` to the checkpointed session in `state` (a
+    SQLite file, created on the first run), move its clock to `as_of`, and return the
+    findings that changed since the previous run.
+
+    `rulesets` are needed on the first run; later runs reuse the ones recorded (given
+    again, they must be the same, unless `rebuild=True`, which evaluates the event log
+    again under the rulesets given). `on_changes` is called with the changes before the
+    state is committed: if it raises, nothing is committed. A date before the previous
+    run's is refused. Events already recorded (identical) are skipped, so a night can be
+    run again; an event dated on or before the previous run's date is handled by
+    evaluating the log again (`late="replay"`) or refused (`late="refuse"`).
+    `report=True` also returns every finding as of `as_of` in `RunResult.report`; a run
+    waits up to `lock_timeout` seconds for another run on the same state to finish.
+    Raises `StateError` (or `EventError` for bad events) and leaves the state unchanged.
+    """
+    day = parse_date(as_of) if isinstance(as_of, str) else as_of
+    st = _State(state, write=True, timeout=lock_timeout)
+    try:
+        meta = st.meta()
+        stored_as_of = _date_or_none(meta.get("as_of"))
+        if stored_as_of is not None and day < stored_as_of:
+            raise StateError(
+                f"{st.path}: refusing to run as of {day}: the state is already as of "
+                f"{stored_as_of}, and its clock only moves forward"
+            )
+        stored_rulesets: list[dict[str, str]] = meta.get("rulesets") or []
+        if rulesets is None:
+            if not stored_rulesets:
+                raise StateError(
+                    f"{st.path}: a new state file: name the rulesets (--ruleset) on the first run"
+                )
+            given: list[Ruleset | str | Path] = [r["ref"] for r in stored_rulesets]
+        else:
+            given = [rulesets] if isinstance(rulesets, (Ruleset, str, Path)) else list(rulesets)
+        loaded = _rulesets(given)
+        described = _describe(list(zip(given, loaded, strict=True)))
+        replay = False
+        if stored_rulesets:
+            before = [(r["id"], r["version"], r["fingerprint"]) for r in stored_rulesets]
+            now = [(r["id"], r["version"], r["fingerprint"]) for r in described]
+            if before != now and not _written_by_0_1(stored_rulesets, loaded):
+                if not rebuild:
+                    raise RebuildNeededError(
+                        f"{st.path}: the rulesets differ from the ones this state was built "
+                        f"with ({_describe_difference(stored_rulesets, described)}); run "
+                        "again with --rebuild (rebuild=True) to evaluate the recorded events "
+                        "under the rulesets given"
+                    )
+                replay = True
+        replay = replay or rebuild
+        plan = compile_plan(loaded)
+
+        intake = events if isinstance(events, Intake) else read_events(events, lenient=lenient)
+        known = st.known_events([e.id for e in intake.events])
+        fresh: list[Event] = []
+        late_events: list[Event] = []
+        conflicts: list[str] = []
+        skipped = 0
+        for e in intake.events:
+            old = known.get(e.id)
+            if old is not None:
+                if old == _event_json(e):
+                    skipped += 1
+                else:
+                    conflicts.append(
+                        f"{e.source or e.id}: event {e.id!r} differs from the event with that id "
+                        "already recorded in the state; ids must stay unique (give a corrected "
+                        "event a new id)"
+                    )
+            elif stored_as_of is not None and e.date <= stored_as_of:
+                late_events.append(e)
+            else:
+                fresh.append(e)
+        if conflicts:
+            raise StateError("\n".join(conflicts))
+        if late_events and late == "refuse":
+            shown = ", ".join(f"{e.id} ({e.date})" for e in late_events[:5])
+            more = f" and {len(late_events) - 5} more" if len(late_events) > 5 else ""
+            raise StateError(
+                f"{st.path}: {len(late_events)} new events are dated on or before the previous "
+                f"run's date {stored_as_of}: {shown}{more}; the session's clock only moves "
+                "forward (run with late='replay' / --late replay to evaluate the event log again)"
+            )
+        replay = replay or bool(late_events)
+
+        run_no = int(meta.get("runs", 0)) + 1
+        st.db.executemany(
+            "INSERT INTO events (id, date, run, data) VALUES (?, ?, ?, ?)",
+            [(e.id, e.date.isoformat(), run_no, _event_json(e)) for e in (*fresh, *late_events)],
+        )
+
+        matcher = _matcher(plan, engine)
+        if replay:
+            session = Session(plan, matcher)
+            session, drained, open_ = _replay(st, session, day, progress)
+            kept = None
+            previous = st.findings(open_only=False)
+        else:
+            snap = st.snapshot()
+            try:
+                session = (
+                    Session.restore(plan, snap, matcher)
+                    if snap is not None
+                    else Session(plan, matcher)
+                )
+            except ValueError as exc:
+                raise RebuildNeededError(
+                    f"{st.path}: the session snapshot cannot be restored: {exc}"
+                ) from None
+            try:
+                session.feed(fresh)
+            except LateEventError as exc:  # the snapshot's clock and the recorded date disagree
+                raise StateError(f"{st.path}: {exc}") from None
+            if progress is None:
+                session.advance(day)
+            else:
+                advance_in_steps(session, day, min((e.date for e in fresh), default=None), progress)
+            session, drained, kept = _drain(session)
+            open_ = session.findings()
+            previous = st.findings(open_only=True)
+        current = _keyed([*drained, *open_])
+        changes = diff_findings(previous, current)
+
+        if on_changes is not None:
+            on_changes(changes)
+
+        gone = [k for k in previous if k not in current]
+        _write_findings(st, drained, open_, replace_all=replay, gone=gone)
+        st.set_snapshot(kept if kept is not None else session.snapshot())
+        st.set_meta(
+            rulesets=described,
+            as_of=day.isoformat(),
+            engine=engine,
+            runs=run_no,
+            written_by=__version__,
+        )
+        counts = {k: sum(1 for c in changes if c.change == k) for k in _CHANGE_ORDER}
+        st.db.execute(
+            "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                run_no,
+                day.isoformat(),
+                source or (str(events) if isinstance(events, (str, Path)) else "<events>"),
+                intake.read,
+                len(fresh) + len(late_events),
+                skipped,
+                len(late_events),
+                len(intake.rejected),
+                counts["new"],
+                counts["changed"],
+                counts["gone"],
+                int(replay),
+                _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+            ),
+        )
+        st.db.executemany(
+            "INSERT INTO rejected (run, location, reasons) VALUES (?, ?, ?)",
+            [(run_no, str(r.location), json.dumps(list(r.reasons))) for r in intake.rejected],
+        )
+        full: Report | None = None
+        if report:
+            full = _report_from(st, day, [r["id"] for r in described])
+        st.db.execute("COMMIT")
+        return RunResult(
+            as_of=day,
+            previous_as_of=stored_as_of,
+            changes=tuple(changes),
+            report=full,
+            accepted=len(fresh) + len(late_events),
+            known=skipped,
+            late=len(late_events),
+            replayed=replay,
+            rejected=intake.rejected,
+            run=run_no,
+        )
+    finally:
+        st.close()
+
+
+def _describe_difference(before: list[dict[str, str]], now: list[dict[str, str]]) -> str:
+    old = {r["id"]: r for r in before}
+    new = {r["id"]: r for r in now}
+    parts = []
+    for rid in sorted(set(old) | set(new)):
+        a, b = old.get(rid), new.get(rid)
+        if a is None:
+            parts.append(f"{rid} is new")
+        elif b is None:
+            parts.append(f"{rid} is missing")
+        elif a["version"] != b["version"]:
+            parts.append(f"{rid} version {a['version']} -> {b['version']}")
+        elif a["fingerprint"] != b["fingerprint"]:
+            parts.append(f"{rid} was edited (same version {a['version']})")
+    return "; ".join(parts) or "a different order"
+
+
+def _report_from(st: _State, as_of: _dt.date, rulesets: Sequence[str]) -> Report:
+    findings = sorted(
+        (finding_from_dict(d) for d in st.findings(open_only=False).values()),
+        key=Finding.sort_key,
+    )
+    return Report(as_of=as_of, findings=tuple(findings), rulesets=tuple(rulesets))
+
+
+def state_report(state: str | Path) -> Report:
+    """Every finding recorded in a state file, as of its last run."""
+    st = _State(state, write=False)
+    try:
+        meta = st.meta()
+        if not meta.get("as_of"):
+            raise StateError(f"{st.path}: no run has been committed to this state file yet")
+        return _report_from(
+            st, _dt.date.fromisoformat(meta["as_of"]), [r["id"] for r in meta["rulesets"]]
+        )
+    finally:
+        st.close()
+
+
+def state_rulesets(state: str | Path) -> list[str]:
+    """How to load the rulesets a state file was built with (bundled ids or paths)."""
+    st = _State(state, write=False)
+    try:
+        return [r["ref"] for r in st.meta().get("rulesets") or []]
+    finally:
+        st.close()
+
+
+# ------------------------------------------------------------------ output
+
+
+def write_atomically(path: str | Path, text: str) -> None:
+    """Write `text` to `path` through a temporary file, so a reader (or a killed run)
+    never sees half a file."""
+    target = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# ------------------------------------------------------------------ command line
+
+
+class _SubParsers(Protocol):
+    def add_parser(self, name: str, **kw: Any) -> argparse.ArgumentParser: ...
+
+
+def add_parser(sub: _SubParsers, date_type: Any) -> None:
+    """Add `sli-rules run` to the command line."""
+    p = sub.add_parser(
+        "run",
+        help="incremental run for a nightly job: new events in, changed findings out",
+        description="Add a night's events to a checkpointed session kept in a SQLite state "
+        "file (created on the first run), move its clock to --as-of, and write the findings "
+        "that changed since the previous run as JSON Lines: each line is a finding with "
+        '"change" (new, changed or gone), "previous_status" and "changed_fields". The state '
+        "is committed in one transaction after the changes are written, so a run killed at "
+        "any point leaves the previous state; run the same night again to redo it. "
+        "With --show, print every current finding instead.",
+    )
+    p.add_argument("--state", "-s", required=True, metavar="STATE", help="the state file")
+    p.add_argument(
+        "--ruleset",
+        "-r",
+        action="append",
+        metavar="ID_OR_PATH",
+        help="a bundled ruleset id or a YAML file; repeat for several (needed on the first "
+        "run; later runs use the ones recorded in the state)",
+    )
+    p.add_argument("--events", "-e", metavar="FILE", help="the new events (JSON Lines or CSV)")
+    p.add_argument("--as-of", type=date_type, metavar="YYYY-MM-DD", help="the date of this run")
+    p.add_argument(
+        "--output", "-o", metavar="FILE", help="write the changes (or --show's report) here"
+    )
+    p.add_argument(
+        "--lenient",
+        action="store_true",
+        help="set bad events aside (listed on stderr and kept in the state) instead of stopping",
+    )
+    p.add_argument(
+        "--late",
+        choices=("replay", "refuse"),
+        default="replay",
+        help="events dated on or before the previous run's date: evaluate the event log "
+        "again with them (replay, the default) or stop (refuse)",
+    )
+    p.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="evaluate every recorded event again (needed after a ruleset changed)",
+    )
+    p.add_argument("--engine", choices=ENGINES, default="reference", help="the matching engine")
+    p.add_argument(
+        "--show",
+        action="store_true",
+        help="print every finding as of the last run (no events are read)",
+    )
+    p.add_argument(
+        "--format",
+        "-f",
+        choices=sorted(FORMATS),
+        default="table",
+        help="format for --show (default: table); changes are always JSON Lines",
+    )
+
+
+def run_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    """`sli-rules run`: 0 when done, 2 on bad input or a refused run."""
+    if args.show:
+        given = [n for n in ("events", "as_of", "ruleset") if getattr(args, n)]
+        if given:
+            stderr.write(
+                "sli-rules run: --show prints the recorded findings; it takes no "
+                + ", ".join(f"--{n.replace('_', '-')}" for n in given)
+                + "\n"
+            )
+            return 2
+        try:
+            text = state_report(args.state).render(args.format)
+        except StateError as exc:
+            stderr.write(f"sli-rules run: {exc}\n")
+            return 2
+        _emit(args.output, text, stdout)
+        return 0
+    missing = [f"--{n.replace('_', '-')}" for n in ("events", "as_of") if not getattr(args, n)]
+    if missing:
+        stderr.write(f"sli-rules run: {' and '.join(missing)} needed (or --show)\n")
+        return 2
+
+    def deliver(changes: Sequence[Change]) -> None:
+        _emit(args.output, "".join(c.to_json() + "\n" for c in changes), stdout)
+
+    try:
+        with Progress(stderr) as progress:
+            intake = read_events(args.events, lenient=args.lenient, progress=progress.reader)
+            result = run_incremental(
+                args.state,
+                intake,
+                as_of=args.as_of,
+                rulesets=args.ruleset,
+                engine=args.engine,
+                late=args.late,
+                rebuild=args.rebuild,
+                on_changes=deliver,
+                progress=progress.callback,
+                source=str(args.events),
+            )
+    except RebuildNeededError as exc:
+        stderr.write(f"sli-rules run: {exc}\nTo rebuild it: {rebuild_command(args)}\n")
+        return 2
+    except StateError as exc:
+        stderr.write(f"sli-rules run: {exc}\n")
+        return 2
+    except OSError as exc:  # the changes could not be written: nothing was committed
+        stderr.write(f"sli-rules run: cannot write the changes: {exc}; the state is unchanged\n")
+        return 2
+    for r in result.rejected:
+        stderr.write(f"rejected {r}\n")
+    stderr.write(result.summary() + "\n")
+    return 0
+
+
+def rebuild_command(args: argparse.Namespace) -> str:
+    """The command line of this run with --rebuild added: what to run when it is refused."""
+    argv = ["sli-rules", "run", "--state", str(args.state)]
+    for r in args.ruleset or ():
+        argv += ["--ruleset", str(r)]
+    argv += ["--events", str(args.events), "--as-of", str(args.as_of)]
+    if args.lenient:
+        argv.append("--lenient")
+    if args.late != "replay":
+        argv += ["--late", args.late]
+    if args.engine != "reference":
+        argv += ["--engine", args.engine]
+    if args.output:
+        argv += ["--output", str(args.output)]
+    return shlex.join([*argv, "--rebuild"])
+
+
+def _emit(output: str | None, text: str, stdout: TextIO) -> None:
+    if output:
+        try:
+            write_atomically(output, text)
+        except OSError as exc:
+            raise OSError(f"{output}: {exc.strerror or exc}") from None
+    else:
+        stdout.write(text)
+        stdout.flush()

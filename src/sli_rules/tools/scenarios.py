@@ -1,0 +1,378 @@
+"""Scenario files: policy authors test rulesets without writing Python.
+
+A scenario file names rulesets and lists scenarios, each with events, one or more
+`as_of` dates, and the findings that must be present (`expect`, a subset match on
+finding fields) or absent (`expect_absent`). `sli-rules test` and the pytest plugin
+run them; a failure names the file, the scenario and what was expected and found.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from sli_rules.api.evaluate import compile_rulesets
+from sli_rules.engine.plan import Plan
+from sli_rules.engine.session import Session
+from sli_rules.io.intake import read_events, validate_record
+from sli_rules.load.catalogue import load_catalogue
+from sli_rules.load.loader import bundled_dir, load_ruleset
+from sli_rules.load.safe_yaml import Loaded, load_yaml
+from sli_rules.model.dates import DateError, parse_date
+from sli_rules.model.errors import InputError, Location, Problem, did_you_mean
+from sli_rules.model.values import FINDING_FIELDS, Event, Finding, Ruleset
+
+__all__ = [
+    "Scenario",
+    "ScenarioFile",
+    "ScenarioResult",
+    "coverage",
+    "load_scenario_file",
+    "run_scenario",
+]
+
+FILE_KEYS = ("rulesets", "scenarios", "description")
+SCENARIO_KEYS = ("name", "description", "events", "events_file", "as_of", "expect", "expect_absent")
+# which statuses show that a rule of each kind has been exercised both ways
+COVERAGE_STATUSES: dict[str, tuple[str, ...]] = {
+    "deadline": ("fulfilled", "breached"),
+    "window": ("fulfilled", "breached", "fulfilled_early"),
+    "fixed_date": ("fulfilled", "breached"),
+    "recurring": ("fulfilled", "breached"),
+    "count": ("fulfilled", "breached"),
+    "constraint": ("fulfilled", "breached"),
+    "limit": ("exceeded",),
+    "entitlement": ("available",),
+    "escalation": ("due", "taken", "stopped"),
+}
+
+
+@attrs.frozen
+class Scenario:
+    name: str
+    line: int
+    events: tuple[Event, ...]
+    as_of: tuple[_dt.date, ...]
+    expect: tuple[tuple[int, Mapping[str, Any]], ...]
+    expect_absent: tuple[tuple[int, Mapping[str, Any]], ...]
+
+
+@attrs.frozen
+class ScenarioFile:
+    path: str
+    rulesets: tuple[Ruleset, ...]
+    scenarios: tuple[Scenario, ...]
+
+
+@attrs.frozen
+class ScenarioResult:
+    file: str
+    scenario: str
+    line: int
+    failures: tuple[str, ...]
+    findings: tuple[Finding, ...] = attrs.field(default=(), repr=False)
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+    def report(self) -> str:
+        head = f"{self.file}:{self.line}: scenario {self.scenario!r}"
+        if self.passed:
+            return f"{head}: passed"
+        return head + "\n" + "\n".join(f"  {f}" for f in self.failures)
+
+
+def _resolve_ruleset(ref: str, base: Path) -> str | Path:
+    candidate = base / ref
+    if ref.endswith((".yaml", ".yml")) and candidate.exists():
+        return candidate
+    if (bundled_dir() / f"{ref}.yaml").exists():
+        return ref
+    return candidate if candidate.exists() else ref
+
+
+def _expectations(
+    doc: Loaded, raw: Any, path: tuple[Any, ...], problems: list[Problem]
+) -> list[tuple[int, Mapping[str, Any]]]:
+    out: list[tuple[int, Mapping[str, Any]]] = []
+    if raw is None:
+        return out
+    if not isinstance(raw, list):
+        problems.append(Problem(doc.where(path), "expected a list of findings to look for", path))
+        return out
+    for i, item in enumerate(raw):
+        p = (*path, i)
+        if not isinstance(item, dict) or not item:
+            problems.append(
+                Problem(doc.where(p), "an expectation is a mapping of finding fields", p)
+            )
+            continue
+        for key in item:
+            if key not in FINDING_FIELDS:
+                problems.append(
+                    Problem(
+                        doc.where((*p, key)),
+                        f"unknown finding field {key!r}{did_you_mean(key, FINDING_FIELDS)}; "
+                        f"fields: {', '.join(FINDING_FIELDS)}",
+                        (*p, key),
+                    )
+                )
+        out.append((doc.where(p).line, item))
+    return out
+
+
+def load_scenario_file(path: str | Path) -> ScenarioFile:
+    """Read and validate a scenario file; raises InputError listing every problem."""
+    file = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError([Problem(Location(file, 0), f"cannot read the file: {exc}")]) from None
+    doc, problems = load_yaml(text, file)
+    if doc is None:
+        raise InputError(problems)
+    data = doc.data
+    if not isinstance(data, dict):
+        raise InputError(
+            [Problem(Location(file, 1), "a scenario file is a mapping with rulesets and scenarios")]
+        )
+    for key in data:
+        if key not in FILE_KEYS:
+            problems.append(
+                Problem(
+                    doc.where((key,)),
+                    f"unknown key {key!r}{did_you_mean(key, FILE_KEYS)}; "
+                    f"allowed: {', '.join(FILE_KEYS)}",
+                    (key,),
+                )
+            )
+    refs = data.get("rulesets")
+    if isinstance(refs, str):
+        refs = [refs]
+    rulesets: list[Ruleset] = []
+    if not isinstance(refs, list) or not refs:
+        problems.append(
+            Problem(
+                doc.where(("rulesets",)),
+                "name the rulesets to test: rulesets: [ID or path]",
+                ("rulesets",),
+            )
+        )
+    else:
+        base = Path(path).parent
+        for i, ref in enumerate(refs):
+            try:
+                rulesets.append(load_ruleset(_resolve_ruleset(str(ref), base)))
+            except InputError as exc:
+                problems.append(
+                    Problem(
+                        doc.where(("rulesets", i)),
+                        f"ruleset {ref!r} does not load: "
+                        + "; ".join(str(p) for p in exc.problems[:3]),
+                        ("rulesets", i),
+                    )
+                )
+    scenarios: list[Scenario] = []
+    catalogue = load_catalogue()
+    raw_scenarios = data.get("scenarios")
+    if not isinstance(raw_scenarios, list) or not raw_scenarios:
+        problems.append(
+            Problem(doc.where(("scenarios",)), "expected a list of scenarios", ("scenarios",))
+        )
+        raw_scenarios = []
+    names: set[str] = set()
+    for i, raw in enumerate(raw_scenarios):
+        sp: tuple[Any, ...] = ("scenarios", i)
+        if not isinstance(raw, dict):
+            problems.append(
+                Problem(
+                    doc.where(sp), "a scenario is a mapping with name, events, as_of, expect", sp
+                )
+            )
+            continue
+        for key in raw:
+            if key not in SCENARIO_KEYS:
+                problems.append(
+                    Problem(
+                        doc.where((*sp, key)),
+                        f"unknown key {key!r}{did_you_mean(key, SCENARIO_KEYS)}"
+                        f"; allowed: {', '.join(SCENARIO_KEYS)}",
+                        (*sp, key),
+                    )
+                )
+        name = str(raw.get("name") or f"scenario {i + 1}")
+        if name in names:
+            problems.append(
+                Problem(
+                    doc.where((*sp, "name")), f"two scenarios are named {name!r}", (*sp, "name")
+                )
+            )
+        names.add(name)
+        events: list[Event] = []
+        if raw.get("events_file") is not None:
+            try:
+                events.extend(read_events(Path(path).parent / str(raw["events_file"])).events)
+            except InputError as exc:
+                problems.extend(exc.problems)
+        seen: dict[str, Event] = {}
+        for j, rec in enumerate(raw.get("events") or []):
+            ep = (*sp, "events", j)
+            event, reasons = validate_record(catalogue, rec)
+            if event is None:
+                problems.extend(Problem(doc.where(ep), r, ep) for r in reasons)
+                continue
+            if event.id in seen and seen[event.id] != event:
+                problems.append(
+                    Problem(
+                        doc.where(ep),
+                        f"field 'id': two different events share the id {event.id!r}",
+                        ep,
+                    )
+                )
+                continue
+            seen[event.id] = event
+            events.append(attrs.evolve(event, source=str(doc.where(ep))))
+        dates = raw.get("as_of")
+        dates = dates if isinstance(dates, list) else [dates]
+        as_of = []
+        for j, d in enumerate(dates):
+            try:
+                as_of.append(parse_date(d))
+            except DateError as exc:
+                p = (*sp, "as_of", j) if isinstance(raw.get("as_of"), list) else (*sp, "as_of")
+                problems.append(Problem(doc.where(p), f"as_of: {exc}", p))
+        expect = _expectations(doc, raw.get("expect"), (*sp, "expect"), problems)
+        absent = _expectations(doc, raw.get("expect_absent"), (*sp, "expect_absent"), problems)
+        if not expect and not absent:
+            problems.append(
+                Problem(
+                    doc.where(sp),
+                    f"scenario {name!r} checks nothing: add expect or expect_absent",
+                    sp,
+                )
+            )
+        scenarios.append(
+            Scenario(
+                name, doc.where(sp).line, tuple(events), tuple(as_of), tuple(expect), tuple(absent)
+            )
+        )
+    if problems:
+        raise InputError(problems)
+    return ScenarioFile(file, tuple(rulesets), tuple(scenarios))
+
+
+def _matches(finding: Mapping[str, Any], want: Mapping[str, Any]) -> bool:
+    for key, raw in want.items():
+        have = finding.get(key)
+        value = raw.isoformat() if isinstance(raw, _dt.date) else raw
+        if isinstance(have, list) and not isinstance(value, list):
+            if value not in have:
+                return False
+        elif have != value:
+            return False
+    return True
+
+
+def _show(want: Mapping[str, Any]) -> str:
+    return "{" + ", ".join(f"{k}: {v}" for k, v in want.items()) + "}"
+
+
+def _near(findings: Sequence[dict[str, Any]], want: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Findings that agree with the expectation on rule and party (to show what was found)."""
+    keys = [k for k in ("rule", "party") if k in want]
+    near = [f for f in findings if all(f.get(k) == want[k] for k in keys)]
+    return near[:5]
+
+
+def run_scenario(
+    file: ScenarioFile, scenario: Scenario, plan: Plan | None = None
+) -> ScenarioResult:
+    plan = plan or compile_rulesets(file.rulesets)
+    failures: list[str] = []
+    all_findings: list[Finding] = []
+    session = Session(plan)
+    session.feed(scenario.events)
+    for day in sorted(scenario.as_of):
+        session.advance(day)
+        findings = session.findings()
+        all_findings.extend(findings)
+        records = [f.to_dict() for f in findings]
+        for line, want in scenario.expect:
+            if not any(_matches(r, want) for r in records):
+                near = _near(records, want)
+                found = (
+                    "; ".join(
+                        f"{{kind: {r['kind']}, status: {r['status']}, "
+                        f"opens: {r['opens']}, due: {r['due']}"
+                        f"{', remedied_on: ' + r['remedied_on'] if r['remedied_on'] else ''}"
+                        f"{', step: ' + str(r['step']) if r['step'] else ''}}}"
+                        for r in near
+                    )
+                    or "no finding for that rule and party"
+                )
+                failures.append(f"as of {day}: expected {_show(want)} (line {line}); found {found}")
+        for line, want in scenario.expect_absent:
+            hits = [r for r in records if _matches(r, want)]
+            if hits:
+                failures.append(
+                    f"as of {day}: expected no finding like {_show(want)} (line {line}); found "
+                    + "; ".join(
+                        f"{h['kind']} {h['rule']} {h['party']} {h['status']} due {h['due']}: "
+                        f"{h['explanation']}"
+                        for h in hits[:3]
+                    )
+                )
+    return ScenarioResult(
+        file.path, scenario.name, scenario.line, tuple(failures), tuple(all_findings)
+    )
+
+
+def run_file(path: str | Path) -> list[ScenarioResult]:
+    sf = load_scenario_file(path)
+    plan = compile_rulesets(sf.rulesets)
+    return [run_scenario(sf, s, plan) for s in sf.scenarios]
+
+
+def find_scenario_files(paths: Iterable[str | Path]) -> list[Path]:
+    out: list[Path] = []
+    for p in paths:
+        path = Path(p)
+        if path.is_dir():
+            out.extend(sorted(path.rglob("*.scenario.yaml")))
+        else:
+            out.append(path)
+    return out
+
+
+def coverage(results: Iterable[ScenarioResult], rulesets: Iterable[Ruleset]) -> list[str]:
+    """Lines naming the rules and statuses that no scenario exercised."""
+    seen: dict[tuple[str, str], set[str]] = {}
+    for r in results:
+        for f in r.findings:
+            seen.setdefault((f.agreement, f.rule), set()).add(f.status)
+    lines = []
+    for rs in rulesets:
+        items: list[tuple[str, str]] = [
+            (r.id, r.kind if r.monitoring == "events" else "self_declared") for r in rs.rules
+        ]
+        items += [(ladder.id, "escalation") for ladder in rs.escalations]
+        for rid, kind in items:
+            if kind == "self_declared":
+                continue
+            statuses = seen.get((rs.id, rid), set())
+            if not statuses:
+                lines.append(f"{rs.id}: rule {rid} ({kind}) is not exercised by any scenario")
+                continue
+            missing = [
+                s
+                for s in COVERAGE_STATUSES.get(kind, ())
+                if s not in statuses and not (s == "breached" and "fulfilled_late" in statuses)
+            ]
+            if missing:
+                lines.append(f"{rs.id}: rule {rid} ({kind}) never reaches: {', '.join(missing)}")
+    return lines

@@ -1,0 +1,1049 @@
+"""JSON Schemas (draft 2020-12) for rulesets, event streams and reports.
+
+Each schema is generated from the tables the library itself uses, so that it cannot
+drift from what is accepted: the ruleset schema from the loader's key tables (top-level
+keys, rule kinds with their required and optional keys), the events schema from the event
+catalogue, and the findings schema from the `Finding` value type. Editors use them for
+completion and help (the bundled rulesets name theirs in a `yaml-language-server`
+modeline); pipelines can use them to check a file before handing it over.
+
+The schemas describe the shape of the input. The loader and the event intake still check
+what a schema cannot: that a parameter or party named in a rule exists, that an attribute
+named in a condition belongs to the event type, that a date is a real calendar day.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol, TextIO
+
+from sli_rules.load.catalogue import PARTY_FORMS, PARTY_RE, AttributeSpec, Catalogue, load_catalogue
+from sli_rules.load.loader import (
+    COMMON_RULE_KEYS,
+    GSS_RE,
+    ID_RE,
+    KIND_KEYS,
+    TOP_KEYS,
+    load_bodies,
+)
+from sli_rules.model.conditions import COMBINATORS, COMPARISONS, TESTS
+from sli_rules.model.dates import CALENDARS, UNITS
+from sli_rules.model.values import FINDING_FIELDS
+from sli_rules.model.vocabulary import KINDS, STATUSES
+
+__all__ = [
+    "FINDING_STATUSES",
+    "SCHEMAS",
+    "add_parser",
+    "events_schema",
+    "findings_schema",
+    "ruleset_schema",
+    "run_command",
+    "schema_json",
+]
+
+DRAFT = "https://json-schema.org/draft/2020-12/schema"
+
+DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
+# The same forms as `parse_duration`: years, months, weeks, days, at least one of them.
+DURATION_PATTERN = r"^P(?=\d)(?:\d+Y)?(?:\d+M)?(?:\d+W)?(?:\d+D)?$"
+
+# Every status a finding can carry, with what it means (model/vocabulary.py).
+FINDING_STATUSES: dict[str, str] = {s.value: w.meaning for s, w in STATUSES.items()}
+
+
+def _dump(schema: Mapping[str, Any]) -> str:
+    return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
+
+
+# ============================================================== shared pieces
+
+
+def _date(description: str) -> dict[str, Any]:
+    return {
+        "type": "string",
+        "format": "date",
+        "pattern": DATE_PATTERN,
+        "description": description,
+        "examples": ["2015-03-31"],
+    }
+
+
+def _text(description: str) -> dict[str, Any]:
+    return {"type": "string", "description": description}
+
+
+def _described(ref: str, description: str) -> dict[str, Any]:
+    return {"$ref": f"#/$defs/{ref}", "description": description}
+
+
+def _tagged_union(tag: str, branches: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
+    """A oneOf over `branches`, chosen by the `tag` property's value.
+
+    Each branch is guarded: `if` the tag has the branch's value, `then` the branch's
+    schema applies, `else` the branch fails. So exactly one branch can hold, and a
+    validator (or an editor) reports the errors of the chosen branch only, instead of
+    "not valid under any of the given schemas". An unknown tag is left to the tag's own
+    `enum`, which the whole union waits for.
+    """
+    return {
+        "if": {"properties": {tag: {"enum": list(branches)}}, "required": [tag]},
+        "then": {
+            "oneOf": [
+                {
+                    "if": {"properties": {tag: {"const": value}}, "required": [tag]},
+                    "then": schema,
+                    "else": False,
+                }
+                for value, schema in branches.items()
+            ]
+        },
+    }
+
+
+# ============================================================ ruleset schema
+
+# Descriptions of the ruleset's keys, shown by editors as help. A key that the loader
+# accepts but that has no entry here still appears in the schema (as "any value"); the
+# tests insist that every key has one.
+TOP_DESCRIPTIONS: dict[str, tuple[str, dict[str, Any]]] = {
+    "id": (
+        "The ruleset's fixed id: lower-case letters, digits and hyphens, "
+        "e.g. west-midlands-compact-2013.",
+        {"type": "string", "pattern": ID_RE.pattern},
+    ),
+    "title": ("The agreement's title, as a reader would name it.", {"type": "string"}),
+    "source": (
+        "The file name of the source agreement (in the agreements folder).",
+        {"type": "string"},
+    ),
+    "version": ('The ruleset\'s own version, e.g. "1.0".', {"type": ["string", "number"]}),
+    "description": ("A few plain-English lines on what the agreement is.", {"type": "string"}),
+    "effective": (
+        "When the agreement is in effect: its start, optional end and review dates.",
+        {"$ref": "#/$defs/effective"},
+    ),
+    "parties": (
+        "Who is party to the agreement: councils (by GSS code, or a pattern), "
+        "bodies and successions.",
+        {"$ref": "#/$defs/parties"},
+    ),
+    "parameters": (
+        "Named values (durations, dates, numbers) that rules refer to with "
+        "{parameter: NAME}, each marked text or interpretation.",
+        {"$ref": "#/$defs/parameters"},
+    ),
+    "rules": (
+        "The duties, constraints, limits and entitlements, each citing its clause and "
+        "quoting its words.",
+        {"type": "array", "items": {"$ref": "#/$defs/rule"}},
+    ),
+    "escalations": (
+        "Escalation ladders: steps taken in turn while a concern or breach persists.",
+        {"type": "array", "items": {"$ref": "#/$defs/escalation"}},
+    ),
+}
+
+RULE_KEY_DESCRIPTIONS: dict[str, tuple[str, dict[str, Any]]] = {
+    "id": (
+        "The rule's id, unique in the ruleset: lower-case letters, digits and hyphens.",
+        {"type": "string", "pattern": ID_RE.pattern},
+    ),
+    "kind": ("What kind of rule this is.", {"enum": list(KIND_KEYS)}),
+    "title": ("A short plain-English name for the rule.", {"type": "string"}),
+    "clause": (
+        'The clause cited, e.g. "4(b)" or "2.2(d)". Quote it, so that 5 is not read as a number.',
+        {"type": ["string", "number"]},
+    ),
+    "quote": ("The exact words of the clause that this rule encodes.", {"type": "string"}),
+    "applies_to": (
+        "Which parties owe the duty: a condition on party attributes, e.g. "
+        "{services: {contains: [adult_social_care, childrens]}} or {kind: body}.",
+        {"$ref": "#/$defs/condition"},
+    ),
+    "party": (
+        "Who owes the duty: an attribute of the trigger naming a council (default: "
+        "council), {body: ID}, or {each: member}.",
+        {"$ref": "#/$defs/party"},
+    ),
+    "interpretation": (
+        "One line of rationale, when the rule as a whole rests on a reading of the text.",
+        {"type": "string"},
+    ),
+    "monitoring": (
+        "events (default): checked from events. self-declared: cannot be checked from "
+        "events; listed and documented, but yields no findings.",
+        {"enum": ["events", "self-declared"]},
+    ),
+    "severity": (
+        "What a missed duty yields: breach (the default; notice for limit rules) or notice.",
+        {"enum": ["breach", "notice"]},
+    ),
+    "description": ("Optional plain-English notes on the rule.", {"type": "string"}),
+    "trigger": (
+        "The event that starts a duty: {type: EVENT_TYPE, where: CONDITION}.",
+        {"$ref": "#/$defs/trigger"},
+    ),
+    "fulfil": (
+        "The event that meets the duty: {type, where, by, match}.",
+        {"$ref": "#/$defs/event_spec"},
+    ),
+    "waive": (
+        "An event that, dated on or before the due date and before any fulfilment, waives "
+        "the duty.",
+        {"$ref": "#/$defs/event_spec"},
+    ),
+    "due": (
+        "How long after the trigger the duty is due (inclusive): a duration such as P6M, "
+        "or {parameter: NAME}.",
+        {"$ref": "#/$defs/duration_like"},
+    ),
+    "opens": (
+        "How long after the trigger the window opens: a duration or {parameter: NAME}.",
+        {"$ref": "#/$defs/duration_like"},
+    ),
+    "early": (
+        "A fulfilment before the window opens: accept (default; a notice, "
+        "fulfilled_early) or ignore (it does not count).",
+        {"enum": ["accept", "ignore"]},
+    ),
+    "period": (
+        "The periods the duty or ceiling runs over, e.g. {calendar: financial_year} or "
+        "{calendar: financial_year, unit: quarter}.",
+        {"$ref": "#/$defs/period"},
+    ),
+    "at_least": (
+        "How many matching events are needed (default 1).",
+        {"type": "integer", "minimum": 0},
+    ),
+    "grace": (
+        "Extra time after each period's end before the instance is due: a duration or "
+        "{parameter: NAME}.",
+        {"$ref": "#/$defs/duration_like"},
+    ),
+    "span": (
+        "The span the events are counted over: {start: DATE, end: DATE}; start defaults "
+        "to the agreement's start.",
+        {"$ref": "#/$defs/span"},
+    ),
+    "repeat": (
+        "true to repeat the span back to back.",
+        {"type": "boolean"},
+    ),
+    "require": (
+        "A condition every triggering event must satisfy; {ref: party} names the party.",
+        {"$ref": "#/$defs/condition"},
+    ),
+    "max": (
+        "The ceiling per period: a number or {parameter: NAME}.",
+        {"anyOf": [{"type": "number"}, {"$ref": "#/$defs/parameter_ref"}]},
+    ),
+    "amount": (
+        "The trigger's attribute to add up (e.g. days); without it, events are counted.",
+        {"type": "string"},
+    ),
+    "lasts": (
+        "How long the entitlement lasts after the trigger: a duration or {parameter: NAME}.",
+        {"$ref": "#/$defs/duration_like"},
+    ),
+}
+
+# Keys whose meaning depends on the kind of rule.
+RULE_KEY_BY_KIND: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {
+    ("fixed_date", "due"): (
+        "The date the duty is due (inclusive): YYYY-MM-DD or {parameter: NAME}.",
+        {"$ref": "#/$defs/date_like"},
+    ),
+    ("fixed_date", "opens"): (
+        "The date the duty opens (default: the agreement's start, or the party's joining "
+        "date if later): YYYY-MM-DD or {parameter: NAME}.",
+        {"$ref": "#/$defs/date_like"},
+    ),
+}
+
+KIND_DESCRIPTIONS: dict[str, str] = {
+    "deadline": "A duty due a fixed time after a triggering event.",
+    "window": "A duty due inside a window that opens and closes at times after a trigger.",
+    "fixed_date": "A duty every applicable party owes by one date.",
+    "recurring": "A duty owed once per period (year, quarter or month) by each party.",
+    "count": "At least a number of matching events over a span, due at its end.",
+    "constraint": "A requirement that each triggering event must satisfy.",
+    "limit": "A ceiling on the events (or an amount) of one party per period.",
+    "entitlement": "Something a party may call on once an event happens.",
+    "self_declared": "A duty that cannot be checked from events: listed, never evaluated.",
+}
+
+
+def _rule_key(kind: str, key: str) -> dict[str, Any]:
+    description, schema = RULE_KEY_BY_KIND.get((kind, key)) or RULE_KEY_DESCRIPTIONS.get(
+        key, ("(not documented yet)", {})
+    )
+    return {**schema, "description": description}
+
+
+def _rule_kind(kind: str) -> dict[str, Any]:
+    required, optional = KIND_KEYS[kind]
+    properties = {key: _rule_key(kind, key) for key in (*COMMON_RULE_KEYS, *required, *optional)}
+    properties["kind"] = {"const": kind, "description": KIND_DESCRIPTIONS.get(kind, "")}
+    out: dict[str, Any] = {
+        "title": f"{kind} rule",
+        "description": KIND_DESCRIPTIONS.get(kind, ""),
+        "type": "object",
+        "properties": properties,
+        "required": ["id", "kind", "clause", "quote"],
+        "additionalProperties": False,
+    }
+    if required:
+        # a rule marked self-declared keeps its other keys for the reader, but needs none
+        out["if"] = {
+            "properties": {"monitoring": {"const": "self-declared"}},
+            "required": ["monitoring"],
+        }
+        # (the `type` is redundant here, but makes a validator's report of a missing key
+        # point at this rule's kind rather than at the union of kinds)
+        out["else"] = {"type": "object", "required": list(required)}
+    return out
+
+
+def _condition_defs() -> dict[str, Any]:
+    number_or_ref = {"anyOf": [{"type": "number"}, {"$ref": "#/$defs/ref"}]}
+    bounds = {k: {**number_or_ref, "description": f"{k.replace('_', ' ')} N"} for k in COMPARISONS}
+    test_props: dict[str, Any] = {
+        "equals": {"description": "equal to this value (or {ref: ...})"},
+        "not_equals": {"description": "not equal to this value"},
+        "in": {
+            "anyOf": [{"type": "array"}, {"$ref": "#/$defs/ref"}],
+            "description": "one of these values",
+        },
+        "not_in": {
+            "anyOf": [{"type": "array"}, {"$ref": "#/$defs/ref"}],
+            "description": "none of these values",
+        },
+        "exists": {"type": "boolean", "description": "the attribute is present (true) or not"},
+        "contains": {"description": "a list attribute contains this value (or all of a list)"},
+        **{
+            k: {**number_or_ref, "description": f"the number is {v} this"}
+            for k, v in (COMPARISONS.items())
+        },
+        "some": _described("condition", "at least one element of the list satisfies this"),
+        "none": _described("condition", "no element of the list satisfies this"),
+        "every": _described("condition", "every element of the list satisfies this"),
+        "count": {
+            "type": "object",
+            "description": "how many elements satisfy `where`: {where: ..., at_least: N}",
+            "properties": {"where": {"$ref": "#/$defs/condition"}, **bounds},
+            "additionalProperties": False,
+            "minProperties": 1,
+        },
+        "distinct": {
+            "type": "object",
+            "description": "how many different values of `field`: "
+            "{field: council, where: ..., at_least: N}",
+            "properties": {
+                "field": {"type": "string"},
+                "where": {"$ref": "#/$defs/condition"},
+                **bounds,
+            },
+            "required": ["field"],
+            "additionalProperties": False,
+        },
+        "length": {
+            "type": "object",
+            "description": "the list's length: {at_least: N}",
+            "properties": bounds,
+            "additionalProperties": False,
+            "minProperties": 1,
+        },
+    }
+    missing = [t for t in TESTS if t not in test_props]
+    for t in missing:  # a test added to the language but not described here yet
+        test_props[t] = {}
+    return {
+        "condition": {
+            "type": "object",
+            "description": "A condition: every entry must hold. Keys are attribute paths "
+            "(dots go into nested objects) or the combinators "
+            + ", ".join(COMBINATORS)
+            + "; a value is a literal (equality, or 'contains' for a list attribute) or a "
+            "mapping of tests such as {in: [good, outstanding]} or {at_least: 2}.",
+            "properties": {
+                "all": {
+                    "type": "array",
+                    "items": {"$ref": "#/$defs/condition"},
+                    "description": "all of these conditions hold",
+                },
+                "any": {
+                    "type": "array",
+                    "items": {"$ref": "#/$defs/condition"},
+                    "description": "at least one of these conditions holds",
+                },
+                "not": _described("condition", "this condition does not hold"),
+            },
+            "additionalProperties": {
+                "anyOf": [
+                    {"type": ["string", "number", "boolean", "null", "array"]},
+                    {"$ref": "#/$defs/ref"},
+                    {"$ref": "#/$defs/tests"},
+                ]
+            },
+        },
+        "tests": {
+            "type": "object",
+            "description": "Tests on one attribute, all of which must hold: "
+            + ", ".join(TESTS)
+            + ".",
+            "minProperties": 1,
+            "propertyNames": {"enum": list(TESTS)},
+            "properties": test_props,
+        },
+        "ref": {
+            "type": "object",
+            "description": "A reference instead of a literal: {ref: event.council}, "
+            "{ref: trigger.review} or {ref: party}.",
+            "properties": {"ref": {"type": "string", "pattern": r"^(event|trigger|party)(\.|$)"}},
+            "required": ["ref"],
+            "additionalProperties": False,
+        },
+    }
+
+
+def ruleset_schema(catalogue: Catalogue | None = None) -> dict[str, Any]:
+    """The JSON Schema of a ruleset file (as plain YAML data, dates as text)."""
+    cat = catalogue or load_catalogue()
+    event_types = list(cat.types)
+    event_type = {
+        "enum": event_types,
+        "description": "An event type from the event catalogue (docs/events.md).",
+    }
+    duration = {
+        "type": "string",
+        "pattern": DURATION_PATTERN,
+        "description": "An ISO 8601 duration: P6M (six months), P3M, P1Y, P14D, P2W, P1Y6M.",
+        "examples": ["P6M", "P14D", "P1Y"],
+    }
+    parameter_ref = {
+        "type": "object",
+        "description": "Stands for the value of a parameter declared under 'parameters'.",
+        "properties": {"parameter": {"type": "string", "pattern": ID_RE.pattern}},
+        "required": ["parameter"],
+        "additionalProperties": False,
+    }
+    spec_types = {
+        "anyOf": [
+            {"$ref": "#/$defs/event_type"},
+            {"type": "array", "items": {"$ref": "#/$defs/event_type"}, "minItems": 1},
+        ],
+        "description": "An event type, or a list of them (any of which will do).",
+    }
+    event_spec_props: dict[str, Any] = {
+        "type": spec_types,
+        "where": _described("condition", "An optional condition on the event."),
+        "by": _text("The attribute naming who did it (default council); it must equal the party."),
+        "match": {
+            "description": "Attributes that must equal the trigger's: a list of names, or "
+            "{attribute of this event: attribute of the trigger}, e.g. {review: review}.",
+            "anyOf": [
+                {"type": "array", "items": {"type": "string"}},
+                {"type": "object", "additionalProperties": {"type": "string"}},
+            ],
+        },
+    }
+    gss = {
+        "type": "string",
+        "pattern": GSS_RE.pattern,
+        "description": "A council's ONS GSS code, e.g. E08000026.",
+    }
+    basis = {
+        "enum": ["text", "interpretation"],
+        "description": "text: stated by the agreement. interpretation: a reading of it, "
+        "with a rationale.",
+    }
+    parameter_value = {
+        "type": ["string", "number"],
+        "description": "A duration (P6M), a date (2015-03-31), a number or text.",
+    }
+    top_props = {
+        key: {**schema, "description": description}
+        for key in TOP_KEYS
+        for description, schema in [TOP_DESCRIPTIONS.get(key, ("(not documented yet)", {}))]
+    }
+    defs: dict[str, Any] = {
+        "effective": {
+            "type": "object",
+            "properties": {
+                "start": _date("The first day the agreement is in effect."),
+                "start_basis": {
+                    **basis,
+                    "description": "Whether the start is stated by the text (default) "
+                    "or an interpretation.",
+                },
+                "start_rationale": _text("Why this start, when it is an interpretation."),
+                "end": {
+                    "anyOf": [_date("The last day in effect."), {"type": "null"}],
+                    "description": "Optional end; an agreement.revoked event also ends it.",
+                },
+                "reviews": {
+                    "type": "array",
+                    "items": _date("A review date."),
+                    "description": "Review dates (documentation).",
+                },
+            },
+            "required": ["start"],
+            "additionalProperties": False,
+            "if": {
+                "properties": {"start_basis": {"const": "interpretation"}},
+                "required": ["start_basis"],
+            },
+            "then": {"required": ["start_rationale"]},
+        },
+        "parties": {
+            "type": "object",
+            "properties": {
+                "councils": {
+                    "type": "array",
+                    "items": gss,
+                    "uniqueItems": True,
+                    "description": "The councils party to the agreement, by GSS code "
+                    "(from rulesets/registry/councils.yaml).",
+                },
+                "council_pattern": {
+                    "type": "string",
+                    "format": "regex",
+                    "description": "Instead of a list: any council whose code matches this "
+                    'pattern and that appears in the events, e.g. "^E(06|08|09|10)".',
+                },
+                "attributes": {
+                    "type": "object",
+                    "description": "Per-council overrides and extras, keyed by GSS code, "
+                    "e.g. {E10000021: {left: 2021-04-01}}.",
+                    "propertyNames": {"pattern": GSS_RE.pattern},
+                    "additionalProperties": {
+                        "type": "object",
+                        "properties": {
+                            "joined": _date("When the council joined the agreement."),
+                            "left": _date("When the council left the agreement."),
+                        },
+                    },
+                },
+                "bodies": {
+                    "type": "array",
+                    "description": "Regional or national bodies party to the agreement.",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "id": {
+                                "enum": list(load_bodies()),
+                                "description": "The body's fixed id.",
+                            },
+                            "name": _text("The body's name."),
+                            "joined": _date("When the body joined."),
+                            "left": _date("When the body left."),
+                        },
+                        "required": ["id", "name"],
+                        "additionalProperties": False,
+                    },
+                },
+                "successions": {
+                    "type": "array",
+                    "description": "Councils replaced by successors: the predecessor leaves "
+                    "on `date`, the successors join and inherit its duties not yet due.",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "party": _text("The council replaced (GSS code)."),
+                            "date": _date("The day the successors take over."),
+                            "successors": {"type": "array", "items": gss},
+                        },
+                        "required": ["party", "date", "successors"],
+                        "additionalProperties": False,
+                    },
+                },
+            },
+            "anyOf": [{"required": ["councils"]}, {"required": ["council_pattern"]}],
+            "additionalProperties": False,
+        },
+        "parameters": {
+            "type": "object",
+            "propertyNames": {"pattern": ID_RE.pattern},
+            "additionalProperties": {"$ref": "#/$defs/parameter"},
+        },
+        "parameter": {
+            "type": "object",
+            "description": "A named value, marked text or interpretation.",
+            "properties": {
+                "description": _text("What the value is for, in plain English."),
+                "basis": basis,
+                "rationale": _text("Why this value (required for an interpretation)."),
+                "value": parameter_value,
+                "values": {
+                    "type": "array",
+                    "description": "Date-effective values: the one whose `from` is the "
+                    "latest on or before the date it is read for applies.",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "from": _date("From when this value applies."),
+                            "value": parameter_value,
+                        },
+                        "required": ["from", "value"],
+                        "additionalProperties": False,
+                    },
+                    "minItems": 1,
+                },
+            },
+            "required": ["basis"],
+            "oneOf": [{"required": ["value"]}, {"required": ["values"]}],
+            "additionalProperties": False,
+            "if": {
+                "properties": {"basis": {"const": "interpretation"}},
+                "required": ["basis"],
+            },
+            "then": {"required": ["rationale"]},
+        },
+        "parameter_ref": parameter_ref,
+        "duration": duration,
+        "date": _date("A calendar date, YYYY-MM-DD."),
+        "duration_like": {"anyOf": [{"$ref": "#/$defs/duration"}, parameter_ref]},
+        "date_like": {"anyOf": [{"$ref": "#/$defs/date"}, parameter_ref]},
+        "event_type": event_type,
+        "trigger": {
+            "type": "object",
+            "properties": {k: event_spec_props[k] for k in ("type", "where")},
+            "required": ["type"],
+            "additionalProperties": False,
+        },
+        "event_spec": {
+            "type": "object",
+            "properties": event_spec_props,
+            "required": ["type"],
+            "additionalProperties": False,
+        },
+        "party": {
+            "anyOf": [
+                {
+                    "type": "string",
+                    "description": "An attribute of the trigger naming the council that owes "
+                    "the duty, e.g. council or to.",
+                },
+                {
+                    "type": "object",
+                    "properties": {"body": {"enum": list(load_bodies())}},
+                    "required": ["body"],
+                    "additionalProperties": False,
+                },
+                {
+                    "type": "object",
+                    "properties": {"each": {"const": "member"}},
+                    "required": ["each"],
+                    "additionalProperties": False,
+                },
+            ]
+        },
+        "period": {
+            "type": "object",
+            "properties": {
+                "calendar": {
+                    "enum": list(CALENDARS),
+                    "description": "financial_year (1 April to 31 March), calendar_year, or "
+                    "agreement_year (from the agreement's start).",
+                },
+                "unit": {"enum": list(UNITS), "description": "year (default), quarter or month"},
+                "months": {
+                    "type": "array",
+                    "items": {"type": "integer", "minimum": 1, "maximum": 12},
+                    "description": "With unit: month, only these months (1-12).",
+                },
+            },
+            "required": ["calendar"],
+            "additionalProperties": False,
+        },
+        "span": {
+            "type": "object",
+            "properties": {
+                "start": {"$ref": "#/$defs/date_like"},
+                "end": {"$ref": "#/$defs/date_like"},
+            },
+            "required": ["end"],
+            "additionalProperties": False,
+        },
+        "rule": {
+            "type": "object",
+            "description": "A rule: cites its clause, quotes its words, and says what is "
+            "checked. The keys allowed depend on `kind`.",
+            "properties": {
+                "kind": RULE_KEY_DESCRIPTIONS["kind"][1]
+                | {
+                    "description": "; ".join(
+                        f"{k}: {v.rstrip('.')}" for k, v in KIND_DESCRIPTIONS.items()
+                    )
+                }
+            },
+            "required": ["id", "kind", "clause", "quote"],
+            **_tagged_union("kind", {kind: {"$ref": f"#/$defs/rule_{kind}"} for kind in KIND_KEYS}),
+        },
+        **{f"rule_{kind}": _rule_kind(kind) for kind in KIND_KEYS},
+        "escalation": {
+            "type": "object",
+            "description": "An escalation ladder: steps taken in turn while a concern persists.",
+            "properties": {
+                "id": {"type": "string", "pattern": ID_RE.pattern, "description": "The id."},
+                "title": _text("A short plain-English name."),
+                "clause": {"type": ["string", "number"], "description": "The clause cited."},
+                "quote": _text("The exact words the ladder encodes."),
+                "interpretation": _text("Why the steps are read this way, if they are."),
+                "start": {
+                    "type": "object",
+                    "description": "What starts a ladder (at least one of these).",
+                    "properties": {
+                        "concern": {
+                            "type": "boolean",
+                            "description": "true: a concern.raised event starts one.",
+                        },
+                        "breach_of": {
+                            "type": "array",
+                            "items": {"type": "string", "pattern": ID_RE.pattern},
+                            "description": "A breach of any of these rules starts one.",
+                        },
+                        "event": {
+                            "$ref": "#/$defs/trigger",
+                            "description": "An event that starts one.",
+                        },
+                        "about": _text(
+                            "The starting event's attribute naming the council of concern."
+                        ),
+                    },
+                    "anyOf": [
+                        {"properties": {"concern": {"const": True}}, "required": ["concern"]},
+                        {"required": ["breach_of"]},
+                        {"required": ["event"]},
+                    ],
+                    "additionalProperties": False,
+                },
+                "stop": {
+                    "const": "concern.resolved",
+                    "description": "What stops a ladder (breach ladders stop when remedied).",
+                },
+                "steps": {
+                    "type": "array",
+                    "minItems": 1,
+                    "description": "The steps, numbered 1, 2, 3 in order.",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "step": {"type": "integer", "minimum": 1},
+                            "title": _text("What the step is."),
+                            "actor": _text("Who must act: a party id of this ruleset."),
+                            "window": {
+                                "$ref": "#/$defs/duration_like",
+                                "description": "How long the step has before the next opens.",
+                            },
+                        },
+                        "required": ["step", "actor", "window"],
+                        "additionalProperties": False,
+                    },
+                },
+            },
+            "required": ["id", "clause", "quote", "start", "steps"],
+            "additionalProperties": False,
+        },
+    }
+    defs.update(_condition_defs())
+    return {
+        "$schema": DRAFT,
+        "title": "sli-rules ruleset",
+        "description": "One UK sector-led-improvement agreement as a ruleset: metadata, "
+        "parties, parameters, rules and escalation ladders (docs/ruleset-format.md). "
+        "Generated by `sli-rules schema ruleset`; do not edit by hand.",
+        "type": "object",
+        "properties": top_props,
+        "required": ["id", "title", "effective", "parties", "rules"],
+        "additionalProperties": False,
+        "$defs": defs,
+    }
+
+
+# ============================================================= events schema
+
+
+def _attribute(spec: AttributeSpec) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    t = spec.type
+    if t in ("string", "integer", "number", "boolean"):
+        out["type"] = t
+    elif t == "date":
+        out.update(type="string", format="date", pattern=DATE_PATTERN)
+    elif t == "party":
+        out.update(type="string", pattern=PARTY_RE.pattern)
+    elif t == "list":
+        out["type"] = "array"
+        if spec.items is not None:
+            out["items"] = _attribute(spec.items)
+    elif t == "object":
+        out.update(_object(spec.attributes))
+    if spec.values:
+        out["enum"] = list(spec.values)
+    description = spec.description
+    if t == "party":
+        description = f"{description} ({PARTY_FORMS})".strip()
+    if description:
+        out["description"] = description
+    return out
+
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    """An optional attribute may be given as null (the intake reads it as absent)."""
+    out = dict(schema)
+    if isinstance(out.get("type"), str):
+        out["type"] = [out["type"], "null"]
+    if "enum" in out:
+        out["enum"] = [*out["enum"], None]
+    return out
+
+
+def _object(specs: Mapping[str, AttributeSpec]) -> dict[str, Any]:
+    properties = {
+        name: _attribute(spec) if spec.required else _nullable(_attribute(spec))
+        for name, spec in specs.items()
+    }
+    out: dict[str, Any] = {
+        "type": "object",
+        "properties": properties,
+        "additionalProperties": False,
+    }
+    required = [name for name, spec in specs.items() if spec.required]
+    if required:
+        out["required"] = required
+    return out
+
+
+def events_schema(catalogue: Catalogue | None = None) -> dict[str, Any]:
+    """The JSON Schema of one event (one line of a JSON Lines event file)."""
+    cat = catalogue or load_catalogue()
+    common = dict(cat.common)
+    branches = {}
+    for name, et in cat.types.items():
+        body = _object(et.attributes)
+        # The common attributes are checked once, outside the union (so that a bad date is
+        # one error, not one per type); here they are only allowed, with their meaning.
+        council = f"The {et.council}." if et.council else _desc(common, "council")
+        body["properties"] = {
+            "id": {"description": _desc(common, "id")},
+            "type": {"const": name},
+            "date": {"description": _desc(common, "date")},
+            "council": {"description": council},
+            **body["properties"],
+        }
+        branches[name] = {"title": name, "description": et.description, **body}
+    return {
+        "$schema": DRAFT,
+        "title": "sli-rules event",
+        "description": "One event: what happened, when, and which council or body it is "
+        "about or by. An event file holds one such object per line (JSON Lines). "
+        "Generated from the event catalogue by `sli-rules schema events`; "
+        "do not edit by hand.",
+        "type": "object",
+        "properties": {
+            "id": {"type": "string", "minLength": 1, "description": _desc(common, "id")},
+            "type": {"enum": list(cat.types), "description": _desc(common, "type")},
+            "date": {
+                "type": "string",
+                "format": "date",
+                "pattern": DATE_PATTERN,
+                "description": _desc(common, "date"),
+            },
+            "council": {
+                "type": "string",
+                "pattern": PARTY_RE.pattern,
+                "description": _desc(common, "council"),
+            },
+        },
+        "required": ["id", "type", "date", "council"],
+        **_tagged_union("type", branches),
+    }
+
+
+def _desc(specs: Mapping[str, AttributeSpec], name: str) -> str:
+    spec = specs.get(name)
+    return spec.description if spec is not None else ""
+
+
+# =========================================================== findings schema
+
+FINDING_DESCRIPTIONS: dict[str, tuple[str, dict[str, Any]]] = {
+    "kind": ("What the finding is.", {"enum": list(KINDS)}),
+    "agreement": ("The id of the ruleset the finding comes from.", {"type": "string"}),
+    "rule": ("The id of the rule (or escalation ladder).", {"type": "string"}),
+    "clause": ('The clause cited, e.g. "4(b)".', {"type": "string"}),
+    "party": (
+        "Who owes the duty (or must act): a GSS code or a body id.",
+        {"type": "string"},
+    ),
+    "status": (
+        "Where the duty stands as of the report's date. "
+        + "; ".join(f"{k}: {v}" for k, v in FINDING_STATUSES.items()),
+        {"enum": list(FINDING_STATUSES)},
+    ),
+    "opens": ("When the duty (or step) opened, or null.", {"$ref": "#/$defs/date_or_null"}),
+    "due": ("When it is (or was) due, inclusive, or null.", {"$ref": "#/$defs/date_or_null"}),
+    "triggered_by": (
+        "The ids of the events that set the duty going.",
+        {"type": "array", "items": {"type": "string"}},
+    ),
+    "fulfilled_by": (
+        "The ids of the events that met it (or took the step).",
+        {"type": "array", "items": {"type": "string"}},
+    ),
+    "remedied_on": (
+        "For a breach met late: the day the late fulfilment came.",
+        {"$ref": "#/$defs/date_or_null"},
+    ),
+    "step": (
+        "Escalations: the step of the ladder (1, 2, 3, ...).",
+        {"type": ["integer", "null"], "minimum": 1},
+    ),
+    "actor": ("Escalations: who must act.", {"type": ["string", "null"]}),
+    "about": ("Escalations: the council of concern.", {"type": ["string", "null"]}),
+    "interpretations": (
+        "The interpretations (parameters or readings of the text) the finding rests on.",
+        {"type": "array", "items": {"type": "string"}},
+    ),
+    "title": ("The rule's title.", {"type": "string"}),
+    "explanation": (
+        "One plain-English sentence with the dates and the arithmetic.",
+        {"type": "string"},
+    ),
+}
+
+# Fields always present in `Finding.to_dict()` and promised by the contract.
+REQUIRED_FINDING_FIELDS = (
+    "kind",
+    "agreement",
+    "rule",
+    "clause",
+    "party",
+    "status",
+    "opens",
+    "due",
+    "triggered_by",
+    "fulfilled_by",
+    "explanation",
+)
+
+
+def findings_schema() -> dict[str, Any]:
+    """The JSON Schema of a report as `sli-rules evaluate --format json` prints it."""
+    finding_props = {
+        name: {**schema, "description": description}
+        for name in FINDING_FIELDS
+        for description, schema in [FINDING_DESCRIPTIONS.get(name, ("(not documented yet)", {}))]
+    }
+    return {
+        "$schema": DRAFT,
+        "title": "sli-rules report",
+        "description": "Findings as of a date: obligations, breaches, escalation steps and "
+        "notices, as printed by `sli-rules evaluate --format json` (and Report.to_dict()). "
+        "Further fields may be added in later versions; none will be renamed. "
+        "Generated by `sli-rules schema findings`; do not edit by hand.",
+        "type": "object",
+        "properties": {
+            "as_of": {
+                "$ref": "#/$defs/date",
+                "description": "The date the report is as of; only events dated on or "
+                "before it count.",
+            },
+            "rulesets": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "The ids of the rulesets evaluated.",
+            },
+            "findings": {
+                "type": "array",
+                "items": {"$ref": "#/$defs/finding"},
+                "description": "Sorted by due date, party, rule and trigger.",
+            },
+            "rejected": {
+                "type": "array",
+                "description": "Input records not evaluated (lenient mode), with the reasons.",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "where": _text("file:line of the record."),
+                        "reasons": {"type": "array", "items": {"type": "string"}},
+                    },
+                    "required": ["where", "reasons"],
+                },
+            },
+        },
+        "required": ["as_of", "rulesets", "findings"],
+        "$defs": {
+            "date": {"type": "string", "format": "date", "pattern": DATE_PATTERN},
+            "date_or_null": {
+                "anyOf": [{"$ref": "#/$defs/date"}, {"type": "null"}],
+            },
+            "finding": {
+                "type": "object",
+                "description": "One finding. Escalations also carry step, actor and about.",
+                "properties": finding_props,
+                "required": [f for f in REQUIRED_FINDING_FIELDS if f in finding_props],
+                "allOf": [
+                    {
+                        "if": {
+                            "properties": {"kind": {"const": "escalation"}},
+                            "required": ["kind"],
+                        },
+                        "then": {
+                            "properties": {
+                                "step": {"type": "integer"},
+                                "actor": {"type": "string"},
+                                "about": {"type": "string"},
+                                "status": {"enum": ["due", "taken", "stopped"]},
+                            },
+                            "required": ["step", "actor", "about"],
+                        },
+                    }
+                ],
+            },
+        },
+    }
+
+
+# ===================================================================== access
+
+SCHEMAS: dict[str, Callable[[], dict[str, Any]]] = {
+    "ruleset": ruleset_schema,
+    "events": events_schema,
+    "findings": findings_schema,
+}
+
+
+def schema_json(name: str) -> str:
+    """The named schema ('ruleset', 'events' or 'findings') as JSON text."""
+    return _dump(SCHEMAS[name]())
+
+
+# ====================================================================== CLI
+
+
+class _SubParsers(Protocol):
+    def add_parser(self, name: str, **kw: Any) -> argparse.ArgumentParser: ...
+
+
+def add_parser(sub: _SubParsers) -> None:
+    """Add `sli-rules schema` to the command line."""
+    p = sub.add_parser(
+        "schema",
+        help="print a JSON Schema: of a ruleset, an event, or a report",
+        description="Print a JSON Schema (draft 2020-12). 'ruleset': the YAML ruleset format, "
+        "for editors (the bundled rulesets name it in their first line); 'events': one event "
+        "(one line of a JSON Lines file), generated from the event catalogue; 'findings': "
+        "the report printed by `evaluate --format json`. The copies in docs/schemas/ are "
+        "regenerated by `make docs`.",
+    )
+    p.add_argument("which", choices=list(SCHEMAS), help="which schema to print")
+
+
+def run_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:  # noqa: ARG001 (one signature for all commands)
+    stdout.write(schema_json(args.which))
+    return 0

@@ -1,0 +1,115 @@
+"""State files and snapshots across releases and model changes.
+
+A state file written by the previous release keeps working (tests/state-0.1.0/), and
+what identifies a ruleset in a state file depends on what the ruleset says, not on how
+the model classes happen to be written.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import shlex
+import shutil
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+import sli_rules
+from sli_rules.cli import run
+from sli_rules.model.fingerprint import fingerprint, fingerprint_0_1
+
+HERE = Path(__file__).resolve().parent
+OLD = HERE / "state-0.1.0"
+WM = "west-midlands-compact-2013"
+
+
+def _run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = run(list(argv), out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_a_state_file_of_release_0_1_0_keeps_working(tmp_path: Path) -> None:
+    state = tmp_path / "state.sqlite"
+    shutil.copy(OLD / "state.sqlite", state)
+    night = ["--events", str(OLD / "night-2.jsonl"), "--as-of", "2014-06-30"]
+    code, out, err = _run("run", "--state", str(state), *night)
+    assert code == 0, err
+    assert out == (OLD / "night-2.changes.jsonl").read_text(encoding="utf-8")
+    # and the night after that starts from what this release wrote
+    quiet = tmp_path / "quiet.jsonl"
+    quiet.write_text("", encoding="utf-8")
+    code, out, err = _run(
+        "run", "--state", str(state), "--events", str(quiet), "--as-of", "2014-12-31"
+    )
+    assert code == 0, err
+
+
+def _state_rulesets(state: Path) -> list[dict[str, str]]:
+    with contextlib.closing(sqlite3.connect(state)) as db:
+        (text,) = db.execute("SELECT value FROM meta WHERE key = 'rulesets'").fetchone()
+    rulesets: list[dict[str, str]] = json.loads(text)
+    return rulesets
+
+
+def test_a_run_records_the_fingerprint_of_this_release(tmp_path: Path) -> None:
+    state = tmp_path / "state.sqlite"
+    shutil.copy(OLD / "state.sqlite", state)
+    wm = sli_rules.load_ruleset(WM)
+    assert [r["fingerprint"] for r in _state_rulesets(state)] == [fingerprint_0_1(wm)]
+    night = ["--events", str(OLD / "night-2.jsonl"), "--as-of", "2014-06-30"]
+    assert _run("run", "--state", str(state), *night)[0] == 0
+    assert [r["fingerprint"] for r in _state_rulesets(state)] == [fingerprint(wm)]
+
+
+def test_a_state_file_it_cannot_recognise_is_refused_with_the_command_to_rebuild_it(
+    tmp_path: Path,
+) -> None:
+    state = tmp_path / "state.sqlite"
+    shutil.copy(OLD / "state.sqlite", state)
+    stored = _state_rulesets(state)
+    stored[0]["fingerprint"] = "0" * 24  # as if the model had changed since it was written
+    with contextlib.closing(sqlite3.connect(state)) as db, db:
+        db.execute("UPDATE meta SET value = ? WHERE key = 'rulesets'", (json.dumps(stored),))
+    night = ["--events", str(OLD / "night-2.jsonl"), "--as-of", "2014-06-30"]
+    code, out, err = _run("run", "--state", str(state), *night)
+    assert code == 2
+    assert out == ""
+    command = err.rsplit("To rebuild it: ", 1)[1].strip()
+    argv = shlex.split(command)
+    assert argv == ["sli-rules", "run", "--state", str(state), *night, "--rebuild"]
+    code, out, err = _run(*argv[1:])
+    assert code == 0, err
+    assert "re-evaluated from the event log" in err
+
+
+def _with_a_new_optional_field(rule: Any) -> Any:
+    """The same rule, as an instance of its class grown by one optional field."""
+    cls = type(rule)
+    grown = attrs.make_class(
+        cls.__name__, {"new_option": attrs.field(default=None)}, bases=(cls,), frozen=True
+    )
+    return grown(**{f.name: getattr(rule, f.name) for f in attrs.fields(cls)})
+
+
+def test_a_new_optional_model_field_leaves_the_fingerprint_as_it_was() -> None:
+    wm = sli_rules.load_ruleset(WM)
+    grown = attrs.evolve(wm, rules=tuple(_with_a_new_optional_field(r) for r in wm.rules))
+    assert type(grown.rules[0]) is not type(wm.rules[0])
+    assert fingerprint(grown) == fingerprint(wm)
+    # set to something, the new field is part of what the ruleset says
+    first = attrs.evolve(grown.rules[0], new_option="on")
+    assert fingerprint(attrs.evolve(grown, rules=(first, *grown.rules[1:]))) != fingerprint(wm)
+
+
+def test_the_fingerprint_follows_the_content_not_the_file() -> None:
+    wm = sli_rules.load_ruleset(WM)
+    moved = attrs.evolve(wm, file="/elsewhere/wm.yaml", rule_lines={r.id: 1 for r in wm.rules})
+    assert fingerprint(moved) == fingerprint(wm)
+    retitled = attrs.evolve(wm.rules[0], title=wm.rules[0].title + " (amended)")
+    assert fingerprint(attrs.evolve(wm, rules=(retitled, *wm.rules[1:]))) != fingerprint(wm)
+    assert fingerprint(attrs.evolve(wm, version="2.0")) != fingerprint(wm)
