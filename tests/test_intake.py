@@ -59,6 +59,16 @@ BROKEN: dict[str, list[tuple[int, str, str]]] = {
         (2, "field 'action_plan'", "expected true or false, got text 'yes'"),
         (3, "field 'days'", "expected a number, got text 'five'"),
     ],
+    "bad-coverage.jsonl": [
+        (
+            2,
+            "field 'types[0]'",
+            "unknown event type 'data_return.submited' (did you mean 'data_return.submitted'?)",
+        ),
+        (3, "field 'to'", "2015-05-31 is before 'from' 2015-06-01"),
+        (4, "field 'types'", "empty; list the event types covered"),
+        (5, "field 'from'", "missing required attribute"),
+    ],
 }
 
 # Records in each file that are fine (ids), accepted in lenient mode.
@@ -73,6 +83,7 @@ GOOD_IDS: dict[str, set[str]] = {
     "bad-council.jsonl": set(),
     "broken-cell.csv": {"ev-1"},
     "bad-coercion.csv": {"ev-3"},
+    "bad-coverage.jsonl": {"cov-1"},
 }
 
 

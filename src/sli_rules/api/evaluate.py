@@ -56,10 +56,15 @@ def open_session(
     rulesets: Iterable[Ruleset | str | Path] | Ruleset | str | Path | Plan,
     *,
     engine: str = "reference",
+    complete: bool = False,
 ) -> Session:
-    """A session for pipelines: `feed(events)`, `advance(date)`, `findings()`, `snapshot()`."""
+    """A session for pipelines: `feed(events)`, `advance(date)`, `findings()`, `snapshot()`.
+
+    `complete=True` declares the whole stream complete: a duty due with no fulfilling
+    event is then `breached`; otherwise it is `unrecorded` unless `record.coverage`
+    events declare the record complete for it."""
     plan = rulesets if isinstance(rulesets, Plan) else compile_rulesets(rulesets)
-    return Session(plan, _matcher(plan, engine))
+    return Session(plan, _matcher(plan, engine), complete=complete)
 
 
 def evaluate(
@@ -70,6 +75,7 @@ def evaluate(
     lenient: bool = False,
     engine: str = "reference",
     progress: Callable[[int, int, _dt.date], None] | None = None,
+    complete: bool = False,
 ) -> Report:
     """Evaluate rulesets over an event stream as of a date.
 
@@ -80,11 +86,15 @@ def evaluate(
     Events dated after `as_of` are read and validated but do not count.
     `progress`, if given, is called with (events applied, events fed, date) as the clock
     moves a month at a time (the findings are the same as in one step).
+
+    Absence is evidence only where the record is declared complete: a duty due with no
+    fulfilling event is `breached` when `complete=True` (the caller owns the whole stream)
+    or when `record.coverage` events cover it, and `unrecorded` otherwise.
     """
     day = parse_date(as_of) if isinstance(as_of, str) else as_of
     plan = rulesets if isinstance(rulesets, Plan) else compile_rulesets(rulesets)
     intake = events if isinstance(events, Intake) else read_events(events, lenient=lenient)
-    session = Session(plan, _matcher(plan, engine))
+    session = Session(plan, _matcher(plan, engine), complete=complete)
     session.feed(intake.events)
     if progress is None:
         session.advance(day)
@@ -97,6 +107,10 @@ def evaluate(
         rulesets=tuple(cr.id for cr in plan.rulesets),
         rejected=intake.rejected,
         events_read=intake.read,
+        duplicates=intake.duplicates,
+        complete=complete,
+        from_intake=True,
+        coverage=len(session.coverage),
     )
 
 
@@ -106,4 +120,6 @@ def session_report(session: Session, rulesets: Sequence[str] = ()) -> Report:
         as_of=session.clock,
         findings=tuple(session.findings()),
         rulesets=tuple(rulesets) or tuple(cr.id for cr in session.plan.rulesets),
+        complete=session.complete,
+        coverage=len(session.coverage),
     )

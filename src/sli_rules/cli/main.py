@@ -169,6 +169,19 @@ def build_parser(stdout: TextIO, stderr: TextIO) -> argparse.ArgumentParser:
         "at the first bad file",
     )
     p.add_argument(
+        "--max-rejected",
+        type=int,
+        metavar="N",
+        help="with --lenient: exit with status 2 when more than N records are rejected",
+    )
+    p.add_argument(
+        "--complete",
+        action="store_true",
+        help="declare the event file complete: a duty due with no fulfilling event is then "
+        "breached; without it (and without record.coverage events covering the duty) it is "
+        "unrecorded",
+    )
+    p.add_argument(
         "--fail-on-breach", action="store_true", help="exit with status 3 when any breach is found"
     )
     p.add_argument(
@@ -253,7 +266,12 @@ def _evaluate(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     with Progress(stderr) as progress:  # a status line on a terminal only
         intake = read_events(args.events, lenient=args.lenient, progress=progress.reader)
         report = evaluate(
-            plan, intake, as_of=args.as_of, engine=args.engine, progress=progress.callback
+            plan,
+            intake,
+            as_of=args.as_of,
+            engine=args.engine,
+            progress=progress.callback,
+            complete=args.complete,
         )
     if args.format == "parquet":
         report.to_parquet(args.output)
@@ -267,10 +285,25 @@ def _evaluate(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     written = evaluate_outputs.write_evaluate_outputs(args, report, stderr)
     for r in report.rejected:
         stderr.write(f"rejected {r}\n")
+    acc = report.accounting()
     if report.rejected:
-        read, rejected = report.events_read, len(report.rejected)
-        stderr.write(f"{read} records read: {read - rejected} accepted, {rejected} rejected\n")
+        stderr.write(
+            f"{acc['events_read']} records read: {acc['accepted']} accepted, "
+            f"{acc['rejected']} rejected, {acc['duplicates']} duplicates\n"
+        )
     if not written:  # a table, file or plot asked for could not be written
+        return EXIT_INPUT
+    if acc["events_read"] and not acc["accepted"]:
+        stderr.write(
+            f"sli-rules evaluate: error: none of the {acc['events_read']} records read from "
+            f"{args.events} was accepted\n"
+        )
+        return EXIT_INPUT
+    if args.max_rejected is not None and acc["rejected"] > args.max_rejected:
+        stderr.write(
+            f"sli-rules evaluate: error: {acc['rejected']} records rejected, more than "
+            f"--max-rejected {args.max_rejected}\n"
+        )
         return EXIT_INPUT
     if args.fail_on_breach and report.breaches:
         stderr.write(f"{_count(len(report.breaches), 'breach', 'breaches')} found\n")

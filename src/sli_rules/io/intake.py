@@ -208,10 +208,27 @@ def validate_record(catalogue: Catalogue, record: Any) -> tuple[Event | None, li
     if et is not None:
         for path, message in check_object(et.attributes, others, ""):
             problems.append(f"field '{path}': {message}")
+    if et is not None and type_name == "record.coverage" and not problems:
+        problems.extend(_coverage_problems(catalogue, others))
     if problems or day is None or et is None:
         return None, problems
     attrs_ = {k: v for k, v in others.items() if v is not None}
     return Event(str(event_id), str(type_name), day, str(council), attrs_), []
+
+
+def _coverage_problems(catalogue: Catalogue, attrs_: Mapping[str, Any]) -> list[str]:
+    """What the catalogue alone cannot check in a record.coverage declaration."""
+    out = []
+    for i, name in enumerate(attrs_.get("types") or ()):
+        if name != "*" and name not in catalogue.types:
+            hint = did_you_mean(str(name), catalogue.types)
+            out.append(f"field 'types[{i}]': unknown event type {name!r}{hint} (or \"*\" for all)")
+    if not attrs_.get("types"):
+        out.append("field 'types': empty; list the event types covered, or [\"*\"] for all")
+    start, end = attrs_.get("from"), attrs_.get("to")
+    if start is not None and end is not None and parse_date(end) < parse_date(start):
+        out.append(f"field 'to': {end} is before 'from' {start}")
+    return out
 
 
 def read_events(

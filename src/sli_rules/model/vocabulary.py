@@ -45,6 +45,7 @@ class Status(enum.StrEnum):
     FULFILLED_LATE = "fulfilled_late"
     FULFILLED_EARLY = "fulfilled_early"
     BREACHED = "breached"
+    UNRECORDED = "unrecorded"
     WAIVED = "waived"
     DISCHARGED = "discharged"
     REMEDIED = "remedied"
@@ -117,6 +118,14 @@ STATUSES: Mapping[Status, StatusWords] = {
         html_colour="#f8d7da",
         plot_colour="#d62728",
     ),
+    Status.UNRECORDED: StatusWords(
+        "obligation: due, with no fulfilling event in the record, which is not declared "
+        "complete for it (absence is not evidence of a breach)",
+        met=False,
+        urgency=Urgency.ATTENTION,
+        html_colour="#ede7f6",
+        plot_colour="#9467bd",
+    ),
     Status.WAIVED: StatusWords(
         "obligation: a waiving event came before the due date",
         met=True,
@@ -139,7 +148,8 @@ STATUSES: Mapping[Status, StatusWords] = {
         plot_colour="#f0a030",
     ),
     Status.MISSED: StatusWords(
-        "notice: a duty whose rule has severity notice was not met in time",
+        "obligation or notice: a duty whose rule has severity notice (encouraged, proposed) "
+        "was not met in time; never a breach",
         met=False,
         urgency=Urgency.ATTENTION,
         html_colour="#f8d7da",

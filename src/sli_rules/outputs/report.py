@@ -47,6 +47,10 @@ class Report:
     rulesets: tuple[str, ...] = ()
     rejected: tuple[Rejected, ...] = ()
     events_read: int = 0
+    duplicates: int = 0
+    complete: bool = False  # the whole stream was declared complete
+    from_intake: bool = False  # events_read, duplicates and rejected describe this report's input
+    coverage: int = 0  # record.coverage declarations that counted
 
     @property
     def obligations(self) -> tuple[Finding, ...]:
@@ -86,9 +90,29 @@ class Report:
             "rulesets": list(self.rulesets),
             "findings": self.to_records(),
         }
+        out["accounting"] = self.accounting()
         if self.rejected:
             out["rejected"] = [r.to_dict() for r in self.rejected]
         return out
+
+    def accounting(self) -> dict[str, Any]:
+        """What was read and what the record supports: the counts every summary states."""
+        rejected = len(self.rejected)
+        out: dict[str, Any] = {}
+        if self.from_intake:
+            out |= {
+                "events_read": self.events_read,
+                "accepted": self.events_read - self.duplicates - rejected,
+                "duplicates": self.duplicates,
+                "rejected": rejected,
+            }
+        return out | {
+            "unrecorded": sum(
+                1 for f in self.findings if f.kind == "obligation" and f.status == "unrecorded"
+            ),
+            "complete": self.complete,
+            "coverage": self.coverage,
+        }
 
     def to_json(self, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(), indent=indent)
@@ -131,12 +155,38 @@ class Report:
         def count(n: int, noun: str, plural: str) -> str:
             return f"{n} {noun if n == 1 else plural}"
 
-        return (
+        acc = {"events_read": 0, "accepted": 0, "duplicates": 0, "rejected": 0}
+        acc |= self.accounting()
+        lines = [
             f"As of {self.as_of}: {count(len(self.findings), 'finding', 'findings')} "
             f"({count(len(self.breaches), 'breach', 'breaches')}, "
             f"{count(len(self.escalations), 'escalation step', 'escalation steps')})"
-            + (f" — {parts}" if parts else "")
-        )
+            + (f" — {parts}" if parts else ""),
+            (
+                f"Events: {acc['accepted']} accepted, "
+                f"{count(acc['duplicates'], 'duplicate', 'duplicates')}, "
+                f"{acc['rejected']} rejected ({count(acc['events_read'], 'record', 'records')} "
+                "read). "
+                if self.from_intake
+                else ""
+            )
+            + f"Duties: {acc['unrecorded']} unrecorded (due, no fulfilling event, record not "
+            "declared complete).",
+        ]
+        if self.complete:
+            lines.append("Completeness: the whole record was declared complete.")
+        elif self.coverage:
+            lines.append(
+                f"Completeness: declared by "
+                f"{count(self.coverage, 'record.coverage event', 'record.coverage events')}; "
+                "elsewhere a missing event is unrecorded, not a breach."
+            )
+        else:
+            lines.append(
+                "Completeness: none declared (no record.coverage events, no --complete), so a "
+                "duty with no fulfilling event is unrecorded, not breached."
+            )
+        return "\n".join(lines)
 
     def to_table(self, explain: bool = True) -> str:
         rows = [[_cell(f.to_dict()[c]) for c in TABLE_COLUMNS] for f in self.findings]

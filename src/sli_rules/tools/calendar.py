@@ -58,6 +58,12 @@ def add_parser(sub: _SubParsers, date_type: Any) -> None:
     p.add_argument(
         "--lenient", action="store_true", help="set bad events aside instead of stopping"
     )
+    p.add_argument(
+        "--complete",
+        action="store_true",
+        help="declare the event file complete, as in evaluate (breaches start escalation "
+        "steps, which are deadlines too)",
+    )
     p.add_argument("--output", "-o", metavar="FILE", help="write the calendar here (.ics)")
 
 
@@ -88,7 +94,13 @@ def run_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int
         plan = compile_rulesets(args.ruleset)
         with Progress(stderr) as progress:
             intake = read_events(args.events, lenient=args.lenient, progress=progress.reader)
-            report = evaluate(plan, intake, as_of=args.as_of, progress=progress.callback)
+            report = evaluate(
+                plan,
+                intake,
+                as_of=args.as_of,
+                progress=progress.callback,
+                complete=args.complete,
+            )
         for r in intake.rejected:
             stderr.write(f"rejected {r}\n")
     seen = {f.party for f in report.findings} | {f.actor for f in report.findings}

@@ -276,6 +276,7 @@ class RunResult:
     replayed: bool  # the event log was evaluated again from the start
     rejected: tuple[Any, ...] = ()
     run: int = 0
+    complete: bool = False  # the whole record is declared complete (remembered in the state)
 
     @property
     def new_breaches(self) -> tuple[Change, ...]:
@@ -302,6 +303,12 @@ class RunResult:
             + (f" ({', '.join(extra)})" if extra else "")
             + f"; {counts['new']} new, {counts['changed']} changed, {counts['gone']} gone"
             + (" findings; re-evaluated from the event log" if self.replayed else " findings")
+            + (
+                ""
+                if self.complete
+                else "\nCompleteness: not declared for the whole record (no --complete): a duty "
+                "with no fulfilling event is unrecorded unless record.coverage events cover it."
+            )
         )
 
 
@@ -553,6 +560,7 @@ def run_incremental(
     report: bool = False,
     source: str | None = None,
     lock_timeout: float = 10.0,
+    complete: bool | None = None,
 ) -> RunResult:
     """One night of a pipeline: add `events` to the checkpointed session in `state` (a
     SQLite file, created on the first run), move its clock to `as_of`, and return the
@@ -567,6 +575,9 @@ def run_incremental(
     evaluating the log again (`late="replay"`) or refused (`late="refuse"`).
     `report=True` also returns every finding as of `as_of` in `RunResult.report`; a run
     waits up to `lock_timeout` seconds for another run on the same state to finish.
+    `complete=True` declares the whole record complete (a duty due with no fulfilling
+    event is then breached, not unrecorded); the state remembers it, so later runs may
+    leave it as None; giving a different value evaluates the event log again.
     Raises `StateError` (or `EventError` for bad events) and leaves the state unchanged.
     """
     day = parse_date(as_of) if isinstance(as_of, str) else as_of
@@ -604,6 +615,12 @@ def run_incremental(
                     )
                 replay = True
         replay = replay or rebuild
+        # a state written before completeness was declared (release 0.1 and the layered
+        # main) counted every absence as a breach: it keeps doing so until told otherwise
+        stored_complete = bool(meta.get("complete", bool(stored_rulesets)))
+        whole = stored_complete if complete is None else complete
+        if stored_rulesets and whole != stored_complete:
+            replay = True  # the findings of every earlier day change with it
         plan = compile_plan(loaded)
 
         intake = events if isinstance(events, Intake) else read_events(events, lenient=lenient)
@@ -647,7 +664,7 @@ def run_incremental(
 
         matcher = _matcher(plan, engine)
         if replay:
-            session = Session(plan, matcher)
+            session = Session(plan, matcher, complete=whole)
             session, drained, open_ = _replay(st, session, day, progress)
             kept = None
             previous = st.findings(open_only=False)
@@ -657,12 +674,13 @@ def run_incremental(
                 session = (
                     Session.restore(plan, snap, matcher)
                     if snap is not None
-                    else Session(plan, matcher)
+                    else Session(plan, matcher, complete=whole)
                 )
             except ValueError as exc:
                 raise RebuildNeededError(
                     f"{st.path}: the session snapshot cannot be restored: {exc}"
                 ) from None
+            session.state.complete = whole  # snapshots before 0.2 do not record it
             try:
                 session.feed(fresh)
             except LateEventError as exc:  # the snapshot's clock and the recorded date disagree
@@ -689,6 +707,7 @@ def run_incremental(
             engine=engine,
             runs=run_no,
             written_by=__version__,
+            complete=whole,
         )
         counts = {k: sum(1 for c in changes if c.change == k) for k in _CHANGE_ORDER}
         st.db.execute(
@@ -715,7 +734,7 @@ def run_incremental(
         )
         full: Report | None = None
         if report:
-            full = _report_from(st, day, [r["id"] for r in described])
+            full = _report_from(st, day, [r["id"] for r in described], complete=whole)
         st.db.execute("COMMIT")
         return RunResult(
             as_of=day,
@@ -728,6 +747,7 @@ def run_incremental(
             replayed=replay,
             rejected=intake.rejected,
             run=run_no,
+            complete=whole,
         )
     finally:
         st.close()
@@ -750,12 +770,16 @@ def _describe_difference(before: list[dict[str, str]], now: list[dict[str, str]]
     return "; ".join(parts) or "a different order"
 
 
-def _report_from(st: _State, as_of: _dt.date, rulesets: Sequence[str]) -> Report:
+def _report_from(
+    st: _State, as_of: _dt.date, rulesets: Sequence[str], *, complete: bool = False
+) -> Report:
     findings = sorted(
         (finding_from_dict(d) for d in st.findings(open_only=False).values()),
         key=Finding.sort_key,
     )
-    return Report(as_of=as_of, findings=tuple(findings), rulesets=tuple(rulesets))
+    return Report(
+        as_of=as_of, findings=tuple(findings), rulesets=tuple(rulesets), complete=complete
+    )
 
 
 def state_report(state: str | Path) -> Report:
@@ -766,7 +790,10 @@ def state_report(state: str | Path) -> Report:
         if not meta.get("as_of"):
             raise StateError(f"{st.path}: no run has been committed to this state file yet")
         return _report_from(
-            st, _dt.date.fromisoformat(meta["as_of"]), [r["id"] for r in meta["rulesets"]]
+            st,
+            _dt.date.fromisoformat(meta["as_of"]),
+            [r["id"] for r in meta["rulesets"]],
+            complete=bool(meta.get("complete", True)),
         )
     finally:
         st.close()
@@ -853,6 +880,14 @@ def add_parser(sub: _SubParsers, date_type: Any) -> None:
     )
     p.add_argument("--engine", choices=ENGINES, default="reference", help="the matching engine")
     p.add_argument(
+        "--complete",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="declare the whole record complete, so that a duty due with no fulfilling event "
+        "is breached rather than unrecorded; the state remembers it (--no-complete undoes it, "
+        "and either re-evaluates the event log)",
+    )
+    p.add_argument(
         "--show",
         action="store_true",
         help="print every finding as of the last run (no events are read)",
@@ -906,6 +941,7 @@ def run_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int
                 on_changes=deliver,
                 progress=progress.callback,
                 source=str(args.events),
+                complete=args.complete,
             )
     except RebuildNeededError as exc:
         stderr.write(f"sli-rules run: {exc}\nTo rebuild it: {rebuild_command(args)}\n")
@@ -934,6 +970,8 @@ def rebuild_command(args: argparse.Namespace) -> str:
         argv += ["--late", args.late]
     if args.engine != "reference":
         argv += ["--engine", args.engine]
+    if args.complete is not None:
+        argv.append("--complete" if args.complete else "--no-complete")
     if args.output:
         argv += ["--output", str(args.output)]
     return shlex.join([*argv, "--rebuild"])

@@ -4,6 +4,9 @@ A scenario file names rulesets and lists scenarios, each with events, one or mor
 `as_of` dates, and the findings that must be present (`expect`, a subset match on
 finding fields) or absent (`expect_absent`). `sli-rules test` and the pytest plugin
 run them; a failure names the file, the scenario and what was expected and found.
+
+A scenario describes a whole world, so its record is complete (a duty due with no
+fulfilling event is breached) unless the file or the scenario says `complete: false`.
 """
 
 from __future__ import annotations
@@ -35,8 +38,17 @@ __all__ = [
     "run_scenario",
 ]
 
-FILE_KEYS = ("rulesets", "scenarios", "description")
-SCENARIO_KEYS = ("name", "description", "events", "events_file", "as_of", "expect", "expect_absent")
+FILE_KEYS = ("rulesets", "scenarios", "description", "complete")
+SCENARIO_KEYS = (
+    "name",
+    "description",
+    "events",
+    "events_file",
+    "as_of",
+    "expect",
+    "expect_absent",
+    "complete",
+)
 # which statuses show that a rule of each kind has been exercised both ways
 COVERAGE_STATUSES: dict[str, tuple[str, ...]] = {
     "deadline": ("fulfilled", "breached"),
@@ -59,6 +71,7 @@ class Scenario:
     as_of: tuple[_dt.date, ...]
     expect: tuple[tuple[int, Mapping[str, Any]], ...]
     expect_absent: tuple[tuple[int, Mapping[str, Any]], ...]
+    complete: bool = True  # the events are the whole record (`complete: false` says not)
 
 
 @attrs.frozen
@@ -177,6 +190,7 @@ def load_scenario_file(path: str | Path) -> ScenarioFile:
                         ("rulesets", i),
                     )
                 )
+    file_complete = _flag(doc, data, ("complete",), True, problems)
     scenarios: list[Scenario] = []
     catalogue = load_catalogue()
     raw_scenarios = data.get("scenarios")
@@ -256,14 +270,39 @@ def load_scenario_file(path: str | Path) -> ScenarioFile:
                     sp,
                 )
             )
+        complete = _flag(doc, raw, (*sp, "complete"), file_complete, problems)
         scenarios.append(
             Scenario(
-                name, doc.where(sp).line, tuple(events), tuple(as_of), tuple(expect), tuple(absent)
+                name,
+                doc.where(sp).line,
+                tuple(events),
+                tuple(as_of),
+                tuple(expect),
+                tuple(absent),
+                complete,
             )
         )
     if problems:
         raise InputError(problems)
     return ScenarioFile(file, tuple(rulesets), tuple(scenarios))
+
+
+def _flag(
+    doc: Loaded,
+    data: Mapping[str, Any],
+    path: tuple[Any, ...],
+    default: bool,
+    problems: list[Problem],
+) -> bool:
+    value = data.get(path[-1])
+    if value is None:
+        return default
+    if not isinstance(value, bool):
+        problems.append(
+            Problem(doc.where(path), f"{path[-1]}: expected true or false, got {value!r}", path)
+        )
+        return default
+    return value
 
 
 def _matches(finding: Mapping[str, Any], want: Mapping[str, Any]) -> bool:
@@ -295,7 +334,7 @@ def run_scenario(
     plan = plan or compile_rulesets(file.rulesets)
     failures: list[str] = []
     all_findings: list[Finding] = []
-    session = Session(plan)
+    session = Session(plan, complete=scenario.complete)
     session.feed(scenario.events)
     for day in sorted(scenario.as_of):
         session.advance(day)
@@ -361,6 +400,7 @@ def coverage(results: Iterable[ScenarioResult], rulesets: Iterable[Ruleset]) -> 
             (r.id, r.kind if r.monitoring == "events" else "self_declared") for r in rs.rules
         ]
         items += [(ladder.id, "escalation") for ladder in rs.escalations]
+        notices = {r.id for r in rs.rules if r.severity == "notice"}
         for rid, kind in items:
             if kind == "self_declared":
                 continue
@@ -368,10 +408,14 @@ def coverage(results: Iterable[ScenarioResult], rulesets: Iterable[Ruleset]) -> 
             if not statuses:
                 lines.append(f"{rs.id}: rule {rid} ({kind}) is not exercised by any scenario")
                 continue
+            wanted = COVERAGE_STATUSES.get(kind, ())
+            if rid in notices:  # a notice-only duty not met is missed, never breached
+                wanted = tuple("missed" if s == "breached" else s for s in wanted)
             missing = [
                 s
-                for s in COVERAGE_STATUSES.get(kind, ())
-                if s not in statuses and not (s == "breached" and "fulfilled_late" in statuses)
+                for s in wanted
+                if s not in statuses
+                and not (s in ("breached", "missed") and "fulfilled_late" in statuses)
             ]
             if missing:
                 lines.append(f"{rs.id}: rule {rid} ({kind}) never reaches: {', '.join(missing)}")

@@ -71,6 +71,10 @@ def _date(description: str) -> dict[str, Any]:
     }
 
 
+def _count(description: str) -> dict[str, Any]:
+    return {"type": "integer", "minimum": 0, "description": description}
+
+
 def _text(description: str) -> dict[str, Any]:
     return {"type": "string", "description": description}
 
@@ -974,6 +978,29 @@ def findings_schema() -> dict[str, Any]:
                     },
                     "required": ["where", "reasons"],
                 },
+            },
+            "accounting": {
+                "type": "object",
+                "description": "What was read, and what the record supports "
+                "(docs/findings.md, Evidence). The event counts are present when the "
+                "report was made from an input.",
+                "properties": {
+                    "events_read": _count("Input records read."),
+                    "accepted": _count("Events accepted and evaluated."),
+                    "duplicates": _count("Identical duplicate records, collapsed."),
+                    "rejected": _count("Records rejected (lenient mode)."),
+                    "unrecorded": _count(
+                        "Obligations due with no fulfilling event where the record is "
+                        "not declared complete."
+                    ),
+                    "complete": {
+                        "type": "boolean",
+                        "description": "Whether the whole record was declared complete.",
+                    },
+                    "coverage": _count("record.coverage declarations that counted."),
+                },
+                "required": ["unrecorded", "complete", "coverage"],
+                "additionalProperties": False,
             },
         },
         "required": ["as_of", "rulesets", "findings"],
