@@ -265,6 +265,12 @@ def _evaluate(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
     with Progress(stderr) as progress:  # a status line on a terminal only
         intake = read_events(args.events, lenient=args.lenient, progress=progress.reader)
+        refused = intake.refusal(args.max_rejected)
+        if refused:  # nothing is evaluated or written: a report of nothing would mislead
+            for r in intake.rejected:
+                stderr.write(f"rejected {r}\n")
+            stderr.write(f"sli-rules evaluate: error: {args.events}: {refused}\n")
+            return EXIT_INPUT
         report = evaluate(
             plan,
             intake,
@@ -292,18 +298,6 @@ def _evaluate(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
             f"{acc['rejected']} rejected, {acc['duplicates']} duplicates\n"
         )
     if not written:  # a table, file or plot asked for could not be written
-        return EXIT_INPUT
-    if acc["events_read"] and not acc["accepted"]:
-        stderr.write(
-            f"sli-rules evaluate: error: none of the {acc['events_read']} records read from "
-            f"{args.events} was accepted\n"
-        )
-        return EXIT_INPUT
-    if args.max_rejected is not None and acc["rejected"] > args.max_rejected:
-        stderr.write(
-            f"sli-rules evaluate: error: {acc['rejected']} records rejected, more than "
-            f"--max-rejected {args.max_rejected}\n"
-        )
         return EXIT_INPUT
     if args.fail_on_breach and report.breaches:
         stderr.write(f"{_count(len(report.breaches), 'breach', 'breaches')} found\n")

@@ -55,6 +55,15 @@ class Intake:
     def read(self) -> int:
         return len(self.events) + self.duplicates + len(self.rejected)
 
+    def refusal(self, max_rejected: int | None = None) -> str | None:
+        """Why a lenient run should stop rather than go on quietly (None when it may go
+        on): it read records and accepted none, or it rejected more than `max_rejected`."""
+        if self.read and not self.events:
+            return f"none of the {self.read} records read was accepted"
+        if max_rejected is not None and len(self.rejected) > max_rejected:
+            return f"{len(self.rejected)} records rejected, more than --max-rejected {max_rejected}"
+        return None
+
 
 # ------------------------------------------------------------------ readers
 

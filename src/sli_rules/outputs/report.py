@@ -323,7 +323,9 @@ def _report_html(report: Report) -> str:
     cell = "padding:2px 6px;border-bottom:1px solid #ddd;text-align:left;vertical-align:top"
     out = [
         "<div class='sli-report'>",
-        f"<p><strong>{esc(report.summary())}</strong></p>",
+        "<p><strong>"
+        + "<br>".join(esc(line) for line in report.summary().splitlines())
+        + "</strong></p>",
     ]
     statuses = list(dict.fromkeys(f.status for f in shown))
     if statuses:

@@ -867,6 +867,13 @@ def add_parser(sub: _SubParsers, date_type: Any) -> None:
         help="set bad events aside (listed on stderr and kept in the state) instead of stopping",
     )
     p.add_argument(
+        "--max-rejected",
+        type=int,
+        metavar="N",
+        help="with --lenient: stop (status 2, state unchanged) when more than N records are "
+        "rejected",
+    )
+    p.add_argument(
         "--late",
         choices=("replay", "refuse"),
         default="replay",
@@ -930,6 +937,12 @@ def run_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int
     try:
         with Progress(stderr) as progress:
             intake = read_events(args.events, lenient=args.lenient, progress=progress.reader)
+            refused = intake.refusal(args.max_rejected)
+            if refused:  # before anything is recorded: the state stays as it was
+                for r in intake.rejected:
+                    stderr.write(f"rejected {r}\n")
+                stderr.write(f"sli-rules run: {args.events}: {refused}; the state is unchanged\n")
+                return 2
             result = run_incremental(
                 args.state,
                 intake,
@@ -966,6 +979,8 @@ def rebuild_command(args: argparse.Namespace) -> str:
     argv += ["--events", str(args.events), "--as-of", str(args.as_of)]
     if args.lenient:
         argv.append("--lenient")
+    if args.max_rejected is not None:
+        argv += ["--max-rejected", str(args.max_rejected)]
     if args.late != "replay":
         argv += ["--late", args.late]
     if args.engine != "reference":
