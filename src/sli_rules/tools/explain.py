@@ -607,11 +607,22 @@ class _Explainer:
             late = [e.date for e in map(self.event, f.fulfilled_by) if e is not None]
             remedied = f.remedied_on or (min(late) if late else None)
             if status in ("fulfilled_late", "remedied") and f.due is not None:
-                out.append(
-                    f"Late: in breach from {f.due + DAY}"
-                    + (f" until it was remedied on {remedied}" if remedied else " until remedied")
-                    + "; the breach stays on the record."
-                )
+                if rule.severity == "notice":  # a notice-only duty is missed, never breached
+                    out.append(
+                        f"Late: missed from {f.due + DAY}"
+                        + (f" until it was met on {remedied}" if remedied else "")
+                        + "; a notice, not a breach."
+                    )
+                else:
+                    out.append(
+                        f"Late: in breach from {f.due + DAY}"
+                        + (
+                            f" until it was remedied on {remedied}"
+                            if remedied
+                            else " until remedied"
+                        )
+                        + "; the breach stays on the record."
+                    )
             return out
         if status == "discharged":
             return [self.discharged(rs, f)]
