@@ -281,3 +281,11 @@ def test_restore_rejects_a_snapshot_of_an_edited_ruleset_with_the_same_version()
     edited = ruleset_from_yaml(LAWS_YAML.replace("due: P6M", "due: P9M", 1))
     with pytest.raises(ValueError, match="rulesets"):
         Session.restore(sli_rules.compile_rulesets([edited]), data)
+
+
+def test_a_snapshot_of_the_previous_release_is_refused_with_what_to_do() -> None:
+    """0.1's snapshots (format 2) came from a drain() that could hand out findings that
+    changed later: they are refused, saying to feed the events to a new session."""
+    old = {**_good(), "format": 2}
+    with pytest.raises(ValueError, match="feeding its events to a new Session"):
+        Session.restore(LAWS_PLAN, json.dumps(old).encode())
