@@ -127,12 +127,12 @@ class RulesetState:
     # what drain() has already handed out: recurring periods ending before the floor,
     # and fixed-date duties, are not derived again
     floors: dict[tuple[str, str], Date] = attrs.Factory(dict)
-    drained_fixed: list[tuple[str, str]] = attrs.Factory(list)
+    drained_fixed: dict[tuple[str, str], None] = attrs.Factory(dict)  # a set, as JSON can hold
     # ends of periods drained after one that is not yet final (pruned as the floor passes)
     drained_beyond: dict[tuple[str, str], list[Date]] = attrs.Factory(dict)
     # concern ladders drain() has handed out: raising the same concern again, or acting
     # on it, changes nothing (as in a batch run, where the first raising holds)
-    drained_ladders: list[tuple[str, str, str]] = attrs.Factory(list)
+    drained_ladders: dict[tuple[str, str, str], None] = attrs.Factory(dict)
 
 
 @attrs.define
@@ -464,7 +464,7 @@ class Session:
             ladders = [
                 ls for key, ls in st.ladders.items() if key[1] == about and key[2] == concern
             ]
-            if any(k[1] == about and k[2] == concern for k in st.drained_ladders):
+            if not ladders and any(k[1] == about and k[2] == concern for k in st.drained_ladders):
                 return  # a settled ladder's concern: the steps it counted are handed out
             if not ladders and isinstance(about, str):
                 # a concern no running ladder knows: one a breach started (its id names the
@@ -855,7 +855,7 @@ class _Findings:
                     if found is None:
                         continue
                     out.extend(found)
-                    st.drained_fixed.append((rule.id, pid))
+                    st.drained_fixed[(rule.id, pid)] = None
                     del st.fixed[(rule.id, pid)]
             elif isinstance(rule, (RecurringRule, CountRule)):
                 out.extend(self.recurring(rule, drain=True))
@@ -886,7 +886,7 @@ class _Findings:
             if (done or taken_all) and lad.start <= self.day:
                 out.extend(self.one_ladder(lad))
                 del st.ladders[key]
-                st.drained_ladders.append(key)
+                st.drained_ladders[key] = None
         return out
 
     # -- one obligation instance
