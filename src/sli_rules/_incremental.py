@@ -13,9 +13,9 @@ The state file (tables; `PRAGMA application_id` marks the file, `user_version` i
   of the last committed run), `engine`, `runs`.
 - `snapshot`: the engine's state after the last run (`Session.snapshot()`, zlib-packed):
   open obligations, unremedied breaches, running ladders and events dated after `as_of`.
-- `findings`: every finding as of `as_of`, keyed by (kind, agreement, rule, party,
-  triggered_by, step, opens); `final` marks those the engine has drained (they cannot
-  change any more, so a run compares only the others).
+- `findings`: every finding as of `as_of`, keyed by KEY_FIELDS (kind, agreement, rule,
+  party, about, triggered_by, step, opens); `final` marks those the engine has drained
+  (they cannot change any more, so a run compares only the others).
 - `events`: every accepted event, so that a late event (dated on or before `as_of`) or a
   changed ruleset can be handled by evaluating the log again from the start.
 - `runs` and `rejected`: one row per run, and the records lenient runs set aside.
@@ -23,6 +23,10 @@ The state file (tables; `PRAGMA application_id` marks the file, `user_version` i
 Late events are evaluated again from the log by default (`late="replay"`): the result is
 what one batch evaluation of every event would give, and the changes say what the late
 events changed (a breach that is gone, say). `late="refuse"` stops such a run instead.
+
+Format 1 (sli-rules 0.1) is upgraded by the next run the same way, from the file's own
+event log: its drained findings could differ from a batch run's, and its keys were made
+another way.
 """
 
 from __future__ import annotations
