@@ -36,6 +36,7 @@ __all__ = [
     "as_of_pairs",
     "event_dates",
     "event_streams",
+    "nightly_deliveries",
     "ruleset_from_yaml",
     "to_events",
 ]
@@ -543,3 +544,48 @@ def event_streams(
         _membership(),
         coverage_declarations(),
     ).map(_assemble)
+
+
+# ------------------------------------------------------------------------ nights
+
+_NIGHT_COUNT = st.integers(1, 6)
+_NIGHT_DAYS = st.one_of(st.dates(FIRST_DAY, LAST_AS_OF), st.sampled_from(HOT_DAYS))
+_NIGHT_PICK = st.integers(0, 10**6)
+
+
+@st.composite
+def nightly_deliveries(
+    draw: st.DrawFn, *, late: bool
+) -> tuple[list[dict[str, Any]], list[tuple[dt.date, list[dict[str, Any]], bool]]]:
+    """A stream and how a pipeline receives it: nights (dates, ascending), the records
+    arriving each night, and whether that night's run is killed (or the session reloaded)
+    before it is done.
+
+    Nights are often an event's own date, or a month boundary of one (where duties fall
+    due), so that something falls due on the clock's own day. A record arrives on the
+    first night on or after its date, or on an earlier night (a pipeline may pass on
+    events dated in the future); with `late`, it may also arrive on a later night (an
+    event reported late, which `run --state` replays)."""
+    records = draw(event_streams())
+    dates = [dt.date.fromisoformat(r["date"]) for r in records]
+    pool: list[st.SearchStrategy[dt.date]] = [_NIGHT_DAYS]
+    if dates:
+        near = st.tuples(st.sampled_from(dates), st.sampled_from((0, 0, 1, 3, 6))).map(
+            lambda dm: dm[0] + relativedelta(months=dm[1])
+        )
+        pool.append(near)
+    days = draw(st.lists(st.one_of(pool), min_size=1, max_size=draw(_NIGHT_COUNT)))
+    nights = sorted(set(days))
+    arriving: list[list[dict[str, Any]]] = [[] for _ in nights]
+    for record, day in zip(records, dates, strict=True):
+        natural = next((i for i, n in enumerate(nights) if n >= day), len(nights) - 1)
+        pick = draw(_NIGHT_PICK)
+        if late and pick % 5 == 0:  # reported late: on any later night
+            index = natural + pick // 5 % (len(nights) - natural)
+        elif pick % 7 == 1:  # passed on ahead of its date
+            index = pick // 7 % (natural + 1)
+        else:
+            index = natural
+        arriving[index].append(record)
+    killed = draw(st.lists(st.booleans(), min_size=len(nights), max_size=len(nights)))
+    return records, list(zip(nights, arriving, killed, strict=True))

@@ -13,9 +13,9 @@ The state file (tables; `PRAGMA application_id` marks the file, `user_version` i
   of the last committed run), `engine`, `runs`.
 - `snapshot`: the engine's state after the last run (`Session.snapshot()`, zlib-packed):
   open obligations, unremedied breaches, running ladders and events dated after `as_of`.
-- `findings`: every finding as of `as_of`, keyed by (kind, agreement, rule, party,
-  triggered_by, step, opens); `final` marks those the engine has drained (they cannot
-  change any more, so a run compares only the others).
+- `findings`: every finding as of `as_of`, keyed by KEY_FIELDS (kind, agreement, rule,
+  party, about, triggered_by, step, opens); `final` marks those the engine has drained
+  (they cannot change any more, so a run compares only the others).
 - `events`: every accepted event, so that a late event (dated on or before `as_of`) or a
   changed ruleset can be handled by evaluating the log again from the start.
 - `runs` and `rejected`: one row per run, and the records lenient runs set aside.
@@ -23,12 +23,17 @@ The state file (tables; `PRAGMA application_id` marks the file, `user_version` i
 Late events are evaluated again from the log by default (`late="replay"`): the result is
 what one batch evaluation of every event would give, and the changes say what the late
 events changed (a breach that is gone, say). `late="refuse"` stops such a run instead.
+
+Format 1 (sli-rules 0.1) is upgraded by the next run the same way, from the file's own
+event log: its drained findings could differ from a batch run's, and its keys were made
+another way.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as _dt
+import hashlib
 import json
 import os
 import shlex
@@ -66,8 +71,9 @@ __all__ = [
 ]
 
 APPLICATION_ID = 0x534C4952  # "SLIR"
-FORMAT = 1
-KEY_FIELDS = ("kind", "agreement", "rule", "party", "triggered_by", "step", "opens")
+FORMAT = 2
+FORMATS_UPGRADED = (1,)  # earlier formats a run upgrades by evaluating the event log again
+KEY_FIELDS = ("kind", "agreement", "rule", "party", "about", "triggered_by", "step", "opens")
 
 Late = Literal["replay", "refuse"]
 ChangeKind = Literal["new", "changed", "gone"]
@@ -124,26 +130,35 @@ class RebuildNeededError(StateError):
 
 
 def finding_key(f: Finding) -> tuple[Any, ...]:
-    """What identifies a finding from one run to the next."""
-    return (f.kind, f.agreement, f.rule, f.party, f.triggered_by, f.step, f.opens)
+    """What identifies a finding from one run to the next (KEY_FIELDS): for an escalation
+    step, the ladder (`rule`), whom it is about, what started it and the step."""
+    return (f.kind, f.agreement, f.rule, f.party, f.about, f.triggered_by, f.step, f.opens)
 
 
 def _key_text(f: Finding) -> str:
-    kind, agreement, rule, party, trig, step, opens = finding_key(f)
+    kind, agreement, rule, party, about, trig, step, opens = finding_key(f)
     opens_text = opens.isoformat() if opens else None
-    return json.dumps([kind, agreement, rule, party, list(trig), step, opens_text])
+    return json.dumps([kind, agreement, rule, party, about, list(trig), step, opens_text])
 
 
 def _keyed(findings: Iterable[Finding]) -> dict[str, Finding]:
-    """Findings by key text; a key seen again (never expected) gets a '#n' suffix."""
-    out: dict[str, Finding] = {}
+    """Findings by key text, a function of the findings alone (not of their order).
+
+    Two findings with the same key differ at most in what the key leaves out, e.g. two
+    ladders about one council started by breaches of two rules on the same day. Each of
+    those gets a digest of its whole content added to its key, so the same set of
+    findings always gives the same keys."""
+    groups: dict[str, list[Finding]] = {}
     for f in findings:
-        k = base = _key_text(f)
-        n = 1
-        while k in out:
-            n += 1
-            k = f"{base}#{n}"
-        out[k] = f
+        groups.setdefault(_key_text(f), []).append(f)
+    out: dict[str, Finding] = {}
+    for k, same in groups.items():
+        if len(same) == 1:
+            out[k] = same[0]
+            continue
+        for f in same:
+            text = json.dumps(f.to_dict(), sort_keys=True)
+            out[f"{k}#{hashlib.sha256(text.encode()).hexdigest()[:16]}"] = f
     return out
 
 
@@ -358,6 +373,7 @@ class _State:
         except sqlite3.Error as exc:
             raise StateError(f"{self.path}: cannot open the state file: {exc}") from None
         self.write = write
+        self.upgrade_from: int | None = None
         try:
             self.db.execute("PRAGMA synchronous = FULL")
             self.db.execute("BEGIN IMMEDIATE" if write else "BEGIN")
@@ -391,6 +407,9 @@ class _State:
         if app != APPLICATION_ID:
             raise StateError(f"{self.path}: not a sli-rules state file")
         version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        self.upgrade_from = version if version in FORMATS_UPGRADED and version != FORMAT else None
+        if self.upgrade_from is not None:
+            return  # a run re-evaluates its event log and writes the current format
         if version != FORMAT:
             raise StateError(
                 f"{self.path}: state file format {version}; this sli-rules ({__version__}) "
@@ -479,26 +498,6 @@ def _event_from_json(text: str) -> Event:
 # ------------------------------------------------------------------ running
 
 
-def _settled(f: Finding) -> bool:
-    """Whether a drained finding is really final. An escalation step still due is not: it
-    says how overdue it is, and the steps after it are still to come."""
-    return not (f.kind == "escalation" and f.status == "due")
-
-
-def _drain(session: Session) -> tuple[Session, list[Finding], bytes | None]:
-    """`session.drain()`, unless it would hand out a finding that can still change: then
-    the session is kept whole (as before the drain) and nothing is drained this time.
-    Returns the session, what was drained, and the session's snapshot when it was kept.
-
-    Draining keeps the state small (open obligations, not history); keeping a finding
-    that is not final would make later runs differ from one batch evaluation."""
-    before = session.snapshot()
-    drained = session.drain()
-    if all(_settled(f) for f in drained):
-        return session, drained, None
-    return Session.restore(session.plan, before, session.matcher), [], before
-
-
 def _replay(
     state: _State, session: Session, as_of: _dt.date, progress: Applied | None
 ) -> tuple[Session, list[Finding], list[Finding]]:
@@ -517,8 +516,7 @@ def _replay(
         applied += len(batch)
         session.feed(batch)
         session.advance(step)
-        session, out, _ = _drain(session)
-        drained.extend(out)
+        drained.extend(session.drain())
         previous = step.isoformat()
         if progress is not None:
             progress(applied, total, step)
@@ -614,7 +612,8 @@ def run_incremental(
                         "under the rulesets given"
                     )
                 replay = True
-        replay = replay or rebuild
+        # a state written by an earlier release is upgraded by evaluating its log again
+        replay = replay or rebuild or st.upgrade_from is not None
         # a state written before completeness was declared (release 0.1 and the layered
         # main) counted every absence as a breach: it keeps doing so until told otherwise
         stored_complete = bool(meta.get("complete", bool(stored_rulesets)))
@@ -666,8 +665,12 @@ def run_incremental(
         if replay:
             session = Session(plan, matcher, complete=whole)
             session, drained, open_ = _replay(st, session, day, progress)
-            kept = None
             previous = st.findings(open_only=False)
+            if st.upgrade_from is not None:  # its keys were made another way: make them again
+                previous = {
+                    k: f.to_dict()
+                    for k, f in _keyed(finding_from_dict(d) for d in previous.values()).items()
+                }
         else:
             snap = st.snapshot()
             try:
@@ -689,7 +692,7 @@ def run_incremental(
                 session.advance(day)
             else:
                 advance_in_steps(session, day, min((e.date for e in fresh), default=None), progress)
-            session, drained, kept = _drain(session)
+            drained = session.drain()
             open_ = session.findings()
             previous = st.findings(open_only=True)
         current = _keyed([*drained, *open_])
@@ -700,7 +703,9 @@ def run_incremental(
 
         gone = [k for k in previous if k not in current]
         _write_findings(st, drained, open_, replace_all=replay, gone=gone)
-        st.set_snapshot(kept if kept is not None else session.snapshot())
+        st.set_snapshot(session.snapshot())
+        if st.upgrade_from is not None:
+            st.db.execute(f"PRAGMA user_version = {FORMAT}")
         st.set_meta(
             rulesets=described,
             as_of=day.isoformat(),
@@ -789,6 +794,15 @@ def state_report(state: str | Path) -> Report:
         meta = st.meta()
         if not meta.get("as_of"):
             raise StateError(f"{st.path}: no run has been committed to this state file yet")
+        if st.upgrade_from is not None:
+            argv = ["sli-rules", "run", "--state", st.path, "--events", "/dev/null"]
+            command = shlex.join([*argv, "--as-of", str(meta["as_of"])])
+            raise StateError(
+                f"{st.path}: written by an earlier sli-rules (state format "
+                f"{st.upgrade_from}), whose nightly findings could differ from a batch "
+                f"evaluation; rebuild them from the state's own event log with: {command} "
+                "(the next nightly run does the same)"
+            )
         return _report_from(
             st,
             _dt.date.fromisoformat(meta["as_of"]),
