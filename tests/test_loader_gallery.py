@@ -301,3 +301,119 @@ def test_a_document_nested_thousands_deep_is_a_problem_not_a_crash() -> None:
         assert len(problems) == 1
         assert "nested too deeply" in problems[0].message
         assert str(problems[0]).startswith("deep.yaml:1:1: ")
+
+
+# ---------------------------------------------------------------- hostile values
+# Each of these crashed `check` (a traceback instead of a located problem), or passed it
+# and crashed `evaluate` later. Each is now a problem at the line of the bad value.
+
+_LIMIT_RULE = """\
+  - id: days-cap
+    kind: limit
+    clause: "5"
+    quote: "no more than five days"
+    trigger:
+      type: peer_days.given
+    period: {calendar: financial_year}
+    amount: days
+    max: MAX
+"""
+_LADDER = """\
+escalations:
+  - id: ladder
+    clause: "6"
+    quote: "escalate"
+    start: {breach_of: [{a: 1}]}
+    steps:
+      - {step: 1, actor: em-dcs-group, window: P1M}
+"""
+_DUE = "    due: {parameter: feedback-due}"
+
+HOSTILE: dict[str, tuple[str, int, str]] = {
+    # name: (ruleset text, line of the problem, fragment of its message)
+    "kind-as-list": (
+        CLEAN.replace("kind: deadline", "kind: [fixed_date]"),
+        19,
+        "unknown rule kind",
+    ),
+    "body-as-list": (
+        CLEAN.replace(_DUE, _DUE + "\n    party: {body: [lga]}"),
+        30,
+        "a list is not a body of this ruleset",
+    ),
+    "body-as-mapping": (
+        CLEAN.replace(_DUE, _DUE + "\n    party: {body: {x: 1}}"),
+        30,
+        "a mapping is not a body of this ruleset",
+    ),
+    "breach-of-mapping": (CLEAN + _LADDER, 34, "unknown rule a mapping"),
+    "duration-of-5000-digits": (
+        CLEAN.replace("value: P3M", "value: P" + "9" * 5000 + "D"),
+        16,
+        "(5,004 characters)",
+    ),
+    "duration-of-9999-years": (
+        CLEAN.replace("value: P3M", "value: P9999Y"),
+        16,
+        "'P9999Y' is longer than 100 years",
+    ),
+    "date-in-9999": (
+        CLEAN.replace("start: 2015-01-01", "start: 9999-12-31"),
+        6,
+        "'9999-12-31' is outside the dates sli-rules reads",
+    ),
+    "max-of-400-digits": (
+        CLEAN + _LIMIT_RULE.replace("MAX", "9" * 400),
+        38,
+        "got a number of more than 60 digits",
+    ),
+    "max-negative": (CLEAN + _LIMIT_RULE.replace("MAX", "-100"), 38, "from 0 to 1,000,000"),
+    "max-infinite": (CLEAN + _LIMIT_RULE.replace("MAX", "1.0e+400"), 38, "from 0 to 1,000,000"),
+    "bound-of-400-digits": (
+        CLEAN.replace(
+            "where: {kind: corporate}", "where: {team: {count: {at_least: 1%s}}}" % ("0" * 400)
+        ),
+        25,
+        "expected a number from -1,000,000 to 1,000,000",
+    ),
+    "parameter-infinite": (
+        CLEAN.replace("value: P3M", "value: 1.0e+400"),
+        16,
+        "expected a number from -1,000,000 to 1,000,000",
+    ),
+    "lone-surrogate": (
+        CLEAN.replace("title: Gallery example", "title: Gallery \ud800 example"),
+        2,
+        "a lone surrogate here is not text",
+    ),
+    "gss-code-with-line-break": (
+        CLEAN.replace("[E08000025, E08000026]", '[E08000025, "E08000026\\n"]'),
+        8,
+        "expected a GSS code",
+    ),
+    "rule-id-with-line-break": (
+        CLEAN.replace("id: feedback-published", 'id: "feedback-published\\n"'),
+        18,
+        "use lower-case letters, digits and hyphens",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_hostile_values_are_located_problems(name: str) -> None:
+    text, line, fragment = HOSTILE[name]
+    ruleset, problems = parse_ruleset(text, "hostile.yaml")
+    assert ruleset is None
+    assert problems, name
+    assert any(p.location.line == line and fragment in p.message for p in problems), [
+        str(p) for p in problems
+    ]
+
+
+def test_a_ruleset_that_is_not_utf8_is_located_at_the_bad_byte(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes(CLEAN.replace("Gallery example", "Galerie caf\xe9").encode("latin-1"))
+    ruleset, problems = check_ruleset(path)
+    assert ruleset is None
+    assert [(p.location.line, p.location.column) for p in problems] == [(2, 19)]
+    assert "not UTF-8 text: byte 0xe9" in problems[0].message

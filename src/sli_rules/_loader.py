@@ -23,6 +23,7 @@ from sli_rules._dates import (
     DURATION_FORMS,
     UNITS,
     DateError,
+    DateRangeError,
     Duration,
     PeriodSpec,
     parse_date,
@@ -101,8 +102,11 @@ KIND_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "entitlement": (("trigger",), ("lasts",)),
     "self_declared": ((), ()),
 }
+# Used with fullmatch, and as written in the JSON Schemas; [0-9]: ASCII digits only
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-GSS_RE = re.compile(r"^[EWSN]\d{8}$")
+GSS_RE = re.compile(r"^[EWSN][0-9]{8}$")
+MAX_NUMBER = 1_000_000  # the largest number a ruleset may compare with or cap at
+_SURROGATE = re.compile("[\ud800-\udfff]")
 PARTY_ATTRIBUTES = ("id", "kind", "name", "type", "region", "services", "joined", "left")
 
 
@@ -195,6 +199,9 @@ class _Reader:
     def date(self, value: Any, path: YPath) -> _dt.date | None:
         try:
             return parse_date(value)
+        except DateRangeError as exc:
+            self.err(path, str(exc))
+            return None
         except DateError:
             self.err(path, f"bad date {_show(value)}: expected {DATE_FORMS}")
             return None
@@ -251,6 +258,9 @@ class _Reader:
             return self.param_ref(value, path, "duration")
         try:
             return parse_duration(value)
+        except DateRangeError as exc:
+            self.err(path, str(exc))
+            return None
         except DateError:
             self.err(
                 path,
@@ -263,6 +273,9 @@ class _Reader:
             return self.param_ref(value, path, "date")
         try:
             return parse_date(value)
+        except DateRangeError as exc:
+            self.err(path, str(exc))
+            return None
         except DateError:
             self.err(
                 path, f"bad date {_show(value)}: expected {DATE_FORMS}, or {{parameter: NAME}}"
@@ -308,7 +321,7 @@ class _Reader:
         m = self.mapping(value, path, "parameter name: definition") if value is not None else {}
         for name, raw in (m or {}).items():
             p: YPath = (*path, name)
-            if not ID_RE.match(name):
+            if not ID_RE.fullmatch(name):
                 self.err(p, f"parameter name {name!r}: use lower-case letters, digits and hyphens")
             spec = self.mapping(raw, p, "a parameter definition")
             if spec is None:
@@ -359,7 +372,15 @@ class _Reader:
             return self.duration_like(value, path)
         if isinstance(value, str) and re.match(r"^\d{4}-\d", value):
             return self.date(value, path)
-        if isinstance(value, (int, float, str)) and not isinstance(value, bool):
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            if -MAX_NUMBER <= value <= MAX_NUMBER:  # also refuses NaN
+                return value
+            self.err(
+                path,
+                f"expected a number from -{MAX_NUMBER:,} to {MAX_NUMBER:,}, got {_show(value)}",
+            )
+            return None
+        if isinstance(value, str):
             return value
         self.err(
             path,
@@ -393,7 +414,7 @@ class _Reader:
             self.err(path, "give 'councils' (a list of GSS codes) or 'council_pattern'")
         for i, code in enumerate(self.items(m.get("councils"), (*path, "councils"), "GSS codes")):
             p: YPath = (*path, "councils", i)
-            if not isinstance(code, str) or not GSS_RE.match(code):
+            if not isinstance(code, str) or not GSS_RE.fullmatch(code):
                 self.err(p, f"expected a GSS code such as E08000026, got {_show(code)}")
                 continue
             entry = self.registry.get(code)
@@ -695,8 +716,15 @@ class _Reader:
     def number_operand(self, value: Any, path: YPath, refs: tuple[str, ...]) -> None:
         if isinstance(value, dict):
             self.operand(value, path, refs)
-        elif isinstance(value, bool) or not isinstance(value, (int, float)):
-            self.err(path, f"expected a number, got {_show(value)}")
+        elif (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not -MAX_NUMBER <= value <= MAX_NUMBER  # also refuses NaN
+        ):
+            self.err(
+                path,
+                f"expected a number from -{MAX_NUMBER:,} to {MAX_NUMBER:,}, got {_show(value)}",
+            )
 
     def operand(self, value: Any, path: YPath, refs: tuple[str, ...]) -> None:
         if isinstance(value, dict):
@@ -729,7 +757,7 @@ class _Reader:
         if m is None:
             return None
         kind = m.get("kind")
-        if kind not in KIND_KEYS:
+        if not isinstance(kind, str) or kind not in KIND_KEYS:
             self.err(
                 (*path, "kind"),
                 f"unknown rule kind {_show(kind)}{did_you_mean(str(kind), KIND_KEYS)}; "
@@ -752,7 +780,7 @@ class _Reader:
         )
         rid = m.get("id")
         if isinstance(rid, str):
-            if not ID_RE.match(rid):
+            if not ID_RE.fullmatch(rid):
                 self.err(
                     (*path, "id"), f"rule id {rid!r}: use lower-case letters, digits and hyphens"
                 )
@@ -909,12 +937,17 @@ class _Reader:
                 raw_max = m.get("max")
                 if isinstance(raw_max, dict):
                     maximum = self.param_ref(raw_max, (*path, "max"), "number")
-                elif isinstance(raw_max, (int, float)) and not isinstance(raw_max, bool):
+                elif (
+                    isinstance(raw_max, (int, float))
+                    and not isinstance(raw_max, bool)
+                    and 0 <= raw_max <= MAX_NUMBER
+                ):
                     maximum = float(raw_max)
                 else:
                     self.err(
                         (*path, "max"),
-                        f"expected a number or {{parameter: NAME}}, got {_show(raw_max)}",
+                        f"expected a number from 0 to {MAX_NUMBER:,} or {{parameter: NAME}}, "
+                        f"got {_show(raw_max)}",
                     )
                 amount = None
                 if m.get("amount") is not None:
@@ -962,7 +995,7 @@ class _Reader:
         self.keys(m, path, ("body", "each"), (), "in 'party'")
         if "body" in m:
             body = m["body"]
-            if body not in self.party_ids:
+            if not isinstance(body, str) or body not in self.party_ids:
                 self.err(
                     (*path, "body"),
                     f"{_show(body)} is not a body of this ruleset"
@@ -1014,7 +1047,7 @@ class _Reader:
         self.keys(start, sp, ("concern", "breach_of", "event", "about"), (), "in 'start'")
         breach_of = []
         for i, r in enumerate(self.items(start.get("breach_of"), (*sp, "breach_of"), "rule ids")):
-            if r not in rule_ids:
+            if not isinstance(r, str) or r not in rule_ids:
                 self.err(
                     (*sp, "breach_of", i),
                     f"unknown rule {_show(r)}{did_you_mean(str(r), rule_ids)}",
@@ -1112,7 +1145,10 @@ def _show(value: Any) -> str:
         return "a list"
     if isinstance(value, _dt.date | Duration):
         return str(value)  # 2015-06-30, P6M: as written in a ruleset
-    return repr(value)
+    if isinstance(value, int) and value.bit_length() > 200:
+        return "a number of more than 60 digits"
+    shown = repr(value)
+    return shown if len(shown) <= 80 else f"{shown[:60]}... ({len(shown):,} characters)"
 
 
 # ---------------------------------------------------------------------- public
@@ -1127,6 +1163,13 @@ def parse_ruleset(
 ) -> tuple[Ruleset | None, list[Problem]]:
     """Parse and validate a ruleset's text. Returns the Ruleset (None if any problem)
     and every problem found."""
+    bad = _SURROGATE.search(text)
+    if bad is not None:  # not text: no YAML parser can read it, nor can it be printed
+        line = text.count("\n", 0, bad.start()) + 1
+        column = bad.start() - (text.rfind("\n", 0, bad.start()) + 1) + 1
+        return None, [
+            Problem(Location(file, line, column), "a lone surrogate here is not text", ())
+        ]
     loaded, problems = load_yaml(text, file)
     if loaded is None:
         return None, problems
@@ -1142,7 +1185,7 @@ def parse_ruleset(
         doc, (), TOP_KEYS, ("id", "title", "effective", "parties", "rules"), "at the top level"
     )
     rid = reader.text(doc.get("id"), ("id",), "the ruleset id")
-    if rid and not ID_RE.match(rid):
+    if rid and not ID_RE.fullmatch(rid):
         reader.err(("id",), f"ruleset id {rid!r}: use lower-case letters, digits and hyphens")
     effective = reader.effective(doc.get("effective"))
     reader.parameters(doc.get("parameters"))
@@ -1213,9 +1256,21 @@ def check_ruleset(id_or_path: str | Path) -> tuple[Ruleset | None, list[Problem]
     if path is None:
         return None, problems
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        raw = path.read_bytes()
+    except OSError as exc:
         return None, [Problem(Location(str(path), 0), f"cannot read the file: {exc}")]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        start = raw.rfind(b"\n", 0, exc.start) + 1
+        column = len(raw[start : exc.start].decode("utf-8", "replace")) + 1
+        return None, [
+            Problem(
+                Location(str(path), line, column),
+                f"not UTF-8 text: byte 0x{raw[exc.start]:02x}; save the file as UTF-8",
+            )
+        ]
     display = str(path) if not path.is_relative_to(bundled_dir()) else f"rulesets/{path.name}"
     return parse_ruleset(text, display)
 

@@ -73,9 +73,15 @@ class _ExitError(Exception):
 def _date(text: str) -> str:
     try:
         parse_date(text)
-    except DateError:
+    except DateError as exc:
+        if _looks_like_date(text):  # a date, but not one sli-rules can read: say why
+            raise argparse.ArgumentTypeError(str(exc)) from None
         raise argparse.ArgumentTypeError(f"{text!r} is not a date: expected {DATE_FORMS}") from None
     return text
+
+
+def _looks_like_date(text: str) -> bool:
+    return len(text) == 10 and text[4] == "-" and text[7] == "-"
 
 
 def build_parser(stdout: TextIO, stderr: TextIO) -> argparse.ArgumentParser:
@@ -270,8 +276,12 @@ def _evaluate(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     for r in report.rejected:
         stderr.write(f"rejected {r}\n")
     if report.rejected:
-        read, rejected = report.events_read, len(report.rejected)
-        stderr.write(f"{read} records read: {read - rejected} accepted, {rejected} rejected\n")
+        # accepted + duplicates + rejected = read: a collapsed copy is not an accepted event
+        dups = f", {intake.duplicates} identical copies collapsed" if intake.duplicates else ""
+        stderr.write(
+            f"{intake.read} records read: {len(intake.events)} accepted{dups}, "
+            f"{len(intake.rejected)} rejected\n"
+        )
     if not written:  # a table, file or plot asked for could not be written
         return EXIT_INPUT
     if args.fail_on_breach and report.breaches:
