@@ -381,6 +381,16 @@ HOSTILE: dict[str, tuple[str, int, str]] = {
         16,
         "expected a number from -1,000,000 to 1,000,000",
     ),
+    "number-test-on-text": (  # the engines disagreed on it; now it never loads
+        CLEAN.replace("where: {kind: corporate}", "where: {kind: {at_least: 2}}"),
+        25,
+        "'at_least' compares numbers, but 'kind' holds text; use equals or in",
+    ),
+    "number-test-on-a-date": (
+        CLEAN.replace("where: {kind: corporate}", "where: {date: {more_than: 2015}}"),
+        25,
+        "'more_than' compares numbers, but 'date' holds dates",
+    ),
     "lone-surrogate": (
         CLEAN.replace("title: Gallery example", "title: Gallery \ud800 example"),
         2,

@@ -699,6 +699,14 @@ class _Reader:
                     self.err((*p, "field"), f"unknown attribute {m['field']!r} in {full}")
             elif test in COMPARISONS:
                 self.number_operand(arg, p, refs)
+                held = self.attribute_types(types, full)
+                if held and not held & {"integer", "number"}:
+                    self.err(
+                        p,
+                        f"'{test}' compares numbers, but {full!r} holds "
+                        + " or ".join(sorted(_HELD.get(t, t) for t in held))
+                        + "; use equals or in",
+                    )
             elif test == "exists":
                 if not isinstance(arg, bool):
                     self.err(p, "'exists' takes true or false")
@@ -712,6 +720,31 @@ class _Reader:
             else:
                 self.operand(arg, p, refs)
         _ = LIST_TESTS
+
+    def attribute_types(self, types: Iterable[str], full: str) -> set[str]:
+        """The catalogue types the attribute at dotted path `full` has in these event
+        types (empty when it is not known, e.g. reported as unknown already)."""
+        out: set[str] = set()
+        for type_name in types:
+            et = self.cat.types.get(type_name)
+            if et is None:
+                continue
+            first, *rest = full.split(".")
+            spec = et.attributes.get(first)
+            if spec is None:
+                if first in ("id", "type", "council"):
+                    out.add("string")
+                elif first == "date":
+                    out.add("date")
+                continue
+            for part in rest:
+                inner = spec.items if spec.type == "list" and spec.items is not None else spec
+                spec = inner.attributes.get(part)
+                if spec is None:
+                    break
+            if spec is not None:
+                out.add(spec.type)
+        return out
 
     def number_operand(self, value: Any, path: YPath, refs: tuple[str, ...]) -> None:
         if isinstance(value, dict):
@@ -1124,6 +1157,16 @@ class _Reader:
             about=about,
             interpretation=self.text(m.get("interpretation"), (*path, "interpretation"), "text"),
         )
+
+
+_HELD = {
+    "string": "text",
+    "date": "dates",
+    "party": "council codes",
+    "boolean": "true or false",
+    "list": "a list",
+    "object": "an object",
+}
 
 
 def want_text(want: str) -> str:
