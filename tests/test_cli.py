@@ -434,3 +434,17 @@ def test_csv_events_are_evaluated_too(ruleset: Path, tmp_path: Path) -> None:
     assert status == 0, err
     [obligation] = json.loads(out)["findings"]
     assert obligation["status"] == "fulfilled"
+
+
+@pytest.mark.parametrize("event_id", ['=HYPERLINK("http://x")', "+1", "-1", "@SUM(A1)"])
+def test_csv_output_cannot_carry_a_formula_from_an_event_id(
+    ruleset: Path, tmp_path: Path, event_id: str
+) -> None:
+    events = events_file(tmp_path, {**HELD, "id": event_id})
+    status, out, err = cli(
+        "evaluate", "-r", str(ruleset), "-e", str(events), "--as-of", "2014-01-31", "-f", "csv"
+    )
+    assert status == 0, err
+    [row] = [r for r in csv.DictReader(io.StringIO(out)) if r["kind"] == "obligation"]
+    assert row["triggered_by"] == "'" + event_id  # shown as text by a spreadsheet
+    assert not any(cell.startswith(("=", "+", "-", "@")) for cell in row.values())

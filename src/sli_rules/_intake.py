@@ -289,6 +289,10 @@ def iter_records(
         file = name or str(source)
         if not path.exists():
             raise EventError([Problem(Location(file, 0), "no such file")])
+        if not path.is_file():
+            raise EventError([Problem(Location(file, 0), "not a file (a directory?)")])
+        if not os.access(path, os.R_OK):
+            raise EventError([Problem(Location(file, 0), "cannot read the file (permission)")])
         if path.suffix.lower() == ".csv":
             # undecodable bytes become lone surrogates, which _csv_records reports
             with path.open(newline="", encoding="utf-8-sig", errors="surrogateescape") as fh:

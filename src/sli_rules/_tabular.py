@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as _dt
+import hashlib
 import json
 import math
 import os
@@ -265,7 +266,11 @@ def findings_table(name: str = "findings", schema: str | None = None) -> Table:
         sa.Column(c, types.get(c, sa.Text), nullable=c not in ("as_of", "kind", "agreement"))
         for c in FINDING_COLUMNS
     ]
-    index = sa.Index(f"ix_{name}_as_of_agreement"[:60], "as_of", "agreement")
+    index_name = f"ix_{name}_as_of_agreement"
+    if len(index_name) > 60:  # cut to fit every database, kept apart by a digest of the name
+        digest = hashlib.sha256(name.encode("utf-8")).hexdigest()[:10]
+        index_name = f"ix_{name[:36]}_{digest}_as_of_agreement"
+    index = sa.Index(index_name, "as_of", "agreement")
     table: Table = sa.Table(name, metadata, *columns, index, schema=schema)
     return table
 
@@ -342,7 +347,7 @@ def _sql_rows(
     sa = require("sqlalchemy", "read_events_sql()", "sql")
     try:
         with engine.connect() as conn:
-            if isinstance(source, str) and _IDENTIFIER.match(source):
+            if isinstance(source, str) and _IDENTIFIER.fullmatch(source):
                 table_schema, _, table_name = source.rpartition(".")
                 table_schema = table_schema or schema or ""
                 try:
@@ -355,7 +360,18 @@ def _sql_rows(
                     ) from None
                 statement: Executable = sa.select(t)
             elif isinstance(source, str):
-                statement = sa.text(source)
+                # Not run as SQL: a table name that came from a user must not become a
+                # statement. SQL text is given as sqlalchemy.text("...") instead.
+                raise EventError(
+                    [
+                        Problem(
+                            Location(file, 0),
+                            f"{source[:60]!r} is not a table name (name or schema.name); "
+                            'to read with a query, pass sqlalchemy.text("SELECT ...") '
+                            "or a select()",
+                        )
+                    ]
+                )
             else:
                 statement = source
             result = conn.execution_options(stream_results=True, yield_per=BATCH).execute(statement)
@@ -377,18 +393,19 @@ def read_events_sql(
 ) -> Intake:
     """Read and validate events from a SQL table or query.
 
-    `source` is a table name (optionally `schema.table`), SQL text, or a SQLAlchemy
-    `select()`. Each row is an event: columns `id`, `type`, `date`, `council` and the
-    type's attributes (NULL means absent); a column named `attrs` holding a JSON object is
-    spread into the attributes, for tables that keep them together. Problems are reported
-    as `TABLE:ROW` (or `<query>:ROW`), counting rows in the order the database returned them.
+    `source` is a table name (optionally `schema.table`), or a query as SQLAlchemy
+    `text("SELECT ...")` or `select()`; a plain string is never run as SQL. Each row is an
+    event: columns `id`, `type`, `date`, `council` and the type's attributes (NULL means
+    absent); a column named `attrs` holding a JSON object is spread into the attributes,
+    for tables that keep them together. Problems are reported as `TABLE:ROW` (or
+    `<query>:ROW`), counting rows in the order the database returned them.
     """
     from sli_rules._intake import read_events
 
     cat = catalogue or load_catalogue()
     engine, made = _engine(engine_or_url)
     if name is None:
-        is_table = isinstance(source, str) and bool(_IDENTIFIER.match(source))
+        is_table = isinstance(source, str) and bool(_IDENTIFIER.fullmatch(source))
         name = str(source) if is_table else "<query>"
     rows = _sql_rows(engine, made, source, name, schema)
     return read_events(
