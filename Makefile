@@ -28,13 +28,14 @@ endif
 DEMO_MANIFEST ?= examples/demo.tsv
 DEMO_FORMAT ?= table
 
-.PHONY: help venv demo docs lint test test313 bench clean
+.PHONY: help venv demo docs lint test test313 fuzz bench clean
 
 help:
 	@echo "make demo    evaluate the bundled rulesets over the example event streams"
 	@echo "make docs    regenerate docs/schemas/*.json, docs/rulesets/*.md and docs/events.md"
 	@echo "make test    lint, type-check, run the tests with coverage (and again on Python 3.13 if present)"
 	@echo "make lint    ruff check, ruff format --check, mypy"
+	@echo "make fuzz    the fuzz targets at length (FUZZ_EXAMPLES per target, default 20000)"
 	@echo "make bench   run the benchmark (benchmarks/run.py; BENCH_ARGS=\"--events 50000\" for a short run)"
 	@echo "make venv    create $(VENV) with sli-rules installed editable, with [$(EXTRAS)]"
 	@echo "make clean   remove virtualenvs, caches and build output"
@@ -123,6 +124,18 @@ test: venv lint
 test313: $(VENV313)/.installed
 	@echo "==> pytest ($$($(VENV313)/bin/python --version))"
 	@$(VENV313)/bin/python -m pytest
+
+# --- fuzzing ------------------------------------------------------------------
+# `make test` runs each fuzz target in tests/test_fuzz.py a few times, the same inputs
+# every run; this runs FUZZ_EXAMPLES fresh random inputs per target. Save any crash it
+# reports as a file under tests/fuzz/ (a regression that `make test` then replays).
+
+FUZZ_EXAMPLES ?= 20000
+
+fuzz: venv
+	@echo "==> fuzz: $(FUZZ_EXAMPLES) inputs per target"
+	@SLI_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(VENV)/bin/python -m pytest -q -p no:cacheprovider \
+		--durations=0 tests/test_fuzz.py -k "test_fuzz_"
 
 # --- benchmark ----------------------------------------------------------------
 
