@@ -593,3 +593,21 @@ def test_a_parquet_file_with_infinite_or_negative_numbers_is_refused_row_by_row(
     path = tmp_path / "days.parquet"
     _days_frame().to_parquet(path)
     _assert_days_refused(sli_rules.read_events(path, lenient=True))
+
+
+def test_long_table_names_get_distinct_index_names(tmp_path: Path, em_report) -> None:
+    # Cut to 60 characters, the two index names were the same, so the second table could
+    # not be created beside the first.
+    from sli_rules._tabular import findings_table
+
+    stem = "findings_for_the_east_midlands_childrens_services_mou_"
+    first, second = stem + "2015_first_run", stem + "2015_second_run"
+    index_names = {next(iter(findings_table(name).indexes)).name for name in (first, second)}
+    assert len(index_names) == 2
+    assert all(len(str(n)) <= 60 for n in index_names)
+    path = tmp_path / "findings.db"
+    for name in (first, second):
+        sli_rules.write_findings(em_report, path, name)
+    engine = sa.create_engine(f"sqlite:///{path}")
+    assert {first, second} <= set(sa.inspect(engine).get_table_names())
+    engine.dispose()

@@ -269,7 +269,7 @@ def findings_table(name: str = "findings", schema: str | None = None) -> Table:
     index_name = f"ix_{name}_as_of_agreement"
     if len(index_name) > 60:  # cut to fit every database, kept apart by a digest of the name
         digest = hashlib.sha256(name.encode("utf-8")).hexdigest()[:10]
-        index_name = f"ix_{name[:36]}_{digest}_as_of_agreement"
+        index_name = f"ix_{name[:30]}_{digest}_as_of_agreement"  # 60 characters
     index = sa.Index(index_name, "as_of", "agreement")
     table: Table = sa.Table(name, metadata, *columns, index, schema=schema)
     return table
