@@ -106,14 +106,21 @@ def load(session: Session, data: bytes) -> None:
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise ValueError("not a sli-rules snapshot (or one from an incompatible version)")
     expected = _described(session)
-    if payload["rulesets"] != expected:
-        taken = [f"{i} {v}" for i, v, _ in payload["rulesets"]]
-        now = [f"{i} {v}" for i, v, _ in expected]
-        raise ValueError(
-            f"the snapshot was taken with other rulesets (or other contents of them): "
-            f"{taken}, not {now}"
-        )
-    state = _dec(payload["state"])
-    assert isinstance(state, EngineState)
+    try:
+        if payload["rulesets"] != expected:
+            taken = [f"{i} {v}" for i, v, _ in payload["rulesets"]]
+            now = [f"{i} {v}" for i, v, _ in expected]
+            raise ValueError(
+                f"the snapshot was taken with other rulesets (or other contents of them): "
+                f"{taken}, not {now}"
+            )
+        state = _dec(payload["state"])
+        buffer = {e.id: e for e in (_dec(x) for x in payload["buffer"])}
+    except ValueError:
+        raise
+    except (KeyError, TypeError, AttributeError, IndexError, RecursionError) as exc:
+        raise ValueError(f"the snapshot is damaged ({type(exc).__name__})") from None
+    if not isinstance(state, EngineState):
+        raise ValueError("the snapshot is damaged (it holds no engine state)")
     session.state = state
-    session._buffer = {e.id: e for e in (_dec(x) for x in payload["buffer"])}
+    session._buffer = buffer
