@@ -16,8 +16,14 @@ tests/fuzz/, which the last tests here replay.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import functools
+import io
+import json
 import os
+import sqlite3
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -40,11 +46,11 @@ from sli_rules import (
 )
 from sli_rules._durable import unavailable_reason
 from sli_rules._scenarios import load_scenario_file, run_file
+from sli_rules.cli import run
 from strategies import (
     LAWS_PLAN,
     LAWS_YAML,
     csv_bytes,
-    hostile_values,
     jsonl_bytes,
     mutated_records,
     mutated_ruleset_texts,
@@ -273,6 +279,81 @@ def test_fuzz_scenario_loader(
             assert problem.location.line >= 0, str(problem)
 
 
+# ------------------------------------------------------------------ state files
+
+_STATE_DAMAGE = st.sampled_from(
+    [
+        "UPDATE snapshot SET data = ?",
+        "UPDATE meta SET value = ? WHERE key = 'runs'",
+        "UPDATE meta SET value = ? WHERE key = 'as_of'",
+        "UPDATE meta SET value = ? WHERE key = 'rulesets'",
+        "UPDATE findings SET data = ?",
+        "UPDATE events SET data = ?",
+        "DELETE FROM snapshot WHERE length(?) >= 0",
+        "DROP TABLE IF EXISTS findings -- ?",
+        "DROP TABLE IF EXISTS events -- ?",
+    ]
+)
+_BLOBS = st.one_of(
+    st.binary(max_size=40),
+    st.sampled_from(['"x"', "null", "[]", "{}", "-1", '"9999-12-31"', '[{"id": 1}]', "1e999"]),
+    st.just(zlib.compress(b'{"format": 2, "rulesets": [], "state": {"c": "Nope"}}')),
+)
+
+
+@functools.cache
+def _base_state(folder: Path) -> bytes:
+    events = folder / "first.jsonl"
+    source = Path(__file__).parents[1] / "examples" / "west-midlands-compact-2013.jsonl"
+    lines = [x for x in source.read_text(encoding="utf-8").splitlines() if '"2013-' in x]
+    events.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    state = folder / "base.sqlite"
+    status = run(
+        ["run", "-s", str(state), "-r", "west-midlands-compact-2013", "-e", str(events),
+         "--as-of", "2013-12-31"],
+        io.StringIO(),
+        io.StringIO(),
+    )  # fmt: skip
+    assert status == 0
+    return state.read_bytes()
+
+
+@FUZZ
+@given(_STATE_DAMAGE, _BLOBS, st.lists(st.integers(0, 10**6), max_size=3), st.booleans())
+def test_fuzz_state_restore(
+    tmp_path_factory: pytest.TempPathFactory,
+    damage: str,
+    blob: bytes | str,
+    flips: list[int],
+    show: bool,
+) -> None:
+    base = _base_state(tmp_path_factory.getbasetemp())
+    folder = tmp_path_factory.mktemp("state")
+    state = folder / "s.sqlite"
+    data = bytearray(base)
+    for at in flips:  # a few damaged bytes anywhere in the file
+        data[at % len(data)] ^= 0xFF
+    state.write_bytes(bytes(data))
+    with (
+        contextlib.suppress(sqlite3.DatabaseError),
+        contextlib.closing(sqlite3.connect(state)) as db,
+    ):
+        db.execute(damage, (blob,))
+        db.commit()
+    empty = folder / "none.jsonl"
+    empty.write_text("", encoding="utf-8")
+    argv = (
+        ["run", "-s", str(state), "--show"]
+        if show
+        else ["run", "-s", str(state), "-e", str(empty), "--as-of", "2014-06-30"]
+    )
+    err = io.StringIO()
+    status = run(argv, io.StringIO(), err)
+    assert status in (0, 2), err.getvalue()
+    if status == 2:
+        assert err.getvalue().startswith("sli-rules run: "), err.getvalue()
+
+
 # ------------------------------------------------------------------ regressions
 
 
@@ -293,14 +374,9 @@ def test_event_file_regressions(path: Path) -> None:
     check_event_file(path, records_in_jsonl(data) if path.suffix == ".jsonl" else None)
 
 
-def test_hostile_values_reach_every_kind_of_value() -> None:
-    # The strategy must keep drawing the values that broke things once.
-    seen: set[str] = set()
-
-    @settings(max_examples=200, database=None, derandomize=True)
-    @given(hostile_values())
-    def draw(value: Any) -> None:
-        seen.add(type(value).__name__)
-
-    draw()
-    assert {"NoneType", "bool", "int", "float", "str", "list", "dict"} <= seen
+@pytest.mark.parametrize("path", _regressions(".records.json"), ids=lambda p: p.name)
+def test_record_regressions(path: Path) -> None:
+    # Records that crashed a reader as mappings or as a DataFrame (stored as JSON).
+    records = json.loads(path.read_text(encoding="utf-8"))
+    check_records(records, records)
+    check_records(records, _frame(records))
