@@ -290,8 +290,27 @@ def test_an_alias_bomb_is_refused_without_hanging(tmp_path: Path) -> None:
     path.write_text(billion_laughs(), encoding="utf-8")
     [(ruleset, problems)] = _in_thread(lambda: check_ruleset(path), timeout=60)
     assert ruleset is None
-    assert any("too large" in p.message for p in problems)
+    assert any("too large (more than 100,000 values" in p.message for p in problems)
     assert all(p.location.file == str(path) for p in problems)
+
+
+def test_an_alias_bomb_is_refused_after_a_bounded_number_of_values(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The cost of refusing it is bounded by the node limit, not by the expansion.
+    from sli_rules import _yaml
+
+    built = []
+    original = _yaml._Builder.build
+
+    def counting(self: _yaml._Builder, node: yaml.Node, path: tuple[str | int, ...]) -> object:
+        built.append(1)
+        return original(self, node, path)
+
+    monkeypatch.setattr(_yaml._Builder, "build", counting)
+    _, problems = parse_ruleset(billion_laughs(), "bomb.yaml")
+    assert len(built) <= 100_001
+    assert "too large" in problems[0].message
 
 
 def test_a_document_nested_thousands_deep_is_a_problem_not_a_crash() -> None:
