@@ -335,7 +335,7 @@ def test_fuzz_state_restore(
         data[at % len(data)] ^= 0xFF
     state.write_bytes(bytes(data))
     with (
-        contextlib.suppress(sqlite3.DatabaseError),
+        contextlib.suppress(sqlite3.DatabaseError, UnicodeDecodeError),
         contextlib.closing(sqlite3.connect(state)) as db,
     ):
         db.execute(damage, (blob,))

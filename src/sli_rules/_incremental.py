@@ -157,6 +157,8 @@ def _meta_ok(meta: Mapping[str, Any]) -> bool:
     if isinstance(runs, bool) or not isinstance(runs, int) or runs < 0:
         return False
     rulesets = meta.get("rulesets") or []
+    if as_of is not None and not rulesets:  # a committed run names its rulesets
+        return False
     keys = ("id", "version", "fingerprint", "ref")
     return isinstance(rulesets, list) and all(
         isinstance(r, dict) and all(isinstance(r.get(k), str) for k in keys) for r in rulesets
@@ -941,6 +943,9 @@ def run_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int
         except StateError as exc:
             stderr.write(f"sli-rules run: {exc}\n")
             return 2
+        except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:  # damaged pages or text
+            stderr.write(f"sli-rules run: {args.state}: the state file is damaged ({exc})\n")
+            return 2
         _emit(args.output, text, stdout)
         return 0
     missing = [f"--{n.replace('_', '-')}" for n in ("events", "as_of") if not getattr(args, n)]
@@ -968,6 +973,9 @@ def run_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int
             )
     except StateError as exc:
         stderr.write(f"sli-rules run: {exc}\n")
+        return 2
+    except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:  # damaged pages or text
+        stderr.write(f"sli-rules run: {args.state}: the state file is damaged ({exc})\n")
         return 2
     except OSError as exc:  # the changes could not be written: nothing was committed
         stderr.write(f"sli-rules run: cannot write the changes: {exc}; the state is unchanged\n")
