@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any, TextIO
 
 from sli_rules._api import ENGINES, EngineUnavailableError, compile_rulesets, evaluate
-from sli_rules._dates import DATE_FORMS, DateError, parse_date
+from sli_rules._dates import DATE_FORMS, DateError, DateRangeError, parse_date
 from sli_rules._errors import InputError
 from sli_rules._loader import bundled_dir, bundled_ids, check_ruleset
 from sli_rules._report import FORMATS
@@ -73,15 +73,11 @@ class _ExitError(Exception):
 def _date(text: str) -> str:
     try:
         parse_date(text)
-    except DateError as exc:
-        if _looks_like_date(text):  # a date, but not one sli-rules can read: say why
-            raise argparse.ArgumentTypeError(str(exc)) from None
+    except DateRangeError as exc:  # a date, but outside the range: say so
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    except DateError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date: expected {DATE_FORMS}") from None
     return text
-
-
-def _looks_like_date(text: str) -> bool:
-    return len(text) == 10 and text[4] == "-" and text[7] == "-"
 
 
 def build_parser(stdout: TextIO, stderr: TextIO) -> argparse.ArgumentParser:
