@@ -446,3 +446,24 @@ def test_a_ruleset_that_is_not_utf8_is_located_at_the_bad_byte(tmp_path: Path) -
     assert ruleset is None
     assert [(p.location.line, p.location.column) for p in problems] == [(2, 19)]
     assert "not UTF-8 text: byte 0xe9" in problems[0].message
+
+
+@pytest.mark.parametrize("pattern", ["^(a+)+$", "(a|aa)*b", "^E\\d+$", ".*", "^E(0|1)(2|3)"])
+def test_a_council_pattern_that_could_backtrack_is_refused(pattern: str) -> None:
+    # ^(a+)+$ took 2.5 s on a 26-character council string, doubling with each character.
+    text = CLEAN.replace("  councils: [E08000025, E08000026]", f"  council_pattern: '{pattern}'")
+    ruleset, problems = parse_ruleset(text, "pattern.yaml")
+    assert ruleset is None
+    [problem] = [p for p in problems if p.path == ("parties", "council_pattern")]
+    assert problem.location.line == 8
+    assert "is not a code pattern sli-rules runs" in problem.message
+    assert "^E(06|08|09|10)" in problem.message
+
+
+@pytest.mark.parametrize("pattern", ["^E(06|08|09|10)", "^E0[6-9]", "^E08000026$", "^W"])
+def test_a_council_pattern_of_prefixes_and_classes_is_accepted(pattern: str) -> None:
+    text = CLEAN.replace("  councils: [E08000025, E08000026]", f"  council_pattern: '{pattern}'")
+    ruleset, problems = parse_ruleset(text, "pattern.yaml")
+    assert problems == []
+    assert ruleset is not None
+    assert ruleset.council_pattern == pattern
