@@ -91,7 +91,7 @@ def evaluate(
     fulfilling event is `breached` when `complete=True` (the caller owns the whole stream)
     or when `record.coverage` events cover it, and `unrecorded` otherwise.
     """
-    day = parse_date(as_of) if isinstance(as_of, str) else as_of
+    day = parse_date(as_of)  # a date object is checked against the range too
     plan = rulesets if isinstance(rulesets, Plan) else compile_rulesets(rulesets)
     intake = events if isinstance(events, Intake) else read_events(events, lenient=lenient)
     session = Session(plan, _matcher(plan, engine), complete=complete)
