@@ -860,3 +860,26 @@ def test_a_missing_snapshot_is_rebuilt_from_the_event_log(tmp_path: Path) -> Non
     assert _dicts(sli_rules.state_report(state)) == _dicts(
         _batch("west-midlands-compact-2013", dt.date(2014, 6, 30))
     )
+
+
+def test_output_to_a_device_or_pipe_is_written_in_place_not_replaced(tmp_path: Path) -> None:
+    # `--output /dev/null` once replaced the device with a plain file (as root, rename
+    # succeeds); a named pipe stands in for any such target here.
+    import os
+    import threading
+
+    from sli_rules.tools.incremental import write_atomically
+
+    pipe = tmp_path / "changes.pipe"
+    os.mkfifo(pipe)
+    received: list[str] = []
+    reader = threading.Thread(target=lambda: received.append(pipe.read_text()), daemon=True)
+    reader.start()
+    write_atomically(pipe, '{"change": "new"}\n')
+    reader.join(10)
+    assert received == ['{"change": "new"}\n']
+    assert not pipe.is_file()  # still the pipe
+    regular = tmp_path / "changes.jsonl"
+    write_atomically(regular, "x\n")
+    assert regular.read_text() == "x\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["changes.jsonl", "changes.pipe"]

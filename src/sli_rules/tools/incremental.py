@@ -879,8 +879,14 @@ def state_rulesets(state: str | Path) -> list[str]:
 
 def write_atomically(path: str | Path, text: str) -> None:
     """Write `text` to `path` through a temporary file, so a reader (or a killed run)
-    never sees half a file."""
+    never sees half a file. A target that exists but is not a regular file (`/dev/null`,
+    `/dev/stdout`, a named pipe) is written to directly: renaming over it would put a
+    plain file in the device's place."""
     target = Path(path)
+    if target.exists() and not target.is_file():
+        with target.open("w", encoding="utf-8") as fh:
+            fh.write(text)
+        return
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
