@@ -44,6 +44,8 @@ REQUIRED = {
     "unknown-council",
     "unknown-event-type",
     "unknown-where-attribute",
+    "unknown-where-value",
+    "unknown-applies-to-value",
     "unknown-test",
     "count-without-bound",
     "bad-ref-root",

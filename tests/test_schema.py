@@ -289,6 +289,31 @@ def _fails_by(error: ValidationError, says: Says) -> None:
             (None, None),
         ),
         (("rules", 0, "severity"), "fatal", "rules/0/severity", ("enum", None)),
+        # a misspelt value: the rule would never fire (the loader says so too)
+        (
+            ("rules", 0, "trigger", "where"),
+            {"kind": "adult_socal_care"},
+            "rules/0/trigger/where/kind",
+            (None, None),
+        ),
+        (
+            ("rules", 0, "trigger", "where"),
+            {"any": [{"kind": {"in": ["childrens", "safeguardin"]}}]},
+            "rules/0/trigger/where/any/0/kind/in/1",
+            ("enum", None),
+        ),
+        (
+            ("rules", 0, "applies_to"),
+            {"services": {"contains": "childrns"}},
+            "rules/0/applies_to/services/contains",
+            (None, None),
+        ),
+        (
+            ("rules", 0, "applies_to"),
+            {"region": "west_midland"},
+            "rules/0/applies_to/region",
+            (None, None),
+        ),
         (
             ("escalations",),
             [{"id": "l", "clause": "5", "quote": "q"}],

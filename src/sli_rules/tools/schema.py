@@ -27,6 +27,7 @@ from sli_rules.load.loader import (
     KIND_KEYS,
     TOP_KEYS,
     load_bodies,
+    load_registry,
 )
 from sli_rules.model.conditions import COMBINATORS, COMPARISONS, TESTS
 from sli_rules.model.dates import CALENDARS, UNITS
@@ -161,7 +162,7 @@ RULE_KEY_DESCRIPTIONS: dict[str, tuple[str, dict[str, Any]]] = {
     "applies_to": (
         "Which parties owe the duty: a condition on party attributes, e.g. "
         "{services: {contains: [adult_social_care, childrens]}} or {kind: body}.",
-        {"$ref": "#/$defs/condition"},
+        {"$ref": "#/$defs/party_condition"},
     ),
     "party": (
         "Who owes the duty: an attribute of the trigger naming a council (default: "
@@ -409,6 +410,111 @@ def _condition_defs() -> dict[str, Any]:
     }
 
 
+def _value_schema(one: dict[str, Any]) -> dict[str, Any]:
+    """What a condition may say about an attribute whose values are closed (`one`
+    describes a single value): a value, a list of them, a reference, or tests whose
+    literal arguments are such values."""
+    many = {"type": "array", "items": one}
+    ref = {"$ref": "#/$defs/ref"}
+    return {
+        "anyOf": [
+            one,
+            many,
+            ref,
+            {
+                "allOf": [{"$ref": "#/$defs/tests"}],
+                "properties": {
+                    "equals": {"anyOf": [one, ref]},
+                    "not_equals": {"anyOf": [one, ref]},
+                    "in": {"anyOf": [many, ref]},
+                    "not_in": {"anyOf": [many, ref]},
+                    "contains": {"anyOf": [one, many, ref]},
+                },
+            },
+        ]
+    }
+
+
+def _closed_condition(
+    name: str, closed: Mapping[str, dict[str, Any]], generic: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The `generic` condition, but with the attributes in `closed` taking only the
+    values described there, so that an editor flags a misspelt value as the loader does
+    (`sli-rules check`)."""
+    self_ref = {"$ref": f"#/$defs/{name}"}
+    props = dict(generic["properties"])
+    props.update(
+        {
+            "all": {**props["all"], "items": self_ref},
+            "any": {**props["any"], "items": self_ref},
+            "not": {**props["not"], "$ref": f"#/$defs/{name}"},
+            **{k: _value_schema(v) for k, v in closed.items()},
+        }
+    )
+    return {**generic, "properties": props}
+
+
+def _closed_attributes(cat: Catalogue, type_name: str) -> dict[str, dict[str, Any]]:
+    """The attributes of an event type whose values are closed: a list of values, or
+    the form of a party code."""
+    out: dict[str, dict[str, Any]] = {}
+    et = cat.types[type_name]
+    for name, spec in {**cat.common, **et.attributes}.items():
+        leaf = spec.items if spec.type == "list" and spec.items is not None else spec
+        if leaf.values:
+            out[name] = {"enum": list(leaf.values)}
+        elif leaf.type == "party":
+            out[name] = {"type": "string", "pattern": PARTY_RE.pattern}
+    return out
+
+
+def _party_values() -> dict[str, dict[str, Any]]:
+    """The values of the party attributes `applies_to` may test, from the registry."""
+    out: dict[str, dict[str, Any]] = {"kind": {"enum": ["council", "body"]}}
+    for key in ("type", "region", "services"):
+        seen: dict[Any, None] = {}
+        for entry in load_registry().values():
+            v = entry.get(key)
+            for item in v if isinstance(v, list) else [v]:
+                if item is not None:
+                    seen[item] = None
+        if seen:
+            out[key] = {"enum": list(seen)}
+    return out
+
+
+def _where_by_type(
+    cat: Catalogue, generic: Mapping[str, Any]
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Definitions of a `where` per event type, and the if/then clauses that pick the
+    one for an event spec's `type`. A list of types, or a type with no closed
+    attributes, gets the generic condition. Exactly one clause checks a `where`, so
+    that a mistake is reported once."""
+    defs: dict[str, Any] = {}
+    clauses: list[dict[str, Any]] = []
+    picked: list[str] = []
+    for type_name in cat.types:
+        closed = _closed_attributes(cat, type_name)
+        if not closed:
+            continue
+        name = f"where_{type_name}"
+        defs[name] = _closed_condition(name, closed, generic)
+        picked.append(type_name)
+        clauses.append(
+            {
+                "if": {"properties": {"type": {"const": type_name}}, "required": ["type"]},
+                "then": {"properties": {"where": {"$ref": f"#/$defs/{name}"}}},
+            }
+        )
+    clauses.append(
+        {
+            "if": {"properties": {"type": {"enum": picked}}, "required": ["type"]},
+            "else": {"properties": {"where": {"$ref": "#/$defs/condition"}}},
+        }
+    )
+    return defs, clauses
+
+
 def ruleset_schema(catalogue: Catalogue | None = None) -> dict[str, Any]:
     """The JSON Schema of a ruleset file (as plain YAML data, dates as text)."""
     cat = catalogue or load_catalogue()
@@ -439,7 +545,8 @@ def ruleset_schema(catalogue: Catalogue | None = None) -> dict[str, Any]:
     }
     event_spec_props: dict[str, Any] = {
         "type": spec_types,
-        "where": _described("condition", "An optional condition on the event."),
+        # checked by the event spec's clauses, by the condition of its event type
+        "where": {"description": "An optional condition on the event."},
         "by": _text("The attribute naming who did it (default council); it must equal the party."),
         "match": {
             "description": "Attributes that must equal the trigger's: a list of names, or "
@@ -450,6 +557,8 @@ def ruleset_schema(catalogue: Catalogue | None = None) -> dict[str, Any]:
             ],
         },
     }
+    conditions = _condition_defs()
+    where_defs, where_clauses = _where_by_type(cat, conditions["condition"])
     gss = {
         "type": "string",
         "pattern": GSS_RE.pattern,
@@ -613,13 +722,19 @@ def ruleset_schema(catalogue: Catalogue | None = None) -> dict[str, Any]:
             "properties": {k: event_spec_props[k] for k in ("type", "where")},
             "required": ["type"],
             "additionalProperties": False,
+            "allOf": where_clauses,
         },
         "event_spec": {
             "type": "object",
             "properties": event_spec_props,
             "required": ["type"],
             "additionalProperties": False,
+            "allOf": where_clauses,
         },
+        **where_defs,
+        "party_condition": _closed_condition(
+            "party_condition", _party_values(), conditions["condition"]
+        ),
         "party": {
             "anyOf": [
                 {
@@ -749,7 +864,7 @@ def ruleset_schema(catalogue: Catalogue | None = None) -> dict[str, Any]:
             "additionalProperties": False,
         },
     }
-    defs.update(_condition_defs())
+    defs.update(conditions)
     return {
         "$schema": DRAFT,
         "title": "sli-rules ruleset",
