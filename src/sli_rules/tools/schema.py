@@ -382,13 +382,14 @@ def _condition_defs() -> dict[str, Any]:
                 },
                 "not": _described("condition", "this condition does not hold"),
             },
-            "additionalProperties": {
-                "anyOf": [
-                    {"type": ["string", "number", "boolean", "null", "array"]},
-                    {"$ref": "#/$defs/ref"},
-                    {"$ref": "#/$defs/tests"},
-                ]
-            },
+            "additionalProperties": {"$ref": "#/$defs/condition_value"},
+        },
+        "condition_value": {
+            "anyOf": [
+                {"type": ["string", "number", "boolean", "null", "array"]},
+                {"$ref": "#/$defs/ref"},
+                {"$ref": "#/$defs/tests"},
+            ]
         },
         "tests": {
             "type": "object",
@@ -442,16 +443,38 @@ def _closed_condition(
     values described there, so that an editor flags a misspelt value as the loader does
     (`sli-rules check`)."""
     self_ref = {"$ref": f"#/$defs/{name}"}
-    props = dict(generic["properties"])
-    props.update(
-        {
-            "all": {**props["all"], "items": self_ref},
-            "any": {**props["any"], "items": self_ref},
-            "not": {**props["not"], "$ref": f"#/$defs/{name}"},
-            **{k: _value_schema(v) for k, v in closed.items()},
-        }
-    )
-    return {**generic, "properties": props}
+    return {
+        "type": "object",
+        "description": generic["description"],
+        "properties": {
+            "all": {"type": "array", "items": self_ref},
+            "any": {"type": "array", "items": self_ref},
+            "not": self_ref,
+            **closed,
+        },
+        "additionalProperties": {"$ref": "#/$defs/condition_value"},
+    }
+
+
+class _Values:
+    """One definition per distinct closed vocabulary, shared by every condition that
+    uses it (the schema would otherwise repeat it for every event type)."""
+
+    def __init__(self) -> None:
+        self.defs: dict[str, Any] = {}
+        self._names: dict[str, str] = {}
+
+    def ref(self, attribute: str, one: dict[str, Any]) -> dict[str, Any]:
+        key = json.dumps(one, sort_keys=True)
+        name = self._names.get(key)
+        if name is None:
+            name = f"values_{attribute}"
+            n = 2
+            while name in self.defs:
+                name, n = f"values_{attribute}_{n}", n + 1
+            self._names[key] = name
+            self.defs[name] = _value_schema(one)
+        return {"$ref": f"#/$defs/{name}"}
 
 
 def _closed_attributes(cat: Catalogue, type_name: str) -> dict[str, dict[str, Any]]:
@@ -484,7 +507,7 @@ def _party_values() -> dict[str, dict[str, Any]]:
 
 
 def _where_by_type(
-    cat: Catalogue, generic: Mapping[str, Any]
+    cat: Catalogue, generic: Mapping[str, Any], values: _Values
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Definitions of a `where` per event type, and the if/then clauses that pick the
     one for an event spec's `type`. A list of types, or a type with no closed
@@ -494,7 +517,7 @@ def _where_by_type(
     clauses: list[dict[str, Any]] = []
     picked: list[str] = []
     for type_name in cat.types:
-        closed = _closed_attributes(cat, type_name)
+        closed = {k: values.ref(k, v) for k, v in _closed_attributes(cat, type_name).items()}
         if not closed:
             continue
         name = f"where_{type_name}"
@@ -558,7 +581,8 @@ def ruleset_schema(catalogue: Catalogue | None = None) -> dict[str, Any]:
         },
     }
     conditions = _condition_defs()
-    where_defs, where_clauses = _where_by_type(cat, conditions["condition"])
+    values = _Values()
+    where_defs, where_clauses = _where_by_type(cat, conditions["condition"], values)
     gss = {
         "type": "string",
         "pattern": GSS_RE.pattern,
@@ -722,19 +746,26 @@ def ruleset_schema(catalogue: Catalogue | None = None) -> dict[str, Any]:
             "properties": {k: event_spec_props[k] for k in ("type", "where")},
             "required": ["type"],
             "additionalProperties": False,
-            "allOf": where_clauses,
+            "allOf": [{"$ref": "#/$defs/where_by_type"}],
         },
         "event_spec": {
             "type": "object",
             "properties": event_spec_props,
             "required": ["type"],
             "additionalProperties": False,
+            "allOf": [{"$ref": "#/$defs/where_by_type"}],
+        },
+        "where_by_type": {
+            "description": "Checks an event spec's `where` by the condition of its type.",
             "allOf": where_clauses,
         },
         **where_defs,
         "party_condition": _closed_condition(
-            "party_condition", _party_values(), conditions["condition"]
+            "party_condition",
+            {k: values.ref(k, v) for k, v in _party_values().items()},
+            conditions["condition"],
         ),
+        **values.defs,
         "party": {
             "anyOf": [
                 {
