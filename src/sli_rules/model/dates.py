@@ -19,6 +19,7 @@ __all__ = [
     "Period",
     "PeriodSpec",
     "add",
+    "as_day",
     "parse_date",
     "parse_duration",
 ]
@@ -181,3 +182,24 @@ class PeriodSpec:
                     continue
                 yield Period(start, end, self._label(ys, index, start))
             year += 1
+
+
+def as_day(value: object, what: str = "as_of") -> Date:
+    """A day given by a caller of the Python API: a `date`, ISO text, or a `datetime`
+    (a pandas Timestamp too) at midnight, which is taken as its day. A time of day is
+    refused rather than dropped, and the message says how to pass the day."""
+    if type(value).__name__ in ("NaTType", "NAType") or value is None:
+        raise DateError(f"{what}: expected {DATE_FORMS}, got a missing value ({value!r})")
+    if isinstance(value, _dt.datetime):
+        if value.time() != _dt.time(0):
+            raise DateError(
+                f"{what} is a day, but {value.isoformat()!r} has a time of day; "
+                f"pass its day, e.g. {what}=value.date()"
+            )
+        return value.date()
+    if isinstance(value, (_dt.date, str)):
+        try:
+            return parse_date(value)
+        except DateError as exc:
+            raise DateError(f"{what}: {exc}") from None
+    raise DateError(f"{what}: expected {DATE_FORMS} (or a date), got {type(value).__name__}")

@@ -8,14 +8,16 @@ import html
 import io
 import json
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import attrs
 
 from sli_rules.io.intake import Rejected
+from sli_rules.model.dates import as_day
+from sli_rules.model.errors import did_you_mean
 from sli_rules.model.values import FINDING_FIELDS, Finding
-from sli_rules.model.vocabulary import KIND_NOUNS, STATUSES, Urgency
+from sli_rules.model.vocabulary import KIND_NOUNS, KINDS, STATUSES, Urgency
 from sli_rules.outputs.ical import to_ical
 from sli_rules.outputs.plot import plot_timeline
 from sli_rules.outputs.tables import write_findings, write_parquet
@@ -64,15 +66,50 @@ class Report:
     def notices(self) -> tuple[Finding, ...]:
         return tuple(f for f in self.findings if f.kind == "notice")
 
+    # -- a collection of findings
+    def __len__(self) -> int:
+        """The number of findings (so an empty report is false)."""
+        return len(self.findings)
+
+    def __iter__(self) -> Iterator[Finding]:
+        """The findings, in the report's order."""
+        return iter(self.findings)
+
+    def __repr__(self) -> str:
+        """One line (a report can hold thousands of findings); `print(report)` or
+        `report.to_table()` shows them."""
+        rejected = f", {len(self.rejected)} rejected records" if self.rejected else ""
+        rulesets = ", ".join(self.rulesets) or "no rulesets"
+        return f"<Report: {self.summary()}; {rulesets}{rejected}>"
+
+    def __str__(self) -> str:
+        return self.to_table(explain=False)
+
     def filter(self, **fields: Any) -> Report:
-        """A report with the findings whose fields equal all the given values."""
+        """A report with the findings that match every given field, e.g.
+        `report.filter(status="breached", party=["E08000026", "E08000025"])`.
+
+        A value matches a finding whose field equals it; a list, tuple or set matches any
+        of its values. For the list fields (`triggered_by`, `fulfilled_by`,
+        `interpretations`) a value matches a finding whose list contains it. Dates may be
+        given as dates, ISO text or datetimes (pandas Timestamps) at midnight.
+
+        Raises `TypeError` for a field findings do not have, and `ValueError` for a kind
+        or status that does not exist or a date that is not one (with a did-you-mean),
+        rather than silently returning an empty report.
+        """
+        wanted = {k: _wanted(k, v) for k, v in fields.items()}
 
         def keep(f: Finding) -> bool:
             d = f.to_dict()
-            return all(
-                d.get(k) == (v.isoformat() if isinstance(v, _dt.date) else v)
-                for k, v in fields.items()
-            )
+            for k, values in wanted.items():
+                have = d.get(k)
+                if isinstance(have, list):
+                    if not any(h in values for h in have):
+                        return False
+                elif have not in values:
+                    return False
+            return True
 
         return attrs.evolve(self, findings=tuple(f for f in self.findings if keep(f)))
 
@@ -226,6 +263,37 @@ class Report:
 
     def render(self, fmt: str) -> str:
         return FORMATS[fmt](self)
+
+
+_LIST_FIELDS = ("triggered_by", "fulfilled_by", "interpretations")
+_DATE_FIELDS = ("opens", "due", "remedied_on")
+_CLOSED: dict[str, tuple[str, ...]] = {
+    "kind": KINDS,
+    "status": tuple(str(s.value) for s in STATUSES),
+}
+
+
+def _wanted(field: str, value: Any) -> frozenset[Any]:
+    """The values of `field` that `filter(field=value)` keeps, checked."""
+    if field not in FINDING_FIELDS:
+        raise TypeError(
+            f"filter(): findings have no field {field!r}{did_you_mean(field, FINDING_FIELDS)}; "
+            f"fields: {', '.join(FINDING_FIELDS)}"
+        )
+    values = list(value) if isinstance(value, (list, tuple, set, frozenset)) else [value]
+    out: set[Any] = set()
+    for v in values:
+        if field in _DATE_FIELDS and v is not None:
+            out.add(as_day(v, field).isoformat())
+            continue
+        allowed = _CLOSED.get(field)
+        if allowed is not None and v not in allowed:
+            raise ValueError(
+                f"filter(): {v!r} is not a {field}{did_you_mean(str(v), allowed)}; "
+                f"{field} is one of: {', '.join(allowed)}"
+            )
+        out.add(v)
+    return frozenset(out)
 
 
 def _cell(v: Any) -> str:
