@@ -19,6 +19,7 @@ from sli_rules.model.errors import did_you_mean
 from sli_rules.model.values import FINDING_FIELDS, Finding
 from sli_rules.model.vocabulary import KIND_NOUNS, KINDS, STATUSES, Urgency
 from sli_rules.outputs.ical import to_ical
+from sli_rules.outputs.names import labelled, names_of, party_name
 from sli_rules.outputs.plot import plot_timeline
 from sli_rules.outputs.tables import write_findings, write_parquet
 
@@ -26,6 +27,8 @@ __all__ = ["FORMATS", "Report"]
 
 # row backgrounds in the HTML report, by status (model/vocabulary.py)
 STATUS_COLOURS = {s.value: w.html_colour for s, w in STATUSES.items()}
+TABLE_NAME_WIDTH = 24
+"""The longest party name the text table shows in full (longer ones are cut short)."""
 TABLE_COLUMNS = (
     "kind",
     "agreement",
@@ -122,6 +125,7 @@ class Report:
             "as_of": self.as_of.isoformat(),
             "rulesets": list(self.rulesets),
             "findings": self.to_records(),
+            "names": names_of(self.findings),
         }
         if self.rejected:
             out["rejected"] = [r.to_dict() for r in self.rejected]
@@ -176,7 +180,9 @@ class Report:
         )
 
     def to_table(self, explain: bool = True) -> str:
-        rows = [[_cell(f.to_dict()[c]) for c in TABLE_COLUMNS] for f in self.findings]
+        rows = [
+            [_shown(f.to_dict(), c, TABLE_NAME_WIDTH) for c in TABLE_COLUMNS] for f in self.findings
+        ]
         widths = [max([len(c)] + [len(r[i]) for r in rows]) for i, c in enumerate(TABLE_COLUMNS)]
         line = "  ".join(c.upper().ljust(w) for c, w in zip(TABLE_COLUMNS, widths, strict=True))
         out = [line.rstrip()]
@@ -203,7 +209,7 @@ class Report:
         ]
         for f in self.findings:
             d = f.to_dict()
-            out.append("| " + " | ".join(_cell(d[c]).replace("|", "\\|") for c in cols) + " |")
+            out.append("| " + " | ".join(_shown(d, c).replace("|", "\\|") for c in cols) + " |")
         if self.rejected:
             out += ["", "## Rejected input", ""]
             out += [f"- `{r.location}`: " + "; ".join(r.reasons) for r in self.rejected]
@@ -296,6 +302,17 @@ def _wanted(field: str, value: Any) -> frozenset[Any]:
     return frozenset(out)
 
 
+_PARTY_COLUMNS = ("party", "actor", "about")
+
+
+def _shown(d: dict[str, Any], column: str, width: int | None = None) -> str:
+    """A finding's field as people read it: a party code with its name beside it (the
+    name cut to `width` characters, if given)."""
+    if column in _PARTY_COLUMNS:
+        return labelled(d[column], width=width)
+    return _cell(d[column])
+
+
 def _cell(v: Any) -> str:
     if v is None:
         return ""
@@ -303,6 +320,11 @@ def _cell(v: Any) -> str:
         return ";".join(str(x) for x in v)
     return str(v)
 
+
+HTML_INK = "#1a1a1a"
+"""Text colour on the status-coloured rows and swatches. The light backgrounds are set
+by the report, so the text on them is too: a notebook's dark theme would otherwise write
+light text on them. Everything else keeps the theme's colours."""
 
 HTML_MAX_ROWS = 1000
 """The most findings the notebook view shows; narrow a larger report with `filter()`."""
@@ -338,7 +360,7 @@ def _report_html(report: Report) -> str:
     for f in shown:
         groups.setdefault(f.agreement, {}).setdefault(f.party, []).append(f)
     n_groups = sum(len(g) for g in groups.values())
-    cell = "padding:2px 6px;border-bottom:1px solid #ddd;text-align:left;vertical-align:top"
+    cell = "padding:2px 6px;border-bottom:1px solid #8888;text-align:left;vertical-align:top"
     out = [
         "<div class='sli-report'>",
         f"<p><strong>{esc(report.summary())}</strong></p>",
@@ -346,8 +368,8 @@ def _report_html(report: Report) -> str:
     statuses = list(dict.fromkeys(f.status for f in shown))
     if statuses:
         swatches = " ".join(
-            f"<span style='background:{STATUS_COLOURS.get(s, '#ffffff')};padding:0 6px;"
-            f"border:1px solid #ccc'>{esc(s)}</span>"
+            f"<span style='background:{STATUS_COLOURS.get(s, '#ffffff')};color:{HTML_INK};"
+            f"padding:0 6px;border:1px solid #ccc'>{esc(s)}</span>"
             for s in sorted(statuses)
         )
         out.append(f"<p style='font-size:smaller'>Status colours: {swatches}</p>")
@@ -365,8 +387,14 @@ def _report_html(report: Report) -> str:
         for party in sorted(groups[agreement]):
             fs = groups[agreement][party]
             unfold = n_groups <= 12 or any(_URGENCY.get(f.status) is Urgency.ATTENTION for f in fs)
+            name = party_name(party)
+            heading = (
+                f"<strong>{esc(name)}</strong> {esc(party)}"
+                if name
+                else (f"<strong>{esc(party)}</strong>")
+            )
             out.append(
-                f"<details{' open' if unfold else ''}><summary><strong>{esc(party)}</strong>"
+                f"<details{' open' if unfold else ''}><summary>{heading}"
                 f" ({esc(agreement)}): {esc(_group_summary(fs))}</summary>"
             )
             out.append("<table style='border-collapse:collapse;font-size:smaller'><tr>")
@@ -377,16 +405,15 @@ def _report_html(report: Report) -> str:
                 colour = STATUS_COLOURS.get(f.status, "#ffffff")
                 cells = []
                 for c in _HTML_COLUMNS:
-                    text = esc(_cell(d[c]))
+                    text = esc(_shown(d, c))
                     if c == "status":
                         text = f"<strong>{text}</strong>"
                     tip = f" title='{esc(f.title, quote=True)}'" if c == "rule" and f.title else ""
-                    cells.append(f"<td style='{cell}'{tip}>{text}</td>")
+                    cells.append(f"<td style='{cell};white-space:nowrap'{tip}>{text}</td>")
                 cells.append(f"<td style='{cell}'>{esc(f.explanation)}</td>")
                 out.append(
-                    f"<tr class='sli-{esc(f.status)}' style='background:{colour}'>"
-                    + "".join(cells)
-                    + "</tr>"
+                    f"<tr class='sli-{esc(f.status)}' style='background:{colour};"
+                    f"color:{HTML_INK}'>" + "".join(cells) + "</tr>"
                 )
             out.append("</table></details>")
     if report.rejected:

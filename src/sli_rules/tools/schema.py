@@ -1109,6 +1109,12 @@ def findings_schema() -> dict[str, Any]:
                 "items": {"$ref": "#/$defs/finding"},
                 "description": "Sorted by due date, party, rule and trigger.",
             },
+            "names": {
+                "type": "object",
+                "additionalProperties": {"type": "string"},
+                "description": "The registry's name of each council and body the findings "
+                "mention (as party, actor or about), by code. Findings keep the codes.",
+            },
             "rejected": {
                 "type": "array",
                 "description": "Input records not evaluated (lenient mode), with the reasons.",
