@@ -258,3 +258,24 @@ def test_cli_plot_bad_suffix_exits_2_before_evaluating(tmp_path):
     assert code == 2
     assert out == ""
     assert ".png, .svg, .pdf" in err
+
+
+def test_plot_gives_every_status_its_own_colour():
+    from sli_rules.outputs import plot
+
+    colours = list(plot.STATUS_COLOURS.values())
+    assert len(set(colours)) == len(colours)
+
+
+def test_plot_names_rules_on_bars_and_stays_compact():
+    report = sli_rules.evaluate([WM], WM_EVENTS, as_of=dt.date(2015, 12, 31))
+    fig = report.plot_timeline(events=WM_EVENTS)
+    (ax,) = fig.axes
+    written = {t.get_text().rstrip("\u2026") for t in ax.texts}
+    rules = {f.rule for f in report}
+    assert "feedback-published" in written
+    assert all(any(r.startswith(w) for r in rules) for w in written if w and not w.isdigit())
+    parties = {f.party for f in report}
+    height_px = fig.get_size_inches()[1] * 120
+    assert height_px < 3_000  # 33 councils: was 4,326 px
+    assert height_px / len(parties) < 90
