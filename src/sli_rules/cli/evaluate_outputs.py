@@ -8,6 +8,7 @@ from typing import TextIO
 
 from sli_rules.io.tabular import safe_url, sql_engine
 from sli_rules.model.extras import require
+from sli_rules.outputs.files import STDOUT, output_problem
 from sli_rules.outputs.plot import PLOT_FORMATS, plot_timeline
 from sli_rules.outputs.report import Report
 from sli_rules.outputs.tables import write_findings, write_parquet
@@ -46,8 +47,16 @@ def add_evaluate_options(parser: argparse.ArgumentParser) -> None:
 
 def check_evaluate_options(args: argparse.Namespace) -> str | None:
     """What is wrong with the combination of options, before any work is done."""
-    if args.format == "parquet" and not args.output:
+    if args.format == "parquet" and (not args.output or args.output == STDOUT):
         return "--format parquet writes a binary file: give it --output FILE"
+    for option, path in (
+        ("--output", args.output),
+        ("--to-parquet", args.to_parquet),
+        ("--plot", args.plot),
+    ):
+        problem = output_problem(path, option) if path else None
+        if problem:
+            return problem
     if args.table is not None and not args.to_sql:
         return "--table names the table for --to-sql: give --to-sql URL too"
     if args.plot is not None:

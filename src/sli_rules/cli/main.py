@@ -22,6 +22,7 @@ from sli_rules.load.loader import bundled_dir, bundled_ids, check_ruleset
 from sli_rules.model.dates import DATE_FORMS, DateError, parse_date
 from sli_rules.model.errors import InputError
 from sli_rules.model.extras import MissingExtraError
+from sli_rules.outputs.files import STDOUT
 from sli_rules.outputs.report import FORMATS
 from sli_rules.tools import calendar as _calendar
 from sli_rules.tools import diff as _diff
@@ -33,6 +34,7 @@ from sli_rules.tools import schema as _schema
 __all__ = ["main", "run"]
 
 EXIT_OK, EXIT_FAILED, EXIT_INPUT, EXIT_BREACH = 0, 1, 2, 3
+STDIN = "-"  # as --events: read JSON Lines from standard input
 
 DESCRIPTION = """\
 Check UK sector-led-improvement agreements against what councils actually did.
@@ -146,7 +148,8 @@ def build_parser(stdout: TextIO, stderr: TextIO) -> argparse.ArgumentParser:
         "-e",
         required=True,
         metavar="FILE",
-        help="events as JSON Lines (.jsonl), CSV (.csv) or Parquet (.parquet)",
+        help="events as JSON Lines (.jsonl), CSV (.csv) or Parquet (.parquet), gzipped "
+        "(.jsonl.gz, .csv.gz) or not; - reads JSON Lines from standard input",
     )
     p.add_argument(
         "--as-of",
@@ -178,7 +181,10 @@ def build_parser(stdout: TextIO, stderr: TextIO) -> argparse.ArgumentParser:
         help="the matching engine (default: reference)",
     )
     p.add_argument(
-        "--output", "-o", metavar="FILE", help="write the report here instead of the screen"
+        "--output",
+        "-o",
+        metavar="FILE",
+        help="write the report here instead of the screen (- is the screen); the folder must exist",
     )
     evaluate_outputs.add_evaluate_options(p)
 
@@ -251,19 +257,29 @@ def _evaluate(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     plan = compile_rulesets(args.ruleset)
 
     with Progress(stderr) as progress:  # a status line on a terminal only
-        intake = read_events(args.events, lenient=args.lenient, progress=progress.reader)
+        events = sys.stdin if args.events == STDIN else args.events
+        intake = read_events(
+            events,
+            lenient=args.lenient,
+            progress=progress.reader,
+            name=("<stdin>" if args.events == STDIN else None),
+        )
         report = evaluate(
             plan, intake, as_of=args.as_of, engine=args.engine, progress=progress.callback
         )
-    if args.format == "parquet":
-        report.to_parquet(args.output)
-    else:
-        text = report.render(args.format)
-        if args.output:
-            with open(args.output, "w", encoding="utf-8") as fh:
-                fh.write(text)
+    try:
+        if args.format == "parquet":
+            report.to_parquet(args.output)
         else:
-            stdout.write(text)
+            text = report.render(args.format)
+            if args.output and args.output != STDOUT:
+                with open(args.output, "w", encoding="utf-8") as fh:
+                    fh.write(text)
+            else:
+                stdout.write(text)
+    except OSError as exc:  # checked before evaluating; this is what is left (a full disk)
+        stderr.write(f"sli-rules evaluate: cannot write {args.output}: {exc.strerror or exc}\n")
+        return EXIT_INPUT
     written = evaluate_outputs.write_evaluate_outputs(args, report, stderr)
     for r in report.rejected:
         stderr.write(f"rejected {r}\n")

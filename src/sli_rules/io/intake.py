@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import csv
 import datetime as _dt
+import gzip
 import json
 import os
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -75,6 +77,19 @@ class _Broken:
     reason: str
 
 
+def _gzip_records(path: Path, file: str) -> Iterator[tuple[Location, Any]]:
+    """Records from a gzipped file, JSON Lines or (for .csv.gz) CSV; lines are numbered
+    in the uncompressed text."""
+    if not path.exists():
+        raise EventError([Problem(Location(file, 0), "no such file")])
+    is_csv = path.name.lower().endswith(".csv.gz")
+    try:
+        with gzip.open(path, "rt", encoding="utf-8-sig", newline="" if is_csv else None) as fh:
+            yield from _csv_records(fh, file) if is_csv else _jsonl_records(fh, file)
+    except (OSError, EOFError, zlib.error) as exc:  # gzip.BadGzipFile is an OSError
+        raise EventError([Problem(Location(file, 0), f"not a readable gzip file: {exc}")]) from None
+
+
 def _csv_records(handle: Iterable[str], file: str) -> Iterator[tuple[Location, Any]]:
     reader = csv.reader(handle)
     try:
@@ -120,6 +135,12 @@ def iter_records(
     tabular = tabular_records(source, name, catalogue)
     if tabular is not None:
         yield from tabular
+        return
+    if hasattr(source, "read") and hasattr(source, "__iter__"):  # a text stream: stdin
+        yield from _jsonl_records(source, name or "<stream>")
+        return
+    if isinstance(source, (str, os.PathLike)) and os.fspath(source).lower().endswith(".gz"):
+        yield from _gzip_records(Path(source), name or os.fspath(source))
         return
     if isinstance(source, (str, os.PathLike)):
         path = Path(source)
@@ -224,8 +245,10 @@ def read_events(
 ) -> Intake:
     """Read and validate events from a path, an iterable of mappings or of Events.
 
-    A path may name JSON Lines, CSV or (with the `parquet` extra) a Parquet file; a pandas
-    DataFrame is read row by row, its empty cells being absent attributes.
+    A path may name JSON Lines, CSV or (with the `parquet` extra) a Parquet file, and a
+    `.jsonl.gz` or `.csv.gz` path a gzipped one; an open text stream (`sys.stdin`) is
+    read as JSON Lines; a pandas DataFrame is read row by row, its empty cells being
+    absent attributes.
     """
     cat = catalogue or load_catalogue()
     by_id: dict[str, tuple[Event, Location]] = {}

@@ -1,0 +1,143 @@
+"""Files in and out of the command line: `-o` into a folder that does not exist is a
+message and exit 2 (before any work), gzipped event files are read, `-` is standard
+input for events and standard output for reports."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+import sli_rules
+from sli_rules.cli import run
+
+ROOT = Path(__file__).resolve().parents[1]
+WM = "west-midlands-compact-2013"
+WM_EVENTS = ROOT / "examples" / f"{WM}.jsonl"
+EVALUATE = ["evaluate", "--ruleset", WM, "--events", str(WM_EVENTS), "--as-of", "2015-12-31"]
+
+
+def cli(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = run(list(argv), out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [*EVALUATE, "-o", "{missing}/report.json", "-f", "json"],
+        [*EVALUATE, "-o", "{missing}/report.parquet", "-f", "parquet"],
+        [*EVALUATE, "--to-parquet", "{missing}/findings.parquet"],
+        [*EVALUATE, "--plot", "{missing}/timeline.png"],
+        ["docs", WM, "-o", "{missing}/page.md"],
+        [
+            "calendar",
+            "--ruleset",
+            WM,
+            "--events",
+            str(WM_EVENTS),
+            "--as-of",
+            "2015-01-01",
+            "-o",
+            "{missing}/deadlines.ics",
+        ],
+    ],
+    ids=["evaluate", "parquet", "to-parquet", "plot", "docs", "calendar"],
+)
+def test_writing_into_a_missing_folder_is_exit_2_with_a_message(
+    tmp_path: Path, argv: list[str]
+) -> None:
+    missing = tmp_path / "no-such-folder"
+    code, out, err = cli(*(a.format(missing=missing) for a in argv))
+    assert code == 2
+    assert "Traceback" not in err
+    assert f"there is no folder {str(missing)!r}; create it first" in err
+    assert out == ""
+    assert not missing.exists()  # not created behind the user's back
+
+
+def test_writing_onto_a_folder_is_exit_2(tmp_path: Path) -> None:
+    code, _, err = cli(*EVALUATE, "-o", str(tmp_path))
+    assert code == 2
+    assert "that is a folder" in err
+
+
+def test_dash_is_standard_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = cli(*EVALUATE, "-f", "json", "-o", "-")
+    assert code == 0
+    assert json.loads(out)["rulesets"] == [WM]
+    assert not (tmp_path / "-").exists()
+    code, _, err = cli(*EVALUATE, "-f", "parquet", "-o", "-")
+    assert code == 2
+    assert "binary" in err
+
+
+@pytest.fixture(scope="module")
+def expected() -> str:
+    code, out, _ = cli(*EVALUATE, "-f", "json")
+    assert code == 0
+    return out
+
+
+def test_gzipped_json_lines_are_read(tmp_path: Path, expected: str) -> None:
+    path = tmp_path / "events.jsonl.gz"
+    path.write_bytes(gzip.compress(WM_EVENTS.read_bytes()))
+    argv = [a if a != str(WM_EVENTS) else str(path) for a in EVALUATE]
+    code, out, err = cli(*argv, "-f", "json")
+    assert code == 0, err
+    assert out == expected
+
+
+def test_gzipped_csv_is_read_as_csv(tmp_path: Path) -> None:
+    text = (
+        "id,type,date,council,review,kind\n"
+        "e1,peer_challenge.held,2014-03-01,E08000026,r1,corporate\n"
+        "e2,peer_challenge.held,2014-04-01,E08000025,r2,childrens\n"
+    )
+    plain = tmp_path / "events.csv"
+    plain.write_text(text, encoding="utf-8")
+    packed = tmp_path / "events.csv.gz"
+    packed.write_bytes(gzip.compress(text.encode()))
+    assert sli_rules.read_events(packed).events == sli_rules.read_events(plain).events
+    assert len(sli_rules.read_events(packed).events) == 2
+
+
+def test_a_broken_gzip_file_is_exit_2(tmp_path: Path) -> None:
+    path = tmp_path / "events.jsonl.gz"
+    path.write_bytes(b"not gzip at all\n")
+    argv = [a if a != str(WM_EVENTS) else str(path) for a in EVALUATE]
+    code, _, err = cli(*argv)
+    assert code == 2
+    assert str(path) in err
+    assert "not a readable gzip file" in err
+    assert "Traceback" not in err
+
+
+def test_dash_reads_events_from_standard_input(
+    monkeypatch: pytest.MonkeyPatch, expected: str
+) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO(WM_EVENTS.read_text(encoding="utf-8")))
+    argv = [a if a != str(WM_EVENTS) else "-" for a in EVALUATE]
+    code, out, err = cli(*argv, "-f", "json")
+    assert code == 0, err
+    assert out == expected
+
+
+def test_a_bad_record_on_standard_input_is_located(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO('{"id": "x"}\n'))
+    argv = [a if a != str(WM_EVENTS) else "-" for a in EVALUATE]
+    code, _, err = cli(*argv)
+    assert code == 2
+    assert err.startswith("<stdin>:1:")
+
+
+def test_read_events_takes_an_open_text_stream() -> None:
+    with WM_EVENTS.open(encoding="utf-8") as fh:
+        intake = sli_rules.read_events(fh)
+    assert intake.events == sli_rules.read_events(WM_EVENTS).events
