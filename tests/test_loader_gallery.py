@@ -30,12 +30,15 @@ LOCATED = re.compile(r"^(?P<file>.+):(?P<line>\d+):(?P<col>\d+): (?P<message>.+)
 # The mistakes the gallery must keep covering (a file removed by accident fails here).
 REQUIRED = {
     "yaml-syntax-error",
+    "missing-colon",
     "duplicate-key",
     "unknown-top-level-key",
     "unknown-rule-key",
     "unknown-rule-kind",
     "bad-date",
     "bad-duration",
+    "duration-in-words",
+    "unquoted-version",
     "unknown-parameter",
     "parameter-wrong-type",
     "interpretation-without-rationale",

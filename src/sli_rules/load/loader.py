@@ -257,6 +257,8 @@ class _Reader:
             )
             return None
         for _start, v in param.values:
+            if v is None:  # its value is wrong, and reported where it is written
+                return None
             ok = (
                 isinstance(v, Duration)
                 if want == "duration"
@@ -276,9 +278,12 @@ class _Reader:
         try:
             return parse_duration(value)
         except DateError:
+            hint = duration_hint(value)
             self.err(
                 path,
-                f"bad duration {_show(value)}: expected {DURATION_FORMS}, or {{parameter: NAME}}",
+                f"bad duration {_show(value)}: "
+                + (f"write it as {hint}; " if hint else "")
+                + f"expected {DURATION_FORMS}, or {{parameter: NAME}}",
             )
             return None
 
@@ -379,7 +384,9 @@ class _Reader:
                 )
 
     def param_value(self, value: Any, path: YPath) -> Any:
-        if isinstance(value, str) and value.startswith("P"):
+        if isinstance(value, str) and (value.startswith("P") or duration_hint(value)):
+            # a duration in words is refused here, where it is written, rather than at
+            # each rule that uses the parameter
             return self.duration_like(value, path)
         if isinstance(value, str) and re.match(r"^\d{4}-\d", value):
             return self.date(value, path)
@@ -1189,6 +1196,52 @@ class _Reader:
         )
 
 
+_WORD_NUMBERS = {
+    w: n
+    for n, w in enumerate(
+        [
+            "zero",
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+        ]
+    )
+}
+_DURATION_WORDS = re.compile(r"^\s*(\d+|[a-z]+)[\s-]*(day|week|month|year)s?\s*$", re.IGNORECASE)
+
+
+def duration_hint(value: Any) -> str:
+    """The ISO 8601 form of a duration written in words ('6 months' -> 'P6M'), or ''."""
+    if not isinstance(value, str):
+        return ""
+    m = _DURATION_WORDS.match(value)
+    if m is None:
+        return ""
+    count = m.group(1).lower()
+    n = int(count) if count.isdigit() else _WORD_NUMBERS.get(count)
+    if n is None:
+        return ""
+    return f"P{n}{m.group(2)[0].upper()}"
+
+
+def _written(text: str, line: int, key: str) -> str:
+    """A plain scalar as written on `line` after `key:` (for messages), or ''."""
+    lines = text.splitlines()
+    if not 1 <= line <= len(lines):
+        return ""
+    m = re.match(rf"^\s*{re.escape(key)}\s*:\s*([^#]*?)\s*(?:#.*)?$", lines[line - 1])
+    return m.group(1) if m else ""
+
+
 def want_text(want: str) -> str:
     return {"duration": "a duration", "date": "a date", "number": "a number"}[want]
 
@@ -1257,6 +1310,15 @@ def parse_ruleset(
             ladders.append(ladder)
     title = reader.text(doc.get("title"), ("title",), "a title")
     source = reader.text(doc.get("source"), ("source",), "a file name")
+    if isinstance(doc.get("version"), float):
+        written = _written(text, loaded.where(("version",)).line, "version") or str(doc["version"])
+        reader.err(
+            ("version",),
+            f"version {written} is read as the number {doc['version']!r}, "
+            f'which is not what was written: quote it, version: "{written}"'
+            if written != repr(doc["version"])
+            else f'version {written} is read as a number: quote it, version: "{written}"',
+        )
     version = reader.text(doc.get("version"), ("version",), "a version", "1")
     description = reader.text(doc.get("description"), ("description",), "text")
     if reader.problems:

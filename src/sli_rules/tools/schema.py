@@ -120,7 +120,11 @@ TOP_DESCRIPTIONS: dict[str, tuple[str, dict[str, Any]]] = {
         "The file name of the source agreement (in the agreements folder).",
         {"type": "string"},
     ),
-    "version": ('The ruleset\'s own version, e.g. "1.0".', {"type": ["string", "number"]}),
+    "version": (
+        'The ruleset\'s own version, in quotes, e.g. "1.10" (unquoted, 1.10 would be read as the '
+        "number 1.1). A whole number may go unquoted.",
+        {"type": ["string", "integer"]},
+    ),
     "description": ("A few plain-English lines on what the agreement is.", {"type": "string"}),
     "effective": (
         "When the agreement is in effect: its start, optional end and review dates.",
