@@ -141,3 +141,17 @@ def test_read_events_takes_an_open_text_stream() -> None:
     with WM_EVENTS.open(encoding="utf-8") as fh:
         intake = sli_rules.read_events(fh)
     assert intake.events == sli_rules.read_events(WM_EVENTS).events
+
+
+def test_python_dash_m_sli_rules_runs_the_command_line() -> None:
+    import subprocess
+
+    done = subprocess.run(
+        [sys.executable, "-m", "sli_rules", "--version"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(f"sli-rules {sli_rules.__version__}")
