@@ -155,3 +155,35 @@ def test_python_dash_m_sli_rules_runs_the_command_line() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith(f"sli-rules {sli_rules.__version__}")
+
+
+def test_evaluate_shows_only_the_findings_asked_for() -> None:
+    code, out, err = cli(
+        *EVALUATE,
+        "-f",
+        "json",
+        "--kind",
+        "breach",
+        "--status",
+        "breached",
+        "--status",
+        "remedied",
+    )
+    assert code == 0, err
+    findings = json.loads(out)["findings"]
+    full = sli_rules.evaluate([WM], WM_EVENTS, as_of="2015-12-31")
+    assert len(findings) == len(full.filter(kind="breach")) > 0
+    assert {f["status"] for f in findings} == {"breached", "remedied"}
+    code, out, err = cli(*EVALUATE, "-f", "json", "--party", "E08000026", "--party", "E06000020")
+    assert {f["party"] for f in json.loads(out)["findings"]} == {"E08000026", "E06000020"}
+
+
+def test_evaluate_filters_refuse_a_misspelt_status_and_note_an_unknown_party() -> None:
+    code, out, err = cli(*EVALUATE, "--status", "breachd")
+    assert code == 2
+    assert "did you mean 'breached'" in err
+    assert out == ""
+    code, out, err = cli(*EVALUATE, "-f", "json", "--party", "E0800026")
+    assert code == 0
+    assert json.loads(out)["findings"] == []
+    assert "no finding at all has party 'E0800026'" in err

@@ -67,8 +67,13 @@ def check_evaluate_options(args: argparse.Namespace) -> str | None:
     return None
 
 
-def write_evaluate_outputs(args: argparse.Namespace, report: Report, stderr: TextIO) -> bool:
-    """Write the Parquet, SQL and plot outputs asked for; False (with a message) on failure."""
+def write_evaluate_outputs(
+    args: argparse.Namespace, report: Report, stderr: TextIO, shown: Report | None = None
+) -> bool:
+    """Write the Parquet, SQL and plot outputs asked for; False (with a message) on failure.
+
+    The tables get every finding of `report`; the plot draws `shown` (the findings the
+    --party/--status/--kind/--rule filters keep), when given."""
     ok = True
     if args.to_parquet:
         try:
@@ -99,7 +104,7 @@ def write_evaluate_outputs(args: argparse.Namespace, report: Report, stderr: Tex
                 engine.dispose()
     if args.plot:
         try:
-            plot_timeline(report, args.plot, events=args.events)
+            plot_timeline(shown or report, args.plot, events=args.events)
         except OSError as exc:
             stderr.write(f"cannot write {args.plot}: {exc.strerror or exc}\n")
             ok = False

@@ -7,6 +7,7 @@ cannot be read, named with file, line and field); 3 breaches found with --fail-o
 from __future__ import annotations
 
 import argparse
+import datetime as _dt
 import os
 import sys
 from collections.abc import Sequence
@@ -20,10 +21,10 @@ from sli_rules.engine.progress import Progress
 from sli_rules.io.intake import read_events
 from sli_rules.load.loader import bundled_dir, bundled_ids, check_ruleset
 from sli_rules.model.dates import DATE_FORMS, DateError, parse_date
-from sli_rules.model.errors import InputError
+from sli_rules.model.errors import InputError, did_you_mean
 from sli_rules.model.extras import MissingExtraError
 from sli_rules.outputs.files import STDOUT
-from sli_rules.outputs.report import FORMATS
+from sli_rules.outputs.report import FORMATS, Report
 from sli_rules.tools import calendar as _calendar
 from sli_rules.tools import diff as _diff
 from sli_rules.tools import docs as _docs
@@ -186,6 +187,19 @@ def build_parser(stdout: TextIO, stderr: TextIO) -> argparse.ArgumentParser:
         metavar="FILE",
         help="write the report here instead of the screen (- is the screen); the folder must exist",
     )
+    which = p.add_argument_group(
+        "which findings to show (each may be repeated: any of the values; several options: all "
+        "of them)"
+    )
+    for option, field, what in (
+        ("--party", "party", "a council's GSS code or a body id"),
+        ("--status", "status", "a status, e.g. breached"),
+        ("--kind", "kind", "obligation, breach, escalation or notice"),
+        ("--rule", "rule", "a rule id (or escalation ladder id)"),
+    ):
+        which.add_argument(
+            option, action="append", dest=f"only_{field}", metavar=field.upper(), help=what
+        )
     evaluate_outputs.add_evaluate_options(p)
 
     p = sub.add_parser(
@@ -249,8 +263,19 @@ def _check(paths: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
     return status
 
 
+def _chosen(args: argparse.Namespace) -> dict[str, list[str]]:
+    """The --party/--status/--kind/--rule filters given, as `Report.filter` arguments."""
+    fields = ("party", "status", "kind", "rule")
+    return {f: getattr(args, f"only_{f}") for f in fields if getattr(args, f"only_{f}")}
+
+
 def _evaluate(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     problem = evaluate_outputs.check_evaluate_options(args)
+    chosen = _chosen(args)
+    try:  # a misspelt status or kind is refused before any work
+        Report(as_of=_dt.date.min, findings=()).filter(**chosen)
+    except (TypeError, ValueError) as exc:
+        problem = problem or str(exc).removeprefix("filter(): ")
     if problem:
         stderr.write(f"sli-rules evaluate: error: {problem}\n")
         return EXIT_INPUT
@@ -267,6 +292,15 @@ def _evaluate(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         report = evaluate(
             plan, intake, as_of=args.as_of, engine=args.engine, progress=progress.callback
         )
+    everything, report = report, report.filter(**chosen)
+    for field in ("party", "rule"):  # a misspelt code or id would silently show nothing
+        present = {getattr(f, field) for f in everything}
+        for value in chosen.get(field, ()):
+            if value not in present:
+                stderr.write(
+                    f"sli-rules evaluate: note: no finding at all has {field} {value!r}"
+                    f"{did_you_mean(value, present)}\n"
+                )
     try:
         if args.format == "parquet":
             report.to_parquet(args.output)
@@ -280,7 +314,8 @@ def _evaluate(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     except OSError as exc:  # checked before evaluating; this is what is left (a full disk)
         stderr.write(f"sli-rules evaluate: cannot write {args.output}: {exc.strerror or exc}\n")
         return EXIT_INPUT
-    written = evaluate_outputs.write_evaluate_outputs(args, report, stderr)
+    # the tables get every finding: --to-sql replaces an agreement's rows for the date
+    written = evaluate_outputs.write_evaluate_outputs(args, everything, stderr, shown=report)
     for r in report.rejected:
         stderr.write(f"rejected {r}\n")
     if report.rejected:
