@@ -31,6 +31,7 @@ from sli_rules.tools import docs as _docs
 from sli_rules.tools import explain as _explain
 from sli_rules.tools import incremental as _incremental
 from sli_rules.tools import schema as _schema
+from sli_rules.tools import site as _site
 
 __all__ = ["main", "run"]
 
@@ -226,6 +227,7 @@ def build_parser(stdout: TextIO, stderr: TextIO) -> argparse.ArgumentParser:
 
     _incremental.add_parser(sub, _date)
     _calendar.add_parser(sub, _date)
+    _site.add_parser(sub, _date)
     return parser
 
 
