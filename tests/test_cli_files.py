@@ -187,3 +187,25 @@ def test_evaluate_filters_refuse_a_misspelt_status_and_note_an_unknown_party() -
     assert code == 0
     assert json.loads(out)["findings"] == []
     assert "no finding at all has party 'E0800026'" in err
+
+
+def test_show_prints_or_exports_a_bundled_ruleset(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bundled = (ROOT / "rulesets" / f"{WM}.yaml").read_text(encoding="utf-8")
+    code, out, _ = cli("show", WM)
+    assert code == 0
+    assert out == bundled
+    monkeypatch.chdir(tmp_path)
+    code, out, err = cli("show", WM, "-o", "mine.yaml")
+    assert code == 0, err
+    assert (tmp_path / "mine.yaml").read_text(encoding="utf-8") == bundled
+    assert "sli-rules check mine.yaml" in err
+    assert sli_rules.load_ruleset(tmp_path / "mine.yaml").id == WM  # a working copy
+    # never over an existing file; a misspelt id gets a suggestion
+    code, _, err = cli("show", WM, "-o", "mine.yaml")
+    assert code == 2
+    assert "exists" in err
+    code, _, err = cli("show", "west-midlands-compact")
+    assert code == 2
+    assert f"did you mean {WM!r}" in err

@@ -31,6 +31,7 @@ from sli_rules.tools import docs as _docs
 from sli_rules.tools import explain as _explain
 from sli_rules.tools import incremental as _incremental
 from sli_rules.tools import schema as _schema
+from sli_rules.tools import show as _show
 from sli_rules.tools import site as _site
 
 __all__ = ["main", "run"]
@@ -116,7 +117,8 @@ def build_parser(stdout: TextIO, stderr: TextIO) -> argparse.ArgumentParser:
     sub.add_parser(
         "list",
         help="list the bundled rulesets with their titles",
-        description="List the rulesets that come with sli-rules: id, title and file.",
+        description="List the rulesets that come with sli-rules: id and title. "
+        "`sli-rules show ID` prints one, or exports it to a file to copy.",
     )
 
     p = sub.add_parser(
@@ -228,6 +230,7 @@ def build_parser(stdout: TextIO, stderr: TextIO) -> argparse.ArgumentParser:
     _incremental.add_parser(sub, _date)
     _calendar.add_parser(sub, _date)
     _site.add_parser(sub, _date)
+    _show.add_parser(sub)
     return parser
 
 
