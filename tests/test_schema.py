@@ -556,3 +556,45 @@ def test_a_broken_report_fails() -> None:
     broken = copy.deepcopy(data)
     del broken["findings"][0]["explanation"]
     assert problems(FINDINGS_V, broken)
+
+
+# ----------------------------------------------------------------- scenario files
+
+SCENARIO_V = validator(json.loads(schema_json("scenario")))
+SCENARIO_FILES = sorted((REPO / "tests" / "scenarios").rglob("*.scenario.yaml"))
+
+
+def test_every_schema_has_a_stable_id() -> None:
+    for name in SCHEMAS:
+        schema = json.loads(schema_json(name))
+        assert schema["$id"] == f"urn:sli-rules:schemas:{name}.schema.json"
+        assert (SCHEMA_DIR / f"{name}.schema.json").exists()
+
+
+@pytest.mark.parametrize("path", SCENARIO_FILES, ids=lambda p: p.name)
+def test_bundled_scenario_file_validates(path: Path) -> None:
+    assert problems(SCENARIO_V, plain_yaml(path.read_text(encoding="utf-8"))) == []
+
+
+@pytest.mark.parametrize(
+    ("expectation", "where"),
+    [
+        ({"status": "fulfiled"}, "scenarios/0/expect_absent/0/status"),
+        ({"kind": "breaches"}, "scenarios/0/expect_absent/0/kind"),
+        ({"party": "E0800026"}, "scenarios/0/expect_absent/0/party"),
+        ({"staus": "breached"}, "scenarios/0/expect_absent/0"),
+        ({"due": "2015-02-30"}, "scenarios/0/expect_absent/0/due"),
+    ],
+)
+def test_a_scenario_expectation_that_can_never_match_fails_the_schema(
+    expectation: dict[str, Any], where: str
+) -> None:
+    data = {
+        "rulesets": ["west-midlands-compact-2013"],
+        "scenarios": [
+            {"name": "n", "events": [], "as_of": "2015-01-01", "expect_absent": [expectation]}
+        ],
+    }
+    errors = list(SCENARIO_V.iter_errors(data))
+    assert errors
+    assert "/".join(map(str, best_match(errors).absolute_path)) == where
