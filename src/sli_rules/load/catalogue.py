@@ -61,6 +61,9 @@ class EventType:
 
 @attrs.frozen
 class Catalogue:
+    """The event catalogue: every event type the library accepts and its attributes
+    (`load_catalogue()` reads the bundled one, data/events.yaml; docs/events.md lists it)."""
+
     common: Mapping[str, AttributeSpec]
     types: Mapping[str, EventType]
 

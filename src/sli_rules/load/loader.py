@@ -121,6 +121,7 @@ def bundled_dir() -> Path:
 
 
 def bundled_ids() -> list[str]:
+    """The ids of the rulesets that come with sli-rules, sorted (`sli-rules list`)."""
     return sorted(p.stem for p in bundled_dir().glob("*.yaml"))
 
 

@@ -95,6 +95,7 @@ class Duration:
 
 
 def parse_duration(text: object) -> Duration:
+    """Parse an ISO 8601 duration such as P6M, P14D or P1Y6M; a `DateError` otherwise."""
     if not isinstance(text, str):
         raise DateError(f"expected {DURATION_FORMS}, got {text!r}")
     m = _DURATION_RE.match(text)

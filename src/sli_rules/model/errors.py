@@ -20,6 +20,9 @@ __all__ = [
 
 @attrs.frozen
 class Location:
+    """Where a problem is: a file (or `<dataframe>`, `<stdin>`), a line and a column
+    (0 when unknown); `str()` gives `file:line:col`."""
+
     file: str
     line: int
     column: int = 0
