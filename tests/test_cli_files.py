@@ -209,3 +209,23 @@ def test_show_prints_or_exports_a_bundled_ruleset(
     code, _, err = cli("show", "west-midlands-compact")
     assert code == 2
     assert f"did you mean {WM!r}" in err
+
+
+GALLERY = ROOT / "tests" / "gallery" / "rulesets"
+
+
+def test_check_reports_as_json_lines_or_github_annotations() -> None:
+    bad = GALLERY / "unknown-where-value.yaml"
+    code, out, _ = cli("check", "--format", "json", str(bad), WM)
+    assert code == 1
+    (record,) = [json.loads(line) for line in out.splitlines()]
+    assert record["file"] == str(bad)
+    assert (record["line"], record["column"]) == (28, 15)
+    assert "did you mean 'adult_social_care'" in record["message"]
+    assert record["path"] == "rules[0].trigger.where.kind"
+    code, out, _ = cli("check", "-f", "github", str(bad))
+    assert code == 1
+    assert out.startswith(f"::error file={bad},line=28,col=15::'adult_socal_care' is not")
+    code, out, _ = cli("check", "-f", "github", WM)
+    assert code == 0
+    assert out.startswith(f"{WM}: ok")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as _dt
+import json
 import os
 import sys
 from collections.abc import Sequence
@@ -21,7 +22,7 @@ from sli_rules.engine.progress import Progress
 from sli_rules.io.intake import read_events
 from sli_rules.load.loader import bundled_dir, bundled_ids, check_ruleset
 from sli_rules.model.dates import DATE_FORMS, DateError, parse_date
-from sli_rules.model.errors import InputError, did_you_mean
+from sli_rules.model.errors import InputError, did_you_mean, format_path
 from sli_rules.model.extras import MissingExtraError
 from sli_rules.outputs.files import STDOUT
 from sli_rules.outputs.report import FORMATS, Report
@@ -129,6 +130,14 @@ def build_parser(stdout: TextIO, stderr: TextIO) -> argparse.ArgumentParser:
     )
     p.add_argument(
         "rulesets", nargs="+", metavar="ID_OR_PATH", help="a bundled ruleset id or a YAML file"
+    )
+    p.add_argument(
+        "--format",
+        "-f",
+        choices=("text", "json", "github"),
+        default="text",
+        help="text (default); json: one object per problem, on standard output; github: "
+        "GitHub Actions annotations (::error file=...,line=...,col=...::message)",
     )
 
     p = sub.add_parser(
@@ -250,18 +259,41 @@ def _list(stdout: TextIO, stderr: TextIO) -> int:
     return status
 
 
-def _check(paths: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
+def _annotation(text: str, prop: bool = False) -> str:
+    """Text made safe for a GitHub Actions workflow command (its own escapes); a property
+    value (`prop`) also escapes the characters that separate properties."""
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return text.replace(":", "%3A").replace(",", "%2C") if prop else text
+
+
+def _check(paths: Sequence[str], stdout: TextIO, stderr: TextIO, fmt: str = "text") -> int:
     status = EXIT_OK
     for path in paths:
         ruleset, problems = check_ruleset(path)
         if ruleset is None:
             status = EXIT_FAILED
             for p in problems:
-                stderr.write(f"{p}\n")
+                loc = p.location
+                if fmt == "json":
+                    record = {
+                        "file": loc.file,
+                        "line": loc.line,
+                        "column": loc.column,
+                        "message": p.message,
+                        "path": format_path(p.path) if p.path else "",
+                    }
+                    stdout.write(json.dumps(record) + "\n")
+                elif fmt == "github":
+                    where = f"file={_annotation(loc.file, prop=True)}"
+                    if loc.line:
+                        where += f",line={loc.line}" + (f",col={loc.column}" if loc.column else "")
+                    stdout.write(f"::error {where}::{_annotation(str(p.message))}\n")
+                else:
+                    stderr.write(f"{p}\n")
             stderr.write(f"{path}: {len(problems)} problem{'s' if len(problems) != 1 else ''}\n")
         else:
             rules, ladders = len(ruleset.rules), len(ruleset.escalations)
-            stdout.write(
+            (stderr if fmt == "json" else stdout).write(  # JSON output holds problems only
                 f"{path}: ok ({ruleset.id}, {_count(rules, 'rule')}, "
                 f"{_count(ladders, 'escalation ladder')})\n"
             )
@@ -345,7 +377,7 @@ def run(argv: Sequence[str], stdout: TextIO = sys.stdout, stderr: TextIO = sys.s
         if args.command == "list":
             return _list(stdout, stderr)
         if args.command == "check":
-            return _check(args.rulesets, stdout, stderr)
+            return _check(args.rulesets, stdout, stderr, args.format)
         if args.command == "evaluate":
             return _evaluate(args, stdout, stderr)
 
