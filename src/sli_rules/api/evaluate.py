@@ -14,6 +14,7 @@ from sli_rules.engine.session import Session
 from sli_rules.io.intake import Intake, read_events
 from sli_rules.load.loader import load_ruleset
 from sli_rules.model.dates import as_day
+from sli_rules.model.errors import SliRulesError
 from sli_rules.model.values import Event, Ruleset
 from sli_rules.outputs.report import Report
 
@@ -22,7 +23,7 @@ __all__ = ["ENGINES", "compile_rulesets", "evaluate", "open_session"]
 ENGINES = ("reference", "durable")
 
 
-class EngineUnavailableError(RuntimeError):
+class EngineUnavailableError(RuntimeError, SliRulesError):
     """The engine asked for cannot run here; the message says why and what to do."""
 
 

@@ -12,6 +12,8 @@ from collections.abc import Iterator
 import attrs
 from dateutil.relativedelta import relativedelta
 
+from sli_rules.model.errors import SliRulesError
+
 __all__ = [
     "DATE_FORMS",
     "DURATION_FORMS",
@@ -33,7 +35,7 @@ _DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _DURATION_RE = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?$")
 
 
-class DateError(ValueError):
+class DateError(ValueError, SliRulesError):
     """A text that is not a date or duration; the message lists the legal forms."""
 
 
