@@ -44,13 +44,16 @@ endif
 DEMO_MANIFEST ?= examples/demo.tsv
 DEMO_FORMAT ?= table
 
-.PHONY: help venv demo docs lint test test313 test-latest lock bench clean
+.PHONY: help venv demo docs lint test test313 test-latest lock soak fuzz bench nightly clean
 
 help:
 	@echo "make demo    evaluate the bundled rulesets over the example event streams"
 	@echo "make docs    regenerate docs/schemas/*.json, docs/rulesets/*.md and docs/events.md"
 	@echo "make test    lint, type-check, run the tests with coverage (and again on Python 3.13 if present)"
 	@echo "make lint    ruff check, ruff format --check, mypy, lint-imports (layers)"
+	@echo "make soak    the nightly law (tests/test_nightly_law.py) with many more examples (SOAK_EXAMPLES=$(SOAK_EXAMPLES))"
+	@echo "make nightly monthly run --state nights over a generated stream, compared with one batch run"
+	@echo "make fuzz    the fuzz targets at length (FUZZ_EXAMPLES per target, default 20000)"
 	@echo "make bench   run the benchmark (benchmarks/run.py; BENCH_ARGS=\"--events 50000\" for a short run)"
 	@echo "make venv    create $(VENV) from the hashed lock ($(LOCK_TEST)), sli-rules installed editable"
 	@echo "make lock    regenerate $(LOCK_BUILD) and $(LOCK_TEST) from pyproject.toml (needs PyPI)"
@@ -171,6 +174,14 @@ test: venv lint
 		echo "note: no Python 3.13 found (set PY313=/path/to/python3.13); skipped the 3.13 run"; \
 	fi
 
+# The nightly law with many more hypothesis examples than `make test` runs (40 each).
+SOAK_EXAMPLES ?= 2000
+
+soak: venv
+	@echo "==> the nightly law, $(SOAK_EXAMPLES) examples per property"
+	@SLI_SOAK_EXAMPLES=$(SOAK_EXAMPLES) $(VENV)/bin/python -m pytest -q \
+		tests/test_nightly_law.py --hypothesis-show-statistics
+
 test313: $(VENV313)/.installed
 	@echo "==> pytest ($$($(VENV313)/bin/python --version))"
 	@$(VENV313)/bin/python -m pytest
@@ -191,6 +202,18 @@ test-latest:
 	@$(VENV_LATEST)/bin/mypy
 	@$(VENV_LATEST)/bin/python -m pytest
 
+# --- fuzzing ------------------------------------------------------------------
+# `make test` runs each fuzz target in tests/test_fuzz.py a few times, the same inputs
+# every run; this runs FUZZ_EXAMPLES fresh random inputs per target. Save any crash it
+# reports as a file under tests/fuzz/ (a regression that `make test` then replays).
+
+FUZZ_EXAMPLES ?= 20000
+
+fuzz: venv
+	@echo "==> fuzz: $(FUZZ_EXAMPLES) inputs per target"
+	@SLI_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(VENV)/bin/python -m pytest -q -p no:cacheprovider \
+		--durations=0 tests/test_fuzz.py -k "test_fuzz_"
+
 # --- benchmark ----------------------------------------------------------------
 
 # Arguments for benchmarks/run.py, e.g. `make bench BENCH_ARGS="--events 50000 --json bench.json"`.
@@ -198,6 +221,12 @@ BENCH_ARGS ?=
 
 bench: venv
 	@$(VENV)/bin/python benchmarks/run.py $(BENCH_ARGS)
+
+# Arguments for benchmarks/nightly.py, e.g. `make nightly NIGHTLY_ARGS="--events 5000"`.
+NIGHTLY_ARGS ?=
+
+nightly: venv
+	@$(VENV)/bin/python benchmarks/nightly.py $(NIGHTLY_ARGS)
 
 # --- housekeeping -------------------------------------------------------------
 

@@ -97,8 +97,9 @@ def _replay_changes(lines: list[dict[str, Any]]) -> dict[Any, dict[str, Any]]:
             assert key not in known, f"reported new twice: {key}"
             known[key] = _without_explanation(line)
         elif change == "changed":
+            # a finding whose triggering events grew (index 5) is matched to its earlier self
             old = next(
-                (k for k in known if k == key or (k[:4] == key[:4] and k[5:] == key[5:])), None
+                (k for k in known if k == key or (k[:5] == key[:5] and k[6:] == key[6:])), None
             )
             assert old is not None, f"changed before it was new: {key}"
             assert known[old]["status"] == previous
@@ -621,3 +622,202 @@ def test_diff_findings_new_changed_gone_and_grown() -> None:
     assert next(iter(line)) == "change"
     assert line["status"] == "available"
     assert line["previous_status"] == "available"
+
+
+# ------------------------------------------------------------- issue 18: settled is settled
+
+STATES = Path(__file__).parent / "states"
+TELFORD = "E06000020"
+
+
+def _telford_findings(report: sli_rules.Report) -> list[dict[str, Any]]:
+    return [
+        f.to_dict()
+        for f in report.findings
+        if f.rule == "childrens-peer-challenge" and f.party == TELFORD
+    ]
+
+
+def test_a_duty_met_on_time_stays_met_when_a_later_event_could_fulfil_it(
+    tmp_path: Path,
+) -> None:
+    """The issue's two nights: a children's peer challenge held on time, drained as
+    fulfilled; years later another one. The state says what a batch run says."""
+    state = tmp_path / "s.sqlite"
+    n1, n2 = STATES / "n1.jsonl", STATES / "n2.jsonl"
+    status, _, err = cli(
+        "run", "--state", str(state), "-r", "west-midlands-compact-2013",
+        "--events", str(n1), "--as-of", "2013-09-30", "-o", str(tmp_path / "c1.jsonl"),
+    )  # fmt: skip
+    assert status == 0, err
+    status, _, err = cli(
+        "run", "--state", str(state), "--events", str(n2), "--as-of", "2016-06-30",
+        "-o", str(tmp_path / "c2.jsonl"),
+    )  # fmt: skip
+    assert status == 0, err
+    both = [json.loads(x) for p in (n1, n2) for x in p.read_text().splitlines()]
+    batch = sli_rules.evaluate(["west-midlands-compact-2013"], both, as_of="2016-06-30")
+    (mine,) = _telford_findings(sli_rules.state_report(state))
+    assert (mine["status"], mine["fulfilled_by"]) == ("fulfilled", ["a"])
+    assert _telford_findings(sli_rules.state_report(state)) == _telford_findings(batch)
+    # the second night changed nothing about it
+    second = [json.loads(x) for x in (tmp_path / "c2.jsonl").read_text().splitlines()]
+    assert not [
+        c for c in second if c["rule"] == "childrens-peer-challenge" and c["party"] == TELFORD
+    ]
+
+
+def test_a_breach_due_on_the_nights_own_date_still_starts_its_ladder(tmp_path: Path) -> None:
+    """A council absent from the EM DCS meeting on the night's own date: the breach falls
+    due that day and its ladder starts the next, so it is not settled that night."""
+    ruleset = "east-midlands-childrens-mou-2015"
+    records = [r for r in _records(ruleset) if r["date"] < "2015-09-30"]
+    present = ["E06000015", "E10000007", "E06000016", "E10000018", "E10000019", "E10000021"]
+    present += ["E06000018", "E10000024"]  # E06000017 (Rutland) stays away
+    records.append(
+        {
+            "id": "sep-meeting", "type": "meeting.held", "date": "2015-09-30",
+            "council": "em-dcs-group", "meeting": "emdcs-2015-09",
+            "attendees": [{"council": c} for c in present],
+        }
+    )  # fmt: skip
+    state = tmp_path / "s.sqlite"
+    nights = _split(records, [dt.date(2015, 9, 30), dt.date(2016, 3, 31)], tmp_path / "n")
+    for i, (night, path) in enumerate(nights):
+        sli_rules.run_incremental(state, path, as_of=night, rulesets=ruleset if i == 0 else None)
+    batch = sli_rules.evaluate([ruleset], records, as_of="2016-03-31")
+    ladder = "disengagement-follow-up"
+    mine = [f.to_dict() for f in sli_rules.state_report(state).findings if f.rule == ladder]
+    expected = [f.to_dict() for f in batch.findings if f.rule == ladder]
+    assert any(f["about"] == "E06000017" for f in expected)
+    assert mine == expected
+
+
+def test_a_state_file_of_the_previous_release_is_rebuilt_from_its_own_event_log(
+    tmp_path: Path,
+) -> None:
+    """`tests/states/telford-0.1.sqlite` was written by 0.1.0 and holds its wrong finding.
+    Reading it is refused with the command that rebuilds it; that command (like the next
+    nightly run) rebuilds it from its own event log, and says what was corrected."""
+    state = tmp_path / "telford.sqlite"
+    state.write_bytes((STATES / "telford-0.1.sqlite").read_bytes())
+    status, out, err = cli("run", "--state", str(state), "--show")
+    assert status == 2
+    assert out == ""
+    command = f"sli-rules run --state {state} --events /dev/null --as-of 2016-06-30"
+    assert command in err
+    status, out, err = cli(*command.split()[1:])
+    assert status == 0, err
+    assert "re-evaluated from the event log" in err
+    changes = [json.loads(x) for x in out.splitlines()]
+    corrected = [c for c in changes if c["rule"] == "childrens-peer-challenge"]
+    assert {(c["kind"], c["change"], c["status"]) for c in corrected} == {
+        ("obligation", "changed", "fulfilled"),
+        ("breach", "gone", "remedied"),
+    }
+    both = [json.loads(x) for n in ("n1", "n2") for x in (STATES / f"{n}.jsonl").open()]
+    batch = sli_rules.evaluate(["west-midlands-compact-2013"], both, as_of="2016-06-30")
+    assert _dicts(sli_rules.state_report(state)) == _dicts(batch)
+    # and it goes on as a state of this release
+    status, _, err = cli(
+        "run", "--state", str(state), "--events", "/dev/null", "--as-of", "2016-07-31"
+    )
+    assert status == 0, err
+    assert "re-evaluated" not in err
+
+
+def test_keys_tell_apart_ladders_about_different_councils_whatever_the_order() -> None:
+    from sli_rules.tools.incremental import _keyed
+
+    def step(about: str, explanation: str = "") -> sli_rules.Finding:
+        return sli_rules.Finding(
+            kind="escalation", agreement="a", rule="ladder", clause="5", party="body",
+            status="due", opens=dt.date(2015, 4, 1), due=dt.date(2015, 4, 14),
+            triggered_by=(), fulfilled_by=(), explanation=explanation or f"about {about}",
+            step=1, actor="body", about=about,
+        )  # fmt: skip
+
+    steps = [step("E08000026"), step("E08000025")]
+    keys = _keyed(steps)
+    assert len(keys) == 2
+    assert _keyed(reversed(steps)) == keys
+    # twins that differ only in what a key leaves out are keyed by their content
+    twins = [step("E08000026", "concern x"), step("E08000026", "concern y")]
+    assert len(_keyed(twins)) == 2
+    assert _keyed(reversed(twins)) == _keyed(twins)
+
+
+# ------------------------------------------------------------- damaged state files
+
+
+@pytest.mark.parametrize(
+    ("damage", "fragment"),
+    [
+        ("UPDATE snapshot SET data = x'00112233'", "the session snapshot is damaged"),
+        ("UPDATE snapshot SET data = zeroblob(10)", "the session snapshot is damaged"),
+        (
+            "UPDATE snapshot SET data = x'789c4b4c4a0600024d0127'",  # zlib of b"abc"
+            "the session snapshot cannot be restored",
+        ),
+        ("UPDATE meta SET value = 'garbage{' WHERE key = 'runs'", "its meta table is not JSON"),
+        ("UPDATE meta SET value = '\"x\"' WHERE key = 'runs'", "damaged (its meta table)"),
+        ("DROP TABLE findings", "damaged (its findings table"),
+    ],
+)
+def test_a_damaged_state_file_exits_2_naming_the_damage(
+    tmp_path: Path, damage: str, fragment: str
+) -> None:
+    state, nights = _two_nights(tmp_path)
+    with sqlite3.connect(state) as db:
+        db.execute(damage)
+    status, out, err = cli(
+        "run", "--state", str(state), "-e", str(nights[1][1]), "--as-of", "2014-06-30"
+    )  # fmt: skip
+    assert status == 2, err
+    assert out == ""
+    assert err.startswith(f"sli-rules run: {state}: ")
+    assert fragment in err
+
+
+def test_a_missing_snapshot_is_rebuilt_from_the_event_log(tmp_path: Path) -> None:
+    # It used to start afresh over the night's events alone, with exit status 0.
+    state, nights = _two_nights(tmp_path)
+    intact = tmp_path / "intact.sqlite"
+    intact.write_bytes(state.read_bytes())
+    with sqlite3.connect(state) as db:
+        db.execute("DELETE FROM snapshot")
+    said = []
+    for path in (state, intact):
+        status, _, err = cli(
+            "run", "--state", str(path), "-e", str(nights[1][1]), "--as-of", "2014-06-30"
+        )  # fmt: skip
+        assert status == 0, err
+        said.append("re-evaluated from the event log" in err)
+    assert said == [True, False]
+    assert _dicts(sli_rules.state_report(state)) == _dicts(sli_rules.state_report(intact))
+    assert _dicts(sli_rules.state_report(state)) == _dicts(
+        _batch("west-midlands-compact-2013", dt.date(2014, 6, 30))
+    )
+
+
+def test_output_to_a_device_or_pipe_is_written_in_place_not_replaced(tmp_path: Path) -> None:
+    # `--output /dev/null` once replaced the device with a plain file (as root, rename
+    # succeeds); a named pipe stands in for any such target here.
+    import os
+    import threading
+
+    from sli_rules.tools.incremental import write_atomically
+
+    pipe = tmp_path / "changes.pipe"
+    os.mkfifo(pipe)
+    received: list[str] = []
+    reader = threading.Thread(target=lambda: received.append(pipe.read_text()), daemon=True)
+    reader.start()
+    write_atomically(pipe, '{"change": "new"}\n')
+    reader.join(10)
+    assert received == ['{"change": "new"}\n']
+    assert not pipe.is_file()  # still the pipe
+    regular = tmp_path / "changes.jsonl"
+    write_atomically(regular, "x\n")
+    assert regular.read_text() == "x\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["changes.jsonl", "changes.pipe"]

@@ -281,3 +281,36 @@ def test_restore_rejects_a_snapshot_of_an_edited_ruleset_with_the_same_version()
     edited = ruleset_from_yaml(LAWS_YAML.replace("due: P6M", "due: P9M", 1))
     with pytest.raises(ValueError, match="rulesets"):
         Session.restore(sli_rules.compile_rulesets([edited]), data)
+
+
+def test_a_snapshot_of_the_previous_release_is_refused_with_what_to_do() -> None:
+    """0.1's snapshots (format 2) came from a drain() that could hand out findings that
+    changed later: they are refused, saying to feed the events to a new session."""
+    old = {**_good(), "format": 2}
+    with pytest.raises(ValueError, match="feeding its events to a new Session"):
+        Session.restore(LAWS_PLAN, json.dumps(old).encode())
+
+
+def test_a_concern_raised_again_after_its_ladder_was_drained_stays_settled() -> None:
+    """A resolved concern's ladder is handed out by drain(); raising the same concern again
+    (same id, same council) starts nothing, as in a batch run, where the first raising
+    holds, and a step taken after the resolution changes nothing."""
+    common = {"council": BODY, "about": BIRMINGHAM, "concern": "c1"}
+    records: list[dict[str, Any]] = [
+        {"id": "raised", "type": "concern.raised", "date": "2014-09-01", **common},
+        {"id": "resolved", "type": "concern.resolved", "date": "2014-09-05", **common},
+        {"id": "again", "type": "concern.raised", "date": "2014-11-01", **common},
+        {"id": "took", "type": "escalation.taken", "date": "2014-11-02", "step": 1, **common},
+    ]
+    session = Session(LAWS_PLAN)
+    session.feed(to_events(records[:2]))
+    session.advance(D(2014, 10, 1))
+    drained = session.drain()
+    (step,) = [f for f in drained if f.kind == "escalation"]
+    assert (step.status, step.fulfilled_by) == ("stopped", ("resolved",))
+    session.feed(to_events(records[2:]))
+    session.advance(D(2015, 6, 30))
+    got = sorted([*drained, *session.drain(), *session.findings()], key=Finding.sort_key)
+    batch = sli_rules.evaluate(LAWS_PLAN, records, as_of=D(2015, 6, 30)).findings
+    assert [f for f in got if f.kind == "escalation"] == [step]
+    assert got == list(batch)

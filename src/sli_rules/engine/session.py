@@ -131,9 +131,12 @@ class RulesetState:
     # what drain() has already handed out: recurring periods ending before the floor,
     # and fixed-date duties, are not derived again
     floors: dict[tuple[str, str], Date] = attrs.Factory(dict)
-    drained_fixed: list[tuple[str, str]] = attrs.Factory(list)
+    drained_fixed: dict[tuple[str, str], None] = attrs.Factory(dict)  # a set, as JSON can hold
     # ends of periods drained after one that is not yet final (pruned as the floor passes)
     drained_beyond: dict[tuple[str, str], list[Date]] = attrs.Factory(dict)
+    # concern ladders drain() has handed out: raising the same concern again, or acting
+    # on it, changes nothing (as in a batch run, where the first raising holds)
+    drained_ladders: dict[tuple[str, str, str], None] = attrs.Factory(dict)
 
 
 @attrs.define
@@ -292,6 +295,8 @@ class Session:
                 st.joined[s] = day
                 st.left[s] = None
                 self._adopt(cr, st, s)
+        if st.end is not None and st.end <= day:
+            return  # the agreement had ended: its duties were discharged, not handed on
         for key, inst in list(st.instances.items()):
             if inst.party != pred or inst.due < day or inst.on_time or inst.early or inst.waived:
                 continue
@@ -383,6 +388,8 @@ class Session:
                 and e.council in st.joined
             ):
                 key = (h.ladder.id, about, str(concern))
+                if key in st.drained_ladders:
+                    return
                 st.ladders.setdefault(
                     key, LadderState(h.ladder.id, about, str(concern), e.date, (e.id,))
                 )
@@ -393,6 +400,8 @@ class Session:
             if about and isinstance(about[0], str) and self.member_on(cr, st, about[0], e.date):
                 concern = str(e.get("concern") or e.id)
                 key = (h.ladder.id, about[0], concern)
+                if key in st.drained_ladders:
+                    return
                 st.ladders.setdefault(
                     key, LadderState(h.ladder.id, about[0], concern, e.date, (e.id,))
                 )
@@ -463,6 +472,8 @@ class Session:
             ladders = [
                 ls for key, ls in st.ladders.items() if key[1] == about and key[2] == concern
             ]
+            if not ladders and any(k[1] == about and k[2] == concern for k in st.drained_ladders):
+                return  # a settled ladder's concern: the steps it counted are handed out
             if not ladders and isinstance(about, str):
                 # a concern no running ladder knows: one a breach started (its id names the
                 # rule and the duty, e.g. "quarterly-data-return/2015 Q2"); kept for them
@@ -588,6 +599,8 @@ class Session:
         key = (rule.id, p.id)
         inst = st.fixed.get(key)
         if inst is None:
+            if key in st.drained_fixed:
+                return None  # settled and handed out by drain(): it stays as it was
             start = cr.ruleset.effective.start
             due = cr.value(rule.due, start)
             opens = cr.value(rule.opens, start) if rule.opens is not None else start
@@ -662,8 +675,16 @@ class Session:
             session.state, session._buffer = snapshot.load(rulesets, data, STATE_CLASSES)
         except ValueError:
             raise
-        except (KeyError, IndexError, TypeError, AttributeError, AssertionError) as exc:
-            # well-formed JSON of the wrong shape: refuse it as plainly as broken bytes
+        except (
+            KeyError,
+            IndexError,
+            TypeError,
+            AttributeError,
+            AssertionError,
+            RecursionError,
+        ) as exc:
+            # well-formed JSON of the wrong shape (or nested past any real state): refuse
+            # it as plainly as broken bytes
             raise ValueError(f"not a sli-rules snapshot ({type(exc).__name__}: {exc})") from None
         state: object = session.state  # what the bytes said, until checked
         parts: object = getattr(state, "rulesets", None)
@@ -798,6 +819,10 @@ class _Findings:
         """A duty's findings with the steps of the ladders its breach started, if none of
         them can change any more (else None): a step still due may yet be taken, and a
         ladder not yet at its last step may yet climb."""
+        if any(inst.due >= self.day for batch in self.breaches.values() for inst, _ in batch):
+            # a breach falling due today starts its ladders tomorrow: not settled until then
+            self.breaches.clear()
+            return None
         steps = self.breach_ladders()
         self.breaches.clear()
         reached: dict[str, int] = defaultdict(int)
@@ -829,22 +854,27 @@ class _Findings:
                     if not bucket:
                         del st.index[(inst.rule, inst.party, *inst.match)]
         for rule in self.rs.rules:
-            if isinstance(rule, FixedDateRule) and rule.monitoring == "events":
-                for (rid, pid), inst in list(st.fixed.items()):
-                    if rid == rule.id and self.final(inst):
-                        found = self.settled(self.instance(inst))
-                        if found is None:
-                            continue
-                        out.extend(found)
-                        st.drained_fixed.append((rid, pid))
-                        del st.fixed[(rid, pid)]
-            elif isinstance(rule, (RecurringRule, CountRule)) and rule.monitoring == "events":
+            if rule.monitoring != "events":
+                continue  # all() derives nothing from these: neither does drain()
+            if isinstance(rule, FixedDateRule):
+                for pid, party in self.parties(rule):
+                    duty = self.fixed_instance(rule, pid, party)
+                    if duty is None or not self.final(duty):
+                        continue
+                    found = self.settled(self.instance(duty))
+                    if found is None:
+                        continue
+                    out.extend(found)
+                    st.drained_fixed[(rule.id, pid)] = None
+                    del st.fixed[(rule.id, pid)]
+            elif isinstance(rule, (RecurringRule, CountRule)):
                 out.extend(self.recurring(rule, drain=True))
         for key, ls in list(st.limits.items()):
             if ls.end is not None and ls.end < self.day:
                 rule = self.rs.rule(key[0])
                 assert isinstance(rule, LimitRule)
-                out.extend(self.limit(rule, only=key))
+                if rule.monitoring == "events":
+                    out.extend(self.limit(rule, only=key))
                 del st.limits[key]
         keep = []
         for ent in st.entitlements:
@@ -852,7 +882,8 @@ class _Findings:
             if lasts is not None and lasts < self.day:
                 rule = self.rs.rule(ent[0])
                 assert isinstance(rule, EntitlementRule)
-                out.extend(self.entitlements(rule, only=[ent]))
+                if rule.monitoring == "events":
+                    out.extend(self.entitlements(rule, only=[ent]))
             else:
                 keep.append(ent)
         st.entitlements = keep
@@ -862,9 +893,10 @@ class _Findings:
             taken_all = all(
                 (t := lad.taken.get(s.step)) is not None and t[0] <= self.day for s in ladder.steps
             )
-            if done or taken_all:
+            if (done or taken_all) and lad.start <= self.day:
                 out.extend(self.one_ladder(lad))
                 del st.ladders[key]
+                st.drained_ladders[key] = None
         return out
 
     # -- one obligation instance
@@ -954,7 +986,7 @@ class _Findings:
                     early,
                 )
             ]
-        if waived:
+        if waived and not (end and waived[0] >= end):
             return [
                 obligation("waived", f"{window}; waived by {waived[1]} on {waived[0]}.", waived)
             ]
@@ -1051,18 +1083,25 @@ class _Findings:
             return []
         out = []
         for pid, party in self.parties(rule):
-            if (rule.id, pid) in self.st.drained_fixed:
-                continue
-            inst = self.s._fixed(self.cr, self.st, rule, party)
-            if inst is None:
-                continue
-            if not any(
-                joined <= inst.due and (left is None or left > inst.opens)
-                for joined, left in self.s.spans(self.cr, self.st, pid)
-            ):
-                continue  # not a member at any time between its opening and its due date
-            out.extend(self.instance(inst))
+            inst = self.fixed_instance(rule, pid, party)
+            if inst is not None:
+                out.extend(self.instance(inst))
         return out
+
+    def fixed_instance(self, rule: FixedDateRule, pid: str, party: Party) -> Instance | None:
+        """The party's fixed-date duty, if it owes one as of the day (and drain() has not
+        handed it out)."""
+        if self.day < self.rs.effective.start:
+            return None
+        inst = self.s._fixed(self.cr, self.st, rule, party)
+        if inst is None:
+            return None
+        if not any(
+            joined <= inst.due and (left is None or left > inst.opens)
+            for joined, left in self.s.spans(self.cr, self.st, pid)
+        ):
+            return None  # not a member at any time between its opening and its due date
+        return inst
 
     def parties(self, rule: Rule) -> list[tuple[str, Party]]:
         spec = rule.party
@@ -1367,7 +1406,8 @@ class _Findings:
             window = self.cr.duration(step.window, start)
             due = add(t, window)
             took = taken.get(step.step)
-            took = took if took and took[0] <= day else None
+            # a step counts as taken by the clock's day, and only while the concern was open
+            took = took if took and took[0] <= day and (res is None or took[0] <= res[0]) else None
             by: tuple[str, ...]
             if took:
                 status, by = "taken", (took[1],)
@@ -1404,7 +1444,7 @@ class _Findings:
             )
             nxt = due + DAY
             nt = taken.get(step.step + 1)
-            if nt and nt[0] <= day and nt[0] < nxt:
+            if nt and nt[0] <= day and (res is None or nt[0] <= res[0]) and nt[0] < nxt:
                 nxt = max(nt[0], t)
             t = nxt
         return out

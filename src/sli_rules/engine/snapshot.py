@@ -15,7 +15,10 @@ from sli_rules.model.values import Event, Party, Ruleset
 
 __all__ = ["dump", "fingerprint", "load"]
 
-FORMAT = 2
+FORMAT = 3
+# Format 2 (sli-rules 0.1) came from a drain() that could hand out findings that later
+# changed; its state is not carried forward: the events are fed again instead.
+_REBUILD = {2}
 Classes = Mapping[str, type]  # the state classes a snapshot may name, by class name
 
 
@@ -123,6 +126,12 @@ def load(
         payload = json.loads(data)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ValueError(f"not a sli-rules snapshot: {exc}") from None
+    if isinstance(payload, dict) and payload.get("format") in _REBUILD:
+        raise ValueError(
+            f"a sli-rules snapshot of format {payload['format']} (sli-rules 0.1), taken "
+            "before drain() settled only what can no longer change: build the session "
+            "again by feeding its events to a new Session"
+        )
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise ValueError("not a sli-rules snapshot (or one from an incompatible version)")
     expected = _described(rulesets)

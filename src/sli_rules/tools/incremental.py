@@ -13,9 +13,9 @@ The state file (tables; `PRAGMA application_id` marks the file, `user_version` i
   of the last committed run), `engine`, `runs`.
 - `snapshot`: the engine's state after the last run (`Session.snapshot()`, zlib-packed):
   open obligations, unremedied breaches, running ladders and events dated after `as_of`.
-- `findings`: every finding as of `as_of`, keyed by (kind, agreement, rule, party,
-  triggered_by, step, opens); `final` marks those the engine has drained (they cannot
-  change any more, so a run compares only the others).
+- `findings`: every finding as of `as_of`, keyed by KEY_FIELDS (kind, agreement, rule,
+  party, about, triggered_by, step, opens); `final` marks those the engine has drained
+  (they cannot change any more, so a run compares only the others).
 - `events`: every accepted event, so that a late event (dated on or before `as_of`) or a
   changed ruleset can be handled by evaluating the log again from the start.
 - `runs` and `rejected`: one row per run, and the records lenient runs set aside.
@@ -23,12 +23,17 @@ The state file (tables; `PRAGMA application_id` marks the file, `user_version` i
 Late events are evaluated again from the log by default (`late="replay"`): the result is
 what one batch evaluation of every event would give, and the changes say what the late
 events changed (a breach that is gone, say). `late="refuse"` stops such a run instead.
+
+Format 1 (sli-rules 0.1) is upgraded by the next run the same way, from the file's own
+event log: its drained findings could differ from a batch run's, and its keys were made
+another way.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as _dt
+import hashlib
 import json
 import os
 import shlex
@@ -67,8 +72,9 @@ __all__ = [
 ]
 
 APPLICATION_ID = 0x534C4952  # "SLIR"
-FORMAT = 1
-KEY_FIELDS = ("kind", "agreement", "rule", "party", "triggered_by", "step", "opens")
+FORMAT = 2
+FORMATS_UPGRADED = (1,)  # earlier formats a run upgrades by evaluating the event log again
+KEY_FIELDS = ("kind", "agreement", "rule", "party", "about", "triggered_by", "step", "opens")
 
 Late = Literal["replay", "refuse"]
 ChangeKind = Literal["new", "changed", "gone"]
@@ -125,31 +131,62 @@ class RebuildNeededError(StateError):
 
 
 def finding_key(f: Finding) -> tuple[Any, ...]:
-    """What identifies a finding from one run to the next."""
-    return (f.kind, f.agreement, f.rule, f.party, f.triggered_by, f.step, f.opens)
+    """What identifies a finding from one run to the next (KEY_FIELDS): for an escalation
+    step, the ladder (`rule`), whom it is about, what started it and the step."""
+    return (f.kind, f.agreement, f.rule, f.party, f.about, f.triggered_by, f.step, f.opens)
 
 
 def _key_text(f: Finding) -> str:
-    kind, agreement, rule, party, trig, step, opens = finding_key(f)
+    kind, agreement, rule, party, about, trig, step, opens = finding_key(f)
     opens_text = opens.isoformat() if opens else None
-    return json.dumps([kind, agreement, rule, party, list(trig), step, opens_text])
+    return json.dumps([kind, agreement, rule, party, about, list(trig), step, opens_text])
 
 
 def _keyed(findings: Iterable[Finding]) -> dict[str, Finding]:
-    """Findings by key text; a key seen again (never expected) gets a '#n' suffix."""
-    out: dict[str, Finding] = {}
+    """Findings by key text, a function of the findings alone (not of their order).
+
+    Two findings with the same key differ at most in what the key leaves out, e.g. two
+    ladders about one council started by breaches of two rules on the same day. Each of
+    those gets a digest of its whole content added to its key, so the same set of
+    findings always gives the same keys."""
+    groups: dict[str, list[Finding]] = {}
     for f in findings:
-        k = base = _key_text(f)
-        n = 1
-        while k in out:
-            n += 1
-            k = f"{base}#{n}"
-        out[k] = f
+        groups.setdefault(_key_text(f), []).append(f)
+    out: dict[str, Finding] = {}
+    for k, same in groups.items():
+        if len(same) == 1:
+            out[k] = same[0]
+            continue
+        for f in same:
+            text = json.dumps(f.to_dict(), sort_keys=True)
+            out[f"{k}#{hashlib.sha256(text.encode()).hexdigest()[:16]}"] = f
     return out
 
 
 def _date_or_none(v: Any) -> _dt.date | None:
     return _dt.date.fromisoformat(v) if v else None
+
+
+def _meta_ok(meta: Mapping[str, Any]) -> bool:
+    """Whether a state's meta table holds what a run reads from it, of the right types."""
+    as_of = meta.get("as_of")
+    if as_of is not None:
+        if not isinstance(as_of, str):
+            return False
+        try:
+            _dt.date.fromisoformat(as_of)
+        except ValueError:
+            return False
+    runs = meta.get("runs", 0)
+    if isinstance(runs, bool) or not isinstance(runs, int) or runs < 0:
+        return False
+    rulesets = meta.get("rulesets") or []
+    if as_of is not None and not rulesets:  # a committed run names its rulesets
+        return False
+    keys = ("id", "version", "fingerprint", "ref")
+    return isinstance(rulesets, list) and all(
+        isinstance(r, dict) and all(isinstance(r.get(k), str) for k in keys) for r in rulesets
+    )
 
 
 def finding_from_dict(d: Mapping[str, Any]) -> Finding:
@@ -352,6 +389,7 @@ class _State:
         except sqlite3.Error as exc:
             raise StateError(f"{self.path}: cannot open the state file: {exc}") from None
         self.write = write
+        self.upgrade_from: int | None = None
         try:
             self.db.execute("PRAGMA synchronous = FULL")
             self.db.execute("BEGIN IMMEDIATE" if write else "BEGIN")
@@ -385,6 +423,9 @@ class _State:
         if app != APPLICATION_ID:
             raise StateError(f"{self.path}: not a sli-rules state file")
         version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        self.upgrade_from = version if version in FORMATS_UPGRADED and version != FORMAT else None
+        if self.upgrade_from is not None:
+            return  # a run re-evaluates its event log and writes the current format
         if version != FORMAT:
             raise StateError(
                 f"{self.path}: state file format {version}; this sli-rules ({__version__}) "
@@ -397,7 +438,15 @@ class _State:
             rows = self.db.execute("SELECT key, value FROM meta").fetchall()
         except sqlite3.OperationalError:  # a new file: no tables yet (read-only open)
             return {}
-        return {k: json.loads(v) for k, v in rows}
+        try:
+            meta = {k: json.loads(v) for k, v in rows}
+        except ValueError:
+            raise StateError(
+                f"{self.path}: the state file is damaged (its meta table is not JSON)"
+            ) from None
+        if not _meta_ok(meta):
+            raise StateError(f"{self.path}: the state file is damaged (its meta table)")
+        return meta
 
     def set_meta(self, **values: Any) -> None:
         self.db.executemany(
@@ -413,7 +462,13 @@ class _State:
         codec, data = row
         if codec != "zlib":
             raise StateError(f"{self.path}: unknown snapshot encoding {codec!r}")
-        return zlib.decompress(data)
+        try:
+            return zlib.decompress(data)
+        except (zlib.error, TypeError):
+            raise StateError(
+                f"{self.path}: the session snapshot is damaged (not zlib data); run again "
+                "with --rebuild to evaluate the recorded events afresh"
+            ) from None
 
     def set_snapshot(self, data: bytes) -> None:
         self.db.execute(
@@ -423,12 +478,20 @@ class _State:
 
     # -- findings
     def findings(self, *, open_only: bool) -> dict[str, dict[str, Any]]:
-        rows = self.db.execute(
-            "SELECT key, data FROM findings WHERE final = 0"
-            if open_only
-            else "SELECT key, data FROM findings"
-        )
-        return {k: json.loads(v) for k, v in rows}
+        try:
+            rows = self.db.execute(
+                "SELECT key, data FROM findings WHERE final = 0"
+                if open_only
+                else "SELECT key, data FROM findings"
+            )
+            found = {k: json.loads(v) for k, v in rows}
+            for d in found.values():
+                finding_from_dict(d)  # each must read back as a finding
+        except (sqlite3.OperationalError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise StateError(
+                f"{self.path}: the state file is damaged (its findings table: {exc})"
+            ) from None
+        return found
 
     # -- events
     def known_events(self, ids: Sequence[str]) -> dict[str, str]:
@@ -452,7 +515,13 @@ class _State:
                 (after, upto),
             )
         for (data,) in rows:
-            yield _event_from_json(data)
+            try:
+                event = _event_from_json(data)
+            except (ValueError, KeyError, TypeError, AttributeError):
+                raise StateError(
+                    f"{self.path}: the state file is damaged (an event in its log cannot be read)"
+                ) from None
+            yield event
 
     def close(self) -> None:
         if self.db.in_transaction:
@@ -473,26 +542,6 @@ def _event_from_json(text: str) -> Event:
 # ------------------------------------------------------------------ running
 
 
-def _settled(f: Finding) -> bool:
-    """Whether a drained finding is really final. An escalation step still due is not: it
-    says how overdue it is, and the steps after it are still to come."""
-    return not (f.kind == "escalation" and f.status == "due")
-
-
-def _drain(session: Session) -> tuple[Session, list[Finding], bytes | None]:
-    """`session.drain()`, unless it would hand out a finding that can still change: then
-    the session is kept whole (as before the drain) and nothing is drained this time.
-    Returns the session, what was drained, and the session's snapshot when it was kept.
-
-    Draining keeps the state small (open obligations, not history); keeping a finding
-    that is not final would make later runs differ from one batch evaluation."""
-    before = session.snapshot()
-    drained = session.drain()
-    if all(_settled(f) for f in drained):
-        return session, drained, None
-    return Session.restore(session.plan, before, session.matcher), [], before
-
-
 def _replay(
     state: _State, session: Session, as_of: _dt.date, progress: Applied | None
 ) -> tuple[Session, list[Finding], list[Finding]]:
@@ -511,8 +560,7 @@ def _replay(
         applied += len(batch)
         session.feed(batch)
         session.advance(step)
-        session, out, _ = _drain(session)
-        drained.extend(out)
+        drained.extend(session.drain())
         previous = step.isoformat()
         if progress is not None:
             progress(applied, total, step)
@@ -604,7 +652,8 @@ def run_incremental(
                         "under the rulesets given"
                     )
                 replay = True
-        replay = replay or rebuild
+        # a state written by an earlier release is upgraded by evaluating its log again
+        replay = replay or rebuild or st.upgrade_from is not None
         plan = compile_plan(loaded)
 
         intake = events if isinstance(events, Intake) else read_events(events, lenient=lenient)
@@ -647,13 +696,19 @@ def run_incremental(
         )
 
         matcher = _matcher(plan, engine)
+        snap = None if replay else st.snapshot()
+        if snap is None and stored_as_of is not None:
+            replay = True  # the snapshot row is gone: rebuild from the recorded events
         if replay:
             session = Session(plan, matcher)
             session, drained, open_ = _replay(st, session, day, progress)
-            kept = None
             previous = st.findings(open_only=False)
+            if st.upgrade_from is not None:  # its keys were made another way: make them again
+                previous = {
+                    k: f.to_dict()
+                    for k, f in _keyed(finding_from_dict(d) for d in previous.values()).items()
+                }
         else:
-            snap = st.snapshot()
             try:
                 session = (
                     Session.restore(plan, snap, matcher)
@@ -672,7 +727,7 @@ def run_incremental(
                 session.advance(day)
             else:
                 advance_in_steps(session, day, min((e.date for e in fresh), default=None), progress)
-            session, drained, kept = _drain(session)
+            drained = session.drain()
             open_ = session.findings()
             previous = st.findings(open_only=True)
         current = _keyed([*drained, *open_])
@@ -683,7 +738,9 @@ def run_incremental(
 
         gone = [k for k in previous if k not in current]
         _write_findings(st, drained, open_, replace_all=replay, gone=gone)
-        st.set_snapshot(kept if kept is not None else session.snapshot())
+        st.set_snapshot(session.snapshot())
+        if st.upgrade_from is not None:
+            st.db.execute(f"PRAGMA user_version = {FORMAT}")
         st.set_meta(
             rulesets=described,
             as_of=day.isoformat(),
@@ -766,6 +823,15 @@ def state_report(state: str | Path) -> Report:
         meta = st.meta()
         if not meta.get("as_of"):
             raise StateError(f"{st.path}: no run has been committed to this state file yet")
+        if st.upgrade_from is not None:
+            argv = ["sli-rules", "run", "--state", st.path, "--events", "/dev/null"]
+            command = shlex.join([*argv, "--as-of", str(meta["as_of"])])
+            raise StateError(
+                f"{st.path}: written by an earlier sli-rules (state format "
+                f"{st.upgrade_from}), whose nightly findings could differ from a batch "
+                f"evaluation; rebuild them from the state's own event log with: {command} "
+                "(the next nightly run does the same)"
+            )
         return _report_from(
             st, _dt.date.fromisoformat(meta["as_of"]), [r["id"] for r in meta["rulesets"]]
         )
@@ -787,8 +853,14 @@ def state_rulesets(state: str | Path) -> list[str]:
 
 def write_atomically(path: str | Path, text: str) -> None:
     """Write `text` to `path` through a temporary file, so a reader (or a killed run)
-    never sees half a file."""
+    never sees half a file. A target that exists but is not a regular file (`/dev/null`,
+    `/dev/stdout`, a named pipe) is written to directly: renaming over it would put a
+    plain file in the device's place."""
     target = Path(path)
+    if target.exists() and not target.is_file():
+        with target.open("w", encoding="utf-8") as fh:
+            fh.write(text)
+        return
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
@@ -883,6 +955,9 @@ def run_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int
         except StateError as exc:
             stderr.write(f"sli-rules run: {exc}\n")
             return 2
+        except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:  # damaged pages or text
+            stderr.write(f"sli-rules run: {args.state}: the state file is damaged ({exc})\n")
+            return 2
         _emit(args.output, text, stdout)
         return 0
     missing = [f"--{n.replace('_', '-')}" for n in ("events", "as_of") if not getattr(args, n)]
@@ -913,6 +988,9 @@ def run_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int
         return 2
     except StateError as exc:
         stderr.write(f"sli-rules run: {exc}\n")
+        return 2
+    except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:  # damaged pages or text
+        stderr.write(f"sli-rules run: {args.state}: the state file is damaged ({exc})\n")
         return 2
     except OSError as exc:  # the changes could not be written: nothing was committed
         stderr.write(f"sli-rules run: cannot write the changes: {exc}; the state is unchanged\n")
