@@ -25,6 +25,7 @@ from sli_rules.engine.plan import CompiledRuleset, Hook, Matcher, Plan, Referenc
 from sli_rules.load.loader import load_registry
 from sli_rules.model.conditions import Env, describe_condition, resolve
 from sli_rules.model.dates import Period, PeriodSpec, add
+from sli_rules.model.errors import SliRulesError
 from sli_rules.model.values import (
     ConstraintRule,
     CountRule,
@@ -48,7 +49,7 @@ DAY = _dt.timedelta(days=1)
 Hit = tuple[Date, str]  # (date, event id) of a fulfilling or waiving event
 
 
-class LateEventError(ValueError):
+class LateEventError(ValueError, SliRulesError):
     """An event dated before the session's clock: the past has already been evaluated."""
 
 

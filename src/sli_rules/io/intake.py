@@ -10,13 +10,16 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as _dt
+import gzip
+import io
 import json
 import math
 import os
 import re
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 import attrs
 
@@ -146,7 +149,7 @@ def _undecodable(raw: bytes, exc: UnicodeDecodeError) -> str:
     return f"not UTF-8 text: byte 0x{raw[exc.start]:02x} at column {column}; save the file as UTF-8"
 
 
-def _jsonl_records(handle: BinaryIO, file: str) -> Iterator[tuple[Location, Any]]:
+def _jsonl_records(handle: Iterable[bytes], file: str) -> Iterator[tuple[Location, Any]]:
     # Read as bytes: a record ends at a line feed only (a stray carriage return or form
     # feed does not split it), and a line that is not UTF-8 is reported, not fatal.
     for n, read in enumerate(handle, start=1):
@@ -167,6 +170,25 @@ def _jsonl_records(handle: BinaryIO, file: str) -> Iterator[tuple[Location, Any]
 @attrs.frozen
 class _Broken:
     reason: str
+
+
+def _gzip_records(path: Path, file: str) -> Iterator[tuple[Location, Any]]:
+    """Records from a gzipped file, JSON Lines or (for .csv.gz) CSV; lines are numbered
+    in the uncompressed text."""
+    if not path.exists():
+        raise EventError([Problem(Location(file, 0), "no such file")])
+    try:
+        if path.name.lower().endswith(".csv.gz"):
+            # as for .csv: undecodable bytes become lone surrogates, which are reported
+            with gzip.open(
+                path, "rt", encoding="utf-8-sig", errors="surrogateescape", newline=""
+            ) as fh:
+                yield from _csv_records(fh, file)
+        else:
+            with gzip.open(path, "rb") as bfh:
+                yield from _jsonl_records(bfh, file)
+    except (OSError, EOFError, zlib.error) as exc:  # gzip.BadGzipFile is an OSError
+        raise EventError([Problem(Location(file, 0), f"not a readable gzip file: {exc}")]) from None
 
 
 class _Lines:
@@ -291,6 +313,15 @@ def iter_records(
     tabular = tabular_records(source, name, catalogue)
     if tabular is not None:
         yield from tabular
+        return
+    if hasattr(source, "read") and hasattr(source, "__iter__"):  # a text stream: stdin
+        binary = getattr(source, "buffer", None)  # read as bytes, as a file is
+        if binary is None:
+            binary = io.BytesIO(source.read().encode("utf-8", "surrogateescape"))
+        yield from _jsonl_records(binary, name or "<stream>")
+        return
+    if isinstance(source, (str, os.PathLike)) and os.fspath(source).lower().endswith(".gz"):
+        yield from _gzip_records(Path(source), name or os.fspath(source))
         return
     if isinstance(source, (str, os.PathLike)):
         path = Path(source)
@@ -457,8 +488,10 @@ def read_events(
 ) -> Intake:
     """Read and validate events from a path, an iterable of mappings or of Events.
 
-    A path may name JSON Lines, CSV or (with the `parquet` extra) a Parquet file; a pandas
-    DataFrame is read row by row, its empty cells being absent attributes.
+    A path may name JSON Lines, CSV or (with the `parquet` extra) a Parquet file, and a
+    `.jsonl.gz` or `.csv.gz` path a gzipped one; an open text stream (`sys.stdin`) is
+    read as JSON Lines; a pandas DataFrame is read row by row, its empty cells being
+    absent attributes.
     """
     cat = catalogue or load_catalogue()
     by_id: dict[str, tuple[Event, Location]] = {}

@@ -8,6 +8,7 @@ from typing import Any, Protocol, TextIO
 from sli_rules.api.evaluate import compile_rulesets, evaluate
 from sli_rules.engine.progress import Progress
 from sli_rules.io.intake import read_events
+from sli_rules.outputs.files import STDOUT, output_problem
 from sli_rules.outputs.ical import to_ical
 from sli_rules.tools.incremental import StateError, state_report, state_rulesets
 
@@ -72,6 +73,10 @@ def run_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int
     if args.days is not None and args.days < 0:
         stderr.write("sli-rules calendar: --days must be 0 or more\n")
         return 2
+    problem = output_problem(args.output, "--output") if args.output else None
+    if problem:
+        stderr.write(f"sli-rules calendar: {problem}\n")
+        return 2
     if args.state:
         if args.events or args.as_of:
             stderr.write("sli-rules calendar: --state replaces --events and --as-of\n")
@@ -112,7 +117,7 @@ def run_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int
     except ImportError as exc:
         stderr.write(f"sli-rules calendar: {exc}\n")
         return 2
-    if args.output:
+    if args.output and args.output != STDOUT:
         try:
             with open(args.output, "wb") as fh:
                 fh.write(data)

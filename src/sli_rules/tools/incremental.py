@@ -54,6 +54,7 @@ from sli_rules.engine.session import LateEventError, Session
 from sli_rules.io.intake import Intake, read_events
 from sli_rules.load.loader import bundled_ids
 from sli_rules.model.dates import parse_date
+from sli_rules.model.errors import SliRulesError
 from sli_rules.model.fingerprint import fingerprint, fingerprint_0_1
 from sli_rules.model.values import Event, Finding, Ruleset
 from sli_rules.outputs.report import FORMATS, Report
@@ -117,7 +118,7 @@ CREATE TABLE IF NOT EXISTS rejected (run INTEGER NOT NULL, location TEXT, reason
 """
 
 
-class StateError(ValueError):
+class StateError(ValueError, SliRulesError):
     """A run that cannot go ahead: the message names the state file and what to do."""
 
 

@@ -12,6 +12,7 @@ fulfilling event is breached) unless the file or the scenario says `complete: fa
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -22,12 +23,13 @@ from sli_rules.api.evaluate import compile_rulesets
 from sli_rules.engine.plan import Plan
 from sli_rules.engine.session import Session
 from sli_rules.io.intake import read_events, validate_record
-from sli_rules.load.catalogue import load_catalogue
+from sli_rules.load.catalogue import PARTY_FORMS, PARTY_RE, load_catalogue
 from sli_rules.load.loader import bundled_dir, load_ruleset
 from sli_rules.load.safe_yaml import Loaded, load_yaml
 from sli_rules.model.dates import DateError, parse_date
 from sli_rules.model.errors import InputError, Location, Problem, did_you_mean
 from sli_rules.model.values import FINDING_FIELDS, Event, Finding, Ruleset
+from sli_rules.model.vocabulary import KINDS, STATUSES
 
 __all__ = [
     "Scenario",
@@ -38,6 +40,7 @@ __all__ = [
     "run_scenario",
 ]
 
+STATUS_NAMES: tuple[str, ...] = tuple(str(s.value) for s in STATUSES)
 FILE_KEYS = ("rulesets", "scenarios", "description", "complete")
 SCENARIO_KEYS = (
     "name",
@@ -109,8 +112,65 @@ def _resolve_ruleset(ref: str, base: Path) -> str | Path:
     return candidate if candidate.exists() else ref
 
 
+def _vocabulary(rulesets: Sequence[Ruleset]) -> dict[str, Sequence[str]]:
+    """The values an expectation's fields can take, given the rulesets under test: a
+    misspelt value would make `expect_absent` pass whatever the findings are."""
+    parties: dict[str, None] = {}
+    for rs in rulesets:
+        parties.update((p.id, None) for p in rs.parties)
+    rules = [r.id for rs in rulesets for r in rs.rules]
+    rules += [ladder.id for rs in rulesets for ladder in rs.escalations]
+    return {
+        "kind": KINDS,
+        "status": STATUS_NAMES,
+        "agreement": [rs.id for rs in rulesets],
+        "rule": rules,
+        "party": list(parties),
+        "party_patterns": [rs.council_pattern for rs in rulesets if rs.council_pattern],
+    }
+
+
+def _check_field(key: str, value: Any, vocabulary: Mapping[str, Sequence[str]]) -> str | None:
+    """Why `value` can never be the value of finding field `key` (None if it can)."""
+    if key in ("opens", "due", "remedied_on"):
+        if value is None or isinstance(value, _dt.date):
+            return None
+        try:
+            parse_date(value)
+        except DateError as exc:
+            return f"{key}: {exc}"
+        return None
+    if (
+        key == "step"
+        and value is not None
+        and (isinstance(value, bool) or not isinstance(value, int))
+    ):
+        return f"step: expected a whole number, got {value!r}"
+    if key == "party" and value is not None:
+        if not isinstance(value, str) or not PARTY_RE.match(value):
+            return f"party: expected {PARTY_FORMS}, got {value!r}"
+        if any(re.match(p, value) for p in vocabulary.get("party_patterns", ())):
+            return None  # a council the rulesets take on when it appears in the events
+    allowed = vocabulary.get(key)
+    if not allowed or value is None:
+        return None
+    if value not in allowed:
+        listed = ", ".join(allowed) if len(allowed) <= 20 else f"{len(allowed)} values"
+        what = {"kind": "a kind of finding", "status": "a status"}.get(
+            key, f"a {key} of the rulesets under test"
+        )
+        return f"{key}: {value!r} is not {what}{did_you_mean(str(value), allowed)}; " + (
+            f"one of: {listed}"
+        )
+    return None
+
+
 def _expectations(
-    doc: Loaded, raw: Any, path: tuple[Any, ...], problems: list[Problem]
+    doc: Loaded,
+    raw: Any,
+    path: tuple[Any, ...],
+    problems: list[Problem],
+    vocabulary: Mapping[str, Sequence[str]],
 ) -> list[tuple[int, Mapping[str, Any]]]:
     out: list[tuple[int, Mapping[str, Any]]] = []
     if raw is None:
@@ -135,6 +195,10 @@ def _expectations(
                         (*p, key),
                     )
                 )
+                continue
+            why = _check_field(key, item[key], vocabulary)
+            if why is not None:
+                problems.append(Problem(doc.where((*p, key)), why, (*p, key)))
         out.append((doc.where(p).line, item))
     return out
 
@@ -193,6 +257,11 @@ def load_scenario_file(path: str | Path) -> ScenarioFile:
     file_complete = _flag(doc, data, ("complete",), True, problems)
     scenarios: list[Scenario] = []
     catalogue = load_catalogue()
+    # when a ruleset does not load, its rule and party names are unknown: check only
+    # the fields that do not depend on it
+    vocabulary = _vocabulary(rulesets)
+    if len(rulesets) != len(refs if isinstance(refs, list) else ()):
+        vocabulary = {k: v for k, v in vocabulary.items() if k in ("kind", "status")}
     raw_scenarios = data.get("scenarios")
     if not isinstance(raw_scenarios, list) or not raw_scenarios:
         problems.append(
@@ -260,8 +329,10 @@ def load_scenario_file(path: str | Path) -> ScenarioFile:
             except DateError as exc:
                 p = (*sp, "as_of", j) if isinstance(raw.get("as_of"), list) else (*sp, "as_of")
                 problems.append(Problem(doc.where(p), f"as_of: {exc}", p))
-        expect = _expectations(doc, raw.get("expect"), (*sp, "expect"), problems)
-        absent = _expectations(doc, raw.get("expect_absent"), (*sp, "expect_absent"), problems)
+        expect = _expectations(doc, raw.get("expect"), (*sp, "expect"), problems, vocabulary)
+        absent = _expectations(
+            doc, raw.get("expect_absent"), (*sp, "expect_absent"), problems, vocabulary
+        )
         if not expect and not absent:
             problems.append(
                 Problem(
