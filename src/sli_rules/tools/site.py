@@ -98,7 +98,16 @@ SCRIPT = """\
   location.hash.replace(/^#/, "").split("&").forEach(function (pair) {
     var kv = pair.split("=");
     var c = form.elements.namedItem(kv[0]);
-    if (c && kv.length === 2) { c.value = decodeURIComponent(kv[1]); }
+    if (!c || kv.length !== 2) { return; }
+    var v = decodeURIComponent(kv[1]);
+    if (c.tagName === "SELECT" &&
+        !Array.prototype.some.call(c.options, function (o) { return o.value === v; })) {
+      // a value no finding here has (e.g. a link from another page): keep it, so the
+      // page shows none rather than silently ignoring the filter
+      var extra = document.createElement("option");
+      extra.value = v; extra.textContent = v; c.appendChild(extra);
+    }
+    c.value = v;
   });
   controls.forEach(function (c) { c.addEventListener("input", apply); });
   form.addEventListener("submit", function (e) { e.preventDefault(); apply(); });
