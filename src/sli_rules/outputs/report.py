@@ -87,7 +87,8 @@ class Report:
         `report.to_table()` shows them."""
         rejected = f", {len(self.rejected)} rejected records" if self.rejected else ""
         rulesets = ", ".join(self.rulesets) or "no rulesets"
-        return f"<Report: {self.summary()}; {rulesets}{rejected}>"
+        headline = self.summary().splitlines()[0]  # the accounting lines follow it
+        return f"<Report: {headline}; {rulesets}{rejected}>"
 
     def __str__(self) -> str:
         return self.to_table(explain=False)

@@ -98,7 +98,20 @@ SCRIPT = """\
   location.hash.replace(/^#/, "").split("&").forEach(function (pair) {
     var kv = pair.split("=");
     var c = form.elements.namedItem(kv[0]);
-    if (c && kv.length === 2) { c.value = decodeURIComponent(kv[1]); }
+    if (c && kv.length === 2) {
+      var v = decodeURIComponent(kv[1]);
+      // a shared address may name a status no finding here has: keep it (0 shown)
+      // rather than let the list drop it and show everything
+      if (c.tagName === "SELECT" && !Array.prototype.some.call(c.options, function (o) {
+        return o.value === v;
+      })) {
+        var extra = document.createElement("option");
+        extra.value = v;
+        extra.textContent = v;
+        c.appendChild(extra);
+      }
+      c.value = v;
+    }
   });
   controls.forEach(function (c) { c.addEventListener("input", apply); });
   form.addEventListener("submit", function (e) { e.preventDefault(); apply(); });
