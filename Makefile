@@ -44,7 +44,7 @@ endif
 DEMO_MANIFEST ?= examples/demo.tsv
 DEMO_FORMAT ?= table
 
-.PHONY: help venv demo docs lint test test313 test-latest lock soak bench nightly clean
+.PHONY: help venv demo docs lint test test313 test-latest lock soak fuzz bench nightly clean
 
 help:
 	@echo "make demo    evaluate the bundled rulesets over the example event streams"
@@ -53,6 +53,7 @@ help:
 	@echo "make lint    ruff check, ruff format --check, mypy, lint-imports (layers)"
 	@echo "make soak    the nightly law (tests/test_nightly_law.py) with many more examples (SOAK_EXAMPLES=$(SOAK_EXAMPLES))"
 	@echo "make nightly monthly run --state nights over a generated stream, compared with one batch run"
+	@echo "make fuzz    the fuzz targets at length (FUZZ_EXAMPLES per target, default 20000)"
 	@echo "make bench   run the benchmark (benchmarks/run.py; BENCH_ARGS=\"--events 50000\" for a short run)"
 	@echo "make venv    create $(VENV) from the hashed lock ($(LOCK_TEST)), sli-rules installed editable"
 	@echo "make lock    regenerate $(LOCK_BUILD) and $(LOCK_TEST) from pyproject.toml (needs PyPI)"
@@ -200,6 +201,18 @@ test-latest:
 	@$(VENV_LATEST)/bin/ruff check .
 	@$(VENV_LATEST)/bin/mypy
 	@$(VENV_LATEST)/bin/python -m pytest
+
+# --- fuzzing ------------------------------------------------------------------
+# `make test` runs each fuzz target in tests/test_fuzz.py a few times, the same inputs
+# every run; this runs FUZZ_EXAMPLES fresh random inputs per target. Save any crash it
+# reports as a file under tests/fuzz/ (a regression that `make test` then replays).
+
+FUZZ_EXAMPLES ?= 20000
+
+fuzz: venv
+	@echo "==> fuzz: $(FUZZ_EXAMPLES) inputs per target"
+	@SLI_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(VENV)/bin/python -m pytest -q -p no:cacheprovider \
+		--durations=0 tests/test_fuzz.py -k "test_fuzz_"
 
 # --- benchmark ----------------------------------------------------------------
 

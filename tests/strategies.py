@@ -14,10 +14,15 @@ councils join, and the agreement is sometimes revoked.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import functools
+import io
+import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import yaml
 from dateutil.relativedelta import relativedelta
 from hypothesis import strategies as st
 
@@ -34,8 +39,13 @@ __all__ = [
     "SUCCESSORS",
     "as_of_dates",
     "as_of_pairs",
+    "csv_bytes",
     "event_dates",
     "event_streams",
+    "hostile_values",
+    "jsonl_bytes",
+    "mutated_records",
+    "mutated_ruleset_texts",
     "nightly_deliveries",
     "ruleset_from_yaml",
     "to_events",
@@ -546,3 +556,188 @@ def nightly_deliveries(
         arriving[index].append(record)
     killed = draw(st.lists(st.booleans(), min_size=len(nights), max_size=len(nights)))
     return records, list(zip(nights, arriving, killed, strict=True))
+
+
+# ------------------------------------------------------------------ fuzzing
+# Inputs no one should write, for the fuzz targets (tests/test_fuzz.py): values that
+# crashed a reader, the loader or the engine once, and noise around valid documents.
+
+# Values that once crashed something, or that a parser might quietly coerce.
+HOSTILE_SCALARS: tuple[Any, ...] = (
+    None,
+    True,
+    "",
+    " ",
+    "\t",
+    "\x85",
+    "\ud800",  # a lone surrogate
+    "a\r\nb",
+    "=cmd|' /C calc'!A0",
+    "P9999Y",
+    "P" + "9" * 60 + "D",
+    "P0D",
+    "9999-12-31",
+    "0001-01-01",
+    "2015-02-30",
+    "\uff12\uff10\uff11\uff15-03-31",  # full-width digits
+    "2015-03-31\n",
+    "^(a+)+$",
+    "E08000026\n",
+    10**400,
+    -(10**30),
+    -1,
+    0,
+    2**63,
+    1e308,
+    float("nan"),
+    float("inf"),
+    float("-inf"),
+    -0.0,
+    [],
+    {},
+    [[[[[[]]]]]],
+    {"a": 1},
+    {"ref": "event.x"},
+    {"parameter": "nope"},
+)
+
+
+def hostile_values() -> st.SearchStrategy[Any]:
+    """Any JSON- or YAML-like value, biased towards the ones that broke things."""
+    leaves = st.one_of(
+        st.sampled_from(HOSTILE_SCALARS),
+        st.text(max_size=12),
+        st.integers(),
+        st.floats(),
+        st.dates().map(dt.date.isoformat),
+    )
+    return st.recursive(
+        leaves,
+        lambda inner: (
+            st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
+        ),
+        max_leaves=6,
+    )
+
+
+def _paths(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    out = [path]
+    if isinstance(value, dict):
+        for k, v in value.items():
+            out.extend(_paths(v, (*path, k)))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            out.extend(_paths(v, (*path, i)))
+    return out
+
+
+def _replace(value: Any, path: tuple[Any, ...], new: Any) -> Any:
+    if not path:
+        return new
+    head, rest = path[0], path[1:]
+    if isinstance(value, dict):
+        return {k: _replace(v, rest, new) if k == head else v for k, v in value.items()}
+    return [_replace(v, rest, new) if i == head else v for i, v in enumerate(value)]
+
+
+@st.composite
+def _noise(draw: st.DrawFn, data: bytes) -> bytes:
+    """`data` with a few bytes inserted, deleted or replaced."""
+    out = bytearray(data)
+    for _ in range(draw(st.integers(0, 3))):
+        at = draw(st.integers(0, len(out)))
+        action = draw(st.sampled_from(("insert", "delete", "replace")))
+        chunk = draw(
+            st.sampled_from((b"\r", b"\n", b"\xff", b"\xc3", b'"', b",", b"{", b"[", b"\x00"))
+            | st.binary(min_size=1, max_size=4)
+        )
+        if action == "insert" or at == len(out):
+            out[at:at] = chunk
+        elif action == "delete":
+            del out[at : at + len(chunk)]
+        else:
+            out[at : at + len(chunk)] = chunk
+    return bytes(out)
+
+
+def _yaml_safe(value: Any) -> bool:
+    """Whether PyYAML can write `value` (it cannot write lone surrogates, nor keys that
+    are not text)."""
+    try:
+        yaml.safe_dump(value)
+    except (yaml.YAMLError, UnicodeEncodeError):
+        return False
+    return True
+
+
+@functools.cache
+def _seed_data(seed: str) -> Any:
+    return yaml.safe_load(seed)
+
+
+@st.composite
+def mutated_ruleset_texts(draw: st.DrawFn, seed: str = LAWS_YAML) -> str:
+    """The text of `seed` with one or two values replaced by hostile ones, and perhaps a
+    few characters of noise: what a policy officer's typo or a hostile author could give."""
+    data = _seed_data(seed)
+    for _ in range(draw(st.integers(1, 2))):
+        path = draw(st.sampled_from(_paths(data)))
+        new = draw(hostile_values())
+        candidate = _replace(data, path, new)
+        if _yaml_safe(candidate):
+            data = candidate
+    text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    if draw(st.booleans()):
+        noisy = draw(_noise(text.encode("utf-8")))
+        text = noisy.decode("utf-8", "replace")
+    return text
+
+
+@st.composite
+def mutated_records(draw: st.DrawFn) -> list[dict[str, Any]]:
+    """A valid stream of event records with some fields replaced, removed or added."""
+    records = [dict(r) for r in draw(event_streams(max_reviews=2, max_singles=6))]
+    for _ in range(draw(st.integers(0, 4))):
+        if not records:
+            break
+        record = records[draw(st.integers(0, len(records) - 1))]
+        key = draw(st.sampled_from([*record, "extra", "days", "team"]))
+        if draw(st.integers(0, 5)) == 0:
+            record.pop(key, None)
+        else:
+            record[key] = draw(hostile_values())
+    if records and draw(st.booleans()):  # an exact copy, and a clash of ids
+        records.append(dict(records[0]))
+    return records
+
+
+def _json_line(record: Any) -> str:
+    return json.dumps(record, default=str, ensure_ascii=False)
+
+
+@st.composite
+def jsonl_bytes(draw: st.DrawFn) -> bytes:
+    """A JSON Lines file made from mutated records, perhaps with byte noise."""
+    records = draw(mutated_records())
+    data = "".join(_json_line(r) + "\n" for r in records).encode("utf-8", "surrogatepass")
+    return draw(_noise(data)) if draw(st.booleans()) else data
+
+
+@st.composite
+def csv_bytes(draw: st.DrawFn) -> bytes:
+    """A CSV file made from mutated records (lists and objects as JSON cells), perhaps
+    with byte noise."""
+    records = draw(mutated_records())
+    header = list(dict.fromkeys(k for r in records for k in r)) or ["id"]
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    for r in records:
+        writer.writerow(
+            [
+                _json_line(r[k]) if isinstance(r.get(k), (list, dict)) else r.get(k, "")
+                for k in header
+            ]
+        )
+    data = buffer.getvalue().encode("utf-8", "surrogatepass")
+    return draw(_noise(data)) if draw(st.booleans()) else data

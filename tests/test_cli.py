@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import re
@@ -204,6 +205,18 @@ def test_lenient_evaluation_reports_what_it_rejected(ruleset: Path) -> None:
     assert "1 input records were rejected" in out  # the table says so too
 
 
+def test_the_lenient_summary_does_not_count_copies_as_accepted(
+    ruleset: Path, tmp_path: Path
+) -> None:
+    bad = {**HELD, "id": "ev-9", "date": "2015-02-30"}
+    events = events_file(tmp_path, HELD, HELD, HELD, bad)
+    status, _, err = cli(
+        "evaluate", "--lenient", "-r", str(ruleset), "-e", str(events), "--as-of", "2015-06-30"
+    )
+    assert status == 0
+    assert "4 records read: 1 accepted, 2 identical copies collapsed, 1 rejected" in err
+
+
 def test_a_bad_ruleset_exits_2(tmp_path: Path) -> None:
     events = events_file(tmp_path, HELD)
     bad = GALLERY / "rulesets" / "bad-date.yaml"
@@ -229,6 +242,48 @@ def test_a_bad_as_of_exits_2_with_the_legal_form(ruleset: Path, tmp_path: Path, 
     assert "--as-of" in err
     assert as_of in err
     assert "YYYY-MM-DD" in err
+
+
+@pytest.mark.parametrize("as_of", ["9999-12-31", "9015-06-30", "2101-01-01", "1899-12-31"])
+def test_an_as_of_outside_the_range_exits_2_before_any_work(
+    ruleset: Path, tmp_path: Path, as_of: str
+) -> None:
+    # A mistyped year (9015 for 2015) took minutes and gigabytes; 9999-12-31 crashed.
+    events = events_file(tmp_path, HELD)
+    status, out, err = cli("evaluate", "-r", str(ruleset), "-e", str(events), "--as-of", as_of)
+    assert status == 2
+    assert out == ""
+    assert f"--as-of: '{as_of}' is outside the dates sli-rules reads" in err
+    assert "1900-01-01 to 2100-12-31" in err
+
+
+def test_the_api_refuses_an_as_of_outside_the_range_too(ruleset: Path) -> None:
+    with pytest.raises(ValueError, match="outside the dates sli-rules reads"):
+        sli_rules.evaluate([sli_rules.load_ruleset(ruleset)], [HELD], as_of=dt.date(9999, 12, 31))
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "fragment"),
+    [
+        ("due: P3M", "due: P9999Y", "'P9999Y' is longer than 100 years"),
+        ("start: 2013-07-01", "start: 9999-12-31", "'9999-12-31' is outside the dates"),
+    ],
+)
+def test_values_that_crashed_evaluate_are_refused_by_check_and_evaluate(
+    tmp_path: Path, old: str, new: str, fragment: str
+) -> None:
+    path = tmp_path / "far.yaml"
+    path.write_text(RULESET.replace(old, new), encoding="utf-8")
+    status, _, err = cli("check", str(path))
+    assert status == 1
+    assert fragment in err
+    events = events_file(tmp_path, HELD)
+    status, out, err = cli("evaluate", "-r", str(path), "-e", str(events), "--as-of", "2015-06-30")
+    assert status == 2
+    assert out == ""
+    assert f"{path}:" in err
+    assert fragment in err
+    assert "Traceback" not in err
 
 
 def evaluate_json(ruleset: Path, events: Path, as_of: str) -> dict[str, object]:
@@ -379,3 +434,17 @@ def test_csv_events_are_evaluated_too(ruleset: Path, tmp_path: Path) -> None:
     assert status == 0, err
     [obligation] = json.loads(out)["findings"]
     assert obligation["status"] == "fulfilled"
+
+
+@pytest.mark.parametrize("event_id", ['=HYPERLINK("http://x")', "+1", "-1", "@SUM(A1)"])
+def test_csv_output_cannot_carry_a_formula_from_an_event_id(
+    ruleset: Path, tmp_path: Path, event_id: str
+) -> None:
+    events = events_file(tmp_path, {**HELD, "id": event_id})
+    status, out, err = cli(
+        "evaluate", "-r", str(ruleset), "-e", str(events), "--as-of", "2014-01-31", "-f", "csv"
+    )
+    assert status == 0, err
+    [row] = [r for r in csv.DictReader(io.StringIO(out)) if r["kind"] == "obligation"]
+    assert row["triggered_by"] == "'" + event_id  # shown as text by a spreadsheet
+    assert not any(cell.startswith(("=", "+", "-", "@")) for cell in row.values())

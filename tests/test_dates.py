@@ -12,7 +12,16 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from sli_rules import Duration, Period, PeriodSpec, parse_date, parse_duration
-from sli_rules.model.dates import CALENDARS, UNITS, DateError, add
+from sli_rules.model.dates import (
+    CALENDARS,
+    EARLIEST,
+    LATEST,
+    LONGEST,
+    UNITS,
+    DateError,
+    DateRangeError,
+    add,
+)
 
 D = dt.date
 
@@ -69,9 +78,40 @@ def test_a_datetime_is_not_silently_truncated_to_its_date() -> None:
         parse_date(dt.datetime(2015, 3, 31, 23, 59))
 
 
-@given(st.dates())
+@given(st.dates(min_value=EARLIEST, max_value=LATEST))
 def test_parse_date_reads_back_every_iso_date(day: dt.date) -> None:
     assert parse_date(day.isoformat()) == day
+
+
+@pytest.mark.parametrize("value", ["9999-12-31", "2101-01-01", "1899-12-31", D(9999, 12, 31)])
+def test_dates_outside_the_range_are_refused_naming_it(value: object) -> None:
+    # A mistyped year (9015 for 2015) would otherwise be accepted, then cost minutes, or
+    # overflow when a duration is added to it.
+    with pytest.raises(DateRangeError) as info:
+        parse_date(value)
+    assert f"({EARLIEST} to {LATEST})" in str(info.value)
+
+
+@given(
+    st.dates(max_value=EARLIEST - dt.timedelta(days=1))
+    | st.dates(min_value=LATEST + dt.timedelta(days=1))
+)
+def test_every_date_outside_the_range_is_refused(day: dt.date) -> None:
+    with pytest.raises(DateRangeError):
+        parse_date(day.isoformat())
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "\uff12\uff10\uff11\uff15-03-31",  # full-width digits
+        "2015-03-31\n",  # a trailing line break
+        "\u0662\u0660\u0661\u0665-03-31",  # Arabic-Indic digits
+    ],
+)
+def test_only_plain_ascii_dates_are_read(text: str) -> None:
+    with pytest.raises(DateError, match="YYYY-MM-DD"):
+        parse_date(text)
 
 
 # -------------------------------------------------------------- parse_duration
@@ -117,6 +157,24 @@ def test_bad_durations_are_rejected_listing_the_legal_forms(value: object) -> No
     for form in ("P6M", "P1Y", "P14D", "P2W", "P1Y6M"):
         assert form in message
     assert repr(value) in message
+
+
+@pytest.mark.parametrize("text", ["P9999Y", "P101Y", "P1201M", "P36526D", "P100Y1D"])
+def test_durations_longer_than_the_limit_are_refused(text: str) -> None:
+    with pytest.raises(DateRangeError) as info:
+        parse_duration(text)
+    assert f"longer than {LONGEST} years" in str(info.value)
+
+
+@pytest.mark.parametrize("text", ["P" + "9" * 5000 + "D", "P1234567Y", "P\uff16M", "P6M\n"])
+def test_durations_with_too_many_digits_or_odd_characters_are_refused(text: str) -> None:
+    with pytest.raises(DateError):
+        parse_duration(text)
+
+
+def test_the_longest_duration_is_accepted() -> None:
+    assert parse_duration("P100Y") == Duration(years=LONGEST)
+    assert parse_duration("P1200M") == Duration(months=1200)
 
 
 def test_durations_describe_themselves_in_words() -> None:

@@ -145,3 +145,44 @@ def test_conditions_the_rete_cannot_express_are_checked_in_python() -> None:
     assert expr == {"$and": [{"grade": "inadequate"}, {"$or": [{"kind": "a"}, {"kind": "b"}]}]}
     _expr, complete = _translate({"team": {"count": {"where": {"core": True}, "at_least": 4}}})
     assert not complete
+
+
+def _laws_variant(trigger: str) -> sli_rules.Plan:
+    from strategies import LAWS_YAML
+
+    text = LAWS_YAML.replace("    trigger: {type: peer_days.given}", f"    trigger: {trigger}")
+    assert text != LAWS_YAML
+    ruleset, problems = sli_rules.parse_ruleset(text, "variant.yaml")
+    assert ruleset is not None, problems
+    return sli_rules.compile_rulesets([ruleset])
+
+
+@needs_durable
+@pytest.mark.parametrize(
+    "trigger",
+    [
+        "{type: peer_days.given, where: {role: {in: []}}}",  # matches nothing
+        "{type: peer_days.given, where: {days: {at_least: 0.00001}}}",  # 1e-05 in Python
+        "{type: peer_days.given, where: {days: {less_than: 1000000}}}",
+        "{type: peer_days.given, where: {role: {in: [dcs, 1.5e-7]}}}",
+    ],
+)
+@pytest.mark.parametrize("days", [2, 2.5, 1e20, 1e-05, 0.0])
+def test_numbers_durable_rules_cannot_parse_give_identical_reports(
+    trigger: str, days: float
+) -> None:
+    # durable-rules' JSON parser refused floats in exponent form, and `in: []` became a
+    # value it could not send: each was a traceback from the durable engine only.
+    plan = _laws_variant(trigger)
+    events = [
+        {"id": "ev-1", "type": "peer_days.given", "date": "2014-05-01", "council": "E08000026",
+         "days": days, "role": "dcs"},
+        {"id": "ev-2", "type": "peer_days.given", "date": "2014-06-01", "council": "E08000026",
+         "days": 4},
+    ]  # fmt: skip
+    intake = sli_rules.read_events(events)
+    reference, durable = (
+        sli_rules.evaluate(plan, intake, as_of=dt.date(2015, 6, 30), engine=engine)
+        for engine in ("reference", "durable")
+    )
+    assert durable.findings == reference.findings

@@ -59,6 +59,41 @@ BROKEN: dict[str, list[tuple[int, str, str]]] = {
         (2, "field 'action_plan'", "expected true or false, got text 'yes'"),
         (3, "field 'days'", "expected a number, got text 'five'"),
     ],
+    # Hostile input: each is a located problem, never a crash that loses the file.
+    "not-utf8.jsonl": [(2, "not UTF-8 text", "byte 0xff at column 13")],
+    "not-utf8.csv": [(3, "column 'id'", "not UTF-8 text (byte 0xff)")],
+    "nested-too-deep.jsonl": [(2, "nested too deeply", "at most 32 levels")],
+    "huge-number.jsonl": [
+        (1, "5000 digits", "at most 100"),
+        (2, "1e999", "too large"),
+    ],
+    "not-a-number.jsonl": [
+        (1, "NaN", "is not a number"),
+        (2, "-Infinity", "is not a number"),
+        (3, "field 'days'", "expected a finite number zero or more, got -100"),
+    ],
+    "duplicate-key.jsonl": [(1, "'days'", "given twice in one object")],
+    "duplicate-header.csv": [
+        (2, "'days'", "header names the column 'days' twice (columns 5 and 6)"),
+        (3, "'days'", "header names the column 'days' twice (columns 5 and 6)"),
+    ],
+    # A carriage return alone does not end a record, and later lines keep their numbers.
+    "bare-carriage-return.jsonl": [
+        (1, "broken JSON", "Extra data"),
+        (3, "field 'days'", "expected a number, got text 'x'"),
+    ],
+    "lone-surrogate.jsonl": [(1, "field 'id'", "lone surrogate")],
+    # The record with the unclosed quote is named by its first line; the lines after it
+    # are read again as records of their own.
+    "unclosed-quote.csv": [(3, "quote", "never closed")],
+    "hidden-whitespace.csv": [
+        (2, "field 'council'", "got '\\tE08000026'"),
+        (3, "field 'date'", "got '2015-05-02\\x85'"),
+    ],
+    "full-width-date.jsonl": [
+        (1, "field 'date'", "expected a calendar date"),
+        (2, "field 'date'", "got '2015-05-02\\n'"),
+    ],
 }
 
 # Records in each file that are fine (ids), accepted in lenient mode.
@@ -73,13 +108,26 @@ GOOD_IDS: dict[str, set[str]] = {
     "bad-council.jsonl": set(),
     "broken-cell.csv": {"ev-1"},
     "bad-coercion.csv": {"ev-3"},
+    "not-utf8.jsonl": {"ev-1", "ev-3"},
+    "not-utf8.csv": {"ev-1"},
+    "nested-too-deep.jsonl": {"ev-1"},
+    "huge-number.jsonl": {"ev-3"},
+    "not-a-number.jsonl": {"ev-4"},
+    "duplicate-key.jsonl": {"ev-2"},
+    "duplicate-header.csv": set(),
+    "bare-carriage-return.jsonl": {"ev-3"},
+    "lone-surrogate.jsonl": {"ev-2"},
+    "unclosed-quote.csv": {"ev-1", "ev-3", "ev-4"},
+    "hidden-whitespace.csv": {"ev-3"},
+    "full-width-date.jsonl": {"ev-3"},
 }
 
 
 def records_in(path: Path) -> int:
-    """How many records a file holds, counted from its text: non-blank lines, less a CSV's
-    header line (none of the gallery's CSV cells spans lines)."""
-    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    """How many records a file holds, counted from its bytes: lines (ended by a line feed)
+    that are not blank, less a CSV's header line (none of the gallery's CSV cells spans
+    lines; an unclosed quote is one record, and the lines after it are records again)."""
+    lines = [line for line in path.read_bytes().split(b"\n") if line.strip(b" \t\r")]
     return len(lines) - 1 if path.suffix == ".csv" else len(lines)
 
 
@@ -126,6 +174,34 @@ def test_broken_json_reports_the_column_where_the_line_stops() -> None:
     with pytest.raises(EventError) as info:
         read_events(path)
     assert f"column {len(cut_off) + 1}" in info.value.problems[0].message
+
+
+def test_a_csv_cell_over_the_limit_is_one_rejected_record(tmp_path: Path) -> None:
+    path = tmp_path / "long.csv"
+    path.write_text(
+        "id,type,date,council,days\n"
+        "ev-1,peer_days.given,2015-05-01,E08000026,2\n"
+        f"ev-2,peer_days.given,2015-05-02,E08000026,{'9' * 140_000}\n"
+        "ev-3,peer_days.given,2015-05-03,E08000026,2\n",
+        encoding="utf-8",
+    )
+    intake = read_events(path, lenient=True)
+    assert [e.id for e in intake.events] == ["ev-1", "ev-3"]
+    assert [str(r) for r in intake.rejected] == [
+        f"{path}:3: a cell longer than 131,072 characters (the limit for one cell)"
+    ]
+
+
+def test_a_csv_record_spanning_lines_is_named_by_its_first_line(tmp_path: Path) -> None:
+    path = tmp_path / "multiline.csv"
+    path.write_text(
+        "id,type,date,council,days\n"
+        'ev-1,peer_days.given,2015-05-01,E08000026,"two\nlines"\n'
+        "ev-2,peer_days.given,2015-05-02,E08000026,x\n",
+        encoding="utf-8",
+    )
+    intake = read_events(path, lenient=True)
+    assert [r.location.line for r in intake.rejected] == [2, 4]
 
 
 def test_identical_duplicates_collapse_silently() -> None:
@@ -342,3 +418,14 @@ def test_files_and_mappings_are_read_alike(
     assert [(r.location.line, r.reasons) for r in from_file.rejected] == [
         (r.location.line, r.reasons) for r in from_list.rejected
     ]
+
+
+def test_a_directory_is_refused_and_an_empty_device_is_an_empty_stream(tmp_path: Path) -> None:
+    # `run --state F --events /dev/null` is how a state file is rebuilt with no new events.
+    with pytest.raises(EventError) as info:
+        read_events(tmp_path)
+    [problem] = info.value.problems
+    assert problem.location.file == str(tmp_path)
+    assert "directory" in problem.message
+    intake = read_events(Path("/dev/null"))
+    assert list(intake.events) == []

@@ -291,8 +291,26 @@ def test_an_alias_bomb_is_refused_without_hanging(tmp_path: Path) -> None:
     path.write_text(billion_laughs(), encoding="utf-8")
     [(ruleset, problems)] = _in_thread(lambda: check_ruleset(path), timeout=60)
     assert ruleset is None
-    assert any("too large" in p.message for p in problems)
+    assert any("too large (more than 100,000 values" in p.message for p in problems)
     assert all(p.location.file == str(path) for p in problems)
+
+
+def test_an_alias_bomb_is_refused_after_a_bounded_number_of_values(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The cost of refusing it is bounded by the node limit, not by the expansion.
+
+    built = []
+    original = _yaml._Builder.build
+
+    def counting(self: _yaml._Builder, node: yaml.Node, path: tuple[str | int, ...]) -> object:
+        built.append(1)
+        return original(self, node, path)
+
+    monkeypatch.setattr(_yaml._Builder, "build", counting)
+    _, problems = parse_ruleset(billion_laughs(), "bomb.yaml")
+    assert len(built) <= 100_001
+    assert "too large" in problems[0].message
 
 
 def test_a_document_nested_thousands_deep_is_a_problem_not_a_crash() -> None:
@@ -356,3 +374,150 @@ def test_a_tab_in_the_indentation_is_named() -> None:
     _, [problem] = _yaml.load_yaml("a: 1\nb:\n\tc: 2\n", "tab.yaml")
     assert "tab character" in problem.message
     assert (problem.location.line, problem.location.column) == (3, 1)
+
+
+# ---------------------------------------------------------------- hostile values
+# Each of these crashed `check` (a traceback instead of a located problem), or passed it
+# and crashed `evaluate` later. Each is now a problem at the line of the bad value.
+
+_LIMIT_RULE = """\
+  - id: days-cap
+    kind: limit
+    clause: "5"
+    quote: "no more than five days"
+    trigger:
+      type: peer_days.given
+    period: {calendar: financial_year}
+    amount: days
+    max: MAX
+"""
+_LADDER = """\
+escalations:
+  - id: ladder
+    clause: "6"
+    quote: "escalate"
+    start: {breach_of: [{a: 1}]}
+    steps:
+      - {step: 1, actor: em-dcs-group, window: P1M}
+"""
+_DUE = "    due: {parameter: feedback-due}"
+
+HOSTILE: dict[str, tuple[str, int, str]] = {
+    # name: (ruleset text, line of the problem, fragment of its message)
+    "kind-as-list": (
+        CLEAN.replace("kind: deadline", "kind: [fixed_date]"),
+        19,
+        "unknown rule kind",
+    ),
+    "body-as-list": (
+        CLEAN.replace(_DUE, _DUE + "\n    party: {body: [lga]}"),
+        30,
+        "a list is not a body of this ruleset",
+    ),
+    "body-as-mapping": (
+        CLEAN.replace(_DUE, _DUE + "\n    party: {body: {x: 1}}"),
+        30,
+        "a mapping is not a body of this ruleset",
+    ),
+    "breach-of-mapping": (CLEAN + _LADDER, 34, "unknown rule a mapping"),
+    "duration-of-5000-digits": (
+        CLEAN.replace("value: P3M", "value: P" + "9" * 5000 + "D"),
+        16,
+        "(5,004 characters)",
+    ),
+    "duration-of-9999-years": (
+        CLEAN.replace("value: P3M", "value: P9999Y"),
+        16,
+        "'P9999Y' is longer than 100 years",
+    ),
+    "date-in-9999": (
+        CLEAN.replace("start: 2015-01-01", "start: 9999-12-31"),
+        6,
+        "'9999-12-31' is outside the dates sli-rules reads",
+    ),
+    "max-of-400-digits": (
+        CLEAN + _LIMIT_RULE.replace("MAX", "9" * 400),
+        38,
+        "got a number of more than 60 digits",
+    ),
+    "max-negative": (CLEAN + _LIMIT_RULE.replace("MAX", "-100"), 38, "from 0 to 1,000,000"),
+    "max-infinite": (CLEAN + _LIMIT_RULE.replace("MAX", "1.0e+400"), 38, "from 0 to 1,000,000"),
+    "bound-of-400-digits": (
+        CLEAN.replace(
+            "where: {kind: corporate}", "where: {team: {count: {at_least: 1%s}}}" % ("0" * 400)
+        ),
+        25,
+        "expected a number from -1,000,000 to 1,000,000",
+    ),
+    "parameter-infinite": (
+        CLEAN.replace("value: P3M", "value: 1.0e+400"),
+        16,
+        "expected a number from -1,000,000 to 1,000,000",
+    ),
+    "number-test-on-text": (  # the engines disagreed on it; now it never loads
+        CLEAN.replace("where: {kind: corporate}", "where: {kind: {at_least: 2}}"),
+        25,
+        "'at_least' compares numbers, but 'kind' holds text; use equals or in",
+    ),
+    "number-test-on-a-date": (
+        CLEAN.replace("where: {kind: corporate}", "where: {date: {more_than: 2015}}"),
+        25,
+        "'more_than' compares numbers, but 'date' holds dates",
+    ),
+    "lone-surrogate": (
+        CLEAN.replace("title: Gallery example", "title: Gallery \ud800 example"),
+        2,
+        "a lone surrogate here is not text",
+    ),
+    "gss-code-with-line-break": (
+        CLEAN.replace("[E08000025, E08000026]", '[E08000025, "E08000026\\n"]'),
+        8,
+        "expected a GSS code",
+    ),
+    "rule-id-with-line-break": (
+        CLEAN.replace("id: feedback-published", 'id: "feedback-published\\n"'),
+        18,
+        "use lower-case letters, digits and hyphens",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_hostile_values_are_located_problems(name: str) -> None:
+    text, line, fragment = HOSTILE[name]
+    ruleset, problems = parse_ruleset(text, "hostile.yaml")
+    assert ruleset is None
+    assert problems, name
+    assert any(p.location.line == line and fragment in p.message for p in problems), [
+        str(p) for p in problems
+    ]
+
+
+def test_a_ruleset_that_is_not_utf8_is_located_at_the_bad_byte(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes(CLEAN.replace("Gallery example", "Galerie caf\xe9").encode("latin-1"))
+    ruleset, problems = check_ruleset(path)
+    assert ruleset is None
+    assert [(p.location.line, p.location.column) for p in problems] == [(2, 19)]
+    assert "not UTF-8 text: byte 0xe9" in problems[0].message
+
+
+@pytest.mark.parametrize("pattern", ["^(a+)+$", "(a|aa)*b", "^E\\d+$", ".*", "^E(0|1)(2|3)"])
+def test_a_council_pattern_that_could_backtrack_is_refused(pattern: str) -> None:
+    # ^(a+)+$ took 2.5 s on a 26-character council string, doubling with each character.
+    text = CLEAN.replace("  councils: [E08000025, E08000026]", f"  council_pattern: '{pattern}'")
+    ruleset, problems = parse_ruleset(text, "pattern.yaml")
+    assert ruleset is None
+    [problem] = [p for p in problems if p.path == ("parties", "council_pattern")]
+    assert problem.location.line == 8
+    assert "is not a code pattern sli-rules runs" in problem.message
+    assert "^E(06|08|09|10)" in problem.message
+
+
+@pytest.mark.parametrize("pattern", ["^E(06|08|09|10)", "^E0[6-9]", "^E08000026$", "^W"])
+def test_a_council_pattern_of_prefixes_and_classes_is_accepted(pattern: str) -> None:
+    text = CLEAN.replace("  councils: [E08000025, E08000026]", f"  council_pattern: '{pattern}'")
+    ruleset, problems = parse_ruleset(text, "pattern.yaml")
+    assert problems == []
+    assert ruleset is not None
+    assert ruleset.council_pattern == pattern

@@ -314,12 +314,28 @@ def test_read_events_sql_from_sqlite_table_and_query(tmp_path, em_report):
     report = sli_rules.evaluate([EM], intake, as_of=EM_AS_OF)
     assert report.findings == em_report.findings
     query = sli_rules.read_events_sql(
-        f"sqlite:///{path}", "SELECT * FROM events WHERE type = 'meeting.held'"
+        f"sqlite:///{path}", sa.text("SELECT * FROM events WHERE type = 'meeting.held'")
     )
     assert query.events
     assert {e.type for e in query.events} == {"meeting.held"}
     selected = sli_rules.read_events_sql(engine, sa.text("SELECT * FROM events LIMIT 3"))
     assert len(selected.events) == 3
+    engine.dispose()
+
+
+@pytest.mark.parametrize(
+    "name", ["events; DROP TABLE events", "SELECT * FROM events", "events WHERE 1=1", ""]
+)
+def test_read_events_sql_never_runs_a_plain_string_as_sql(tmp_path, name):
+    # A table name taken from a user must not become a statement.
+    path = tmp_path / "events.db"
+    engine = sa.create_engine(f"sqlite:///{path}")
+    _events_table(engine, sa.Text)
+    with pytest.raises(sli_rules.EventError) as info:
+        sli_rules.read_events_sql(engine, name)
+    assert "is not a table name" in str(info.value)
+    assert 'sqlalchemy.text("SELECT ...")' in str(info.value)
+    assert sa.inspect(engine).has_table("events")
     engine.dispose()
 
 
@@ -534,3 +550,64 @@ def test_missing_extra_names_it(monkeypatch, tmp_path):
     )
     assert code == 2
     assert "sli-rules[parquet]" in err
+
+
+# ---------------------------------------------------------------- numbers that are not
+
+
+def _days_frame() -> pd.DataFrame:
+    rows = [float("inf"), float("-inf"), -100.0, 2.0]
+    return pd.DataFrame(
+        [
+            {
+                "id": f"ev-{i}",
+                "type": "peer_days.given",
+                "date": "2015-05-01",
+                "council": "E08000026",
+                "days": days,
+            }
+            for i, days in enumerate(rows, start=1)
+        ]
+    )
+
+
+def _assert_days_refused(intake: sli_rules.Intake) -> None:
+    # A NaN is an empty cell in a table (the attribute is absent); an infinity or a
+    # negative count is refused, as JSON Lines and CSV refuse it: no format lets -100
+    # days through to switch off a yearly limit.
+    assert [e.id for e in intake.events] == ["ev-4"]
+    reasons = {r.location.line: "; ".join(r.reasons) for r in intake.rejected}
+    assert set(reasons) == {1, 2, 3}
+    assert "field 'days': inf is not a number" in reasons[1]
+    assert "field 'days': -inf is not a number" in reasons[2]
+    assert "field 'days': expected a finite number zero or more, got -100" in reasons[3]
+
+
+def test_a_dataframe_with_infinite_or_negative_numbers_is_refused_row_by_row() -> None:
+    _assert_days_refused(sli_rules.read_events(_days_frame(), lenient=True))
+
+
+def test_a_parquet_file_with_infinite_or_negative_numbers_is_refused_row_by_row(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "days.parquet"
+    _days_frame().to_parquet(path)
+    _assert_days_refused(sli_rules.read_events(path, lenient=True))
+
+
+def test_long_table_names_get_distinct_index_names(tmp_path: Path, em_report) -> None:
+    # Cut to 60 characters, the two index names were the same, so the second table could
+    # not be created beside the first.
+    from sli_rules.outputs.tables import findings_table
+
+    stem = "findings_for_the_east_midlands_childrens_services_mou_"
+    first, second = stem + "2015_first_run", stem + "2015_second_run"
+    index_names = {next(iter(findings_table(name).indexes)).name for name in (first, second)}
+    assert len(index_names) == 2
+    assert all(len(str(n)) <= 60 for n in index_names)
+    path = tmp_path / "findings.db"
+    for name in (first, second):
+        sli_rules.write_findings(em_report, path, name)
+    engine = sa.create_engine(f"sqlite:///{path}")
+    assert {first, second} <= set(sa.inspect(engine).get_table_names())
+    engine.dispose()

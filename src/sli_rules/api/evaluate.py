@@ -81,7 +81,7 @@ def evaluate(
     `progress`, if given, is called with (events applied, events fed, date) as the clock
     moves a month at a time (the findings are the same as in one step).
     """
-    day = parse_date(as_of) if isinstance(as_of, str) else as_of
+    day = parse_date(as_of)  # a date object is checked against the range too
     plan = rulesets if isinstance(rulesets, Plan) else compile_rulesets(rulesets)
     intake = events if isinstance(events, Intake) else read_events(events, lenient=lenient)
     session = Session(plan, _matcher(plan, engine))

@@ -19,7 +19,7 @@ from sli_rules.cli import evaluate_outputs
 from sli_rules.engine.progress import Progress
 from sli_rules.io.intake import read_events
 from sli_rules.load.loader import bundled_dir, bundled_ids, check_ruleset
-from sli_rules.model.dates import DATE_FORMS, DateError, parse_date
+from sli_rules.model.dates import DATE_FORMS, DateError, DateRangeError, parse_date
 from sli_rules.model.errors import InputError
 from sli_rules.model.extras import MissingExtraError
 from sli_rules.outputs.report import FORMATS
@@ -83,6 +83,8 @@ class _ExitError(Exception):
 def _date(text: str) -> str:
     try:
         parse_date(text)
+    except DateRangeError as exc:  # a date, but outside the range: say so
+        raise argparse.ArgumentTypeError(str(exc)) from None
     except DateError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date: expected {DATE_FORMS}") from None
     return text
@@ -268,8 +270,12 @@ def _evaluate(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     for r in report.rejected:
         stderr.write(f"rejected {r}\n")
     if report.rejected:
-        read, rejected = report.events_read, len(report.rejected)
-        stderr.write(f"{read} records read: {read - rejected} accepted, {rejected} rejected\n")
+        # accepted + duplicates + rejected = read: a collapsed copy is not an accepted event
+        dups = f", {intake.duplicates} identical copies collapsed" if intake.duplicates else ""
+        stderr.write(
+            f"{intake.read} records read: {len(intake.events)} accepted{dups}, "
+            f"{len(intake.rejected)} rejected\n"
+        )
     if not written:  # a table, file or plot asked for could not be written
         return EXIT_INPUT
     if args.fail_on_breach and report.breaches:

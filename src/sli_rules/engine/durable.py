@@ -54,6 +54,16 @@ def _scalar(value: Any) -> bool:
     return value is None or isinstance(value, (str, int, float, bool))
 
 
+def _sendable(value: Any) -> bool:
+    """Whether durable-rules' own JSON parser reads the number back: it refuses floats in
+    exponent form (1e+20, 1e-05), and holds integers in 64 bits."""
+    if isinstance(value, float):
+        return "e" not in repr(value) and "n" not in repr(value)  # nor nan, inf
+    if isinstance(value, int) and not isinstance(value, bool):
+        return -(2**63) <= value < 2**63
+    return True
+
+
 def _scalar_attributes(catalogue: Catalogue, type_name: str) -> frozenset[str]:
     """The attributes of an event type that hold one value (sent to durable-rules)."""
     et = catalogue.types.get(type_name)
@@ -89,16 +99,23 @@ def _translate(
             for test, arg in value.items():
                 if isinstance(arg, Mapping) or test not in ("equals", "in", *COMPARISONS):
                     complete = False
+                elif not _sendable(arg):
+                    complete = False  # tested in Python after the match
                 elif test == "equals" and _scalar(arg):
                     terms.append({key: arg})
-                elif test == "in" and isinstance(arg, list) and all(_scalar(a) for a in arg):
-                    terms.append({"$or": [{key: a} for a in arg]} if arg else {key: object()})
+                elif (
+                    test == "in"
+                    and isinstance(arg, list)
+                    and arg  # an empty list matches nothing: left to the Python check
+                    and all(_scalar(a) and _sendable(a) for a in arg)
+                ):
+                    terms.append({"$or": [{key: a} for a in arg]})
                 elif test in COMPARISONS and isinstance(arg, (int, float)):
                     # one-armed $or: avoids durable-rules' out-of-bounds read on comparisons
                     terms.append({"$or": [{_OPS[test]: {key: arg}}]})
                 else:
                     complete = False
-        elif _scalar(value) and not isinstance(value, bool):
+        elif _scalar(value) and not isinstance(value, bool) and _sendable(value):
             terms.append({key: value})
         else:
             complete = False  # booleans and lists: list attributes are not sent to durable
@@ -182,6 +199,14 @@ class DurableMatcher:
     def match(self, event: Event) -> Sequence[Hook]:
         if self._empty or event.type not in self.plan.dispatch:
             return ()
+        if not all(_sendable(v) for v in event.attrs.values()):
+            # durable-rules cannot read this event's numbers: match every hook in Python
+            self._env.event = event
+            return [
+                hook
+                for hook in self.plan.dispatch[event.type]
+                if hook.where is None or hook.where(event, self._env)
+            ]
         self._fired.clear()
         message = self._assert(event)
         if message is not None:

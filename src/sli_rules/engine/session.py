@@ -674,8 +674,16 @@ class Session:
             session.state, session._buffer = snapshot.load(rulesets, data, STATE_CLASSES)
         except ValueError:
             raise
-        except (KeyError, IndexError, TypeError, AttributeError, AssertionError) as exc:
-            # well-formed JSON of the wrong shape: refuse it as plainly as broken bytes
+        except (
+            KeyError,
+            IndexError,
+            TypeError,
+            AttributeError,
+            AssertionError,
+            RecursionError,
+        ) as exc:
+            # well-formed JSON of the wrong shape (or nested past any real state): refuse
+            # it as plainly as broken bytes
             raise ValueError(f"not a sli-rules snapshot ({type(exc).__name__}: {exc})") from None
         state: object = session.state  # what the bytes said, until checked
         parts: object = getattr(state, "rulesets", None)

@@ -7,13 +7,16 @@ reason, so that accepted + duplicates + rejected always equals the number of rec
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as _dt
 import json
+import math
 import os
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import attrs
 
@@ -59,15 +62,97 @@ class Intake:
 # ------------------------------------------------------------------ readers
 
 
-def _jsonl_records(text: Iterable[str], file: str) -> Iterator[tuple[Location, Any]]:
-    for n, line in enumerate(text, start=1):
-        if not line.strip():
-            continue
+MAX_DEPTH = 32
+"""Lists and objects nest at most this deep in one event (a team's conflicts are 3 deep)."""
+MAX_DIGITS = 100
+"""A number in an event is written with at most this many characters."""
+MAX_CELL = 131_072
+"""A CSV cell holds at most this many characters (the csv module's own limit)."""
+
+# Numbers in CSV cells: plain ASCII digits only (int() and float() also take full-width
+# digits, 'nan' and 'inf'); the exponent is short, so that a float cannot be huge.
+_CSV_INTEGER = re.compile(rf"-?[0-9]{{1,{MAX_DIGITS}}}")
+_CSV_NUMBER = re.compile(
+    rf"-?[0-9]{{1,{MAX_DIGITS}}}(?:\.[0-9]{{1,{MAX_DIGITS}}})?(?:[eE][-+]?[0-9]{{1,2}})?"
+)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class _RefusedError(ValueError):
+    """A JSON value that JSON allows (or Python's json does) but an event may not hold."""
+
+
+def _json_constant(name: str) -> Any:
+    raise _RefusedError(
+        f"{name} is not a number: JSON has no NaN or Infinity; write a finite number"
+    )
+
+
+def _json_int(text: str) -> int:
+    if len(text) > MAX_DIGITS:
+        raise _RefusedError(f"a number written with {len(text)} digits (at most {MAX_DIGITS})")
+    return int(text)
+
+
+def _json_float(text: str) -> float:
+    if len(text) > MAX_DIGITS:
+        raise _RefusedError(f"a number written with {len(text)} characters (at most {MAX_DIGITS})")
+    value = float(text)
+    if not math.isfinite(value):
+        raise _RefusedError(f"the number {text} is too large to hold")
+    return value
+
+
+def _json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _RefusedError(f"the key {key!r} is given twice in one object; give it once")
+        out[key] = value
+    return out
+
+
+_DECODER = json.JSONDecoder(
+    object_pairs_hook=_json_object,
+    parse_int=_json_int,
+    parse_float=_json_float,
+    parse_constant=_json_constant,
+)
+
+
+def _loads(text: str) -> Any:
+    """JSON text as a value, or _Broken saying what is wrong with it (never raises)."""
+    try:
+        return _DECODER.decode(text)
+    except json.JSONDecodeError as exc:
+        return _Broken(f"broken JSON at column {exc.colno}: {exc.msg}")
+    except _RefusedError as exc:
+        return _Broken(str(exc))
+    except RecursionError:
+        return _Broken(f"lists or objects nested too deeply (at most {MAX_DEPTH} levels)")
+
+
+def _undecodable(raw: bytes, exc: UnicodeDecodeError) -> str:
+    column = len(raw[: exc.start].decode("utf-8", "replace")) + 1
+    return f"not UTF-8 text: byte 0x{raw[exc.start]:02x} at column {column}; save the file as UTF-8"
+
+
+def _jsonl_records(handle: BinaryIO, file: str) -> Iterator[tuple[Location, Any]]:
+    # Read as bytes: a record ends at a line feed only (a stray carriage return or form
+    # feed does not split it), and a line that is not UTF-8 is reported, not fatal.
+    for n, read in enumerate(handle, start=1):
         loc = Location(file, n)
-        try:  # without the line break, so that a cut-off line's column is on the line
-            yield loc, json.loads(line.rstrip("\r\n"))
-        except json.JSONDecodeError as exc:
-            yield loc, _Broken(f"broken JSON at column {exc.colno}: {exc.msg}")
+        raw = read[len(codecs.BOM_UTF8) :] if n == 1 and read.startswith(codecs.BOM_UTF8) else read
+        raw = raw[:-1] if raw.endswith(b"\n") else raw
+        raw = raw[:-1] if raw.endswith(b"\r") else raw
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            yield loc, _Broken(_undecodable(raw, exc))
+            continue
+        if not line.strip(" \t"):
+            continue
+        yield loc, _loads(line)
 
 
 @attrs.frozen
@@ -75,16 +160,74 @@ class _Broken:
     reason: str
 
 
+class _Lines:
+    """The lines of a text file for csv.reader, numbered, with those of the record being
+    read kept so that they can be read again after a broken record."""
+
+    def __init__(self, handle: Iterable[str]) -> None:
+        self._handle = iter(handle)
+        self._again: list[str] = []
+        self.taken: list[str] = []
+        self.count = 0
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        line = self._again.pop() if self._again else next(self._handle)
+        self.taken.append(line)
+        self.count += 1
+        return line
+
+    def start_record(self) -> int:
+        """Forget the lines read so far; the number of the next line."""
+        self.taken = []
+        return self.count + 1
+
+    def reread_after(self, start: int) -> None:
+        """Read again every line after `start` that the broken record took."""
+        self._again.extend(reversed(self.taken[1:]))
+        self.taken = []
+        self.count = start
+
+
+def _csv_broken(exc: csv.Error) -> str:
+    if "field larger than field limit" in str(exc):
+        return f"a cell longer than {MAX_CELL:,} characters (the limit for one cell)"
+    if "unexpected end of data" in str(exc):
+        return (
+            "a quote opened in this record is never closed; the lines after it are "
+            "read as records of their own"
+        )
+    return f"broken CSV quoting ({exc}); quote a cell that holds a comma or a quote"
+
+
 def _csv_records(handle: Iterable[str], file: str) -> Iterator[tuple[Location, Any]]:
-    reader = csv.reader(handle)
-    try:
-        header = next(reader)
-    except StopIteration:
-        return
-    header = [h.strip() for h in header]
-    for row in reader:
-        loc = Location(file, reader.line_num)
-        if not any(cell.strip() for cell in row):
+    lines = _Lines(handle)
+    # strict: an unclosed quote is an error at the end of the file, not a record that
+    # silently swallows every line after it
+    reader = csv.reader(lines, strict=True)
+    header: list[str] | None = None
+    header_problem = None
+    while True:
+        start = lines.start_record()
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield Location(file, start), _Broken(_csv_broken(exc))
+            lines.reread_after(start)
+            continue
+        loc = Location(file, start)
+        if header is None:
+            header = [h.strip(" ") for h in row]
+            header_problem = _header_problem(header)
+            continue
+        if not any(cell.strip(" ") for cell in row):
+            continue
+        if header_problem:
+            yield loc, _Broken(header_problem)
             continue
         if len(row) > len(header):
             yield loc, _Broken(f"{len(row)} cells but the header names {len(header)} columns")
@@ -92,18 +235,37 @@ def _csv_records(handle: Iterable[str], file: str) -> Iterator[tuple[Location, A
         record: dict[str, Any] = {}
         broken = None
         for name, cell in zip(header, row, strict=False):
-            text = cell.strip()
+            if (bad := _SURROGATE.search(cell)) is not None:
+                byte = ord(bad.group()) - 0xDC00  # what surrogateescape made of the byte
+                broken = f"column {name!r}: not UTF-8 text (byte 0x{byte:02x}); save it as UTF-8"
+                break
+            text = cell.strip(" ")
             if text == "":
                 continue
             if text[:1] in "[{":
-                try:
-                    record[name] = json.loads(text)
-                except json.JSONDecodeError as exc:
-                    broken = f"column {name!r}: broken JSON in the cell ({exc.msg})"
+                value = _loads(text)
+                if isinstance(value, _Broken):
+                    reason = value.reason.removeprefix("broken JSON ")
+                    broken = f"column {name!r}: broken JSON in the cell {reason}"
                     break
+                record[name] = value
             else:
                 record[name] = _CsvText(text)
         yield loc, _Broken(broken) if broken else record
+
+
+def _header_problem(header: list[str]) -> str | None:
+    """Why no row under this header can be read, or None."""
+    for i, name in enumerate(header):
+        if _SURROGATE.search(name):
+            return f"the header's column {i + 1} is not UTF-8 text; save the file as UTF-8"
+        if name in header[:i]:
+            first = header.index(name) + 1
+            return (
+                f"the header names the column {name!r} twice (columns {first} and {i + 1}); "
+                "each column may be named once"
+            )
+    return None
 
 
 class _CsvText(str):
@@ -126,12 +288,17 @@ def iter_records(
         file = name or str(source)
         if not path.exists():
             raise EventError([Problem(Location(file, 0), "no such file")])
+        if path.is_dir():  # a device such as /dev/null, or a named pipe, reads as a file
+            raise EventError([Problem(Location(file, 0), "a directory, not a file of events")])
+        if not os.access(path, os.R_OK):
+            raise EventError([Problem(Location(file, 0), "cannot read the file (permission)")])
         if path.suffix.lower() == ".csv":
-            with path.open(newline="", encoding="utf-8-sig") as fh:
+            # undecodable bytes become lone surrogates, which _csv_records reports
+            with path.open(newline="", encoding="utf-8-sig", errors="surrogateescape") as fh:
                 yield from _csv_records(fh, file)
         else:
-            with path.open(encoding="utf-8-sig") as fh:
-                yield from _jsonl_records(fh, file)
+            with path.open("rb") as bfh:
+                yield from _jsonl_records(bfh, file)
         return
     file = name or "<events>"
     for n, record in enumerate(source, start=1):
@@ -152,21 +319,56 @@ def _coerce_csv(catalogue: Catalogue, type_name: str, record: dict[str, Any]) ->
         text = str(value)
         if spec is None:
             record[key] = text
-        elif spec.type == "integer":
-            try:
-                record[key] = int(text)
-            except ValueError:
-                record[key] = text
-        elif spec.type == "number":
-            try:
-                record[key] = float(text) if "." in text else int(text)
-            except ValueError:
-                record[key] = text
+        elif _CSV_INTEGER.fullmatch(text) and spec.type in ("integer", "number"):
+            record[key] = int(text)
+        elif _CSV_NUMBER.fullmatch(text) and spec.type == "number":
+            record[key] = float(text)
         elif spec.type == "boolean":
             low = text.lower()
             record[key] = True if low == "true" else False if low == "false" else text
         else:
             record[key] = text
+
+
+def _unfit(record: Mapping[Any, Any]) -> list[str]:
+    """What makes a record's values unusable whatever its type: text that is not text (a
+    lone surrogate), numbers that are not numbers (NaN, infinities, hundreds of digits),
+    nesting deeper than MAX_DEPTH. Checked without recursion, so depth cannot crash it."""
+    problems: list[str] = []
+    stack: list[tuple[Any, str, int]] = [(record, "", 0)]
+    while stack:
+        value, path, depth = stack.pop()
+        if isinstance(value, str):
+            if _SURROGATE.search(value):
+                problems.append(
+                    f"field '{path}': {value!r} holds a lone surrogate, which is not text"
+                )
+        elif isinstance(value, float):
+            if not math.isfinite(value):
+                problems.append(f"field '{path}': {value!r} is not a number; write a finite one")
+        elif isinstance(value, int) and not isinstance(value, bool):
+            if value.bit_length() > MAX_DIGITS * 3:  # about MAX_DIGITS decimal digits
+                problems.append(f"field '{path}': a number of more than {MAX_DIGITS} digits")
+        elif isinstance(value, (Mapping, list, tuple)):
+            if depth >= MAX_DEPTH:
+                problems.append(
+                    f"field '{path}': lists or objects nested too deeply "
+                    f"(at most {MAX_DEPTH} levels)"
+                )
+                continue
+            items = value.items() if isinstance(value, Mapping) else enumerate(value)
+            for key, item in items:
+                if isinstance(key, str) and _SURROGATE.search(key):
+                    problems.append(f"field '{path}': a key {key!r} holds a lone surrogate")
+                    continue
+                sub = (
+                    f"{path}[{key}]"
+                    if isinstance(key, int)
+                    else (f"{path}.{key}" if path else str(key))
+                )
+                stack.append((item, sub, depth + 1))
+    problems.reverse()
+    return problems
 
 
 def validate_record(catalogue: Catalogue, record: Any) -> tuple[Event | None, list[str]]:
@@ -177,6 +379,9 @@ def validate_record(catalogue: Catalogue, record: Any) -> tuple[Event | None, li
         return None, [record.reason]
     if not isinstance(record, Mapping):
         return None, [f"expected an object with id, type, date and council, got {record!r}"]
+    unfit = _unfit(record)
+    if unfit:
+        return None, unfit
     rec = {str(k): v for k, v in record.items()}
     problems: list[str] = []
     type_name = rec.get("type")
@@ -198,7 +403,9 @@ def validate_record(catalogue: Catalogue, record: Any) -> tuple[Event | None, li
         except DateError as exc:
             problems.append(f"field 'date': {exc}")
     council = rec.get("council")
-    if council not in (None, "") and (not isinstance(council, str) or not PARTY_RE.match(council)):
+    if council not in (None, "") and (
+        not isinstance(council, str) or not PARTY_RE.fullmatch(council)
+    ):
         problems.append(f"field 'council': expected {PARTY_FORMS}, got {council!r}")
     et = catalogue.types.get(type_name) if isinstance(type_name, str) else None
     if type_name not in (None, "") and et is None:

@@ -24,7 +24,7 @@ def _sql_rows(
     sa = require("sqlalchemy", "read_events_sql()", "sql")
     try:
         with engine.connect() as conn:
-            if isinstance(source, str) and IDENTIFIER.match(source):
+            if isinstance(source, str) and IDENTIFIER.fullmatch(source):
                 table_schema, _, table_name = source.rpartition(".")
                 table_schema = table_schema or schema or ""
                 try:
@@ -37,7 +37,18 @@ def _sql_rows(
                     ) from None
                 statement: Executable = sa.select(t)
             elif isinstance(source, str):
-                statement = sa.text(source)
+                # Not run as SQL: a table name that came from a user must not become a
+                # statement. SQL text is given as sqlalchemy.text("...") instead.
+                raise EventError(
+                    [
+                        Problem(
+                            Location(file, 0),
+                            f"{source[:60]!r} is not a table name (name or schema.name); "
+                            'to read with a query, pass sqlalchemy.text("SELECT ...") '
+                            "or a select()",
+                        )
+                    ]
+                )
             else:
                 statement = source
             result = conn.execution_options(stream_results=True, yield_per=BATCH).execute(statement)
@@ -59,16 +70,17 @@ def read_events_sql(
 ) -> Intake:
     """Read and validate events from a SQL table or query.
 
-    `source` is a table name (optionally `schema.table`), SQL text, or a SQLAlchemy
-    `select()`. Each row is an event: columns `id`, `type`, `date`, `council` and the
-    type's attributes (NULL means absent); a column named `attrs` holding a JSON object is
-    spread into the attributes, for tables that keep them together. Problems are reported
-    as `TABLE:ROW` (or `<query>:ROW`), counting rows in the order the database returned them.
+    `source` is a table name (optionally `schema.table`), or a query as SQLAlchemy
+    `text("SELECT ...")` or `select()`; a plain string is never run as SQL. Each row is an
+    event: columns `id`, `type`, `date`, `council` and the type's attributes (NULL means
+    absent); a column named `attrs` holding a JSON object is spread into the attributes,
+    for tables that keep them together. Problems are reported as `TABLE:ROW` (or
+    `<query>:ROW`), counting rows in the order the database returned them.
     """
     cat = catalogue or load_catalogue()
     engine, made = sql_engine(engine_or_url)
     if name is None:
-        is_table = isinstance(source, str) and bool(IDENTIFIER.match(source))
+        is_table = isinstance(source, str) and bool(IDENTIFIER.fullmatch(source))
         name = str(source) if is_table else "<query>"
     rows = _sql_rows(engine, made, source, name, schema)
     return read_events(

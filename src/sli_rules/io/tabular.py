@@ -121,7 +121,8 @@ def record_of(row: Mapping[str, Any], catalogue: Catalogue) -> dict[str, Any]:
         value = _plain(cell)
         if value is not _MISSING:
             record[str(key)] = value
-    event_type = catalogue.types.get(record.get("type", "")) if "type" in record else None
+    type_name = record.get("type")
+    event_type = catalogue.types.get(type_name) if isinstance(type_name, str) else None
     if event_type is not None:
         for key, value in record.items():
             spec = event_type.attributes.get(key)

@@ -7,6 +7,7 @@ validator per attribute so that checking an event costs a few dictionary look-up
 from __future__ import annotations
 
 import functools
+import math
 import re
 from collections.abc import Callable, Mapping
 from importlib import resources
@@ -20,7 +21,9 @@ from sli_rules.model.errors import did_you_mean
 
 __all__ = ["AttributeSpec", "Catalogue", "EventType", "load_catalogue"]
 
-PARTY_RE = re.compile(r"^(?:[EWSN]\d{8}|[a-z][a-z0-9]*(?:-[a-z0-9]+)*)$")
+# Used with fullmatch (with match, $ would let a trailing line break through) and, as
+# written, in the JSON Schemas. [0-9], not \d: ASCII digits only.
+PARTY_RE = re.compile(r"^(?:[EWSN][0-9]{8}|[a-z][a-z0-9]*(?:-[a-z0-9]+)*)$")
 PARTY_FORMS = "a GSS code such as E08000026 or a body id such as em-dcs-group"
 
 ATTRIBUTE_TYPES = ("string", "integer", "number", "boolean", "date", "party", "list", "object")
@@ -153,9 +156,13 @@ def check_value(spec: AttributeSpec, value: Any, path: str) -> list[tuple[str, s
     elif t == "integer":
         if isinstance(value, bool) or not isinstance(value, int):
             return [(path, f"expected a whole number, got {_type_name(value)} {value!r}")]
+        if value < 0:
+            return [(path, f"expected a whole number zero or more, got {value!r}")]
     elif t == "number":
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             return [(path, f"expected a number, got {_type_name(value)} {value!r}")]
+        if not math.isfinite(value) or value < 0:  # every number in the catalogue counts
+            return [(path, f"expected a finite number zero or more, got {value!r}")]
     elif t == "boolean":
         if not isinstance(value, bool):
             return [(path, f"expected true or false, got {_type_name(value)} {value!r}")]
@@ -165,7 +172,7 @@ def check_value(spec: AttributeSpec, value: Any, path: str) -> list[tuple[str, s
         except DateError as exc:
             return [(path, str(exc))]
     elif t == "party":
-        if not isinstance(value, str) or not PARTY_RE.match(value):
+        if not isinstance(value, str) or not PARTY_RE.fullmatch(value):
             return [(path, f"expected {PARTY_FORMS}, got {value!r}")]
     elif t == "list":
         if not isinstance(value, list):

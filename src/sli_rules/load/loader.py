@@ -27,6 +27,7 @@ from sli_rules.model.dates import (
     DURATION_FORMS,
     UNITS,
     DateError,
+    DateRangeError,
     Duration,
     PeriodSpec,
     parse_date,
@@ -103,8 +104,19 @@ KIND_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "entitlement": (("trigger",), ("lasts",)),
     "self_declared": ((), ()),
 }
+# Used with fullmatch, and as written in the JSON Schemas; [0-9]: ASCII digits only
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-GSS_RE = re.compile(r"^[EWSN]\d{8}$")
+GSS_RE = re.compile(r"^[EWSN][0-9]{8}$")
+MAX_NUMBER = 1_000_000  # the largest number a ruleset may compare with or cap at
+_SURROGATE = re.compile("[\ud800-\udfff]")
+# council_pattern: literals and [classes], at most one group of plain alternatives, anchors.
+# Without repetition or nesting, Python's matcher takes time linear in the code's length.
+_PATTERN_ITEM = r"(?:[A-Za-z0-9_-]|\[\^?(?:[A-Za-z0-9_]-[A-Za-z0-9_]|[A-Za-z0-9_-])+\])"
+_SAFE_PATTERN = re.compile(
+    rf"\^?{_PATTERN_ITEM}{{0,20}}"
+    rf"(?:\({_PATTERN_ITEM}{{1,20}}(?:\|{_PATTERN_ITEM}{{1,20}}){{0,30}}\))?"
+    rf"{_PATTERN_ITEM}{{0,20}}\$?"
+)
 PARTY_ATTRIBUTES = ("id", "kind", "name", "type", "region", "services", "joined", "left")
 
 
@@ -207,6 +219,9 @@ class _Reader:
     def date(self, value: Any, path: YPath) -> _dt.date | None:
         try:
             return parse_date(value)
+        except DateRangeError as exc:
+            self.err(path, str(exc))
+            return None
         except DateError:
             self.err(path, f"bad date {_show(value)}: expected {DATE_FORMS}")
             return None
@@ -263,6 +278,9 @@ class _Reader:
             return self.param_ref(value, path, "duration")
         try:
             return parse_duration(value)
+        except DateRangeError as exc:
+            self.err(path, str(exc))
+            return None
         except DateError:
             self.err(
                 path,
@@ -275,6 +293,9 @@ class _Reader:
             return self.param_ref(value, path, "date")
         try:
             return parse_date(value)
+        except DateRangeError as exc:
+            self.err(path, str(exc))
+            return None
         except DateError:
             self.err(
                 path, f"bad date {_show(value)}: expected {DATE_FORMS}, or {{parameter: NAME}}"
@@ -320,7 +341,7 @@ class _Reader:
         m = self.mapping(value, path, "parameter name: definition") if value is not None else {}
         for name, raw in (m or {}).items():
             p: YPath = (*path, name)
-            if not ID_RE.match(name):
+            if not ID_RE.fullmatch(name):
                 self.err(p, f"parameter name {name!r}: use lower-case letters, digits and hyphens")
             spec = self.mapping(raw, p, "a parameter definition")
             if spec is None:
@@ -371,7 +392,15 @@ class _Reader:
             return self.duration_like(value, path)
         if isinstance(value, str) and re.match(r"^\d{4}-\d", value):
             return self.date(value, path)
-        if isinstance(value, (int, float, str)) and not isinstance(value, bool):
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            if -MAX_NUMBER <= value <= MAX_NUMBER:  # also refuses NaN
+                return value
+            self.err(
+                path,
+                f"expected a number from -{MAX_NUMBER:,} to {MAX_NUMBER:,}, got {_show(value)}",
+            )
+            return None
+        if isinstance(value, str):
             return value
         self.err(
             path,
@@ -396,16 +425,20 @@ class _Reader:
         pattern = None
         if m.get("council_pattern") is not None:
             pattern = self.text(m["council_pattern"], (*path, "council_pattern"), "a pattern")
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                self.err((*path, "council_pattern"), f"not a valid pattern: {exc}")
+            if not _SAFE_PATTERN.fullmatch(pattern):
+                self.err(
+                    (*path, "council_pattern"),
+                    f"{_show(pattern)} is not a code pattern sli-rules runs: write the start "
+                    "of the codes, with character classes and at most one group of "
+                    "alternatives, e.g. ^E(06|08|09|10) or ^E0[6-9]; repetition (*, +, ?, "
+                    "{n}) and nested groups are refused, as they can take exponential time",
+                )
                 pattern = None
         if m.get("councils") is None and pattern is None:
             self.err(path, "give 'councils' (a list of GSS codes) or 'council_pattern'")
         for i, code in enumerate(self.items(m.get("councils"), (*path, "councils"), "GSS codes")):
             p: YPath = (*path, "councils", i)
-            if not isinstance(code, str) or not GSS_RE.match(code):
+            if not isinstance(code, str) or not GSS_RE.fullmatch(code):
                 self.err(p, f"expected a GSS code such as E08000026, got {_show(code)}")
                 continue
             entry = self.registry.get(code)
@@ -691,6 +724,14 @@ class _Reader:
                     self.err((*p, "field"), f"unknown attribute {m['field']!r} in {full}")
             elif test in COMPARISONS:
                 self.number_operand(arg, p, refs)
+                held = self.attribute_types(types, full)
+                if held and not held & {"integer", "number"}:
+                    self.err(
+                        p,
+                        f"'{test}' compares numbers, but {full!r} holds "
+                        + " or ".join(sorted(_HELD.get(t, t) for t in held))
+                        + "; use equals or in",
+                    )
             elif test == "exists":
                 if not isinstance(arg, bool):
                     self.err(p, "'exists' takes true or false")
@@ -705,11 +746,43 @@ class _Reader:
                 self.operand(arg, p, refs)
         _ = LIST_TESTS
 
+    def attribute_types(self, types: Iterable[str], full: str) -> set[str]:
+        """The catalogue types the attribute at dotted path `full` has in these event
+        types (empty when it is not known, e.g. reported as unknown already)."""
+        out: set[str] = set()
+        for type_name in types:
+            et = self.cat.types.get(type_name)
+            if et is None:
+                continue
+            first, *rest = full.split(".")
+            spec = et.attributes.get(first)
+            if spec is None:
+                if first in ("id", "type", "council"):
+                    out.add("string")
+                elif first == "date":
+                    out.add("date")
+                continue
+            for part in rest:
+                inner = spec.items if spec.type == "list" and spec.items is not None else spec
+                spec = inner.attributes.get(part)
+                if spec is None:
+                    break
+            if spec is not None:
+                out.add(spec.type)
+        return out
+
     def number_operand(self, value: Any, path: YPath, refs: tuple[str, ...]) -> None:
         if isinstance(value, dict):
             self.operand(value, path, refs)
-        elif isinstance(value, bool) or not isinstance(value, (int, float)):
-            self.err(path, f"expected a number, got {_show(value)}")
+        elif (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not -MAX_NUMBER <= value <= MAX_NUMBER  # also refuses NaN
+        ):
+            self.err(
+                path,
+                f"expected a number from -{MAX_NUMBER:,} to {MAX_NUMBER:,}, got {_show(value)}",
+            )
 
     def operand(self, value: Any, path: YPath, refs: tuple[str, ...]) -> None:
         if isinstance(value, dict):
@@ -742,7 +815,7 @@ class _Reader:
         if m is None:
             return None
         kind = m.get("kind")
-        if kind not in KIND_KEYS:
+        if not isinstance(kind, str) or kind not in KIND_KEYS:
             self.err(
                 (*path, "kind"),
                 f"unknown rule kind {_show(kind)}{did_you_mean(str(kind), KIND_KEYS)}; "
@@ -765,7 +838,7 @@ class _Reader:
         )
         rid = m.get("id")
         if isinstance(rid, str):
-            if not ID_RE.match(rid):
+            if not ID_RE.fullmatch(rid):
                 self.err(
                     (*path, "id"), f"rule id {rid!r}: use lower-case letters, digits and hyphens"
                 )
@@ -922,12 +995,17 @@ class _Reader:
                 raw_max = m.get("max")
                 if isinstance(raw_max, dict):
                     maximum = self.param_ref(raw_max, (*path, "max"), "number")
-                elif isinstance(raw_max, (int, float)) and not isinstance(raw_max, bool):
+                elif (
+                    isinstance(raw_max, (int, float))
+                    and not isinstance(raw_max, bool)
+                    and 0 <= raw_max <= MAX_NUMBER
+                ):
                     maximum = float(raw_max)
                 else:
                     self.err(
                         (*path, "max"),
-                        f"expected a number or {{parameter: NAME}}, got {_show(raw_max)}",
+                        f"expected a number from 0 to {MAX_NUMBER:,} or {{parameter: NAME}}, "
+                        f"got {_show(raw_max)}",
                     )
                 amount = None
                 if m.get("amount") is not None:
@@ -975,7 +1053,7 @@ class _Reader:
         self.keys(m, path, ("body", "each"), (), "in 'party'")
         if "body" in m:
             body = m["body"]
-            if body not in self.party_ids:
+            if not isinstance(body, str) or body not in self.party_ids:
                 self.err(
                     (*path, "body"),
                     f"{_show(body)} is not a body of this ruleset"
@@ -1027,7 +1105,7 @@ class _Reader:
         self.keys(start, sp, ("concern", "breach_of", "event", "about"), (), "in 'start'")
         breach_of = []
         for i, r in enumerate(self.items(start.get("breach_of"), (*sp, "breach_of"), "rule ids")):
-            if r not in rule_ids:
+            if not isinstance(r, str) or r not in rule_ids:
                 self.err(
                     (*sp, "breach_of", i),
                     f"unknown rule {_show(r)}{did_you_mean(str(r), rule_ids)}",
@@ -1106,6 +1184,16 @@ class _Reader:
         )
 
 
+_HELD = {
+    "string": "text",
+    "date": "dates",
+    "party": "council codes",
+    "boolean": "true or false",
+    "list": "a list",
+    "object": "an object",
+}
+
+
 def want_text(want: str) -> str:
     return {"duration": "a duration", "date": "a date", "number": "a number"}[want]
 
@@ -1123,7 +1211,10 @@ def _show(value: Any) -> str:
         return "a list"
     if isinstance(value, _dt.date | Duration):
         return str(value)  # 2015-06-30, P6M: as written in a ruleset
-    return repr(value)
+    if isinstance(value, int) and value.bit_length() > 200:
+        return "a number of more than 60 digits"
+    shown = repr(value)
+    return shown if len(shown) <= 80 else f"{shown[:60]}... ({len(shown):,} characters)"
 
 
 # ---------------------------------------------------------------------- public
@@ -1138,6 +1229,13 @@ def parse_ruleset(
 ) -> tuple[Ruleset | None, list[Problem]]:
     """Parse and validate a ruleset's text. Returns the Ruleset (None if any problem)
     and every problem found."""
+    bad = _SURROGATE.search(text)
+    if bad is not None:  # not text: no YAML parser can read it, nor can it be printed
+        line = text.count("\n", 0, bad.start()) + 1
+        column = bad.start() - (text.rfind("\n", 0, bad.start()) + 1) + 1
+        return None, [
+            Problem(Location(file, line, column), "a lone surrogate here is not text", ())
+        ]
     loaded, problems = load_yaml(text, file)
     if loaded is None:
         return None, problems
@@ -1153,7 +1251,7 @@ def parse_ruleset(
         doc, (), TOP_KEYS, ("id", "title", "effective", "parties", "rules"), "at the top level"
     )
     rid = reader.text(doc.get("id"), ("id",), "the ruleset id")
-    if rid and not ID_RE.match(rid):
+    if rid and not ID_RE.fullmatch(rid):
         reader.err(("id",), f"ruleset id {rid!r}: use lower-case letters, digits and hyphens")
     effective = reader.effective(doc.get("effective"))
     reader.parameters(doc.get("parameters"))
@@ -1224,9 +1322,21 @@ def check_ruleset(id_or_path: str | Path) -> tuple[Ruleset | None, list[Problem]
     if path is None:
         return None, problems
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        raw = path.read_bytes()
+    except OSError as exc:
         return None, [Problem(Location(str(path), 0), f"cannot read the file: {exc}")]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        start = raw.rfind(b"\n", 0, exc.start) + 1
+        column = len(raw[start : exc.start].decode("utf-8", "replace")) + 1
+        return None, [
+            Problem(
+                Location(str(path), line, column),
+                f"not UTF-8 text: byte 0x{raw[exc.start]:02x}; save the file as UTF-8",
+            )
+        ]
     display = str(path) if not path.is_relative_to(bundled_dir()) else f"rulesets/{path.name}"
     return parse_ruleset(text, display)
 

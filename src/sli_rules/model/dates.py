@@ -15,6 +15,10 @@ from dateutil.relativedelta import relativedelta
 __all__ = [
     "DATE_FORMS",
     "DURATION_FORMS",
+    "EARLIEST",
+    "LATEST",
+    "LONGEST",
+    "DateRangeError",
     "Duration",
     "Period",
     "PeriodSpec",
@@ -28,12 +32,26 @@ Date = _dt.date
 DATE_FORMS = "a calendar date written YYYY-MM-DD, e.g. 2015-03-31"
 DURATION_FORMS = "an ISO 8601 duration such as P6M (six months), P3M, P1Y, P14D, P2W or P1Y6M"
 
-_DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
-_DURATION_RE = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?$")
+# ASCII digits only, the whole text: no full-width digits, no trailing line break
+_DATE_RE = re.compile(r"(\d{4})-(\d{2})-(\d{2})", re.ASCII)
+_DURATION_RE = re.compile(
+    r"P(?:(\d{1,6})Y)?(?:(\d{1,6})M)?(?:(\d{1,6})W)?(?:(\d{1,6})D)?", re.ASCII
+)
+
+EARLIEST = _dt.date(1900, 1, 1)
+LATEST = _dt.date(2100, 12, 31)
+"""Every date sli-rules reads (events, rulesets, --as-of) lies in [EARLIEST, LATEST], so
+that date arithmetic cannot overflow and evaluating as of a mistyped year stays cheap."""
+LONGEST = 100
+"""The longest duration a ruleset may give, in years."""
 
 
 class DateError(ValueError):
     """A text that is not a date or duration; the message lists the legal forms."""
+
+
+class DateRangeError(DateError):
+    """A date or duration of the legal form, but outside what sli-rules reads."""
 
 
 def parse_date(text: object) -> Date:
@@ -41,19 +59,30 @@ def parse_date(text: object) -> Date:
     if isinstance(text, _dt.datetime):
         raise DateError(f"expected {DATE_FORMS}, got a date and time {text.isoformat()!r}")
     if isinstance(text, _dt.date):
-        return text
+        return _in_range(text, text.isoformat())
     if not isinstance(text, str):
         raise DateError(f"expected {DATE_FORMS}, got {text!r}")
-    m = _DATE_RE.match(text)
+    m = _DATE_RE.fullmatch(text)
     if m is None:
         raise DateError(f"expected {DATE_FORMS}, got {text!r}")
     year, month, day = (int(g) for g in m.groups())
     try:
-        return _dt.date(year, month, day)
+        return _in_range(_dt.date(year, month, day), text)
     except ValueError as exc:
+        if isinstance(exc, DateError):
+            raise
         raise DateError(
             f"{text!r} is not a real calendar date ({exc}): expected {DATE_FORMS}"
         ) from None
+
+
+def _in_range(day: Date, text: str) -> Date:
+    if not EARLIEST <= day <= LATEST:
+        raise DateRangeError(
+            f"{text!r} is outside the dates sli-rules reads ({EARLIEST} to {LATEST}); "
+            "is the year mistyped?"
+        )
+    return day
 
 
 @attrs.frozen(order=False)
@@ -96,10 +125,14 @@ class Duration:
 def parse_duration(text: object) -> Duration:
     if not isinstance(text, str):
         raise DateError(f"expected {DURATION_FORMS}, got {text!r}")
-    m = _DURATION_RE.match(text)
+    m = _DURATION_RE.fullmatch(text)
     if m is None or text == "P":
         raise DateError(f"expected {DURATION_FORMS}, got {text!r}")
     y, mo, w, d = (int(g) if g else 0 for g in m.groups())
+    if (y * 12 + mo) / 12 + (w * 7 + d) / 365.25 > LONGEST:
+        raise DateRangeError(
+            f"{text!r} is longer than {LONGEST} years, the longest duration allowed"
+        )
     return Duration(years=y, months=mo, weeks=w, days=d)
 
 

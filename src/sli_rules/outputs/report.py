@@ -104,7 +104,7 @@ class Report:
             row = dict(record)
             for k in ("triggered_by", "fulfilled_by", "interpretations"):
                 row[k] = ";".join(row[k])
-            writer.writerow(row)
+            writer.writerow({k: _inert(v) for k, v in row.items()})
         return buf.getvalue()
 
     def to_dataframe(self) -> Any:
@@ -339,3 +339,14 @@ FORMATS: dict[str, Callable[[Report], str]] = {
     "table": Report.to_table,
     "markdown": Report.to_markdown,
 }
+
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _inert(value: Any) -> Any:
+    """A CSV cell that a spreadsheet will show, not run: text that starts like a formula
+    (an event id such as '=HYPERLINK(...)') gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value

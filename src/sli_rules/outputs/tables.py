@@ -6,6 +6,7 @@ one transaction, so a nightly job that is re-run does not duplicate its rows.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from typing import TYPE_CHECKING, Any
@@ -41,7 +42,11 @@ def findings_table(name: str = "findings", schema: str | None = None) -> Table:
         sa.Column(c, types.get(c, sa.Text), nullable=c not in ("as_of", "kind", "agreement"))
         for c in FINDING_COLUMNS
     ]
-    index = sa.Index(f"ix_{name}_as_of_agreement"[:60], "as_of", "agreement")
+    index_name = f"ix_{name}_as_of_agreement"
+    if len(index_name) > 60:  # cut to fit every database, kept apart by a digest of the name
+        digest = hashlib.sha256(name.encode("utf-8")).hexdigest()[:10]
+        index_name = f"ix_{name[:30]}_{digest}_as_of_agreement"  # 60 characters
+    index = sa.Index(index_name, "as_of", "agreement")
     table: Table = sa.Table(name, metadata, *columns, index, schema=schema)
     return table
 

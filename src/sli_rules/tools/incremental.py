@@ -166,6 +166,28 @@ def _date_or_none(v: Any) -> _dt.date | None:
     return _dt.date.fromisoformat(v) if v else None
 
 
+def _meta_ok(meta: Mapping[str, Any]) -> bool:
+    """Whether a state's meta table holds what a run reads from it, of the right types."""
+    as_of = meta.get("as_of")
+    if as_of is not None:
+        if not isinstance(as_of, str):
+            return False
+        try:
+            _dt.date.fromisoformat(as_of)
+        except ValueError:
+            return False
+    runs = meta.get("runs", 0)
+    if isinstance(runs, bool) or not isinstance(runs, int) or runs < 0:
+        return False
+    rulesets = meta.get("rulesets") or []
+    if as_of is not None and not rulesets:  # a committed run names its rulesets
+        return False
+    keys = ("id", "version", "fingerprint", "ref")
+    return isinstance(rulesets, list) and all(
+        isinstance(r, dict) and all(isinstance(r.get(k), str) for k in keys) for r in rulesets
+    )
+
+
 def finding_from_dict(d: Mapping[str, Any]) -> Finding:
     """The inverse of `Finding.to_dict()`."""
     return Finding(
@@ -415,7 +437,15 @@ class _State:
             rows = self.db.execute("SELECT key, value FROM meta").fetchall()
         except sqlite3.OperationalError:  # a new file: no tables yet (read-only open)
             return {}
-        return {k: json.loads(v) for k, v in rows}
+        try:
+            meta = {k: json.loads(v) for k, v in rows}
+        except ValueError:
+            raise StateError(
+                f"{self.path}: the state file is damaged (its meta table is not JSON)"
+            ) from None
+        if not _meta_ok(meta):
+            raise StateError(f"{self.path}: the state file is damaged (its meta table)")
+        return meta
 
     def set_meta(self, **values: Any) -> None:
         self.db.executemany(
@@ -431,7 +461,13 @@ class _State:
         codec, data = row
         if codec != "zlib":
             raise StateError(f"{self.path}: unknown snapshot encoding {codec!r}")
-        return zlib.decompress(data)
+        try:
+            return zlib.decompress(data)
+        except (zlib.error, TypeError):
+            raise StateError(
+                f"{self.path}: the session snapshot is damaged (not zlib data); run again "
+                "with --rebuild to evaluate the recorded events afresh"
+            ) from None
 
     def set_snapshot(self, data: bytes) -> None:
         self.db.execute(
@@ -441,12 +477,20 @@ class _State:
 
     # -- findings
     def findings(self, *, open_only: bool) -> dict[str, dict[str, Any]]:
-        rows = self.db.execute(
-            "SELECT key, data FROM findings WHERE final = 0"
-            if open_only
-            else "SELECT key, data FROM findings"
-        )
-        return {k: json.loads(v) for k, v in rows}
+        try:
+            rows = self.db.execute(
+                "SELECT key, data FROM findings WHERE final = 0"
+                if open_only
+                else "SELECT key, data FROM findings"
+            )
+            found = {k: json.loads(v) for k, v in rows}
+            for d in found.values():
+                finding_from_dict(d)  # each must read back as a finding
+        except (sqlite3.OperationalError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise StateError(
+                f"{self.path}: the state file is damaged (its findings table: {exc})"
+            ) from None
+        return found
 
     # -- events
     def known_events(self, ids: Sequence[str]) -> dict[str, str]:
@@ -470,7 +514,13 @@ class _State:
                 (after, upto),
             )
         for (data,) in rows:
-            yield _event_from_json(data)
+            try:
+                event = _event_from_json(data)
+            except (ValueError, KeyError, TypeError, AttributeError):
+                raise StateError(
+                    f"{self.path}: the state file is damaged (an event in its log cannot be read)"
+                ) from None
+            yield event
 
     def close(self) -> None:
         if self.db.in_transaction:
@@ -645,6 +695,9 @@ def run_incremental(
         )
 
         matcher = _matcher(plan, engine)
+        snap = None if replay else st.snapshot()
+        if snap is None and stored_as_of is not None:
+            replay = True  # the snapshot row is gone: rebuild from the recorded events
         if replay:
             session = Session(plan, matcher)
             session, drained, open_ = _replay(st, session, day, progress)
@@ -655,7 +708,6 @@ def run_incremental(
                     for k, f in _keyed(finding_from_dict(d) for d in previous.values()).items()
                 }
         else:
-            snap = st.snapshot()
             try:
                 session = (
                     Session.restore(plan, snap, matcher)
@@ -800,8 +852,14 @@ def state_rulesets(state: str | Path) -> list[str]:
 
 def write_atomically(path: str | Path, text: str) -> None:
     """Write `text` to `path` through a temporary file, so a reader (or a killed run)
-    never sees half a file."""
+    never sees half a file. A target that exists but is not a regular file (`/dev/null`,
+    `/dev/stdout`, a named pipe) is written to directly: renaming over it would put a
+    plain file in the device's place."""
     target = Path(path)
+    if target.exists() and not target.is_file():
+        with target.open("w", encoding="utf-8") as fh:
+            fh.write(text)
+        return
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
@@ -896,6 +954,9 @@ def run_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int
         except StateError as exc:
             stderr.write(f"sli-rules run: {exc}\n")
             return 2
+        except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:  # damaged pages or text
+            stderr.write(f"sli-rules run: {args.state}: the state file is damaged ({exc})\n")
+            return 2
         _emit(args.output, text, stdout)
         return 0
     missing = [f"--{n.replace('_', '-')}" for n in ("events", "as_of") if not getattr(args, n)]
@@ -926,6 +987,9 @@ def run_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int
         return 2
     except StateError as exc:
         stderr.write(f"sli-rules run: {exc}\n")
+        return 2
+    except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:  # damaged pages or text
+        stderr.write(f"sli-rules run: {args.state}: the state file is damaged ({exc})\n")
         return 2
     except OSError as exc:  # the changes could not be written: nothing was committed
         stderr.write(f"sli-rules run: cannot write the changes: {exc}; the state is unchanged\n")

@@ -1,0 +1,385 @@
+"""Fuzz targets: whatever the input, the outcome is a result or located problems.
+
+Each target draws hostile input (tests/strategies.py) for one way in: the ruleset
+loader, the JSON Lines and CSV readers, DataFrames, Parquet files and the scenario
+loader. The laws:
+
+- no exception escapes but the project's own `InputError` (and its subclasses), whose
+  every problem names the input and a line;
+- a ruleset that loads can be evaluated, and events that are accepted can be evaluated;
+- in lenient mode, accepted + duplicates + rejected = records read.
+
+`make test` runs a bounded number of examples per target; `make fuzz` runs many more
+(SLI_FUZZ_EXAMPLES per target). Every crash found is kept as a regression file in
+tests/fuzz/, which the last tests here replay.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import functools
+import io
+import json
+import os
+import sqlite3
+import zlib
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, reject, settings
+from hypothesis import strategies as st
+
+from sli_rules import (
+    EventError,
+    InputError,
+    Intake,
+    Problem,
+    Ruleset,
+    check_ruleset,
+    compile_rulesets,
+    evaluate,
+    parse_ruleset,
+    read_events,
+)
+from sli_rules.cli import run
+from sli_rules.engine.durable import unavailable_reason
+from sli_rules.tools.scenarios import load_scenario_file, run_file
+from strategies import (
+    LAWS_PLAN,
+    LAWS_YAML,
+    csv_bytes,
+    jsonl_bytes,
+    mutated_records,
+    mutated_ruleset_texts,
+)
+
+EXAMPLES = int(os.environ.get("SLI_FUZZ_EXAMPLES", "40"))
+"""Examples per target: a few in `make test`, many in `make fuzz`."""
+
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    deadline=None,  # a long run shares the machine; time is bounded by the example count
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    derandomize=EXAMPLES <= 100,  # the bounded run is the same every time
+    database=None,
+)
+REGRESSIONS = Path(__file__).parent / "fuzz"
+AS_OF = dt.date(2016, 6, 30)
+
+
+def _located(error: InputError, name: str) -> None:
+    assert error.problems, "an input error with no problem in it"
+    for problem in error.problems:
+        assert problem.location.file == name, str(problem)
+        assert problem.location.line >= 1, str(problem)
+        assert problem.message.strip(), str(problem)
+        str(problem).encode("utf-8")  # printable: no lone surrogate reaches a terminal
+
+
+def _evaluates(intake: Intake) -> None:
+    report = evaluate(LAWS_PLAN, intake, as_of=AS_OF)
+    for fmt in ("table", "json", "csv"):
+        report.render(fmt).encode("utf-8")
+
+
+# ------------------------------------------------------------------ rulesets
+
+
+def check_ruleset_text(text: str, name: str = "fuzz.yaml") -> None:
+    """The law for a ruleset's text: located problems, or a ruleset that evaluates."""
+    check_loaded(*parse_ruleset(text, name), name)
+
+
+def check_loaded(ruleset: Ruleset | None, problems: list[Problem], name: str) -> None:
+    if ruleset is None:
+        assert problems
+        _located(InputError(problems), name)
+        return
+    assert problems == []
+    plan = compile_rulesets([ruleset])
+    evaluate(plan, [], as_of=AS_OF)
+    evaluate(plan, [], as_of=ruleset.effective.start)
+
+
+@FUZZ
+@given(mutated_ruleset_texts())
+def test_fuzz_ruleset_loader(text: str) -> None:
+    check_ruleset_text(text)
+
+
+# ------------------------------------------------------------------ event files
+
+
+def records_in_jsonl(data: bytes) -> int:
+    """Records in a JSON Lines file: lines ended by a line feed that are not blank."""
+    count = 0
+    for line in data.split(b"\n"):
+        line = line.removesuffix(b"\r")  # noqa: PLW2901 - the line as the reader sees it
+        if line.strip(b" \t"):
+            count += 1
+    return count - (1 if data.startswith(b"\xef\xbb\xbf") and data[3:4] == b"\n" else 0)
+
+
+def check_event_file(path: Path, expected: int | None) -> None:
+    """The law for an event file: strict mode raises located problems or accepts all;
+    lenient mode accounts for every record; what is accepted evaluates."""
+    try:
+        strict = read_events(path)
+    except EventError as exc:
+        _located(exc, str(path))
+    else:
+        assert strict.rejected == ()
+    intake = read_events(path, lenient=True)
+    assert intake.read == len(intake.events) + intake.duplicates + len(intake.rejected)
+    if expected is not None:
+        assert intake.read == expected
+    for rejected in intake.rejected:
+        assert rejected.location.file == str(path)
+        assert rejected.location.line >= 1
+        str(rejected).encode("utf-8")
+    _evaluates(intake)
+
+
+@FUZZ
+@given(jsonl_bytes())
+def test_fuzz_jsonl_reader(tmp_path_factory: pytest.TempPathFactory, data: bytes) -> None:
+    path = tmp_path_factory.mktemp("jsonl") / "events.jsonl"
+    path.write_bytes(data)
+    check_event_file(path, records_in_jsonl(data))
+
+
+@FUZZ
+@given(csv_bytes())
+def test_fuzz_csv_reader(tmp_path_factory: pytest.TempPathFactory, data: bytes) -> None:
+    path = tmp_path_factory.mktemp("csv") / "events.csv"
+    path.write_bytes(data)
+    check_event_file(path, None)  # a quote can join lines: the count is the reader's own
+
+
+# ------------------------------------------------------------------ tables
+
+
+def _frame(records: list[dict[str, Any]]) -> pd.DataFrame:
+    try:
+        return pd.DataFrame.from_records(records) if records else pd.DataFrame()
+    except UnicodeEncodeError:  # pandas itself cannot hold a lone surrogate as text
+        reject()
+
+
+def check_records(records: list[dict[str, Any]], source: Any) -> None:
+    intake = read_events(source, lenient=True)
+    assert intake.read == len(records)
+    assert intake.read == len(intake.events) + intake.duplicates + len(intake.rejected)
+    for rejected in intake.rejected:
+        assert rejected.location.line >= 1
+    _evaluates(intake)
+
+
+@FUZZ
+@given(mutated_records())
+def test_fuzz_mappings(records: list[dict[str, Any]]) -> None:
+    check_records(records, records)
+
+
+@FUZZ
+@given(mutated_records())
+def test_fuzz_dataframe(records: list[dict[str, Any]]) -> None:
+    check_records(records, _frame(records))
+
+
+_PARQUET_CELLS = st.one_of(
+    st.none(),
+    st.floats(),
+    st.integers(-(2**63), 2**63 - 1),
+    st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=12),
+    st.dates().map(dt.date.isoformat),
+)
+
+
+@FUZZ
+@given(
+    st.lists(
+        st.fixed_dictionaries(
+            {
+                "id": st.sampled_from(["ev-1", "ev-2", "ev-3"]),
+                "type": st.sampled_from(["peer_days.given", "summit.held", "nope"]),
+                "date": st.one_of(st.dates(), st.just("2015-05-01"), st.none()).map(
+                    lambda d: d.isoformat() if isinstance(d, dt.date) else d
+                ),
+                "council": st.sampled_from(["E08000026", "em-dcs-group", "E0800002", ""]),
+                "days": st.floats(),
+                "role": _PARQUET_CELLS.map(lambda v: None if v is None else str(v)),
+            }
+        ),
+        max_size=8,
+    )
+)
+def test_fuzz_parquet(tmp_path_factory: pytest.TempPathFactory, rows: list[dict[str, Any]]) -> None:
+    path = tmp_path_factory.mktemp("parquet") / "events.parquet"
+    _frame(rows).to_parquet(path)
+    check_records(rows, path)
+
+
+# ------------------------------------------------------------------ the two engines
+
+
+@pytest.mark.skipif(unavailable_reason() is not None, reason=f"{unavailable_reason()}")
+@FUZZ
+@given(mutated_records(), st.sampled_from([AS_OF, dt.date(2014, 3, 31), dt.date(2030, 12, 31)]))
+def test_fuzz_durable_matches_reference(records: list[dict[str, Any]], as_of: dt.date) -> None:
+    intake = read_events(records, lenient=True)
+    reference, durable = (
+        evaluate(LAWS_PLAN, intake, as_of=as_of, engine=engine)
+        for engine in ("reference", "durable")
+    )
+    assert durable.findings == reference.findings
+
+
+# ------------------------------------------------------------------ scenarios
+
+
+SCENARIO = """\
+ruleset: {ruleset}
+scenarios:
+  - name: fuzzed
+    as_of: {as_of}
+    events:
+      - {{id: ev-1, type: peer_challenge.held, date: {date}, council: {council},
+         review: r1, kind: corporate}}
+    expect:
+      - {{rule: {rule}, status: {status}}}
+"""
+
+
+@FUZZ
+@given(
+    st.fixed_dictionaries(
+        {
+            "ruleset": st.sampled_from(["laws.yaml", "missing.yaml", "../../etc/passwd", "[]"]),
+            "as_of": st.sampled_from(["2016-06-30", "9999-12-31", "[2016-06-30]", "x"]),
+            "date": st.sampled_from(["2015-01-10", "2015-02-30", "null", "{}"]),
+            "council": st.sampled_from(["E08000026", "E0800002", "[]"]),
+            "rule": st.sampled_from(["feedback", "nope", "{a: 1}"]),
+            "status": st.sampled_from(["fulfilled", "breached", "nope", "[]"]),
+        }
+    )
+)
+def test_fuzz_scenario_loader(
+    tmp_path_factory: pytest.TempPathFactory, fields: dict[str, str]
+) -> None:
+    folder = tmp_path_factory.mktemp("scenario")
+    (folder / "laws.yaml").write_text(LAWS_YAML, encoding="utf-8")
+    path = folder / "fuzz.scenario.yaml"
+    path.write_text(SCENARIO.format(**fields), encoding="utf-8")
+    try:
+        load_scenario_file(path)
+        run_file(path)
+    except InputError as exc:
+        for problem in exc.problems:
+            assert problem.location.line >= 0, str(problem)
+
+
+# ------------------------------------------------------------------ state files
+
+_STATE_DAMAGE = st.sampled_from(
+    [
+        "UPDATE snapshot SET data = ?",
+        "UPDATE meta SET value = ? WHERE key = 'runs'",
+        "UPDATE meta SET value = ? WHERE key = 'as_of'",
+        "UPDATE meta SET value = ? WHERE key = 'rulesets'",
+        "UPDATE findings SET data = ?",
+        "UPDATE events SET data = ?",
+        "DELETE FROM snapshot WHERE length(?) >= 0",
+        "DROP TABLE IF EXISTS findings -- ?",
+        "DROP TABLE IF EXISTS events -- ?",
+    ]
+)
+_BLOBS = st.one_of(
+    st.binary(max_size=40),
+    st.sampled_from(['"x"', "null", "[]", "{}", "-1", '"9999-12-31"', '[{"id": 1}]', "1e999"]),
+    st.just(zlib.compress(b'{"format": 2, "rulesets": [], "state": {"c": "Nope"}}')),
+)
+
+
+@functools.cache
+def _base_state(folder: Path) -> bytes:
+    events = folder / "first.jsonl"
+    source = Path(__file__).parents[1] / "examples" / "west-midlands-compact-2013.jsonl"
+    lines = [x for x in source.read_text(encoding="utf-8").splitlines() if '"2013-' in x]
+    events.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    state = folder / "base.sqlite"
+    status = run(
+        ["run", "-s", str(state), "-r", "west-midlands-compact-2013", "-e", str(events),
+         "--as-of", "2013-12-31"],
+        io.StringIO(),
+        io.StringIO(),
+    )  # fmt: skip
+    assert status == 0
+    return state.read_bytes()
+
+
+@FUZZ
+@given(_STATE_DAMAGE, _BLOBS, st.lists(st.integers(0, 10**6), max_size=3), st.booleans())
+def test_fuzz_state_restore(
+    tmp_path_factory: pytest.TempPathFactory,
+    damage: str,
+    blob: bytes | str,
+    flips: list[int],
+    show: bool,
+) -> None:
+    base = _base_state(tmp_path_factory.getbasetemp())
+    folder = tmp_path_factory.mktemp("state")
+    state = folder / "s.sqlite"
+    data = bytearray(base)
+    for at in flips:  # a few damaged bytes anywhere in the file
+        data[at % len(data)] ^= 0xFF
+    state.write_bytes(bytes(data))
+    with (
+        contextlib.suppress(sqlite3.DatabaseError, UnicodeDecodeError),
+        contextlib.closing(sqlite3.connect(state)) as db,
+    ):
+        db.execute(damage, (blob,))
+        db.commit()
+    empty = folder / "none.jsonl"
+    empty.write_text("", encoding="utf-8")
+    argv = (
+        ["run", "-s", str(state), "--show"]
+        if show
+        else ["run", "-s", str(state), "-e", str(empty), "--as-of", "2014-06-30"]
+    )
+    err = io.StringIO()
+    status = run(argv, io.StringIO(), err)
+    assert status in (0, 2), err.getvalue()
+    if status == 2:
+        assert err.getvalue().startswith("sli-rules run: "), err.getvalue()
+
+
+# ------------------------------------------------------------------ regressions
+
+
+def _regressions(suffix: str) -> list[Path]:
+    return sorted(REGRESSIONS.glob(f"*{suffix}"))
+
+
+@pytest.mark.parametrize("path", _regressions(".yaml"), ids=lambda p: p.name)
+def test_ruleset_regressions(path: Path) -> None:
+    check_loaded(*check_ruleset(path), str(path))
+
+
+@pytest.mark.parametrize(
+    "path", [*_regressions(".jsonl"), *_regressions(".csv")], ids=lambda p: p.name
+)
+def test_event_file_regressions(path: Path) -> None:
+    data = path.read_bytes()
+    check_event_file(path, records_in_jsonl(data) if path.suffix == ".jsonl" else None)
+
+
+@pytest.mark.parametrize("path", _regressions(".records.json"), ids=lambda p: p.name)
+def test_record_regressions(path: Path) -> None:
+    # Records that crashed a reader as mappings or as a DataFrame (stored as JSON).
+    records = json.loads(path.read_text(encoding="utf-8"))
+    check_records(records, records)
+    check_records(records, _frame(records))
