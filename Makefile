@@ -132,7 +132,7 @@ demo: venv
 
 docs: venv
 	@mkdir -p docs/schemas docs/rulesets
-	@for s in ruleset events findings; do \
+	@for s in ruleset events findings scenario; do \
 		echo "==> docs/schemas/$$s.schema.json"; \
 		$(VENV)/bin/sli-rules schema $$s > docs/schemas/$$s.schema.json; \
 	done

@@ -474,6 +474,47 @@ def _membership(draw: st.DrawFn) -> list[dict[str, Any]]:
     return out
 
 
+# What a record may be declared complete for: the fulfilling and waiving types of the
+# test ruleset, and "*" for every type.
+COVERED_TYPES = (
+    "*",
+    "feedback.published",
+    "action_plan.published",
+    "follow_up_report.submitted",
+    "region_report.published",
+    "self_assessment.submitted",
+    "data_return.submitted",
+    "peer_challenge.held",
+    "intervention.started",
+)
+
+
+@st.composite
+def coverage_declarations(draw: st.DrawFn) -> list[dict[str, Any]]:
+    """record.coverage events: some types, perhaps some parties, a span (perhaps open-ended),
+    declared on some day (which may be before, inside or after the span)."""
+    out: list[dict[str, Any]] = []
+    for _ in range(draw(st.integers(0, 2))):
+        start = draw(_EVENT_DATES)
+        rec: dict[str, Any] = {
+            "type": "record.coverage",
+            "date": draw(_EVENT_DATES),
+            "council": BODY,
+            "types": draw(st.lists(st.sampled_from(COVERED_TYPES), min_size=1, max_size=3)),
+            "from": start.isoformat(),
+        }
+        if draw(_BOOL):
+            rec["to"] = (
+                start + draw(st.integers(0, 1200).map(lambda n: dt.timedelta(days=n)))
+            ).isoformat()
+        if draw(_BOOL):
+            rec["parties"] = draw(
+                st.lists(st.sampled_from((*COUNCILS, BODY)), min_size=1, max_size=2, unique=True)
+            )
+        out.append(rec)
+    return out
+
+
 def _numbered(
     groups: list[list[dict[str, Any]]], key: str, placeholder: str, prefix: str
 ) -> list[dict[str, Any]]:
@@ -485,13 +526,14 @@ def _numbered(
 
 
 def _assemble(parts: tuple[Any, ...]) -> list[dict[str, Any]]:
-    reviews, concerns, singles, peer_days, membership = parts
+    reviews, concerns, singles, peer_days, membership, coverage = parts
     records = [
         *_numbered(reviews, "review", REVIEW, "r"),
         *_numbered(concerns, "concern", CONCERN, "c"),
         *singles,
         *peer_days,
         *membership,
+        *coverage,
     ]
     return [
         {"id": f"ev-{i:03d}", **rec, "date": rec["date"].isoformat()}
@@ -510,6 +552,7 @@ def event_streams(
         st.lists(_SINGLES, max_size=max_singles),
         st.one_of(st.just([]), _peer_days()),
         _membership(),
+        coverage_declarations(),
     ).map(_assemble)
 
 

@@ -34,7 +34,7 @@ escalations:
 def _steps(events: list[dict[str, object]], as_of: str) -> list[tuple[int | None, str]]:
     ruleset, problems = sli_rules.parse_ruleset(RULESET, "t.yaml")
     assert ruleset is not None, problems
-    report = sli_rules.evaluate(compile_plan([ruleset]), events, as_of=as_of)
+    report = sli_rules.evaluate(compile_plan([ruleset]), events, as_of=as_of, complete=True)
     return [(f.step, f.status) for f in report.escalations if f.about == "E06000015"]
 
 

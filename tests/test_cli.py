@@ -63,6 +63,18 @@ HELD = {
 }
 
 
+# Coventry's record of feedback is declared complete from 2013: a missing feedback
+# letter is then evidence of a breach, not merely unrecorded.
+COVERED = {
+    "id": "cov-1",
+    "type": "record.coverage",
+    "date": "2013-01-01",
+    "council": "E08000026",
+    "types": ["feedback.published"],
+    "from": "2013-01-01",
+}
+
+
 def feedback(day: str) -> dict[str, object]:
     return {
         "id": "ev-2",
@@ -296,7 +308,7 @@ def evaluate_json(ruleset: Path, events: Path, as_of: str) -> dict[str, object]:
 
 
 def test_json_output_has_as_of_and_the_hand_worked_breach(ruleset: Path, tmp_path: Path) -> None:
-    events = events_file(tmp_path, HELD)
+    events = events_file(tmp_path, HELD, COVERED)
     report = evaluate_json(ruleset, events, "2013-12-01")
     assert report["as_of"] == "2013-12-01"
     findings = report["findings"]
@@ -342,7 +354,7 @@ def test_feedback_on_the_due_day_is_on_time(ruleset: Path, tmp_path: Path) -> No
 
 @pytest.mark.parametrize("fmt", ["json", "jsonl", "csv", "table", "markdown"])
 def test_every_format_runs(ruleset: Path, tmp_path: Path, fmt: str) -> None:
-    events = events_file(tmp_path, HELD)
+    events = events_file(tmp_path, HELD, COVERED)
     as_of = "2013-12-01"
     status, out, err = cli(
         "evaluate", "-r", str(ruleset), "-e", str(events), "--as-of", as_of, "--format", fmt
@@ -382,12 +394,77 @@ def test_output_option_writes_the_report_to_a_file(ruleset: Path, tmp_path: Path
 
 
 def test_fail_on_breach_exits_3_when_a_breach_exists(ruleset: Path, tmp_path: Path) -> None:
-    events = events_file(tmp_path, HELD)
+    events = events_file(tmp_path, HELD, COVERED)
     argv = ["evaluate", "-r", str(ruleset), "-e", str(events), "--as-of", "2013-12-01"]
     assert cli(*argv)[0] == 0  # breaches alone do not fail the command
     status, _, err = cli(*argv, "--fail-on-breach")
     assert status == 3
     assert "1 breach found" in err
+
+
+def test_missing_feedback_is_unrecorded_unless_the_record_is_declared_complete(
+    ruleset: Path, tmp_path: Path
+) -> None:
+    events = events_file(tmp_path, HELD)
+    argv = ["evaluate", "-r", str(ruleset), "-e", str(events), "--as-of", "2013-12-01"]
+    status, out, err = cli(*argv, "-f", "json", "--fail-on-breach")
+    assert status == 0, err
+    [obligation] = json.loads(out)["findings"]
+    assert obligation["status"] == "unrecorded"
+    assert "record.coverage" in obligation["explanation"]
+    assert "--complete" in obligation["explanation"]
+    status, out, _ = cli(*argv, "--complete", "-f", "json", "--fail-on-breach")
+    assert status == 3
+    statuses = sorted((f["kind"], f["status"]) for f in json.loads(out)["findings"])
+    assert statuses == [("breach", "breached"), ("obligation", "breached")]
+
+
+def test_the_summary_counts_unrecorded_duties_and_says_when_nothing_was_declared(
+    ruleset: Path, tmp_path: Path
+) -> None:
+    events = events_file(tmp_path, HELD, HELD)
+    argv = ["evaluate", "-r", str(ruleset), "-e", str(events), "--as-of", "2013-12-01"]
+    out = cli(*argv)[1]
+    assert "Events: 1 accepted, 1 duplicate, 0 rejected (2 records read)" in out
+    assert "Duties: 1 unrecorded" in out
+    assert "Completeness: none declared" in out
+    assert "Completeness: none declared" not in cli(*argv, "--complete")[1]
+    accounting = json.loads(cli(*argv, "-f", "json")[1])["accounting"]
+    assert accounting == {
+        "events_read": 2,
+        "accepted": 1,
+        "duplicates": 1,
+        "rejected": 0,
+        "unrecorded": 1,
+        "complete": False,
+        "coverage": 0,
+    }
+    covered = events_file(tmp_path, HELD, COVERED)
+    out = cli("evaluate", "-r", str(ruleset), "-e", str(covered), "--as-of", "2013-12-01")[1]
+    assert "Duties: 0 unrecorded" in out
+    assert "declared by 1 record.coverage event" in out
+
+
+def test_lenient_reading_that_accepts_nothing_exits_2(ruleset: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "x", "type": "no.such", "date": "2013-01-01"}\n', encoding="utf-8")
+    argv = ["evaluate", "--lenient", "-r", str(ruleset), "--as-of", "2013-12-01"]
+    status, _, err = cli(*argv, "-e", str(bad))
+    assert status == 2
+    assert "none of the 1 records read" in err
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("", encoding="utf-8")  # a quiet night: nothing read, nothing wrong
+    assert cli(*argv, "-e", str(empty))[0] == 0
+
+
+def test_max_rejected_exits_2_when_more_are_rejected(ruleset: Path, tmp_path: Path) -> None:
+    bad = {"id": "b", "type": "no.such", "date": "2013-01-01", "council": "E08000026"}
+    path = events_file(tmp_path, HELD, bad, {**bad, "id": "c"})
+    argv = ["evaluate", "--lenient", "-r", str(ruleset), "-e", str(path), "--as-of", "2013-12-01"]
+    assert cli(*argv, "--max-rejected", "2")[0] == 0
+    status, _, err = cli(*argv, "--max-rejected", "1")
+    assert status == 2
+    assert "2 records rejected, more than --max-rejected 1" in err
 
 
 @pytest.mark.parametrize(
@@ -409,6 +486,7 @@ def test_fail_on_breach_exits_0_when_there_is_none(
 
 
 def test_late_feedback_is_still_a_breach(ruleset: Path, tmp_path: Path) -> None:
+    # positive evidence: no declaration of completeness is needed for a late fulfilment
     path = events_file(tmp_path, HELD, feedback("2013-12-01"))
     status, out, _ = cli(
         "evaluate", "-r", str(ruleset), "-e", str(path), "--as-of", "2014-06-30",

@@ -138,7 +138,7 @@ def test_a_shorter_deadline_turns_a_fulfilled_obligation_into_a_breach(
     old: Path, tmp_path: Path
 ) -> None:
     new = write(tmp_path, "new.yaml", SHORTER)
-    result = sli_rules.diff_rulesets(old, new, events=EVENTS, as_of=AS_OF)
+    result = sli_rules.diff_rulesets(old, new, events=EVENTS, as_of=AS_OF, complete=True)
     assert result.impact is not None
     rows = {(r.change, r.finding.kind, r.finding.rule, r.finding.party): r for r in result.impact}
     # Leicester's feedback (2014-01-10) was on time for six months, late for three

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import io
 import re
 import sys
@@ -15,6 +16,7 @@ from matplotlib.figure import Figure
 import sli_rules
 from sli_rules.cli import run
 from sli_rules.outputs import report as _report
+from sli_rules.outputs.names import party_name
 
 ROOT = Path(__file__).resolve().parents[1]
 EM = "east-midlands-childrens-mou-2015"
@@ -43,11 +45,14 @@ def test_html_groups_by_agreement_then_party(both_report):
     agreements = re.findall(r"<h4>([^<]+)</h4>", page)
     assert agreements == sorted({EM, WM})
     # One folded section per (agreement, party), in that order, each saying what is in it.
+    # Each names the party: its name from the registry in bold, then its code.
     summaries = re.findall(
-        r"<summary><strong>([^<]+)</strong> \(([^)]+)\): ([^<]+)</summary>", page
+        r"<summary><strong>([^<]+)</strong> ([^ <]+) \(([^)]+)\): ([^<]+)</summary>", page
     )
     expected = sorted({(f.agreement, f.party) for f in both_report.findings})
-    assert [(a, p) for p, a, _ in summaries] == expected
+    assert [(a, p) for _, p, a, _ in summaries] == expected
+    assert all(name == html.escape(party_name(p)) for name, p, _, _ in summaries)
+    assert "<strong>Leicestershire</strong> E10000018" in page
     assert page.count("<tr class=") == len(both_report.findings)
     assert page.startswith("<div class='sli-report'>")
     assert page.endswith("</div>")
@@ -56,20 +61,55 @@ def test_html_groups_by_agreement_then_party(both_report):
 def test_html_colours_rows_by_status(em_report):
     page = em_report._repr_html_()
     breach = em_report.filter(kind="breach", status="breached").findings[0]
-    assert f"<tr class='sli-breached' style='background:{_report.STATUS_COLOURS['breached']}'" in (
-        page
+    assert (
+        f"<tr class='sli-breached' style='background:{_report.STATUS_COLOURS['breached']};" in page
     )
     assert f"background:{_report.STATUS_COLOURS['fulfilled']}" in page
     assert breach.explanation.replace("'", "&#x27;") in page or breach.explanation in page
     assert "Status colours:" in page
     # A party with a breach not remedied says so and stays unfolded.
     section = re.search(
-        rf"<details( open)?><summary><strong>{breach.party}</strong> \({EM}\): ([^<]+)</summary>",
+        rf"<details( open)?><summary><strong>[^<]+</strong> {breach.party} \({EM}\): "
+        r"([^<]+)</summary>",
         page,
     )
     assert section is not None
     assert section.group(1) == " open"
     assert "not remedied" in section.group(2)
+
+
+def _luminance(colour: str) -> float:
+    rgb = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def _contrast(a: str, b: str) -> float:
+    hi, lo = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def test_html_is_readable_in_light_and_dark_themes(both_report):
+    # Wherever the report sets a background, it sets the text colour too, with at least
+    # WCAG AA contrast (4.5:1); elsewhere it leaves both to the notebook's theme, so the
+    # theme's own text colour (dark or light) is never put on a background of ours.
+    page = both_report._repr_html_() + _report._report_html(
+        attrs.evolve(both_report, findings=both_report.findings[:3])
+    )
+    styles = re.findall(r"style='([^']*)'", page)
+    coloured = 0
+    for style in styles:
+        pairs = (p.split(":", 1) for p in style.split(";") if p)
+        props = {k.strip(): v.strip() for k, v in pairs}
+        background = props.get("background")
+        ink = props.get("color")
+        if background is None:
+            assert ink is None, style
+            continue
+        coloured += 1
+        assert ink is not None, f"text colour left to the theme on {style}"
+        assert _contrast(background, ink) >= 4.5, style
+    assert coloured >= len(both_report.findings)
 
 
 def test_html_escapes_text(em_report):
@@ -122,7 +162,12 @@ def test_plot_writes_a_png_with_one_row_per_party(tmp_path, em_report):
     assert len(data) > 20_000  # a drawing, not an empty canvas
     (ax,) = fig.axes
     parties = sorted({f.party for f in em_report.findings})
-    assert [t.get_text() for t in ax.get_yticklabels()] == parties
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    # each row is labelled with the party's name (wrapped) above its code
+    assert [label.splitlines()[-1] for label in labels] == parties
+    assert [" ".join(label.splitlines()[:-1]) for label in labels] == [
+        party_name(p) for p in parties
+    ]
     assert len(ax.get_yticks()) == len(parties)
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     for label in ("breached", "fulfilled", "due date", "breach", "escalation step"):
@@ -140,14 +185,18 @@ def test_plot_svg_for_chosen_parties(tmp_path, em_report):
     assert "<svg" in text
     assert len(text) > 10_000
     ax = fig.axes[0]
-    assert [t.get_text() for t in ax.get_yticklabels()] == chosen
+    # names (a long one wrapped) above codes
+    assert [t.get_text() for t in ax.get_yticklabels()] == [
+        "Lincolnshire\nE10000019",
+        "East Midlands Directors of\nChildren's Services group\nem-dcs-group",
+    ]
 
 
 def test_plot_rows_per_party_and_agreement(both_report):
     fig = both_report.plot_timeline()
     labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
     expected = sorted({(f.party, f.agreement) for f in both_report.findings})
-    assert labels == [f"{p}\n{a}" for p, a in expected]
+    assert [label.splitlines()[-2:] for label in labels] == [[p, a] for p, a in expected]
 
 
 def test_plot_without_events_marks_late_fulfilments_only(em_report):
@@ -209,3 +258,24 @@ def test_cli_plot_bad_suffix_exits_2_before_evaluating(tmp_path):
     assert code == 2
     assert out == ""
     assert ".png, .svg, .pdf" in err
+
+
+def test_plot_gives_every_status_its_own_colour():
+    from sli_rules.outputs import plot
+
+    colours = list(plot.STATUS_COLOURS.values())
+    assert len(set(colours)) == len(colours)
+
+
+def test_plot_names_rules_on_bars_and_stays_compact():
+    report = sli_rules.evaluate([WM], WM_EVENTS, as_of=dt.date(2015, 12, 31))
+    fig = report.plot_timeline(events=WM_EVENTS)
+    (ax,) = fig.axes
+    written = {t.get_text().rstrip("\u2026") for t in ax.texts}
+    rules = {f.rule for f in report}
+    assert "feedback-published" in written
+    assert all(any(r.startswith(w) for r in rules) for w in written if w and not w.isdigit())
+    parties = {f.party for f in report}
+    height_px = fig.get_size_inches()[1] * 120
+    assert height_px < 3_000  # 33 councils: was 4,326 px
+    assert height_px / len(parties) < 90

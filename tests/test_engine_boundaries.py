@@ -39,7 +39,7 @@ def review(day: str, council: str = COVENTRY, rid: str = "r1", id_: str = "pc") 
 
 
 def run(events: Iterable[dict[str, Any]], as_of: dt.date) -> Report:
-    return sli_rules.evaluate(LAWS_PLAN, list(events), as_of=as_of)
+    return sli_rules.evaluate(LAWS_PLAN, list(events), as_of=as_of, complete=True)
 
 
 def find(
@@ -692,10 +692,10 @@ class TestSuccession:
         plan = sli_rules.compile_rulesets([ruleset_from_yaml(text)])
         fb = ev("fb", "feedback.published", "2014-07-15", DUDLEY, review="r1", action_plan=False)
         events = [review("2014-01-15", BIRMINGHAM), fb]
-        before = sli_rules.evaluate(plan, events, as_of=D(2014, 2, 28))
+        before = sli_rules.evaluate(plan, events, as_of=D(2014, 2, 28), complete=True)
         assert status(before, "feedback", BIRMINGHAM) == "open"
         assert find(before, "feedback", DUDLEY) == []
-        r = sli_rules.evaluate(plan, events, as_of=D(2014, 8, 1))
+        r = sli_rules.evaluate(plan, events, as_of=D(2014, 8, 1), complete=True)
         assert status(r, "feedback", BIRMINGHAM) == "discharged"
         f = one(r, "feedback", DUDLEY)
         assert (f.status, f.due, f.fulfilled_by) == ("fulfilled", D(2014, 7, 15), ("fb",))
@@ -832,6 +832,72 @@ class TestParameters:
         text = LAWS_YAML.replace("        value: P2M\n", "        value: P1M\n", 1)
         assert text != LAWS_YAML
         plan = sli_rules.compile_rulesets([ruleset_from_yaml(text)])
-        r = sli_rules.evaluate(plan, [review("2015-04-01")], as_of=D(2015, 4, 1))
+        r = sli_rules.evaluate(plan, [review("2015-04-01")], as_of=D(2015, 4, 1), complete=True)
         # 2015-04-01 + 1 month
         assert one(r, "action-plan").due == D(2015, 5, 1)
+
+
+class TestCoverage:
+    """Absence is evidence only where the record is declared complete (docs/findings.md,
+    "Evidence"). quarterly-data's 2015-16 Q1 runs 2015-04-01 to 2015-06-30, with a
+    month's grace to 2015-07-30: a declaration must cover every day of that."""
+
+    def cover(self, start: str, end: str | None = None, **extra: Any) -> dict[str, Any]:
+        rec = ev("cov", "record.coverage", "2015-01-01", COVENTRY, types=["*"], **extra)
+        rec["from"] = start
+        if end is not None:
+            rec["to"] = end
+        return rec
+
+    def q1(self, *events: dict[str, Any], as_of: dt.date | None = None) -> Finding:
+        r = sli_rules.evaluate(LAWS_PLAN, list(events), as_of=as_of or D(2015, 8, 1))
+        return one(r, "quarterly-data", opens=D(2015, 4, 1))
+
+    def test_without_a_declaration_a_missing_return_is_unrecorded(self) -> None:
+        q1 = self.q1()
+        assert q1.status == "unrecorded"
+        assert "record.coverage" in q1.explanation
+
+    @pytest.mark.parametrize(
+        ("start", "end", "expected"),
+        [
+            ("2015-04-01", "2015-07-30", "breached"),  # exactly the period and its grace
+            ("2015-04-02", "2015-07-30", "unrecorded"),  # misses the period's first day
+            ("2015-04-01", "2015-07-29", "unrecorded"),  # misses the last day of grace
+            ("2015-04-01", None, "breached"),  # open-ended: up to the report's date
+        ],
+    )
+    def test_the_span_must_hold_every_day_a_return_could_count(
+        self, start: str, end: str | None, expected: str
+    ) -> None:
+        assert self.q1(self.cover(start, end)).status == expected
+
+    def test_declarations_add_up_day_by_day(self) -> None:
+        first = self.cover("2015-04-01", "2015-05-31")
+        second = {**self.cover("2015-06-01", "2015-07-30"), "id": "cov-2"}
+        assert self.q1(first, second).status == "breached"
+        gap = {**self.cover("2015-06-02", "2015-07-30"), "id": "cov-2"}
+        assert self.q1(first, gap).status == "unrecorded"
+
+    def test_another_type_or_party_does_not_cover_it(self) -> None:
+        other_type = {**self.cover("2015-01-01"), "types": ["feedback.published"]}
+        assert self.q1(other_type).status == "unrecorded"
+        right_type = {**self.cover("2015-01-01"), "types": ["data_return.submitted"]}
+        assert self.q1(right_type).status == "breached"
+        other_party = self.cover("2015-01-01", parties=[DUDLEY])
+        assert self.q1(other_party).status == "unrecorded"
+
+    def test_a_declaration_counts_from_its_own_date(self) -> None:
+        later = {**self.cover("2015-01-01"), "date": "2015-08-02"}
+        assert self.q1(later, as_of=D(2015, 8, 1)).status == "unrecorded"
+        assert self.q1(later, as_of=D(2015, 8, 2)).status == "breached"
+
+    def test_a_return_in_the_grace_is_evidence_without_any_declaration(self) -> None:
+        q1 = self.q1(ev("dr", "data_return.submitted", "2015-07-30", COVENTRY, period="2015-Q1"))
+        assert q1.status == "fulfilled"
+
+    def test_an_unrecorded_duty_starts_no_breach_and_no_ladder(self) -> None:
+        r = sli_rules.evaluate(LAWS_PLAN, [], as_of=D(2016, 6, 30))
+        assert [f for f in r.findings if f.status == "unrecorded"]
+        assert not r.breaches
+        assert not r.escalations

@@ -30,8 +30,10 @@ LAWS = settings(
 Record = dict[str, Any]
 
 
-def findings(records: Iterable[Record], as_of: dt.date) -> tuple[Finding, ...]:
-    return sli_rules.evaluate(LAWS_PLAN, list(records), as_of=as_of).findings
+def findings(
+    records: Iterable[Record], as_of: dt.date, *, complete: bool = False
+) -> tuple[Finding, ...]:
+    return sli_rules.evaluate(LAWS_PLAN, list(records), as_of=as_of, complete=complete).findings
 
 
 def day_of(record: Record) -> dt.date:
@@ -125,8 +127,92 @@ def test_the_past_stays_settled(records: list[Record], days: tuple[dt.date, dt.d
         if f.status in SETTLED:
             assert now == f.status, f"{f.status} as of {d1} became {now} as of {d2}: {f}"
         else:
-            assert f.status == "breached", f
-            assert now in ("breached", "fulfilled_late"), f"breached became {now}: {f}"
+            # a late fulfilment remedies; a later coverage declaration makes an
+            # unrecorded duty breached (or missed); nothing else moves
+            assert now in PAST_CAN_BECOME[f.status], f"{f.status} became {now}: {f}"
+
+
+PAST_CAN_BECOME = {
+    "breached": ("breached", "fulfilled_late"),
+    "missed": ("missed", "fulfilled_late"),
+    "unrecorded": ("unrecorded", "breached", "missed", "fulfilled_late"),
+}
+ABSENCE_KINDS = ("deadline", "window", "fixed_date", "recurring", "count")
+
+
+def _key(f: Finding) -> tuple[Any, ...]:
+    return (f.kind, f.agreement, f.rule, f.party, f.due, f.triggered_by, f.step, f.about)
+
+
+def _without_coverage(records: list[Record]) -> list[Record]:
+    return [r for r in records if r["type"] != "record.coverage"]
+
+
+@LAWS
+@given(records=event_streams(), as_of=as_of_dates())
+def test_absence_is_not_a_breach_unless_the_record_is_complete(
+    records: list[Record], as_of: dt.date
+) -> None:
+    """Without a declaration, a duty missing its fulfilling event is unrecorded: no
+    breached (or missed) obligation of a kind that only absence can break, and no breach
+    finding that is not remedied, except from a constraint (positive evidence)."""
+    rules = {r.id: r for r in LAWS_PLAN.rulesets[0].ruleset.rules}
+    for f in findings(_without_coverage(records), as_of):
+        if f.rule not in rules or rules[f.rule].kind not in ABSENCE_KINDS:
+            continue
+        if f.kind == "obligation":
+            assert f.status not in ("breached", "missed"), f
+        else:  # a breach, or the notice of a notice-only duty: only when met late
+            assert f.remedied_on is not None, f
+
+
+@LAWS
+@given(records=event_streams(), as_of=as_of_dates())
+def test_declaring_completeness_changes_only_unrecorded_duties(
+    records: list[Record], as_of: dt.date
+) -> None:
+    """Conservative extension: with the whole record declared complete, every finding is
+    as without the declaration, except that each unrecorded duty becomes breached (or
+    missed, for a notice-only duty), with the breach or notice and the escalation steps
+    that follow from that."""
+    plain = _without_coverage(records)
+    before = findings(plain, as_of)
+    after = findings(plain, as_of, complete=True)
+    unrecorded = {
+        (f.agreement, f.rule, f.party, f.due, f.triggered_by)
+        for f in before
+        if f.status == "unrecorded"
+    }
+    kept = [f for f in before if f.status != "unrecorded"]
+    assert set(kept) <= set(after)
+    rules = {r.id: r for r in LAWS_PLAN.rulesets[0].ruleset.rules}
+    for f in set(after) - set(kept):
+        if f.kind == "escalation":  # a step of a ladder that a new breach started
+            assert f.about in {key[2] for key in unrecorded}, f
+            continue
+        assert (f.agreement, f.rule, f.party, f.due, f.triggered_by) in unrecorded, f
+        missed = "missed" if rules[f.rule].severity == "notice" else "breached"
+        assert f.status == missed, f
+    assert len([f for f in after if f.kind == "obligation"]) == len(
+        [f for f in before if f.kind == "obligation"]
+    )
+
+
+@LAWS
+@given(records=event_streams(), as_of=as_of_dates())
+def test_covering_every_type_and_party_is_declaring_the_record_complete(
+    records: list[Record], as_of: dt.date
+) -> None:
+    everything = {
+        "id": "cov-all",
+        "type": "record.coverage",
+        "date": "2000-01-01",
+        "council": "wmsli-steering-group",
+        "types": ["*"],
+        "from": "2000-01-01",
+    }
+    plain = _without_coverage(records)
+    assert findings([*plain, everything], as_of) == findings(plain, as_of, complete=True)
 
 
 @LAWS

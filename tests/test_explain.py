@@ -149,7 +149,7 @@ def ruleset(ruleset_path: Path) -> Ruleset:
 
 @pytest.fixture
 def report(ruleset: Ruleset) -> Report:
-    return sli_rules.evaluate([ruleset], EVENTS, as_of=AS_OF)
+    return sli_rules.evaluate([ruleset], EVENTS, as_of=AS_OF, complete=True)
 
 
 def one(report: Report, **fields: object) -> Finding:
@@ -193,6 +193,22 @@ def test_breach(ruleset: Ruleset, report: Report) -> None:
     assert "it started on 2014-04-16, the day after the due date" in text
     assert "step 1 (informal contact) for em-dcs-group: due, 2014-04-16 to 2014-05-16" in text
     assert "Next step: step 2 (formal engagement) by em-dcs-group (East Midlands DCS group)" in text
+
+
+def test_unrecorded_says_what_is_missing_and_how_to_declare_it(ruleset: Ruleset) -> None:
+    report = sli_rules.evaluate([ruleset], EVENTS, as_of=AS_OF)  # no completeness declared
+    assert not report.filter(kind="breach", rule="publish-feedback", party="E10000007").findings
+    f = one(report, kind="obligation", rule="publish-feedback", party="E10000007")
+    assert f.status == "unrecorded"
+    text = explained(f, ruleset, report)
+    assert text.splitlines()[0].startswith("obligation unrecorded: Publish the peer challenge")
+    assert (
+        "Unrecorded, not breached: the record is not declared complete for feedback.published "
+        "by E10000007 from 2013-10-15 to 2014-04-15" in text
+    )
+    assert "record.coverage event" in text
+    assert "--complete" in text
+    assert "not started, as the duty is unrecorded, not breached" in text
 
 
 def test_fulfilled(ruleset: Ruleset, report: Report) -> None:
@@ -303,7 +319,7 @@ def test_the_breach_concern_named_is_the_one_the_engine_takes(
     rs = sli_rules.parse_ruleset(text, str(ruleset_path))[0]
     assert rs is not None
     events = [*EVENTS, *extra]
-    report = sli_rules.evaluate([rs], events, as_of=AS_OF)
+    report = sli_rules.evaluate([rs], events, as_of=AS_OF, complete=True)
     breach = report.filter(kind="breach", rule=rule, party=party).findings[0]
     explanation = sli_rules.explain(breach, rs, events, report=report)
     named = explanation.split("name it as concern ")[1].split(", about ")[0]
@@ -317,7 +333,7 @@ def test_the_breach_concern_named_is_the_one_the_engine_takes(
     assert [f.status for f in step1] == ["due"]
     taken = {"id": "tk", "type": "escalation.taken", "date": "2014-06-01",
              "council": "em-dcs-group", "about": party, "concern": named, "step": 1}  # fmt: skip
-    after = sli_rules.evaluate([rs], [*events, taken], as_of=AS_OF)
+    after = sli_rules.evaluate([rs], [*events, taken], as_of=AS_OF, complete=True)
     step1 = [
         f
         for f in after.filter(kind="escalation", about=party, step=1).findings
@@ -358,7 +374,7 @@ def test_recurring_breach_and_its_near_miss(ruleset: Ruleset) -> None:
         {"id": "s1", "type": "self_assessment.submitted", "date": "2014-04-02",
          "council": "E06000015"},
     ]  # fmt: skip
-    report = sli_rules.evaluate([ruleset], events, as_of=AS_OF)
+    report = sli_rules.evaluate([ruleset], events, as_of=AS_OF, complete=True)
     f = one(report, kind="breach", rule="annual-self-assessment", party="E06000015")
     text = sli_rules.explain(f, [ruleset], events, report=report)
     assert "Period: 2013-14, 2013-04-01 to 2014-03-31" in text
@@ -443,7 +459,16 @@ def heads(text: str) -> list[str]:
 
 @pytest.fixture
 def base(ruleset_path: Path, events_path: Path) -> list[str]:
-    return ["explain", "-r", str(ruleset_path), "-e", str(events_path), "--as-of", "2014-06-30"]
+    return [
+        "explain",
+        "-r",
+        str(ruleset_path),
+        "-e",
+        str(events_path),
+        "--as-of",
+        "2014-06-30",
+        "--complete",
+    ]
 
 
 def test_cli_explains_the_chosen_finding(base: list[str]) -> None:
@@ -570,6 +595,11 @@ def test_bundled_examples_explain(ruleset_id: str) -> None:
     intake = sli_rules.read_events(events, lenient=True)
     report = sli_rules.evaluate([rs], intake, as_of=dt.date(2016, 3, 31))
     texts = explain_findings(report.findings, [rs], intake, report=report)
+    notices = {r.id for r in rs.rules if r.severity == "notice"}
     for f, text in zip(report.findings, texts, strict=True):
         assert f"clause {f.clause}: " in text
         assert "Note: the finding says" not in text, text
+        if f.rule in notices:  # a notice-only duty is never said to be breached
+            for words in (f.status, f.explanation, text):
+                assert "breached" not in words, words
+                assert "in breach" not in words, words

@@ -624,6 +624,66 @@ def test_diff_findings_new_changed_gone_and_grown() -> None:
     assert line["previous_status"] == "available"
 
 
+def test_lenient_runs_that_accept_nothing_or_reject_too_much_change_nothing(
+    tmp_path: Path,
+) -> None:
+    state, _ = _two_nights(tmp_path)
+    data = state.read_bytes()
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(
+        '{"id": "z-1", "type": "no.such.type", "date": "2014-01-02", "council": "E08000026"}\n'
+    )
+    argv = ["run", "--state", str(state), "--as-of", "2014-01-31", "--lenient"]
+    status, _, err = cli(*argv, "-e", str(bad))
+    assert status == 2
+    assert "none of the 1 records read was accepted" in err
+    assert state.read_bytes() == data
+    mixed = _write(
+        tmp_path / "mixed.jsonl",
+        [
+            json.loads(bad.read_text()),
+            {"id": "z-2", "type": "no.such.type", "date": "2014-01-02", "council": "E08000026"},
+            {"id": "z-3", "type": "self_assessment.submitted", "date": "2014-01-03",
+             "council": "E08000026"},
+        ],
+    )  # fmt: skip
+    status, _, err = cli(*argv, "-e", str(mixed), "--max-rejected", "1")
+    assert status == 2
+    assert "2 records rejected, more than --max-rejected 1" in err
+    assert state.read_bytes() == data
+    assert cli(*argv, "-e", str(mixed), "--max-rejected", "2")[0] == 0
+
+
+def test_run_remembers_complete(tmp_path: Path) -> None:
+    held = {"id": "p1", "type": "peer_challenge.held", "date": "2014-03-07",
+            "council": "E08000029", "review": "r1", "kind": "childrens"}  # fmt: skip
+    first = _write(tmp_path / "first.jsonl", [held])
+    quiet = _write(tmp_path / "quiet.jsonl", [])
+    state = tmp_path / "s.sqlite"
+    base = ["run", "--state", str(state)]
+    wm = ["--ruleset", "west-midlands-compact-2013"]
+    assert cli(*base, *wm, "-e", str(first), "--as-of", "2014-03-31")[0] == 0
+
+    def feedback() -> str:
+        report = sli_rules.state_report(state).filter(rule="feedback-published", party="E08000029")
+        return report.obligations[0].status
+
+    status, _, err = cli(*base, "-e", str(quiet), "--as-of", "2014-09-30")
+    assert status == 0, err
+    assert feedback() == "unrecorded"  # a new state is not complete unless told
+    assert "Completeness: not declared" in err
+    status, out, err = cli(*base, "-e", str(quiet), "--as-of", "2014-10-31", "--complete")
+    assert status == 0, err
+    assert feedback() == "breached"  # the log is evaluated again as a complete record
+    assert '"change": "changed"' in out
+    status, _, err = cli(*base, "-e", str(quiet), "--as-of", "2014-11-30")
+    assert status == 0, err
+    assert feedback() == "breached"  # remembered
+    assert "Completeness: not declared" not in err
+    assert cli(*base, "-e", str(quiet), "--as-of", "2014-12-31", "--no-complete")[0] == 0
+    assert feedback() == "unrecorded"
+
+
 # ------------------------------------------------------------- issue 18: settled is settled
 
 STATES = Path(__file__).parent / "states"
@@ -718,7 +778,9 @@ def test_a_state_file_of_the_previous_release_is_rebuilt_from_its_own_event_log(
         ("breach", "gone", "remedied"),
     }
     both = [json.loads(x) for n in ("n1", "n2") for x in (STATES / f"{n}.jsonl").open()]
-    batch = sli_rules.evaluate(["west-midlands-compact-2013"], both, as_of="2016-06-30")
+    batch = sli_rules.evaluate(
+        ["west-midlands-compact-2013"], both, as_of="2016-06-30", complete=True
+    )
     assert _dicts(sli_rules.state_report(state)) == _dicts(batch)
     # and it goes on as a state of this release
     status, _, err = cli(

@@ -94,6 +94,16 @@ BROKEN: dict[str, list[tuple[int, str, str]]] = {
         (1, "field 'date'", "expected a calendar date"),
         (2, "field 'date'", "got '2015-05-02\\n'"),
     ],
+    "bad-coverage.jsonl": [
+        (
+            2,
+            "field 'types[0]'",
+            "unknown event type 'data_return.submited' (did you mean 'data_return.submitted'?)",
+        ),
+        (3, "field 'to'", "2015-05-31 is before 'from' 2015-06-01"),
+        (4, "field 'types'", "empty; list the event types covered"),
+        (5, "field 'from'", "missing required attribute"),
+    ],
 }
 
 # Records in each file that are fine (ids), accepted in lenient mode.
@@ -120,6 +130,7 @@ GOOD_IDS: dict[str, set[str]] = {
     "unclosed-quote.csv": {"ev-1", "ev-3", "ev-4"},
     "hidden-whitespace.csv": {"ev-3"},
     "full-width-date.jsonl": {"ev-3"},
+    "bad-coverage.jsonl": {"cov-1"},
 }
 
 

@@ -289,6 +289,31 @@ def _fails_by(error: ValidationError, says: Says) -> None:
             (None, None),
         ),
         (("rules", 0, "severity"), "fatal", "rules/0/severity", ("enum", None)),
+        # a misspelt value: the rule would never fire (the loader says so too)
+        (
+            ("rules", 0, "trigger", "where"),
+            {"kind": "adult_socal_care"},
+            "rules/0/trigger/where/kind",
+            (None, None),
+        ),
+        (
+            ("rules", 0, "trigger", "where"),
+            {"any": [{"kind": {"in": ["childrens", "safeguardin"]}}]},
+            "rules/0/trigger/where/any/0/kind/in/1",
+            ("enum", None),
+        ),
+        (
+            ("rules", 0, "applies_to"),
+            {"services": {"contains": "childrns"}},
+            "rules/0/applies_to/services/contains",
+            (None, None),
+        ),
+        (
+            ("rules", 0, "applies_to"),
+            {"region": "west_midland"},
+            "rules/0/applies_to/region",
+            (None, None),
+        ),
         (
             ("escalations",),
             [{"id": "l", "clause": "5", "quote": "q"}],
@@ -531,3 +556,45 @@ def test_a_broken_report_fails() -> None:
     broken = copy.deepcopy(data)
     del broken["findings"][0]["explanation"]
     assert problems(FINDINGS_V, broken)
+
+
+# ----------------------------------------------------------------- scenario files
+
+SCENARIO_V = validator(json.loads(schema_json("scenario")))
+SCENARIO_FILES = sorted((REPO / "tests" / "scenarios").rglob("*.scenario.yaml"))
+
+
+def test_every_schema_has_a_stable_id() -> None:
+    for name in SCHEMAS:
+        schema = json.loads(schema_json(name))
+        assert schema["$id"] == f"urn:sli-rules:schemas:{name}.schema.json"
+        assert (SCHEMA_DIR / f"{name}.schema.json").exists()
+
+
+@pytest.mark.parametrize("path", SCENARIO_FILES, ids=lambda p: p.name)
+def test_bundled_scenario_file_validates(path: Path) -> None:
+    assert problems(SCENARIO_V, plain_yaml(path.read_text(encoding="utf-8"))) == []
+
+
+@pytest.mark.parametrize(
+    ("expectation", "where"),
+    [
+        ({"status": "fulfiled"}, "scenarios/0/expect_absent/0/status"),
+        ({"kind": "breaches"}, "scenarios/0/expect_absent/0/kind"),
+        ({"party": "E0800026"}, "scenarios/0/expect_absent/0/party"),
+        ({"staus": "breached"}, "scenarios/0/expect_absent/0"),
+        ({"due": "2015-02-30"}, "scenarios/0/expect_absent/0/due"),
+    ],
+)
+def test_a_scenario_expectation_that_can_never_match_fails_the_schema(
+    expectation: dict[str, Any], where: str
+) -> None:
+    data = {
+        "rulesets": ["west-midlands-compact-2013"],
+        "scenarios": [
+            {"name": "n", "events": [], "as_of": "2015-01-01", "expect_absent": [expectation]}
+        ],
+    }
+    errors = list(SCENARIO_V.iter_errors(data))
+    assert errors
+    assert "/".join(map(str, best_match(errors).absolute_path)) == where

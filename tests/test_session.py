@@ -314,3 +314,27 @@ def test_a_concern_raised_again_after_its_ladder_was_drained_stays_settled() -> 
     batch = sli_rules.evaluate(LAWS_PLAN, records, as_of=D(2015, 6, 30)).findings
     assert [f for f in got if f.kind == "escalation"] == [step]
     assert got == list(batch)
+
+
+def test_a_snapshot_keeps_what_the_record_was_declared_complete_for() -> None:
+    held = {"id": "pc", "type": "peer_challenge.held", "date": "2014-01-10",
+            "council": "E08000026", "review": "r1", "kind": "childrens"}  # fmt: skip
+    cover = {"id": "cov", "type": "record.coverage", "date": "2014-01-01", "council": BODY,
+             "types": ["feedback.published"], "from": "2014-01-01"}  # fmt: skip
+
+    def feedback(session: Session) -> str:
+        session.advance(dt.date(2014, 8, 1))
+        [f] = [f for f in session.findings() if f.rule == "feedback" and f.kind == "obligation"]
+        return f.status
+
+    for complete, events, expected in [
+        (True, [held], "breached"),
+        (False, [held], "unrecorded"),
+        (False, [held, cover], "breached"),
+    ]:
+        session = sli_rules.open_session(LAWS_PLAN, complete=complete)
+        session.feed(to_events(events))
+        session.advance(dt.date(2014, 2, 1))
+        restored = Session.restore(LAWS_PLAN, session.snapshot())
+        assert restored.complete is complete
+        assert feedback(restored) == expected

@@ -63,6 +63,23 @@ def test_dataframe_events_give_the_same_findings_as_the_jsonl_file(em_report):
     assert report.events_read == len(_records(EM_EVENTS))
 
 
+def test_a_boolean_column_with_gaps_round_trips_through_read_json():
+    # pandas stores true/false beside missing values as 1.0/0.0: every row must still
+    # be accepted, and give the findings of the JSONL file (34 rows were lost before)
+    frame = pd.read_json(WM_EVENTS, lines=True)
+    assert frame["action_plan"].dtype == "float64"
+    expected = sli_rules.evaluate([WM], WM_EVENTS, as_of="2015-12-31")
+    report = sli_rules.evaluate([WM], frame, as_of="2015-12-31")
+    assert report.findings == expected.findings
+    assert report.events_read == len(_records(WM_EVENTS))
+    # a number other than 0 or 1 is still not a boolean
+    records = _records(WM_EVENTS)
+    row = next(i for i, r in enumerate(records) if "action_plan" in r)
+    frame.loc[row, "action_plan"] = 2.0
+    intake = sli_rules.read_events(frame, lenient=True)
+    assert [r.location.line for r in intake.rejected] == [row + 1]
+
+
 def test_dataframe_cells_become_event_attributes():
     frame = pd.DataFrame(
         [

@@ -19,7 +19,14 @@ from sli_rules.io.sql import read_events_sql
 from sli_rules.load.catalogue import Catalogue, load_catalogue
 from sli_rules.load.loader import bundled_ids, check_ruleset, load_ruleset, parse_ruleset
 from sli_rules.model.dates import Duration, Period, PeriodSpec, parse_date, parse_duration
-from sli_rules.model.errors import EventError, InputError, Location, Problem, RulesetError
+from sli_rules.model.errors import (
+    EventError,
+    InputError,
+    Location,
+    Problem,
+    RulesetError,
+    SliRulesError,
+)
 from sli_rules.model.extras import MissingExtraError
 from sli_rules.model.values import (
     ConstraintRule,
@@ -93,6 +100,7 @@ __all__ = [
     "RunResult",
     "SelfDeclaredRule",
     "Session",
+    "SliRulesError",
     "StateError",
     "Succession",
     "WindowRule",

@@ -13,7 +13,8 @@ from sli_rules.engine.progress import advance_in_steps
 from sli_rules.engine.session import Session
 from sli_rules.io.intake import Intake, read_events
 from sli_rules.load.loader import load_ruleset
-from sli_rules.model.dates import parse_date
+from sli_rules.model.dates import as_day
+from sli_rules.model.errors import SliRulesError
 from sli_rules.model.values import Event, Ruleset
 from sli_rules.outputs.report import Report
 
@@ -22,7 +23,7 @@ __all__ = ["ENGINES", "compile_rulesets", "evaluate", "open_session"]
 ENGINES = ("reference", "durable")
 
 
-class EngineUnavailableError(RuntimeError):
+class EngineUnavailableError(RuntimeError, SliRulesError):
     """The engine asked for cannot run here; the message says why and what to do."""
 
 
@@ -56,20 +57,26 @@ def open_session(
     rulesets: Iterable[Ruleset | str | Path] | Ruleset | str | Path | Plan,
     *,
     engine: str = "reference",
+    complete: bool = False,
 ) -> Session:
-    """A session for pipelines: `feed(events)`, `advance(date)`, `findings()`, `snapshot()`."""
+    """A session for pipelines: `feed(events)`, `advance(date)`, `findings()`, `snapshot()`.
+
+    `complete=True` declares the whole stream complete: a duty due with no fulfilling
+    event is then `breached`; otherwise it is `unrecorded` unless `record.coverage`
+    events declare the record complete for it."""
     plan = rulesets if isinstance(rulesets, Plan) else compile_rulesets(rulesets)
-    return Session(plan, _matcher(plan, engine))
+    return Session(plan, _matcher(plan, engine), complete=complete)
 
 
 def evaluate(
     rulesets: Iterable[Ruleset | str | Path] | Ruleset | str | Path | Plan,
     events: Iterable[Event | dict[str, Any]] | str | Path | Intake,
     *,
-    as_of: _dt.date | str,
+    as_of: _dt.date | _dt.datetime | str,
     lenient: bool = False,
     engine: str = "reference",
     progress: Callable[[int, int, _dt.date], None] | None = None,
+    complete: bool = False,
 ) -> Report:
     """Evaluate rulesets over an event stream as of a date.
 
@@ -77,14 +84,20 @@ def evaluate(
     `Intake` (e.g. from `read_events_sql`), or an iterable of mappings or Events.
     Bad events raise `EventError` (every problem, with file, line and field), unless
     `lenient=True`: then good events are evaluated and the rest are in `report.rejected`.
-    Events dated after `as_of` are read and validated but do not count.
+    Events dated after `as_of` are read and validated but do not count. `as_of` is a
+    `date`, ISO text, or a `datetime` / pandas Timestamp at midnight; a time of day
+    raises `DateError` (a `ValueError`) saying to pass `.date()`.
     `progress`, if given, is called with (events applied, events fed, date) as the clock
     moves a month at a time (the findings are the same as in one step).
+
+    Absence is evidence only where the record is declared complete: a duty due with no
+    fulfilling event is `breached` when `complete=True` (the caller owns the whole stream)
+    or when `record.coverage` events cover it, and `unrecorded` otherwise.
     """
-    day = parse_date(as_of)  # a date object is checked against the range too
+    day = as_day(as_of)  # a date is checked against the range too
     plan = rulesets if isinstance(rulesets, Plan) else compile_rulesets(rulesets)
     intake = events if isinstance(events, Intake) else read_events(events, lenient=lenient)
-    session = Session(plan, _matcher(plan, engine))
+    session = Session(plan, _matcher(plan, engine), complete=complete)
     session.feed(intake.events)
     if progress is None:
         session.advance(day)
@@ -97,6 +110,10 @@ def evaluate(
         rulesets=tuple(cr.id for cr in plan.rulesets),
         rejected=intake.rejected,
         events_read=intake.read,
+        duplicates=intake.duplicates,
+        complete=complete,
+        from_intake=True,
+        coverage=len(session.coverage),
     )
 
 
@@ -106,4 +123,6 @@ def session_report(session: Session, rulesets: Sequence[str] = ()) -> Report:
         as_of=session.clock,
         findings=tuple(session.findings()),
         rulesets=tuple(rulesets) or tuple(cr.id for cr in session.plan.rulesets),
+        complete=session.complete,
+        coverage=len(session.coverage),
     )

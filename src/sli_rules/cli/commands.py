@@ -12,6 +12,8 @@ from sli_rules.tools import docs as _docs
 from sli_rules.tools import explain as _explain
 from sli_rules.tools import incremental as _incremental
 from sli_rules.tools import schema as _schema
+from sli_rules.tools import show as _show
+from sli_rules.tools import site as _site
 from sli_rules.tools.scenarios import (
     coverage,
     find_scenario_files,
@@ -80,4 +82,8 @@ def dispatch(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         return _incremental.run_command(args, stdout, stderr)
     if args.command == "calendar":
         return _calendar.run_command(args, stdout, stderr)
+    if args.command == "show":
+        return _show.run_command(args, stdout, stderr)
+    if args.command == "report":
+        return _site.run_command(args, stdout, stderr)
     raise AssertionError(f"unknown command {args.command}")  # pragma: no cover

@@ -8,6 +8,7 @@ from typing import TextIO
 
 from sli_rules.io.tabular import safe_url, sql_engine
 from sli_rules.model.extras import require
+from sli_rules.outputs.files import STDOUT, output_problem
 from sli_rules.outputs.plot import PLOT_FORMATS, plot_timeline
 from sli_rules.outputs.report import Report
 from sli_rules.outputs.tables import write_findings, write_parquet
@@ -46,8 +47,16 @@ def add_evaluate_options(parser: argparse.ArgumentParser) -> None:
 
 def check_evaluate_options(args: argparse.Namespace) -> str | None:
     """What is wrong with the combination of options, before any work is done."""
-    if args.format == "parquet" and not args.output:
+    if args.format == "parquet" and (not args.output or args.output == STDOUT):
         return "--format parquet writes a binary file: give it --output FILE"
+    for option, path in (
+        ("--output", args.output),
+        ("--to-parquet", args.to_parquet),
+        ("--plot", args.plot),
+    ):
+        problem = output_problem(path, option) if path else None
+        if problem:
+            return problem
     if args.table is not None and not args.to_sql:
         return "--table names the table for --to-sql: give --to-sql URL too"
     if args.plot is not None:
@@ -58,8 +67,13 @@ def check_evaluate_options(args: argparse.Namespace) -> str | None:
     return None
 
 
-def write_evaluate_outputs(args: argparse.Namespace, report: Report, stderr: TextIO) -> bool:
-    """Write the Parquet, SQL and plot outputs asked for; False (with a message) on failure."""
+def write_evaluate_outputs(
+    args: argparse.Namespace, report: Report, stderr: TextIO, shown: Report | None = None
+) -> bool:
+    """Write the Parquet, SQL and plot outputs asked for; False (with a message) on failure.
+
+    The tables get every finding of `report`; the plot draws `shown` (the findings the
+    --party/--status/--kind/--rule filters keep), when given."""
     ok = True
     if args.to_parquet:
         try:
@@ -90,7 +104,7 @@ def write_evaluate_outputs(args: argparse.Namespace, report: Report, stderr: Tex
                 engine.dispose()
     if args.plot:
         try:
-            plot_timeline(report, args.plot, events=args.events)
+            plot_timeline(shown or report, args.plot, events=args.events)
         except OSError as exc:
             stderr.write(f"cannot write {args.plot}: {exc.strerror or exc}\n")
             ok = False

@@ -7,6 +7,8 @@ cannot be read, named with file, line and field); 3 breaches found with --fail-o
 from __future__ import annotations
 
 import argparse
+import datetime as _dt
+import json
 import os
 import sys
 from collections.abc import Sequence
@@ -20,19 +22,23 @@ from sli_rules.engine.progress import Progress
 from sli_rules.io.intake import read_events
 from sli_rules.load.loader import bundled_dir, bundled_ids, check_ruleset
 from sli_rules.model.dates import DATE_FORMS, DateError, DateRangeError, parse_date
-from sli_rules.model.errors import InputError
+from sli_rules.model.errors import InputError, did_you_mean, format_path
 from sli_rules.model.extras import MissingExtraError
-from sli_rules.outputs.report import FORMATS
+from sli_rules.outputs.files import STDOUT
+from sli_rules.outputs.report import FORMATS, Report
 from sli_rules.tools import calendar as _calendar
 from sli_rules.tools import diff as _diff
 from sli_rules.tools import docs as _docs
 from sli_rules.tools import explain as _explain
 from sli_rules.tools import incremental as _incremental
 from sli_rules.tools import schema as _schema
+from sli_rules.tools import show as _show
+from sli_rules.tools import site as _site
 
 __all__ = ["main", "run"]
 
 EXIT_OK, EXIT_FAILED, EXIT_INPUT, EXIT_BREACH = 0, 1, 2, 3
+STDIN = "-"  # as --events: read JSON Lines from standard input
 
 DESCRIPTION = """\
 Check UK sector-led-improvement agreements against what councils actually did.
@@ -114,7 +120,8 @@ def build_parser(stdout: TextIO, stderr: TextIO) -> argparse.ArgumentParser:
     sub.add_parser(
         "list",
         help="list the bundled rulesets with their titles",
-        description="List the rulesets that come with sli-rules: id, title and file.",
+        description="List the rulesets that come with sli-rules: id and title. "
+        "`sli-rules show ID` prints one, or exports it to a file to copy.",
     )
 
     p = sub.add_parser(
@@ -125,6 +132,14 @@ def build_parser(stdout: TextIO, stderr: TextIO) -> argparse.ArgumentParser:
     )
     p.add_argument(
         "rulesets", nargs="+", metavar="ID_OR_PATH", help="a bundled ruleset id or a YAML file"
+    )
+    p.add_argument(
+        "--format",
+        "-f",
+        choices=("text", "json", "github"),
+        default="text",
+        help="text (default); json: one object per problem, on standard output; github: "
+        "GitHub Actions annotations (::error file=...,line=...,col=...::message)",
     )
 
     p = sub.add_parser(
@@ -148,7 +163,8 @@ def build_parser(stdout: TextIO, stderr: TextIO) -> argparse.ArgumentParser:
         "-e",
         required=True,
         metavar="FILE",
-        help="events as JSON Lines (.jsonl), CSV (.csv) or Parquet (.parquet)",
+        help="events as JSON Lines (.jsonl), CSV (.csv) or Parquet (.parquet), gzipped "
+        "(.jsonl.gz, .csv.gz) or not; - reads JSON Lines from standard input",
     )
     p.add_argument(
         "--as-of",
@@ -171,6 +187,19 @@ def build_parser(stdout: TextIO, stderr: TextIO) -> argparse.ArgumentParser:
         "at the first bad file",
     )
     p.add_argument(
+        "--max-rejected",
+        type=int,
+        metavar="N",
+        help="with --lenient: exit with status 2 when more than N records are rejected",
+    )
+    p.add_argument(
+        "--complete",
+        action="store_true",
+        help="declare the event file complete: a duty due with no fulfilling event is then "
+        "breached; without it (and without record.coverage events covering the duty) it is "
+        "unrecorded",
+    )
+    p.add_argument(
         "--fail-on-breach", action="store_true", help="exit with status 3 when any breach is found"
     )
     p.add_argument(
@@ -180,8 +209,24 @@ def build_parser(stdout: TextIO, stderr: TextIO) -> argparse.ArgumentParser:
         help="the matching engine (default: reference)",
     )
     p.add_argument(
-        "--output", "-o", metavar="FILE", help="write the report here instead of the screen"
+        "--output",
+        "-o",
+        metavar="FILE",
+        help="write the report here instead of the screen (- is the screen); the folder must exist",
     )
+    which = p.add_argument_group(
+        "which findings to show (each may be repeated: any of the values; several options: all "
+        "of them)"
+    )
+    for option, field, what in (
+        ("--party", "party", "a council's GSS code or a body id"),
+        ("--status", "status", "a status, e.g. breached"),
+        ("--kind", "kind", "obligation, breach, escalation or notice"),
+        ("--rule", "rule", "a rule id (or escalation ladder id)"),
+    ):
+        which.add_argument(
+            option, action="append", dest=f"only_{field}", metavar=field.upper(), help=what
+        )
     evaluate_outputs.add_evaluate_options(p)
 
     p = sub.add_parser(
@@ -208,6 +253,8 @@ def build_parser(stdout: TextIO, stderr: TextIO) -> argparse.ArgumentParser:
 
     _incremental.add_parser(sub, _date)
     _calendar.add_parser(sub, _date)
+    _site.add_parser(sub, _date)
+    _show.add_parser(sub)
     return parser
 
 
@@ -227,46 +274,111 @@ def _list(stdout: TextIO, stderr: TextIO) -> int:
     return status
 
 
-def _check(paths: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
+def _annotation(text: str, prop: bool = False) -> str:
+    """Text made safe for a GitHub Actions workflow command (its own escapes); a property
+    value (`prop`) also escapes the characters that separate properties."""
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return text.replace(":", "%3A").replace(",", "%2C") if prop else text
+
+
+def _check(paths: Sequence[str], stdout: TextIO, stderr: TextIO, fmt: str = "text") -> int:
     status = EXIT_OK
     for path in paths:
         ruleset, problems = check_ruleset(path)
         if ruleset is None:
             status = EXIT_FAILED
             for p in problems:
-                stderr.write(f"{p}\n")
+                loc = p.location
+                if fmt == "json":
+                    record = {
+                        "file": loc.file,
+                        "line": loc.line,
+                        "column": loc.column,
+                        "message": p.message,
+                        "path": format_path(p.path) if p.path else "",
+                    }
+                    stdout.write(json.dumps(record) + "\n")
+                elif fmt == "github":
+                    where = f"file={_annotation(loc.file, prop=True)}"
+                    if loc.line:
+                        where += f",line={loc.line}" + (f",col={loc.column}" if loc.column else "")
+                    stdout.write(f"::error {where}::{_annotation(str(p.message))}\n")
+                else:
+                    stderr.write(f"{p}\n")
             stderr.write(f"{path}: {len(problems)} problem{'s' if len(problems) != 1 else ''}\n")
         else:
             rules, ladders = len(ruleset.rules), len(ruleset.escalations)
-            stdout.write(
+            (stderr if fmt == "json" else stdout).write(  # JSON output holds problems only
                 f"{path}: ok ({ruleset.id}, {_count(rules, 'rule')}, "
                 f"{_count(ladders, 'escalation ladder')})\n"
             )
     return status
 
 
+def _chosen(args: argparse.Namespace) -> dict[str, list[str]]:
+    """The --party/--status/--kind/--rule filters given, as `Report.filter` arguments."""
+    fields = ("party", "status", "kind", "rule")
+    return {f: getattr(args, f"only_{f}") for f in fields if getattr(args, f"only_{f}")}
+
+
 def _evaluate(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     problem = evaluate_outputs.check_evaluate_options(args)
+    chosen = _chosen(args)
+    try:  # a misspelt status or kind is refused before any work
+        Report(as_of=_dt.date.min, findings=()).filter(**chosen)
+    except (TypeError, ValueError) as exc:
+        problem = problem or str(exc).removeprefix("filter(): ")
     if problem:
         stderr.write(f"sli-rules evaluate: error: {problem}\n")
         return EXIT_INPUT
     plan = compile_rulesets(args.ruleset)
 
     with Progress(stderr) as progress:  # a status line on a terminal only
-        intake = read_events(args.events, lenient=args.lenient, progress=progress.reader)
-        report = evaluate(
-            plan, intake, as_of=args.as_of, engine=args.engine, progress=progress.callback
+        events = sys.stdin if args.events == STDIN else args.events
+        intake = read_events(
+            events,
+            lenient=args.lenient,
+            progress=progress.reader,
+            name=("<stdin>" if args.events == STDIN else None),
         )
-    if args.format == "parquet":
-        report.to_parquet(args.output)
-    else:
-        text = report.render(args.format)
-        if args.output:
-            with open(args.output, "w", encoding="utf-8") as fh:
-                fh.write(text)
+        refused = intake.refusal(args.max_rejected)
+        if refused:  # nothing is evaluated or written: a report of nothing would mislead
+            for r in intake.rejected:
+                stderr.write(f"rejected {r}\n")
+            stderr.write(f"sli-rules evaluate: error: {args.events}: {refused}\n")
+            return EXIT_INPUT
+        report = evaluate(
+            plan,
+            intake,
+            as_of=args.as_of,
+            engine=args.engine,
+            progress=progress.callback,
+            complete=args.complete,
+        )
+    everything, report = report, report.filter(**chosen)
+    for field in ("party", "rule"):  # a misspelt code or id would silently show nothing
+        present = {getattr(f, field) for f in everything}
+        for value in chosen.get(field, ()):
+            if value not in present:
+                stderr.write(
+                    f"sli-rules evaluate: note: no finding at all has {field} {value!r}"
+                    f"{did_you_mean(value, present)}\n"
+                )
+    try:
+        if args.format == "parquet":
+            report.to_parquet(args.output)
         else:
-            stdout.write(text)
-    written = evaluate_outputs.write_evaluate_outputs(args, report, stderr)
+            text = report.render(args.format)
+            if args.output and args.output != STDOUT:
+                with open(args.output, "w", encoding="utf-8") as fh:
+                    fh.write(text)
+            else:
+                stdout.write(text)
+    except OSError as exc:  # checked before evaluating; this is what is left (a full disk)
+        stderr.write(f"sli-rules evaluate: cannot write {args.output}: {exc.strerror or exc}\n")
+        return EXIT_INPUT
+    # the tables get every finding: --to-sql replaces an agreement's rows for the date
+    written = evaluate_outputs.write_evaluate_outputs(args, everything, stderr, shown=report)
     for r in report.rejected:
         stderr.write(f"rejected {r}\n")
     if report.rejected:
@@ -295,7 +407,7 @@ def run(argv: Sequence[str], stdout: TextIO = sys.stdout, stderr: TextIO = sys.s
         if args.command == "list":
             return _list(stdout, stderr)
         if args.command == "check":
-            return _check(args.rulesets, stdout, stderr)
+            return _check(args.rulesets, stdout, stderr, args.format)
         if args.command == "evaluate":
             return _evaluate(args, stdout, stderr)
 

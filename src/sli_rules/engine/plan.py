@@ -118,6 +118,11 @@ def party_view(party: Party) -> dict[str, Any]:
 
 @attrs.frozen(eq=False)
 class Plan:
+    """Rulesets compiled once for evaluation: which rules each event type can touch.
+
+    Made by `compile_rulesets`; give it to `evaluate` or `open_session` to evaluate
+    the same rulesets many times without compiling them again."""
+
     rulesets: tuple[CompiledRuleset, ...]
     dispatch: Mapping[str, tuple[Hook, ...]]
 

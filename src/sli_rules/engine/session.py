@@ -20,10 +20,12 @@ import attrs
 from dateutil.relativedelta import relativedelta
 
 from sli_rules.engine import snapshot
+from sli_rules.engine.coverage import COVERAGE_TYPE, Declaration, declaration, uncovered_types
 from sli_rules.engine.plan import CompiledRuleset, Hook, Matcher, Plan, ReferenceMatcher, party_view
 from sli_rules.load.loader import load_registry
 from sli_rules.model.conditions import Env, describe_condition, resolve
 from sli_rules.model.dates import Period, PeriodSpec, add
+from sli_rules.model.errors import SliRulesError
 from sli_rules.model.values import (
     ConstraintRule,
     CountRule,
@@ -47,7 +49,7 @@ DAY = _dt.timedelta(days=1)
 Hit = tuple[Date, str]  # (date, event id) of a fulfilling or waiving event
 
 
-class LateEventError(ValueError):
+class LateEventError(ValueError, SliRulesError):
     """An event dated before the session's clock: the past has already been evaluated."""
 
 
@@ -142,6 +144,10 @@ class RulesetState:
 class EngineState:
     clock: Date | None = None
     rulesets: list[RulesetState] = attrs.Factory(list)
+    # what the record is declared complete for (engine/coverage.py): the whole stream,
+    # or the record.coverage declarations seen so far
+    complete: bool = False
+    coverage: list[Declaration] = attrs.Factory(list)
 
 
 # the classes a snapshot may contain: restoring one builds only these
@@ -159,10 +165,14 @@ class Session:
     event dated on or before the clock is refused with `LateEventError`.
     """
 
-    def __init__(self, plan: Plan, matcher: Matcher | None = None) -> None:
+    def __init__(
+        self, plan: Plan, matcher: Matcher | None = None, *, complete: bool = False
+    ) -> None:
         self.plan = plan
         self.matcher: Matcher = matcher or ReferenceMatcher(plan)
-        self.state = EngineState(rulesets=[RulesetState() for _ in plan.rulesets])
+        self.state = EngineState(
+            rulesets=[RulesetState() for _ in plan.rulesets], complete=complete
+        )
         self._buffer: dict[str, Event] = {}
         for cr, rs_state in zip(plan.rulesets, self.state.rulesets, strict=True):
             for p in cr.ruleset.parties:
@@ -174,6 +184,16 @@ class Session:
     @property
     def clock(self) -> Date | None:
         return self.state.clock
+
+    @property
+    def complete(self) -> bool:
+        """Whether the whole stream is declared complete (absence is evidence everywhere)."""
+        return self.state.complete
+
+    @property
+    def coverage(self) -> tuple[Declaration, ...]:
+        """The record.coverage declarations applied so far."""
+        return tuple(self.state.coverage)
 
     def feed(self, events: Iterable[Event]) -> None:
         """Add events (already validated). Identical duplicates collapse.
@@ -221,6 +241,7 @@ class Session:
     # -- applying one day
     def _apply_day(self, events: Sequence[Event]) -> None:
         self._static_successions(events[0].date)
+        self.state.coverage.extend(declaration(e) for e in events if e.type == COVERAGE_TYPE)
         matched = [(e, self.matcher.match(e)) for e in events]
         for e, hooks in matched:
             for h in hooks:
@@ -702,6 +723,15 @@ class Session:
 _GSS = re.compile(r"^[EWSN]\d{8}$")
 
 
+def _missed(rule: Rule) -> str:
+    """The status of a duty not met in time: a notice-only duty is missed, never breached."""
+    return "missed" if rule.severity == "notice" else "breached"
+
+
+def _types(spec: Any) -> tuple[str, ...]:
+    return tuple(spec.types) if spec is not None else ()
+
+
 def _registry_party(code: str) -> Party:
     """A council as a party, with its attributes from the registry."""
     entry = load_registry().get(code, {})
@@ -822,6 +852,9 @@ class _Findings:
             # a breach falling due today starts its ladders tomorrow: not settled until then
             self.breaches.clear()
             return None
+        if any(f.status == "unrecorded" for f in findings):
+            self.breaches.clear()
+            return None  # a later coverage declaration may still make it breached
         steps = self.breach_ladders()
         self.breaches.clear()
         reached: dict[str, int] = defaultdict(int)
@@ -950,7 +983,7 @@ class _Findings:
             )
 
         def breached(explanation: str, remedy: Hit | None = None) -> list[Finding]:
-            status = "fulfilled_late" if remedy else "breached"
+            status = "fulfilled_late" if remedy else _missed(rule)
             return [
                 obligation(status, explanation, remedy),
                 self.breach_finding(rule, inst, explanation, remedy, base),
@@ -1011,10 +1044,31 @@ class _Findings:
                 f"{_days(inst.due, late[0])} after the due date.",
                 late,
             )
-        return breached(
+        absent = (
             f"{window}; no {fulfil_text} dated {inst.opens} to {inst.due}"
-            f"{' or since' if rule.kind != 'window' else ''} as of {day}: breached "
-            f"({_days(inst.due, day)} overdue)."
+            f"{' or since' if rule.kind != 'window' else ''} as of {day}"
+        )
+        first = inst.opens
+        if trig is not None and not (isinstance(rule, WindowRule) and rule.early == "ignore"):
+            first = trig.date
+        missing = self.unrecorded(rule, inst.party, first, inst.due)
+        if missing:
+            return [obligation("unrecorded", f"{absent}: {missing}")]
+        return breached(f"{absent}: {_missed(rule)} ({_days(inst.due, day)} overdue).")
+
+    def unrecorded(self, rule: Rule, party: str, first: Date, last: Date) -> str:
+        """Why the absence of a fulfilling event is not evidence ('' when it is): the
+        event types for which the record is not declared complete over the span."""
+        if self.s.state.complete:
+            return ""
+        types = [*_types(getattr(rule, "fulfil", None)), *_types(getattr(rule, "waive", None))]
+        missing = uncovered_types(self.s.state.coverage, types, party, first, last, self.day)
+        if not missing:
+            return ""
+        return (
+            f"unrecorded, not {_missed(rule)}: the record is not declared complete for "
+            f"{' or '.join(missing)} by {party} from {first} to {last} (declare it with a "
+            f"record.coverage event, or --complete / complete=True for a whole stream)."
         )
 
     def breach_finding(
@@ -1264,16 +1318,26 @@ class _Findings:
                     **base,
                 )
             ]
-        expl = (
-            f"{pid} needed {what} in {span}; found {len(counted)} by the due date: breached "
-            f"(due {due})."
-        )
+        absent = f"{pid} needed {what} in {span}; found {len(counted)} by the due date"
+        missing = self.unrecorded(rule, pid, opens, due)
+        if missing:
+            return [
+                self.finding(
+                    rule,
+                    kind="obligation",
+                    status="unrecorded",
+                    fulfilled_by=tuple(h[1] for h in counted),
+                    explanation=f"{absent}: {missing}",
+                    **base,
+                )
+            ]
+        expl = f"{absent}: {_missed(rule)} (due {due})."
         inst = Instance(rule.id, pid, period.label, opens, due)
         return [
             self.finding(
                 rule,
                 kind="obligation",
-                status="breached",
+                status=_missed(rule),
                 fulfilled_by=tuple(h[1] for h in counted),
                 explanation=expl,
                 **base,

@@ -10,13 +10,16 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as _dt
+import gzip
+import io
 import json
 import math
 import os
 import re
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 import attrs
 
@@ -57,6 +60,15 @@ class Intake:
     @property
     def read(self) -> int:
         return len(self.events) + self.duplicates + len(self.rejected)
+
+    def refusal(self, max_rejected: int | None = None) -> str | None:
+        """Why a lenient run should stop rather than go on quietly (None when it may go
+        on): it read records and accepted none, or it rejected more than `max_rejected`."""
+        if self.read and not self.events:
+            return f"none of the {self.read} records read was accepted"
+        if max_rejected is not None and len(self.rejected) > max_rejected:
+            return f"{len(self.rejected)} records rejected, more than --max-rejected {max_rejected}"
+        return None
 
 
 # ------------------------------------------------------------------ readers
@@ -137,7 +149,7 @@ def _undecodable(raw: bytes, exc: UnicodeDecodeError) -> str:
     return f"not UTF-8 text: byte 0x{raw[exc.start]:02x} at column {column}; save the file as UTF-8"
 
 
-def _jsonl_records(handle: BinaryIO, file: str) -> Iterator[tuple[Location, Any]]:
+def _jsonl_records(handle: Iterable[bytes], file: str) -> Iterator[tuple[Location, Any]]:
     # Read as bytes: a record ends at a line feed only (a stray carriage return or form
     # feed does not split it), and a line that is not UTF-8 is reported, not fatal.
     for n, read in enumerate(handle, start=1):
@@ -158,6 +170,25 @@ def _jsonl_records(handle: BinaryIO, file: str) -> Iterator[tuple[Location, Any]
 @attrs.frozen
 class _Broken:
     reason: str
+
+
+def _gzip_records(path: Path, file: str) -> Iterator[tuple[Location, Any]]:
+    """Records from a gzipped file, JSON Lines or (for .csv.gz) CSV; lines are numbered
+    in the uncompressed text."""
+    if not path.exists():
+        raise EventError([Problem(Location(file, 0), "no such file")])
+    try:
+        if path.name.lower().endswith(".csv.gz"):
+            # as for .csv: undecodable bytes become lone surrogates, which are reported
+            with gzip.open(
+                path, "rt", encoding="utf-8-sig", errors="surrogateescape", newline=""
+            ) as fh:
+                yield from _csv_records(fh, file)
+        else:
+            with gzip.open(path, "rb") as bfh:
+                yield from _jsonl_records(bfh, file)
+    except (OSError, EOFError, zlib.error) as exc:  # gzip.BadGzipFile is an OSError
+        raise EventError([Problem(Location(file, 0), f"not a readable gzip file: {exc}")]) from None
 
 
 class _Lines:
@@ -282,6 +313,15 @@ def iter_records(
     tabular = tabular_records(source, name, catalogue)
     if tabular is not None:
         yield from tabular
+        return
+    if hasattr(source, "read") and hasattr(source, "__iter__"):  # a text stream: stdin
+        binary = getattr(source, "buffer", None)  # read as bytes, as a file is
+        if binary is None:
+            binary = io.BytesIO(source.read().encode("utf-8", "surrogateescape"))
+        yield from _jsonl_records(binary, name or "<stream>")
+        return
+    if isinstance(source, (str, os.PathLike)) and os.fspath(source).lower().endswith(".gz"):
+        yield from _gzip_records(Path(source), name or os.fspath(source))
         return
     if isinstance(source, (str, os.PathLike)):
         path = Path(source)
@@ -415,10 +455,27 @@ def validate_record(catalogue: Catalogue, record: Any) -> tuple[Event | None, li
     if et is not None:
         for path, message in check_object(et.attributes, others, ""):
             problems.append(f"field '{path}': {message}")
+    if et is not None and type_name == "record.coverage" and not problems:
+        problems.extend(_coverage_problems(catalogue, others))
     if problems or day is None or et is None:
         return None, problems
     attrs_ = {k: v for k, v in others.items() if v is not None}
     return Event(str(event_id), str(type_name), day, str(council), attrs_), []
+
+
+def _coverage_problems(catalogue: Catalogue, attrs_: Mapping[str, Any]) -> list[str]:
+    """What the catalogue alone cannot check in a record.coverage declaration."""
+    out = []
+    for i, name in enumerate(attrs_.get("types") or ()):
+        if name != "*" and name not in catalogue.types:
+            hint = did_you_mean(str(name), catalogue.types)
+            out.append(f"field 'types[{i}]': unknown event type {name!r}{hint} (or \"*\" for all)")
+    if not attrs_.get("types"):
+        out.append("field 'types': empty; list the event types covered, or [\"*\"] for all")
+    start, end = attrs_.get("from"), attrs_.get("to")
+    if start is not None and end is not None and parse_date(end) < parse_date(start):
+        out.append(f"field 'to': {end} is before 'from' {start}")
+    return out
 
 
 def read_events(
@@ -431,8 +488,10 @@ def read_events(
 ) -> Intake:
     """Read and validate events from a path, an iterable of mappings or of Events.
 
-    A path may name JSON Lines, CSV or (with the `parquet` extra) a Parquet file; a pandas
-    DataFrame is read row by row, its empty cells being absent attributes.
+    A path may name JSON Lines, CSV or (with the `parquet` extra) a Parquet file, and a
+    `.jsonl.gz` or `.csv.gz` path a gzipped one; an open text stream (`sys.stdin`) is
+    read as JSON Lines; a pandas DataFrame is read row by row, its empty cells being
+    absent attributes.
     """
     cat = catalogue or load_catalogue()
     by_id: dict[str, tuple[Event, Location]] = {}

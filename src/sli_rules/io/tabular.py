@@ -5,7 +5,8 @@ used. Events read from a table go through the same validation as JSON Lines: a r
 becomes a record, empty cells (None, NaN, NaT) are absent attributes, date cells become
 ISO dates, and numbers, true/false and JSON text are fitted to the types the event
 catalogue gives each attribute (a nullable integer column that pandas stored as floats,
-SQLite's 0/1 booleans, a list kept as JSON text in a database).
+a boolean column with gaps that pandas stored as 1.0/0.0, SQLite's 0/1 booleans, a list
+kept as JSON text in a database).
 """
 
 from __future__ import annotations
@@ -98,7 +99,8 @@ def _fit(spec: AttributeSpec, value: Any) -> Any:
             return value  # validation says what was expected
     if t == "integer" and isinstance(value, float) and value.is_integer():
         return int(value)
-    if t == "boolean" and type(value) is int and value in (0, 1):
+    if t == "boolean" and type(value) in (int, float) and value in (0, 1):
+        # SQLite's 0/1, and pandas' 1.0/0.0 for a boolean column with gaps
         return bool(value)
     if t == "list" and spec.items is not None and isinstance(value, list):
         return [_fit(spec.items, v) for v in value]

@@ -64,6 +64,9 @@ class EventType:
 
 @attrs.frozen
 class Catalogue:
+    """The event catalogue: every event type the library accepts and its attributes
+    (`load_catalogue()` reads the bundled one, data/events.yaml; docs/events.md lists it)."""
+
     common: Mapping[str, AttributeSpec]
     types: Mapping[str, EventType]
 
@@ -83,6 +86,21 @@ class Catalogue:
         for a in et.attributes.values():
             walk(a.name, a)
         return out
+
+    def attribute_spec(self, type_name: str, path: str) -> AttributeSpec | None:
+        """The spec of a dotted attribute path of a type (through lists), or None."""
+        et = self.types.get(type_name)
+        if et is None:
+            return None
+        specs: Mapping[str, AttributeSpec] = {**self.common, **et.attributes}
+        found: AttributeSpec | None = None
+        for part in path.split("."):
+            found = specs.get(part)
+            if found is None:
+                return None
+            inner = found.items if found.type == "list" and found.items is not None else found
+            specs = inner.attributes
+        return found
 
     def element_paths(self, type_name: str, list_path: str) -> set[str]:
         """Attribute names of the objects in a list attribute (e.g. team -> council, role)."""

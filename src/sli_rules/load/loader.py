@@ -10,14 +10,14 @@ from __future__ import annotations
 import datetime as _dt
 import functools
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import attrs
 
-from sli_rules.load.catalogue import Catalogue, load_catalogue
+from sli_rules.load.catalogue import PARTY_FORMS, PARTY_RE, Catalogue, load_catalogue
 from sli_rules.load.safe_yaml import Loaded, load_yaml, safe_load
 from sli_rules.load.safe_yaml import Path as YPath
 from sli_rules.model.conditions import COMBINATORS, COMPARISONS, LIST_TESTS, TESTS
@@ -133,6 +133,7 @@ def bundled_dir() -> Path:
 
 
 def bundled_ids() -> list[str]:
+    """The ids of the rulesets that come with sli-rules, sorted (`sli-rules list`)."""
     return sorted(p.stem for p in bundled_dir().glob("*.yaml"))
 
 
@@ -159,6 +160,17 @@ def load_registry() -> Mapping[str, Mapping[str, Any]]:
 # ---------------------------------------------------------------------- reader
 
 
+@attrs.frozen
+class Vocab:
+    """What a literal in a condition may be: one of `values`, or a party code."""
+
+    values: tuple[Any, ...] | None
+    party: bool = False
+
+
+VocabOf = Callable[[str], Vocab | None]
+
+
 class _Reader:
     """Turns the plain document into model objects, collecting every problem."""
 
@@ -169,6 +181,7 @@ class _Reader:
         self.problems: list[Problem] = []
         self.params: dict[str, Parameter] = {}
         self.party_ids: set[str] = set()
+        self.parsed_parties: list[Party] = []
 
     # -- basics
     def err(self, path: YPath, message: str) -> None:
@@ -260,6 +273,8 @@ class _Reader:
             )
             return None
         for _start, v in param.values:
+            if v is None:  # its value is wrong, and reported where it is written
+                return None
             ok = (
                 isinstance(v, Duration)
                 if want == "duration"
@@ -282,9 +297,12 @@ class _Reader:
             self.err(path, str(exc))
             return None
         except DateError:
+            hint = duration_hint(value)
             self.err(
                 path,
-                f"bad duration {_show(value)}: expected {DURATION_FORMS}, or {{parameter: NAME}}",
+                f"bad duration {_show(value)}: "
+                + (f"write it as {hint}; " if hint else "")
+                + f"expected {DURATION_FORMS}, or {{parameter: NAME}}",
             )
             return None
 
@@ -388,7 +406,9 @@ class _Reader:
                 )
 
     def param_value(self, value: Any, path: YPath) -> Any:
-        if isinstance(value, str) and value.startswith("P"):
+        if isinstance(value, str) and (value.startswith("P") or duration_hint(value)):
+            # a duration in words is refused here, where it is written, rather than at
+            # each rule that uses the parameter
             return self.duration_like(value, path)
         if isinstance(value, str) and re.match(r"^\d{4}-\d", value):
             return self.date(value, path)
@@ -525,6 +545,7 @@ class _Reader:
                     else pt
                     for pt in out
                 ]
+        self.parsed_parties = out
         return out, successions, pattern
 
     def council(self, code: str, entry: Mapping[str, Any], override: Any, path: YPath) -> Party:
@@ -641,7 +662,9 @@ class _Reader:
         refs: tuple[str, ...],
         types: tuple[str, ...] = (),
         list_prefix: str = "",
+        vocab: VocabOf | None = None,
     ) -> dict[str, Any] | None:
+        vocab = vocab or (lambda full: self.value_vocab(types, full))
         m = self.mapping(value, path, "a condition: {attribute: value or tests}")
         if m is None:
             return None
@@ -649,10 +672,10 @@ class _Reader:
             p: YPath = (*path, key)
             if key in ("all", "any"):
                 for i, c in enumerate(self.items(val, p, "conditions")):
-                    self.condition(c, (*p, i), paths, refs, types, list_prefix)
+                    self.condition(c, (*p, i), paths, refs, types, list_prefix, vocab)
                 continue
             if key == "not":
-                self.condition(val, p, paths, refs, types, list_prefix)
+                self.condition(val, p, paths, refs, types, list_prefix, vocab)
                 continue
             full = f"{list_prefix}{key}"
             if paths is not None and full not in paths:
@@ -668,10 +691,73 @@ class _Reader:
                     + (f"; known: {', '.join(known)}" if known else ""),
                 )
             if isinstance(val, dict) and set(val) != {"ref"}:
-                self.tests(val, p, paths, refs, types, full)
+                self.tests(val, p, paths, refs, types, full, vocab)
             else:
                 self.operand(val, p, refs)
+                self.literals(val, p, key, vocab(full))
         return m
+
+    def value_vocab(self, types: tuple[str, ...], full: str) -> Vocab | None:
+        """The values an event attribute can take, when the catalogue closes them."""
+        specs = [s for s in (self.cat.attribute_spec(t, full) for t in types) if s is not None]
+        leaves = [s.items if s.type == "list" and s.items is not None else s for s in specs]
+        if not leaves:
+            return None
+        if all(leaf.values for leaf in leaves):
+            return Vocab(tuple(dict.fromkeys(v for leaf in leaves for v in leaf.values)))
+        if all(leaf.type == "party" for leaf in leaves):
+            return Vocab(None, party=True)
+        return None
+
+    def party_vocab(self, full: str) -> Vocab | None:
+        """The values a party attribute can take (for `applies_to`), from the registry
+        and the ruleset's own parties."""
+        if full == "id":
+            return Vocab(tuple(sorted(self.party_ids))) if self.party_ids else None
+        if full == "kind":
+            return Vocab(("council", "body"))
+        if full not in ("type", "region", "services"):
+            return None
+        seen: dict[Any, None] = {}
+        entries = [*self.registry.values(), *(p.attributes for p in self.parsed_parties)]
+        for entry in entries:
+            v = entry.get(full)
+            for item in v if isinstance(v, list) else [v]:
+                if item is not None:
+                    seen[item] = None
+        return Vocab(tuple(seen)) if seen else None
+
+    def literals(self, value: Any, path: YPath, key: str, vocab: Vocab | None) -> None:
+        """Report literal values outside an attribute's vocabulary (a misspelt value
+        would otherwise make a condition silently never hold)."""
+        if vocab is None:
+            return
+        items = (
+            [(v, (*path, i)) for i, v in enumerate(value)]
+            if isinstance(value, list)
+            else [(value, path)]
+        )
+        for v, p in items:
+            if isinstance(v, dict) or v is None:
+                continue  # a reference (checked elsewhere), or "no value"
+            if vocab.party:
+                known = {*self.registry, *load_bodies()}
+                if not isinstance(v, str) or not PARTY_RE.match(v):
+                    self.err(p, f"{key}: expected {PARTY_FORMS}, got {_show(v)}")
+                elif self.registry and v not in known:
+                    self.err(
+                        p,
+                        f"{key}: {v!r} is neither a council in the registry nor a body"
+                        + did_you_mean(v, known),
+                    )
+            elif vocab.values is not None and v not in vocab.values:
+                shown = ", ".join(str(x) for x in vocab.values)
+                self.err(
+                    p,
+                    f"{_show(v)} is not a value of {key}"
+                    + did_you_mean(str(v), [str(x) for x in vocab.values])
+                    + f"; {key} is one of: {shown}",
+                )
 
     def tests(
         self,
@@ -681,6 +767,7 @@ class _Reader:
         refs: tuple[str, ...],
         types: tuple[str, ...],
         full: str,
+        vocab: VocabOf,
     ) -> None:
         if not val:
             self.err(
@@ -698,7 +785,7 @@ class _Reader:
                 )
                 continue
             if test in ("some", "none", "every"):
-                self.condition(arg, p, paths, refs, types, f"{full}.")
+                self.condition(arg, p, paths, refs, types, f"{full}.", vocab)
             elif test in ("count", "distinct", "length"):
                 m = self.mapping(arg, p, "{where: ..., at_least: N}") or {}
                 allowed = (
@@ -713,7 +800,7 @@ class _Reader:
                     if k in m:
                         self.number_operand(m[k], (*p, k), refs)
                 if m.get("where") is not None:
-                    self.condition(m["where"], (*p, "where"), paths, refs, types, f"{full}.")
+                    self.condition(m["where"], (*p, "where"), paths, refs, types, f"{full}.", vocab)
                 field = m.get("field")
                 if (
                     test == "distinct"
@@ -742,8 +829,12 @@ class _Reader:
                     self.err(p, f"'{test}' takes a list of values, e.g. [good, outstanding]")
                 elif isinstance(arg, dict):
                     self.operand(arg, p, refs)
+                else:
+                    self.literals(arg, p, full.rsplit(".", 1)[-1], vocab(full))
             else:
                 self.operand(arg, p, refs)
+                if test in ("equals", "not_equals", "contains"):
+                    self.literals(arg, p, full.rsplit(".", 1)[-1], vocab(full))
         _ = LIST_TESTS
 
     def attribute_types(self, types: Iterable[str], full: str) -> set[str]:
@@ -806,7 +897,7 @@ class _Reader:
         known = set(PARTY_ATTRIBUTES)
         for entry in self.registry.values():
             known |= set(entry)
-        return self.condition(value, path, known, ())
+        return self.condition(value, path, known, (), vocab=self.party_vocab)
 
     # -- rules
     def rule(self, raw: Any, index: int, seen: set[str]) -> Rule | None:
@@ -1184,6 +1275,52 @@ class _Reader:
         )
 
 
+_WORD_NUMBERS = {
+    w: n
+    for n, w in enumerate(
+        [
+            "zero",
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+        ]
+    )
+}
+_DURATION_WORDS = re.compile(r"^\s*(\d+|[a-z]+)[\s-]*(day|week|month|year)s?\s*$", re.IGNORECASE)
+
+
+def duration_hint(value: Any) -> str:
+    """The ISO 8601 form of a duration written in words ('6 months' -> 'P6M'), or ''."""
+    if not isinstance(value, str):
+        return ""
+    m = _DURATION_WORDS.match(value)
+    if m is None:
+        return ""
+    count = m.group(1).lower()
+    n = int(count) if count.isdigit() else _WORD_NUMBERS.get(count)
+    if n is None:
+        return ""
+    return f"P{n}{m.group(2)[0].upper()}"
+
+
+def _written(text: str, line: int, key: str) -> str:
+    """A plain scalar as written on `line` after `key:` (for messages), or ''."""
+    lines = text.splitlines()
+    if not 1 <= line <= len(lines):
+        return ""
+    m = re.match(rf"^\s*{re.escape(key)}\s*:\s*([^#]*?)\s*(?:#.*)?$", lines[line - 1])
+    return m.group(1) if m else ""
+
+
 _HELD = {
     "string": "text",
     "date": "dates",
@@ -1272,6 +1409,15 @@ def parse_ruleset(
             ladders.append(ladder)
     title = reader.text(doc.get("title"), ("title",), "a title")
     source = reader.text(doc.get("source"), ("source",), "a file name")
+    if isinstance(doc.get("version"), float):
+        written = _written(text, loaded.where(("version",)).line, "version") or str(doc["version"])
+        reader.err(
+            ("version",),
+            f"version {written} is read as the number {doc['version']!r}, "
+            f'which is not what was written: quote it, version: "{written}"'
+            if written != repr(doc["version"])
+            else f'version {written} is read as a number: quote it, version: "{written}"',
+        )
     version = reader.text(doc.get("version"), ("version",), "a version", "1")
     description = reader.text(doc.get("description"), ("description",), "text")
     if reader.problems:

@@ -177,7 +177,7 @@ _HINTS = (
         "mapping values are not allowed",
         "a colon followed by a space inside a plain value; put the value in quotes",
     ),
-    ("could not find expected ':'", "a key without its colon"),
+    ("could not find expected ':'", "a key without its colon: write 'key: value'"),
     ("undefined alias", "an alias (*name) that no anchor (&name) defines"),
     ("end of stream", "a quote or bracket that is never closed"),
     ("did not find expected", "the indentation or the brackets do not line up"),
@@ -191,6 +191,8 @@ def _syntax_problem(exc: yaml.YAMLError, text: str, file: str) -> Problem:
     detail = str(exc)
     if isinstance(exc, yaml.MarkedYAMLError):
         mark = exc.problem_mark or exc.context_mark
+        if exc.context_mark is not None and "could not find expected ':'" in str(exc.problem):
+            mark = exc.context_mark  # the key that lacks its colon, not the line after it
         detail = ", ".join(part for part in (exc.context, exc.problem) if part) or detail
     line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
     if mark and 0 <= mark.index < len(text) and text[mark.index] == "\t":

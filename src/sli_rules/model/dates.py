@@ -12,6 +12,8 @@ from collections.abc import Iterator
 import attrs
 from dateutil.relativedelta import relativedelta
 
+from sli_rules.model.errors import SliRulesError
+
 __all__ = [
     "DATE_FORMS",
     "DURATION_FORMS",
@@ -23,6 +25,7 @@ __all__ = [
     "Period",
     "PeriodSpec",
     "add",
+    "as_day",
     "parse_date",
     "parse_duration",
 ]
@@ -46,7 +49,7 @@ LONGEST = 100
 """The longest duration a ruleset may give, in years."""
 
 
-class DateError(ValueError):
+class DateError(ValueError, SliRulesError):
     """A text that is not a date or duration; the message lists the legal forms."""
 
 
@@ -123,6 +126,7 @@ class Duration:
 
 
 def parse_duration(text: object) -> Duration:
+    """Parse an ISO 8601 duration such as P6M, P14D or P1Y6M; a `DateError` otherwise."""
     if not isinstance(text, str):
         raise DateError(f"expected {DURATION_FORMS}, got {text!r}")
     m = _DURATION_RE.fullmatch(text)
@@ -214,3 +218,24 @@ class PeriodSpec:
                     continue
                 yield Period(start, end, self._label(ys, index, start))
             year += 1
+
+
+def as_day(value: object, what: str = "as_of") -> Date:
+    """A day given by a caller of the Python API: a `date`, ISO text, or a `datetime`
+    (a pandas Timestamp too) at midnight, which is taken as its day. A time of day is
+    refused rather than dropped, and the message says how to pass the day."""
+    if type(value).__name__ in ("NaTType", "NAType") or value is None:
+        raise DateError(f"{what}: expected {DATE_FORMS}, got a missing value ({value!r})")
+    if isinstance(value, _dt.datetime):
+        if value.time() != _dt.time(0):
+            raise DateError(
+                f"{what} is a day, but {value.isoformat()!r} has a time of day; "
+                f"pass its day, e.g. {what}=value.date()"
+            )
+        value = value.date()
+    if isinstance(value, (_dt.date, str)):
+        try:
+            return parse_date(value)
+        except DateError as exc:
+            raise type(exc)(f"{what}: {exc}") from None  # a DateRangeError stays one
+    raise DateError(f"{what}: expected {DATE_FORMS} (or a date), got {type(value).__name__}")

@@ -13,6 +13,7 @@ __all__ = [
     "Location",
     "Problem",
     "RulesetError",
+    "SliRulesError",
     "did_you_mean",
     "format_path",
 ]
@@ -20,6 +21,9 @@ __all__ = [
 
 @attrs.frozen
 class Location:
+    """Where a problem is: a file (or `<dataframe>`, `<stdin>`), a line and a column
+    (0 when unknown); `str()` gives `file:line:col`."""
+
     file: str
     line: int
     column: int = 0
@@ -53,7 +57,13 @@ class Problem:
         return f"{self.location}: {self.message}{where}"
 
 
-class InputError(Exception):
+class SliRulesError(Exception):
+    """The base of every error sli-rules raises on purpose, so a caller can catch them
+    all at once (`except sli_rules.SliRulesError`). Each is also an instance of the
+    built-in error it refines (ValueError, ImportError, ...)."""
+
+
+class InputError(SliRulesError):
     """Bad input: carries every problem found, each with its location."""
 
     def __init__(self, problems: Iterable[Problem]) -> None:

@@ -5,10 +5,12 @@ from __future__ import annotations
 from importlib import import_module
 from types import ModuleType
 
+from sli_rules.model.errors import SliRulesError
+
 __all__ = ["MissingExtraError", "require"]
 
 
-class MissingExtraError(ImportError):
+class MissingExtraError(ImportError, SliRulesError):
     """An optional dependency is not installed; the message names the extra to install."""
 
 

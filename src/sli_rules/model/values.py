@@ -82,6 +82,9 @@ class Party:
 
 @attrs.frozen
 class Succession:
+    """A council replaced by its successors on a date (a reorganisation): duties of the
+    old council pass to them."""
+
     party: str
     date: Date
     successors: tuple[str, ...]
@@ -89,6 +92,9 @@ class Succession:
 
 @attrs.frozen
 class Effective:
+    """When an agreement is in effect: its start, optional end and review dates, and
+    whether the start is the text's or an interpretation."""
+
     start: Date
     end: Date | None = None
     start_basis: Basis = "text"
@@ -142,6 +148,8 @@ class _RuleBase:
 
 @attrs.frozen(kw_only=True)
 class DeadlineRule(_RuleBase):
+    """A duty started by a trigger event and due a duration after it (`kind: deadline`)."""
+
     trigger: EventSpec
     fulfil: EventSpec
     due: DurationLike
@@ -151,6 +159,9 @@ class DeadlineRule(_RuleBase):
 
 @attrs.frozen(kw_only=True)
 class WindowRule(_RuleBase):
+    """A duty started by a trigger, to be met inside a window that opens and closes a
+    duration after it (`kind: window`)."""
+
     trigger: EventSpec
     fulfil: EventSpec
     opens: DurationLike
@@ -162,6 +173,8 @@ class WindowRule(_RuleBase):
 
 @attrs.frozen(kw_only=True)
 class FixedDateRule(_RuleBase):
+    """A duty due by a fixed date, optionally opening on one (`kind: fixed_date`)."""
+
     fulfil: EventSpec
     due: DateLike
     opens: DateLike | None = None
@@ -171,6 +184,8 @@ class FixedDateRule(_RuleBase):
 
 @attrs.frozen(kw_only=True)
 class RecurringRule(_RuleBase):
+    """A duty to be met in every period, e.g. once each financial year (`kind: recurring`)."""
+
     fulfil: EventSpec
     period: PeriodSpec
     at_least: int = 1
@@ -180,6 +195,8 @@ class RecurringRule(_RuleBase):
 
 @attrs.frozen(kw_only=True)
 class CountRule(_RuleBase):
+    """A duty to do something at least N times within a span (`kind: count`)."""
+
     fulfil: EventSpec
     end: DateLike
     start: DateLike | None = None
@@ -190,6 +207,8 @@ class CountRule(_RuleBase):
 
 @attrs.frozen(kw_only=True)
 class ConstraintRule(_RuleBase):
+    """A condition every trigger event must meet when it happens (`kind: constraint`)."""
+
     trigger: EventSpec
     require: Mapping[str, Any]
     kind: Literal["constraint"] = "constraint"
@@ -197,6 +216,8 @@ class ConstraintRule(_RuleBase):
 
 @attrs.frozen(kw_only=True)
 class LimitRule(_RuleBase):
+    """A ceiling on how much of something a party may take in a period (`kind: limit`)."""
+
     trigger: EventSpec
     period: PeriodSpec
     max: float | ParamRef
@@ -206,6 +227,8 @@ class LimitRule(_RuleBase):
 
 @attrs.frozen(kw_only=True)
 class EntitlementRule(_RuleBase):
+    """Something a party may call on for a time after a trigger (`kind: entitlement`)."""
+
     trigger: EventSpec
     lasts: DurationLike | None = None
     kind: Literal["entitlement"] = "entitlement"
@@ -213,6 +236,9 @@ class EntitlementRule(_RuleBase):
 
 @attrs.frozen(kw_only=True)
 class SelfDeclaredRule(_RuleBase):
+    """A clause that events cannot show, listed and documented but yielding no findings
+    (`monitoring: self-declared`)."""
+
     kind: Literal["self_declared"] = "self_declared"
 
 
@@ -231,6 +257,8 @@ Rule = (
 
 @attrs.frozen
 class EscalationStep:
+    """One step of an escalation ladder: its number, who acts, and how long it has."""
+
     step: int
     actor: str
     window: DurationLike
@@ -255,6 +283,10 @@ class EscalationLadder:
 
 @attrs.frozen(kw_only=True)
 class Ruleset:
+    """One agreement as rules: its parties, parameters, rules and escalation ladders.
+
+    Frozen; made by `load_ruleset` or `parse_ruleset`, which check it where it is read."""
+
     id: str
     title: str
     source: str

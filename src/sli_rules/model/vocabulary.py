@@ -45,6 +45,7 @@ class Status(enum.StrEnum):
     FULFILLED_LATE = "fulfilled_late"
     FULFILLED_EARLY = "fulfilled_early"
     BREACHED = "breached"
+    UNRECORDED = "unrecorded"
     WAIVED = "waived"
     DISCHARGED = "discharged"
     REMEDIED = "remedied"
@@ -117,12 +118,20 @@ STATUSES: Mapping[Status, StatusWords] = {
         html_colour="#f8d7da",
         plot_colour="#d62728",
     ),
+    Status.UNRECORDED: StatusWords(
+        "obligation: due, with no fulfilling event in the record, which is not declared "
+        "complete for it (absence is not evidence of a breach)",
+        met=False,
+        urgency=Urgency.ATTENTION,
+        html_colour="#ede7f6",
+        plot_colour="#9467bd",
+    ),
     Status.WAIVED: StatusWords(
         "obligation: a waiving event came before the due date",
         met=True,
         urgency=Urgency.SETTLED,
         html_colour="#e2e3e5",
-        plot_colour="#dadce0",
+        plot_colour="#b9a9d8",
     ),
     Status.DISCHARGED: StatusWords(
         "obligation: the agreement ended, or the party left, before it fell due",
@@ -136,14 +145,15 @@ STATUSES: Mapping[Status, StatusWords] = {
         met=True,
         urgency=Urgency.SETTLED,
         html_colour="#fde2c4",
-        plot_colour="#f0a030",
+        plot_colour="#b5651d",
     ),
     Status.MISSED: StatusWords(
-        "notice: a duty whose rule has severity notice was not met in time",
+        "obligation or notice: a duty whose rule has severity notice (encouraged, proposed) "
+        "was not met in time; never a breach",
         met=False,
         urgency=Urgency.ATTENTION,
         html_colour="#f8d7da",
-        plot_colour="#d62728",
+        plot_colour="#8c1c13",
     ),
     Status.EXCEEDED: StatusWords(
         "notice or breach: a ceiling over a period was exceeded",
@@ -164,7 +174,7 @@ STATUSES: Mapping[Status, StatusWords] = {
         met=False,
         urgency=Urgency.SETTLED,
         html_colour="#e2e3e5",
-        plot_colour="#dadce0",
+        plot_colour="#c2b8a3",
     ),
     Status.DUE: StatusWords(
         "escalation: the step should be taken",
@@ -178,7 +188,7 @@ STATUSES: Mapping[Status, StatusWords] = {
         met=False,
         urgency=Urgency.SETTLED,
         html_colour="#d1e7dd",
-        plot_colour="#3a9d5d",
+        plot_colour="#1f7a7a",
     ),
     Status.STOPPED: StatusWords(
         "escalation: the concern was resolved before the step was reached",

@@ -14,14 +14,13 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable
 
 from sli_rules._version import __version__
 from sli_rules.engine.plan import Plan
-from sli_rules.load.loader import load_registry
 from sli_rules.model.findings_view import FindingsView
 from sli_rules.model.values import Finding, Ruleset
+from sli_rules.outputs.names import party_name
 
 __all__ = ["UPCOMING", "to_ical", "upcoming"]
 
@@ -72,16 +71,11 @@ class _Names:
         for rs in self.rulesets.values():
             for p in rs.parties:
                 self.parties.setdefault(p.id, p.name)
-        self._registry: Mapping[str, Mapping[str, Any]] | None = None
 
     def party(self, code: str | None) -> str:
         if not code:
             return ""
-        name = self.parties.get(code)
-        if name is None:
-            if self._registry is None:
-                self._registry = load_registry()
-            name = str(self._registry.get(code, {}).get("name", ""))
+        name = self.parties.get(code) or party_name(code)  # the registry's, bodies too
         return f"{name} ({code})" if name and name != code else code
 
     def quote(self, f: Finding) -> str:
@@ -159,7 +153,7 @@ def to_ical(
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    who = ", ".join(chosen) if chosen else "all parties"
+    who = ", ".join(names.party(c) for c in chosen) if chosen else "all parties"
     cal.add("x-wr-calname", name or f"SLI deadlines: {who}")
     cal.add(
         "x-wr-caldesc",

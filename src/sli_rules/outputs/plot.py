@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
+import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +30,7 @@ from sli_rules.model.extras import require
 from sli_rules.model.findings_view import FindingsView
 from sli_rules.model.values import Finding
 from sli_rules.model.vocabulary import STATUSES
+from sli_rules.outputs.names import party_name
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -44,6 +46,8 @@ PLOT_FORMATS = ("png", "svg", "pdf")
 STATUS_COLOURS: Mapping[str, str] = {s.value: w.plot_colour for s, w in STATUSES.items()}
 _OTHER = "#b0b0b0"
 _LANE = 0.42  # height of one lane, in row units
+_INCHES_PER_UNIT = 0.3  # a lane is then about 15 px high at the default 120 dpi
+_LABEL_SIZE = 5.5  # points: a rule's id written on its bar
 _BREACH = "#b00020"
 _FULFIL = "#1b6e3a"
 _MARKS: Mapping[str, dict[str, Any]] = {  # how each kind of point is drawn
@@ -58,6 +62,15 @@ _MARKS: Mapping[str, dict[str, Any]] = {  # how each kind of point is drawn
 def _key(f: Finding) -> tuple[Any, ...]:
     """What a breach shares with the obligation it breaches."""
     return (f.agreement, f.rule, f.party, f.triggered_by, f.opens, f.due)
+
+
+def _row_label(party: str, agreement: str) -> str:
+    """A row's label: the party's name (wrapped), its code, and the agreement if several."""
+    name = party_name(party)
+    lines = [*textwrap.wrap(name, 26), party] if name else [party]
+    if agreement:
+        lines.append(agreement)
+    return "\n".join(lines)
 
 
 def _event_dates(events: Any) -> dict[str, _dt.date]:
@@ -94,6 +107,35 @@ def _lanes(spans: Sequence[tuple[_dt.date, _dt.date]], gap: _dt.timedelta) -> li
             lane[i] = len(ends)
             ends.append(end)
     return lane
+
+
+def _label_bars(ax: Axes, names: Sequence[tuple[float, float, float, str]], fig: Any) -> None:
+    """Write each rule's id on its bar, where the bar is wide enough to hold it."""
+    if not names:
+        return
+    lo, hi = ax.get_xlim() if ax.has_data() else (0.0, 1.0)
+    lefts = [left for left, *_ in names]
+    rights = [left + width for left, width, *_ in names]
+    lo, hi = min(lo, *lefts), max(hi, *rights)
+    axes_inches = fig.get_size_inches()[0] * 0.72  # the plot area, less labels and legend
+    days_per_inch = max(hi - lo, 1.0) / axes_inches
+    char_inches = _LABEL_SIZE * 0.55 / 72  # an average character at that size
+    for left, width, y, rule in names:
+        room = int(width / days_per_inch / char_inches) - 1
+        if room < 6:
+            continue
+        text = rule if len(rule) <= room else rule[: room - 1] + "\u2026"
+        ax.text(
+            left + days_per_inch * 0.04,
+            y,
+            text,
+            va="center",
+            ha="left",
+            fontsize=_LABEL_SIZE,
+            color="#111111",
+            clip_on=True,
+            zorder=4,
+        )
 
 
 def plot_timeline(
@@ -165,7 +207,7 @@ def plot_timeline(
         top += height
 
     if ax is None:
-        fig = Figure(figsize=(11, max(2.5, 0.45 * top + 1.6)), layout="constrained")
+        fig = Figure(figsize=(11, max(2.5, _INCHES_PER_UNIT * top + 1.6)), layout="constrained")
         FigureCanvasAgg(fig)
         ax = fig.add_subplot()
     else:
@@ -189,6 +231,7 @@ def plot_timeline(
     used_status: dict[str, None] = {}
     points: dict[tuple[str, str], tuple[list[float], list[float]]] = {}
     bars: dict[tuple[str, bool], tuple[list[float], list[float], list[float]]] = {}
+    names: list[tuple[float, float, float, str]] = []  # left, width, y, rule id
 
     def point(mark: str, colour: str, day: _dt.date, y: float) -> None:
         xs, ys = points.setdefault((mark, colour), ([], []))
@@ -238,6 +281,7 @@ def plot_timeline(
                 ys.append(y)
                 widths.append(width)
                 lefts.append(left)
+                names.append((left, width, y, f.rule))
                 used_status[f.status] = None
             if f.kind != "escalation" and f.due is not None:
                 point("due", "black", f.due, y)
@@ -260,12 +304,13 @@ def plot_timeline(
         )
     for (mark, colour), (xs, ys) in points.items():
         ax.plot(xs, ys, ls="", color=colour, **_MARKS[mark])
+    _label_bars(ax, names, fig)
     used_marks = dict.fromkeys(m for m in _MARKS if any(k[0] == m for k in points))
 
     ax.axvline(num(report.as_of), color="#444444", ls=":", lw=1.2, zorder=1)
     used_marks["as_of"] = None
     ticks = [t + h / 2 for _, t, h, _ in layout]
-    labels = [f"{party}\n{agreement}" if agreement else party for (party, agreement), *_ in layout]
+    labels = [_row_label(party, agreement) for (party, agreement), *_ in layout]
     ax.set_yticks(ticks, labels, fontsize=8)
     for _, t, _h, _ in layout[1:]:
         ax.axhline(t, color="#e0e0e0", lw=0.8, zorder=0)

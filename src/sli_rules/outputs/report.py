@@ -8,15 +8,18 @@ import html
 import io
 import json
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import attrs
 
 from sli_rules.io.intake import Rejected
+from sli_rules.model.dates import as_day
+from sli_rules.model.errors import did_you_mean
 from sli_rules.model.values import FINDING_FIELDS, Finding
-from sli_rules.model.vocabulary import KIND_NOUNS, STATUSES, Urgency
+from sli_rules.model.vocabulary import KIND_NOUNS, KINDS, STATUSES, Urgency
 from sli_rules.outputs.ical import to_ical
+from sli_rules.outputs.names import labelled, names_of, party_name
 from sli_rules.outputs.plot import plot_timeline
 from sli_rules.outputs.tables import write_findings, write_parquet
 
@@ -24,6 +27,8 @@ __all__ = ["FORMATS", "Report"]
 
 # row backgrounds in the HTML report, by status (model/vocabulary.py)
 STATUS_COLOURS = {s.value: w.html_colour for s, w in STATUSES.items()}
+TABLE_NAME_WIDTH = 24
+"""The longest party name the text table shows in full (longer ones are cut short)."""
 TABLE_COLUMNS = (
     "kind",
     "agreement",
@@ -47,6 +52,10 @@ class Report:
     rulesets: tuple[str, ...] = ()
     rejected: tuple[Rejected, ...] = ()
     events_read: int = 0
+    duplicates: int = 0
+    complete: bool = False  # the whole stream was declared complete
+    from_intake: bool = False  # events_read, duplicates and rejected describe this report's input
+    coverage: int = 0  # record.coverage declarations that counted
 
     @property
     def obligations(self) -> tuple[Finding, ...]:
@@ -64,15 +73,50 @@ class Report:
     def notices(self) -> tuple[Finding, ...]:
         return tuple(f for f in self.findings if f.kind == "notice")
 
+    # -- a collection of findings
+    def __len__(self) -> int:
+        """The number of findings (so an empty report is false)."""
+        return len(self.findings)
+
+    def __iter__(self) -> Iterator[Finding]:
+        """The findings, in the report's order."""
+        return iter(self.findings)
+
+    def __repr__(self) -> str:
+        """One line (a report can hold thousands of findings); `print(report)` or
+        `report.to_table()` shows them."""
+        rejected = f", {len(self.rejected)} rejected records" if self.rejected else ""
+        rulesets = ", ".join(self.rulesets) or "no rulesets"
+        return f"<Report: {self.summary()}; {rulesets}{rejected}>"
+
+    def __str__(self) -> str:
+        return self.to_table(explain=False)
+
     def filter(self, **fields: Any) -> Report:
-        """A report with the findings whose fields equal all the given values."""
+        """A report with the findings that match every given field, e.g.
+        `report.filter(status="breached", party=["E08000026", "E08000025"])`.
+
+        A value matches a finding whose field equals it; a list, tuple or set matches any
+        of its values. For the list fields (`triggered_by`, `fulfilled_by`,
+        `interpretations`) a value matches a finding whose list contains it. Dates may be
+        given as dates, ISO text or datetimes (pandas Timestamps) at midnight.
+
+        Raises `TypeError` for a field findings do not have, and `ValueError` for a kind
+        or status that does not exist or a date that is not one (with a did-you-mean),
+        rather than silently returning an empty report.
+        """
+        wanted = {k: _wanted(k, v) for k, v in fields.items()}
 
         def keep(f: Finding) -> bool:
             d = f.to_dict()
-            return all(
-                d.get(k) == (v.isoformat() if isinstance(v, _dt.date) else v)
-                for k, v in fields.items()
-            )
+            for k, values in wanted.items():
+                have = d.get(k)
+                if isinstance(have, list):
+                    if not any(h in values for h in have):
+                        return False
+                elif have not in values:
+                    return False
+            return True
 
         return attrs.evolve(self, findings=tuple(f for f in self.findings if keep(f)))
 
@@ -85,10 +129,31 @@ class Report:
             "as_of": self.as_of.isoformat(),
             "rulesets": list(self.rulesets),
             "findings": self.to_records(),
+            "names": names_of(self.findings),
         }
+        out["accounting"] = self.accounting()
         if self.rejected:
             out["rejected"] = [r.to_dict() for r in self.rejected]
         return out
+
+    def accounting(self) -> dict[str, Any]:
+        """What was read and what the record supports: the counts every summary states."""
+        rejected = len(self.rejected)
+        out: dict[str, Any] = {}
+        if self.from_intake:
+            out |= {
+                "events_read": self.events_read,
+                "accepted": self.events_read - self.duplicates - rejected,
+                "duplicates": self.duplicates,
+                "rejected": rejected,
+            }
+        return out | {
+            "unrecorded": sum(
+                1 for f in self.findings if f.kind == "obligation" and f.status == "unrecorded"
+            ),
+            "complete": self.complete,
+            "coverage": self.coverage,
+        }
 
     def to_json(self, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(), indent=indent)
@@ -131,15 +196,43 @@ class Report:
         def count(n: int, noun: str, plural: str) -> str:
             return f"{n} {noun if n == 1 else plural}"
 
-        return (
+        acc = {"events_read": 0, "accepted": 0, "duplicates": 0, "rejected": 0}
+        acc |= self.accounting()
+        lines = [
             f"As of {self.as_of}: {count(len(self.findings), 'finding', 'findings')} "
             f"({count(len(self.breaches), 'breach', 'breaches')}, "
             f"{count(len(self.escalations), 'escalation step', 'escalation steps')})"
-            + (f" — {parts}" if parts else "")
-        )
+            + (f" — {parts}" if parts else ""),
+            (
+                f"Events: {acc['accepted']} accepted, "
+                f"{count(acc['duplicates'], 'duplicate', 'duplicates')}, "
+                f"{acc['rejected']} rejected ({count(acc['events_read'], 'record', 'records')} "
+                "read). "
+                if self.from_intake
+                else ""
+            )
+            + f"Duties: {acc['unrecorded']} unrecorded (due, no fulfilling event, record not "
+            "declared complete).",
+        ]
+        if self.complete:
+            lines.append("Completeness: the whole record was declared complete.")
+        elif self.coverage:
+            lines.append(
+                f"Completeness: declared by "
+                f"{count(self.coverage, 'record.coverage event', 'record.coverage events')}; "
+                "elsewhere a missing event is unrecorded, not a breach."
+            )
+        else:
+            lines.append(
+                "Completeness: none declared (no record.coverage events, no --complete), so a "
+                "duty with no fulfilling event is unrecorded, not breached."
+            )
+        return "\n".join(lines)
 
     def to_table(self, explain: bool = True) -> str:
-        rows = [[_cell(f.to_dict()[c]) for c in TABLE_COLUMNS] for f in self.findings]
+        rows = [
+            [_shown(f.to_dict(), c, TABLE_NAME_WIDTH) for c in TABLE_COLUMNS] for f in self.findings
+        ]
         widths = [max([len(c)] + [len(r[i]) for r in rows]) for i, c in enumerate(TABLE_COLUMNS)]
         line = "  ".join(c.upper().ljust(w) for c, w in zip(TABLE_COLUMNS, widths, strict=True))
         out = [line.rstrip()]
@@ -166,7 +259,7 @@ class Report:
         ]
         for f in self.findings:
             d = f.to_dict()
-            out.append("| " + " | ".join(_cell(d[c]).replace("|", "\\|") for c in cols) + " |")
+            out.append("| " + " | ".join(_shown(d, c).replace("|", "\\|") for c in cols) + " |")
         if self.rejected:
             out += ["", "## Rejected input", ""]
             out += [f"- `{r.location}`: " + "; ".join(r.reasons) for r in self.rejected]
@@ -228,6 +321,48 @@ class Report:
         return FORMATS[fmt](self)
 
 
+_LIST_FIELDS = ("triggered_by", "fulfilled_by", "interpretations")
+_DATE_FIELDS = ("opens", "due", "remedied_on")
+_CLOSED: dict[str, tuple[str, ...]] = {
+    "kind": KINDS,
+    "status": tuple(str(s.value) for s in STATUSES),
+}
+
+
+def _wanted(field: str, value: Any) -> frozenset[Any]:
+    """The values of `field` that `filter(field=value)` keeps, checked."""
+    if field not in FINDING_FIELDS:
+        raise TypeError(
+            f"filter(): findings have no field {field!r}{did_you_mean(field, FINDING_FIELDS)}; "
+            f"fields: {', '.join(FINDING_FIELDS)}"
+        )
+    values = list(value) if isinstance(value, (list, tuple, set, frozenset)) else [value]
+    out: set[Any] = set()
+    for v in values:
+        if field in _DATE_FIELDS and v is not None:
+            out.add(as_day(v, field).isoformat())
+            continue
+        allowed = _CLOSED.get(field)
+        if allowed is not None and v not in allowed:
+            raise ValueError(
+                f"filter(): {v!r} is not a {field}{did_you_mean(str(v), allowed)}; "
+                f"{field} is one of: {', '.join(allowed)}"
+            )
+        out.add(v)
+    return frozenset(out)
+
+
+_PARTY_COLUMNS = ("party", "actor", "about")
+
+
+def _shown(d: dict[str, Any], column: str, width: int | None = None) -> str:
+    """A finding's field as people read it: a party code with its name beside it (the
+    name cut to `width` characters, if given)."""
+    if column in _PARTY_COLUMNS:
+        return labelled(d[column], width=width)
+    return _cell(d[column])
+
+
 def _cell(v: Any) -> str:
     if v is None:
         return ""
@@ -235,6 +370,11 @@ def _cell(v: Any) -> str:
         return ";".join(str(x) for x in v)
     return str(v)
 
+
+HTML_INK = "#1a1a1a"
+"""Text colour on the status-coloured rows and swatches. The light backgrounds are set
+by the report, so the text on them is too: a notebook's dark theme would otherwise write
+light text on them. Everything else keeps the theme's colours."""
 
 HTML_MAX_ROWS = 1000
 """The most findings the notebook view shows; narrow a larger report with `filter()`."""
@@ -270,16 +410,18 @@ def _report_html(report: Report) -> str:
     for f in shown:
         groups.setdefault(f.agreement, {}).setdefault(f.party, []).append(f)
     n_groups = sum(len(g) for g in groups.values())
-    cell = "padding:2px 6px;border-bottom:1px solid #ddd;text-align:left;vertical-align:top"
+    cell = "padding:2px 6px;border-bottom:1px solid #8888;text-align:left;vertical-align:top"
     out = [
         "<div class='sli-report'>",
-        f"<p><strong>{esc(report.summary())}</strong></p>",
+        "<p><strong>"
+        + "<br>".join(esc(line) for line in report.summary().splitlines())
+        + "</strong></p>",
     ]
     statuses = list(dict.fromkeys(f.status for f in shown))
     if statuses:
         swatches = " ".join(
-            f"<span style='background:{STATUS_COLOURS.get(s, '#ffffff')};padding:0 6px;"
-            f"border:1px solid #ccc'>{esc(s)}</span>"
+            f"<span style='background:{STATUS_COLOURS.get(s, '#ffffff')};color:{HTML_INK};"
+            f"padding:0 6px;border:1px solid #ccc'>{esc(s)}</span>"
             for s in sorted(statuses)
         )
         out.append(f"<p style='font-size:smaller'>Status colours: {swatches}</p>")
@@ -297,8 +439,14 @@ def _report_html(report: Report) -> str:
         for party in sorted(groups[agreement]):
             fs = groups[agreement][party]
             unfold = n_groups <= 12 or any(_URGENCY.get(f.status) is Urgency.ATTENTION for f in fs)
+            name = party_name(party)
+            heading = (
+                f"<strong>{esc(name)}</strong> {esc(party)}"
+                if name
+                else (f"<strong>{esc(party)}</strong>")
+            )
             out.append(
-                f"<details{' open' if unfold else ''}><summary><strong>{esc(party)}</strong>"
+                f"<details{' open' if unfold else ''}><summary>{heading}"
                 f" ({esc(agreement)}): {esc(_group_summary(fs))}</summary>"
             )
             out.append("<table style='border-collapse:collapse;font-size:smaller'><tr>")
@@ -309,16 +457,15 @@ def _report_html(report: Report) -> str:
                 colour = STATUS_COLOURS.get(f.status, "#ffffff")
                 cells = []
                 for c in _HTML_COLUMNS:
-                    text = esc(_cell(d[c]))
+                    text = esc(_shown(d, c))
                     if c == "status":
                         text = f"<strong>{text}</strong>"
                     tip = f" title='{esc(f.title, quote=True)}'" if c == "rule" and f.title else ""
-                    cells.append(f"<td style='{cell}'{tip}>{text}</td>")
+                    cells.append(f"<td style='{cell};white-space:nowrap'{tip}>{text}</td>")
                 cells.append(f"<td style='{cell}'>{esc(f.explanation)}</td>")
                 out.append(
-                    f"<tr class='sli-{esc(f.status)}' style='background:{colour}'>"
-                    + "".join(cells)
-                    + "</tr>"
+                    f"<tr class='sli-{esc(f.status)}' style='background:{colour};"
+                    f"color:{HTML_INK}'>" + "".join(cells) + "</tr>"
                 )
             out.append("</table></details>")
     if report.rejected:

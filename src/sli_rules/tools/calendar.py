@@ -8,6 +8,7 @@ from typing import Any, Protocol, TextIO
 from sli_rules.api.evaluate import compile_rulesets, evaluate
 from sli_rules.engine.progress import Progress
 from sli_rules.io.intake import read_events
+from sli_rules.outputs.files import STDOUT, output_problem
 from sli_rules.outputs.ical import to_ical
 from sli_rules.tools.incremental import StateError, state_report, state_rulesets
 
@@ -58,6 +59,12 @@ def add_parser(sub: _SubParsers, date_type: Any) -> None:
     p.add_argument(
         "--lenient", action="store_true", help="set bad events aside instead of stopping"
     )
+    p.add_argument(
+        "--complete",
+        action="store_true",
+        help="declare the event file complete, as in evaluate (breaches start escalation "
+        "steps, which are deadlines too)",
+    )
     p.add_argument("--output", "-o", metavar="FILE", help="write the calendar here (.ics)")
 
 
@@ -65,6 +72,10 @@ def run_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int
     """`sli-rules calendar`: 0 when written, 2 on bad input."""
     if args.days is not None and args.days < 0:
         stderr.write("sli-rules calendar: --days must be 0 or more\n")
+        return 2
+    problem = output_problem(args.output, "--output") if args.output else None
+    if problem:
+        stderr.write(f"sli-rules calendar: {problem}\n")
         return 2
     if args.state:
         if args.events or args.as_of:
@@ -88,7 +99,13 @@ def run_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int
         plan = compile_rulesets(args.ruleset)
         with Progress(stderr) as progress:
             intake = read_events(args.events, lenient=args.lenient, progress=progress.reader)
-            report = evaluate(plan, intake, as_of=args.as_of, progress=progress.callback)
+            report = evaluate(
+                plan,
+                intake,
+                as_of=args.as_of,
+                progress=progress.callback,
+                complete=args.complete,
+            )
         for r in intake.rejected:
             stderr.write(f"rejected {r}\n")
     seen = {f.party for f in report.findings} | {f.actor for f in report.findings}
@@ -100,7 +117,7 @@ def run_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int
     except ImportError as exc:
         stderr.write(f"sli-rules calendar: {exc}\n")
         return 2
-    if args.output:
+    if args.output and args.output != STDOUT:
         try:
             with open(args.output, "wb") as fh:
                 fh.write(data)

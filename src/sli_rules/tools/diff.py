@@ -641,12 +641,15 @@ def diff_rulesets(
     new: Ruleset | str | Path,
     events: Iterable[Event | Mapping[str, Any]] | str | Path | Intake | None = None,
     as_of: Date | str | None = None,
+    *,
+    complete: bool = False,
 ) -> RulesetDiff:
     """Compare two versions of a ruleset (objects, bundled ids or paths).
 
     With `events` and `as_of`, both versions are evaluated over the same events as of the
     date, and `impact` lists the findings that appear, disappear or change status or due
     date, keyed by kind, rule, party, the council of concern, trigger, step and opening date.
+    `complete=True` declares the events the whole record, as in `evaluate`.
     """
     a = old if isinstance(old, Ruleset) else load_ruleset(old)
     b = new if isinstance(new, Ruleset) else load_ruleset(new)
@@ -658,8 +661,8 @@ def diff_rulesets(
 
     day = parse_date(as_of) if isinstance(as_of, str) else as_of
     intake = events if isinstance(events, Intake) else read_events(events)
-    before = evaluate([a], intake, as_of=day).findings
-    after = evaluate([b], intake, as_of=day).findings
+    before = evaluate([a], intake, as_of=day, complete=complete).findings
+    after = evaluate([b], intake, as_of=day, complete=complete).findings
     return RulesetDiff(
         _label(a),
         _label(b),
@@ -696,6 +699,12 @@ def add_parser(sub: _SubParsers, date_type: Any) -> None:
     p.add_argument(
         "--format", "-f", choices=DIFF_FORMATS, default="table", help="output (default: table)"
     )
+    p.add_argument(
+        "--complete",
+        action="store_true",
+        help="declare the events the whole record (a duty due with no fulfilling event is "
+        "breached, not unrecorded), as in evaluate",
+    )
     p.add_argument("--output", "-o", metavar="FILE", help="write the report here")
 
 
@@ -704,7 +713,9 @@ def run_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int
     if (args.events is None) != (args.as_of is None):
         stderr.write("sli-rules diff: --events and --as-of go together: give both or neither\n")
         return 2
-    result = diff_rulesets(args.old, args.new, events=args.events, as_of=args.as_of)
+    result = diff_rulesets(
+        args.old, args.new, events=args.events, as_of=args.as_of, complete=args.complete
+    )
     text = result.render(args.format)
     if args.output:
         with open(args.output, "w", encoding="utf-8") as fh:

@@ -40,6 +40,7 @@ from sli_rules.model.values import (
     SelfDeclaredRule,
     WindowRule,
 )
+from sli_rules.outputs.files import STDOUT, output_problem
 
 __all__ = ["DOC_FORMATS", "add_parser", "render_catalogue", "render_ruleset", "run_command"]
 
@@ -1014,13 +1015,21 @@ def run_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int
             "or --events-catalogue\n"
         )
         return 2
+    problem = output_problem(args.output, "--output") if args.output else None
+    if problem:
+        stderr.write(f"sli-rules docs: {problem}\n")
+        return 2
     if args.events_catalogue:
         text = render_catalogue(fmt=args.format)
     else:
         text = render_ruleset(load_ruleset(args.ruleset), args.format)
-    if args.output:
-        with open(args.output, "w", encoding="utf-8") as fh:
-            fh.write(text)
+    if args.output and args.output != STDOUT:
+        try:
+            with open(args.output, "w", encoding="utf-8") as fh:
+                fh.write(text)
+        except OSError as exc:
+            stderr.write(f"sli-rules docs: cannot write {args.output}: {exc.strerror or exc}\n")
+            return 2
     else:
         stdout.write(text)
     return 0

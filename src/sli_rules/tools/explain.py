@@ -607,11 +607,22 @@ class _Explainer:
             late = [e.date for e in map(self.event, f.fulfilled_by) if e is not None]
             remedied = f.remedied_on or (min(late) if late else None)
             if status in ("fulfilled_late", "remedied") and f.due is not None:
-                out.append(
-                    f"Late: in breach from {f.due + DAY}"
-                    + (f" until it was remedied on {remedied}" if remedied else " until remedied")
-                    + "; the breach stays on the record."
-                )
+                if rule.severity == "notice":  # a notice-only duty is missed, never breached
+                    out.append(
+                        f"Late: missed from {f.due + DAY}"
+                        + (f" until it was met on {remedied}" if remedied else "")
+                        + "; a notice, not a breach."
+                    )
+                else:
+                    out.append(
+                        f"Late: in breach from {f.due + DAY}"
+                        + (
+                            f" until it was remedied on {remedied}"
+                            if remedied
+                            else " until remedied"
+                        )
+                        + "; the breach stays on the record."
+                    )
             return out
         if status == "discharged":
             return [self.discharged(rs, f)]
@@ -626,7 +637,28 @@ class _Explainer:
                 )
         out.append(self.why_not(rule, f, trigger))
         out.extend(self.candidates(rs, rule, f, trigger))
+        if status == "unrecorded":
+            out.append(self.unrecorded(rule, f, trigger))
         return out
+
+    def unrecorded(self, rule: Rule, f: Finding, trigger: Event | None) -> str:
+        spec: EventSpec | None = getattr(rule, "fulfil", None)
+        waive: EventSpec | None = getattr(rule, "waive", None)
+        types = [*(spec.types if spec else ()), *(waive.types if waive else ())]
+        lo = trigger.date if trigger is not None else f.opens
+        if isinstance(rule, (RecurringRule, CountRule)) or (
+            isinstance(rule, WindowRule) and rule.early == "ignore"
+        ):
+            lo = f.opens
+        return (
+            f"Unrecorded, not {'missed' if rule.severity == 'notice' else 'breached'}: the "
+            f"record is not declared complete for {' or '.join(dict.fromkeys(types))} by "
+            f"{f.party} from {lo} to {f.due}, so the missing event is not evidence that it "
+            "did not happen. If the record does hold every such event, say so with a "
+            f"record.coverage event (types, parties, from, to, source) dated on or before "
+            f"{self.as_of or 'the report date'}, or with --complete (complete=True) for a "
+            "whole stream; the duty is then breached."
+        )
 
     def timing(self, rule: Rule, f: Finding, e: Event | None) -> str:
         if e is None or f.due is None:
@@ -906,6 +938,9 @@ class _Explainer:
             start = f.due + DAY
             if f.status in ("fulfilled", "fulfilled_early", "waived", "discharged"):
                 out.append(f"{intro}; not started, as the duty was {f.status.replace('_', ' ')}.")
+                continue
+            if f.status == "unrecorded":
+                out.append(f"{intro}; not started, as the duty is unrecorded, not breached.")
                 continue
             if f.status in ("open", "upcoming"):
                 out.append(f"{intro}; if the duty is missed it starts on {start}.")
@@ -1264,6 +1299,12 @@ def add_parser(sub: _SubParsers, date_type: Any) -> None:
     p.add_argument("--status", "-s", metavar="STATUS", help="only findings with this status")
     p.add_argument("--kind", "-k", choices=KINDS, help="only findings of this kind")
     p.add_argument("--trigger", metavar="EVENT_ID", help="only findings triggered by this event")
+    p.add_argument(
+        "--complete",
+        action="store_true",
+        help="declare the event file complete (a duty due with no fulfilling event is "
+        "breached, not unrecorded), as in evaluate",
+    )
 
 
 def run_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
@@ -1271,7 +1312,7 @@ def run_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int
     plan = compile_rulesets(args.ruleset)
     rulesets = [cr.ruleset for cr in plan.rulesets]
     intake = read_events(args.events)
-    report = evaluate(plan, intake, as_of=parse_date(args.as_of))
+    report = evaluate(plan, intake, as_of=parse_date(args.as_of), complete=args.complete)
     ids = {r.id for rs in rulesets for r in rs.rules} | {
         x.id for rs in rulesets for x in rs.escalations
     }

@@ -54,6 +54,7 @@ from sli_rules.engine.session import LateEventError, Session
 from sli_rules.io.intake import Intake, read_events
 from sli_rules.load.loader import bundled_ids
 from sli_rules.model.dates import parse_date
+from sli_rules.model.errors import SliRulesError
 from sli_rules.model.fingerprint import fingerprint, fingerprint_0_1
 from sli_rules.model.values import Event, Finding, Ruleset
 from sli_rules.outputs.report import FORMATS, Report
@@ -117,7 +118,7 @@ CREATE TABLE IF NOT EXISTS rejected (run INTEGER NOT NULL, location TEXT, reason
 """
 
 
-class StateError(ValueError):
+class StateError(ValueError, SliRulesError):
     """A run that cannot go ahead: the message names the state file and what to do."""
 
 
@@ -313,6 +314,7 @@ class RunResult:
     replayed: bool  # the event log was evaluated again from the start
     rejected: tuple[Any, ...] = ()
     run: int = 0
+    complete: bool = False  # the whole record is declared complete (remembered in the state)
 
     @property
     def new_breaches(self) -> tuple[Change, ...]:
@@ -339,6 +341,12 @@ class RunResult:
             + (f" ({', '.join(extra)})" if extra else "")
             + f"; {counts['new']} new, {counts['changed']} changed, {counts['gone']} gone"
             + (" findings; re-evaluated from the event log" if self.replayed else " findings")
+            + (
+                ""
+                if self.complete
+                else "\nCompleteness: not declared for the whole record (no --complete): a duty "
+                "with no fulfilling event is unrecorded unless record.coverage events cover it."
+            )
         )
 
 
@@ -601,6 +609,7 @@ def run_incremental(
     report: bool = False,
     source: str | None = None,
     lock_timeout: float = 10.0,
+    complete: bool | None = None,
 ) -> RunResult:
     """One night of a pipeline: add `events` to the checkpointed session in `state` (a
     SQLite file, created on the first run), move its clock to `as_of`, and return the
@@ -615,6 +624,9 @@ def run_incremental(
     evaluating the log again (`late="replay"`) or refused (`late="refuse"`).
     `report=True` also returns every finding as of `as_of` in `RunResult.report`; a run
     waits up to `lock_timeout` seconds for another run on the same state to finish.
+    `complete=True` declares the whole record complete (a duty due with no fulfilling
+    event is then breached, not unrecorded); the state remembers it, so later runs may
+    leave it as None; giving a different value evaluates the event log again.
     Raises `StateError` (or `EventError` for bad events) and leaves the state unchanged.
     """
     day = parse_date(as_of) if isinstance(as_of, str) else as_of
@@ -653,6 +665,12 @@ def run_incremental(
                 replay = True
         # a state written by an earlier release is upgraded by evaluating its log again
         replay = replay or rebuild or st.upgrade_from is not None
+        # a state written before completeness was declared (release 0.1 and the layered
+        # main) counted every absence as a breach: it keeps doing so until told otherwise
+        stored_complete = bool(meta.get("complete", bool(stored_rulesets)))
+        whole = stored_complete if complete is None else complete
+        if stored_rulesets and whole != stored_complete:
+            replay = True  # the findings of every earlier day change with it
         plan = compile_plan(loaded)
 
         intake = events if isinstance(events, Intake) else read_events(events, lenient=lenient)
@@ -699,7 +717,7 @@ def run_incremental(
         if snap is None and stored_as_of is not None:
             replay = True  # the snapshot row is gone: rebuild from the recorded events
         if replay:
-            session = Session(plan, matcher)
+            session = Session(plan, matcher, complete=whole)
             session, drained, open_ = _replay(st, session, day, progress)
             previous = st.findings(open_only=False)
             if st.upgrade_from is not None:  # its keys were made another way: make them again
@@ -712,12 +730,13 @@ def run_incremental(
                 session = (
                     Session.restore(plan, snap, matcher)
                     if snap is not None
-                    else Session(plan, matcher)
+                    else Session(plan, matcher, complete=whole)
                 )
             except ValueError as exc:
                 raise RebuildNeededError(
                     f"{st.path}: the session snapshot cannot be restored: {exc}"
                 ) from None
+            session.state.complete = whole  # snapshots before 0.2 do not record it
             try:
                 session.feed(fresh)
             except LateEventError as exc:  # the snapshot's clock and the recorded date disagree
@@ -746,6 +765,7 @@ def run_incremental(
             engine=engine,
             runs=run_no,
             written_by=__version__,
+            complete=whole,
         )
         counts = {k: sum(1 for c in changes if c.change == k) for k in _CHANGE_ORDER}
         st.db.execute(
@@ -772,7 +792,7 @@ def run_incremental(
         )
         full: Report | None = None
         if report:
-            full = _report_from(st, day, [r["id"] for r in described])
+            full = _report_from(st, day, [r["id"] for r in described], complete=whole)
         st.db.execute("COMMIT")
         return RunResult(
             as_of=day,
@@ -785,6 +805,7 @@ def run_incremental(
             replayed=replay,
             rejected=intake.rejected,
             run=run_no,
+            complete=whole,
         )
     finally:
         st.close()
@@ -807,12 +828,16 @@ def _describe_difference(before: list[dict[str, str]], now: list[dict[str, str]]
     return "; ".join(parts) or "a different order"
 
 
-def _report_from(st: _State, as_of: _dt.date, rulesets: Sequence[str]) -> Report:
+def _report_from(
+    st: _State, as_of: _dt.date, rulesets: Sequence[str], *, complete: bool = False
+) -> Report:
     findings = sorted(
         (finding_from_dict(d) for d in st.findings(open_only=False).values()),
         key=Finding.sort_key,
     )
-    return Report(as_of=as_of, findings=tuple(findings), rulesets=tuple(rulesets))
+    return Report(
+        as_of=as_of, findings=tuple(findings), rulesets=tuple(rulesets), complete=complete
+    )
 
 
 def state_report(state: str | Path) -> Report:
@@ -832,7 +857,10 @@ def state_report(state: str | Path) -> Report:
                 "(the next nightly run does the same)"
             )
         return _report_from(
-            st, _dt.date.fromisoformat(meta["as_of"]), [r["id"] for r in meta["rulesets"]]
+            st,
+            _dt.date.fromisoformat(meta["as_of"]),
+            [r["id"] for r in meta["rulesets"]],
+            complete=bool(meta.get("complete", True)),
         )
     finally:
         st.close()
@@ -912,6 +940,13 @@ def add_parser(sub: _SubParsers, date_type: Any) -> None:
         help="set bad events aside (listed on stderr and kept in the state) instead of stopping",
     )
     p.add_argument(
+        "--max-rejected",
+        type=int,
+        metavar="N",
+        help="with --lenient: stop (status 2, state unchanged) when more than N records are "
+        "rejected",
+    )
+    p.add_argument(
         "--late",
         choices=("replay", "refuse"),
         default="replay",
@@ -924,6 +959,14 @@ def add_parser(sub: _SubParsers, date_type: Any) -> None:
         help="evaluate every recorded event again (needed after a ruleset changed)",
     )
     p.add_argument("--engine", choices=ENGINES, default="reference", help="the matching engine")
+    p.add_argument(
+        "--complete",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="declare the whole record complete, so that a duty due with no fulfilling event "
+        "is breached rather than unrecorded; the state remembers it (--no-complete undoes it, "
+        "and either re-evaluates the event log)",
+    )
     p.add_argument(
         "--show",
         action="store_true",
@@ -970,6 +1013,12 @@ def run_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int
     try:
         with Progress(stderr) as progress:
             intake = read_events(args.events, lenient=args.lenient, progress=progress.reader)
+            refused = intake.refusal(args.max_rejected)
+            if refused:  # before anything is recorded: the state stays as it was
+                for r in intake.rejected:
+                    stderr.write(f"rejected {r}\n")
+                stderr.write(f"sli-rules run: {args.events}: {refused}; the state is unchanged\n")
+                return 2
             result = run_incremental(
                 args.state,
                 intake,
@@ -981,6 +1030,7 @@ def run_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int
                 on_changes=deliver,
                 progress=progress.callback,
                 source=str(args.events),
+                complete=args.complete,
             )
     except RebuildNeededError as exc:
         stderr.write(f"sli-rules run: {exc}\nTo rebuild it: {rebuild_command(args)}\n")
@@ -1008,10 +1058,14 @@ def rebuild_command(args: argparse.Namespace) -> str:
     argv += ["--events", str(args.events), "--as-of", str(args.as_of)]
     if args.lenient:
         argv.append("--lenient")
+    if args.max_rejected is not None:
+        argv += ["--max-rejected", str(args.max_rejected)]
     if args.late != "replay":
         argv += ["--late", args.late]
     if args.engine != "reference":
         argv += ["--engine", args.engine]
+    if args.complete is not None:
+        argv.append("--complete" if args.complete else "--no-complete")
     if args.output:
         argv += ["--output", str(args.output)]
     return shlex.join([*argv, "--rebuild"])

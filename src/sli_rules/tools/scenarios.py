@@ -4,11 +4,15 @@ A scenario file names rulesets and lists scenarios, each with events, one or mor
 `as_of` dates, and the findings that must be present (`expect`, a subset match on
 finding fields) or absent (`expect_absent`). `sli-rules test` and the pytest plugin
 run them; a failure names the file, the scenario and what was expected and found.
+
+A scenario describes a whole world, so its record is complete (a duty due with no
+fulfilling event is breached) unless the file or the scenario says `complete: false`.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -19,12 +23,13 @@ from sli_rules.api.evaluate import compile_rulesets
 from sli_rules.engine.plan import Plan
 from sli_rules.engine.session import Session
 from sli_rules.io.intake import read_events, validate_record
-from sli_rules.load.catalogue import load_catalogue
+from sli_rules.load.catalogue import PARTY_FORMS, PARTY_RE, load_catalogue
 from sli_rules.load.loader import bundled_dir, load_ruleset
 from sli_rules.load.safe_yaml import Loaded, load_yaml
 from sli_rules.model.dates import DateError, parse_date
 from sli_rules.model.errors import InputError, Location, Problem, did_you_mean
 from sli_rules.model.values import FINDING_FIELDS, Event, Finding, Ruleset
+from sli_rules.model.vocabulary import KINDS, STATUSES
 
 __all__ = [
     "Scenario",
@@ -35,8 +40,18 @@ __all__ = [
     "run_scenario",
 ]
 
-FILE_KEYS = ("rulesets", "scenarios", "description")
-SCENARIO_KEYS = ("name", "description", "events", "events_file", "as_of", "expect", "expect_absent")
+STATUS_NAMES: tuple[str, ...] = tuple(str(s.value) for s in STATUSES)
+FILE_KEYS = ("rulesets", "scenarios", "description", "complete")
+SCENARIO_KEYS = (
+    "name",
+    "description",
+    "events",
+    "events_file",
+    "as_of",
+    "expect",
+    "expect_absent",
+    "complete",
+)
 # which statuses show that a rule of each kind has been exercised both ways
 COVERAGE_STATUSES: dict[str, tuple[str, ...]] = {
     "deadline": ("fulfilled", "breached"),
@@ -59,6 +74,7 @@ class Scenario:
     as_of: tuple[_dt.date, ...]
     expect: tuple[tuple[int, Mapping[str, Any]], ...]
     expect_absent: tuple[tuple[int, Mapping[str, Any]], ...]
+    complete: bool = True  # the events are the whole record (`complete: false` says not)
 
 
 @attrs.frozen
@@ -96,8 +112,65 @@ def _resolve_ruleset(ref: str, base: Path) -> str | Path:
     return candidate if candidate.exists() else ref
 
 
+def _vocabulary(rulesets: Sequence[Ruleset]) -> dict[str, Sequence[str]]:
+    """The values an expectation's fields can take, given the rulesets under test: a
+    misspelt value would make `expect_absent` pass whatever the findings are."""
+    parties: dict[str, None] = {}
+    for rs in rulesets:
+        parties.update((p.id, None) for p in rs.parties)
+    rules = [r.id for rs in rulesets for r in rs.rules]
+    rules += [ladder.id for rs in rulesets for ladder in rs.escalations]
+    return {
+        "kind": KINDS,
+        "status": STATUS_NAMES,
+        "agreement": [rs.id for rs in rulesets],
+        "rule": rules,
+        "party": list(parties),
+        "party_patterns": [rs.council_pattern for rs in rulesets if rs.council_pattern],
+    }
+
+
+def _check_field(key: str, value: Any, vocabulary: Mapping[str, Sequence[str]]) -> str | None:
+    """Why `value` can never be the value of finding field `key` (None if it can)."""
+    if key in ("opens", "due", "remedied_on"):
+        if value is None or isinstance(value, _dt.date):
+            return None
+        try:
+            parse_date(value)
+        except DateError as exc:
+            return f"{key}: {exc}"
+        return None
+    if (
+        key == "step"
+        and value is not None
+        and (isinstance(value, bool) or not isinstance(value, int))
+    ):
+        return f"step: expected a whole number, got {value!r}"
+    if key == "party" and value is not None:
+        if not isinstance(value, str) or not PARTY_RE.match(value):
+            return f"party: expected {PARTY_FORMS}, got {value!r}"
+        if any(re.match(p, value) for p in vocabulary.get("party_patterns", ())):
+            return None  # a council the rulesets take on when it appears in the events
+    allowed = vocabulary.get(key)
+    if not allowed or value is None:
+        return None
+    if value not in allowed:
+        listed = ", ".join(allowed) if len(allowed) <= 20 else f"{len(allowed)} values"
+        what = {"kind": "a kind of finding", "status": "a status"}.get(
+            key, f"a {key} of the rulesets under test"
+        )
+        return f"{key}: {value!r} is not {what}{did_you_mean(str(value), allowed)}; " + (
+            f"one of: {listed}"
+        )
+    return None
+
+
 def _expectations(
-    doc: Loaded, raw: Any, path: tuple[Any, ...], problems: list[Problem]
+    doc: Loaded,
+    raw: Any,
+    path: tuple[Any, ...],
+    problems: list[Problem],
+    vocabulary: Mapping[str, Sequence[str]],
 ) -> list[tuple[int, Mapping[str, Any]]]:
     out: list[tuple[int, Mapping[str, Any]]] = []
     if raw is None:
@@ -122,6 +195,10 @@ def _expectations(
                         (*p, key),
                     )
                 )
+                continue
+            why = _check_field(key, item[key], vocabulary)
+            if why is not None:
+                problems.append(Problem(doc.where((*p, key)), why, (*p, key)))
         out.append((doc.where(p).line, item))
     return out
 
@@ -177,8 +254,14 @@ def load_scenario_file(path: str | Path) -> ScenarioFile:
                         ("rulesets", i),
                     )
                 )
+    file_complete = _flag(doc, data, ("complete",), True, problems)
     scenarios: list[Scenario] = []
     catalogue = load_catalogue()
+    # when a ruleset does not load, its rule and party names are unknown: check only
+    # the fields that do not depend on it
+    vocabulary = _vocabulary(rulesets)
+    if len(rulesets) != len(refs if isinstance(refs, list) else ()):
+        vocabulary = {k: v for k, v in vocabulary.items() if k in ("kind", "status")}
     raw_scenarios = data.get("scenarios")
     if not isinstance(raw_scenarios, list) or not raw_scenarios:
         problems.append(
@@ -246,8 +329,10 @@ def load_scenario_file(path: str | Path) -> ScenarioFile:
             except DateError as exc:
                 p = (*sp, "as_of", j) if isinstance(raw.get("as_of"), list) else (*sp, "as_of")
                 problems.append(Problem(doc.where(p), f"as_of: {exc}", p))
-        expect = _expectations(doc, raw.get("expect"), (*sp, "expect"), problems)
-        absent = _expectations(doc, raw.get("expect_absent"), (*sp, "expect_absent"), problems)
+        expect = _expectations(doc, raw.get("expect"), (*sp, "expect"), problems, vocabulary)
+        absent = _expectations(
+            doc, raw.get("expect_absent"), (*sp, "expect_absent"), problems, vocabulary
+        )
         if not expect and not absent:
             problems.append(
                 Problem(
@@ -256,14 +341,39 @@ def load_scenario_file(path: str | Path) -> ScenarioFile:
                     sp,
                 )
             )
+        complete = _flag(doc, raw, (*sp, "complete"), file_complete, problems)
         scenarios.append(
             Scenario(
-                name, doc.where(sp).line, tuple(events), tuple(as_of), tuple(expect), tuple(absent)
+                name,
+                doc.where(sp).line,
+                tuple(events),
+                tuple(as_of),
+                tuple(expect),
+                tuple(absent),
+                complete,
             )
         )
     if problems:
         raise InputError(problems)
     return ScenarioFile(file, tuple(rulesets), tuple(scenarios))
+
+
+def _flag(
+    doc: Loaded,
+    data: Mapping[str, Any],
+    path: tuple[Any, ...],
+    default: bool,
+    problems: list[Problem],
+) -> bool:
+    value = data.get(path[-1])
+    if value is None:
+        return default
+    if not isinstance(value, bool):
+        problems.append(
+            Problem(doc.where(path), f"{path[-1]}: expected true or false, got {value!r}", path)
+        )
+        return default
+    return value
 
 
 def _matches(finding: Mapping[str, Any], want: Mapping[str, Any]) -> bool:
@@ -295,7 +405,7 @@ def run_scenario(
     plan = plan or compile_rulesets(file.rulesets)
     failures: list[str] = []
     all_findings: list[Finding] = []
-    session = Session(plan)
+    session = Session(plan, complete=scenario.complete)
     session.feed(scenario.events)
     for day in sorted(scenario.as_of):
         session.advance(day)
@@ -361,6 +471,7 @@ def coverage(results: Iterable[ScenarioResult], rulesets: Iterable[Ruleset]) -> 
             (r.id, r.kind if r.monitoring == "events" else "self_declared") for r in rs.rules
         ]
         items += [(ladder.id, "escalation") for ladder in rs.escalations]
+        notices = {r.id for r in rs.rules if r.severity == "notice"}
         for rid, kind in items:
             if kind == "self_declared":
                 continue
@@ -368,10 +479,14 @@ def coverage(results: Iterable[ScenarioResult], rulesets: Iterable[Ruleset]) -> 
             if not statuses:
                 lines.append(f"{rs.id}: rule {rid} ({kind}) is not exercised by any scenario")
                 continue
+            wanted = COVERAGE_STATUSES.get(kind, ())
+            if rid in notices:  # a notice-only duty not met is missed, never breached
+                wanted = tuple("missed" if s == "breached" else s for s in wanted)
             missing = [
                 s
-                for s in COVERAGE_STATUSES.get(kind, ())
-                if s not in statuses and not (s == "breached" and "fulfilled_late" in statuses)
+                for s in wanted
+                if s not in statuses
+                and not (s in ("breached", "missed") and "fulfilled_late" in statuses)
             ]
             if missing:
                 lines.append(f"{rs.id}: rule {rid} ({kind}) never reaches: {', '.join(missing)}")

@@ -27,6 +27,7 @@ from sli_rules.load.loader import (
     KIND_KEYS,
     TOP_KEYS,
     load_bodies,
+    load_registry,
 )
 from sli_rules.model.conditions import COMBINATORS, COMPARISONS, TESTS
 from sli_rules.model.dates import CALENDARS, UNITS
@@ -45,6 +46,9 @@ __all__ = [
 ]
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
+SCHEMA_ID_BASE = "urn:sli-rules:schemas:"
+"""The stable `$id` of each schema is this followed by its file name
+(`urn:sli-rules:schemas:ruleset.schema.json`): an identity, not an address."""
 
 DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
 # The same forms as `parse_duration`: years, months, weeks, days, at least one of them.
@@ -69,6 +73,10 @@ def _date(description: str) -> dict[str, Any]:
         "description": description,
         "examples": ["2015-03-31"],
     }
+
+
+def _count(description: str) -> dict[str, Any]:
+    return {"type": "integer", "minimum": 0, "description": description}
 
 
 def _text(description: str) -> dict[str, Any]:
@@ -119,7 +127,11 @@ TOP_DESCRIPTIONS: dict[str, tuple[str, dict[str, Any]]] = {
         "The file name of the source agreement (in the agreements folder).",
         {"type": "string"},
     ),
-    "version": ('The ruleset\'s own version, e.g. "1.0".', {"type": ["string", "number"]}),
+    "version": (
+        'The ruleset\'s own version, in quotes, e.g. "1.10" (unquoted, 1.10 would be read as the '
+        "number 1.1). A whole number may go unquoted.",
+        {"type": ["string", "integer"]},
+    ),
     "description": ("A few plain-English lines on what the agreement is.", {"type": "string"}),
     "effective": (
         "When the agreement is in effect: its start, optional end and review dates.",
@@ -161,7 +173,7 @@ RULE_KEY_DESCRIPTIONS: dict[str, tuple[str, dict[str, Any]]] = {
     "applies_to": (
         "Which parties owe the duty: a condition on party attributes, e.g. "
         "{services: {contains: [adult_social_care, childrens]}} or {kind: body}.",
-        {"$ref": "#/$defs/condition"},
+        {"$ref": "#/$defs/party_condition"},
     ),
     "party": (
         "Who owes the duty: an attribute of the trigger naming a council (default: "
@@ -381,13 +393,14 @@ def _condition_defs() -> dict[str, Any]:
                 },
                 "not": _described("condition", "this condition does not hold"),
             },
-            "additionalProperties": {
-                "anyOf": [
-                    {"type": ["string", "number", "boolean", "null", "array"]},
-                    {"$ref": "#/$defs/ref"},
-                    {"$ref": "#/$defs/tests"},
-                ]
-            },
+            "additionalProperties": {"$ref": "#/$defs/condition_value"},
+        },
+        "condition_value": {
+            "anyOf": [
+                {"type": ["string", "number", "boolean", "null", "array"]},
+                {"$ref": "#/$defs/ref"},
+                {"$ref": "#/$defs/tests"},
+            ]
         },
         "tests": {
             "type": "object",
@@ -407,6 +420,133 @@ def _condition_defs() -> dict[str, Any]:
             "additionalProperties": False,
         },
     }
+
+
+def _value_schema(one: dict[str, Any]) -> dict[str, Any]:
+    """What a condition may say about an attribute whose values are closed (`one`
+    describes a single value): a value, a list of them, a reference, or tests whose
+    literal arguments are such values."""
+    many = {"type": "array", "items": one}
+    ref = {"$ref": "#/$defs/ref"}
+    return {
+        "anyOf": [
+            one,
+            many,
+            ref,
+            {
+                "allOf": [{"$ref": "#/$defs/tests"}],
+                "properties": {
+                    "equals": {"anyOf": [one, ref]},
+                    "not_equals": {"anyOf": [one, ref]},
+                    "in": {"anyOf": [many, ref]},
+                    "not_in": {"anyOf": [many, ref]},
+                    "contains": {"anyOf": [one, many, ref]},
+                },
+            },
+        ]
+    }
+
+
+def _closed_condition(
+    name: str, closed: Mapping[str, dict[str, Any]], generic: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The `generic` condition, but with the attributes in `closed` taking only the
+    values described there, so that an editor flags a misspelt value as the loader does
+    (`sli-rules check`)."""
+    self_ref = {"$ref": f"#/$defs/{name}"}
+    return {
+        "type": "object",
+        "description": generic["description"],
+        "properties": {
+            "all": {"type": "array", "items": self_ref},
+            "any": {"type": "array", "items": self_ref},
+            "not": self_ref,
+            **closed,
+        },
+        "additionalProperties": {"$ref": "#/$defs/condition_value"},
+    }
+
+
+class _Values:
+    """One definition per distinct closed vocabulary, shared by every condition that
+    uses it (the schema would otherwise repeat it for every event type)."""
+
+    def __init__(self) -> None:
+        self.defs: dict[str, Any] = {}
+        self._names: dict[str, str] = {}
+
+    def ref(self, attribute: str, one: dict[str, Any]) -> dict[str, Any]:
+        key = json.dumps(one, sort_keys=True)
+        name = self._names.get(key)
+        if name is None:
+            name = f"values_{attribute}"
+            n = 2
+            while name in self.defs:
+                name, n = f"values_{attribute}_{n}", n + 1
+            self._names[key] = name
+            self.defs[name] = _value_schema(one)
+        return {"$ref": f"#/$defs/{name}"}
+
+
+def _closed_attributes(cat: Catalogue, type_name: str) -> dict[str, dict[str, Any]]:
+    """The attributes of an event type whose values are closed: a list of values, or
+    the form of a party code."""
+    out: dict[str, dict[str, Any]] = {}
+    et = cat.types[type_name]
+    for name, spec in {**cat.common, **et.attributes}.items():
+        leaf = spec.items if spec.type == "list" and spec.items is not None else spec
+        if leaf.values:
+            out[name] = {"enum": list(leaf.values)}
+        elif leaf.type == "party":
+            out[name] = {"type": "string", "pattern": PARTY_RE.pattern}
+    return out
+
+
+def _party_values() -> dict[str, dict[str, Any]]:
+    """The values of the party attributes `applies_to` may test, from the registry."""
+    out: dict[str, dict[str, Any]] = {"kind": {"enum": ["council", "body"]}}
+    for key in ("type", "region", "services"):
+        seen: dict[Any, None] = {}
+        for entry in load_registry().values():
+            v = entry.get(key)
+            for item in v if isinstance(v, list) else [v]:
+                if item is not None:
+                    seen[item] = None
+        if seen:
+            out[key] = {"enum": list(seen)}
+    return out
+
+
+def _where_by_type(
+    cat: Catalogue, generic: Mapping[str, Any], values: _Values
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Definitions of a `where` per event type, and the if/then clauses that pick the
+    one for an event spec's `type`. A list of types, or a type with no closed
+    attributes, gets the generic condition. Exactly one clause checks a `where`, so
+    that a mistake is reported once."""
+    defs: dict[str, Any] = {}
+    clauses: list[dict[str, Any]] = []
+    picked: list[str] = []
+    for type_name in cat.types:
+        closed = {k: values.ref(k, v) for k, v in _closed_attributes(cat, type_name).items()}
+        if not closed:
+            continue
+        name = f"where_{type_name}"
+        defs[name] = _closed_condition(name, closed, generic)
+        picked.append(type_name)
+        clauses.append(
+            {
+                "if": {"properties": {"type": {"const": type_name}}, "required": ["type"]},
+                "then": {"properties": {"where": {"$ref": f"#/$defs/{name}"}}},
+            }
+        )
+    clauses.append(
+        {
+            "if": {"properties": {"type": {"enum": picked}}, "required": ["type"]},
+            "else": {"properties": {"where": {"$ref": "#/$defs/condition"}}},
+        }
+    )
+    return defs, clauses
 
 
 def ruleset_schema(catalogue: Catalogue | None = None) -> dict[str, Any]:
@@ -439,7 +579,8 @@ def ruleset_schema(catalogue: Catalogue | None = None) -> dict[str, Any]:
     }
     event_spec_props: dict[str, Any] = {
         "type": spec_types,
-        "where": _described("condition", "An optional condition on the event."),
+        # checked by the event spec's clauses, by the condition of its event type
+        "where": {"description": "An optional condition on the event."},
         "by": _text("The attribute naming who did it (default council); it must equal the party."),
         "match": {
             "description": "Attributes that must equal the trigger's: a list of names, or "
@@ -450,6 +591,9 @@ def ruleset_schema(catalogue: Catalogue | None = None) -> dict[str, Any]:
             ],
         },
     }
+    conditions = _condition_defs()
+    values = _Values()
+    where_defs, where_clauses = _where_by_type(cat, conditions["condition"], values)
     gss = {
         "type": "string",
         "pattern": GSS_RE.pattern,
@@ -613,13 +757,26 @@ def ruleset_schema(catalogue: Catalogue | None = None) -> dict[str, Any]:
             "properties": {k: event_spec_props[k] for k in ("type", "where")},
             "required": ["type"],
             "additionalProperties": False,
+            "allOf": [{"$ref": "#/$defs/where_by_type"}],
         },
         "event_spec": {
             "type": "object",
             "properties": event_spec_props,
             "required": ["type"],
             "additionalProperties": False,
+            "allOf": [{"$ref": "#/$defs/where_by_type"}],
         },
+        "where_by_type": {
+            "description": "Checks an event spec's `where` by the condition of its type.",
+            "allOf": where_clauses,
+        },
+        **where_defs,
+        "party_condition": _closed_condition(
+            "party_condition",
+            {k: values.ref(k, v) for k, v in _party_values().items()},
+            conditions["condition"],
+        ),
+        **values.defs,
         "party": {
             "anyOf": [
                 {
@@ -749,7 +906,7 @@ def ruleset_schema(catalogue: Catalogue | None = None) -> dict[str, Any]:
             "additionalProperties": False,
         },
     }
-    defs.update(_condition_defs())
+    defs.update(conditions)
     return {
         "$schema": DRAFT,
         "title": "sli-rules ruleset",
@@ -963,6 +1120,12 @@ def findings_schema() -> dict[str, Any]:
                 "items": {"$ref": "#/$defs/finding"},
                 "description": "Sorted by due date, party, rule and trigger.",
             },
+            "names": {
+                "type": "object",
+                "additionalProperties": {"type": "string"},
+                "description": "The registry's name of each council and body the findings "
+                "mention (as party, actor or about), by code. Findings keep the codes.",
+            },
             "rejected": {
                 "type": "array",
                 "description": "Input records not evaluated (lenient mode), with the reasons.",
@@ -974,6 +1137,29 @@ def findings_schema() -> dict[str, Any]:
                     },
                     "required": ["where", "reasons"],
                 },
+            },
+            "accounting": {
+                "type": "object",
+                "description": "What was read, and what the record supports "
+                "(docs/findings.md, Evidence). The event counts are present when the "
+                "report was made from an input.",
+                "properties": {
+                    "events_read": _count("Input records read."),
+                    "accepted": _count("Events accepted and evaluated."),
+                    "duplicates": _count("Identical duplicate records, collapsed."),
+                    "rejected": _count("Records rejected (lenient mode)."),
+                    "unrecorded": _count(
+                        "Obligations due with no fulfilling event where the record is "
+                        "not declared complete."
+                    ),
+                    "complete": {
+                        "type": "boolean",
+                        "description": "Whether the whole record was declared complete.",
+                    },
+                    "coverage": _count("record.coverage declarations that counted."),
+                },
+                "required": ["unrecorded", "complete", "coverage"],
+                "additionalProperties": False,
             },
         },
         "required": ["as_of", "rulesets", "findings"],
@@ -1011,15 +1197,120 @@ def findings_schema() -> dict[str, Any]:
 
 # ===================================================================== access
 
+
+def scenario_schema() -> dict[str, Any]:
+    """The JSON Schema of a scenario file (`*.scenario.yaml`, run by `sli-rules test`)."""
+    event = {k: v for k, v in events_schema().items() if k != "$schema"}
+    date = {"type": "string", "format": "date", "pattern": DATE_PATTERN}
+    text_or_list = {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
+    fields: dict[str, Any] = {name: {} for name in FINDING_FIELDS}
+    fields.update(
+        {
+            "kind": {"enum": list(KINDS)},
+            "status": {"enum": list(FINDING_STATUSES)},
+            "party": {"type": "string", "pattern": PARTY_RE.pattern},
+            "actor": {"type": "string", "pattern": PARTY_RE.pattern},
+            "about": {"type": "string", "pattern": PARTY_RE.pattern},
+            "opens": {"anyOf": [date, {"type": "null"}]},
+            "due": {"anyOf": [date, {"type": "null"}]},
+            "remedied_on": {"anyOf": [date, {"type": "null"}]},
+            "step": {"type": ["integer", "null"]},
+            "triggered_by": text_or_list,
+            "fulfilled_by": text_or_list,
+            "interpretations": text_or_list,
+        }
+    )
+    for name, schema in fields.items():
+        description = FINDING_DESCRIPTIONS.get(name, ("", {}))[0]
+        if description:
+            schema["description"] = description
+    expectation = {
+        "type": "object",
+        "description": "Finding fields that a finding must match (a subset): a value, or "
+        "for a list field an event id it must contain.",
+        "properties": fields,
+        "additionalProperties": False,
+        "minProperties": 1,
+    }
+    complete = {
+        "type": "boolean",
+        "description": "Whether the events are the whole record (true unless said): a duty "
+        "with no fulfilling event is then breached rather than unrecorded. A scenario's own "
+        "value overrides the file's.",
+    }
+    return {
+        "$schema": DRAFT,
+        "title": "sli-rules scenario file",
+        "description": "Scenarios that test rulesets without Python: events, as-of dates, and "
+        "the findings that must be present (expect) or absent (expect_absent). "
+        "Generated by `sli-rules schema scenario`; do not edit by hand.",
+        "type": "object",
+        "properties": {
+            "description": {"type": "string"},
+            "rulesets": {
+                **text_or_list,
+                "description": "The rulesets under test: bundled ids or paths.",
+            },
+            "complete": complete,
+            "scenarios": {
+                "type": "array",
+                "minItems": 1,
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "name": {"type": "string"},
+                        "description": {"type": "string"},
+                        "events": {"type": "array", "items": {"$ref": "#/$defs/event"}},
+                        "events_file": {"type": "string"},
+                        "as_of": {
+                            "anyOf": [date, {"type": "array", "items": date, "minItems": 1}],
+                            "description": "The date (or dates) to evaluate as of.",
+                        },
+                        "expect": {"type": "array", "items": {"$ref": "#/$defs/expectation"}},
+                        "expect_absent": {
+                            "type": "array",
+                            "items": {"$ref": "#/$defs/expectation"},
+                        },
+                        "complete": complete,
+                    },
+                    "required": ["as_of"],
+                    "anyOf": [{"required": ["expect"]}, {"required": ["expect_absent"]}],
+                    "additionalProperties": False,
+                },
+            },
+        },
+        "required": ["rulesets", "scenarios"],
+        "additionalProperties": False,
+        "$defs": {"event": event, "expectation": expectation},
+    }
+
+
+def _with_id(name: str, make: Callable[[], dict[str, Any]]) -> Callable[[], dict[str, Any]]:
+    """`make`, giving the schema its stable `$id` (second, after `$schema`)."""
+
+    def made() -> dict[str, Any]:
+        schema = make()
+        out = {"$schema": schema["$schema"], "$id": f"{SCHEMA_ID_BASE}{name}.schema.json"}
+        out.update({k: v for k, v in schema.items() if k not in out})
+        return out
+
+    return made
+
+
 SCHEMAS: dict[str, Callable[[], dict[str, Any]]] = {
-    "ruleset": ruleset_schema,
-    "events": events_schema,
-    "findings": findings_schema,
+    name: _with_id(name, make)
+    for name, make in (
+        ("ruleset", ruleset_schema),
+        ("events", events_schema),
+        ("findings", findings_schema),
+        ("scenario", scenario_schema),
+    )
 }
 
 
 def schema_json(name: str) -> str:
-    """The named schema ('ruleset', 'events' or 'findings') as JSON text."""
+    """The named schema ('ruleset', 'events', 'findings' or 'scenario') as JSON text, with
+    its stable `$id`."""
     return _dump(SCHEMAS[name]())
 
 
@@ -1038,8 +1329,9 @@ def add_parser(sub: _SubParsers) -> None:
         description="Print a JSON Schema (draft 2020-12). 'ruleset': the YAML ruleset format, "
         "for editors (the bundled rulesets name it in their first line); 'events': one event "
         "(one line of a JSON Lines file), generated from the event catalogue; 'findings': "
-        "the report printed by `evaluate --format json`. The copies in docs/schemas/ are "
-        "regenerated by `make docs`.",
+        "the report printed by `evaluate --format json`; 'scenario': a scenario file "
+        "(*.scenario.yaml). Each has a stable $id (urn:sli-rules:schemas:NAME.schema.json). "
+        "The copies in docs/schemas/ are regenerated by `make docs`.",
     )
     p.add_argument("which", choices=list(SCHEMAS), help="which schema to print")
 
