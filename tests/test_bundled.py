@@ -85,7 +85,10 @@ def test_the_examples_without_coverage_breach_no_one_for_a_missing_event(
     for f in report.findings:
         if kinds.get(f.rule) in ABSENCE_KINDS and f.remedied_on is None:  # not met late
             assert f.status not in ("breached", "missed"), f
-    assert any(f.status == "unrecorded" for f in report.findings)
+    if ruleset_id != "national-childrens-sli-mou":
+        # Since issue 14 the national example sets no council duty, and every duty of the
+        # LGA in it is met (one late): nothing there rests on a missing event.
+        assert any(f.status == "unrecorded" for f in report.findings)
 
 
 @pytest.mark.parametrize(("ruleset_id", "as_of"), DEMO)

@@ -37,9 +37,9 @@ def test_json_keeps_codes_and_adds_names(report: sli_rules.Report) -> None:
     assert {f["party"] for f in data["findings"]} <= set(data["names"])
     assert all(f["party"] == f["party"].strip() and " " not in f["party"] for f in data["findings"])
     assert data["names"]["E08000026"] == "Coventry"
-    # escalations name the council they are about, and the body that acts
+    # escalations name the council they are about (the Compact has no ladder since
+    # issue 14, so there may be none here)
     about = {f["about"] for f in data["findings"] if f["about"]}
-    assert about
     assert about <= set(data["names"])
     assert data["names"]["wmsli-steering-group"] == party_name("wmsli-steering-group")
 

@@ -122,7 +122,12 @@ def browse(site: Path, party_text: str) -> dict[str, Any]:
     return result
 
 
-@pytest.mark.parametrize("row", DEMO, ids=[r["rulesets"] for r in DEMO])
+# the national example has no breach since issue 14, so its filtered view would be empty
+# whatever the filter does: it is left out here
+BROWSED = [r for r in DEMO if r["rulesets"] != "national-childrens-sli-mou"]
+
+
+@pytest.mark.parametrize("row", BROWSED, ids=[r["rulesets"] for r in BROWSED])
 def test_the_site_of_each_bundled_example_in_a_browser(tmp_path: Path, row: dict[str, str]) -> None:
     rulesets = row["rulesets"].split(",")
     events = sli_rules.read_events(EXAMPLES / row["events"])
@@ -170,7 +175,7 @@ def test_party_pages_carry_a_timeline_and_the_events_behind_each_finding(tmp_pat
     assert pages[1].name == "E06000020.html"
     assert (tmp_path / "s" / "party" / "E06000020.svg").exists()
     assert '<img class="timeline" src="E06000020.svg" alt="Timeline of the findings of' in page
-    f = next(iter(report))
+    f = next(f for f in report if f.triggered_by)  # the first, a signature, has no trigger
     event = next(e for e in events.events if e.id == f.triggered_by[0])
     assert f"<code>{event.id}</code>: {event.type} on {event.date.isoformat()}" in page
     assert '<html lang="en">' in page

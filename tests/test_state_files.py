@@ -36,8 +36,11 @@ def _run(*argv: str) -> tuple[int, str, str]:
 def test_a_state_file_of_release_0_1_0_keeps_working(tmp_path: Path) -> None:
     state = tmp_path / "state.sqlite"
     shutil.copy(OLD / "state.sqlite", state)
+    # The Compact as release 0.1.0 had it: the bundled one has changed since (issue 14),
+    # and a state built under other rulesets is refused with the command that rebuilds it.
+    wm_0_1 = ["--ruleset", str(OLD / f"{WM}.yaml")]
     night = ["--events", str(OLD / "night-2.jsonl"), "--as-of", "2014-06-30"]
-    code, out, err = _run("run", "--state", str(state), *night)
+    code, out, err = _run("run", "--state", str(state), *wm_0_1, *night)
     assert code == 0, err
     # what 0.1.0 printed, and one line more: this release reports a notice-only duty
     # (rules with severity: notice) as missed where 0.1.0 said breached
@@ -48,13 +51,26 @@ def test_a_state_file_of_release_0_1_0_keeps_working(tmp_path: Path) -> None:
     assert [(x["change"], x["status"], x["previous_status"]) for x in extra] == [
         ("changed", "missed", "breached")
     ]
-    assert sli_rules.load_ruleset(WM).rule(extra[0]["rule"]).severity == "notice"
+    assert sli_rules.load_ruleset(OLD / f"{WM}.yaml").rule(extra[0]["rule"]).severity == "notice"
     # and the night after that starts from what this release wrote
     quiet = tmp_path / "quiet.jsonl"
     quiet.write_text("", encoding="utf-8")
     code, out, err = _run(
-        "run", "--state", str(state), "--events", str(quiet), "--as-of", "2014-12-31"
+        "run", "--state", str(state), *wm_0_1, "--events", str(quiet), "--as-of", "2014-12-31"
     )
+    assert code == 0, err
+
+
+def test_a_state_file_of_release_0_1_0_under_the_changed_compact_is_refused(
+    tmp_path: Path,
+) -> None:
+    state = tmp_path / "state.sqlite"
+    shutil.copy(OLD / "state.sqlite", state)
+    night = ["--events", str(OLD / "night-2.jsonl"), "--as-of", "2014-06-30"]
+    code, _, err = _run("run", "--state", str(state), *night)
+    assert code == 2, err
+    assert "--rebuild" in err
+    code, _, err = _run("run", "--state", str(state), *night, "--rebuild")
     assert code == 0, err
 
 
@@ -68,10 +84,10 @@ def _state_rulesets(state: Path) -> list[dict[str, str]]:
 def test_a_run_records_the_fingerprint_of_this_release(tmp_path: Path) -> None:
     state = tmp_path / "state.sqlite"
     shutil.copy(OLD / "state.sqlite", state)
-    wm = sli_rules.load_ruleset(WM)
+    wm = sli_rules.load_ruleset(OLD / f"{WM}.yaml")  # the Compact as 0.1.0 bundled it
     assert [r["fingerprint"] for r in _state_rulesets(state)] == [fingerprint_0_1(wm)]
     night = ["--events", str(OLD / "night-2.jsonl"), "--as-of", "2014-06-30"]
-    assert _run("run", "--state", str(state), *night)[0] == 0
+    assert _run("run", "--state", str(state), "--ruleset", str(OLD / f"{WM}.yaml"), *night)[0] == 0
     assert [r["fingerprint"] for r in _state_rulesets(state)] == [fingerprint(wm)]
 
 
