@@ -69,11 +69,23 @@ def test_an_expectation_that_can_never_match_is_refused(
     assert "t.scenario.yaml:11:10:" in out.getvalue() + err.getvalue()
 
 
-@pytest.mark.skip(reason="no bundled ruleset takes its councils by pattern since issue 14")
 def test_a_party_taken_on_by_pattern_is_accepted(tmp_path: Path) -> None:
+    # The tutorial's ruleset with its councils taken on by a code pattern instead of a
+    # list: a council the pattern covers is a party a scenario may name.
+    tutorial = Path(__file__).resolve().parents[1] / "docs" / "tutorial" / "local-accounts.yaml"
+    text = tutorial.read_text(encoding="utf-8")
+    lines = text.splitlines(keepends=True)
+    start = lines.index("  councils:\n")
+    end = start + 1
+    while lines[end].startswith("    - "):
+        end += 1
+    pattern = '  council_pattern: "^E08"\n'
+    (tmp_path / "by-pattern.yaml").write_text(
+        "".join([*lines[:start], pattern, *lines[end:]]), encoding="utf-8"
+    )
     path = tmp_path / "n.scenario.yaml"
     path.write_text(
-        "rulesets: [national-childrens-sli-mou]\n"
+        "rulesets: [by-pattern.yaml]\n"
         "scenarios:\n"
         "  - name: nothing happens\n"
         "    events: []\n"
