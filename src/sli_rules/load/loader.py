@@ -137,24 +137,25 @@ def bundled_ids() -> list[str]:
     return sorted(p.stem for p in bundled_dir().glob("*.yaml"))
 
 
-@functools.cache
-def load_bodies() -> Mapping[str, Mapping[str, Any]]:
-    """The registry of regional and national bodies (id -> name and level), in its order."""
-    path = bundled_dir() / "registry" / "bodies.yaml"
+def _registry_part(name: str) -> dict[str, Mapping[str, Any]]:
+    """The `name` mapping of `rulesets/registry/<name>.yaml` (empty when there is none)."""
+    path = bundled_dir() / "registry" / f"{name}.yaml"
     if not path.exists():
         return {}
     data = safe_load(path.read_text(encoding="utf-8")) or {}
-    return dict(data.get("bodies") or {})
+    return dict(data.get(name) or {})
+
+
+@functools.cache
+def load_bodies() -> Mapping[str, Mapping[str, Any]]:
+    """The registry of regional and national bodies (id -> name and level), in its order."""
+    return _registry_part("bodies")
 
 
 @functools.cache
 def load_registry() -> Mapping[str, Mapping[str, Any]]:
     """The registry of councils shared by the bundled rulesets (GSS code -> attributes)."""
-    path = bundled_dir() / "registry" / "councils.yaml"
-    if not path.exists():
-        return {}
-    data = safe_load(path.read_text(encoding="utf-8")) or {}
-    return dict(data.get("councils") or {})
+    return _registry_part("councils")
 
 
 # ---------------------------------------------------------------------- reader
