@@ -84,6 +84,13 @@ class _Builder:
         self.problems: list[Problem] = []
         self.count = 0
 
+    def problem(self, node: yaml.Node, message: str, path: Path) -> None:
+        """Record a problem located at `node`."""
+        mark = node.start_mark
+        self.problems.append(
+            Problem(Location(self.file, mark.line + 1, mark.column + 1), message, path)
+        )
+
     def build(self, node: yaml.Node, path: Path) -> Any:
         self.count += 1
         if self.count > _MAX_NODES:
@@ -91,13 +98,11 @@ class _Builder:
         self.positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
         if node.tag not in _PLAIN_TAGS:
             tag = node.tag.replace("tag:yaml.org,2002:", "!!")
-            self.problems.append(
-                Problem(
-                    Location(self.file, node.start_mark.line + 1, node.start_mark.column + 1),
-                    f"unsupported YAML tag {tag!r}: a ruleset is plain data (text, numbers, "
-                    "lists and mappings); remove the tag",
-                    path,
-                )
+            self.problem(
+                node,
+                f"unsupported YAML tag {tag!r}: a ruleset is plain data (text, numbers, "
+                "lists and mappings); remove the tag",
+                path,
             )  # and carry on reading it as untagged data, to report what else is wrong
         if isinstance(node, yaml.ScalarNode):
             return _scalar(node)
@@ -107,44 +112,22 @@ class _Builder:
             out: dict[str, Any] = {}
             for key_node, value_node in node.value:
                 if not isinstance(key_node, yaml.ScalarNode):
-                    self.problems.append(
-                        Problem(
-                            Location(
-                                self.file,
-                                key_node.start_mark.line + 1,
-                                key_node.start_mark.column + 1,
-                            ),
-                            "a key must be a plain name, not a list or mapping",
-                            path,
-                        )
+                    self.problem(
+                        key_node, "a key must be a plain name, not a list or mapping", path
                     )
                     continue
                 key = key_node.value
                 if key == "<<":
-                    self.problems.append(
-                        Problem(
-                            Location(
-                                self.file,
-                                key_node.start_mark.line + 1,
-                                key_node.start_mark.column + 1,
-                            ),
-                            "merge keys ('<<') are not supported: write the entries out",
-                            path,
-                        )
+                    self.problem(
+                        key_node, "merge keys ('<<') are not supported: write the entries out", path
                     )
                     continue
                 if key in out:
                     first = self.positions.get((*path, key), (0, 0))
-                    self.problems.append(
-                        Problem(
-                            Location(
-                                self.file,
-                                key_node.start_mark.line + 1,
-                                key_node.start_mark.column + 1,
-                            ),
-                            f"duplicate key {key!r} (first given on line {first[0]})",
-                            (*path, key),
-                        )
+                    self.problem(
+                        key_node,
+                        f"duplicate key {key!r} (first given on line {first[0]})",
+                        (*path, key),
                     )
                     continue
                 out[key] = self.build(value_node, (*path, key))
