@@ -953,6 +953,20 @@ def catalogue_blocks(cat: Catalogue) -> list[Block]:
                 "). Events name councils, bodies and roles, never people.",
             )
         ),
+        Para(
+            _t(
+                "Every council an event names must be in the council registry (",
+                Code("rulesets/registry/councils.yaml"),
+                "), written in capitals, and its ",
+                Code("council"),
+                " must exist on the event's date (between the registry's ",
+                Code("from"),
+                " and ",
+                Code("to"),
+                "): otherwise the record is an input error with a did-you-mean, or a "
+                "rejected record with --lenient.",
+            )
+        ),
         Heading(2, _t("Attributes of every event")),
         Table(ATTRIBUTE_HEADERS, tuple(_attribute_rows(cat.common))),
         Heading(2, _t("Types at a glance")),
