@@ -149,6 +149,22 @@ def _label(code: str, registry: Mapping[str, Mapping[str, Any]]) -> str:
     return f"{code!r} ({name})" if name else repr(code)
 
 
+@functools.cache
+def _indexes(registry_id: int) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """Former codes and lower-case names of the bundled registry -> current codes."""
+    del registry_id  # the cache key: one registry object per process
+    former: dict[str, list[str]] = {}
+    names: dict[str, list[str]] = {}
+    for code, e in load_registry().items():
+        for old in e.get("former_codes") or ():
+            former.setdefault(str(old).upper(), []).append(code)
+        name = str(e.get("name", "")).lower()
+        if name:
+            for form in (name, f"{name} council", f"{name} county council"):
+                names.setdefault(form, []).append(code)
+    return former, names
+
+
 def suggestions(value: str, registry: Mapping[str, Mapping[str, Any]]) -> list[str]:
     """Codes the writer of `value` may have meant: its upper-case spelling, the current
     code of a former one, the council of that name, codes one or two edits away."""
@@ -156,14 +172,15 @@ def suggestions(value: str, registry: Mapping[str, Mapping[str, Any]]) -> list[s
     upper = value.upper()
     if upper in registry and upper != value:
         out.append(upper)
-    for code, e in registry.items():
-        if upper in (c.upper() for c in e.get("former_codes") or ()):
-            out.append(code)
-    wanted = value.strip().lower()
-    for code, e in registry.items():
-        name = str(e.get("name", "")).lower()
-        if name and (wanted == name or wanted in (f"{name} council", f"{name} county council")):
-            out.append(code)
+    if registry is load_registry():
+        former, names = _indexes(id(registry))
+        out += former.get(upper, []) + names.get(value.strip().lower(), [])
+    else:
+        for code, e in registry.items():
+            if upper in (str(c).upper() for c in e.get("former_codes") or ()):
+                out.append(code)
+            if value.strip().lower() == str(e.get("name", "")).lower():
+                out.append(code)
     if not out and GSS_SHAPE.fullmatch(value):
         near = sorted((_edits(upper, code), code) for code in registry if code[:3] == upper[:3])
         out.extend(code for d, code in near if d <= 2)
@@ -184,15 +201,14 @@ def code_problem(
     if not isinstance(value, str):
         return None
     reg = registry if registry is not None else load_registry()
-    if value in reg:
-        return None
-    known_bodies = set(bodies if bodies is not None else load_bodies())
-    if value in known_bodies:
+    if value in reg or value in (bodies if bodies is not None else load_bodies()):
         return None
     hints = suggestions(value, reg)
     if not GSS_SHAPE.fullmatch(value) and not hints:
         return None
-    former = any(value.upper() in (e.get("former_codes") or ()) for e in reg.values())
+    former = GSS_SHAPE.fullmatch(value) and any(
+        value.upper() in (e.get("former_codes") or ()) for e in reg.values()
+    )
     if former:
         why = f"{value!r} is a former code, retired before 1 April 2013"
     elif GSS_SHAPE.fullmatch(value) and value != value.upper():
