@@ -310,6 +310,7 @@ def test_a_council_pattern_is_explained() -> None:
     assert ruleset is not None, problems
     page = render_ruleset(ruleset)
     assert "any council whose GSS code matches `^E(06|08|09|10)`" in page
+    assert "whether or not any event names it" in page
 
 
 def test_output_option_writes_the_page(small_file: Path, tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 
 import attrs
 
+from sli_rules.load.registry import code_problem
 from sli_rules.load.safe_yaml import safe_load
 from sli_rules.model.dates import DateError, parse_date
 from sli_rules.model.errors import did_you_mean
@@ -190,6 +191,9 @@ def check_value(spec: AttributeSpec, value: Any, path: str) -> list[tuple[str, s
         except DateError as exc:
             return [(path, str(exc))]
     elif t == "party":
+        unknown = code_problem(value)
+        if unknown is not None:
+            return [(path, unknown)]
         if not isinstance(value, str) or not PARTY_RE.fullmatch(value):
             return [(path, f"expected {PARTY_FORMS}, got {value!r}")]
     elif t == "list":

@@ -8,17 +8,16 @@ and rules without a clause are all reported as `file:line:col: message @ path`.
 from __future__ import annotations
 
 import datetime as _dt
-import functools
 import re
 from collections.abc import Callable, Iterable, Mapping
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import attrs
 
 from sli_rules.load.catalogue import PARTY_FORMS, PARTY_RE, Catalogue, load_catalogue
-from sli_rules.load.safe_yaml import Loaded, load_yaml, safe_load
+from sli_rules.load.registry import LIFETIME_KEYS, bundled_dir, load_bodies, load_registry
+from sli_rules.load.safe_yaml import Loaded, load_yaml
 from sli_rules.load.safe_yaml import Path as YPath
 from sli_rules.model.conditions import COMBINATORS, COMPARISONS, LIST_TESTS, TESTS
 from sli_rules.model.dates import (
@@ -123,39 +122,9 @@ PARTY_ATTRIBUTES = ("id", "kind", "name", "type", "region", "services", "joined"
 # ------------------------------------------------------------------ locations
 
 
-@functools.cache
-def bundled_dir() -> Path:
-    """Where the bundled rulesets are: inside the installed package, or the source tree."""
-    packaged = resources.files("sli_rules").joinpath("rulesets")
-    if packaged.is_dir():
-        return Path(str(packaged))
-    return Path(__file__).resolve().parents[3] / "rulesets"
-
-
 def bundled_ids() -> list[str]:
     """The ids of the rulesets that come with sli-rules, sorted (`sli-rules list`)."""
     return sorted(p.stem for p in bundled_dir().glob("*.yaml"))
-
-
-def _registry_part(name: str) -> dict[str, Mapping[str, Any]]:
-    """The `name` mapping of `rulesets/registry/<name>.yaml` (empty when there is none)."""
-    path = bundled_dir() / "registry" / f"{name}.yaml"
-    if not path.exists():
-        return {}
-    data = safe_load(path.read_text(encoding="utf-8")) or {}
-    return dict(data.get(name) or {})
-
-
-@functools.cache
-def load_bodies() -> Mapping[str, Mapping[str, Any]]:
-    """The registry of regional and national bodies (id -> name and level), in its order."""
-    return _registry_part("bodies")
-
-
-@functools.cache
-def load_registry() -> Mapping[str, Mapping[str, Any]]:
-    """The registry of councils shared by the bundled rulesets (GSS code -> attributes)."""
-    return _registry_part("councils")
 
 
 # ---------------------------------------------------------------------- reader
@@ -515,7 +484,7 @@ class _Reader:
             self.keys(
                 sm,
                 p,
-                ("party", "date", "successors"),
+                ("party", "date", "successors", "duties", "served_by"),
                 ("party", "date", "successors"),
                 "in a succession",
             )
@@ -523,11 +492,14 @@ class _Reader:
             pred = sm.get("party")
             if isinstance(pred, str) and pred not in self.party_ids:
                 self.err((*p, "party"), f"{pred!r} is not a party of this ruleset")
+            duties = self.choice(sm.get("duties"), (*p, "duties"), ("joint", "each"), "joint")
             succ = []
             for j, code in enumerate(self.items(sm.get("successors"), (*p, "successors"), "codes")):
                 if not isinstance(code, str) or code not in self.registry:
                     self.err(
-                        (*p, "successors", j), f"successor {_show(code)} is not in the registry"
+                        (*p, "successors", j),
+                        f"successor {_show(code)} is not in the registry"
+                        + (did_you_mean(code, self.registry) if isinstance(code, str) else ""),
                     )
                     continue
                 succ.append(code)
@@ -538,8 +510,20 @@ class _Reader:
                             code, self.registry[code], {"joined": sm.get("date")}, (*p, "date")
                         )
                     )
+            served = []
+            for j, sid in enumerate(self.items(sm.get("served_by"), (*p, "served_by"), "ids")):
+                if not isinstance(sid, str) or sid not in self.party_ids:
+                    self.err(
+                        (*p, "served_by", j),
+                        f"{_show(sid)} is not a party of this ruleset: list the body (under "
+                        "'bodies') or council that serves the successors first",
+                    )
+                    continue
+                served.append(sid)
             if day and isinstance(pred, str):
-                successions.append(Succession(pred, day, tuple(succ)))
+                successions.append(
+                    Succession(pred, day, tuple(succ), duties=duties, served_by=tuple(served))
+                )
                 out = [
                     _with_left(pt, day)
                     if pt.id == pred and (pt.left is None or pt.left > day)
@@ -551,7 +535,7 @@ class _Reader:
 
     def council(self, code: str, entry: Mapping[str, Any], override: Any, path: YPath) -> Party:
         self.party_ids.add(code)
-        attrs_ = {k: v for k, v in entry.items() if k not in ("name", "created", "abolished")}
+        attrs_ = {k: v for k, v in entry.items() if k not in LIFETIME_KEYS}
         joined = left = None
         if override:
             o = self.mapping(override, path, "attributes") or {}
@@ -563,6 +547,12 @@ class _Reader:
                 else:
                     attrs_[k] = v
         attrs_.setdefault("services", [])
+        # a council is a party only while it exists: from its first day to its last
+        start, end = entry.get("from"), entry.get("to")
+        if isinstance(start, _dt.date) and (joined is None or joined < start):
+            joined = start
+        if isinstance(end, _dt.date) and (left is None or left > end + _dt.timedelta(days=1)):
+            left = end + _dt.timedelta(days=1)
         return Party(
             id=code,
             kind="council",

@@ -88,6 +88,11 @@ class Succession:
     party: str
     date: Date
     successors: tuple[str, ...]
+    #: `joint` (the default): a duty handed on is one duty, met when any successor, or a
+    #: party in `served_by`, meets it; `each`: every successor owes its own copy
+    duties: str = "joint"
+    #: parties (bodies or councils) that act for the successors, e.g. a children's trust
+    served_by: tuple[str, ...] = ()
 
 
 @attrs.frozen

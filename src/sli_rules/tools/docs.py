@@ -730,8 +730,9 @@ def ruleset_blocks(rs: Ruleset) -> list[Block]:
                 _t(
                     "Councils: any council whose GSS code matches ",
                     Code(rs.council_pattern),
-                    " and that appears in the events (with its attributes from the "
-                    "council registry).",
+                    ": every such council of the council registry is a party from its first "
+                    "day to its last, whether or not any event names it, with its attributes "
+                    "from the registry.",
                 )
             )
         )
@@ -766,11 +767,13 @@ def ruleset_blocks(rs: Ruleset) -> list[Block]:
             Para(
                 _t(
                     "The council replaced leaves on the date; its successors join, and take "
-                    "over its duties that had not yet fallen due."
+                    "over its duties that had not yet fallen due (recurring ones included). "
+                    "Unless the table says each, a duty handed on is one duty, met when any "
+                    "successor (or a party serving them) meets it."
                 )
             ),
             Table(
-                ("Council replaced", "Date", "Successors"),
+                ("Council replaced", "Date", "Successors", "Duties handed on"),
                 tuple(
                     (
                         _t(Code(s.party), f" {names.get(s.party, '')}".rstrip()),
@@ -778,6 +781,12 @@ def ruleset_blocks(rs: Ruleset) -> list[Block]:
                         _join(
                             (_t(Code(c), f" {names.get(c, '')}".rstrip()) for c in s.successors),
                             ", ",
+                        ),
+                        _t(
+                            "to each successor"
+                            if s.duties == "each"
+                            else "jointly"
+                            + (f", also met by {', '.join(s.served_by)}" if s.served_by else "")
                         ),
                     )
                     for s in rs.successions
@@ -942,6 +951,20 @@ def catalogue_blocks(cat: Catalogue) -> list[Block]:
                 "), a regional or national body by its id (e.g. ",
                 Code("em-dcs-group"),
                 "). Events name councils, bodies and roles, never people.",
+            )
+        ),
+        Para(
+            _t(
+                "Every council an event names must be in the council registry (",
+                Code("rulesets/registry/councils.yaml"),
+                "), written in capitals, and its ",
+                Code("council"),
+                " must exist on the event's date (between the registry's ",
+                Code("from"),
+                " and ",
+                Code("to"),
+                "): otherwise the record is an input error with a did-you-mean, or a "
+                "rejected record with --lenient.",
             )
         ),
         Heading(2, _t("Attributes of every event")),

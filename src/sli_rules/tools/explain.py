@@ -805,11 +805,19 @@ class _Explainer:
         if end is not None and (f.due is None or end <= f.due):
             causes.append(f"the agreement ended on {end}")
         p = rs.party(f.party)
-        if p is not None and p.left is not None:
-            causes.append(f"{f.party} left on {p.left}")
-        for s in rs.successions:
-            if s.party == f.party:
-                causes.append(f"{f.party} was succeeded on {s.date} by {', '.join(s.successors)}")
+        succeeded = [s for s in rs.successions if s.party == f.party]
+        if p is not None and p.left is not None and all(s.date != p.left for s in succeeded):
+            last = load_registry().get(f.party, {}).get("to")
+            if isinstance(last, _dt.date) and last + _dt.timedelta(days=1) == p.left:
+                causes.append(f"{f.party} ceased to exist after {last}")
+            else:
+                causes.append(f"{f.party} left on {p.left}")
+        for s in succeeded:
+            how = "to each of them" if s.duties == "each" else "as one joint duty"
+            causes.append(
+                f"{f.party} was succeeded on {s.date} by {' and '.join(s.successors)}, "
+                f"which took over its duties not yet due {how}"
+            )
         if self.events is not None:
             for e in self.events_of(
                 ("agreement.revoked", "party.left", "party.succeeded", "party.joined")

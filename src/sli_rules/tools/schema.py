@@ -655,8 +655,9 @@ def ruleset_schema(catalogue: Catalogue | None = None) -> dict[str, Any]:
                 "council_pattern": {
                     "type": "string",
                     "format": "regex",
-                    "description": "Instead of a list: any council whose code matches this "
-                    'pattern and that appears in the events, e.g. "^E(06|08|09|10)".',
+                    "description": "Instead of a list: every council of the registry whose "
+                    "code matches this pattern, each a party from its first day to its last, "
+                    'with or without events, e.g. "^E(06|08|09|10)".',
                 },
                 "attributes": {
                     "type": "object",
@@ -692,13 +693,27 @@ def ruleset_schema(catalogue: Catalogue | None = None) -> dict[str, Any]:
                 "successions": {
                     "type": "array",
                     "description": "Councils replaced by successors: the predecessor leaves "
-                    "on `date`, the successors join and inherit its duties not yet due.",
+                    "on `date`, the successors join and take over its duties not yet due, as "
+                    "one joint duty (met by any successor or a party in `served_by`) unless "
+                    "`duties: each`.",
                     "items": {
                         "type": "object",
                         "properties": {
                             "party": _text("The council replaced (GSS code)."),
                             "date": _date("The day the successors take over."),
                             "successors": {"type": "array", "items": gss},
+                            "duties": {
+                                "enum": ["joint", "each"],
+                                "description": "joint (the default): a duty handed on is one "
+                                "duty, met when any successor meets it; each: every successor "
+                                "owes its own.",
+                            },
+                            "served_by": {
+                                "type": "array",
+                                "items": {"type": "string", "pattern": PARTY_RE.pattern},
+                                "description": "Parties of this ruleset (e.g. a children's "
+                                "trust) whose events meet a joint duty for the successors.",
+                            },
                         },
                         "required": ["party", "date", "successors"],
                         "additionalProperties": False,
