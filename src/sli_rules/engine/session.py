@@ -148,6 +148,8 @@ class EngineState:
     # or the record.coverage declarations seen so far
     complete: bool = False
     coverage: list[Declaration] = attrs.Factory(list)
+    # the `source` (provenance) of each event applied that gives one, by event id
+    sources: dict[str, str] = attrs.Factory(dict)
 
 
 # the classes a snapshot may contain: restoring one builds only these
@@ -242,6 +244,9 @@ class Session:
     def _apply_day(self, events: Sequence[Event]) -> None:
         self._static_successions(events[0].date)
         self.state.coverage.extend(declaration(e) for e in events if e.type == COVERAGE_TYPE)
+        self.state.sources.update(
+            (e.id, str(e.attrs["source"])) for e in events if e.attrs.get("source")
+        )
         matched = [(e, self.matcher.match(e)) for e in events]
         for e, hooks in matched:
             for h in hooks:
@@ -249,7 +254,7 @@ class Session:
                     self._membership(h, e)
         for e, hooks in matched:
             for cr, st in zip(self.plan.rulesets, self.state.rulesets, strict=True):
-                if cr.pattern is not None:
+                if cr.pattern is not None and not self.plan.ignores(cr, e.type):
                     self._discover(cr, st, e)
             for h in hooks:
                 if h.role in ("trigger", "limit", "ladder_start", "concern_raised"):
@@ -808,6 +813,9 @@ class _Findings:
 
     def finding(self, rule: Rule | EscalationLadder, **kw: Any) -> Finding:
         kw.setdefault("interpretations", ())
+        known = self.s.state.sources
+        ids = (*kw.get("triggered_by", ()), *kw.get("fulfilled_by", ()))
+        kw["sources"] = tuple(dict.fromkeys(known[i] for i in ids if i in known))
         return Finding(
             agreement=self.rs.id, rule=rule.id, clause=rule.clause, title=rule.title, **kw
         )

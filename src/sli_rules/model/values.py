@@ -13,6 +13,7 @@ import attrs
 from attrs import field as _field
 
 from sli_rules.model.dates import Duration, PeriodSpec
+from sli_rules.model.event_types import EventType
 
 __all__ = [
     "ConstraintRule",
@@ -301,6 +302,10 @@ class Ruleset:
     description: str = ""
     file: str = ""
     rule_lines: Mapping[str, int] = attrs.field(factory=dict, eq=False)
+    # the event types this ruleset declares (its own; other rulesets ignore their events)
+    events: Mapping[str, EventType] = attrs.field(factory=dict)
+    # where each declared type is written: (file, line), for messages
+    event_lines: Mapping[str, tuple[str, int]] = attrs.field(factory=dict, eq=False)
 
     def party(self, party_id: str) -> Party | None:
         for p in self.parties:
@@ -376,6 +381,7 @@ class Finding:
     about: str | None = None
     interpretations: tuple[str, ...] = ()
     title: str = ""
+    sources: tuple[str, ...] = ()
 
     def sort_key(self) -> tuple[Any, ...]:
         return (
@@ -409,6 +415,7 @@ class Finding:
             "interpretations": list(self.interpretations),
             "title": self.title,
             "explanation": self.explanation,
+            "sources": list(self.sources),
         }
 
 

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 __all__ = ["FINDING_COLUMNS", "finding_rows", "findings_table", "write_findings", "write_parquet"]
 
 FINDING_COLUMNS = ("as_of", *FINDING_FIELDS)
-LIST_FIELDS = ("triggered_by", "fulfilled_by", "interpretations")
+LIST_FIELDS = ("triggered_by", "fulfilled_by", "interpretations", "sources")
 DATE_FIELDS = ("opens", "due", "remedied_on")
 
 
@@ -76,8 +76,8 @@ def write_findings(
 
     `engine_or_url` is a SQLAlchemy Engine, a database URL (`postgresql+psycopg://...`,
     `sqlite:///findings.db`) or the path of a SQLite file. The table has a column per
-    finding field plus `as_of`; `triggered_by`, `fulfilled_by` and `interpretations` hold
-    JSON text. Rows already there for the report's `as_of` and any of its agreements are
+    finding field plus `as_of`; `triggered_by`, `fulfilled_by`, `interpretations` and
+    `sources` hold JSON text. Rows already there for the report's `as_of` and any of its agreements are
     deleted first, in the same transaction as the insert, so writing the same report twice
     leaves one copy (and a rerun that finds less removes what it no longer finds).
     """
