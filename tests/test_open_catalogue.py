@@ -281,6 +281,12 @@ def test_a_rule_may_name_only_its_own_types_or_the_catalogues(tmp_path: Path) ->
     # a ruleset that does not declare a type cannot react to it: the type is unknown there
     text = OTHER.replace("data_return.submitted", "progress_review.report_published")
     _, problems = parse_ruleset(text, "other.yaml")
+    assert any(
+        "unknown event type 'progress_review.report_published'" in p.message for p in problems
+    )
+    # with nothing near it to suggest, the message says how to add a type
+    text = OTHER.replace("data_return.submitted", "zzz_quarterly.filed")
+    _, problems = parse_ruleset(text, "other.yaml")
     assert any("declare it under 'events'" in p.message for p in problems)
 
 
@@ -460,3 +466,21 @@ rules:
     fulfil: {type: feedback.published, match: [review]}
     due: P3M
 """
+
+
+def test_a_findings_table_of_an_earlier_release_gets_the_sources_column(tmp_path: Path) -> None:
+    import sqlalchemy as sa
+    from sli_rules.outputs.tables import FINDING_COLUMNS
+
+    url = f"sqlite:///{tmp_path / 'f.db'}"
+    engine = sa.create_engine(url)
+    old_columns = [c for c in FINDING_COLUMNS if c != "sources"]
+    with engine.begin() as conn:
+        conn.execute(sa.text(f"CREATE TABLE findings ({', '.join(old_columns)})"))
+    rs = load_ruleset(write(tmp_path, "r.yaml", FEEDBACK))
+    report = evaluate([rs], COMPACT_STREAM, as_of="2015-06-01", complete=True)
+    assert report.to_sql(url) == 1
+    with engine.connect() as conn:
+        [stored] = conn.execute(sa.text("SELECT sources FROM findings")).all()
+    engine.dispose()
+    assert json.loads(stored[0]) == list(report.findings[0].sources)

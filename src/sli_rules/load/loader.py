@@ -589,11 +589,10 @@ class _Reader:
             if not isinstance(name, str):
                 self.err(p, f"expected an event type name, got {_show(name)}")
             elif name not in self.cat.types:
-                self.err(
-                    p,
-                    f"unknown event type {name!r}{did_you_mean(name, self.cat.types)}; "
-                    "use a type of the catalogue (docs/events.md) or declare it under 'events'",
+                hint = did_you_mean(name, self.cat.types) or (
+                    "; use a type of the catalogue (docs/events.md) or declare it under 'events'"
                 )
+                self.err(p, f"unknown event type {name!r}{hint}")
             else:
                 out.append(name)
         return tuple(out)

@@ -302,10 +302,11 @@ class Ruleset:
     description: str = ""
     file: str = ""
     rule_lines: Mapping[str, int] = attrs.field(factory=dict, eq=False)
-    # the event types this ruleset declares (its own; other rulesets ignore their events)
-    events: Mapping[str, EventType] = attrs.field(factory=dict)
+    # the event types this ruleset declares (its own; other rulesets ignore their events).
+    # Left out of the repr, which release 0.1.0's fingerprint is a digest of.
+    events: Mapping[str, EventType] = attrs.field(factory=dict, repr=False)
     # where each declared type is written: (file, line), for messages
-    event_lines: Mapping[str, tuple[str, int]] = attrs.field(factory=dict, eq=False)
+    event_lines: Mapping[str, tuple[str, int]] = attrs.field(factory=dict, eq=False, repr=False)
 
     def party(self, party_id: str) -> Party | None:
         for p in self.parties:

@@ -25,6 +25,8 @@ __all__ = ["FINDING_COLUMNS", "finding_rows", "findings_table", "write_findings"
 FINDING_COLUMNS = ("as_of", *FINDING_FIELDS)
 LIST_FIELDS = ("triggered_by", "fulfilled_by", "interpretations", "sources")
 DATE_FIELDS = ("opens", "due", "remedied_on")
+# columns added to findings after the first release: a table without them gets them
+ADDED_COLUMNS = ("sources",)
 
 
 def findings_table(name: str = "findings", schema: str | None = None) -> Table:
@@ -92,6 +94,18 @@ def write_findings(
             if inspector.has_table(table, schema=schema):
                 have = {c["name"] for c in inspector.get_columns(table, schema=schema)}
                 missing = [c for c in FINDING_COLUMNS if c not in have]
+                if missing and set(missing) <= set(ADDED_COLUMNS):
+                    # a findings table written by an earlier release: give it the new columns
+                    prep = conn.dialect.identifier_preparer
+                    for c in missing:
+                        kind = t.c[c].type.compile(dialect=conn.dialect)
+                        conn.execute(
+                            sa.text(
+                                f"ALTER TABLE {prep.format_table(t)} "
+                                f"ADD COLUMN {prep.format_column(t.c[c])} {kind}"
+                            )
+                        )
+                    missing = []
                 if missing:
                     raise ValueError(
                         f"table {table!r} in {safe_url(engine)} exists but lacks the columns "

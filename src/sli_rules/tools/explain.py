@@ -233,7 +233,7 @@ class _Explainer:
             intake = (
                 events
                 if isinstance(events, Intake)
-                else read_events(events, catalogue=catalogue_for(self.rulesets))
+                else read_events(events, catalogue=catalogue_for(self.rulesets.values()))
             )
             self.events = {e.id: e for e in intake.events}
         self.report = report
