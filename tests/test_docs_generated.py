@@ -403,8 +403,7 @@ def test_catalogue_page_lists_every_type_and_attribute() -> None:
     held = section(out, "### `peer_challenge.held`")
     assert (
         "| `kind` | text | yes | `corporate`, `adult_social_care`, `childrens`, `safeguarding`, "
-        "`adult_safeguarding` |"
-        in (held)
+        "`adult_safeguarding` |" in (held)
     )
     assert "| `team[].council` | council or body | yes, in each entry |" in held
     assert "| `start` | date (YYYY-MM-DD) | no |" in held

@@ -96,7 +96,8 @@ def ev(eid: str, etype: str, day: str, council: str = "E08000026", **attrs: obje
 def plain_data(text: str) -> object:
     """A YAML document as the loader reads it (dates kept as text)."""
     loaded, problems = load_yaml(text, "t.yaml")
-    assert loaded is not None and not problems
+    assert loaded is not None
+    assert not problems
     return loaded.data
 
 
@@ -178,7 +179,8 @@ def test_docs_and_schema_show_the_declared_types(tmp_path: Path) -> None:
     status, page, _ = cli("docs", str(cpc))
     assert status == 0
     assert "Event types of its own" in page
-    assert "progress_review.held" in page and "on_site" in page
+    assert "progress_review.held" in page
+    assert "on_site" in page
     status, text, _ = cli("schema", "events", "--ruleset", str(cpc))
     assert status == 0
     schema = json.loads(text)
@@ -199,7 +201,9 @@ def test_docs_and_schema_show_the_declared_types(tmp_path: Path) -> None:
 
 def test_types_may_be_declared_in_a_file_beside_the_ruleset(tmp_path: Path) -> None:
     write(tmp_path, "cpc-events.yaml", "types:\n" + CPC_EVENTS)
-    rs = load_ruleset(write(tmp_path, "cpc.yaml", CPC_HEAD + "events: cpc-events.yaml\n" + CPC_RULES))
+    rs = load_ruleset(
+        write(tmp_path, "cpc.yaml", CPC_HEAD + "events: cpc-events.yaml\n" + CPC_RULES)
+    )
     assert rs.events["progress_review.held"].owner == "progress-reviews"
     assert rs.event_lines["progress_review.held"] == (str(tmp_path / "cpc-events.yaml"), 2)
 
@@ -241,7 +245,8 @@ def test_an_events_file_must_be_a_yaml_file_inside_the_rulesets_directory(
 
 def test_a_ruleset_read_from_text_declares_its_types_inline() -> None:
     rs, problems = parse_ruleset(CPC, "cpc.yaml")
-    assert problems == [] and rs is not None
+    assert problems == []
+    assert rs is not None
     _, problems = parse_ruleset(CPC_HEAD + "events: cpc-events.yaml\n" + CPC_RULES, "t.yaml")
     assert any("inline" in p.message for p in problems)
 
@@ -263,12 +268,29 @@ def test_redeclaring_a_bundled_type_is_a_located_error() -> None:
         ("      format:", "      source:", "every event has"),
         ("      format:", "      council:", "every event has"),
         ("  progress_review.held:", "  ProgressReview:", "event type name"),
-        ("    council: the council reviewed\n    attributes:\n      review:", "    attributes:\n      review:", "missing 'council'"),
+        (
+            "    council: the council reviewed\n    attributes:\n      review:",
+            "    attributes:\n      review:",
+            "missing 'council'",
+        ),
         ("        values: [on_site, remote]", "        values: [on_site, on_site]", "listed twice"),
         ("        values: [on_site, remote]", "        values: [1, 2]", "expected text"),
-        ("        required: true\n        description: The id of the peer challenge followed up.\n      format", "        required: yes please\n        description: x\n      format", "true or false"),
-        ("        type: string\n        values", "        type: list\n        values", "needs 'items'"),
-        ("        description: How it was held.", "        describe: How it was held.", "unknown key 'describe'"),
+        (
+            "        required: true\n"
+            "        description: The id of the peer challenge followed up.\n      format",
+            "        required: yes please\n        description: x\n      format",
+            "true or false",
+        ),
+        (
+            "        type: string\n        values",
+            "        type: list\n        values",
+            "needs 'items'",
+        ),
+        (
+            "        description: How it was held.",
+            "        describe: How it was held.",
+            "unknown key 'describe'",
+        ),
     ],
 )
 def test_a_bad_declaration_is_refused_where_it_is_written(old: str, new: str, words: str) -> None:
@@ -277,7 +299,7 @@ def test_a_bad_declaration_is_refused_where_it_is_written(old: str, new: str, wo
     assert any(words in p.message and p.location.line > 0 for p in problems), problems
 
 
-def test_a_rule_may_name_only_its_own_types_or_the_catalogues(tmp_path: Path) -> None:
+def test_a_rule_may_name_only_its_own_types_or_the_catalogues() -> None:
     # a ruleset that does not declare a type cannot react to it: the type is unknown there
     text = OTHER.replace("data_return.submitted", "progress_review.report_published")
     _, problems = parse_ruleset(text, "other.yaml")
@@ -300,18 +322,25 @@ def test_rulesets_declaring_one_type_must_agree(tmp_path: Path) -> None:
     report = evaluate([first, same], events, as_of="2026-01-01", complete=True)
     assert sorted(f.agreement for f in report.findings) == ["progress-reviews", "twin"]
     differ = load_ruleset(
-        write(tmp_path, "c.yaml", CPC.replace("progress-reviews", "rival").replace("remote", "hybrid"))
+        write(
+            tmp_path, "c.yaml", CPC.replace("progress-reviews", "rival").replace("remote", "hybrid")
+        )
     )
     with pytest.raises(RulesetError) as info:
         sli_rules.compile_rulesets([first, differ])
     [problem] = info.value.problems
-    assert "progress_review.held" in problem.message and "progress-reviews" in problem.message
-    assert problem.location.file.endswith("c.yaml") and problem.location.line == 9
+    assert "progress_review.held" in problem.message
+    assert "progress-reviews" in problem.message
+    assert problem.location.file.endswith("c.yaml")
+    assert problem.location.line == 9
 
 
 def test_the_bundled_catalogue_goes_through_the_same_checks() -> None:
     with pytest.raises(RulesetError) as info:
-        parse_catalogue("types:\n  a.b:\n    description: x\n    council: y\n    attributes:\n      n: {type: txt}\n")
+        parse_catalogue(
+            "types:\n  a.b:\n    description: x\n    council: y\n"
+            "    attributes:\n      n: {type: txt}\n"
+        )
     assert info.value.problems[0].location.line == 6
     cat = load_catalogue()
     assert all(not et.owner for et in cat.types.values())
@@ -343,7 +372,8 @@ def test_adequate_is_a_grade_only_for_judgements_before_november_2013(
     if not ok:
         [rejected] = intake.rejected
         assert rejected.location.line == 1
-        assert "field 'grade'" in rejected.reasons[0] and "2013-10-31" in rejected.reasons[0]
+        assert "field 'grade'" in rejected.reasons[0]
+        assert "2013-10-31" in rejected.reasons[0]
 
 
 @pytest.mark.parametrize(
@@ -400,7 +430,16 @@ COMPACT_STREAM = [
         source="https://example.org/letter",
         confidence="high",
     ),
-    ev("fb-1", "feedback.published", "2014-12-01", "E08000025", review="cpc-b", action_plan=True, source="Cabinet minutes, 1 December 2014", confidence="medium"),
+    ev(
+        "fb-1",
+        "feedback.published",
+        "2014-12-01",
+        "E08000025",
+        review="cpc-b",
+        action_plan=True,
+        source="Cabinet minutes, 1 December 2014",
+        confidence="medium",
+    ),
 ]
 
 
@@ -418,7 +457,8 @@ def test_findings_list_the_sources_of_the_events_they_rest_on(tmp_path: Path) ->
     rs = load_ruleset(write(tmp_path, "r.yaml", FEEDBACK))
     report = evaluate([rs], COMPACT_STREAM, as_of="2015-06-01", complete=True)
     [duty] = report.findings
-    assert duty.triggered_by == ("pc-1",) and duty.fulfilled_by == ("fb-1",)
+    assert duty.triggered_by == ("pc-1",)
+    assert duty.fulfilled_by == ("fb-1",)
     assert duty.sources == ("https://example.org/letter", "Cabinet minutes, 1 December 2014")
     assert json.loads(report.to_json())["findings"][0]["sources"] == list(duty.sources)
     assert "https://example.org/letter;Cabinet minutes" in report.to_csv()
@@ -429,10 +469,16 @@ def test_findings_list_the_sources_of_the_events_they_rest_on(tmp_path: Path) ->
 def test_explain_shows_the_sources(tmp_path: Path) -> None:
     rules = write(tmp_path, "r.yaml", FEEDBACK)
     events = write(tmp_path, "e.jsonl", "".join(json.dumps(e) + "\n" for e in COMPACT_STREAM))
-    status, out, _ = cli("explain", "-r", str(rules), "--events", str(events), "--as-of", "2015-06-01")
+    status, out, _ = cli(
+        "explain", "-r", str(rules), "--events", str(events), "--as-of", "2015-06-01"
+    )
     assert status == 0
-    assert "Source of pc-1 (peer_challenge.held, 2014-09-11): https://example.org/letter (confidence: high)" in out
-    assert "Source of fb-1" in out and "Cabinet minutes, 1 December 2014 (confidence: medium)" in out
+    assert (
+        "Source of pc-1 (peer_challenge.held, 2014-09-11): "
+        "https://example.org/letter (confidence: high)" in out
+    )
+    assert "Source of fb-1" in out
+    assert "Cabinet minutes, 1 December 2014 (confidence: medium)" in out
 
 
 def test_sources_survive_a_session_snapshot(tmp_path: Path) -> None:
@@ -470,6 +516,7 @@ rules:
 
 def test_a_findings_table_of_an_earlier_release_gets_the_sources_column(tmp_path: Path) -> None:
     import sqlalchemy as sa
+
     from sli_rules.outputs.tables import FINDING_COLUMNS
 
     url = f"sqlite:///{tmp_path / 'f.db'}"
@@ -484,3 +531,25 @@ def test_a_findings_table_of_an_earlier_release_gets_the_sources_column(tmp_path
         [stored] = conn.execute(sa.text("SELECT sources FROM findings")).all()
     engine.dispose()
     assert json.loads(stored[0]) == list(report.findings[0].sources)
+
+
+def test_a_scenario_file_uses_the_types_its_rulesets_declare(tmp_path: Path) -> None:
+    write(tmp_path, "cpc.yaml", CPC)
+    scenario = write(
+        tmp_path,
+        "cpc.scenario.yaml",
+        "rulesets: [cpc.yaml]\n"
+        "scenarios:\n"
+        "  - name: a progress review's report published in time\n"
+        "    events:\n"
+        "      - {id: p1, type: progress_review.held, date: 2025-09-01, council: E08000026,\n"
+        "         review: cpc-1}\n"
+        "      - {id: p2, type: progress_review.report_published, date: 2025-11-01,\n"
+        "         council: E08000026, review: cpc-1}\n"
+        "    as_of: 2026-01-01\n"
+        "    expect:\n"
+        "      - {rule: publish-progress-report, party: E08000026, status: fulfilled,\n"
+        "         due: 2025-11-01, fulfilled_by: p2}\n",
+    )
+    status, out, err = cli("test", str(scenario))
+    assert status == 0, out + err

@@ -54,7 +54,15 @@ CORE = ("id", "type", "date", "council")
 PROVENANCE = ("source", "confidence")
 
 TYPE_KEYS = ("description", "council", "attributes")
-ATTRIBUTE_KEYS = ("type", "required", "values", "values_before", "description", "items", "attributes")
+ATTRIBUTE_KEYS = (
+    "type",
+    "required",
+    "values",
+    "values_before",
+    "description",
+    "items",
+    "attributes",
+)
 
 # check(value) -> error message or None; values are JSON-native (dates stay text)
 Check = Callable[[Any], str | None]
@@ -163,7 +171,9 @@ class _Declarations:
 
     def types(self, value: Any, path: YPath) -> dict[str, EventType]:
         if not isinstance(value, dict):
-            self.err(path, f"expected a mapping of event type name: declaration, got {_show(value)}")
+            self.err(
+                path, f"expected a mapping of event type name: declaration, got {_show(value)}"
+            )
             return {}
         out: dict[str, EventType] = {}
         for name, raw in value.items():
@@ -183,7 +193,9 @@ class _Declarations:
                 )
                 continue
             if not isinstance(raw, dict):
-                self.err(p, f"expected a mapping (description, council, attributes), got {_show(raw)}")
+                self.err(
+                    p, f"expected a mapping (description, council, attributes), got {_show(raw)}"
+                )
                 continue
             self.keys(raw, p, TYPE_KEYS)
             description = self.text(raw, "description", p, True)

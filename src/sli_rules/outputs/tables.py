@@ -79,8 +79,9 @@ def write_findings(
     `engine_or_url` is a SQLAlchemy Engine, a database URL (`postgresql+psycopg://...`,
     `sqlite:///findings.db`) or the path of a SQLite file. The table has a column per
     finding field plus `as_of`; `triggered_by`, `fulfilled_by`, `interpretations` and
-    `sources` hold JSON text. Rows already there for the report's `as_of` and any of its agreements are
-    deleted first, in the same transaction as the insert, so writing the same report twice
+    `sources` hold JSON text (a table written by an earlier release is given the columns
+    added since). Rows already there for the report's `as_of` and any of its agreements
+    are deleted first, in the same transaction as the insert, so writing the same report twice
     leaves one copy (and a rerun that finds less removes what it no longer finds).
     """
     sa = require("sqlalchemy", "write_findings()", "sql")

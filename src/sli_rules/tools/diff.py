@@ -662,7 +662,9 @@ def diff_rulesets(
 
     day = parse_date(as_of) if isinstance(as_of, str) else as_of
     intake = (
-        events if isinstance(events, Intake) else read_events(events, catalogue=catalogue_for([a, b]))
+        events
+        if isinstance(events, Intake)
+        else read_events(events, catalogue=catalogue_for([a, b]))
     )
     before = evaluate([a], intake, as_of=day, complete=complete).findings
     after = evaluate([b], intake, as_of=day, complete=complete).findings

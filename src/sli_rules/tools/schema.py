@@ -231,6 +231,7 @@ def _declaration_defs() -> dict[str, Any]:
         },
     }
 
+
 RULE_KEY_DESCRIPTIONS: dict[str, tuple[str, dict[str, Any]]] = {
     "id": (
         "The rule's id, unique in the ruleset: lower-case letters, digits and hyphens.",
@@ -1015,12 +1016,8 @@ def _catalogue_types_only(event_types: list[str]) -> dict[str, Any]:
     spec = {"properties": {"type": {"anyOf": [one, {"type": "array", "items": one}]}}}
     return {
         "properties": {
-            "rules": {
-                "items": {"properties": {"trigger": spec, "fulfil": spec, "waive": spec}}
-            },
-            "escalations": {
-                "items": {"properties": {"start": {"properties": {"event": spec}}}}
-            },
+            "rules": {"items": {"properties": {"trigger": spec, "fulfil": spec, "waive": spec}}},
+            "escalations": {"items": {"properties": {"start": {"properties": {"event": spec}}}}},
         }
     }
 
@@ -1120,11 +1117,7 @@ def events_schema(catalogue: Catalogue | None = None) -> dict[str, Any]:
                 "pattern": PARTY_RE.pattern,
                 "description": _desc(common, "council"),
             },
-            **{
-                k: _nullable(_attribute(common[k]))
-                for k in PROVENANCE
-                if k in common
-            },
+            **{k: _nullable(_attribute(common[k])) for k in PROVENANCE if k in common},
         },
         "required": ["id", "type", "date", "council"],
         **_tagged_union("type", branches),
@@ -1457,8 +1450,7 @@ def add_parser(sub: _SubParsers) -> None:
         action="append",
         default=[],
         metavar="ID_OR_PATH",
-        help="add the event types this ruleset declares (repeatable; for 'events' and "
-        "'ruleset')",
+        help="add the event types this ruleset declares (repeatable; for 'events' and 'ruleset')",
     )
 
 
