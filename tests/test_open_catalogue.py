@@ -553,3 +553,22 @@ def test_a_scenario_file_uses_the_types_its_rulesets_declare(tmp_path: Path) -> 
     )
     status, out, err = cli("test", str(scenario))
     assert status == 0, out + err
+
+
+def test_a_nightly_run_reads_declared_types_with_the_rulesets_of_its_state(
+    tmp_path: Path,
+) -> None:
+    cpc = write(tmp_path, "cpc.yaml", CPC)
+    state = str(tmp_path / "state.sqlite")
+    first = write(tmp_path, "n1.jsonl", json.dumps({**STREAM[0], "council": "E08000026"}) + "\n")
+    second = write(tmp_path, "n2.jsonl", json.dumps({**STREAM[1], "council": "E08000026"}) + "\n")
+    status, _, err = cli(
+        "run", "--state", state, "-r", str(cpc), "--events", str(first), "--as-of", "2025-09-30"
+    )
+    assert status == 0, err
+    # the second night names no ruleset: the state's own are used to read the events
+    status, out, err = cli(
+        "run", "--state", state, "--events", str(second), "--as-of", "2026-01-01"
+    )
+    assert status == 0, err
+    assert [json.loads(line)["status"] for line in out.splitlines()] == ["fulfilled"]

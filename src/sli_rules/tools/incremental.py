@@ -1018,9 +1018,10 @@ def run_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int
 
     try:
         with Progress(stderr) as progress:
-            # the types the rulesets given declare (a run that takes its rulesets from
-            # the state reads events with the bundled catalogue)
-            cat = catalogue_for(load_ruleset(r) for r in args.ruleset or ())
+            # events are read with the types the rulesets declare: those given, or those
+            # the state was built with
+            refs = args.ruleset or (state_rulesets(args.state) if Path(args.state).exists() else [])
+            cat = catalogue_for(load_ruleset(r) for r in refs)
             intake = read_events(
                 args.events, lenient=args.lenient, progress=progress.reader, catalogue=cat
             )
