@@ -572,3 +572,10 @@ def test_a_nightly_run_reads_declared_types_with_the_rulesets_of_its_state(
     )
     assert status == 0, err
     assert [json.loads(line)["status"] for line in out.splitlines()] == ["fulfilled"]
+
+
+def test_the_timeline_marks_fulfilments_of_declared_types(tmp_path: Path) -> None:
+    from sli_rules.outputs.plot import _event_dates
+
+    events = write(tmp_path, "e.jsonl", "".join(json.dumps(e) + "\n" for e in STREAM))
+    assert _event_dates(events) == {"pr-1": dt.date(2025, 9, 1), "pr-2": dt.date(2025, 10, 15)}
