@@ -579,3 +579,18 @@ def test_the_timeline_marks_fulfilments_of_declared_types(tmp_path: Path) -> Non
 
     events = write(tmp_path, "e.jsonl", "".join(json.dumps(e) + "\n" for e in STREAM))
     assert _event_dates(events) == {"pr-1": dt.date(2025, 9, 1), "pr-2": dt.date(2025, 10, 15)}
+
+
+def test_conditions_on_declared_attributes_are_checked_like_the_catalogues() -> None:
+    good = CPC.replace(
+        "trigger: {type: progress_review.held}",
+        "trigger: {type: progress_review.held, where: {format: remote}}",
+    )
+    assert parse_ruleset(good, "cpc.yaml")[1] == []
+    for where, words in (("{format: by_post}", "by_post"), ("{colour: red}", "colour")):
+        bad = CPC.replace(
+            "trigger: {type: progress_review.held}",
+            f"trigger: {{type: progress_review.held, where: {where}}}",
+        )
+        _, problems = parse_ruleset(bad, "cpc.yaml")
+        assert any(words in p.message for p in problems), problems
