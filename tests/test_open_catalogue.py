@@ -594,3 +594,14 @@ def test_conditions_on_declared_attributes_are_checked_like_the_catalogues() -> 
         )
         _, problems = parse_ruleset(bad, "cpc.yaml")
         assert any(words in p.message for p in problems), problems
+
+
+def test_a_link_inside_the_directory_to_a_file_outside_it_is_refused(tmp_path: Path) -> None:
+    outside = write(tmp_path, "outside.yaml", "types:\n" + CPC_EVENTS)
+    inner = tmp_path / "rules"
+    inner.mkdir()
+    (inner / "events.yaml").symlink_to(outside)
+    path = write(inner, "cpc.yaml", CPC_HEAD + "events: events.yaml\n" + CPC_RULES)
+    with pytest.raises(RulesetError) as info:
+        load_ruleset(path)
+    assert "outside the ruleset's directory" in info.value.problems[0].message
