@@ -23,8 +23,8 @@ from sli_rules.load.catalogue import (
     load_catalogue,
     read_declarations,
 )
-from sli_rules.load.safe_yaml import Loaded, load_yaml, safe_load
 from sli_rules.load.registry import LIFETIME_KEYS, bundled_dir, load_bodies, load_registry
+from sli_rules.load.safe_yaml import Loaded, load_yaml
 from sli_rules.load.safe_yaml import Path as YPath
 from sli_rules.model.conditions import COMBINATORS, COMPARISONS, LIST_TESTS, TESTS
 from sli_rules.model.dates import (
