@@ -403,11 +403,13 @@ def test_catalogue_page_lists_every_type_and_attribute() -> None:
             assert f"| `{attr}` |" in block, (name, attr)
     held = section(out, "### `peer_challenge.held`")
     assert (
-        "| `kind` | text | yes | `corporate`, `adult_social_care`, `childrens`, `safeguarding` |"
-        in (held)
+        "| `kind` | text | yes | `corporate`, `adult_social_care`, `childrens`, `safeguarding`, "
+        "`adult_safeguarding` |" in (held)
     )
     assert "| `team[].council` | council or body | yes, in each entry |" in held
     assert "| `start` | date (YYYY-MM-DD) | no |" in held
+    judged = section(out, "### `ofsted.judgement`")
+    assert "`inadequate`, `adequate` (before 2013-11-01) |" in judged
 
 
 def test_catalogue_page_in_html(tmp_path: Path) -> None:

@@ -154,6 +154,8 @@ class EngineState:
     # or the record.coverage declarations seen so far
     complete: bool = False
     coverage: list[Declaration] = attrs.Factory(list)
+    # the `source` (provenance) of each event applied that gives one, by event id
+    sources: dict[str, str] = attrs.Factory(dict)
 
 
 # the classes a snapshot may contain: restoring one builds only these
@@ -256,6 +258,9 @@ class Session:
     def _apply_day(self, events: Sequence[Event]) -> None:
         self._static_successions(events[0].date)
         self.state.coverage.extend(declaration(e) for e in events if e.type == COVERAGE_TYPE)
+        self.state.sources.update(
+            (e.id, str(e.attrs["source"])) for e in events if e.attrs.get("source")
+        )
         matched = [(e, self.matcher.match(e)) for e in events]
         for e, hooks in matched:
             for h in hooks:
@@ -903,6 +908,9 @@ class _Findings:
 
     def finding(self, rule: Rule | EscalationLadder, **kw: Any) -> Finding:
         kw.setdefault("interpretations", ())
+        known = self.s.state.sources
+        ids = (*kw.get("triggered_by", ()), *kw.get("fulfilled_by", ()))
+        kw["sources"] = tuple(dict.fromkeys(known[i] for i in ids if i in known))
         return Finding(
             agreement=self.rs.id, rule=rule.id, clause=rule.clause, title=rule.title, **kw
         )

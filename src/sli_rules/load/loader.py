@@ -15,7 +15,14 @@ from typing import Any
 
 import attrs
 
-from sli_rules.load.catalogue import PARTY_FORMS, PARTY_RE, Catalogue, load_catalogue
+from sli_rules.load.catalogue import (
+    PARTY_FORMS,
+    PARTY_RE,
+    Catalogue,
+    EventType,
+    load_catalogue,
+    read_declarations,
+)
 from sli_rules.load.registry import LIFETIME_KEYS, bundled_dir, load_bodies, load_registry
 from sli_rules.load.safe_yaml import Loaded, load_yaml
 from sli_rules.load.safe_yaml import Path as YPath
@@ -77,6 +84,7 @@ TOP_KEYS = (
     "parameters",
     "rules",
     "escalations",
+    "events",
 )
 COMMON_RULE_KEYS = (
     "id",
@@ -571,7 +579,10 @@ class _Reader:
             if not isinstance(name, str):
                 self.err(p, f"expected an event type name, got {_show(name)}")
             elif name not in self.cat.types:
-                self.err(p, f"unknown event type {name!r}{did_you_mean(name, self.cat.types)}")
+                hint = did_you_mean(name, self.cat.types) or (
+                    "; use a type of the catalogue (docs/events.md) or declare it under 'events'"
+                )
+                self.err(p, f"unknown event type {name!r}{hint}")
             else:
                 out.append(name)
         return tuple(out)
@@ -1354,9 +1365,11 @@ def parse_ruleset(
     *,
     catalogue: Catalogue | None = None,
     registry: Mapping[str, Any] | None = None,
+    base: Path | None = None,
 ) -> tuple[Ruleset | None, list[Problem]]:
     """Parse and validate a ruleset's text. Returns the Ruleset (None if any problem)
-    and every problem found."""
+    and every problem found. `base` is the ruleset's directory, where an events file it
+    names is looked for (without it, a ruleset must declare its event types inline)."""
     bad = _SURROGATE.search(text)
     if bad is not None:  # not text: no YAML parser can read it, nor can it be printed
         line = text.count("\n", 0, bad.start()) + 1
@@ -1382,6 +1395,9 @@ def parse_ruleset(
     if rid and not ID_RE.fullmatch(rid):
         reader.err(("id",), f"ruleset id {rid!r}: use lower-case letters, digits and hyphens")
     effective = reader.effective(doc.get("effective"))
+    declared, event_lines = _declared_events(reader, doc.get("events"), rid or "?", file, base)
+    if declared:
+        reader.cat = reader.cat.with_types(declared)
     reader.parameters(doc.get("parameters"))
     parties, successions, pattern = reader.parties(doc.get("parties"))
     rules: list[Rule] = []
@@ -1429,8 +1445,116 @@ def parse_ruleset(
         council_pattern=pattern,
         file=file,
         rule_lines=lines,
+        events=declared,
+        event_lines=event_lines,
     )
     return ruleset, []
+
+
+MAX_EVENTS_FILE = 1_000_000
+"""An events file a ruleset names holds at most this many bytes."""
+
+
+def _declared_events(
+    reader: _Reader, value: Any, owner: str, file: str, base: Path | None
+) -> tuple[dict[str, EventType], dict[str, tuple[str, int]]]:
+    """The event types a ruleset declares under `events`: inline (a mapping of type
+    name: declaration) or in a file it names, relative to the ruleset's own directory."""
+    if value is None:
+        return {}, {}
+    if isinstance(value, dict):
+        types, problems = read_declarations(reader.doc, ("events",), owner)
+        reader.problems.extend(problems)
+        return types, {n: (file, reader.doc.where(("events", n)).line) for n in types}
+    if not isinstance(value, str):
+        reader.err(
+            ("events",),
+            f"expected the event types (a mapping of name: declaration) or the name of a "
+            f"YAML file that declares them, got {_show(value)}",
+        )
+        return {}, {}
+    loaded = _events_file(reader, value, file, base)
+    if loaded is None:
+        return {}, {}
+    data = loaded.data
+    if not isinstance(data, dict) or "types" not in data:
+        reader.problems.append(
+            Problem(
+                loaded.where(()),
+                "an events file is a mapping with 'types': event type name: declaration "
+                "(the shape of the bundled catalogue, src/sli_rules/data/events.yaml)",
+                (),
+            )
+        )
+        return {}, {}
+    for key in data:
+        if key != "types":
+            reader.problems.append(
+                Problem(
+                    loaded.where((key,)),
+                    f"unknown key {key!r}; an events file holds only 'types'",
+                    (key,),
+                )
+            )
+    types, problems = read_declarations(loaded, ("types",), owner)
+    reader.problems.extend(problems)
+    return types, {n: (loaded.file, loaded.where(("types", n)).line) for n in types}
+
+
+def _events_file(reader: _Reader, name: str, file: str, base: Path | None) -> Loaded | None:
+    """The located document of the events file `name`, or None (the problem reported).
+
+    The file must lie in the ruleset's directory or below it: a ruleset is a document
+    people share and run, and naming a file is all it may do, so it must not be able
+    to read (and quote, in its error messages) a file elsewhere on the machine."""
+    where: YPath = ("events",)
+    if base is None:
+        reader.err(
+            where,
+            "this ruleset was not read from a file, so it cannot name an events file: "
+            "declare the event types inline under 'events'",
+        )
+        return None
+    relative = Path(name)
+    if relative.is_absolute() or relative.suffix not in (".yaml", ".yml"):
+        reader.err(
+            where,
+            f"events file {name!r}: give a .yaml file's path relative to the ruleset's "
+            "directory, e.g. my-agreement-events.yaml",
+        )
+        return None
+    root = base.resolve()
+    target = (base / relative).resolve()
+    if not target.is_relative_to(root):
+        reader.err(
+            where,
+            f"events file {name!r} is outside the ruleset's directory ({base}); a ruleset "
+            "may only name files in its own directory or below it",
+        )
+        return None
+    if not target.is_file():
+        reader.err(where, f"events file {name!r}: no such file in {base}")
+        return None
+    display = str(Path(file).parent / relative)
+    try:
+        raw = target.read_bytes()[: MAX_EVENTS_FILE + 1]
+    except OSError as exc:
+        reader.err(where, f"events file {name!r}: cannot read it ({exc.strerror or exc})")
+        return None
+    if len(raw) > MAX_EVENTS_FILE:
+        reader.err(where, f"events file {name!r} is larger than {MAX_EVENTS_FILE:,} bytes")
+        return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        reader.problems.append(
+            Problem(Location(display, line), "not UTF-8 text; save the file as UTF-8", ())
+        )
+        return None
+    loaded, problems = load_yaml(text, display)
+    reader.problems.extend(problems)
+    return loaded
 
 
 def _resolve(id_or_path: str | Path) -> tuple[Path | None, list[Problem]]:
@@ -1475,7 +1599,7 @@ def check_ruleset(id_or_path: str | Path) -> tuple[Ruleset | None, list[Problem]
             )
         ]
     display = str(path) if not path.is_relative_to(bundled_dir()) else f"rulesets/{path.name}"
-    return parse_ruleset(text, display)
+    return parse_ruleset(text, display, base=path.parent)
 
 
 def load_ruleset(id_or_path: str | Path) -> Ruleset:
