@@ -34,6 +34,7 @@ from sli_rules.model.dates import (
     parse_duration,
 )
 from sli_rules.model.errors import Location, Problem, RulesetError, did_you_mean
+from sli_rules.model.states import STATES
 from sli_rules.model.values import (
     ConstraintRule,
     CountRule,
@@ -328,10 +329,32 @@ class _Reader:
         self.keys(
             m,
             path,
-            ("start", "start_basis", "start_rationale", "end", "reviews"),
+            ("start", "start_basis", "start_rationale", "end", "reviews", "owner", "revoked_by"),
             ("start",),
             "under 'effective'",
         )
+        owner = None
+        if m.get("owner") is not None:
+            owner = self.text(m["owner"], (*path, "owner"), "a body id")
+            bodies = load_bodies()
+            if owner and owner not in bodies:
+                self.err(
+                    (*path, "owner"),
+                    f"{owner!r} is not a body of the registry (rulesets/registry/bodies.yaml)"
+                    + did_you_mean(owner, bodies),
+                )
+        revoked_by: str | tuple[str, ...] | None = None
+        raw_rev = m.get("revoked_by")
+        if isinstance(raw_rev, list):
+            revoked_by = tuple(
+                self.text(x, (*path, "revoked_by", i), "a party id") for i, x in enumerate(raw_rev)
+            )
+            if not revoked_by:
+                self.err((*path, "revoked_by"), "an empty list: name at least one party")
+        elif raw_rev is not None:
+            revoked_by = self.choice(raw_rev, (*path, "revoked_by"), ("owner", "parties"), "owner")
+            if revoked_by == "owner" and owner is None:
+                self.err((*path, "revoked_by"), "revoked_by: owner needs an 'owner' (a body id)")
         start = self.date(m["start"], (*path, "start")) if m.get("start") is not None else None
         end = self.date(m["end"], (*path, "end")) if m.get("end") is not None else None
         reviews = []
@@ -353,6 +376,8 @@ class _Reader:
             start_basis=basis,  # type: ignore[arg-type]
             start_rationale=rationale,
             reviews=tuple(reviews),
+            owner=owner,
+            revoked_by=revoked_by,
         )
 
     def parameters(self, value: Any) -> None:
@@ -653,7 +678,33 @@ class _Reader:
                         + did_you_mean(b, trigger_paths),
                     )
                 match.append((a, b))
-        return EventSpec(types=types, where=where, by=by, match=tuple(match))
+        in_state: list[str] = []
+        for i, name in enumerate(self.items(m.get("in_state"), (*path, "in_state"), "states")):
+            if not isinstance(name, str) or name not in STATES:
+                self.err(
+                    (*path, "in_state", i),
+                    f"unknown state {_show(name)}{did_you_mean(str(name), STATES)}; "
+                    "states: " + ", ".join(STATES),
+                )
+            else:
+                in_state.append(name)
+        state_of = "council"
+        if m.get("state_of") is not None:
+            state_of = self.text(m["state_of"], (*path, "state_of"), "an attribute path")
+            if paths is not None and state_of not in paths:
+                self.err(
+                    (*path, "state_of"),
+                    f"unknown attribute {state_of!r} of {', '.join(types)}"
+                    + did_you_mean(state_of, paths),
+                )
+        return EventSpec(
+            types=types,
+            where=where,
+            by=by,
+            match=tuple(match),
+            in_state=tuple(in_state),
+            state_of=state_of,
+        )
 
     def condition(
         self,
@@ -971,7 +1022,7 @@ class _Reader:
                 (*path, "trigger"),
                 trigger_types=None,
                 refs=("event",),
-                allow=("type", "where"),
+                allow=("type", "where", "in_state", "state_of"),
             )
             trigger_types = trigger.types if trigger else ()
         common["party"] = self.party_spec(m.get("party"), (*path, "party"), trigger_types, kind)
@@ -1194,7 +1245,18 @@ class _Reader:
         seen.add(lid)
         sp: YPath = (*path, "start")
         start = self.mapping(m.get("start") or {}, sp, "{concern: true, breach_of: [...]}") or {}
-        self.keys(start, sp, ("concern", "breach_of", "event", "about"), (), "in 'start'")
+        self.keys(start, sp, ("concern", "breach_of", "event", "about", "state"), (), "in 'start'")
+        start_state = None
+        if start.get("state") is not None:
+            name = start["state"]
+            if not isinstance(name, str) or name not in STATES:
+                self.err(
+                    (*sp, "state"),
+                    f"unknown state {_show(name)}{did_you_mean(str(name), STATES)}; "
+                    "states: " + ", ".join(STATES),
+                )
+            else:
+                start_state = name
         breach_of = []
         for i, r in enumerate(self.items(start.get("breach_of"), (*sp, "breach_of"), "rule ids")):
             if not isinstance(r, str) or r not in rule_ids:
@@ -1211,7 +1273,7 @@ class _Reader:
                 (*sp, "event"),
                 trigger_types=None,
                 refs=("event",),
-                allow=("type", "where"),
+                allow=("type", "where", "in_state", "state_of"),
             )
         about = self.text(start.get("about"), (*sp, "about"), "an attribute", "council")
         if start_on and start_on.types and about not in self.paths_for(start_on.types):
@@ -1220,10 +1282,19 @@ class _Reader:
         if not isinstance(concern, bool):
             self.err((*sp, "concern"), "'concern' takes true or false")
             concern = False
-        if not (concern or start.get("breach_of") or start.get("event") is not None):
+        if not (
+            concern
+            or start.get("breach_of")
+            or start.get("event") is not None
+            or start.get("state") is not None
+        ):
             self.err(
-                sp, "a ladder needs a start: concern: true, breach_of: [rule ids] or event: {...}"
+                sp,
+                "a ladder needs a start: concern: true, breach_of: [rule ids], event: {...} "
+                "or state: NAME",
             )
+        if start.get("state") is not None and start.get("event") is not None:
+            self.err((*sp, "state"), "give either 'state' or 'event' to start a ladder, not both")
         if m.get("stop") not in (None, "concern.resolved"):
             self.err(
                 (*path, "stop"),
@@ -1272,6 +1343,7 @@ class _Reader:
             breach_of=tuple(breach_of),
             start_on=start_on,
             about=about,
+            start_state=start_state,
             interpretation=self.text(m.get("interpretation"), (*path, "interpretation"), "text"),
         )
 
@@ -1394,6 +1466,13 @@ def parse_ruleset(
     effective = reader.effective(doc.get("effective"))
     reader.parameters(doc.get("parameters"))
     parties, successions, pattern = reader.parties(doc.get("parties"))
+    if isinstance(effective.revoked_by, tuple):
+        for i, pid in enumerate(effective.revoked_by):
+            if pid and pid not in reader.party_ids:
+                reader.err(
+                    ("effective", "revoked_by", i),
+                    f"{pid!r} is not a party of this ruleset" + did_you_mean(pid, reader.party_ids),
+                )
     rules: list[Rule] = []
     seen: set[str] = set()
     lines: dict[str, int] = {}

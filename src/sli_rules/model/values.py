@@ -96,10 +96,22 @@ class Effective:
     whether the start is the text's or an interpretation."""
 
     start: Date
-    end: Date | None = None
+    end: Date | None = None  # the last day in effect (inclusive)
     start_basis: Basis = "text"
     start_rationale: str = ""
     reviews: tuple[Date, ...] = ()
+    # the body that owns the agreement: its agreement.ended / agreement.superseded end it
+    owner: str | None = None
+    # who may revoke it: "owner", "parties" (every council party), or a list of party ids
+    # (all of them); None = the owner if there is one, else the parties
+    revoked_by: str | tuple[str, ...] | None = None
+
+    @property
+    def revokers(self) -> str | tuple[str, ...]:
+        """Who may revoke the agreement, with the default filled in."""
+        if self.revoked_by is not None:
+            return self.revoked_by
+        return "owner" if self.owner else "parties"
 
 
 @attrs.frozen
@@ -110,6 +122,9 @@ class EventSpec:
     where: Mapping[str, Any] | None = None
     by: str = "council"
     match: tuple[tuple[str, str], ...] = ()  # (attribute of this event, attribute of trigger)
+    # triggers only: the council at `state_of` must be in one of these states that day
+    in_state: tuple[str, ...] = ()
+    state_of: str = "council"
 
 
 @attrs.frozen
@@ -278,6 +293,7 @@ class EscalationLadder:
     breach_of: tuple[str, ...] = ()
     start_on: EventSpec | None = None
     about: str = "about"  # attribute of a starting event naming the council of concern
+    start_state: str | None = None  # a state (model/states.py) whose spells start ladders
     interpretation: str = ""
 
 

@@ -779,8 +779,8 @@ class _Explainer:
             return [f"it is dated after the as-of date {self.as_of}"]
         if e.date < rs.effective.start:
             return [f"it is dated before the agreement took effect ({rs.effective.start})"]
-        if rs.effective.end is not None and e.date >= rs.effective.end:
-            return [f"it is dated after the agreement ended ({rs.effective.end})"]
+        if rs.effective.end is not None and e.date > rs.effective.end:
+            return [f"it is dated after the agreement's last day in effect ({rs.effective.end})"]
         if trigger is not None and e.date < trigger.date:
             return [f"it is dated before the trigger ({trigger.date})"]
         if isinstance(rule, (RecurringRule, CountRule)):
@@ -802,8 +802,8 @@ class _Explainer:
     def discharged(self, rs: Ruleset, f: Finding) -> str:
         causes: list[str] = []
         end = rs.effective.end
-        if end is not None and (f.due is None or end <= f.due):
-            causes.append(f"the agreement ended on {end}")
+        if end is not None and (f.due is None or end < f.due):
+            causes.append(f"the agreement's last day in effect was {end}")
         p = rs.party(f.party)
         if p is not None and p.left is not None:
             causes.append(f"{f.party} left on {p.left}")
@@ -811,13 +811,23 @@ class _Explainer:
             if s.party == f.party:
                 causes.append(f"{f.party} was succeeded on {s.date} by {', '.join(s.successors)}")
         if self.events is not None:
-            for e in self.events_of(
-                ("agreement.revoked", "party.left", "party.succeeded", "party.joined")
-            ):
+            ends = ("agreement.revoked", "agreement.ended", "agreement.superseded")
+            for e in self.events_of((*ends, "party.left", "party.succeeded", "party.joined")):
                 if e.get("agreement") != rs.id or (f.due is not None and e.date > f.due):
                     continue
-                if e.type == "agreement.revoked":
-                    causes.append(f"the agreement was revoked by {e.id} on {e.date}")
+                if e.type in ends:
+                    if e.council == rs.effective.owner:
+                        causes.append(
+                            f"the owning body {e.council} ended the agreement: {e.id} "
+                            f"{e.type} on {e.date}"
+                        )
+                    elif e.council == f.party:
+                        causes.append(f"{f.party} withdrew: {e.id} {e.type} on {e.date}")
+                    elif e.type == "agreement.revoked":
+                        causes.append(
+                            f"{e.council} revoked the agreement by {e.id} on {e.date} (it "
+                            f"ends when {_revokers(rs)} revoke it)"
+                        )
                 elif e.council == f.party and e.type != "party.joined":
                     causes.append(f"{e.id} {e.type} on {e.date}")
         if not causes:
@@ -1363,3 +1373,13 @@ def _keep(f: Finding, args: argparse.Namespace) -> bool:
     if args.kind is not None and f.kind != args.kind:
         return False
     return args.trigger is None or args.trigger in f.triggered_by
+
+
+def _revokers(rs: Ruleset) -> str:
+    """Who must revoke an agreement to end it, in words."""
+    who = rs.effective.revokers
+    if who == "owner":
+        return f"its owning body {rs.effective.owner}"
+    if who == "parties":
+        return "all its council parties"
+    return "all of " + ", ".join(who)
