@@ -583,3 +583,77 @@ def test_events_on_or_after_the_agreements_end_never_create_duties(
         met = ("discharged", "fulfilled", "fulfilled_early", "waived")
         if f.kind == "obligation" and f.status not in met:
             assert f.due is None or f.due < end, f
+
+
+# ------------------------------------------------------------------------ by_any
+
+BY_ANY_RULE = """\
+  - id: deposit
+    kind: deadline
+    title: the report is deposited
+    clause: "17"
+    quote: "deposit the report"
+    trigger: {type: peer_challenge.held}
+    fulfil:
+      type: review_report.deposited
+      match: [review]
+      by_any: [trigger.lead, wmsli-steering-group]
+    due: P3M
+escalations:
+"""
+BY_ANY_PLAN = plan_of(LAWS_YAML.replace("escalations:\n", BY_ANY_RULE, 1))
+
+
+class TestFulfilledByAny:
+    """The host's duty may be met by the review's lead or by the steering group."""
+
+    held = ev(
+        "pc",
+        "peer_challenge.held",
+        "2014-01-15",
+        COVENTRY,
+        review="r1",
+        kind="childrens",
+        lead=BIRMINGHAM,
+    )
+
+    def deposit(self, by: str, day: str = "2014-04-15", rid: str = "r1") -> dict[str, Any]:
+        return ev(f"d-{by}-{day}", "review_report.deposited", day, by, review=rid)
+
+    def status_with(self, *events: dict[str, Any]) -> str:
+        return one(run(BY_ANY_PLAN, [self.held, *events], D(2014, 6, 1)), "deposit").status
+
+    def test_the_party_itself_the_lead_or_the_named_body_meet_it(self) -> None:
+        for by in (COVENTRY, BIRMINGHAM, BODY):
+            assert self.status_with(self.deposit(by)) == "fulfilled", by
+
+    def test_anyone_else_does_not(self) -> None:
+        assert self.status_with(self.deposit(HEREFORDSHIRE)) == "breached"
+
+    def test_the_match_still_holds(self) -> None:
+        assert self.status_with(self.deposit(BIRMINGHAM, rid="r2")) == "breached"
+
+    def test_the_due_day_is_on_time_and_the_day_after_late(self) -> None:
+        # 2014-01-15 + P3M = 2014-04-15
+        assert self.status_with(self.deposit(BIRMINGHAM, "2014-04-15")) == "fulfilled"
+        assert self.status_with(self.deposit(BIRMINGHAM, "2014-04-16")) == "fulfilled_late"
+
+    def test_a_deposit_before_the_review_does_not_count(self) -> None:
+        assert self.status_with(self.deposit(BIRMINGHAM, "2014-01-14")) == "breached"
+
+    def test_the_lead_meets_only_the_duty_it_may_act_for(self) -> None:
+        # Birmingham's own review (no lead): Coventry depositing it does not count
+        own = ev(
+            "pc2", "peer_challenge.held", "2014-01-15", BIRMINGHAM, review="r1", kind="childrens"
+        )
+        r = run(BY_ANY_PLAN, [own, self.deposit(COVENTRY)], D(2014, 6, 1))
+        assert one(r, "deposit", BIRMINGHAM).status == "breached"
+
+    def test_by_any_names_parties_or_trigger_attributes(self) -> None:
+        for bad in ("trigger.leed", "lgaa"):
+            text = LAWS_YAML.replace(
+                "escalations:\n", BY_ANY_RULE.replace("wmsli-steering-group]", f"{bad}]"), 1
+            )
+            _rs, problems = parse_ruleset(text, "t.yaml")
+            assert len(problems) == 1, problems
+            assert bad.removeprefix("trigger.") in str(problems[0])

@@ -36,6 +36,7 @@ from sli_rules.model.values import (
     EntitlementRule,
     EscalationLadder,
     Event,
+    EventSpec,
     Finding,
     FixedDateRule,
     LimitRule,
@@ -711,6 +712,8 @@ class Session:
                             inst.waived = (e.date, e.id)
                         continue
                     self._record(rule, inst, e)
+            if h.role == "fulfil" and spec.by_any:
+                self._fulfil_by_others(cr, st, rule, spec, e, match, set(by))
             return
         if isinstance(rule, FixedDateRule):
             for pid in dict.fromkeys(by):
@@ -768,6 +771,35 @@ class Session:
                     tally.count += 1
                     if len(tally.hits) < max(rule.at_least, 1):
                         tally.hits.append((e.date, e.id))
+
+    def _fulfil_by_others(
+        self,
+        cr: CompiledRuleset,
+        st: RulesetState,
+        rule: DeadlineRule | WindowRule,
+        spec: EventSpec,
+        e: Event,
+        match: tuple[Any, ...],
+        by: set[str],
+    ) -> None:
+        """A fulfilment by someone the rule's `by_any` names, for another party's duty."""
+        for inst in list(st.instances.values()):
+            if inst.rule != rule.id or inst.party in by or inst.match != match:
+                continue
+            trig = inst.trigger
+            if trig is None or e.date < trig.date or e.id == trig.id:
+                continue
+            allowed: set[str] = set()
+            for who in spec.by_any:
+                if who.startswith("trigger."):
+                    allowed.update(_party_ids(resolve(trig, who.removeprefix("trigger."))))
+                else:
+                    allowed.add(who)
+            if not by & allowed:
+                continue
+            env = Env(event=e, trigger=trig, party=self.party(cr, st, inst.party))
+            if cr.fulfil_where[rule.id](e, env):
+                self._record(rule, inst, e)
 
     def _record(self, rule: Rule, inst: Instance, e: Event) -> None:
         hit = (e.date, e.id)
@@ -1287,6 +1319,8 @@ class _Findings:
             text += f" naming {inst.party} as {spec.by}"
         else:
             text += f" by {inst.party}"
+        if spec.by_any:
+            text += " (or by " + " or ".join(spec.by_any) + ")"
         return text
 
     def describe_window(self, rule: Rule, inst: Instance) -> str:

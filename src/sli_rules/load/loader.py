@@ -697,6 +697,31 @@ class _Reader:
                     f"unknown attribute {state_of!r} of {', '.join(types)}"
                     + did_you_mean(state_of, paths),
                 )
+        by_any: list[str] = []
+        for i, who in enumerate(self.items(m.get("by_any"), (*path, "by_any"), "party ids")):
+            at: YPath = (*path, "by_any", i)
+            if not isinstance(who, str):
+                self.err(at, f"expected a party id or trigger.ATTRIBUTE, got {_show(who)}")
+            elif who.startswith("trigger."):
+                attr = who.removeprefix("trigger.")
+                trigger_paths = self.paths_for(trigger_types or ())
+                if not trigger_types:
+                    self.err(at, "'trigger.' needs a trigger; this rule has none")
+                elif attr not in trigger_paths:
+                    self.err(
+                        at,
+                        f"unknown attribute {attr!r} of the trigger ({', '.join(trigger_types)})"
+                        + did_you_mean(attr, trigger_paths),
+                    )
+                else:
+                    by_any.append(who)
+            elif who not in self.party_ids:
+                self.err(
+                    at,
+                    f"{who!r} is not a party of this ruleset" + did_you_mean(who, self.party_ids),
+                )
+            else:
+                by_any.append(who)
         return EventSpec(
             types=types,
             where=where,
@@ -704,6 +729,7 @@ class _Reader:
             match=tuple(match),
             in_state=tuple(in_state),
             state_of=state_of,
+            by_any=tuple(by_any),
         )
 
     def condition(
@@ -1032,11 +1058,13 @@ class _Reader:
         def spec(key: str) -> EventSpec | None:
             if m.get(key) is None:
                 return None
+            by_any = ("by_any",) if key == "fulfil" and kind in ("deadline", "window") else ()
             return self.event_spec(
                 m[key],
                 (*path, key),
                 trigger_types=trigger_types,
                 refs=("event", "party", *(("trigger",) if trigger_types is not None else ())),
+                allow=("type", "where", "by", "match", *by_any),
             )
 
         try:

@@ -361,6 +361,20 @@ def _spec(spec: EventSpec, *, fulfils: bool = False) -> Text:
             out = _t(out, " by the party itself (its ", Code("council"), ")")
         else:
             out = _t(out, " naming the party as ", Code(spec.by))
+        if spec.by_any:
+            out = _t(
+                out,
+                " or by ",
+                _join(
+                    (
+                        _t("the trigger's ", Code(w.removeprefix("trigger.")))
+                        if w.startswith("trigger.")
+                        else _t(Code(w))
+                        for w in spec.by_any
+                    ),
+                    " or ",
+                ),
+            )
     if spec.match:
         out = _t(
             out,

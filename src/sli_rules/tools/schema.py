@@ -583,6 +583,12 @@ def ruleset_schema(catalogue: Catalogue | None = None) -> dict[str, Any]:
         # checked by the event spec's clauses, by the condition of its event type
         "where": {"description": "An optional condition on the event."},
         "by": _text("The attribute naming who did it (default council); it must equal the party."),
+        "by_any": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "Deadline and window fulfilments: who else may meet the duty, each "
+            "a party id or trigger.ATTRIBUTE (the party the trigger names there).",
+        },
         "match": {
             "description": "Attributes that must equal the trigger's: a list of names, or "
             "{attribute of this event: attribute of the trigger}, e.g. {review: review}.",
