@@ -657,3 +657,58 @@ class TestFulfilledByAny:
             _rs, problems = parse_ruleset(text, "t.yaml")
             assert len(problems) == 1, problems
             assert bad.removeprefix("trigger.") in str(problems[0])
+
+
+# ------------------------------------------------------------ returns by their period
+
+PERIOD_PLAN = plan_of(
+    LAWS_YAML.replace(
+        "    grace: {parameter: data-return-grace}\n",
+        "    grace: {parameter: data-return-grace}\n    period_from: period\n",
+        1,
+    )
+)
+
+
+class TestReturnsByDeclaredPeriod:
+    """quarterly-data: financial-year quarters, due a month after the quarter ends.
+    2014-15 Q1 is April-June 2014, due 2014-07-30 (30 June + P1M)."""
+
+    def ret(self, day: str, period: str, id_: str = "d1") -> dict[str, Any]:
+        return ev(id_, "data_return.submitted", day, COVENTRY, period=period)
+
+    def q1(self, r: Report, kind: str = "obligation") -> Finding:
+        return one(r, "quarterly-data", kind=kind, opens=D(2014, 4, 1))
+
+    def test_on_the_due_day_on_time_the_day_after_late_and_remedied(self) -> None:
+        r = run(PERIOD_PLAN, [self.ret("2014-07-30", "2014-15-Q1")], D(2014, 12, 1))
+        assert self.q1(r).status == "fulfilled"
+        r = run(PERIOD_PLAN, [self.ret("2014-07-31", "2014-15-Q1")], D(2014, 12, 1))
+        assert self.q1(r).status == "fulfilled_late"
+        breach = self.q1(r, "breach")
+        assert breach.status == "remedied"
+        assert breach.remedied_on == D(2014, 7, 31)
+
+    def test_a_late_return_does_not_fill_the_quarter_it_is_dated_in(self) -> None:
+        r = run(PERIOD_PLAN, [self.ret("2014-08-15", "2014-15-Q1")], D(2014, 12, 1))
+        assert one(r, "quarterly-data", opens=D(2014, 7, 1)).status == "breached"
+
+    def test_the_label_as_the_report_writes_it_is_accepted_too(self) -> None:
+        r = run(PERIOD_PLAN, [self.ret("2014-06-15", "2014-15 Q1")], D(2014, 12, 1))
+        assert self.q1(r).status == "fulfilled"
+
+    def test_an_unknown_or_future_period_counts_for_nothing(self) -> None:
+        for period in ("2014-Q7", "2014-15-Q2"):
+            r = run(PERIOD_PLAN, [self.ret("2014-06-15", period)], D(2014, 12, 1))
+            assert self.q1(r).status == "breached", period
+
+    def test_a_drained_session_still_sees_a_late_remedy(self) -> None:
+        session = sli_rules.open_session(PERIOD_PLAN, complete=True)
+        session.advance(D(2014, 9, 1))
+        drained = session.drain()
+        assert not any(f.rule == "quarterly-data" and f.opens == D(2014, 4, 1) for f in drained)
+        session.feed(read_events([self.ret("2014-10-01", "2014-15-Q1")]).events)
+        session.advance(D(2014, 12, 1))
+        found = [f for f in session.drain() if f.rule == "quarterly-data" and f.party == COVENTRY]
+        q1 = [f for f in found if f.opens == D(2014, 4, 1)]
+        assert {f.status for f in q1} == {"fulfilled_late", "remedied"}

@@ -755,6 +755,22 @@ class Session:
                     continue
                 if not cr.fulfil_where[rule.id](e, Env(event=e, party=p)):
                     continue
+                if isinstance(rule, RecurringRule) and rule.period_from:
+                    # the event says which period it is for: it counts there (late if
+                    # dated after that period's due date), and nowhere else
+                    declared = e.get(rule.period_from)
+                    named = (
+                        rule.period.named(declared, e.date, cr.ruleset.effective.start)
+                        if isinstance(declared, str)
+                        else None
+                    )
+                    if named is None or e.date < named.start:
+                        continue
+                    tally = st.tallies.setdefault((rule.id, pid, named.label), Tally())
+                    tally.count += 1
+                    if len(tally.hits) < max(rule.at_least, 1):
+                        tally.hits.append((e.date, e.id))
+                    continue
                 periods = self._periods_for_event(cr, rule, e.date)
                 if len(periods) == 2:
                     # Dated in one period and in the grace of the one before: the event
@@ -1426,6 +1442,12 @@ class _Findings:
                     if due >= self.day:
                         break  # this period and the later ones are still running
                     final = self.settled(found)
+                    if (
+                        isinstance(rule, RecurringRule)
+                        and rule.period_from
+                        and any(f.status in ("breached", "missed") for f in found)
+                    ):
+                        final = None  # a return declaring this period may yet come late
                     if final is None:  # e.g. a breach whose ladder is still climbing
                         self.breaches.clear()
                         blocked = True
@@ -1487,7 +1509,9 @@ class _Findings:
         }
         stop = min(d for d in (left, end, _dt.date.max) if d is not None)
         counted = [h for h in hits if h[0] < stop]
-        if len(counted) >= need:
+        on_time = [h for h in counted if h[0] <= due]  # (a declared period's may come late)
+        if len(on_time) >= need:
+            counted = on_time
             ids = tuple(h[1] for h in counted[:need])
             return [
                 self.finding(
@@ -1531,7 +1555,26 @@ class _Findings:
                     **base,
                 )
             ]
-        absent = f"{pid} needed {what} in {span}; found {len(counted)} by the due date"
+        if len(counted) >= need:  # completed late, by events declaring this period
+            last = counted[need - 1]
+            expl = (
+                f"{pid} needed {what} in {span}; found {len(on_time)} by the due date, and "
+                f"{last[1]} on {last[0]}, {_days(due, last[0])} after it, declaring "
+                f"{period.label}: {_missed(rule)}, then remedied."
+            )
+            inst = Instance(rule.id, pid, period.label, opens, due)
+            return [
+                self.finding(
+                    rule,
+                    kind="obligation",
+                    status="fulfilled_late",
+                    fulfilled_by=tuple(h[1] for h in counted[:need]),
+                    explanation=expl,
+                    **base,
+                ),
+                self.breach_finding(rule, inst, expl, last, base),
+            ]
+        absent = f"{pid} needed {what} in {span}; found {len(on_time)} by the due date"
         missing = self.unrecorded(rule, pid, opens, due)
         if missing:
             return [

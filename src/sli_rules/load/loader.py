@@ -98,7 +98,7 @@ KIND_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "deadline": (("trigger", "fulfil", "due"), ("waive",)),
     "window": (("trigger", "fulfil", "opens", "due"), ("early", "waive")),
     "fixed_date": (("fulfil", "due"), ("opens", "waive")),
-    "recurring": (("fulfil", "period"), ("at_least", "grace")),
+    "recurring": (("fulfil", "period"), ("at_least", "grace", "period_from")),
     "count": (("fulfil", "span"), ("at_least", "repeat")),
     "constraint": (("trigger", "require"), ()),
     "limit": (("trigger", "period", "max"), ("amount",)),
@@ -1114,9 +1114,27 @@ class _Reader:
                     else None
                 )
                 at_least = self.integer(m.get("at_least"), (*path, "at_least"), 1)
+                period_from = None
+                if m.get("period_from") is not None:
+                    period_from = self.text(
+                        m["period_from"], (*path, "period_from"), "an attribute"
+                    )
+                    ftypes = fulfil.types if fulfil else ()
+                    known = self.paths_for(ftypes) if ftypes else None
+                    if known is not None and period_from not in known:
+                        self.err(
+                            (*path, "period_from"),
+                            f"unknown attribute {period_from!r} of {', '.join(ftypes)}"
+                            + did_you_mean(period_from, known),
+                        )
                 if fulfil and period:
                     return RecurringRule(
-                        fulfil=fulfil, period=period, grace=grace, at_least=at_least, **common
+                        fulfil=fulfil,
+                        period=period,
+                        grace=grace,
+                        at_least=at_least,
+                        period_from=period_from,
+                        **common,
                     )
                 return None
             if kind == "count":

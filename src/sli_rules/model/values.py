@@ -208,6 +208,9 @@ class RecurringRule(_RuleBase):
     period: PeriodSpec
     at_least: int = 1
     grace: DurationLike | None = None
+    # an attribute of the fulfilling event naming the period it is for (e.g. 2015-Q2):
+    # the event counts for that period, late if dated after its due date
+    period_from: str | None = None
     kind: Literal["recurring"] = "recurring"
 
 

@@ -494,12 +494,23 @@ def _rule_checks(rs: Ruleset, rule: Rule) -> list[Text]:
             if rule.grace is not None
             else _t(", due at the period's end")
         )
+        counted = (
+            _t(" for each period, by the period their ", Code(rule.period_from), " names")
+            if rule.period_from
+            else _t(" dated in each period")
+        )
         items.append(
             _t(
                 Strong("Period"),
                 f": {_period(rule.period)}; at least {rule.at_least} matching "
-                f"event{'s' if rule.at_least != 1 else ''} dated in each period",
+                f"event{'s' if rule.at_least != 1 else ''}",
+                counted,
                 grace,
+                (
+                    "; one dated after the due date is late (a remedied breach)"
+                    if rule.period_from
+                    else ""
+                ),
                 ".",
             )
         )

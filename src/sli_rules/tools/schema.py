@@ -236,6 +236,11 @@ RULE_KEY_DESCRIPTIONS: dict[str, tuple[str, dict[str, Any]]] = {
         "{parameter: NAME}.",
         {"$ref": "#/$defs/duration_like"},
     ),
+    "period_from": (
+        "An attribute of the fulfilling event naming the period it is for (e.g. period, "
+        "with values such as 2015-Q2): it counts there, late if dated after the due date.",
+        {"type": "string"},
+    ),
     "span": (
         "The span the events are counted over: {start: DATE, end: DATE}; start defaults "
         "to the agreement's start.",
