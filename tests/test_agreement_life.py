@@ -338,6 +338,16 @@ class TestLadderStartedByAState:
             assert "2015-07-10" in f.explanation
             assert "overdue" not in f.explanation
 
+    def test_explain_names_the_ending_judgement(self) -> None:
+        rs = ruleset_from_yaml(LAWS_YAML + STATE_LADDER)
+        r = run(STATES_PLAN, self.events, D(2025, 1, 1))
+        text = sli_rules.explain(steps(r)[-1], [rs], list(self.events), report=r)
+        stopped = [line for line in text.splitlines() if "Stopped" in line]
+        assert len(stopped) == 1
+        assert "inadequate ended" in stopped[0]
+        assert "j2" in stopped[0]
+        assert "requires_improvement" in stopped[0]
+
     def test_years_later_nothing_is_overdue(self) -> None:
         found = steps(run(STATES_PLAN, self.events, D(2025, 1, 1)))
         assert found

@@ -1104,7 +1104,12 @@ class _Explainer:
         if f.status == "taken":
             lines.extend(f"Taken: {self.event_or_id(rs, eid)}." for eid in f.fulfilled_by)
         elif f.status == "stopped":
-            if f.fulfilled_by:
+            said = f.explanation.split("; stopped: ", 1)
+            why = said[1].rstrip(".") if len(said) == 2 else ""
+            if why.startswith(("the state ", "the agreement ended")):
+                # stopped by a state's end or the agreement's end, which the engine names
+                lines.append(f"Stopped: {why}.")
+            elif f.fulfilled_by:
                 lines.extend(
                     f"Stopped: the concern was resolved by {self.event_or_id(rs, eid)}."
                     for eid in f.fulfilled_by
