@@ -722,3 +722,61 @@ class TestReturnsByDeclaredPeriod:
         found = [f for f in session.drain() if f.rule == "quarterly-data" and f.party == COVENTRY]
         q1 = [f for f in found if f.opens == D(2014, 4, 1)]
         assert {f.status for f in q1} == {"fulfilled_late", "remedied"}
+
+
+# --------------------------------------------------------------------- look_back
+
+LOOK_BACK_RULE = """\
+  - id: support-offer-made
+    kind: deadline
+    title: support offered prior to and during an intervention
+    clause: "18"
+    quote: "offer to work with councils prior to and during intervention"
+    trigger: {type: intervention.started}
+    party: {body: wmsli-steering-group}
+    fulfil:
+      type: support.offered
+      match: {to: council}
+      look_back: P3M
+    due: P3M
+escalations:
+"""
+LOOK_BACK_PLAN = plan_of(LAWS_YAML.replace("escalations:\n", LOOK_BACK_RULE, 1))
+
+
+class TestLookBack:
+    """Intervention on 2014-02-01: an offer from 2013-11-01 (P3M before) counts."""
+
+    started = ev("s1", "intervention.started", "2014-02-01", COVENTRY)
+
+    def offer(self, day: str, to: str = COVENTRY) -> dict[str, Any]:
+        return ev(f"o-{day}", "support.offered", day, BODY, request=f"q-{day}", to=to)
+
+    def status_with(self, *events: dict[str, Any]) -> Finding:
+        return one(
+            run(LOOK_BACK_PLAN, [self.started, *events], D(2014, 6, 1)), "support-offer-made", BODY
+        )
+
+    def test_an_offer_exactly_the_look_back_before_counts(self) -> None:
+        f = self.status_with(self.offer("2013-11-01"))
+        assert f.status == "fulfilled"
+        assert f.fulfilled_by == ("o-2013-11-01",)
+        assert "before the trigger" in f.explanation
+
+    def test_an_offer_a_day_earlier_does_not(self) -> None:
+        assert self.status_with(self.offer("2013-10-31")).status == "breached"
+
+    def test_an_offer_to_another_council_does_not(self) -> None:
+        assert self.status_with(self.offer("2014-01-10", BIRMINGHAM)).status == "breached"
+
+    def test_an_offer_after_the_trigger_counts_as_before(self) -> None:
+        assert self.status_with(self.offer("2014-03-01")).status == "fulfilled"
+
+    def test_without_look_back_an_earlier_offer_does_not_count(self) -> None:
+        plan = plan_of(
+            LAWS_YAML.replace(
+                "escalations:\n", LOOK_BACK_RULE.replace("      look_back: P3M\n", ""), 1
+            )
+        )
+        r = run(plan, [self.started, self.offer("2014-01-10")], D(2014, 6, 1))
+        assert one(r, "support-offer-made", BODY).status == "breached"

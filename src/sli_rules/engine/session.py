@@ -139,6 +139,8 @@ class RulesetState:
     left_why: dict[str, str] = attrs.Factory(dict)  # a party's withdrawal, in words
     revoked: dict[str, Hit] = attrs.Factory(dict)  # who has revoked it, and when
     carried: bool = False  # states holding on the effective start have started ladders
+    # fulfilling events of rules that look back before their trigger, by rule id
+    lookback: dict[str, list[Event]] = attrs.Factory(dict)
     dynamic: dict[str, Party] = attrs.Factory(dict)  # pattern-matched councils seen in events
     instances: dict[tuple[str, str, str], Instance] = attrs.Factory(dict)
     index: dict[tuple[Any, ...], list[tuple[str, str, str]]] = attrs.Factory(dict)
@@ -652,6 +654,8 @@ class Session:
                 )
                 st.instances[key] = inst
                 st.index.setdefault((rule.id, p.id, *match), []).append(key)
+                if rule.fulfil.look_back is not None:
+                    self._look_back(cr, st, rule, inst, rule.fulfil.look_back)
 
     def _fulfil(self, h: Hook, e: Event) -> None:
         cr, st = self._cr(h)
@@ -679,6 +683,11 @@ class Session:
         assert rule is not None
         assert spec is not None
         by = _party_ids(resolve(e, spec.by))
+        if isinstance(rule, (DeadlineRule, WindowRule)) and h.role == "fulfil" and spec.look_back:
+            # kept for a trigger to come, as far back as the rule looks (pruned as it ages)
+            span = cr.duration(spec.look_back, e.date)
+            kept = [x for x in st.lookback.get(rule.id, ()) if add(x.date, span) >= e.date]
+            st.lookback[rule.id] = [*kept, e]
         if isinstance(rule, (DeadlineRule, WindowRule)):
             where = cr.fulfil_where[rule.id] if h.role == "fulfil" else cr.waive_where[rule.id]
             match = tuple(_first(e, a) for a, _b in spec.match)
@@ -787,6 +796,38 @@ class Session:
                     tally.count += 1
                     if len(tally.hits) < max(rule.at_least, 1):
                         tally.hits.append((e.date, e.id))
+
+    def _look_back(
+        self,
+        cr: CompiledRuleset,
+        st: RulesetState,
+        rule: DeadlineRule | WindowRule,
+        inst: Instance,
+        look_back: Any,
+    ) -> None:
+        """A new duty is met by a fulfilling event dated up to `look_back` before its
+        trigger (on time), as the rule allows."""
+        trig = inst.trigger
+        assert trig is not None
+        earliest = trig.date - cr.duration(look_back, trig.date).delta
+        spec = rule.fulfil
+        for e in st.lookback.get(rule.id, ()):
+            if not earliest <= e.date < trig.date or inst.on_time is not None:
+                continue
+            if tuple(_first(e, a) for a, _b in spec.match) != inst.match:
+                continue
+            by = set(_party_ids(resolve(e, spec.by)))
+            allowed = {inst.party}
+            for who in spec.by_any:
+                if who.startswith("trigger."):
+                    allowed.update(_party_ids(resolve(trig, who.removeprefix("trigger."))))
+                else:
+                    allowed.add(who)
+            if not by & allowed:
+                continue
+            env = Env(event=e, trigger=trig, party=self.party(cr, st, inst.party))
+            if cr.fulfil_where[rule.id](e, env):
+                inst.on_time = (e.date, e.id)
 
     def _fulfil_by_others(
         self,
@@ -1228,10 +1269,11 @@ class _Findings:
         fulfil_text = self.describe_fulfil(rule, inst)
         window = self.describe_window(rule, inst)
         if on_time and not (end and on_time[0] >= end):
+            when = "was on time"
+            if trig is not None and on_time[0] < trig.date:
+                when = "came before the trigger, within the time the rule looks back: on time"
             return [
-                obligation(
-                    "fulfilled", f"{window}; {on_time[1]} on {on_time[0]} was on time.", on_time
-                )
+                obligation("fulfilled", f"{window}; {on_time[1]} on {on_time[0]} {when}.", on_time)
             ]
         if early and not (end and early[0] >= end):
             before = _days(early[0], inst.opens)

@@ -722,6 +722,9 @@ class _Reader:
                 )
             else:
                 by_any.append(who)
+        look_back = None
+        if m.get("look_back") is not None:
+            look_back = self.duration_like(m["look_back"], (*path, "look_back"))
         return EventSpec(
             types=types,
             where=where,
@@ -730,6 +733,7 @@ class _Reader:
             in_state=tuple(in_state),
             state_of=state_of,
             by_any=tuple(by_any),
+            look_back=look_back,
         )
 
     def condition(
@@ -1058,7 +1062,11 @@ class _Reader:
         def spec(key: str) -> EventSpec | None:
             if m.get(key) is None:
                 return None
-            by_any = ("by_any",) if key == "fulfil" and kind in ("deadline", "window") else ()
+            by_any = (
+                ("by_any", "look_back")
+                if key == "fulfil" and kind in ("deadline", "window")
+                else ()
+            )
             return self.event_spec(
                 m[key],
                 (*path, key),

@@ -128,6 +128,9 @@ class EventSpec:
     # fulfilments of trigger-based duties: who else may meet the duty besides the party,
     # each a party id or "trigger.PATH" (the party the trigger names there)
     by_any: tuple[str, ...] = ()
+    # fulfilments of trigger-based duties: how long before the trigger an event still
+    # counts (on time), e.g. an offer made "prior to" an intervention
+    look_back: Duration | ParamRef | None = None
 
 
 @attrs.frozen

@@ -385,6 +385,12 @@ def _spec(spec: EventSpec, *, fulfils: bool = False) -> Text:
         )
     if spec.where:
         out = _t(out, ", where ", describe_condition(spec.where))
+    if spec.look_back is not None:
+        look = spec.look_back
+        shown = (
+            Code(f"{{parameter: {look.name}}}") if isinstance(look, ParamRef) else Code(str(look))
+        )
+        out = _t(out, "; one dated up to ", shown, " before the trigger counts too")
     if spec.in_state:
         out = _t(
             out,

@@ -588,6 +588,11 @@ def ruleset_schema(catalogue: Catalogue | None = None) -> dict[str, Any]:
         # checked by the event spec's clauses, by the condition of its event type
         "where": {"description": "An optional condition on the event."},
         "by": _text("The attribute naming who did it (default council); it must equal the party."),
+        "look_back": {
+            "$ref": "#/$defs/duration_like",
+            "description": "Deadline and window fulfilments: how long before the trigger an "
+            "event still counts (on time), e.g. P3M for an offer made 'prior to' it.",
+        },
         "by_any": {
             "type": "array",
             "items": {"type": "string"},
