@@ -86,7 +86,8 @@ def one(
 
 
 def ending(type_: str, day: str, by: str = BODY, id_: str = "end") -> dict[str, Any]:
-    return ev(id_, type_, day, by, agreement=AGREEMENT)
+    extra = {"by": "test-laws-2"} if type_ == "agreement.superseded" else {}
+    return ev(id_, type_, day, by, agreement=AGREEMENT, **extra)
 
 
 # ------------------------------------------------------------- agreements with a life

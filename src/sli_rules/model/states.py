@@ -37,7 +37,7 @@ STATES: dict[str, StateDef] = {
         "intervention",
         "an intervention.started",
         "an intervention.ended with the same intervention id (one without an id ends "
-        "every intervention in the council)",
+        "the council's intervention in the service it names, or in every service)",
         ("intervention.started", "intervention.ended"),
     ),
 }
@@ -62,7 +62,11 @@ def ends(state: str, e: Event, start: Event | None) -> bool:
         if e.type != "intervention.ended":
             return False
         which = e.get("intervention")
-        return which is None or start is None or start.get("intervention") in (None, which)
+        if which is not None:
+            return start is None or start.get("intervention") in (None, which)
+        # no id: the council's intervention in the service it names (or in every service)
+        service = e.get("service")
+        return service is None or start is None or start.get("service") in (None, service)
     return False
 
 
