@@ -102,10 +102,22 @@ class Effective:
     whether the start is the text's or an interpretation."""
 
     start: Date
-    end: Date | None = None
+    end: Date | None = None  # the last day in effect (inclusive)
     start_basis: Basis = "text"
     start_rationale: str = ""
     reviews: tuple[Date, ...] = ()
+    # the body that owns the agreement: its agreement.ended / agreement.superseded end it
+    owner: str | None = None
+    # who may revoke it: "owner", "parties" (every council party), or a list of party ids
+    # (all of them); None = the owner if there is one, else the parties
+    revoked_by: str | tuple[str, ...] | None = None
+
+    @property
+    def revokers(self) -> str | tuple[str, ...]:
+        """Who may revoke the agreement, with the default filled in."""
+        if self.revoked_by is not None:
+            return self.revoked_by
+        return "owner" if self.owner else "parties"
 
 
 @attrs.frozen
@@ -116,6 +128,15 @@ class EventSpec:
     where: Mapping[str, Any] | None = None
     by: str = "council"
     match: tuple[tuple[str, str], ...] = ()  # (attribute of this event, attribute of trigger)
+    # triggers only: the council at `state_of` must be in one of these states that day
+    in_state: tuple[str, ...] = ()
+    state_of: str = "council"
+    # fulfilments of trigger-based duties: who else may meet the duty besides the party,
+    # each a party id or "trigger.PATH" (the party the trigger names there)
+    by_any: tuple[str, ...] = ()
+    # fulfilments of trigger-based duties: how long before the trigger an event still
+    # counts (on time), e.g. an offer made "prior to" an intervention
+    look_back: Duration | ParamRef | None = None
 
 
 @attrs.frozen
@@ -196,6 +217,9 @@ class RecurringRule(_RuleBase):
     period: PeriodSpec
     at_least: int = 1
     grace: DurationLike | None = None
+    # an attribute of the fulfilling event naming the period it is for (e.g. 2015-Q2):
+    # the event counts for that period, late if dated after its due date
+    period_from: str | None = None
     kind: Literal["recurring"] = "recurring"
 
 
@@ -284,6 +308,7 @@ class EscalationLadder:
     breach_of: tuple[str, ...] = ()
     start_on: EventSpec | None = None
     about: str = "about"  # attribute of a starting event naming the council of concern
+    start_state: str | None = None  # a state (model/states.py) whose spells start ladders
     interpretation: str = ""
 
 

@@ -806,8 +806,8 @@ class _Explainer:
             return [f"it is dated after the as-of date {self.as_of}"]
         if e.date < rs.effective.start:
             return [f"it is dated before the agreement took effect ({rs.effective.start})"]
-        if rs.effective.end is not None and e.date >= rs.effective.end:
-            return [f"it is dated after the agreement ended ({rs.effective.end})"]
+        if rs.effective.end is not None and e.date > rs.effective.end:
+            return [f"it is dated after the agreement's last day in effect ({rs.effective.end})"]
         if trigger is not None and e.date < trigger.date:
             return [f"it is dated before the trigger ({trigger.date})"]
         if isinstance(rule, (RecurringRule, CountRule)):
@@ -829,8 +829,8 @@ class _Explainer:
     def discharged(self, rs: Ruleset, f: Finding) -> str:
         causes: list[str] = []
         end = rs.effective.end
-        if end is not None and (f.due is None or end <= f.due):
-            causes.append(f"the agreement ended on {end}")
+        if end is not None and (f.due is None or end < f.due):
+            causes.append(f"the agreement's last day in effect was {end}")
         p = rs.party(f.party)
         succeeded = [s for s in rs.successions if s.party == f.party]
         if p is not None and p.left is not None and all(s.date != p.left for s in succeeded):
@@ -846,13 +846,23 @@ class _Explainer:
                 f"which took over its duties not yet due {how}"
             )
         if self.events is not None:
-            for e in self.events_of(
-                ("agreement.revoked", "party.left", "party.succeeded", "party.joined")
-            ):
+            ends = ("agreement.revoked", "agreement.ended", "agreement.superseded")
+            for e in self.events_of((*ends, "party.left", "party.succeeded", "party.joined")):
                 if e.get("agreement") != rs.id or (f.due is not None and e.date > f.due):
                     continue
-                if e.type == "agreement.revoked":
-                    causes.append(f"the agreement was revoked by {e.id} on {e.date}")
+                if e.type in ends:
+                    if e.council == rs.effective.owner:
+                        causes.append(
+                            f"the owning body {e.council} ended the agreement: {e.id} "
+                            f"{e.type} on {e.date}"
+                        )
+                    elif e.council == f.party:
+                        causes.append(f"{f.party} withdrew: {e.id} {e.type} on {e.date}")
+                    elif e.type == "agreement.revoked":
+                        causes.append(
+                            f"{e.council} revoked the agreement by {e.id} on {e.date} (it "
+                            f"ends when {_revokers(rs)} revoke it)"
+                        )
                 elif e.council == f.party and e.type != "party.joined":
                     causes.append(f"{e.id} {e.type} on {e.date}")
         if not causes:
@@ -1129,7 +1139,12 @@ class _Explainer:
         if f.status == "taken":
             lines.extend(f"Taken: {self.event_or_id(rs, eid)}." for eid in f.fulfilled_by)
         elif f.status == "stopped":
-            if f.fulfilled_by:
+            said = f.explanation.split("; stopped: ", 1)
+            why = said[1].rstrip(".") if len(said) == 2 else ""
+            if why.startswith(("the state ", "the agreement ended")):
+                # stopped by a state's end or the agreement's end, which the engine names
+                lines.append(f"Stopped: {why}.")
+            elif f.fulfilled_by:
                 lines.extend(
                     f"Stopped: the concern was resolved by {self.event_or_id(rs, eid)}."
                     for eid in f.fulfilled_by
@@ -1398,3 +1413,13 @@ def _keep(f: Finding, args: argparse.Namespace) -> bool:
     if args.kind is not None and f.kind != args.kind:
         return False
     return args.trigger is None or args.trigger in f.triggered_by
+
+
+def _revokers(rs: Ruleset) -> str:
+    """Who must revoke an agreement to end it, in words."""
+    who = rs.effective.revokers
+    if who == "owner":
+        return f"its owning body {rs.effective.owner}"
+    if who == "parties":
+        return "all its council parties"
+    return "all of " + ", ".join(who)

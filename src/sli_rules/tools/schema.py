@@ -44,6 +44,7 @@ from sli_rules.load.loader import (
 )
 from sli_rules.model.conditions import COMBINATORS, COMPARISONS, TESTS
 from sli_rules.model.dates import CALENDARS, UNITS
+from sli_rules.model.states import STATES
 from sli_rules.model.values import FINDING_FIELDS
 from sli_rules.model.vocabulary import KINDS, STATUSES
 
@@ -308,6 +309,11 @@ RULE_KEY_DESCRIPTIONS: dict[str, tuple[str, dict[str, Any]]] = {
         "Extra time after each period's end before the instance is due: a duration or "
         "{parameter: NAME}.",
         {"$ref": "#/$defs/duration_like"},
+    ),
+    "period_from": (
+        "An attribute of the fulfilling event naming the period it is for (e.g. period, "
+        "with values such as 2015-Q2): it counts there, late if dated after the due date.",
+        {"type": "string"},
     ),
     "span": (
         "The span the events are counted over: {start: DATE, end: DATE}; start defaults "
@@ -666,6 +672,17 @@ def ruleset_schema(catalogue: Catalogue | None = None) -> dict[str, Any]:
         # checked by the event spec's clauses, by the condition of its event type
         "where": {"description": "An optional condition on the event."},
         "by": _text("The attribute naming who did it (default council); it must equal the party."),
+        "look_back": {
+            "$ref": "#/$defs/duration_like",
+            "description": "Deadline and window fulfilments: how long before the trigger an "
+            "event still counts (on time), e.g. P3M for an offer made 'prior to' it.",
+        },
+        "by_any": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "Deadline and window fulfilments: who else may meet the duty, each "
+            "a party id or trigger.ATTRIBUTE (the party the trigger names there).",
+        },
         "match": {
             "description": "Attributes that must equal the trigger's: a list of names, or "
             "{attribute of this event: attribute of the trigger}, e.g. {review: review}.",
@@ -710,7 +727,23 @@ def ruleset_schema(catalogue: Catalogue | None = None) -> dict[str, Any]:
                 "start_rationale": _text("Why this start, when it is an interpretation."),
                 "end": {
                     "anyOf": [_date("The last day in effect."), {"type": "null"}],
-                    "description": "Optional end; an agreement.revoked event also ends it.",
+                    "description": "Optional: the last day in effect (inclusive). An "
+                    "agreement.ended or agreement.superseded from the owner, or a revocation "
+                    "by those in revoked_by, also ends it.",
+                },
+                "owner": _text(
+                    "The body that owns the agreement (a body id of the registry): its "
+                    "agreement.ended or agreement.superseded ends it for every party."
+                ),
+                "revoked_by": {
+                    "anyOf": [
+                        {"enum": ["owner", "parties"]},
+                        {"type": "array", "items": {"type": "string"}, "minItems": 1},
+                    ],
+                    "description": "Who must revoke it (agreement.revoked) to end it: owner, "
+                    "parties (every council party), or a list of party ids (all of them). "
+                    "Default: owner when there is one, else parties. One party revoking alone "
+                    "leaves the agreement.",
                 },
                 "reviews": {
                     "type": "array",
@@ -854,7 +887,18 @@ def ruleset_schema(catalogue: Catalogue | None = None) -> dict[str, Any]:
         **_declaration_defs(),
         "trigger": {
             "type": "object",
-            "properties": {k: event_spec_props[k] for k in ("type", "where")},
+            "properties": {
+                **{k: event_spec_props[k] for k in ("type", "where")},
+                "in_state": {
+                    "type": "array",
+                    "items": {"enum": list(STATES)},
+                    "description": "The council at state_of must be in one of these states "
+                    "on the event's date, or the event starts nothing.",
+                },
+                "state_of": _text(
+                    "The attribute naming the council whose state counts (default council)."
+                ),
+            },
             "required": ["type"],
             "additionalProperties": False,
             "allOf": [{"$ref": "#/$defs/where_by_type"}],
@@ -970,11 +1014,17 @@ def ruleset_schema(catalogue: Catalogue | None = None) -> dict[str, Any]:
                         "about": _text(
                             "The starting event's attribute naming the council of concern."
                         ),
+                        "state": {
+                            "enum": list(STATES),
+                            "description": "A council entering this state starts one, which "
+                            "stops the day the state ends.",
+                        },
                     },
                     "anyOf": [
                         {"properties": {"concern": {"const": True}}, "required": ["concern"]},
                         {"required": ["breach_of"]},
                         {"required": ["event"]},
+                        {"required": ["state"]},
                     ],
                     "additionalProperties": False,
                 },
