@@ -156,6 +156,12 @@ TOP_DESCRIPTIONS: dict[str, tuple[str, dict[str, Any]]] = {
         "Escalation ladders: steps taken in turn while a concern or breach persists.",
         {"type": "array", "items": {"$ref": "#/$defs/escalation"}},
     ),
+    "versions": (
+        "Dated versions of the rules, earliest first: each in force from its 'from' date "
+        "until the next one's. A rule applies by the date of its trigger (or of its "
+        "period's first day) and names the versions it belongs to.",
+        {"type": "array", "items": {"$ref": "#/$defs/version"}, "minItems": 1},
+    ),
 }
 
 RULE_KEY_DESCRIPTIONS: dict[str, tuple[str, dict[str, Any]]] = {
@@ -194,6 +200,21 @@ RULE_KEY_DESCRIPTIONS: dict[str, tuple[str, dict[str, Any]]] = {
         {"enum": ["breach", "notice"]},
     ),
     "description": ("Optional plain-English notes on the rule.", {"type": "string"}),
+    "versions": (
+        "The ids of the dated versions (top-level 'versions') this rule belongs to; "
+        "without it, the rule belongs to every version.",
+        {
+            "type": "array",
+            "items": {"type": "string", "pattern": ID_RE.pattern},
+            "minItems": 1,
+            "uniqueItems": True,
+        },
+    ),
+    "url": (
+        "The web address where the clause's words can be read, when the source is a set of "
+        "pages rather than one document.",
+        {"type": "string", "pattern": "^https?://\\S+$"},
+    ),
     "trigger": (
         "The event that starts a duty: {type: EVENT_TYPE, where: CONDITION}.",
         {"$ref": "#/$defs/trigger"},
@@ -614,6 +635,31 @@ def ruleset_schema(catalogue: Catalogue | None = None) -> dict[str, Any]:
         for description, schema in [TOP_DESCRIPTIONS.get(key, ("(not documented yet)", {}))]
     }
     defs: dict[str, Any] = {
+        "version": {
+            "type": "object",
+            "description": "One dated version of the rules.",
+            "properties": {
+                "id": {
+                    "type": "string",
+                    "pattern": ID_RE.pattern,
+                    "description": "The version's id, named by rules' 'versions' lists and "
+                    "by findings.",
+                },
+                "from": {
+                    "description": "The first day the version is in force: a date, or "
+                    "{parameter: NAME} when the day is an interpretation.",
+                    "anyOf": [
+                        _date("The first day in force."),
+                        {"$ref": "#/$defs/parameter_ref"},
+                    ],
+                },
+                "title": _text("A short name for the version, e.g. the strengthened offer."),
+                "description": _text("What changed in this version, in plain English."),
+                "cites": _text("Where the change is recorded: a clause, a source id, an address."),
+            },
+            "required": ["id", "from"],
+            "additionalProperties": False,
+        },
         "effective": {
             "type": "object",
             "properties": {
@@ -1067,6 +1113,12 @@ FINDING_DESCRIPTIONS: dict[str, tuple[str, dict[str, Any]]] = {
         {"type": "array", "items": {"type": "string"}},
     ),
     "title": ("The rule's title.", {"type": "string"}),
+    "version": (
+        "For a ruleset with dated versions: the id of the version that governed the "
+        "finding (in force on the trigger's date, or on the first day of the duty's period "
+        "or span); null for a ruleset without versions.",
+        {"type": ["string", "null"]},
+    ),
     "explanation": (
         "One plain-English sentence with the dates and the arithmetic.",
         {"type": "string"},
