@@ -673,6 +673,9 @@ def _parameter_users(rs: Ruleset) -> dict[str, list[str]]:
     for ladder in rs.escalations:
         for step in ladder.steps:
             visit(ladder.id, step.window)
+    for version in rs.versions:
+        if version.start_parameter:
+            visit(f"version {version.id}", ParamRef(version.start_parameter))
     return users
 
 
