@@ -25,6 +25,9 @@ __all__ = ["FINDING_COLUMNS", "finding_rows", "findings_table", "write_findings"
 FINDING_COLUMNS = ("as_of", *FINDING_FIELDS)
 LIST_FIELDS = ("triggered_by", "fulfilled_by", "interpretations")
 DATE_FIELDS = ("opens", "due", "remedied_on")
+# Columns added after the first release: a findings table made before them gets them
+# (nullable text) when a report is next written to it.
+LATER_COLUMNS = ("version",)
 
 
 def findings_table(name: str = "findings", schema: str | None = None) -> Table:
@@ -92,6 +95,16 @@ def write_findings(
             if inspector.has_table(table, schema=schema):
                 have = {c["name"] for c in inspector.get_columns(table, schema=schema)}
                 missing = [c for c in FINDING_COLUMNS if c not in have]
+                if missing and all(c in LATER_COLUMNS for c in missing):
+                    prep = conn.dialect.identifier_preparer
+                    for c in missing:
+                        conn.execute(
+                            sa.text(
+                                f"ALTER TABLE {prep.format_table(t)} "
+                                f"ADD COLUMN {prep.quote(c)} TEXT"
+                            )
+                        )
+                    missing = []
                 if missing:
                     raise ValueError(
                         f"table {table!r} in {safe_url(engine)} exists but lacks the columns "
