@@ -75,7 +75,7 @@ rules:
 """
 
 
-def _load(text: str = VERSIONED, tmp_path: Path | None = None) -> sli_rules.Ruleset:
+def _load(text: str = VERSIONED) -> sli_rules.Ruleset:
     ruleset, problems = sli_rules.parse_ruleset(text, "versioned.yaml")
     assert ruleset is not None, "\n".join(str(p) for p in problems)
     return ruleset
@@ -201,8 +201,16 @@ def test_periods_follow_the_version_of_their_first_day() -> None:
 def test_an_unversioned_ruleset_names_no_version() -> None:
     report = sli_rules.evaluate(
         ["west-midlands-compact-2013"],
-        [{"id": "e1", "type": "peer_challenge.held", "date": "2014-05-01", "council":
-          "E08000026", "review": "r1", "kind": "corporate"}],
+        [
+            {
+                "id": "e1",
+                "type": "peer_challenge.held",
+                "date": "2014-05-01",
+                "council": "E08000026",
+                "review": "r1",
+                "kind": "corporate",
+            }
+        ],
         as_of="2015-12-31",
     )
     assert report.findings
@@ -253,7 +261,8 @@ def test_a_versioned_ruleset_is_each_version_on_its_own_dates(
     triggered = [f for f in whole.findings if f.triggered_by]
     for f in triggered:
         version = rs.version_at(dates[f.triggered_by[0]])
-        assert version is not None and f.version == version.id
+        assert version is not None
+        assert f.version == version.id
     for version in rs.versions:
         alone = sli_rules.evaluate([rs.as_version(version.id)], events, as_of=as_of, complete=True)
         expected = sorted(
@@ -293,8 +302,9 @@ def test_the_same_challenge_in_january_2024_breaches_no_deadline() -> None:
 
 @pytest.mark.parametrize(("complete", "status"), [(True, "missed"), (False, "unrecorded")])
 def test_no_challenge_in_five_years(complete: bool, status: str) -> None:
-    events = [{"id": "x", "type": "chief_executive.changed", "date": "2020-02-03",
-               "council": "E06000015"}]
+    events = [
+        {"id": "x", "type": "chief_executive.changed", "date": "2020-02-03", "council": "E06000015"}
+    ]
     report = sli_rules.evaluate([CPC], events, as_of="2024-04-01", complete=complete)
     five = [f for f in report.findings if f.rule == "five-yearly-2019"]
     assert {f.status for f in five} == {status}
@@ -343,8 +353,16 @@ def test_diff_compares_two_versions_of_one_ruleset(tmp_path: Path) -> None:
     events = tmp_path / "cpc.jsonl"
     events.write_text(json.dumps(_cpc("2020-06-30")) + "\n", encoding="utf-8")
     code, out, err = cli(
-        "diff", f"{CPC}@expectations-2019", f"{CPC}@strengthened-2024",
-        "-e", str(events), "--as-of", "2021-12-31", "--complete", "-f", "json",
+        "diff",
+        f"{CPC}@expectations-2019",
+        f"{CPC}@strengthened-2024",
+        "-e",
+        str(events),
+        "--as-of",
+        "2021-12-31",
+        "--complete",
+        "-f",
+        "json",
     )
     assert code == 0, err
     data = json.loads(out)
@@ -358,7 +376,8 @@ def test_diff_compares_two_versions_of_one_ruleset(tmp_path: Path) -> None:
 def test_diff_of_an_unknown_version_is_an_input_error() -> None:
     code, _out, err = cli("diff", f"{CPC}@expectations-2019", f"{CPC}@strengthened-2042")
     assert code == 2
-    assert "strengthened-2042" in err and "strengthened-2024" in err
+    assert "strengthened-2042" in err
+    assert "strengthened-2024" in err
 
 
 def test_as_version_keeps_only_that_versions_rules() -> None:

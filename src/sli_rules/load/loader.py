@@ -375,7 +375,10 @@ class _Reader:
             if vid is None:
                 continue
             if not isinstance(vid, str) or not ID_RE.fullmatch(vid):
-                self.err((*vp, "id"), f"version id {_show(vid)}: use lower-case letters, digits and hyphens")
+                self.err(
+                    (*vp, "id"),
+                    f"version id {_show(vid)}: use lower-case letters, digits and hyphens",
+                )
                 continue
             if vid in self.version_ids:
                 self.err((*vp, "id"), f"duplicate version id {vid!r}")
@@ -422,7 +425,9 @@ class _Reader:
     def url(self, value: Any, path: YPath) -> str:
         text = self.text(value, path, "an address")
         if text and not re.fullmatch(r"https?://\S+", text):
-            self.err(path, f"{_show(value)} is not a web address: start it with https:// or http://")
+            self.err(
+                path, f"{_show(value)} is not a web address: start it with https:// or http://"
+            )
         return text
 
     def rule_versions(self, value: Any, path: YPath) -> tuple[str, ...]:
@@ -430,7 +435,9 @@ class _Reader:
         if value is None:
             return ()
         if not self.version_ids:
-            self.err(path, "this ruleset declares no 'versions' at the top level for a rule to name")
+            self.err(
+                path, "this ruleset declares no 'versions' at the top level for a rule to name"
+            )
             return ()
         ids: list[str] = []
         for i, v in enumerate(self.items(value, path, "version ids")):

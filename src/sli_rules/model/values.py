@@ -355,7 +355,9 @@ class Ruleset:
             known = ", ".join(v.id for v in self.versions) or "none"
             raise KeyError(f"{self.id} has no version {version_id!r}; versions: {known}")
         rules = tuple(
-            attrs.evolve(r, versions=()) for r in self.rules if not r.versions or version_id in r.versions
+            attrs.evolve(r, versions=())
+            for r in self.rules
+            if not r.versions or version_id in r.versions
         )
         keep = {r.id for r in rules}
         ladders = tuple(

@@ -874,16 +874,11 @@ def _history_blocks(rs: Ruleset) -> list[Block]:
             p = rs.parameters.get(v.start_parameter)
             basis = p.basis if p is not None else "text"
             start = _t(start, " (", Code(v.start_parameter), f", {basis})")
-        rows.append(
-            (_t(Code(v.id)), _t(v.title), start, _t(until), _t(v.description), _t(v.cites))
-        )
+        rows.append((_t(Code(v.id)), _t(v.title), start, _t(until), _t(v.description), _t(v.cites)))
     matrix = tuple(
         (
             _t(Code(r.id)),
-            *(
-                _t("yes" if not r.versions or v.id in r.versions else "")
-                for v in rs.versions
-            ),
+            *(_t("yes" if not r.versions or v.id in r.versions else "") for v in rs.versions),
         )
         for r in rs.rules
     )

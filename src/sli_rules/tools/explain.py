@@ -395,7 +395,9 @@ class _Explainer:
         else:
             by = "the first day of the duty's period or span"
         later = [v for v in rs.versions if v.start > version.start]
-        until = f" until {later[0].start - DAY} ({later[0].id} from {later[0].start})" if later else ""
+        until = (
+            f" until {later[0].start - DAY} ({later[0].id} from {later[0].start})" if later else ""
+        )
         title = f" ({version.title})" if version.title else ""
         start = (
             f"{version.start} (parameter {version.start_parameter})"
