@@ -158,8 +158,12 @@ class _RuleBase:
     monitoring: Literal["events", "self-declared"] = "events"
     severity: Literal["breach", "notice"] = "breach"
     description: str = ""
-    versions: tuple[str, ...] = ()  # the dated versions the rule belongs to; () = every one
-    url: str = ""  # where the clause's words can be read, when the source is a set of pages
+    # Fields added after release 0.1.0 are left out of the repr, whose digest identifies
+    # the rulesets of that release's state files (model/fingerprint.py, fingerprint_0_1).
+    # the dated versions the rule belongs to; () = every one
+    versions: tuple[str, ...] = attrs.field(default=(), repr=False)
+    # where the clause's words can be read, when the source is a set of pages
+    url: str = attrs.field(default="", repr=False)
 
 
 @attrs.frozen(kw_only=True)
@@ -317,7 +321,8 @@ class Ruleset:
     description: str = ""
     file: str = ""
     rule_lines: Mapping[str, int] = attrs.field(factory=dict, eq=False)
-    versions: tuple[RulesetVersion, ...] = ()  # dated versions, earliest first
+    # dated versions, earliest first (not in the repr: see _RuleBase)
+    versions: tuple[RulesetVersion, ...] = attrs.field(default=(), repr=False)
 
     def version_at(self, day: Date) -> RulesetVersion | None:
         """The dated version in force on `day`: the latest whose start is on or before it
