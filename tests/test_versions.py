@@ -406,3 +406,14 @@ def test_a_findings_table_from_an_earlier_release_gains_the_version_column(
         versions = {r[0] for r in conn.execute(sa.text("SELECT version FROM findings"))}
     engine.dispose()
     assert "strengthened-2024" in versions
+
+
+def test_explain_counts_a_versioned_span_from_its_versions_start() -> None:
+    events = [
+        {"id": "x", "type": "chief_executive.changed", "date": "2020-02-03", "council": "E06000015"}
+    ]
+    rs = sli_rules.load_ruleset(CPC)
+    report = sli_rules.evaluate([rs], events, as_of="2024-04-01", complete=True)
+    notice = next(f for f in report.findings if f.rule == "five-yearly-2019" and f.kind == "notice")
+    text = explain_findings([notice], [rs], sli_rules.read_events(events), report=report)[0]
+    assert "between 2019-04-01 (the start of its first version) and 2024-03-31" in text

@@ -475,7 +475,11 @@ class _Explainer:
             start = (
                 self.with_source(rs, rule.start, rs.effective.start)
                 if rule.start is not None
-                else f"{rs.effective.start} (the agreement's start)"
+                else (
+                    f"{rs.effective.start} (the agreement's start)"
+                    if rs.rule_start(rule) == rs.effective.start
+                    else f"{rs.rule_start(rule)} (the start of its first version)"
+                )
             )
             repeat = ", span after span" if rule.repeat else ""
             return (
