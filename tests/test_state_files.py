@@ -35,7 +35,7 @@ def _run(*argv: str) -> tuple[int, str, str]:
 
 # Finding fields added since release 0.1.0 (each null or empty for its rulesets): left
 # out when this release's output is set beside what 0.1.0 printed.
-ADDED_SINCE_0_1 = ("version",)
+ADDED_SINCE_0_1 = ("sources", "version")
 
 
 def _as_0_1(line: str) -> str:
