@@ -22,6 +22,7 @@ from dateutil.relativedelta import relativedelta
 from sli_rules.engine import snapshot
 from sli_rules.engine.coverage import COVERAGE_TYPE, Declaration, declaration, uncovered_types
 from sli_rules.engine.plan import CompiledRuleset, Hook, Matcher, Plan, ReferenceMatcher, party_view
+from sli_rules.engine.versions import version_fields
 from sli_rules.load.registry import LIFETIME_KEYS, load_registry
 from sli_rules.model.conditions import Env, describe_condition, resolve
 from sli_rules.model.dates import Period, PeriodSpec, add
@@ -632,6 +633,8 @@ class Session:
             return
         rule = h.rule
         assert rule is not None
+        if not cr.ruleset.in_force(rule, e.date):
+            return  # a dated version not in force on the trigger's date: the rule starts nothing
         if isinstance(rule, LimitRule):
             for p in self.obliged(cr, st, rule, e):
                 period = _period_of(rule.period, e.date, cr.ruleset.effective.start)
@@ -1130,7 +1133,7 @@ def _period_of(spec: PeriodSpec, day: Date, anchor: Date) -> Period:
 
 
 def _spans(cr: CompiledRuleset, rule: CountRule, first: Date, last: Date) -> Iterator[Period]:
-    eff = cr.ruleset.effective.start
+    eff = cr.ruleset.rule_start(rule)  # the agreement's start, or its first version's
     start = cr.value(rule.start, eff) if rule.start is not None else eff
     end = cr.value(rule.end, start)
     if not isinstance(start, Date) or not isinstance(end, Date):
@@ -1168,6 +1171,10 @@ class _Findings:
 
     def finding(self, rule: Rule | EscalationLadder, **kw: Any) -> Finding:
         kw.setdefault("interpretations", ())
+        if self.rs.versions:
+            # the dated version that governed: in force on the trigger's date (given by the
+            # caller), else on the day the duty or step opened
+            kw.update(version_fields(self.rs, kw.pop("governed_on", None) or kw.get("opens"), kw))
         known = self.s.state.sources
         ids = (*kw.get("triggered_by", ()), *kw.get("fulfilled_by", ()))
         kw["sources"] = tuple(dict.fromkeys(known[i] for i in ids if i in known))
@@ -1345,6 +1352,8 @@ class _Findings:
             "triggered_by": (trig.id,) if trig else (),
             "interpretations": inst.interps,
         }
+        if trig is not None and self.rs.versions:
+            base["governed_on"] = trig.date
 
         def obligation(status: str, explanation: str, by: Hit | None = None) -> Finding:
             return self.finding(
@@ -1540,7 +1549,7 @@ class _Findings:
         if self.day < self.rs.effective.start:
             return None
         inst = self.s._fixed(self.cr, self.st, rule, party)
-        if inst is None:
+        if inst is None or not self.rs.in_force(rule, inst.opens):
             return None
         if not any(
             joined <= inst.due and (left is None or left > inst.opens)
@@ -1592,6 +1601,8 @@ class _Findings:
                 for period in periods:
                     if (gone and left is not None and period.start >= left) or period.label in seen:
                         continue  # after this membership ended / owed under an earlier one
+                    if not self.rs.in_force(rule, period.start):
+                        continue  # a dated version without this rule governs this period
                     seen.add(period.label)
                     items.append((period, first, left))
             beyond = self.st.drained_beyond.get((rule.id, pid), [])
@@ -1697,6 +1708,8 @@ class _Findings:
             "triggered_by": (),
             "interpretations": interps,
         }
+        if self.rs.versions:
+            base["governed_on"] = period.start
         stop = min(d for d in (left, end, _dt.date.max) if d is not None)
         counted = [h for h in hits if h[0] < stop]
         what += joint_text

@@ -59,6 +59,7 @@ from sli_rules.model.values import (
     RecurringRule,
     Rule,
     Ruleset,
+    RulesetVersion,
     SelfDeclaredRule,
     Succession,
     WindowRule,
@@ -85,8 +86,10 @@ TOP_KEYS = (
     "parameters",
     "rules",
     "escalations",
+    "versions",
     "events",
 )
+VERSION_KEYS = ("id", "from", "title", "description", "cites")
 COMMON_RULE_KEYS = (
     "id",
     "kind",
@@ -99,6 +102,8 @@ COMMON_RULE_KEYS = (
     "monitoring",
     "severity",
     "description",
+    "versions",
+    "url",
 )
 KIND_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # kind: (required keys, optional keys)
@@ -161,6 +166,7 @@ class _Reader:
         self.params: dict[str, Parameter] = {}
         self.party_ids: set[str] = set()
         self.parsed_parties: list[Party] = []
+        self.version_ids: list[str] = []
 
     # -- basics
     def err(self, path: YPath, message: str) -> None:
@@ -356,6 +362,98 @@ class _Reader:
             owner=owner,
             revoked_by=revoked_by,
         )
+
+    def versions(self, value: Any, effective: Effective) -> list[RulesetVersion]:
+        """The dated versions of the rules, earliest first (see docs/ruleset-format.md)."""
+        path: YPath = ("versions",)
+        out: list[RulesetVersion] = []
+        for i, raw in enumerate(self.items(value, path, "dated versions")):
+            vp: YPath = (*path, i)
+            m = self.mapping(raw, vp, "a version: {id, from, title}")
+            if m is None:
+                continue
+            self.keys(m, vp, VERSION_KEYS, ("id", "from"), "in a version")
+            vid = m.get("id")
+            if vid is None:
+                continue
+            if not isinstance(vid, str) or not ID_RE.fullmatch(vid):
+                self.err(
+                    (*vp, "id"),
+                    f"version id {_show(vid)}: use lower-case letters, digits and hyphens",
+                )
+                continue
+            if vid in self.version_ids:
+                self.err((*vp, "id"), f"duplicate version id {vid!r}")
+                continue
+            self.version_ids.append(vid)
+            if m.get("from") is None:
+                continue
+            start = self.date_like(m["from"], (*vp, "from"))
+            param = None
+            if isinstance(start, ParamRef):
+                param = start.name
+                start = self.params[param].values[-1][1]
+                if len(self.params[param].values) > 1:
+                    self.err(
+                        (*vp, "from"),
+                        f"parameter {param!r} has dated values; a version's start needs one value",
+                    )
+            if not isinstance(start, _dt.date):
+                continue
+            if start < effective.start:
+                self.err(
+                    (*vp, "from"),
+                    f"version {vid!r} starts on {start}, before the agreement's start "
+                    f"{effective.start}",
+                )
+            if out and start <= out[-1].start:
+                self.err(
+                    (*vp, "from"),
+                    f"version {vid!r} starts on {start}, not after the version before it "
+                    f"({out[-1].id}, from {out[-1].start}): list versions earliest first",
+                )
+            out.append(
+                RulesetVersion(
+                    id=vid,
+                    start=start,
+                    title=self.text(m.get("title"), (*vp, "title"), "a title"),
+                    description=self.text(m.get("description"), (*vp, "description"), "text"),
+                    start_parameter=param,
+                    cites=self.text(m.get("cites"), (*vp, "cites"), "a citation"),
+                )
+            )
+        return out
+
+    def url(self, value: Any, path: YPath) -> str:
+        text = self.text(value, path, "an address")
+        if text and not re.fullmatch(r"https?://\S+", text):
+            self.err(
+                path, f"{_show(value)} is not a web address: start it with https:// or http://"
+            )
+        return text
+
+    def rule_versions(self, value: Any, path: YPath) -> tuple[str, ...]:
+        """A rule's `versions:` list: ids of the ruleset's dated versions."""
+        if value is None:
+            return ()
+        if not self.version_ids:
+            self.err(
+                path, "this ruleset declares no 'versions' at the top level for a rule to name"
+            )
+            return ()
+        ids: list[str] = []
+        for i, v in enumerate(self.items(value, path, "version ids")):
+            if not isinstance(v, str) or v not in self.version_ids:
+                self.err(
+                    (*path, i),
+                    f"unknown version {_show(v)}{did_you_mean(str(v), self.version_ids)}; "
+                    "versions: " + ", ".join(self.version_ids),
+                )
+            elif v not in ids:
+                ids.append(v)
+        if isinstance(value, list) and not value:
+            self.err(path, "an empty list of versions: name at least one, or leave 'versions' out")
+        return tuple(ids)
 
     def parameters(self, value: Any) -> None:
         path: YPath = ("parameters",)
@@ -1034,6 +1132,8 @@ class _Reader:
                 m.get("interpretation"), (*path, "interpretation"), "a rationale"
             ),
             "description": self.text(m.get("description"), (*path, "description"), "text"),
+            "versions": self.rule_versions(m.get("versions"), (*path, "versions")),
+            "url": self.url(m.get("url"), (*path, "url")),
             "monitoring": monitoring,
             # a limit exceeded is a notice unless the ruleset says breach
             "severity": self.choice(
@@ -1525,6 +1625,7 @@ def parse_ruleset(
     if declared:
         reader.cat = reader.cat.with_types(declared)
     reader.parameters(doc.get("parameters"))
+    versions = reader.versions(doc.get("versions"), effective)
     parties, successions, pattern = reader.parties(doc.get("parties"))
     if isinstance(effective.revoked_by, tuple):
         for i, pid in enumerate(effective.revoked_by):
@@ -1578,6 +1679,7 @@ def parse_ruleset(
         council_pattern=pattern,
         file=file,
         rule_lines=lines,
+        versions=tuple(versions),
         events=declared,
         event_lines=event_lines,
     )

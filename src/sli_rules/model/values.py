@@ -35,6 +35,7 @@ __all__ = [
     "RecurringRule",
     "Rule",
     "Ruleset",
+    "RulesetVersion",
     "SelfDeclaredRule",
     "Succession",
     "WindowRule",
@@ -121,6 +122,19 @@ class Effective:
 
 
 @attrs.frozen
+class RulesetVersion:
+    """One dated version of an agreement's rules: in force from `start` until the next
+    version's start. A rule belongs to the versions it names (all, if it names none)."""
+
+    id: str
+    start: Date
+    title: str = ""
+    description: str = ""
+    start_parameter: str | None = None  # the parameter the start was read from, if any
+    cites: str = ""  # where the amendment is recorded (a clause, a rule id, an address)
+
+
+@attrs.frozen
 class EventSpec:
     """Which events a rule listens to: types, a condition, who did it, what must match."""
 
@@ -171,6 +185,12 @@ class _RuleBase:
     monitoring: Literal["events", "self-declared"] = "events"
     severity: Literal["breach", "notice"] = "breach"
     description: str = ""
+    # Fields added after release 0.1.0 are left out of the repr, whose digest identifies
+    # the rulesets of that release's state files (model/fingerprint.py, fingerprint_0_1).
+    # the dated versions the rule belongs to; () = every one
+    versions: tuple[str, ...] = attrs.field(default=(), repr=False)
+    # where the clause's words can be read, when the source is a set of pages
+    url: str = attrs.field(default="", repr=False)
 
 
 @attrs.frozen(kw_only=True)
@@ -337,6 +357,61 @@ class Ruleset:
     events: Mapping[str, EventType] = attrs.field(factory=dict, repr=False)
     # where each declared type is written: (file, line), for messages
     event_lines: Mapping[str, tuple[str, int]] = attrs.field(factory=dict, eq=False, repr=False)
+    # dated versions, earliest first (not in the repr: see _RuleBase)
+    versions: tuple[RulesetVersion, ...] = attrs.field(default=(), repr=False)
+
+    def version_at(self, day: Date) -> RulesetVersion | None:
+        """The dated version in force on `day`: the latest whose start is on or before it
+        (None when the ruleset has no versions, or `day` is before the first)."""
+        chosen = None
+        for v in self.versions:
+            if v.start <= day:
+                chosen = v
+        return chosen
+
+    def in_force(self, rule: Rule | str, day: Date) -> bool:
+        """Whether `rule` governs a duty dated `day` (a trigger's date, or the first day of
+        a period or span): always, unless the ruleset has dated versions and the version in
+        force on `day` is not one the rule belongs to."""
+        if not self.versions:
+            return True
+        r = self.rule(rule) if isinstance(rule, str) else rule
+        version = self.version_at(day)
+        if version is None:
+            return False
+        return not r.versions or version.id in r.versions
+
+    def rule_start(self, rule: Rule) -> Date:
+        """The first day on which `rule` can govern a duty: the agreement's start, or the
+        start of the first version it belongs to."""
+        for v in self.versions:
+            if not rule.versions or v.id in rule.versions:
+                return max(v.start, self.effective.start)
+        return self.effective.start
+
+    def as_version(self, version_id: str) -> Ruleset:
+        """This ruleset with one version's rules in force at every date: the rules of the
+        other versions dropped, and no dated versions (for comparing versions)."""
+        if not any(v.id == version_id for v in self.versions):
+            known = ", ".join(v.id for v in self.versions) or "none"
+            raise KeyError(f"{self.id} has no version {version_id!r}; versions: {known}")
+        rules = tuple(
+            attrs.evolve(r, versions=())
+            for r in self.rules
+            if not r.versions or version_id in r.versions
+        )
+        keep = {r.id for r in rules}
+        ladders = tuple(
+            attrs.evolve(x, breach_of=tuple(b for b in x.breach_of if b in keep))
+            for x in self.escalations
+        )
+        return attrs.evolve(
+            self,
+            rules=rules,
+            escalations=ladders,
+            versions=(),
+            version=f"{self.version} as {version_id}",
+        )
 
     def party(self, party_id: str) -> Party | None:
         for p in self.parties:
@@ -413,6 +488,7 @@ class Finding:
     interpretations: tuple[str, ...] = ()
     title: str = ""
     sources: tuple[str, ...] = ()
+    version: str | None = None
 
     def sort_key(self) -> tuple[Any, ...]:
         return (
@@ -445,6 +521,7 @@ class Finding:
             "about": self.about,
             "interpretations": list(self.interpretations),
             "title": self.title,
+            "version": self.version,
             "explanation": self.explanation,
             "sources": list(self.sources),
         }

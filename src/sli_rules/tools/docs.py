@@ -693,6 +693,20 @@ def _rule_blocks(rs: Ruleset, rule: Rule) -> list[Block]:
         Para(_t("Rule ", Code(rule.id), f", clause {rule.clause}.")),
         Quote(rule.quote),
     ]
+    if rule.url:
+        blocks.append(Para(_t("Source: ", rule.url)))
+    if rs.versions:
+        belongs = rule.versions or tuple(v.id for v in rs.versions)
+        blocks.append(
+            Para(
+                _t(
+                    "In versions: ",
+                    _join((_t(Code(v)) for v in belongs), ", "),
+                    "" if rule.versions else " (every version)",
+                    ".",
+                )
+            )
+        )
     if rule.description:
         blocks.append(Para(_t(rule.description)))
     blocks.append(Bullets(tuple(_rule_checks(rs, rule))))
@@ -714,6 +728,9 @@ def _parameter_users(rs: Ruleset) -> dict[str, list[str]]:
     for ladder in rs.escalations:
         for step in ladder.steps:
             visit(ladder.id, step.window)
+    for version in rs.versions:
+        if version.start_parameter:
+            visit(f"version {version.id}", ParamRef(version.start_parameter))
     return users
 
 
@@ -774,6 +791,7 @@ def ruleset_blocks(rs: Ruleset) -> list[Block]:
     if eff.reviews:
         span.append(_t("Review dates: ", ", ".join(d.isoformat() for d in eff.reviews), "."))
     blocks += [Heading(2, _t("When it is in effect")), Bullets(tuple(span))]
+    blocks += _history_blocks(rs)
 
     # -- parties
     blocks.append(Heading(2, _t("Parties")))
@@ -923,6 +941,44 @@ def ruleset_blocks(rs: Ruleset) -> list[Block]:
             else:
                 blocks += _rule_blocks(rs, item)
     return blocks
+
+
+def _history_blocks(rs: Ruleset) -> list[Block]:
+    """The dated versions of the rules: when each was in force, and which rules it holds."""
+    if not rs.versions:
+        return []
+    rows = []
+    for i, v in enumerate(rs.versions):
+        nxt = rs.versions[i + 1] if i + 1 < len(rs.versions) else None
+        until = (nxt.start - _dt.timedelta(days=1)).isoformat() if nxt else "now"
+        start = _t(v.start.isoformat())
+        if v.start_parameter:
+            p = rs.parameters.get(v.start_parameter)
+            basis = p.basis if p is not None else "text"
+            start = _t(start, " (", Code(v.start_parameter), f", {basis})")
+        rows.append((_t(Code(v.id)), _t(v.title), start, _t(until), _t(v.description), _t(v.cites)))
+    matrix = tuple(
+        (
+            _t(Code(r.id)),
+            *(_t("yes" if not r.versions or v.id in r.versions else "") for v in rs.versions),
+        )
+        for r in rs.rules
+    )
+    return [
+        Heading(2, _t("History: versions of the rules")),
+        Para(
+            _t(
+                "The rules changed over time. Each version is in force from its first day "
+                "until the next one starts. A duty started by an event is governed by the "
+                "version in force on the event's date; a duty with no trigger by the version "
+                "in force on the first day of its period or span. Each finding names its "
+                "version."
+            )
+        ),
+        Table(("Version", "Title", "From", "Until", "What it holds", "Cites"), tuple(rows)),
+        Para(_t("Which rules each version holds:")),
+        Table(("Rule", *(v.id for v in rs.versions)), matrix),
+    ]
 
 
 def render_ruleset(ruleset: Ruleset, fmt: str = "markdown") -> str:

@@ -398,6 +398,7 @@ class _Explainer:
     def rule_finding(self, rs: Ruleset, rule: Rule, f: Finding) -> list[str]:
         trigger = self.event(f.triggered_by[0]) if len(f.triggered_by) == 1 else None
         lines = [self.agreement_line(rs, rule.clause, rule.quote)]
+        lines.extend(self.version_lines(rs, rule, f, trigger))
         day = self.read_on(rs, rule, f, trigger)
         lines.append(f"Rule {rule.id}, {KIND_WORDS[rule.kind]}: {self.requires(rs, rule, day)}")
         lines.extend(self.arithmetic(rs, rule, f, trigger))
@@ -406,6 +407,37 @@ class _Explainer:
         lines.extend(self.interpretations(rs, f, day))
         lines.extend(self.escalation_outlook(rs, rule, f))
         return lines
+
+    def version_lines(
+        self, rs: Ruleset, rule: Rule, f: Finding, trigger: Event | None
+    ) -> list[str]:
+        """Which dated version governed the finding, chosen by which date, and since when."""
+        if not rs.versions or f.version is None:
+            return []
+        version = next((v for v in rs.versions if v.id == f.version), None)
+        if version is None:
+            return [f"Version: {f.version} (not a version of {rs.id} as loaded here)."]
+        if trigger is not None:
+            by = f"the trigger's date, {trigger.date}"
+        else:
+            by = "the first day of the duty's period or span"
+        later = [v for v in rs.versions if v.start > version.start]
+        until = (
+            f" until {later[0].start - DAY} ({later[0].id} from {later[0].start})" if later else ""
+        )
+        title = f" ({version.title})" if version.title else ""
+        start = (
+            f"{version.start} (parameter {version.start_parameter})"
+            if version.start_parameter
+            else str(version.start)
+        )
+        text = f"Version: {version.id}{title}, in force from {start}{until}, chosen by {by}"
+        if rule.versions:
+            text += f"; this rule belongs to {', '.join(rule.versions)}"
+        else:
+            text += "; this rule belongs to every version"
+        cites = f" (cites {version.cites})" if version.cites else ""
+        return [text + cites + "."]
 
     def read_on(self, rs: Ruleset, rule: Rule, f: Finding, trigger: Event | None) -> Date:
         """The date the rule's parameters are read for (as the engine reads them)."""
@@ -470,7 +502,11 @@ class _Explainer:
             start = (
                 self.with_source(rs, rule.start, rs.effective.start)
                 if rule.start is not None
-                else f"{rs.effective.start} (the agreement's start)"
+                else (
+                    f"{rs.effective.start} (the agreement's start)"
+                    if rs.rule_start(rule) == rs.effective.start
+                    else f"{rs.rule_start(rule)} (the start of its first version)"
+                )
             )
             repeat = ", span after span" if rule.repeat else ""
             return (
@@ -1233,7 +1269,7 @@ class _Explainer:
         return f"{rule.id}/{key}"
 
     def span_label(self, rs: Ruleset, rule: CountRule, due: Date) -> str:
-        eff = rs.effective.start
+        eff = rs.rule_start(rule)
         start = self.value(rs, rule.start, eff) if rule.start is not None else eff
         end = self.value(rs, rule.end, start)
         s, e, k = start, end, 0

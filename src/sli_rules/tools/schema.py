@@ -170,6 +170,12 @@ TOP_DESCRIPTIONS: dict[str, tuple[str, dict[str, Any]]] = {
         "Escalation ladders: steps taken in turn while a concern or breach persists.",
         {"type": "array", "items": {"$ref": "#/$defs/escalation"}},
     ),
+    "versions": (
+        "Dated versions of the rules, earliest first: each in force from its 'from' date "
+        "until the next one's. A rule applies by the date of its trigger (or of its "
+        "period's first day) and names the versions it belongs to.",
+        {"type": "array", "items": {"$ref": "#/$defs/version"}, "minItems": 1},
+    ),
     "events": (
         "Event types of the ruleset's own (only this ruleset reacts to their events): a "
         "mapping of type name: declaration, or the name of a YAML file beside the ruleset "
@@ -269,6 +275,21 @@ RULE_KEY_DESCRIPTIONS: dict[str, tuple[str, dict[str, Any]]] = {
         {"enum": ["breach", "notice"]},
     ),
     "description": ("Optional plain-English notes on the rule.", {"type": "string"}),
+    "versions": (
+        "The ids of the dated versions (top-level 'versions') this rule belongs to; "
+        "without it, the rule belongs to every version.",
+        {
+            "type": "array",
+            "items": {"type": "string", "pattern": ID_RE.pattern},
+            "minItems": 1,
+            "uniqueItems": True,
+        },
+    ),
+    "url": (
+        "The web address where the clause's words can be read, when the source is a set of "
+        "pages rather than one document.",
+        {"type": "string", "pattern": "^https?://\\S+$"},
+    ),
     "trigger": (
         "The event that starts a duty: {type: EVENT_TYPE, where: CONDITION}.",
         {"$ref": "#/$defs/trigger"},
@@ -715,6 +736,31 @@ def ruleset_schema(catalogue: Catalogue | None = None) -> dict[str, Any]:
         for description, schema in [TOP_DESCRIPTIONS.get(key, ("(not documented yet)", {}))]
     }
     defs: dict[str, Any] = {
+        "version": {
+            "type": "object",
+            "description": "One dated version of the rules.",
+            "properties": {
+                "id": {
+                    "type": "string",
+                    "pattern": ID_RE.pattern,
+                    "description": "The version's id, named by rules' 'versions' lists and "
+                    "by findings.",
+                },
+                "from": {
+                    "description": "The first day the version is in force: a date, or "
+                    "{parameter: NAME} when the day is an interpretation.",
+                    "anyOf": [
+                        _date("The first day in force."),
+                        {"$ref": "#/$defs/parameter_ref"},
+                    ],
+                },
+                "title": _text("A short name for the version, e.g. the strengthened offer."),
+                "description": _text("What changed in this version, in plain English."),
+                "cites": _text("Where the change is recorded: a clause, a source id, an address."),
+            },
+            "required": ["id", "from"],
+            "additionalProperties": False,
+        },
         "effective": {
             "type": "object",
             "properties": {
@@ -1235,6 +1281,12 @@ FINDING_DESCRIPTIONS: dict[str, tuple[str, dict[str, Any]]] = {
         {"type": "array", "items": {"type": "string"}},
     ),
     "title": ("The rule's title.", {"type": "string"}),
+    "version": (
+        "For a ruleset with dated versions: the id of the version that governed the "
+        "finding (in force on the trigger's date, or on the first day of the duty's period "
+        "or span); null for a ruleset without versions.",
+        {"type": ["string", "null"]},
+    ),
     "sources": (
         "The sources (a URL or a citation, from each event's `source`) of the events the "
         "finding rests on: those that triggered it and those that met it, each once, in "
@@ -1372,9 +1424,10 @@ def findings_schema() -> dict[str, Any]:
 # ===================================================================== access
 
 
-def scenario_schema() -> dict[str, Any]:
-    """The JSON Schema of a scenario file (`*.scenario.yaml`, run by `sli-rules test`)."""
-    event = {k: v for k, v in events_schema().items() if k != "$schema"}
+def scenario_schema(catalogue: Catalogue | None = None) -> dict[str, Any]:
+    """The JSON Schema of a scenario file (`*.scenario.yaml`, run by `sli-rules test`);
+    its events may be of the types `catalogue` adds (those its rulesets declare)."""
+    event = {k: v for k, v in events_schema(catalogue).items() if k != "$schema"}
     date = {"type": "string", "format": "date", "pattern": DATE_PATTERN}
     text_or_list = {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
     fields: dict[str, Any] = {name: {} for name in FINDING_FIELDS}
@@ -1515,7 +1568,8 @@ def add_parser(sub: _SubParsers) -> None:
         action="append",
         default=[],
         metavar="ID_OR_PATH",
-        help="add the event types this ruleset declares (repeatable; for 'events' and 'ruleset')",
+        help="add the event types this ruleset declares (repeatable; for 'events', 'ruleset' "
+        "and 'scenario')",
     )
 
 
@@ -1526,12 +1580,13 @@ def run_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int
     makers: dict[str, Callable[[Catalogue], dict[str, Any]]] = {
         "events": events_schema,
         "ruleset": ruleset_schema,
+        "scenario": scenario_schema,
     }
     make = makers.get(args.which)
     if make is None:
         stderr.write(
-            f"sli-rules schema: --ruleset adds declared event types to the 'events' and "
-            f"'ruleset' schemas, not to {args.which!r}\n"
+            f"sli-rules schema: --ruleset adds declared event types to the 'events', "
+            f"'ruleset' and 'scenario' schemas, not to {args.which!r}\n"
         )
         return 2
     cat = catalogue_for([load_ruleset(r) for r in args.ruleset])
