@@ -61,6 +61,7 @@ DEMO = [
     ("west-midlands-compact-2013", "2015-12-31"),
     ("east-midlands-childrens-mou-2015", "2017-06-30"),
     ("national-childrens-sli-mou", "2016-03-31"),
+    ("lga-sli-offer-2012", "2014-06-30"),
 ]
 ABSENCE_KINDS = ("deadline", "window", "fixed_date", "recurring", "count")
 
