@@ -25,6 +25,7 @@ EXPECTED = {
     "west-midlands-one-council-2013-2015.ipynb",
     "east-midlands-peer-review-lifecycle.ipynb",
     "policy-what-if-deadline.ipynb",
+    "real-west-midlands-2011-2018.ipynb",
 }
 CELL_TIMEOUT = 120  # seconds, per cell
 NOTEBOOK_METADATA = {"kernelspec", "language_info"}
