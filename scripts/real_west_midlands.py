@@ -9,19 +9,24 @@ that the committed file is exactly what it writes.
 
 What it does to each row:
 
-* `event_type` is looked up in MAPPING: a catalogue type and fixed attributes, or None
-  with the reason the catalogue has no type for it yet (a gap). Nothing is dropped
-  silently: every row is either an event or a gap.
+* `event_type` is looked up in OVERRIDES (a few rows the type alone does not place), then
+  in MAPPING: a catalogue type with fixed attributes, or None with the reason no type
+  fits (a gap). Nothing is dropped silently: every row is either an event or a gap.
 * `event_date` keeps the source's precision. A day, month or year is written as it is.
   A span of two days (`2018-01-21/2018-01-24`) is an on-site span for the types that
   record one (ON_SITE: `start` is its first day, `date` its last); for any other type it
   stays an interval, read as one unknown day within it. A span of months or years
-  (`2014-01/2014-02`, `2011/2018`) is always one unknown day within it.
+  (`2014-01/2014-02`) is always one unknown day within it. DATES rewrites the few dates
+  that the csv gives as the day of something else (a review "launched" on a day was
+  commissioned by then: `../2014-09-05`).
+* Events about one peer challenge share its review id (`cpc-<council>-<year>`): a letter,
+  report, action plan or follow-up row belongs to the council's latest challenge before it.
 * `source_url` becomes `source` (except the few addresses that name a person, listed in
   WITHHELD_SOURCES, which become a citation without the address), `confidence` becomes
   `confidence`.
-* `detail` is NOT carried over: it names officials. The facts the events need from it (an
-  Ofsted grade) are in the GRADES table below, written by hand from the details.
+* `detail` is NOT carried over: it names officials. The facts the events need from it
+  (an Ofsted grade or rating) are in the GRADES and ASSESSMENTS tables, written by hand
+  from the details.
 
 Standard library only, so that it runs without the project installed.
 """
@@ -47,12 +52,12 @@ class Mapping:
 
     type: str | None
     attributes: tuple[tuple[str, object], ...] = ()
-    review: bool = False  # the event belongs to a peer challenge: give it the review id
+    linked: bool = False  # the event belongs to a peer challenge: give it the review id
     gap: str = ""  # why there is no type (when type is None)
 
 
-def _m(type_: str, review: bool = False, **attributes: object) -> Mapping:
-    return Mapping(type_, tuple(sorted(attributes.items())), review)
+def _m(type_: str, linked: bool = False, **attributes: object) -> Mapping:
+    return Mapping(type_, tuple(sorted(attributes.items())), linked)
 
 
 def _gap(reason: str) -> Mapping:
@@ -64,65 +69,47 @@ CPC = {"kind": "corporate", "provider": "lga"}
 # csv event_type -> catalogue type. Kept in the order of the csv's themes.
 MAPPING: dict[str, Mapping] = {
     # peer challenges and what follows them
-    "corporate_peer_challenge_onsite": _m("peer_challenge.held", review=True, **CPC),
-    "asc_peer_challenge_onsite": _m("peer_challenge.held", review=True, kind="adult_social_care"),
+    "corporate_peer_challenge_onsite": _m("peer_challenge.held", linked=True, **CPC),
+    "asc_peer_challenge_onsite": _m("peer_challenge.held", linked=True, kind="adult_social_care"),
     # an adult safeguarding peer challenge is the adult social care offer's safeguarding
     # theme: read as an adult social care peer challenge
     "adult_safeguarding_peer_challenge_onsite": _m(
-        "peer_challenge.held", review=True, kind="adult_social_care"
+        "peer_challenge.held", linked=True, kind="adult_social_care"
     ),
     # "a separate review by the Local Government Association" of children's services
     "lga_childrens_services_review": _m(
-        "peer_challenge.held", review=True, kind="childrens", provider="lga"
+        "peer_challenge.held", linked=True, kind="childrens", provider="lga"
     ),
     "corporate_peer_challenge_report_published": _m(
-        "feedback.published", review=True, action_plan=False
+        "feedback.published", linked=True, action_plan=False
     ),
-    # the council's committee noted the letter and the action plan in its public papers
-    "corporate_peer_challenge_action_plan": _m("action_plan.published", review=True),
-    "corporate_peer_challenge_action_plan_scrutiny": _m("action_plan.published", review=True),
-    "corporate_peer_challenge_feedback_report": _gap(
-        "the feedback report is dated or was received, but the source does not say when it "
-        "was published; the catalogue has no type for a letter received (and held back)"
-    ),
-    "corporate_peer_challenge_feedback_letter": _gap(
-        "a feedback letter dated that month: its publication date is not known, and the "
-        "catalogue has no type for a letter received"
-    ),
-    "corporate_peer_challenge_follow_up": _gap(
-        "a corporate peer challenge follow-up visit: its type belongs to the corporate peer "
-        "challenge ruleset (issue 15), not yet on main"
-    ),
+    # a committee's public papers hold the action plan: it is published by then
+    "corporate_peer_challenge_action_plan": _m("action_plan.published", linked=True),
+    "corporate_peer_challenge_action_plan_scrutiny": _m("action_plan.published", linked=True),
+    # a report or letter dated or sent that month: received, not (yet) published
+    "corporate_peer_challenge_feedback_report": _m("feedback.received", linked=True, form="report"),
+    "corporate_peer_challenge_feedback_letter": _m("feedback.received", linked=True, form="letter"),
+    "corporate_peer_challenge_follow_up": _m("follow_up_visit.held", linked=True),
     "no_corporate_peer_challenge": _gap(
         "a statement that no challenge took place in the span: an absence, not an event "
         "(it could only be a coverage declaration, and the sample declares none)"
     ),
     # Ofsted
-    "ofsted_childrens_services_publication": _m("ofsted.judgement", framework="childrens_services"),
-    "ofsted_childrens_services_grade": _m("ofsted.judgement", framework="childrens_services"),
-    "ofsted_childrens_services_grade_2016": _m("ofsted.judgement", framework="childrens_services"),
-    "ofsted_safeguarding_lac_publication": _m(
-        "ofsted.judgement", framework="safeguarding_and_looked_after_children"
-    ),
-    "ofsted_safeguarding_publication": _m("ofsted.judgement", framework="safeguarding"),
-    "ofsted_child_protection_publication": _m("ofsted.judgement", framework="child_protection"),
-    "ofsted_childrens_services_inspection": _gap(
-        "an Ofsted inspection on site (its judgement is a separate row): no inspection type"
-    ),
-    "ofsted_child_protection_inspection": _gap(
-        "an unannounced Ofsted child protection inspection on site: no inspection type"
-    ),
-    "ofsted_monitoring_visit": _gap("an Ofsted monitoring visit: no visit type"),
-    "ofsted_focused_visit": _gap("an Ofsted focused visit: no visit type"),
-    "ofsted_pilot_inspection": _gap(
-        "a pilot inspection whose result was not published: not a judgement"
-    ),
-    "ofsted_annual_assessment": _gap(
-        "an annual assessment on the four-point 'performing' scale, not an inspection grade"
-    ),
-    "ofsted_childrens_services_history": _gap(
-        "an improvement notice lifted and a grade in one row: no intervention-ended type"
-    ),
+    "ofsted_childrens_services_publication": _m("ofsted.judgement"),
+    "ofsted_childrens_services_grade": _m("ofsted.judgement"),
+    "ofsted_childrens_services_grade_2016": _m("ofsted.judgement"),
+    "ofsted_safeguarding_lac_publication": _m("ofsted.judgement", framework="safeguarding_lac"),
+    "ofsted_safeguarding_publication": _m("ofsted.judgement", scope="safeguarding"),
+    "ofsted_child_protection_publication": _m("ofsted.judgement", scope="child_protection"),
+    "ofsted_childrens_services_inspection": _m("ofsted.inspection"),
+    "ofsted_child_protection_inspection": _m("ofsted.inspection", framework="child_protection"),
+    "ofsted_monitoring_visit": _m("ofsted.visit", kind="monitoring"),
+    "ofsted_focused_visit": _m("ofsted.visit", kind="focused"),
+    # a trial of the 2018 framework, its result not published
+    "ofsted_pilot_inspection": _m("ofsted.inspection", framework="ilacs_pilot"),
+    "ofsted_annual_assessment": _m("ofsted.assessment"),
+    # "improvement notice lifted March 2012"
+    "ofsted_childrens_services_history": _m("intervention.ended", service="childrens", by="dfe"),
     # government intervention
     "dfe_commissioner_appointed": _m(
         "intervention.started", kind="commissioner", service="childrens", by="dfe"
@@ -130,33 +117,66 @@ MAPPING: dict[str, Mapping] = {
     "independent_improvement_panel_established": _m(
         "intervention.started", kind="improvement_panel", service="corporate", by="dclg"
     ),
-    "dfe_direction_alternative_delivery": _gap("a revised direction: no intervention-revised type"),
-    "dfe_intervention_trust_decision": _gap(
-        "a decision to move children's services to a trust: no trust type"
+    "dfe_direction_alternative_delivery": _m(
+        "intervention.revised", kind="statutory_direction", service="childrens", by="dfe"
     ),
-    "childrens_trust_decision": _gap("a council's decision to form a children's trust: no type"),
-    "childrens_trust_go_live": _gap("a children's trust taking over services: no trust type"),
-    "government_governance_review_launched": _gap(
-        "a governance review jointly commissioned with the council: not an intervention"
+    "dfe_intervention_trust_decision": _m("childrens_trust.decided", kind="directed", by="dfe"),
+    "childrens_trust_decision": _m("childrens_trust.decided", kind="voluntary", by="council"),
+    "childrens_trust_go_live": _m("childrens_trust.established"),
+    "government_governance_review_launched": _m(
+        "independent_review.commissioned",
+        review="governance-birmingham-2014",
+        by="dclg",
+        scope="governance",
     ),
-    "government_governance_review_published": _gap("a governance review's report: no type"),
+    "government_governance_review_published": _m(
+        "independent_review.published", review="governance-birmingham-2014", scope="governance"
+    ),
     # leadership
     "chief_executive_change": _m("chief_executive.changed"),
     "political_control_change": _m("political_control.changed"),
-    "leader_change": _gap("a change of leader: no type"),
-    "senior_officer_change": _gap("a change of director: no type"),
+    "leader_change": _m("leader.changed"),
+    "senior_officer_change": _m("director.changed", role="strategic_director_people"),
 }
 
 # Rows that the csv's event_type alone does not place: (GSS code, event_type, date).
 OVERRIDES: dict[tuple[str, str, str], Mapping] = {
     # the council's own news item welcomed the report's findings that month: published
     ("E07000239", "corporate_peer_challenge_feedback_report", "2017-05"): _m(
-        "feedback.published", review=True, action_plan=False
+        "feedback.published", linked=True, action_plan=False
+    ),
+    # the report reached the council, which put off considering it until after elections
+    ("E07000236", "corporate_peer_challenge_feedback_report", "2018-02/2018-05"): _m(
+        "feedback.received",
+        linked=True,
+        form="report",
+        held_back=True,
+        reason="until after the May 2018 elections",
     ),
     # the cabinet papers of that day hold both the LGA's letter and the action plan
     ("E07000234", "corporate_peer_challenge_action_plan", "2018-10-31"): _m(
-        "feedback.published", review=True, action_plan=True
+        "feedback.published", linked=True, action_plan=True
     ),
+    # the executive considered the plan that scrutiny had already seen in public
+    ("E07000236", "corporate_peer_challenge_action_plan", "2018-10-23"): _m(
+        "action_plan.considered", linked=True, body="executive"
+    ),
+    # "rated protection of children 'inadequate'": a child protection judgement
+    ("E06000019", "ofsted_childrens_services_publication", "2012-09"): _m(
+        "ofsted.judgement", scope="child_protection"
+    ),
+    ("E08000025", "childrens_trust_go_live", "2018-04-01"): _m(
+        "childrens_trust.established", trust="birmingham-childrens-trust", kind="voluntary"
+    ),
+    ("E08000028", "childrens_trust_go_live", "2018-04-01"): _m(
+        "childrens_trust.established", trust="sandwell-childrens-trust", kind="directed"
+    ),
+}
+
+# Dates the csv states as the day something else happened: the review's call for
+# evidence shows it had been commissioned by then, the day unknown.
+DATES: dict[tuple[str, str, str], str] = {
+    ("E08000025", "government_governance_review_launched", "2014-09-05"): "../2014-09-05",
 }
 
 # Source addresses that themselves name a person (a blog named after its author, a news
@@ -175,11 +195,7 @@ WITHHELD_SOURCES: dict[tuple[str, str, str], str] = {
 
 # Types whose two-day span is an on-site span (start + date): the rest read a span as
 # one unknown day.
-ON_SITE = {"peer_challenge.held"}
-
-# Rows whose chief executive change is only an announced departure: the new chief
-# executive's first day (the date chief_executive.changed means) is not known.
-NOT_A_CHANGE_DAY = {("E08000025", "2017-02-19")}
+ON_SITE = {"peer_challenge.held", "follow_up_visit.held", "ofsted.inspection", "ofsted.visit"}
 
 # The Ofsted grade of every judgement row, by (GSS code, csv date), read by hand from the
 # row's detail (which is not carried over).
@@ -209,9 +225,15 @@ GRADES: dict[tuple[str, str], str] = {
     ("E08000029", "2016"): "requires_improvement",
 }
 
-# Grades the catalogue accepts (adequate is the pre-November 2013 grade; a judgement
-# graded adequate is a gap until the catalogue has it).
-KNOWN_GRADES = {"outstanding", "good", "requires_improvement", "inadequate"}
+# The annual performance assessments (until 2012), by (GSS code, csv date).
+ASSESSMENTS: dict[tuple[str, str], str] = {
+    ("E06000051", "2011-11-09"): "performs_well",
+    ("E10000028", "2011-11"): "performs_poorly",
+}
+
+# Grades the catalogue accepts (adequate only before November 2013, which the catalogue
+# checks).
+KNOWN_GRADES = {"outstanding", "good", "requires_improvement", "inadequate", "adequate"}
 
 DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -265,12 +287,12 @@ def convert(rows: Iterable[dict[str, str]]) -> tuple[list[dict[str, object]], li
                 )
                 continue
             attributes["grade"] = grade
-        if mapping.type == "chief_executive.changed" and (gss, raw) in NOT_A_CHANGE_DAY:
-            gaps.append(
-                Gap(line, gss, csv_type, raw, "a departure announced; the change day is unknown")
-            )
-            continue
-        if mapping.review:
+        if mapping.type == "ofsted.assessment":
+            rating = ASSESSMENTS.get((gss, raw))
+            if rating is None:
+                raise ValueError(f"line {line}: no rating in ASSESSMENTS for ({gss!r}, {raw!r})")
+            attributes["grade"] = rating
+        if mapping.linked:
             kind = str(attributes.get("kind", "corporate"))
             if mapping.type == "peer_challenge.held":
                 prefix = {"corporate": "cpc", "adult_social_care": "asc", "childrens": "cs"}[kind]
@@ -285,7 +307,7 @@ def convert(rows: Iterable[dict[str, str]]) -> tuple[list[dict[str, object]], li
         event: dict[str, object] = {
             "id": f"wm-{line - 1:03d}",
             "type": mapping.type,
-            **_dates(raw, mapping.type),
+            **_dates(DATES.get((gss, csv_type, raw), raw), mapping.type),
             "council": gss,
             **attributes,
             "source": WITHHELD_SOURCES.get((gss, csv_type, raw), row["source_url"]),
