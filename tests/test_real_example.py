@@ -148,9 +148,10 @@ def _docs_rows() -> list[tuple[str, set[str], str]]:
     rows = []
     for line in DOCS.read_text(encoding="utf-8").splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if len(cells) < 4 or not cells[0].startswith("`"):
+        named = re.match(r"`([a-z0-9-]+)`", cells[0])
+        if len(cells) < 4 or named is None:
             continue
-        rule = cells[0].strip("`")
+        rule = named.group(1)
         parties = set(re.findall(r"\b(?:E\d{8}|[a-z]+(?:-[a-z0-9]+)+)\b", cells[1]))
         rows.append((rule, parties, cells[3].strip("`")))
     return rows
