@@ -19,7 +19,19 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol, TextIO
 
-from sli_rules.load.catalogue import PARTY_FORMS, PARTY_RE, AttributeSpec, Catalogue, load_catalogue
+from sli_rules.load.catalogue import (
+    ATTRIBUTE_NAME_RE,
+    ATTRIBUTE_TYPES,
+    CORE,
+    PARTY_FORMS,
+    PARTY_RE,
+    PROVENANCE,
+    TYPE_NAME_RE,
+    AttributeSpec,
+    Catalogue,
+    catalogue_for,
+    load_catalogue,
+)
 from sli_rules.load.loader import (
     COMMON_RULE_KEYS,
     GSS_RE,
@@ -28,6 +40,7 @@ from sli_rules.load.loader import (
     TOP_KEYS,
     load_bodies,
     load_registry,
+    load_ruleset,
 )
 from sli_rules.model.conditions import COMBINATORS, COMPARISONS, TESTS
 from sli_rules.model.dates import CALENDARS, UNITS
@@ -156,7 +169,68 @@ TOP_DESCRIPTIONS: dict[str, tuple[str, dict[str, Any]]] = {
         "Escalation ladders: steps taken in turn while a concern or breach persists.",
         {"type": "array", "items": {"$ref": "#/$defs/escalation"}},
     ),
+    "events": (
+        "Event types of the ruleset's own (only this ruleset reacts to their events): a "
+        "mapping of type name: declaration, or the name of a YAML file beside the ruleset "
+        "that declares them under 'types'.",
+        {
+            "anyOf": [
+                {"$ref": "#/$defs/event_declarations"},
+                {"type": "string", "pattern": r"^[^/\\].*\.ya?ml$"},
+            ]
+        },
+    ),
 }
+
+
+def _declaration_defs() -> dict[str, Any]:
+    """The schema of event type declarations (a ruleset's `events`, data/events.yaml)."""
+    attribute_name = {"type": "string", "pattern": ATTRIBUTE_NAME_RE.pattern}
+    return {
+        "event_declarations": {
+            "type": "object",
+            "propertyNames": {"pattern": TYPE_NAME_RE.pattern},
+            "additionalProperties": {
+                "type": "object",
+                "properties": {
+                    "description": _text("What happened, in one plain-English line."),
+                    "council": _text("What the event's council means for this type."),
+                    "attributes": {
+                        "type": "object",
+                        "propertyNames": {
+                            **attribute_name,
+                            "not": {"enum": [*CORE, *PROVENANCE]},
+                        },
+                        "additionalProperties": {"$ref": "#/$defs/attribute_declaration"},
+                    },
+                },
+                "required": ["description", "council"],
+                "additionalProperties": False,
+            },
+        },
+        "attribute_declaration": {
+            "type": "object",
+            "properties": {
+                "type": {"enum": list(ATTRIBUTE_TYPES), "description": "Default: string."},
+                "required": {"type": "boolean"},
+                "values": {"type": "array", "description": "The allowed values."},
+                "values_before": {
+                    "type": "object",
+                    "additionalProperties": {"type": "string", "pattern": DATE_PATTERN},
+                    "description": "Values events may use only when dated before a day.",
+                },
+                "description": _text("One plain-English line."),
+                "items": {"$ref": "#/$defs/attribute_declaration"},
+                "attributes": {
+                    "type": "object",
+                    "propertyNames": attribute_name,
+                    "additionalProperties": {"$ref": "#/$defs/attribute_declaration"},
+                },
+            },
+            "additionalProperties": False,
+        },
+    }
+
 
 RULE_KEY_DESCRIPTIONS: dict[str, tuple[str, dict[str, Any]]] = {
     "id": (
@@ -554,8 +628,18 @@ def ruleset_schema(catalogue: Catalogue | None = None) -> dict[str, Any]:
     cat = catalogue or load_catalogue()
     event_types = list(cat.types)
     event_type = {
-        "enum": event_types,
-        "description": "An event type from the event catalogue (docs/events.md).",
+        "anyOf": [
+            {"enum": event_types},
+            {
+                "type": "string",
+                "pattern": TYPE_NAME_RE.pattern,
+                "not": {"enum": [t for t in event_types if not cat.types[t].owner]},
+                "description": "A type the ruleset declares under 'events' (the loader "
+                "checks that it does).",
+            },
+        ],
+        "description": "An event type from the event catalogue (docs/events.md), or one the "
+        "ruleset declares under 'events'.",
     }
     duration = {
         "type": "string",
@@ -655,8 +739,9 @@ def ruleset_schema(catalogue: Catalogue | None = None) -> dict[str, Any]:
                 "council_pattern": {
                     "type": "string",
                     "format": "regex",
-                    "description": "Instead of a list: any council whose code matches this "
-                    'pattern and that appears in the events, e.g. "^E(06|08|09|10)".',
+                    "description": "Instead of a list: every council of the registry whose "
+                    "code matches this pattern, each a party from its first day to its last, "
+                    'with or without events, e.g. "^E(06|08|09|10)".',
                 },
                 "attributes": {
                     "type": "object",
@@ -692,13 +777,27 @@ def ruleset_schema(catalogue: Catalogue | None = None) -> dict[str, Any]:
                 "successions": {
                     "type": "array",
                     "description": "Councils replaced by successors: the predecessor leaves "
-                    "on `date`, the successors join and inherit its duties not yet due.",
+                    "on `date`, the successors join and take over its duties not yet due, as "
+                    "one joint duty (met by any successor or a party in `served_by`) unless "
+                    "`duties: each`.",
                     "items": {
                         "type": "object",
                         "properties": {
                             "party": _text("The council replaced (GSS code)."),
                             "date": _date("The day the successors take over."),
                             "successors": {"type": "array", "items": gss},
+                            "duties": {
+                                "enum": ["joint", "each"],
+                                "description": "joint (the default): a duty handed on is one "
+                                "duty, met when any successor meets it; each: every successor "
+                                "owes its own.",
+                            },
+                            "served_by": {
+                                "type": "array",
+                                "items": {"type": "string", "pattern": PARTY_RE.pattern},
+                                "description": "Parties of this ruleset (e.g. a children's "
+                                "trust) whose events meet a joint duty for the successors.",
+                            },
                         },
                         "required": ["party", "date", "successors"],
                         "additionalProperties": False,
@@ -752,6 +851,7 @@ def ruleset_schema(catalogue: Catalogue | None = None) -> dict[str, Any]:
         "duration_like": {"anyOf": [{"$ref": "#/$defs/duration"}, parameter_ref]},
         "date_like": {"anyOf": [{"$ref": "#/$defs/date"}, parameter_ref]},
         "event_type": event_type,
+        **_declaration_defs(),
         "trigger": {
             "type": "object",
             "properties": {k: event_spec_props[k] for k in ("type", "where")},
@@ -917,7 +1017,23 @@ def ruleset_schema(catalogue: Catalogue | None = None) -> dict[str, Any]:
         "properties": top_props,
         "required": ["id", "title", "effective", "parties", "rules"],
         "additionalProperties": False,
+        # Without an `events` section, every event type named must be the catalogue's:
+        # an editor then flags a misspelt type as it is typed.
+        "if": {"required": ["events"]},
+        "else": _catalogue_types_only(event_types),
         "$defs": defs,
+    }
+
+
+def _catalogue_types_only(event_types: list[str]) -> dict[str, Any]:
+    """The rules and ladders of a ruleset that declares no types name only these."""
+    one = {"enum": event_types}
+    spec = {"properties": {"type": {"anyOf": [one, {"type": "array", "items": one}]}}}
+    return {
+        "properties": {
+            "rules": {"items": {"properties": {"trigger": spec, "fulfil": spec, "waive": spec}}},
+            "escalations": {"items": {"properties": {"start": {"properties": {"event": spec}}}}},
+        }
     }
 
 
@@ -990,6 +1106,7 @@ def events_schema(catalogue: Catalogue | None = None) -> dict[str, Any]:
             "type": {"const": name},
             "date": {"description": _desc(common, "date")},
             "council": {"description": council},
+            **{k: {"description": _desc(common, k)} for k in PROVENANCE if k in common},
             **body["properties"],
         }
         branches[name] = {"title": name, "description": et.description, **body}
@@ -1015,6 +1132,7 @@ def events_schema(catalogue: Catalogue | None = None) -> dict[str, Any]:
                 "pattern": PARTY_RE.pattern,
                 "description": _desc(common, "council"),
             },
+            **{k: _nullable(_attribute(common[k])) for k in PROVENANCE if k in common},
         },
         "required": ["id", "type", "date", "council"],
         **_tagged_union("type", branches),
@@ -1067,6 +1185,12 @@ FINDING_DESCRIPTIONS: dict[str, tuple[str, dict[str, Any]]] = {
         {"type": "array", "items": {"type": "string"}},
     ),
     "title": ("The rule's title.", {"type": "string"}),
+    "sources": (
+        "The sources (a URL or a citation, from each event's `source`) of the events the "
+        "finding rests on: those that triggered it and those that met it, each once, in "
+        "that order. Empty when none of them gives a source.",
+        {"type": "array", "items": {"type": "string"}},
+    ),
     "explanation": (
         "One plain-English sentence with the dates and the arithmetic.",
         {"type": "string"},
@@ -1218,6 +1342,7 @@ def scenario_schema() -> dict[str, Any]:
             "triggered_by": text_or_list,
             "fulfilled_by": text_or_list,
             "interpretations": text_or_list,
+            "sources": text_or_list,
         }
     )
     for name, schema in fields.items():
@@ -1334,8 +1459,31 @@ def add_parser(sub: _SubParsers) -> None:
         "The copies in docs/schemas/ are regenerated by `make docs`.",
     )
     p.add_argument("which", choices=list(SCHEMAS), help="which schema to print")
+    p.add_argument(
+        "--ruleset",
+        "-r",
+        action="append",
+        default=[],
+        metavar="ID_OR_PATH",
+        help="add the event types this ruleset declares (repeatable; for 'events' and 'ruleset')",
+    )
 
 
-def run_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:  # noqa: ARG001 (one signature for all commands)
-    stdout.write(schema_json(args.which))
+def run_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    if not args.ruleset:
+        stdout.write(schema_json(args.which))
+        return 0
+    makers: dict[str, Callable[[Catalogue], dict[str, Any]]] = {
+        "events": events_schema,
+        "ruleset": ruleset_schema,
+    }
+    make = makers.get(args.which)
+    if make is None:
+        stderr.write(
+            f"sli-rules schema: --ruleset adds declared event types to the 'events' and "
+            f"'ruleset' schemas, not to {args.which!r}\n"
+        )
+        return 2
+    cat = catalogue_for([load_ruleset(r) for r in args.ruleset])
+    stdout.write(_dump(_with_id(args.which, lambda: make(cat))()))
     return 0
