@@ -277,7 +277,10 @@ def test_northamptonshire_successors_owe_nothing_before_april_2021_under_any_rul
     examples = sorted(Path(__file__).resolve().parents[1].joinpath("examples").glob("*.jsonl"))
     for rid in sli_rules.bundled_ids():
         rs = sli_rules.load_ruleset(rid)
-        for events in [[], *examples]:
+        for path in [None, *examples]:
+            # an example may use types its own ruleset declares (or dates this library
+            # does not read yet): those events are set aside, the rest evaluated
+            events = [] if path is None else sli_rules.read_events(path, lenient=True)
             report = sli_rules.evaluate([rs], events, as_of=D(2023, 6, 1), complete=True)
             for f in report.findings:
                 if f.party not in ("E06000061", "E06000062"):
