@@ -713,14 +713,15 @@ class _Explainer:
             isinstance(rule, WindowRule) and rule.early == "ignore"
         ):
             lo = f.opens
+        missed = "missed" if rule.severity == "notice" else "breached"
         return (
-            f"Unrecorded, not {'missed' if rule.severity == 'notice' else 'breached'}: the "
+            f"Unrecorded, not {missed}: the "
             f"record is not declared complete for {' or '.join(dict.fromkeys(types))} by "
             f"{f.party} from {lo} to {f.due}, so the missing event is not evidence that it "
             "did not happen. If the record does hold every such event, say so with a "
             f"record.coverage event (types, parties, from, to, source) dated on or before "
             f"{self.as_of or 'the report date'}, or with --complete (complete=True) for a "
-            "whole stream; the duty is then breached."
+            f"whole stream; the duty is then {missed}."
         )
 
     def timing(self, rule: Rule, f: Finding, e: Event | None) -> str:
