@@ -264,3 +264,45 @@ def test_tabular_intake_reads_the_same_forms(tmp_path: Path) -> None:
     report = sli_rules.evaluate(WM, path, as_of="2015-06-30", complete=True)
     (duty,) = _duty(report)
     assert duty.possible == ("fulfilled", "fulfilled_late")
+
+
+# ------------------------------------------------------------------ run --state
+
+
+def test_run_state_with_imprecise_dates_equals_one_batch(tmp_path: Path) -> None:
+    state = tmp_path / "state.sqlite"
+    first = tmp_path / "n1.jsonl"
+    first.write_text(json.dumps(_held("2014-04-15")) + "\n", encoding="utf-8")
+    second = tmp_path / "n2.jsonl"
+    second.write_text(json.dumps(_feedback("2014-10")) + "\n", encoding="utf-8")
+    code, _ = _cli("run", "--state", str(state), "--ruleset", WM, "--events", str(first),
+                   "--as-of", "2014-09-30", "--complete")
+    assert code == 0
+    code, _ = _cli("run", "--state", str(state), "--events", str(second),
+                   "--as-of", "2015-06-30")
+    assert code == 0
+    code, shown = _cli("run", "--state", str(state), "--show", "--format", "json")
+    events = tmp_path / "all.jsonl"
+    events.write_text(first.read_text() + second.read_text(), encoding="utf-8")
+    code, batch = _cli("evaluate", "--ruleset", WM, "--events", str(events),
+                       "--as-of", "2015-06-30", "--complete", "--format", "json")
+    assert json.loads(shown)["findings"] == json.loads(batch)["findings"]
+    assert any(f["status"] == "undetermined" for f in json.loads(shown)["findings"])
+
+
+def test_a_format_2_state_is_read_and_rewritten_as_format_3(tmp_path: Path) -> None:
+    import sqlite3
+
+    from sli_rules.tools.incremental import FORMAT
+
+    state = tmp_path / "state.sqlite"
+    sli_rules.run_incremental(state, [_held("2014-04-15")], as_of="2014-09-30",
+                              rulesets=[WM], complete=True)
+    with sqlite3.connect(state) as db:
+        db.execute("PRAGMA user_version = 2")  # as the previous release wrote it
+    before = sli_rules.state_report(state).findings
+    assert before
+    result = sli_rules.run_incremental(state, [_feedback("2014-10")], as_of="2015-06-30")
+    assert any(c.finding.status == "undetermined" for c in result.changes)
+    with sqlite3.connect(state) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == FORMAT == 3

@@ -13,7 +13,10 @@ events' days are widened to their month, season, year or an interval around them
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -23,7 +26,14 @@ import sli_rules
 from sli_rules import Finding, Session
 from sli_rules.engine.refine import identity, spans_of
 from sli_rules.model.values import DATE_FIELDS
-from strategies import LAWS_PLAN, as_of_dates, event_streams, to_events
+from strategies import (
+    LAWS_PLAN,
+    LAWS_YAML,
+    as_of_dates,
+    event_streams,
+    nightly_deliveries,
+    to_events,
+)
 
 LAWS = settings(
     max_examples=int(os.environ.get("SLI_IMPRECISE_EXAMPLES", "25")),
@@ -159,3 +169,44 @@ def test_exact_dates_are_the_engine_alone(records: list[Record], as_of: dt.date)
         session.advance(as_of)
         assert report.findings == tuple(session.findings())
         assert all(f.status != "undetermined" and not f.ranges for f in report.findings)
+
+
+NIGHTS = settings(
+    max_examples=int(os.environ.get("SLI_IMPRECISE_EXAMPLES", "25")) // 2 or 1,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+
+@NIGHTS
+@given(delivery=nightly_deliveries(late=True), data=st.data())
+def test_nightly_runs_with_imprecise_dates_end_as_one_batch_evaluation(
+    delivery: tuple[list[Record], list[tuple[dt.date, list[Record], bool]]], data: Any
+) -> None:
+    """The nightly law (tests/test_nightly_law.py) with some dates widened: the state
+    after the last night holds the findings of one batch evaluation, byte for byte."""
+    _, nights = delivery
+    widened = []
+    for night, arriving, _killed in nights:
+        out = []
+        for rec in arriving:
+            if rec["type"] != "record.coverage" and data.draw(st.integers(0, 3)) == 0:
+                day = dt.date.fromisoformat(rec["date"])
+                rec = {**rec, "date": _widen(day, data.draw(st.integers(0, 3)), 10)}
+                if isinstance(rec.get("start"), str) and rec["start"] > rec["date"]:
+                    del rec["start"]
+            out.append(rec)
+        widened.append((night, out))
+    with tempfile.TemporaryDirectory() as folder:
+        state = Path(folder) / "state.sqlite"
+        ruleset = Path(folder) / "laws.yaml"  # later nights load it again from here
+        ruleset.write_text(LAWS_YAML)
+        for i, (night, arriving) in enumerate(widened):
+            sli_rules.run_incremental(
+                state, arriving, as_of=night, rulesets=[ruleset] if i == 0 else None
+            )
+        last = widened[-1][0]
+        delivered = [r for _, arriving in widened for r in arriving]
+        got = [f.to_dict() for f in sli_rules.state_report(state).findings]
+        want = [f.to_dict() for f in sli_rules.evaluate(LAWS_PLAN, delivered, as_of=last).findings]
+        assert json.dumps(got, indent=1) == json.dumps(want, indent=1)

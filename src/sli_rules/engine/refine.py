@@ -5,8 +5,8 @@ that day for every imprecise event; the engine (engine/session.py) evaluates exa
 only, so this module evaluates it over a set of refinements and merges what they find:
 
 - a finding is identified by its kind, agreement, rule, party, triggering events, step,
-  actor and concern (and, when no event triggers it, its window's opening day, e.g. a
-  financial year), numbered in order when a refinement has several with one identity;
+  actor and concern (and, when no event triggers it, its due day, e.g. a financial
+  year's), numbered in order when a refinement has several with one identity;
 - a finding with one status in every refinement keeps it; one whose status differs, or
   that some refinements do not have, is `undetermined` with `possible` listing every
   status seen;
@@ -80,10 +80,25 @@ def evaluate_refined(events: Sequence[Event], as_of: Date, run: Run) -> list[Fin
     if not imprecise:
         return run(events)
     exact = [e for e in events if e.span is None]
+    councils = {e.council for e in events}
+    mentions = [_mentions(e, councils) for e in imprecise]
     candidates: dict[str, set[Date]] = {e.id: set(spans_of(e)) for e in imprecise}
-    thresholds: set[Date] = {as_of} | {e.date for e in exact}
+    # the dates each imprecise event's day may cross: as-of, and the days (and date
+    # attributes, e.g. a coverage declaration's from and to) of the exact events that
+    # concern one of its parties or are a body's (membership, concerns, coverage)
+    thresholds: list[set[Date]] = []
+    for m in mentions:
+        days = {as_of}
+        for x in exact:
+            if not _GSS.fullmatch(x.council) or _mentions(x, councils) & m:
+                days.add(x.date)
+                days.update(_attr_dates(x))
+        for other, om in zip(imprecise, mentions, strict=True):
+            if om & m:  # the span ends of related imprecise events (itself included)
+                days.update(spans_of(other))
+        thresholds.append(days)
     done: dict[tuple[Date, ...], list[Finding]] = {}
-    groups = _groups(imprecise, events)
+    groups = _groups(imprecise, mentions)
     for _ in range(ROUNDS):
         _add_thresholds(imprecise, candidates, thresholds)
         for assignment in _assignments(imprecise, groups, candidates):
@@ -94,11 +109,32 @@ def evaluate_refined(events: Sequence[Event], as_of: Date, run: Run) -> list[Fin
                 for e, d in zip(imprecise, assignment, strict=True)
             ]
             done[assignment] = run([*exact, *refined])
-        seen = {d for fs in done.values() for f in fs for d in _dates(f)}
-        if seen <= thresholds:
+        grown = False
+        for e, m, days in zip(imprecise, mentions, thresholds, strict=True):
+            seen = {
+                d
+                for fs in done.values()
+                for f in fs
+                if e.id in f.triggered_by
+                or e.id in f.fulfilled_by
+                or {f.party, f.about, f.actor} & m
+                for d in _dates(f)
+            }
+            if not seen <= days:
+                days |= seen
+                grown = True
+        if not grown:
             break
-        thresholds |= seen
     return merge_findings(done.values())
+
+
+def _attr_dates(e: Event) -> Iterable[Date]:
+    for v in e.attrs.values():
+        if isinstance(v, str) and len(v) == 10:
+            try:
+                yield parse_date(v)
+            except ValueError:
+                continue
 
 
 def _dates(f: Finding) -> Iterable[Date]:
@@ -109,11 +145,11 @@ def _dates(f: Finding) -> Iterable[Date]:
 
 
 def _add_thresholds(
-    imprecise: Sequence[Event], candidates: dict[str, set[Date]], thresholds: set[Date]
+    imprecise: Sequence[Event], candidates: dict[str, set[Date]], thresholds: list[set[Date]]
 ) -> None:
-    for e in imprecise:
+    for e, days in zip(imprecise, thresholds, strict=True):
         lo, hi = spans_of(e)
-        for t in thresholds:
+        for t in days:
             for d in (t - _DAY, t, t + _DAY):
                 if lo <= d <= hi:
                     candidates[e.id].add(d)
@@ -136,10 +172,9 @@ def _mentions(e: Event, councils: set[str]) -> set[str]:
     return out
 
 
-def _groups(imprecise: Sequence[Event], events: Sequence[Event]) -> list[list[int]]:
+def _groups(imprecise: Sequence[Event], mentions: Sequence[set[str]]) -> list[list[int]]:
     """Indices of the imprecise events, grouped: two events are in one group when they
     name a party in common (their council or a party in their attributes)."""
-    councils = {e.council for e in events}
     parent = list(range(len(imprecise)))
 
     def find(i: int) -> int:
@@ -149,8 +184,8 @@ def _groups(imprecise: Sequence[Event], events: Sequence[Event]) -> list[list[in
         return i
 
     owner: dict[str, int] = {}
-    for i, e in enumerate(imprecise):
-        for party in sorted(_mentions(e, councils)):
+    for i, m in enumerate(mentions):
+        for party in sorted(m):
             j = owner.setdefault(party, i)
             parent[find(i)] = find(j)
     out: dict[int, list[int]] = {}
@@ -210,7 +245,10 @@ def identity(f: Finding) -> tuple[Any, ...]:
         f.step,
         f.actor,
         f.about,
-        None if f.triggered_by else f.opens,
+        # a finding no event triggers is one period's (or a fixed date's): its due day
+        # tells it from the others, and stays put when a membership change that is not
+        # exactly dated moves the day its window opens
+        None if f.triggered_by else f.due,
     )
 
 
@@ -286,7 +324,8 @@ def _merge(versions: list[Finding], *, everywhere: bool) -> Finding:
             f"Undetermined: it exists ({' or '.join(statuses)}) on some of the days on which "
             "events with imprecise dates could have happened, and not on others."
         )
-    explanation = " ".join([lead, *(f"If {s}: {x}" for s, x in sorted(by_status.items()))])
+    cases = (f"If {s}, for example: {x}" for s, x in sorted(by_status.items()))
+    explanation = " ".join([lead, *cases])
     return attrs.evolve(
         first,
         status=Status.UNDETERMINED.value,

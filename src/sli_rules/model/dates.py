@@ -39,7 +39,8 @@ Date = _dt.date
 
 DATE_FORMS = "a calendar date written YYYY-MM-DD, e.g. 2015-03-31"
 EVENT_DATE_FORMS = (
-    "a day (2014-10-15), a month (2014-10), a season (2013-21 spring, 2013-22 summer, "
+    "a calendar date written YYYY-MM-DD (e.g. 2014-10-15), or where the day is not known, "
+    "a month (2014-10), a season (2013-21 spring, 2013-22 summer, "
     "2013-23 autumn, 2013-24 winter), a year (2014), a closed interval "
     "(2014-10-01/2014-10-31 or 2014-01/2014-02) or an open-start interval (../2016-03-31)"
 )
@@ -305,7 +306,7 @@ def parse_event_date(text: object) -> Date | DaySpan:
     """An event's `date`: a `date` when it names one day, else a `DaySpan` (one unknown
     day in a span). Other EDTF features (uncertainty `?`, approximation `~`, unspecified
     digits `X`, sets, open ends) raise a `DateError` naming the legal forms."""
-    if isinstance(text, _dt.date) and not isinstance(text, _dt.datetime):
+    if isinstance(text, _dt.date):  # a datetime is refused there, naming its time
         return parse_date(text)
     if not isinstance(text, str):
         raise DateError(f"expected {EVENT_DATE_FORMS}, got {text!r}")
