@@ -83,14 +83,24 @@ def test_other_edtf_features_are_refused_naming_the_forms(text: str) -> None:
 def test_the_error_in_a_file_names_line_field_and_forms(tmp_path: Path) -> None:
     path = tmp_path / "events.jsonl"
     path.write_text(
-        json.dumps({"id": "a", "type": "feedback.published", "date": "2014-10~",
-                    "council": "E08000026", "review": "r1"}) + "\n",
+        json.dumps(
+            {
+                "id": "a",
+                "type": "feedback.published",
+                "date": "2014-10~",
+                "council": "E08000026",
+                "review": "r1",
+            }
+        )
+        + "\n",
         encoding="utf-8",
     )
     with pytest.raises(sli_rules.EventError) as info:
         sli_rules.read_events(path)
     text = str(info.value)
-    assert "events.jsonl:1" in text and "'date'" in text and "../2016-03-31" in text
+    assert "events.jsonl:1" in text
+    assert "'date'" in text
+    assert "../2016-03-31" in text
 
 
 def test_start_after_the_last_day_of_an_imprecise_date_is_refused() -> None:
@@ -107,13 +117,25 @@ HOST = "E08000026"  # Coventry
 
 
 def _held(day: str) -> dict[str, Any]:
-    return {"id": "held", "type": "peer_challenge.held", "date": day, "council": HOST,
-            "review": "r1", "kind": "corporate"}
+    return {
+        "id": "held",
+        "type": "peer_challenge.held",
+        "date": day,
+        "council": HOST,
+        "review": "r1",
+        "kind": "corporate",
+    }
 
 
 def _feedback(day: str) -> dict[str, Any]:
-    return {"id": "fb", "type": "feedback.published", "date": day, "council": HOST,
-            "review": "r1", "action_plan": True}
+    return {
+        "id": "fb",
+        "type": "feedback.published",
+        "date": day,
+        "council": HOST,
+        "review": "r1",
+        "action_plan": True,
+    }
 
 
 def _duty(report: sli_rules.Report, kind: str = "obligation") -> list[sli_rules.Finding]:
@@ -133,7 +155,8 @@ def test_feedback_in_the_month_of_the_deadline_is_undetermined() -> None:
     assert duty.possible == ("fulfilled", "fulfilled_late")
     assert duty.due == D(2014, 10, 15)
     (breach,) = _duty(report, "breach")
-    assert breach.status == "undetermined" and breach.possible == ("remedied",)
+    assert breach.status == "undetermined"
+    assert breach.possible == ("remedied",)
     assert breach.date_range("remedied_on") == (D(2014, 10, 16), D(2014, 10, 31))
     # the action plan came with the feedback: its duty and breach are undetermined too
     undetermined = [f.rule for f in report.findings if f.status == "undetermined"]
@@ -141,7 +164,9 @@ def test_feedback_in_the_month_of_the_deadline_is_undetermined() -> None:
     assert report.accounting()["undetermined"] == 4
 
 
-@pytest.mark.parametrize(("month", "status"), [("2014-09", "fulfilled"), ("2014-11", "fulfilled_late")])
+@pytest.mark.parametrize(
+    ("month", "status"), [("2014-09", "fulfilled"), ("2014-11", "fulfilled_late")]
+)
 def test_feedback_in_a_month_wholly_before_or_after_is_certain(month: str, status: str) -> None:
     report = _evaluate(month)
     (duty,) = _duty(report)
@@ -178,8 +203,11 @@ def test_an_imprecise_trigger_gives_an_interval_due_date() -> None:
     assert duty.date_range("due") == (D(2014, 10, 1), D(2014, 10, 30))
     assert duty.to_dict()["due"] == "2014-10-01/2014-10-30"
     row = duty.to_row()
-    assert row["due"] is None and (row["due_earliest"], row["due_latest"]) == (
-        D(2014, 10, 1), D(2014, 10, 30))
+    assert row["due"] is None
+    assert (row["due_earliest"], row["due_latest"]) == (
+        D(2014, 10, 1),
+        D(2014, 10, 30),
+    )
 
 
 def test_no_hindsight_an_event_counts_only_on_days_up_to_as_of() -> None:
@@ -211,13 +239,24 @@ def _cli(*args: str) -> tuple[int, str]:
 
 def test_cli_json_and_csv_carry_the_uncertainty(tmp_path: Path) -> None:
     events = _write(tmp_path, "2014-10")
-    common = ("evaluate", "--ruleset", WM, "--events", str(events), "--as-of", "2015-06-30",
-              "--complete")
+    common = (
+        "evaluate",
+        "--ruleset",
+        WM,
+        "--events",
+        str(events),
+        "--as-of",
+        "2015-06-30",
+        "--complete",
+    )
     code, text = _cli(*common, "--format", "json")
     assert code == 0
     data = json.loads(text)
-    (duty,) = [f for f in data["findings"] if f["rule"] == "feedback-published"
-               and f["kind"] == "obligation"]
+    (duty,) = [
+        f
+        for f in data["findings"]
+        if f["rule"] == "feedback-published" and f["kind"] == "obligation"
+    ]
     assert duty["status"] == "undetermined"
     assert duty["possible"] == ["fulfilled", "fulfilled_late"]
     assert data["accounting"]["undetermined"] == 4
@@ -226,31 +265,60 @@ def test_cli_json_and_csv_carry_the_uncertainty(tmp_path: Path) -> None:
     breach = next(r for r in rows if r["kind"] == "breach")
     assert breach["remedied_on"] == ""
     assert (breach["remedied_on_earliest"], breach["remedied_on_latest"]) == (
-        "2014-10-16", "2014-10-31")
+        "2014-10-16",
+        "2014-10-31",
+    )
     assert breach["possible"] == "remedied"
 
 
 def test_fail_on_breach_counts_certain_breaches_only(tmp_path: Path) -> None:
-    common = ("evaluate", "--ruleset", WM, "--as-of", "2015-06-30", "--complete",
-              "--fail-on-breach", "--format", "json")
+    common = (
+        "evaluate",
+        "--ruleset",
+        WM,
+        "--as-of",
+        "2015-06-30",
+        "--complete",
+        "--fail-on-breach",
+        "--format",
+        "json",
+    )
     # the learning-shared duty is breached whatever the feedback's day: leave it out
     # by looking at the exit status of a stream where only the feedback varies
     late = _write(tmp_path, "2014-11")
     code, _ = _cli(*common, "--events", str(late))
     assert code == 3
     unsure = tmp_path / "unsure.jsonl"
-    records = [_held("2014-04-15"), _feedback("2014-10"),
-               {"id": "ls", "type": "learning.shared", "date": "2014-05-01",
-                "council": HOST, "review": "r1"},
-               {"id": "ap", "type": "action_plan.published", "date": "2014-05-01",
-                "council": HOST, "review": "r1"}]
+    records = [
+        _held("2014-04-15"),
+        _feedback("2014-10"),
+        {
+            "id": "ls",
+            "type": "learning.shared",
+            "date": "2014-05-01",
+            "council": HOST,
+            "review": "r1",
+        },
+        {
+            "id": "ap",
+            "type": "action_plan.published",
+            "date": "2014-05-01",
+            "council": HOST,
+            "review": "r1",
+        },
+    ]
     unsure.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
     code, text = _cli(*common, "--events", str(unsure))
-    certain = [f for f in json.loads(text)["findings"]
-               if f["kind"] == "breach" and f["status"] != "undetermined"]
+    certain = [
+        f
+        for f in json.loads(text)["findings"]
+        if f["kind"] == "breach" and f["status"] != "undetermined"
+    ]
     assert code == (3 if certain else 0)
-    assert any(f["kind"] == "breach" and f["status"] == "undetermined"
-               for f in json.loads(text)["findings"])
+    assert any(
+        f["kind"] == "breach" and f["status"] == "undetermined"
+        for f in json.loads(text)["findings"]
+    )
 
 
 def test_tabular_intake_reads_the_same_forms(tmp_path: Path) -> None:
@@ -275,17 +343,36 @@ def test_run_state_with_imprecise_dates_equals_one_batch(tmp_path: Path) -> None
     first.write_text(json.dumps(_held("2014-04-15")) + "\n", encoding="utf-8")
     second = tmp_path / "n2.jsonl"
     second.write_text(json.dumps(_feedback("2014-10")) + "\n", encoding="utf-8")
-    code, _ = _cli("run", "--state", str(state), "--ruleset", WM, "--events", str(first),
-                   "--as-of", "2014-09-30", "--complete")
+    code, _ = _cli(
+        "run",
+        "--state",
+        str(state),
+        "--ruleset",
+        WM,
+        "--events",
+        str(first),
+        "--as-of",
+        "2014-09-30",
+        "--complete",
+    )
     assert code == 0
-    code, _ = _cli("run", "--state", str(state), "--events", str(second),
-                   "--as-of", "2015-06-30")
+    code, _ = _cli("run", "--state", str(state), "--events", str(second), "--as-of", "2015-06-30")
     assert code == 0
     code, shown = _cli("run", "--state", str(state), "--show", "--format", "json")
     events = tmp_path / "all.jsonl"
     events.write_text(first.read_text() + second.read_text(), encoding="utf-8")
-    code, batch = _cli("evaluate", "--ruleset", WM, "--events", str(events),
-                       "--as-of", "2015-06-30", "--complete", "--format", "json")
+    code, batch = _cli(
+        "evaluate",
+        "--ruleset",
+        WM,
+        "--events",
+        str(events),
+        "--as-of",
+        "2015-06-30",
+        "--complete",
+        "--format",
+        "json",
+    )
     assert json.loads(shown)["findings"] == json.loads(batch)["findings"]
     assert any(f["status"] == "undetermined" for f in json.loads(shown)["findings"])
 
@@ -296,8 +383,9 @@ def test_a_format_2_state_is_read_and_rewritten_as_format_3(tmp_path: Path) -> N
     from sli_rules.tools.incremental import FORMAT
 
     state = tmp_path / "state.sqlite"
-    sli_rules.run_incremental(state, [_held("2014-04-15")], as_of="2014-09-30",
-                              rulesets=[WM], complete=True)
+    sli_rules.run_incremental(
+        state, [_held("2014-04-15")], as_of="2014-09-30", rulesets=[WM], complete=True
+    )
     with sqlite3.connect(state) as db:
         db.execute("PRAGMA user_version = 2")  # as the previous release wrote it
     before = sli_rules.state_report(state).findings

@@ -200,7 +200,9 @@ def build_parser(stdout: TextIO, stderr: TextIO) -> argparse.ArgumentParser:
         "unrecorded",
     )
     p.add_argument(
-        "--fail-on-breach", action="store_true", help="exit with status 3 when any breach is found (a certain one: not undetermined)"
+        "--fail-on-breach",
+        action="store_true",
+        help="exit with status 3 when any breach is found (a certain one: not undetermined)",
     )
     p.add_argument(
         "--engine",

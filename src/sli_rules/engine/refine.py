@@ -76,10 +76,12 @@ def spans_of(e: Event) -> tuple[Date, Date]:
 def evaluate_refined(events: Sequence[Event], as_of: Date, run: Run) -> list[Finding]:
     """The merged findings over the refinements of `events` chosen as above; `run`
     evaluates one exact stream as of `as_of` (a fresh session each time)."""
-    imprecise = [e for e in events if e.span is not None]
-    if not imprecise:
+    if all(e.span is None for e in events):
         return run(events)
-    exact = [e for e in events if e.span is None]
+    # in a canonical order, so that the runs, and so the merged lists and explanations,
+    # do not depend on the order the events came in
+    imprecise = sorted((e for e in events if e.span is not None), key=lambda e: e.id)
+    exact = sorted((e for e in events if e.span is None), key=lambda e: (e.date, e.id))
     councils = {e.council for e in events}
     mentions = [_mentions(e, councils) for e in imprecise]
     candidates: dict[str, set[Date]] = {e.id: set(spans_of(e)) for e in imprecise}
@@ -121,7 +123,7 @@ def evaluate_refined(events: Sequence[Event], as_of: Date, run: Run) -> list[Fin
                 for d in _dates(f)
             }
             if not seen <= days:
-                days |= seen
+                days.update(seen)
                 grown = True
         if not grown:
             break
@@ -220,9 +222,7 @@ def _assignments(
 ) -> list[tuple[Date, ...]]:
     """One day per imprecise event for each run: the groups' combinations side by side
     (a group with fewer combinations than the largest starts again from its first)."""
-    per_group = [
-        _combinations([sorted(candidates[imprecise[i].id]) for i in g]) for g in groups
-    ]
+    per_group = [_combinations([sorted(candidates[imprecise[i].id]) for i in g]) for g in groups]
     runs = max(len(c) for c in per_group)
     out = []
     for r in range(runs):
@@ -309,9 +309,11 @@ def _merge(versions: list[Finding], *, everywhere: bool) -> Finding:
             fulfilled_by=_union(f.fulfilled_by for f in versions),
             interpretations=_union(f.interpretations for f in versions),
             ranges=tuple(ranges),
-            **dates,
+            opens=dates["opens"],
+            due=dates["due"],
+            remedied_on=dates["remedied_on"],
         )
-    by_status = {}
+    by_status: dict[str, str] = {}
     for f in versions:
         by_status.setdefault(f.status, f.explanation)
     if everywhere:
@@ -335,5 +337,7 @@ def _merge(versions: list[Finding], *, everywhere: bool) -> Finding:
         fulfilled_by=_union(f.fulfilled_by for f in versions),
         interpretations=_union(f.interpretations for f in versions),
         ranges=tuple(ranges),
-        **dates,
+        opens=dates["opens"],
+        due=dates["due"],
+        remedied_on=dates["remedied_on"],
     )

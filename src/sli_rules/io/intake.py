@@ -461,12 +461,17 @@ def validate_record(catalogue: Catalogue, record: Any) -> tuple[Event | None, li
             problems.append(f"field '{path}': {message}")
     if et is not None and type_name == "record.coverage" and not problems:
         problems.extend(_coverage_problems(catalogue, others))
-    if span is not None and not problems and isinstance(others.get("start"), str):
-        if parse_date(others["start"]) > span.latest:
-            problems.append(
-                f"field 'start': {others['start']} is after the last day of the date "
-                f"{span.text} ({span.latest}); the first on-site day comes first"
-            )
+    first = others.get("start")
+    if (
+        span is not None
+        and not problems
+        and isinstance(first, str)
+        and (parse_date(first) > span.latest)
+    ):
+        problems.append(
+            f"field 'start': {first} is after the last day of the date "
+            f"{span.text} ({span.latest}); the first on-site day comes first"
+        )
     if problems or day is None or et is None:
         return None, problems
     attrs_ = {k: v for k, v in others.items() if v is not None}

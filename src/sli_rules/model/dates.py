@@ -11,8 +11,8 @@ from collections.abc import Iterator
 
 import attrs
 from dateutil.relativedelta import relativedelta
-from edtf import parse_edtf  # type: ignore[import-untyped]
-from edtf.parser.edtf_exceptions import EDTFParseException  # type: ignore[import-untyped]
+from edtf import parse_edtf
+from edtf.parser.edtf_exceptions import EDTFParseException
 
 from sli_rules.model.errors import SliRulesError
 

@@ -128,9 +128,10 @@ STATUSES: Mapping[Status, StatusWords] = {
         plot_colour="#9467bd",
     ),
     Status.UNDETERMINED: StatusWords(
-        "obligation, breach, escalation or notice: an event it depends on has an imprecise date, and the status differs "
-        "between the days the event could have happened on, or the finding exists on some "
-        "of them only; 'possible' lists every status it could have",
+        "obligation, breach, escalation or notice: an event it depends on has an imprecise "
+        "date, and the status differs between the days the event could have happened on, "
+        "or the finding exists on some of them only; 'possible' lists every status it "
+        "could have",
         met=False,
         urgency=Urgency.ATTENTION,
         html_colour="#fff8e1",

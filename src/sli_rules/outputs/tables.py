@@ -53,8 +53,9 @@ def finding_rows(report: FindingsView, json_lists: bool = True) -> list[dict[str
         row: dict[str, Any] = {"as_of": report.as_of}
         for name, value in f.to_row().items():
             if name in LIST_FIELDS:
-                value = json.dumps(list(value)) if json_lists else list(value)
-            row[name] = value
+                row[name] = json.dumps(list(value)) if json_lists else list(value)
+            else:
+                row[name] = value
         rows.append(row)
     return rows
 

@@ -772,7 +772,7 @@ def run_incremental(
         if imprecise:
             # imprecise dates: the whole log in one batch, every run (no finding is final)
             session, open_ = _refined(st, plan, engine, whole, day)
-            drained = []
+            drained: list[Finding] = []
             previous = st.findings(open_only=False)
             replay = True
             if progress is not None:

@@ -21,8 +21,8 @@ import attrs
 
 from sli_rules.api.evaluate import compile_rulesets
 from sli_rules.engine.plan import Plan
-from sli_rules.engine.session import Session
 from sli_rules.engine.refine import evaluate_refined
+from sli_rules.engine.session import Session
 from sli_rules.io.intake import read_events, validate_record
 from sli_rules.load.catalogue import PARTY_FORMS, PARTY_RE, load_catalogue
 from sli_rules.load.loader import bundled_dir, load_ruleset
@@ -313,10 +313,11 @@ def load_scenario_file(path: str | Path) -> ScenarioFile:
             except InputError as exc:
                 problems.extend(exc.problems)
         seen: dict[str, Event] = {}
-        for j, rec in enumerate(raw.get("events") or []):
+        for j, given in enumerate(raw.get("events") or []):
             ep = (*sp, "events", j)
-            if isinstance(rec, dict) and type(rec.get("date")) is int:
-                rec = {**rec, "date": str(rec["date"])}  # a year, which YAML reads as a number
+            rec = given
+            if isinstance(given, dict) and type(given.get("date")) is int:
+                rec = {**given, "date": str(given["date"])}  # a year: YAML reads a number
             event, reasons = validate_record(catalogue, rec)
             if event is None:
                 problems.extend(Problem(doc.where(ep), r, ep) for r in reasons)
