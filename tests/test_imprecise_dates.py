@@ -394,3 +394,26 @@ def test_a_format_2_state_is_read_and_rewritten_as_format_3(tmp_path: Path) -> N
     assert any(c.finding.status == "undetermined" for c in result.changes)
     with sqlite3.connect(state) as db:
         assert db.execute("PRAGMA user_version").fetchone()[0] == FORMAT == 3
+
+
+# ------------------------------------------------------------------ JSON Schemas
+
+
+def test_the_schemas_take_imprecise_dates_and_undetermined_findings() -> None:
+    from jsonschema import Draft202012Validator, FormatChecker
+
+    from sli_rules.tools.schema import events_schema, findings_schema
+
+    events = Draft202012Validator(events_schema(), format_checker=FormatChecker())
+    for good in ("2014-10-15", "2014-10", "2013-24", "2014", "2014-01/2014-02", "../2016-03-31"):
+        assert not list(events.iter_errors(_feedback(good))), good
+    for bad in ("2014-02-30", "2014-10~", "2014/..", "[2014,2015]", "October 2014"):
+        assert list(events.iter_errors(_feedback(bad))), bad
+    findings = Draft202012Validator(findings_schema(), format_checker=FormatChecker())
+    report = json.loads(_evaluate("2014-10").to_json())
+    assert not list(findings.iter_errors(report))
+    assert any(f.get("possible") for f in report["findings"])
+    imprecise_due = sli_rules.evaluate(
+        WM, [_held("2014-04"), _feedback("2014-12-01")], as_of="2015-06-30", complete=True
+    )
+    assert not list(findings.iter_errors(json.loads(imprecise_due.to_json())))

@@ -55,8 +55,8 @@ DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
 # (model/dates.py parse_event_date checks the rest: real days, seasons 21-24, order).
 _PART = r"\d{4}(?:-\d{2}(?:-\d{2})?)?"
 EVENT_DATE_PATTERN = rf"^(?:(?:{_PART}|\.\.)/)?{_PART}$"
-# A finding's date: a day, or an EDTF interval of days when it is not exact.
-FINDING_DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}(?:/\d{4}-\d{2}-\d{2})?$"
+# A finding's date when it is not exact: an EDTF interval of two days.
+FINDING_DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}/\d{4}-\d{2}-\d{2}$"
 # The same forms as `parse_duration`: years, months, weeks, days, at least one of them.
 DURATION_PATTERN = r"^P(?=\d)(?:\d+Y)?(?:\d+M)?(?:\d+W)?(?:\d+D)?$"
 
@@ -1013,6 +1013,9 @@ def events_schema(catalogue: Catalogue | None = None) -> dict[str, Any]:
             "date": {
                 "type": "string",
                 "pattern": EVENT_DATE_PATTERN,
+                # a day must be a real one (the imprecise forms are checked on intake)
+                "if": {"pattern": DATE_PATTERN},
+                "then": {"format": "date"},
                 "description": _desc(common, "date"),
             },
             "council": {
