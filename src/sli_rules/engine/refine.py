@@ -16,9 +16,10 @@ Which refinements: the findings are piecewise constant in each event's day, chan
 only where the day crosses another date (a due date, a window's opening, a period's
 bounds, as-of, another event's day). Each imprecise event starts with the two ends of its
 span (the first day being no earlier than its `start`, when it has one); every such date
-seen in the findings, or given by an exact event, that falls inside the span adds the
-day before, the day itself and the day after; this repeats until no new day comes (at
-most ROUNDS times). Events are grouped by the parties they name: the events of one group
+seen in the findings of the event's parties, or given by an exact event of its parties
+or of a body, that falls inside the span adds the day itself and the day after (where a
+comparison with it can change); this repeats until no new day comes (at most ROUNDS
+times). Events are grouped by the parties they name: the events of one group
 are combined in every way (all corners of their candidate days) and the groups, assumed
 independent, are run side by side, so the number of engine runs is that of the largest
 group's combinations. A group with more than MAX_RUNS combinations is reduced to the ends
@@ -152,13 +153,18 @@ def _add_thresholds(
     for e, days in zip(imprecise, thresholds, strict=True):
         lo, hi = spans_of(e)
         for t in days:
-            for d in (t - _DAY, t, t + _DAY):
+            # a comparison with t ("on or before", "before") can change only between
+            # t - 1 and t or between t and t + 1: t and t + 1 start the pieces it makes
+            for d in (t, t + _DAY):
                 if lo <= d <= hi:
                     candidates[e.id].add(d)
 
 
 def _mentions(e: Event, councils: set[str]) -> set[str]:
-    out = {e.council}
+    """The parties an event concerns: its council and the parties its attributes name;
+    for a body's event that names a council (a concern about it), those councils only,
+    so that one body's events about different councils do not join one group."""
+    out: set[str] = set()
     stack: list[Any] = [e.attrs]
     while stack:
         v = stack.pop()
@@ -171,6 +177,8 @@ def _mentions(e: Event, councils: set[str]) -> set[str]:
             stack.extend(v)
         elif hasattr(v, "values"):
             stack.extend(v.values())
+    if _GSS.fullmatch(e.council) or not any(_GSS.fullmatch(p) for p in out):
+        out.add(e.council)
     return out
 
 
