@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import sli_rules
 from sli_rules.cli.main import run as cli
@@ -417,3 +419,20 @@ def test_the_schemas_take_imprecise_dates_and_undetermined_findings() -> None:
         WM, [_held("2014-04"), _feedback("2014-12-01")], as_of="2015-06-30", complete=True
     )
     assert not list(findings.iter_errors(json.loads(imprecise_due.to_json())))
+
+
+_SHAPES = st.from_regex(
+    r"(?:(?:\d{4}(?:-\d{2}(?:-\d{2})?)?|\.\.)/)?\d{4}(?:-\d{2}(?:-\d{2})?)?", fullmatch=True
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.one_of(_SHAPES, st.text(max_size=25)))
+def test_any_text_is_a_date_form_or_a_date_error(text: str) -> None:
+    try:
+        when = parse_event_date(text)
+    except DateError:
+        return
+    if isinstance(when, DaySpan):
+        assert when.earliest < when.latest
+        assert when.text == text

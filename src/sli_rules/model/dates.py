@@ -320,6 +320,23 @@ def parse_event_date(text: object) -> Date | DaySpan:
         raise DateError(f"{text!r} is not a real date: expected {EVENT_DATE_FORMS}") from None
     # An interval's ends: plain dates, or (in a level-1 interval) wrapped once without
     # any qualifier, since _WHEN_RE admits no '?', '~' or '%'.
+    try:
+        earliest, latest = _bounds(parsed, text)
+    except (ValueError, OverflowError) as exc:  # year 0, 2014-02-29, a winter in 9999
+        if isinstance(exc, DateError):
+            raise
+        raise DateError(
+            f"{text!r} is not a real date ({exc}): expected {EVENT_DATE_FORMS}"
+        ) from None
+    _in_range(earliest, text)
+    _in_range(latest, text)
+    if earliest == latest:
+        return earliest
+    return DaySpan(text, earliest, latest)
+
+
+def _bounds(parsed: object, text: str) -> tuple[Date, Date]:
+    """The first and last day of a parsed form of the subset."""
     lower_part = getattr(parsed, "lower", None)
     upper_part = getattr(parsed, "upper", None)
     if upper_part is None:
@@ -333,8 +350,4 @@ def parse_event_date(text: object) -> Date | DaySpan:
             earliest, latest = _part_bounds(lower, text)[0], _part_bounds(upper, text)[1]
             if latest < earliest:
                 raise DateError(f"{text!r}: the interval ends before it starts")
-    _in_range(earliest, text)
-    _in_range(latest, text)
-    if earliest == latest:
-        return earliest
-    return DaySpan(text, earliest, latest)
+    return earliest, latest
