@@ -342,6 +342,7 @@ def _evaluate(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
             lenient=args.lenient,
             progress=progress.reader,
             name=("<stdin>" if args.events == STDIN else None),
+            catalogue=plan.catalogue,
         )
         refused = intake.refusal(args.max_rejected)
         if refused:  # nothing is evaluated or written: a report of nothing would mislead

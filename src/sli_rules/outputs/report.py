@@ -335,7 +335,7 @@ class Report:
         return FORMATS[fmt](self)
 
 
-_LIST_FIELDS = ("triggered_by", "fulfilled_by", "interpretations")
+_LIST_FIELDS = ("triggered_by", "fulfilled_by", "interpretations", "sources")
 _DATE_FIELDS = ("opens", "due", "remedied_on")
 _CLOSED: dict[str, tuple[str, ...]] = {
     "kind": KINDS,
