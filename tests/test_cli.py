@@ -436,6 +436,7 @@ def test_the_summary_counts_unrecorded_duties_and_says_when_nothing_was_declared
         "duplicates": 1,
         "rejected": 0,
         "unrecorded": 1,
+        "undetermined": 0,
         "complete": False,
         "coverage": 0,
     }

@@ -31,7 +31,17 @@ EM_EVENTS = ROOT / "examples" / f"{EM}.jsonl"
 EM_AS_OF = dt.date(2017, 6, 30)
 WM = "west-midlands-compact-2013"
 WM_EVENTS = ROOT / "examples" / f"{WM}.jsonl"
-FIELDS = [a.name for a in attrs.fields(sli_rules.Finding)]
+# every finding field but `ranges`, each date followed by its earliest and latest day
+FIELDS = [
+    c
+    for a in attrs.fields(sli_rules.Finding)
+    if a.name != "ranges"
+    for c in (
+        (a.name, f"{a.name}_earliest", f"{a.name}_latest")
+        if a.name in ("opens", "due", "remedied_on")
+        else (a.name,)
+    )
+]
 
 
 def _records(path: Path) -> list[dict[str, Any]]:
@@ -210,12 +220,14 @@ def test_report_to_parquet_round_trips(tmp_path, em_report):
     table = pq.read_table(path)
     assert table.column_names == ["as_of", *FIELDS]
     assert table.schema.field("due").type == pa.date32()
+    assert table.schema.field("due_latest").type == pa.date32()
     assert table.schema.field("triggered_by").type == pa.list_(pa.string())
     rows = table.to_pylist()
     assert len(rows) == len(em_report.findings)
     assert {r["as_of"] for r in rows} == {EM_AS_OF}
     for row, finding in zip(rows, em_report.findings, strict=True):
         assert row["due"] == finding.due
+        assert row["due_earliest"] == row["due_latest"] == finding.due  # exact dates
         assert row["step"] == finding.step
         assert row["fulfilled_by"] == list(finding.fulfilled_by)
 

@@ -7,15 +7,17 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from sli_rules.engine.coverage import COVERAGE_TYPE
 from sli_rules.engine.durable import DurableMatcher, unavailable_reason
 from sli_rules.engine.plan import Matcher, Plan, compile_plan
 from sli_rules.engine.progress import advance_in_steps
+from sli_rules.engine.refine import evaluate_refined
 from sli_rules.engine.session import Session
 from sli_rules.io.intake import Intake, read_events
 from sli_rules.load.loader import load_ruleset
 from sli_rules.model.dates import as_day
 from sli_rules.model.errors import SliRulesError
-from sli_rules.model.values import Event, Ruleset
+from sli_rules.model.values import Event, Finding, Ruleset
 from sli_rules.outputs.report import Report
 
 __all__ = ["ENGINES", "compile_rulesets", "evaluate", "open_session"]
@@ -101,23 +103,38 @@ def evaluate(
         if isinstance(events, Intake)
         else read_events(events, lenient=lenient, catalogue=plan.catalogue)
     )
-    session = Session(plan, _matcher(plan, engine), complete=complete)
-    session.feed(intake.events)
-    if progress is None:
-        session.advance(day)
+    if any(e.span is not None for e in intake.events):
+
+        def run(events: Sequence[Event]) -> list[Finding]:
+            one = Session(plan, _matcher(plan, engine), complete=complete)
+            one.feed(events)
+            one.advance(day)
+            return one.findings()
+
+        findings = evaluate_refined(intake.events, day, run)
+        coverage = sum(1 for e in intake.events if e.type == COVERAGE_TYPE and e.date <= day)
+        if progress is not None:
+            progress(len(intake.events), len(intake.events), day)
     else:
-        first = min((e.date for e in intake.events), default=None)
-        advance_in_steps(session, day, first, progress)
+        session = Session(plan, _matcher(plan, engine), complete=complete)
+        session.feed(intake.events)
+        if progress is None:
+            session.advance(day)
+        else:
+            first = min((e.date for e in intake.events), default=None)
+            advance_in_steps(session, day, first, progress)
+        findings = session.findings()
+        coverage = len(session.coverage)
     return Report(
         as_of=day,
-        findings=tuple(session.findings()),
+        findings=tuple(findings),
         rulesets=tuple(cr.id for cr in plan.rulesets),
         rejected=intake.rejected,
         events_read=intake.read,
         duplicates=intake.duplicates,
         complete=complete,
         from_intake=True,
-        coverage=len(session.coverage),
+        coverage=coverage,
     )
 
 

@@ -200,7 +200,9 @@ def build_parser(stdout: TextIO, stderr: TextIO) -> argparse.ArgumentParser:
         "unrecorded",
     )
     p.add_argument(
-        "--fail-on-breach", action="store_true", help="exit with status 3 when any breach is found"
+        "--fail-on-breach",
+        action="store_true",
+        help="exit with status 3 when any breach is found (a certain one: not undetermined)",
     )
     p.add_argument(
         "--engine",
@@ -391,7 +393,7 @@ def _evaluate(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         )
     if not written:  # a table, file or plot asked for could not be written
         return EXIT_INPUT
-    if args.fail_on_breach and report.breaches:
+    if args.fail_on_breach and any(f.status != "undetermined" for f in report.breaches):
         stderr.write(f"{_count(len(report.breaches), 'breach', 'breaches')} found\n")
         return EXIT_BREACH
     return EXIT_OK

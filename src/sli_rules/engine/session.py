@@ -247,6 +247,11 @@ class Session:
         clock = self.state.clock
         staged: dict[str, Event] = {}
         for e in events:
+            if e.span is not None:
+                raise ValueError(
+                    f"event {e.id!r} has an imprecise date ({e.span.text}); a session "
+                    "evaluates exact days: use evaluate() or `sli-rules run`, which refine it"
+                )
             if clock is not None and e.date <= clock:
                 raise LateEventError(
                     f"event {e.id!r} is dated {e.date}, on or before the session clock {clock}; "

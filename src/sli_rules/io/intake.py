@@ -33,7 +33,7 @@ from sli_rules.load.catalogue import (
     load_catalogue,
 )
 from sli_rules.load.registry import code_problem, lifetime_problem
-from sli_rules.model.dates import DateError, parse_date
+from sli_rules.model.dates import DateError, DaySpan, parse_date, parse_event_date
 from sli_rules.model.errors import EventError, Location, Problem, did_you_mean
 from sli_rules.model.values import Event
 
@@ -449,11 +449,15 @@ def validate_record(catalogue: Catalogue, record: Any) -> tuple[Event | None, li
     if event_id is not None and not isinstance(event_id, str):
         problems.append(f"field 'id': expected text, got {event_id!r}")
     day: _dt.date | None = None
+    span: DaySpan | None = None
     if rec.get("date") not in (None, ""):
         try:
-            day = parse_date(rec["date"])
+            when = parse_event_date(rec["date"])
         except DateError as exc:
             problems.append(f"field 'date': {exc}")
+        else:
+            span = when if isinstance(when, DaySpan) else None
+            day = when.latest if isinstance(when, DaySpan) else when
     council = rec.get("council")
     unknown = code_problem(council) if council not in (None, "") else None
     if unknown is not None:
@@ -481,10 +485,21 @@ def validate_record(catalogue: Catalogue, record: Any) -> tuple[Event | None, li
             problems.append(f"field '{path}': {message}")
     if et is not None and type_name == "record.coverage" and not problems:
         problems.extend(_coverage_problems(catalogue, others))
+    first = others.get("start")
+    if (
+        span is not None
+        and not problems
+        and isinstance(first, str)
+        and (parse_date(first) > span.latest)
+    ):
+        problems.append(
+            f"field 'start': {first} is after the last day of the date "
+            f"{span.text} ({span.latest}); the first on-site day comes first"
+        )
     if problems or day is None or et is None:
         return None, problems
     attrs_ = {k: v for k, v in others.items() if v is not None}
-    return Event(str(event_id), str(type_name), day, str(council), attrs_), []
+    return Event(str(event_id), str(type_name), day, str(council), attrs_, span=span), []
 
 
 def _coverage_problems(catalogue: Catalogue, attrs_: Mapping[str, Any]) -> list[str]:

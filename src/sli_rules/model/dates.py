@@ -11,6 +11,8 @@ from collections.abc import Iterator
 
 import attrs
 from dateutil.relativedelta import relativedelta
+from edtf import parse_edtf
+from edtf.parser.edtf_exceptions import EDTFParseException
 
 from sli_rules.model.errors import SliRulesError
 
@@ -18,9 +20,11 @@ __all__ = [
     "DATE_FORMS",
     "DURATION_FORMS",
     "EARLIEST",
+    "EVENT_DATE_FORMS",
     "LATEST",
     "LONGEST",
     "DateRangeError",
+    "DaySpan",
     "Duration",
     "Period",
     "PeriodSpec",
@@ -28,11 +32,18 @@ __all__ = [
     "as_day",
     "parse_date",
     "parse_duration",
+    "parse_event_date",
 ]
 
 Date = _dt.date
 
 DATE_FORMS = "a calendar date written YYYY-MM-DD, e.g. 2015-03-31"
+EVENT_DATE_FORMS = (
+    "a calendar date written YYYY-MM-DD (e.g. 2014-10-15), or where the day is not known, "
+    "a month (2014-10), a season (2013-21 spring, 2013-22 summer, "
+    "2013-23 autumn, 2013-24 winter), a year (2014), a closed interval "
+    "(2014-10-01/2014-10-31 or 2014-01/2014-02) or an open-start interval (../2016-03-31)"
+)
 DURATION_FORMS = "an ISO 8601 duration such as P6M (six months), P3M, P1Y, P14D, P2W or P1Y6M"
 
 # ASCII digits only, the whole text: no full-width digits, no trailing line break
@@ -249,3 +260,104 @@ def as_day(value: object, what: str = "as_of") -> Date:
         except DateError as exc:
             raise type(exc)(f"{what}: {exc}") from None  # a DateRangeError stays one
     raise DateError(f"{what}: expected {DATE_FORMS} (or a date), got {type(value).__name__}")
+
+
+# ------------------------------------------------------------ imprecise event dates
+
+
+@attrs.frozen
+class DaySpan:
+    """An event date known only to lie in [earliest, latest] (both included): one unknown
+    day, written in a subset of EDTF (`text`, e.g. '2014-10', '2013-22', '../2016-03-31')."""
+
+    text: str
+    earliest: Date
+    latest: Date
+
+    def __str__(self) -> str:
+        return self.text
+
+
+# The seasons of EDTF level 1 (21-24) as DESIGN.md section 7 defines them: (first month,
+# months long). The edtf package (5.x) takes winter (24) as December alone, in its own
+# year; here winter is December to February, running into the next year, so the bounds
+# are computed from the parsed year and season rather than with the package's
+# lower_strict()/upper_strict().
+_SEASONS = {21: (3, 3), 22: (6, 3), 23: (9, 3), 24: (12, 3)}
+# The shapes the subset allows (checked before the parser, which also reads many other
+# EDTF features): YYYY, YYYY-MM (or a season 21-24), YYYY-MM-DD; intervals of two of
+# these, or an open start '..'.
+_PART = r"\d{4}(?:-\d{2}(?:-\d{2})?)?"
+_WHEN_RE = re.compile(rf"(?:{_PART}|\.\.)/{_PART}|{_PART}", re.ASCII)
+
+
+def _part_bounds(part: object, text: str) -> tuple[Date, Date]:
+    """The first and last day of a day, month, year or season parsed by edtf."""
+    season = getattr(part, "season", None)
+    year = int(str(getattr(part, "_year", "")))
+    if season is not None:
+        number = int(str(season))
+        if number not in _SEASONS:
+            raise DateError(f"{text!r}: seasons are 21 to 24; expected {EVENT_DATE_FORMS}")
+        first_month, length = _SEASONS[number]
+        first = _dt.date(year, first_month, 1)
+        return first, first + relativedelta(months=length) - _dt.timedelta(days=1)
+    month, day = getattr(part, "_month", None), getattr(part, "_day", None)
+    if month is None:
+        return _dt.date(year, 1, 1), _dt.date(year, 12, 31)
+    first = _dt.date(year, int(str(month)), 1)
+    if day is None:
+        return first, first + relativedelta(months=1) - _dt.timedelta(days=1)
+    exact = _dt.date(year, int(str(month)), int(str(day)))
+    return exact, exact
+
+
+def parse_event_date(text: object) -> Date | DaySpan:
+    """An event's `date`: a `date` when it names one day, else a `DaySpan` (one unknown
+    day in a span). Other EDTF features (uncertainty `?`, approximation `~`, unspecified
+    digits `X`, sets, open ends) raise a `DateError` naming the legal forms."""
+    if isinstance(text, _dt.date):  # a datetime is refused there, naming its time
+        return parse_date(text)
+    if not isinstance(text, str):
+        raise DateError(f"expected {EVENT_DATE_FORMS}, got {text!r}")
+    if _DATE_RE.fullmatch(text):
+        return parse_date(text)
+    if not _WHEN_RE.fullmatch(text):
+        raise DateError(f"expected {EVENT_DATE_FORMS}, got {text!r}")
+    try:
+        parsed = parse_edtf(text)
+    except EDTFParseException:
+        raise DateError(f"{text!r} is not a real date: expected {EVENT_DATE_FORMS}") from None
+    # An interval's ends: plain dates, or (in a level-1 interval) wrapped once without
+    # any qualifier, since _WHEN_RE admits no '?', '~' or '%'.
+    try:
+        earliest, latest = _bounds(parsed, text)
+    except (ValueError, OverflowError) as exc:  # year 0, 2014-02-29, a winter in 9999
+        if isinstance(exc, DateError):
+            raise
+        raise DateError(
+            f"{text!r} is not a real date ({exc}): expected {EVENT_DATE_FORMS}"
+        ) from None
+    _in_range(earliest, text)
+    _in_range(latest, text)
+    if earliest == latest:
+        return earliest
+    return DaySpan(text, earliest, latest)
+
+
+def _bounds(parsed: object, text: str) -> tuple[Date, Date]:
+    """The first and last day of a parsed form of the subset."""
+    lower_part = getattr(parsed, "lower", None)
+    upper_part = getattr(parsed, "upper", None)
+    if upper_part is None:
+        earliest, latest = _part_bounds(parsed, text)
+    else:
+        upper = getattr(upper_part, "date", upper_part)
+        if text.startswith("../"):
+            earliest, latest = EARLIEST, _part_bounds(upper, text)[1]
+        else:
+            lower = getattr(lower_part, "date", lower_part)
+            earliest, latest = _part_bounds(lower, text)[0], _part_bounds(upper, text)[1]
+            if latest < earliest:
+                raise DateError(f"{text!r}: the interval ends before it starts")
+    return earliest, latest

@@ -12,7 +12,7 @@ from typing import Any, Literal
 import attrs
 from attrs import field as _field
 
-from sli_rules.model.dates import Duration, PeriodSpec
+from sli_rules.model.dates import DaySpan, Duration, PeriodSpec
 from sli_rules.model.event_types import EventType
 
 __all__ = [
@@ -432,6 +432,11 @@ class Event:
 
     `attrs` holds the type's other attributes (treat it as read-only). `source` says where
     the event was read from (file:line) and does not take part in equality.
+
+    `span` is set when the date is imprecise (a month, a season, a year, an interval): the
+    event happened on one unknown day from `span.earliest` to `span.latest`, and `date`
+    is then `span.latest`, the day by which it had surely happened. The engine evaluates
+    exact days only; `evaluate()` refines imprecise events (engine/refine.py).
     """
 
     id: str
@@ -440,6 +445,12 @@ class Event:
     council: str
     attrs: Mapping[str, Any] = _field(factory=dict)
     source: str = _field(default="", eq=False, repr=False)
+    span: DaySpan | None = None
+
+    @property
+    def earliest(self) -> Date:
+        """The first day the event may have happened on (its date when exact)."""
+        return self.span.earliest if self.span is not None else self.date
 
     def get(self, name: str, default: Any = None) -> Any:
         if name == "council":
@@ -456,7 +467,7 @@ class Event:
         out: dict[str, Any] = {
             "id": self.id,
             "type": self.type,
-            "date": self.date.isoformat(),
+            "date": self.span.text if self.span is not None else self.date.isoformat(),
             "council": self.council,
         }
         out.update(self.attrs)
@@ -489,6 +500,27 @@ class Finding:
     title: str = ""
     sources: tuple[str, ...] = ()
     version: str | None = None
+    possible: tuple[str, ...] = ()
+    """When `status` is 'undetermined': every status the finding has in some refinement of
+    the imprecise event dates (sorted); empty otherwise."""
+    ranges: tuple[tuple[str, Date, Date], ...] = ()
+    """The date fields (opens, due, remedied_on) whose day differs between refinements, as
+    (field, earliest, latest); the field itself then holds the earliest."""
+
+    def date_range(self, name: str) -> tuple[Date | None, Date | None]:
+        """(earliest, latest) of a date field: the same day twice when it is exact."""
+        for field, lo, hi in self.ranges:
+            if field == name:
+                return lo, hi
+        day: Date | None = getattr(self, name)
+        return day, day
+
+    def date_text(self, name: str) -> str | None:
+        """A date field as text: ISO for a day, an EDTF interval when it is not exact."""
+        lo, hi = self.date_range(name)
+        if lo is None or hi is None:
+            return None
+        return lo.isoformat() if lo == hi else f"{lo.isoformat()}/{hi.isoformat()}"
 
     def sort_key(self) -> tuple[Any, ...]:
         return (
@@ -504,18 +536,18 @@ class Finding:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "kind": self.kind,
             "agreement": self.agreement,
             "rule": self.rule,
             "clause": self.clause,
             "party": self.party,
             "status": self.status,
-            "opens": self.opens.isoformat() if self.opens else None,
-            "due": self.due.isoformat() if self.due else None,
+            "opens": self.date_text("opens"),
+            "due": self.date_text("due"),
             "triggered_by": list(self.triggered_by),
             "fulfilled_by": list(self.fulfilled_by),
-            "remedied_on": self.remedied_on.isoformat() if self.remedied_on else None,
+            "remedied_on": self.date_text("remedied_on"),
             "step": self.step,
             "actor": self.actor,
             "about": self.about,
@@ -525,8 +557,33 @@ class Finding:
             "explanation": self.explanation,
             "sources": list(self.sources),
         }
+        if self.possible:
+            out["possible"] = list(self.possible)
+        return out
+
+    def to_row(self) -> dict[str, Any]:
+        """The finding as a row of TABULAR_FIELDS: dates as dates (the exact column empty
+        where the day is not known, its *_earliest and *_latest columns always set)."""
+        row: dict[str, Any] = {}
+        for name in FINDING_FIELDS:
+            if name in DATE_FIELDS:
+                lo, hi = self.date_range(name)
+                row[name] = lo if lo == hi else None
+                row[f"{name}_earliest"], row[f"{name}_latest"] = lo, hi
+            else:
+                row[name] = getattr(self, name)
+        return row
 
 
 _KIND_ORDER = {"obligation": 0, "breach": 1, "escalation": 2, "notice": 3}
 
-FINDING_FIELDS = tuple(attrs.fields_dict(Finding))
+DATE_FIELDS = ("opens", "due", "remedied_on")
+FINDING_FIELDS = tuple(n for n in attrs.fields_dict(Finding) if n != "ranges")
+"""The fields of a finding as the JSON record and the tables name them."""
+TABULAR_FIELDS = tuple(
+    c
+    for n in FINDING_FIELDS
+    for c in ((n, f"{n}_earliest", f"{n}_latest") if n in DATE_FIELDS else (n,))
+)
+"""The columns of CSV, Parquet, SQL and DataFrame output: each date column is followed by
+its earliest and latest day, which differ when the finding's date is not exact."""

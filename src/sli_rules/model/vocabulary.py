@@ -46,6 +46,7 @@ class Status(enum.StrEnum):
     FULFILLED_EARLY = "fulfilled_early"
     BREACHED = "breached"
     UNRECORDED = "unrecorded"
+    UNDETERMINED = "undetermined"
     WAIVED = "waived"
     DISCHARGED = "discharged"
     REMEDIED = "remedied"
@@ -125,6 +126,16 @@ STATUSES: Mapping[Status, StatusWords] = {
         urgency=Urgency.ATTENTION,
         html_colour="#ede7f6",
         plot_colour="#9467bd",
+    ),
+    Status.UNDETERMINED: StatusWords(
+        "obligation, breach, escalation or notice: an event it depends on has an imprecise "
+        "date, and the status differs between the days the event could have happened on, "
+        "or the finding exists on some of them only; 'possible' lists every status it "
+        "could have",
+        met=False,
+        urgency=Urgency.ATTENTION,
+        html_colour="#fff8e1",
+        plot_colour="#bcbd22",
     ),
     Status.WAIVED: StatusWords(
         "obligation: a waiving event came before the due date",

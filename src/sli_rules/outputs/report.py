@@ -16,7 +16,7 @@ import attrs
 from sli_rules.io.intake import Rejected
 from sli_rules.model.dates import as_day
 from sli_rules.model.errors import did_you_mean
-from sli_rules.model.values import FINDING_FIELDS, Finding
+from sli_rules.model.values import DATE_FIELDS, FINDING_FIELDS, TABULAR_FIELDS, Finding
 from sli_rules.model.vocabulary import KIND_NOUNS, KINDS, STATUSES, Urgency
 from sli_rules.outputs.ical import to_ical
 from sli_rules.outputs.names import labelled, names_of, party_name
@@ -152,6 +152,7 @@ class Report:
             "unrecorded": sum(
                 1 for f in self.findings if f.kind == "obligation" and f.status == "unrecorded"
             ),
+            "undetermined": sum(1 for f in self.findings if f.status == "undetermined"),
             "complete": self.complete,
             "coverage": self.coverage,
         }
@@ -164,12 +165,15 @@ class Report:
 
     def to_csv(self) -> str:
         buf = io.StringIO()
-        writer = csv.DictWriter(buf, fieldnames=list(FINDING_FIELDS), lineterminator="\n")
+        writer = csv.DictWriter(buf, fieldnames=list(TABULAR_FIELDS), lineterminator="\n")
         writer.writeheader()
-        for record in self.to_records():
-            row = dict(record)
-            for k in _LIST_FIELDS:
+        for f in self.findings:
+            row = f.to_row()
+            for k in (*_LIST_FIELDS, "possible"):
                 row[k] = ";".join(row[k])
+            for k in TABULAR_FIELDS:
+                if isinstance(row[k], _dt.date):
+                    row[k] = row[k].isoformat()
             writer.writerow({k: _inert(v) for k, v in row.items()})
         return buf.getvalue()
 
@@ -181,9 +185,17 @@ class Report:
             raise ImportError(
                 "to_dataframe() needs pandas: pip install 'sli-rules[pandas]'"
             ) from None
-        frame = pd.DataFrame.from_records(self.to_records(), columns=list(FINDING_FIELDS))
-        for col in ("opens", "due", "remedied_on"):
-            frame[col] = pd.to_datetime(frame[col])
+        records = []
+        for f in self.findings:
+            row = f.to_row()
+            for k in _LIST_FIELDS:
+                row[k] = list(row[k])
+            row["possible"] = list(row["possible"])
+            records.append(row)
+        frame = pd.DataFrame.from_records(records, columns=list(TABULAR_FIELDS))
+        for col in TABULAR_FIELDS:
+            if col.split("_earliest")[0].split("_latest")[0] in DATE_FIELDS:
+                frame[col] = pd.to_datetime(frame[col])
         frame["step"] = frame["step"].astype("Int64")  # whole numbers, missing where no step
         return frame
 
@@ -213,7 +225,8 @@ class Report:
                 else ""
             )
             + f"Duties: {acc['unrecorded']} unrecorded (due, no fulfilling event, record not "
-            "declared complete).",
+            f"declared complete); {acc['undetermined']} findings undetermined (imprecise "
+            "event dates allow more than one status).",
         ]
         if self.complete:
             lines.append("Completeness: the whole record was declared complete.")

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from sli_rules.io.tabular import safe_url, sql_engine
 from sli_rules.model.extras import require
 from sli_rules.model.findings_view import FindingsView
-from sli_rules.model.values import FINDING_FIELDS
+from sli_rules.model.values import DATE_FIELDS, TABULAR_FIELDS
 
 if TYPE_CHECKING:
     from sqlalchemy import Table
@@ -22,23 +22,23 @@ if TYPE_CHECKING:
 
 __all__ = ["FINDING_COLUMNS", "finding_rows", "findings_table", "write_findings", "write_parquet"]
 
-FINDING_COLUMNS = ("as_of", *FINDING_FIELDS)
-LIST_FIELDS = ("triggered_by", "fulfilled_by", "interpretations", "sources")
-DATE_FIELDS = ("opens", "due", "remedied_on")
+FINDING_COLUMNS = ("as_of", *TABULAR_FIELDS)
+LIST_FIELDS = ("triggered_by", "fulfilled_by", "interpretations", "sources", "possible")
+DATE_COLUMNS = tuple(c for n in DATE_FIELDS for c in (n, f"{n}_earliest", f"{n}_latest"))
 # columns added to findings after the first release: a table without them gets them
-ADDED_COLUMNS = ("sources", "version")
+ADDED_COLUMNS = (
+    "sources",
+    "version",
+    "possible",
+    *(c for c in DATE_COLUMNS if c not in DATE_FIELDS),
+)
 
 
 def findings_table(name: str = "findings", schema: str | None = None) -> Table:
     """The SQLAlchemy definition of a findings table (lists are kept as JSON text)."""
     sa = require("sqlalchemy", "SQL output", "sql")
-    types: dict[str, Any] = {
-        "as_of": sa.Date,
-        "opens": sa.Date,
-        "due": sa.Date,
-        "remedied_on": sa.Date,
-        "step": sa.Integer,
-    }
+    types: dict[str, Any] = {"as_of": sa.Date, "step": sa.Integer}
+    types.update(dict.fromkeys(DATE_COLUMNS, sa.Date))
     metadata = sa.MetaData()
     columns = [
         sa.Column(c, types.get(c, sa.Text), nullable=c not in ("as_of", "kind", "agreement"))
@@ -58,11 +58,11 @@ def finding_rows(report: FindingsView, json_lists: bool = True) -> list[dict[str
     rows = []
     for f in report.findings:
         row: dict[str, Any] = {"as_of": report.as_of}
-        for name in FINDING_FIELDS:
-            value = getattr(f, name)
+        for name, value in f.to_row().items():
             if name in LIST_FIELDS:
-                value = json.dumps(list(value)) if json_lists else list(value)
-            row[name] = value
+                row[name] = json.dumps(list(value)) if json_lists else list(value)
+            else:
+                row[name] = value
         rows.append(row)
     return rows
 
@@ -140,7 +140,7 @@ def write_parquet(report: FindingsView, path: str | os.PathLike[str]) -> None:
     pa = require("pyarrow", "to_parquet()", "parquet")
     pq = require("pyarrow.parquet", "to_parquet()", "parquet")
     types = {name: pa.string() for name in FINDING_COLUMNS}
-    types.update({name: pa.date32() for name in ("as_of", *DATE_FIELDS)})
+    types.update({name: pa.date32() for name in ("as_of", *DATE_COLUMNS)})
     types.update({name: pa.list_(pa.string()) for name in LIST_FIELDS})
     types["step"] = pa.int64()
     schema = pa.schema([pa.field(name, types[name]) for name in FINDING_COLUMNS])

@@ -1132,6 +1132,7 @@ def catalogue_blocks(cat: Catalogue) -> list[Block]:
             )
         ),
         Table(ATTRIBUTE_HEADERS, tuple(_attribute_rows(cat.common))),
+        *_imprecise_blocks(),
         Heading(2, _t("Types at a glance")),
         Table(
             ("Type", "What happened", "council is"),
@@ -1144,6 +1145,58 @@ def catalogue_blocks(cat: Catalogue) -> list[Block]:
     for et in cat.types.values():
         blocks += _type_blocks(et)
     return blocks
+
+
+def _imprecise_blocks() -> list[Block]:
+    """The date forms an event's `date` may take when the day is not known."""
+    forms = (
+        ("2014-10-15", "a day (exact)"),
+        ("2014-10", "a month: one day from 2014-10-01 to 2014-10-31"),
+        ("2013-21", "spring 2013: March to May"),
+        ("2013-22", "summer 2013: June to August"),
+        ("2013-23", "autumn 2013: September to November"),
+        ("2013-24", "winter 2013: December 2013 to February 2014 (into the next year)"),
+        ("2014", "a year: 2014-01-01 to 2014-12-31"),
+        ("2014-10-01/2014-10-31", "a closed interval, both ends included"),
+        ("2014-01/2014-02", "an interval of months: 2014-01-01 to 2014-02-28"),
+        ("../2016-03-31", "by 2016-03-31, day unknown (the earliest day read is 1900-01-01)"),
+    )
+    return [
+        Heading(2, _t("Imprecise dates"), "imprecise-dates"),
+        Para(
+            _t(
+                "A record often gives only a month, a season or a year. An event's ",
+                Code("date"),
+                " may then be one of these forms, a subset of EDTF (ISO 8601-2). Each "
+                "means one unknown day in its span, not a span of activity: a review that "
+                "lasted several days still gives ",
+                Code("start"),
+                " (its first on-site day, which must be exact) and ",
+                Code("date"),
+                " (its last).",
+            )
+        ),
+        Table(("Form", "Means"), tuple((_t(Code(a)), _t(b)) for a, b in forms)),
+        Para(
+            _t(
+                "Other EDTF features are refused with the reason: uncertain (",
+                Code("2014?"),
+                ") or approximate (",
+                Code("2014~"),
+                ") dates, unspecified digits (",
+                Code("201X"),
+                "), sets, open ends (",
+                Code("2014/.."),
+                ") and times of day. CSV, Parquet, SQL tables and DataFrames take the "
+                "same text in their date column. A finding that comes out differently on "
+                "different days of the span is ",
+                Code("undetermined"),
+                ", with the statuses it could have in ",
+                Code("possible"),
+                " (docs/findings.md).",
+            )
+        ),
+    ]
 
 
 def render_catalogue(catalogue: Catalogue | None = None, fmt: str = "markdown") -> str:

@@ -302,7 +302,12 @@ class _Explainer:
             f"{k} {_show(v)}" for k, v in e.attrs.items() if k not in skip and v not in (None, "")
         ]
         tail = f"; {', '.join(attrs_)}" if attrs_ else ""
-        return f"{e.id} {e.type} on {e.date}, council {self.name(rs, e.council)}{tail}"
+        when = (
+            f"on {e.date}"
+            if e.span is None
+            else f"in {e.span.text} (one unknown day from {e.span.earliest} to {e.span.latest})"
+        )
+        return f"{e.id} {e.type} {when}, council {self.name(rs, e.council)}{tail}"
 
     def event_or_id(self, rs: Ruleset, eid: str) -> str:
         e = self.event(eid)
@@ -359,6 +364,8 @@ class _Explainer:
             except KeyError:
                 raise ValueError(f"{f.agreement} has no rule {f.rule!r}") from None
             lines = self.rule_finding(rs, rule, f)
+        if f.status == "undetermined" or f.ranges:
+            lines.extend(self.imprecise(rs, f))
         lines = [*lines, *self.source_lines(f)]
         head = f"{f.kind} {f.status}: {f.title or f.rule} ({f.rule}), {self.name(rs, f.party)}"
         if f.about:
@@ -648,6 +655,8 @@ class _Explainer:
 
     def outcome(self, rs: Ruleset, rule: Rule, f: Finding, trigger: Event | None) -> list[str]:
         status = f.status
+        if status == "undetermined":
+            return []  # explained by imprecise(), status by status
         if isinstance(rule, ConstraintRule):
             return self.constraint_outcome(rs, rule, f, trigger)
         if isinstance(rule, (LimitRule, EntitlementRule)):
@@ -702,6 +711,45 @@ class _Explainer:
         out.extend(self.candidates(rs, rule, f, trigger))
         if status == "unrecorded":
             out.append(self.unrecorded(rule, f, trigger))
+        return out
+
+    def imprecise(self, rs: Ruleset, f: Finding) -> list[str]:
+        """What an imprecisely dated event leaves open: the statuses, the dates' ranges, the
+        events whose day is not known, and how to settle it."""
+        out: list[str] = []
+        if f.status == "undetermined":
+            statuses = " or ".join(f.possible)
+            out.append(
+                f"Undetermined: {statuses}, depending on the day on which events with "
+                "imprecise dates happened"
+                + (
+                    " (the finding exists on some of those days only)."
+                    if len(f.possible) == 1
+                    else "."
+                )
+            )
+        for name, lo, hi in f.ranges:
+            label = {"opens": "Opens", "due": "Due", "remedied_on": "Remedied"}[name]
+            out.append(f"{label} between {lo} and {hi}, by the day of those events.")
+        vague = [
+            e
+            for eid in dict.fromkeys((*f.triggered_by, *f.fulfilled_by))
+            if (e := self.event(eid)) is not None and e.span is not None
+        ]
+        if not vague and self.events is not None:
+            vague = [
+                e
+                for e in self.events.values()
+                if e.span is not None and f.party in (e.council, *map(str, e.attrs.values()))
+            ]
+        for e in vague[:MAX_LISTED]:
+            out.append(f"Date not exact: {self.describe_event(rs, e)}.")
+        if f.status == "undetermined":
+            out.append(f"By status: {f.explanation}")
+            out.append(
+                "To settle it, give those events' days (YYYY-MM-DD) or a narrower span "
+                "(docs/events.md, Imprecise dates)."
+            )
         return out
 
     def unrecorded(self, rule: Rule, f: Finding, trigger: Event | None) -> str:

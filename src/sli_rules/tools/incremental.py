@@ -48,13 +48,14 @@ import attrs
 
 from sli_rules._version import __version__
 from sli_rules.api.evaluate import ENGINES, _matcher, _rulesets
-from sli_rules.engine.plan import compile_plan
+from sli_rules.engine.plan import Plan, compile_plan
 from sli_rules.engine.progress import Progress, advance_in_steps, month_ends
+from sli_rules.engine.refine import evaluate_refined
 from sli_rules.engine.session import LateEventError, Session
 from sli_rules.io.intake import Intake, read_events
 from sli_rules.load.catalogue import catalogue_for
 from sli_rules.load.loader import bundled_ids, load_ruleset
-from sli_rules.model.dates import parse_date
+from sli_rules.model.dates import DaySpan, parse_date, parse_event_date
 from sli_rules.model.errors import SliRulesError
 from sli_rules.model.fingerprint import fingerprint, fingerprint_0_1
 from sli_rules.model.values import Event, Finding, Ruleset
@@ -73,8 +74,11 @@ __all__ = [
 ]
 
 APPLICATION_ID = 0x534C4952  # "SLIR"
-FORMAT = 2
+FORMAT = 3
 FORMATS_UPGRADED = (1,)  # earlier formats a run upgrades by evaluating the event log again
+# earlier formats read as they are: format 3 (imprecise event dates) may hold EDTF text
+# in the event log and interval dates in findings, which format 2 never does
+FORMATS_READ = (2,)
 KEY_FIELDS = ("kind", "agreement", "rule", "party", "about", "triggered_by", "step", "opens")
 
 Late = Literal["replay", "refuse"]
@@ -168,6 +172,17 @@ def _date_or_none(v: Any) -> _dt.date | None:
     return _dt.date.fromisoformat(v) if v else None
 
 
+def _range_or_none(v: Any) -> tuple[_dt.date | None, tuple[_dt.date, _dt.date] | None]:
+    """A finding date as written by `Finding.to_dict()`: a day, or an EDTF interval
+    (the earliest, and the interval)."""
+    if not v:
+        return None, None
+    if "/" in v:
+        lo, hi = (_dt.date.fromisoformat(x) for x in v.split("/"))
+        return lo, (lo, hi)
+    return _dt.date.fromisoformat(v), None
+
+
 def _meta_ok(meta: Mapping[str, Any]) -> bool:
     """Whether a state's meta table holds what a run reads from it, of the right types."""
     as_of = meta.get("as_of")
@@ -192,6 +207,14 @@ def _meta_ok(meta: Mapping[str, Any]) -> bool:
 
 def finding_from_dict(d: Mapping[str, Any]) -> Finding:
     """The inverse of `Finding.to_dict()`."""
+    opens, opens_range = _range_or_none(d.get("opens"))
+    due, due_range = _range_or_none(d.get("due"))
+    remedied_on, remedied_range = _range_or_none(d.get("remedied_on"))
+    ranges = tuple(
+        (name, *r)
+        for name, r in (("opens", opens_range), ("due", due_range), ("remedied_on", remedied_range))
+        if r is not None
+    )
     return Finding(
         kind=d["kind"],
         agreement=d["agreement"],
@@ -199,12 +222,14 @@ def finding_from_dict(d: Mapping[str, Any]) -> Finding:
         clause=d["clause"],
         party=d["party"],
         status=d["status"],
-        opens=_date_or_none(d.get("opens")),
-        due=_date_or_none(d.get("due")),
+        opens=opens,
+        due=due,
         triggered_by=tuple(d.get("triggered_by") or ()),
         fulfilled_by=tuple(d.get("fulfilled_by") or ()),
         explanation=d.get("explanation", ""),
-        remedied_on=_date_or_none(d.get("remedied_on")),
+        remedied_on=remedied_on,
+        possible=tuple(d.get("possible") or ()),
+        ranges=ranges,
         step=d.get("step"),
         actor=d.get("actor"),
         about=d.get("about"),
@@ -436,7 +461,7 @@ class _State:
         self.upgrade_from = version if version in FORMATS_UPGRADED and version != FORMAT else None
         if self.upgrade_from is not None:
             return  # a run re-evaluates its event log and writes the current format
-        if version != FORMAT:
+        if version != FORMAT and version not in FORMATS_READ:
             raise StateError(
                 f"{self.path}: state file format {version}; this sli-rules ({__version__}) "
                 f"reads format {FORMAT}"
@@ -546,7 +571,31 @@ def _event_json(e: Event) -> str:
 def _event_from_json(text: str) -> Event:
     d = json.loads(text)
     core = {k: d.pop(k) for k in ("id", "type", "date", "council")}
-    return Event(core["id"], core["type"], _dt.date.fromisoformat(core["date"]), core["council"], d)
+    when = parse_event_date(core["date"])
+    if isinstance(when, DaySpan):
+        return Event(core["id"], core["type"], when.latest, core["council"], d, span=when)
+    return Event(core["id"], core["type"], when, core["council"], d)
+
+
+def _refined(
+    st: _State, plan: Plan, engine: str, complete: bool, as_of: _dt.date
+) -> tuple[Session, list[Finding]]:
+    """Every finding of the event log, evaluated in one batch over the refinements of its
+    imprecise events (engine/refine.py), and a session of its exact events for the
+    snapshot (a session holds exact days only)."""
+    logged = list(st.events_between("", None))
+
+    def run(events: Sequence[Event]) -> list[Finding]:
+        one = Session(plan, _matcher(plan, engine), complete=complete)
+        one.feed(events)
+        one.advance(as_of)
+        return one.findings()
+
+    findings = evaluate_refined(logged, as_of, run)
+    session = Session(plan, _matcher(plan, engine), complete=complete)
+    session.feed(e for e in logged if e.span is None)
+    session.advance(as_of)
+    return session, findings
 
 
 # ------------------------------------------------------------------ running
@@ -697,7 +746,8 @@ def run_incremental(
                         "already recorded in the state; ids must stay unique (give a corrected "
                         "event a new id)"
                     )
-            elif stored_as_of is not None and e.date <= stored_as_of:
+            elif stored_as_of is not None and e.earliest <= stored_as_of:
+                # an imprecise event that may have happened by the previous run is late
                 late_events.append(e)
             else:
                 fresh.append(e)
@@ -723,7 +773,18 @@ def run_incremental(
         snap = None if replay else st.snapshot()
         if snap is None and stored_as_of is not None:
             replay = True  # the snapshot row is gone: rebuild from the recorded events
-        if replay:
+        imprecise = bool(meta.get("imprecise")) or any(
+            e.span is not None for e in (*fresh, *late_events)
+        )
+        if imprecise:
+            # imprecise dates: the whole log in one batch, every run (no finding is final)
+            session, open_ = _refined(st, plan, engine, whole, day)
+            drained: list[Finding] = []
+            previous = st.findings(open_only=False)
+            replay = True
+            if progress is not None:
+                progress(len(open_), len(open_), day)
+        elif replay:
             session = Session(plan, matcher, complete=whole)
             session, drained, open_ = _replay(st, session, day, progress)
             previous = st.findings(open_only=False)
@@ -764,8 +825,10 @@ def run_incremental(
         gone = [k for k in previous if k not in current]
         _write_findings(st, drained, open_, replace_all=replay, gone=gone)
         st.set_snapshot(session.snapshot())
-        if st.upgrade_from is not None:
+        if st.db.execute("PRAGMA user_version").fetchone()[0] != FORMAT:
             st.db.execute(f"PRAGMA user_version = {FORMAT}")
+        if imprecise:
+            st.set_meta(imprecise=True)
         st.set_meta(
             rulesets=described,
             as_of=day.isoformat(),

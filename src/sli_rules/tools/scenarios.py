@@ -21,6 +21,7 @@ import attrs
 
 from sli_rules.api.evaluate import compile_rulesets
 from sli_rules.engine.plan import Plan
+from sli_rules.engine.refine import evaluate_refined
 from sli_rules.engine.session import Session
 from sli_rules.io.intake import read_events, validate_record
 from sli_rules.load.catalogue import PARTY_FORMS, PARTY_RE, catalogue_for, load_catalogue
@@ -136,10 +137,19 @@ def _check_field(key: str, value: Any, vocabulary: Mapping[str, Sequence[str]]) 
     if key in ("opens", "due", "remedied_on"):
         if value is None or isinstance(value, _dt.date):
             return None
-        try:
-            parse_date(value)
+        try:  # a day, or an interval of days for a date that is not exact
+            for part in str(value).split("/", 1) if isinstance(value, str) else [value]:
+                parse_date(part)
         except DateError as exc:
-            return f"{key}: {exc}"
+            return f"{key}: {exc} (or an interval of two such days, e.g. 2014-10-15/2014-11-15)"
+        return None
+    if key == "possible":
+        statuses = vocabulary.get("status", ())
+        if not isinstance(value, list) or not all(v in statuses for v in value):
+            return (
+                f"possible: expected a list of statuses (one of: {', '.join(statuses)}), "
+                f"got {value!r}"
+            )
         return None
     if (
         key == "step"
@@ -314,8 +324,11 @@ def load_scenario_file(path: str | Path) -> ScenarioFile:
             except InputError as exc:
                 problems.extend(exc.problems)
         seen: dict[str, Event] = {}
-        for j, rec in enumerate(raw.get("events") or []):
+        for j, given in enumerate(raw.get("events") or []):
             ep = (*sp, "events", j)
+            rec = given
+            if isinstance(given, dict) and type(given.get("date")) is int:
+                rec = {**given, "date": str(given["date"])}  # a year: YAML reads a number
             event, reasons = validate_record(catalogue, rec)
             if event is None:
                 problems.extend(Problem(doc.where(ep), r, ep) for r in reasons)
@@ -416,11 +429,26 @@ def run_scenario(
     plan = plan or compile_rulesets(file.rulesets)
     failures: list[str] = []
     all_findings: list[Finding] = []
+    imprecise = any(e.span is not None for e in scenario.events)
     session = Session(plan, complete=scenario.complete)
-    session.feed(scenario.events)
+    if not imprecise:
+        session.feed(scenario.events)
+
+    def refined(day: _dt.date) -> list[Finding]:
+        def run(events: Sequence[Event]) -> list[Finding]:
+            one = Session(plan, complete=scenario.complete)
+            one.feed(events)
+            one.advance(day)
+            return one.findings()
+
+        return evaluate_refined(scenario.events, day, run)
+
     for day in sorted(scenario.as_of):
-        session.advance(day)
-        findings = session.findings()
+        if imprecise:
+            findings = refined(day)
+        else:
+            session.advance(day)
+            findings = session.findings()
         all_findings.extend(findings)
         records = [f.to_dict() for f in findings]
         for line, want in scenario.expect:

@@ -65,6 +65,12 @@ SCHEMA_ID_BASE = "urn:sli-rules:schemas:"
 (`urn:sli-rules:schemas:ruleset.schema.json`): an identity, not an address."""
 
 DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
+# An event's date: a day, month, season or year, an interval of two, or an open start
+# (model/dates.py parse_event_date checks the rest: real days, seasons 21-24, order).
+_PART = r"\d{4}(?:-\d{2}(?:-\d{2})?)?"
+EVENT_DATE_PATTERN = rf"^(?:(?:{_PART}|\.\.)/)?{_PART}$"
+# A finding's date when it is not exact: an EDTF interval of two days.
+FINDING_DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}/\d{4}-\d{2}-\d{2}$"
 # The same forms as `parse_duration`: years, months, weeks, days, at least one of them.
 DURATION_PATTERN = r"^P(?=\d)(?:\d+Y)?(?:\d+M)?(?:\d+W)?(?:\d+D)?$"
 
@@ -1219,8 +1225,10 @@ def events_schema(catalogue: Catalogue | None = None) -> dict[str, Any]:
             "type": {"enum": list(cat.types), "description": _desc(common, "type")},
             "date": {
                 "type": "string",
-                "format": "date",
-                "pattern": DATE_PATTERN,
+                "pattern": EVENT_DATE_PATTERN,
+                # a day must be a real one (the imprecise forms are checked on intake)
+                "if": {"pattern": DATE_PATTERN},
+                "then": {"format": "date"},
                 "description": _desc(common, "date"),
             },
             "council": {
@@ -1256,8 +1264,15 @@ FINDING_DESCRIPTIONS: dict[str, tuple[str, dict[str, Any]]] = {
         + "; ".join(f"{k}: {v}" for k, v in FINDING_STATUSES.items()),
         {"enum": list(FINDING_STATUSES)},
     ),
-    "opens": ("When the duty (or step) opened, or null.", {"$ref": "#/$defs/date_or_null"}),
-    "due": ("When it is (or was) due, inclusive, or null.", {"$ref": "#/$defs/date_or_null"}),
+    "opens": (
+        "When the duty (or step) opened, or null; an interval (EDTF, e.g. "
+        "2014-10-01/2014-10-31) when it depends on an event whose day is not known.",
+        {"$ref": "#/$defs/date_or_null"},
+    ),
+    "due": (
+        "When it is (or was) due, inclusive, or null; an interval when not exact.",
+        {"$ref": "#/$defs/date_or_null"},
+    ),
     "triggered_by": (
         "The ids of the events that set the duty going.",
         {"type": "array", "items": {"type": "string"}},
@@ -1267,7 +1282,7 @@ FINDING_DESCRIPTIONS: dict[str, tuple[str, dict[str, Any]]] = {
         {"type": "array", "items": {"type": "string"}},
     ),
     "remedied_on": (
-        "For a breach met late: the day the late fulfilment came.",
+        "For a breach met late: the day the late fulfilment came (an interval when not exact).",
         {"$ref": "#/$defs/date_or_null"},
     ),
     "step": (
@@ -1292,6 +1307,12 @@ FINDING_DESCRIPTIONS: dict[str, tuple[str, dict[str, Any]]] = {
         "finding rests on: those that triggered it and those that met it, each once, in "
         "that order. Empty when none of them gives a source.",
         {"type": "array", "items": {"type": "string"}},
+    ),
+    "possible": (
+        "Only when status is undetermined: every status the finding has on some of the days "
+        "its imprecisely dated events could have happened on, sorted. One status means the "
+        "finding exists on some of those days only.",
+        {"type": "array", "items": {"enum": list(FINDING_STATUSES)}, "minItems": 1},
     ),
     "explanation": (
         "One plain-English sentence with the dates and the arithmetic.",
@@ -1378,13 +1399,17 @@ def findings_schema() -> dict[str, Any]:
                         "Obligations due with no fulfilling event where the record is "
                         "not declared complete."
                     ),
+                    "undetermined": _count(
+                        "Findings whose status depends on the unknown day of an event with "
+                        "an imprecise date."
+                    ),
                     "complete": {
                         "type": "boolean",
                         "description": "Whether the whole record was declared complete.",
                     },
                     "coverage": _count("record.coverage declarations that counted."),
                 },
-                "required": ["unrecorded", "complete", "coverage"],
+                "required": ["unrecorded", "undetermined", "complete", "coverage"],
                 "additionalProperties": False,
             },
         },
@@ -1392,7 +1417,11 @@ def findings_schema() -> dict[str, Any]:
         "$defs": {
             "date": {"type": "string", "format": "date", "pattern": DATE_PATTERN},
             "date_or_null": {
-                "anyOf": [{"$ref": "#/$defs/date"}, {"type": "null"}],
+                "anyOf": [
+                    {"$ref": "#/$defs/date"},
+                    {"type": "string", "pattern": FINDING_DATE_PATTERN},
+                    {"type": "null"},
+                ],
             },
             "finding": {
                 "type": "object",
@@ -1410,7 +1439,7 @@ def findings_schema() -> dict[str, Any]:
                                 "step": {"type": "integer"},
                                 "actor": {"type": "string"},
                                 "about": {"type": "string"},
-                                "status": {"enum": ["due", "taken", "stopped"]},
+                                "status": {"enum": ["due", "taken", "stopped", "undetermined"]},
                             },
                             "required": ["step", "actor", "about"],
                         },
@@ -1429,6 +1458,7 @@ def scenario_schema(catalogue: Catalogue | None = None) -> dict[str, Any]:
     its events may be of the types `catalogue` adds (those its rulesets declare)."""
     event = {k: v for k, v in events_schema(catalogue).items() if k != "$schema"}
     date = {"type": "string", "format": "date", "pattern": DATE_PATTERN}
+    interval = {"type": "string", "pattern": FINDING_DATE_PATTERN}
     text_or_list = {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
     fields: dict[str, Any] = {name: {} for name in FINDING_FIELDS}
     fields.update(
@@ -1438,9 +1468,10 @@ def scenario_schema(catalogue: Catalogue | None = None) -> dict[str, Any]:
             "party": {"type": "string", "pattern": PARTY_RE.pattern},
             "actor": {"type": "string", "pattern": PARTY_RE.pattern},
             "about": {"type": "string", "pattern": PARTY_RE.pattern},
-            "opens": {"anyOf": [date, {"type": "null"}]},
-            "due": {"anyOf": [date, {"type": "null"}]},
-            "remedied_on": {"anyOf": [date, {"type": "null"}]},
+            "opens": {"anyOf": [date, interval, {"type": "null"}]},
+            "due": {"anyOf": [date, interval, {"type": "null"}]},
+            "remedied_on": {"anyOf": [date, interval, {"type": "null"}]},
+            "possible": {"type": "array", "items": {"enum": list(FINDING_STATUSES)}},
             "step": {"type": ["integer", "null"]},
             "triggered_by": text_or_list,
             "fulfilled_by": text_or_list,

@@ -1,0 +1,353 @@
+"""Findings over imprecise event dates: run the exact engine on chosen refinements, merge.
+
+An event dated `2014-10` happened on one unknown day of October 2014. A *refinement* picks
+that day for every imprecise event; the engine (engine/session.py) evaluates exact days
+only, so this module evaluates it over a set of refinements and merges what they find:
+
+- a finding is identified by its kind, agreement, rule, party, triggering events, step,
+  actor and concern (and, when no event triggers it, its due day, e.g. a financial
+  year's), numbered in order when a refinement has several with one identity;
+- a finding with one status in every refinement keeps it; one whose status differs, or
+  that some refinements do not have, is `undetermined` with `possible` listing every
+  status seen;
+- a date that differs is kept as (earliest, latest) in `Finding.ranges`.
+
+Which refinements: the findings are piecewise constant in each event's day, changing
+only where the day crosses another date (a due date, a window's opening, a period's
+bounds, as-of, another event's day). Each imprecise event starts with the two ends of its
+span (the first day being no earlier than its `start`, when it has one); every such date
+seen in the findings of the event's parties, or given by an exact event of its parties
+or of a body, that falls inside the span adds the day itself and the day after (where a
+comparison with it can change); this repeats until no new day comes (at most ROUNDS
+times). Events are grouped by the parties they name: the events of one group
+are combined in every way (all corners of their candidate days) and the groups, assumed
+independent, are run side by side, so the number of engine runs is that of the largest
+group's combinations. A group with more than MAX_RUNS combinations is reduced to the ends
+of each span, then to varying one event at a time with the others at their first or
+last day. The limits are documented in docs/findings.md.
+
+With no imprecise event, `evaluate_refined` is one engine run, nothing else.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import itertools
+import re
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+import attrs
+
+from sli_rules.model.dates import parse_date
+from sli_rules.model.values import DATE_FIELDS, Event, Finding
+from sli_rules.model.vocabulary import Status
+
+__all__ = ["MAX_RUNS", "ROUNDS", "evaluate_refined", "merge_findings", "spans_of"]
+
+Date = _dt.date
+Run = Callable[[Sequence[Event]], list[Finding]]
+
+MAX_RUNS = 64
+"""The most combinations of candidate days run for one group of related events."""
+ROUNDS = 4
+"""The most rounds of adding candidate days from the dates the findings show."""
+
+_GSS = re.compile(r"[EWSN][0-9]{8}", re.ASCII)
+_DAY = _dt.timedelta(days=1)
+
+
+def spans_of(e: Event) -> tuple[Date, Date]:
+    """The days an event may have happened on: its span, from no earlier than its `start`
+    (the first on-site day of a multi-day review, which is exact)."""
+    if e.span is None:
+        return e.date, e.date
+    lo, hi = e.span.earliest, e.span.latest
+    start = e.attrs.get("start")
+    if isinstance(start, str):
+        try:
+            first = parse_date(start)
+        except ValueError:
+            first = lo
+        if lo < first <= hi:
+            lo = first
+    return lo, hi
+
+
+def evaluate_refined(events: Sequence[Event], as_of: Date, run: Run) -> list[Finding]:
+    """The merged findings over the refinements of `events` chosen as above; `run`
+    evaluates one exact stream as of `as_of` (a fresh session each time)."""
+    if all(e.span is None for e in events):
+        return run(events)
+    # in a canonical order, so that the runs, and so the merged lists and explanations,
+    # do not depend on the order the events came in
+    imprecise = sorted((e for e in events if e.span is not None), key=lambda e: e.id)
+    exact = sorted((e for e in events if e.span is None), key=lambda e: (e.date, e.id))
+    councils = {e.council for e in events}
+    mentions = [_mentions(e, councils) for e in imprecise]
+    candidates: dict[str, set[Date]] = {e.id: set(spans_of(e)) for e in imprecise}
+    # the dates each imprecise event's day may cross: as-of, and the days (and date
+    # attributes, e.g. a coverage declaration's from and to) of the exact events that
+    # concern one of its parties or are a body's (membership, concerns, coverage)
+    thresholds: list[set[Date]] = []
+    for m in mentions:
+        days = {as_of}
+        for x in exact:
+            if not _GSS.fullmatch(x.council) or _mentions(x, councils) & m:
+                days.add(x.date)
+                days.update(_attr_dates(x))
+        for other, om in zip(imprecise, mentions, strict=True):
+            if om & m:  # the span ends of related imprecise events (itself included)
+                days.update(spans_of(other))
+        thresholds.append(days)
+    done: dict[tuple[Date, ...], list[Finding]] = {}
+    groups = _groups(imprecise, mentions)
+    for _ in range(ROUNDS):
+        _add_thresholds(imprecise, candidates, thresholds)
+        for assignment in _assignments(imprecise, groups, candidates):
+            if assignment in done:
+                continue
+            refined = [
+                attrs.evolve(e, date=d, span=None)
+                for e, d in zip(imprecise, assignment, strict=True)
+            ]
+            done[assignment] = run([*exact, *refined])
+        grown = False
+        for e, m, days in zip(imprecise, mentions, thresholds, strict=True):
+            seen = {
+                d
+                for fs in done.values()
+                for f in fs
+                if e.id in f.triggered_by
+                or e.id in f.fulfilled_by
+                or {f.party, f.about, f.actor} & m
+                for d in _dates(f)
+            }
+            if not seen <= days:
+                days.update(seen)
+                grown = True
+        if not grown:
+            break
+    return merge_findings(done.values())
+
+
+def _attr_dates(e: Event) -> Iterable[Date]:
+    for v in e.attrs.values():
+        if isinstance(v, str) and len(v) == 10:
+            try:
+                yield parse_date(v)
+            except ValueError:
+                continue
+
+
+def _dates(f: Finding) -> Iterable[Date]:
+    for name in DATE_FIELDS:
+        day = getattr(f, name)
+        if day is not None:
+            yield day
+
+
+def _add_thresholds(
+    imprecise: Sequence[Event], candidates: dict[str, set[Date]], thresholds: list[set[Date]]
+) -> None:
+    for e, days in zip(imprecise, thresholds, strict=True):
+        lo, hi = spans_of(e)
+        for t in days:
+            # a comparison with t ("on or before", "before") can change only between
+            # t - 1 and t or between t and t + 1: t and t + 1 start the pieces it makes
+            for d in (t, t + _DAY):
+                if lo <= d <= hi:
+                    candidates[e.id].add(d)
+
+
+def _mentions(e: Event, councils: set[str]) -> set[str]:
+    """The parties an event concerns: its council and the parties its attributes name;
+    for a body's event that names a council (a concern about it), those councils only,
+    so that one body's events about different councils do not join one group."""
+    out: set[str] = set()
+    stack: list[Any] = [e.attrs]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, str):
+            if _GSS.fullmatch(v) or v in councils:
+                out.add(v)
+        elif isinstance(v, dict):
+            stack.extend(v.values())
+        elif isinstance(v, (list, tuple)):
+            stack.extend(v)
+        elif hasattr(v, "values"):
+            stack.extend(v.values())
+    if _GSS.fullmatch(e.council) or not any(_GSS.fullmatch(p) for p in out):
+        out.add(e.council)
+    return out
+
+
+def _groups(imprecise: Sequence[Event], mentions: Sequence[set[str]]) -> list[list[int]]:
+    """Indices of the imprecise events, grouped: two events are in one group when they
+    name a party in common (their council or a party in their attributes)."""
+    parent = list(range(len(imprecise)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    owner: dict[str, int] = {}
+    for i, m in enumerate(mentions):
+        for party in sorted(m):
+            j = owner.setdefault(party, i)
+            parent[find(i)] = find(j)
+    out: dict[int, list[int]] = {}
+    for i in range(len(imprecise)):
+        out.setdefault(find(i), []).append(i)
+    return list(out.values())
+
+
+def _combinations(days: list[list[Date]]) -> list[tuple[Date, ...]]:
+    """Candidate days of a group's events, combined: every combination when there are
+    at most MAX_RUNS, else every combination of the spans' ends, else one event varied
+    at a time with the others at their first, then at their last day."""
+    total = 1
+    for d in days:
+        total *= len(d)
+    if total <= MAX_RUNS:
+        return list(itertools.product(*days))
+    ends = [sorted({d[0], d[-1]}) for d in days]
+    if 2 ** len(days) <= MAX_RUNS:
+        out = list(itertools.product(*ends))
+    else:
+        out = [tuple(d[0] for d in days), tuple(d[-1] for d in days)]
+    for base in (tuple(d[0] for d in days), tuple(d[-1] for d in days)):
+        for i, ds in enumerate(days):
+            for day in ds:
+                out.append((*base[:i], day, *base[i + 1 :]))
+    return list(dict.fromkeys(out))
+
+
+def _assignments(
+    imprecise: Sequence[Event], groups: list[list[int]], candidates: dict[str, set[Date]]
+) -> list[tuple[Date, ...]]:
+    """One day per imprecise event for each run: the groups' combinations side by side
+    (a group with fewer combinations than the largest starts again from its first)."""
+    per_group = [_combinations([sorted(candidates[imprecise[i].id]) for i in g]) for g in groups]
+    runs = max(len(c) for c in per_group)
+    out = []
+    for r in range(runs):
+        assignment: list[Date | None] = [None] * len(imprecise)
+        for g, combos in zip(groups, per_group, strict=True):
+            for i, day in zip(g, combos[r % len(combos)], strict=True):
+                assignment[i] = day
+        out.append(tuple(d for d in assignment if d is not None))
+    return out
+
+
+def identity(f: Finding) -> tuple[Any, ...]:
+    """What makes two refinements' findings the same finding (before numbering)."""
+    return (
+        f.kind,
+        f.agreement,
+        f.rule,
+        f.party,
+        f.triggered_by,
+        f.step,
+        f.actor,
+        f.about,
+        # a finding no event triggers is one period's (or a fixed date's): its due day
+        # tells it from the others, and stays put when a membership change that is not
+        # exactly dated moves the day its window opens
+        None if f.triggered_by else f.due,
+    )
+
+
+def _numbered(findings: Iterable[Finding]) -> dict[tuple[Any, ...], Finding]:
+    out: dict[tuple[Any, ...], Finding] = {}
+    count: dict[tuple[Any, ...], int] = {}
+    for f in sorted(findings, key=Finding.sort_key):
+        key = identity(f)
+        n = count.get(key, 0)
+        count[key] = n + 1
+        out[(*key, n)] = f
+    return out
+
+
+def merge_findings(runs: Iterable[list[Finding]]) -> list[Finding]:
+    """One finding per identity over the refinements' findings (see the module's text)."""
+    numbered = [_numbered(fs) for fs in runs]
+    keys: dict[tuple[Any, ...], None] = {}
+    for n in numbered:
+        keys.update(dict.fromkeys(n))
+    merged = []
+    for key in keys:
+        versions = [n[key] for n in numbered if key in n]
+        merged.append(_merge(versions, everywhere=len(versions) == len(numbered)))
+    merged.sort(key=Finding.sort_key)
+    return merged
+
+
+def _union(values: Iterable[tuple[str, ...]]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(v for vs in values for v in vs))
+
+
+def _merge(versions: list[Finding], *, everywhere: bool) -> Finding:
+    first = versions[0]
+    statuses = sorted({f.status for f in versions})
+    explanations = list(dict.fromkeys(f.explanation for f in versions))
+    certain = everywhere and len(statuses) == 1
+    if certain and all(f == first for f in versions):
+        return first
+    ranges = []
+    dates: dict[str, Date | None] = {}
+    for name in DATE_FIELDS:
+        days = [d for f in versions if (d := getattr(f, name)) is not None]
+        lo, hi = (min(days), max(days)) if days else (None, None)
+        dates[name] = lo
+        if lo is not None and hi is not None and lo != hi:
+            ranges.append((name, lo, hi))
+    if certain:
+        explanation = explanations[0]
+        if len(explanations) > 1:
+            explanation += (
+                " (This holds for every day on which its imprecisely dated events could "
+                "have happened; the days named above are one of them.)"
+            )
+        return attrs.evolve(
+            first,
+            triggered_by=_union(f.triggered_by for f in versions),
+            fulfilled_by=_union(f.fulfilled_by for f in versions),
+            interpretations=_union(f.interpretations for f in versions),
+            sources=_union(f.sources for f in versions),
+            ranges=tuple(ranges),
+            opens=dates["opens"],
+            due=dates["due"],
+            remedied_on=dates["remedied_on"],
+        )
+    by_status: dict[str, str] = {}
+    for f in versions:
+        by_status.setdefault(f.status, f.explanation)
+    if everywhere:
+        lead = (
+            f"Undetermined: it is {' or '.join(statuses)}, depending on the day on which "
+            "events with imprecise dates happened."
+        )
+    else:
+        lead = (
+            f"Undetermined: it exists ({' or '.join(statuses)}) on some of the days on which "
+            "events with imprecise dates could have happened, and not on others."
+        )
+    cases = (f"If {s}, for example: {x}" for s, x in sorted(by_status.items()))
+    explanation = " ".join([lead, *cases])
+    return attrs.evolve(
+        first,
+        status=Status.UNDETERMINED.value,
+        possible=tuple(statuses),
+        explanation=explanation,
+        triggered_by=_union(f.triggered_by for f in versions),
+        fulfilled_by=_union(f.fulfilled_by for f in versions),
+        interpretations=_union(f.interpretations for f in versions),
+        sources=_union(f.sources for f in versions),
+        ranges=tuple(ranges),
+        opens=dates["opens"],
+        due=dates["due"],
+        remedied_on=dates["remedied_on"],
+    )
