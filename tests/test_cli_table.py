@@ -146,7 +146,8 @@ def test_test_k_runs_only_the_matching_scenarios() -> None:
     code, out, _ = cli("test", str(SCENARIOS), "-k", "SIGNATURE", "-v")
     assert code == EXIT_OK
     ran = [line for line in out.splitlines() if line.endswith(": passed")]
-    assert ran and all("signature" in line.casefold() for line in ran)
+    assert ran
+    assert all("signature" in line.casefold() for line in ran)
     summary = out.splitlines()[-1]
     assert summary.startswith(f"{len(ran)} passed, 0 failed, {total - len(ran)} deselected")
     code, _, err = cli("test", str(SCENARIOS), "-k", "no-such-scenario-anywhere")
@@ -180,14 +181,15 @@ def test_junit_xml_has_a_case_per_scenario_and_a_failure_for_each_failed_one(
     report = tmp_path / "junit.xml"
     code, _, _ = cli("test", str(tmp_path), "--junit-xml", str(report))
     assert code == EXIT_INPUT  # an unreadable file outranks a failure
-    root = ET.parse(report).getroot()
+    root = ET.parse(report).getroot()  # noqa: S314 (our own file)
     assert root.tag == "testsuites"
     assert (root.get("tests"), root.get("failures"), root.get("errors")) == ("3", "1", "1")
     cases = {c.get("name"): c for c in root.iter("testcase")}
     assert set(cases) == {"passes", 'fails <on purpose> & "quoted"', "<file>"}
     assert cases["passes"].find("failure") is None
     failure = cases['fails <on purpose> & "quoted"'].find("failure")
-    assert failure is not None and "expected" in (failure.text or "")
+    assert failure is not None
+    assert "expected" in (failure.text or "")
     assert cases["<file>"].find("error") is not None
     assert cases["passes"].get("file") == str(scenario)
 
@@ -206,7 +208,8 @@ def test_init_sets_up_a_workspace_whose_tests_pass_at_once(tmp_path: Path) -> No
     code, out, err = cli("init", str(folder), "--id", "my-compact")
     assert code == EXIT_OK, err
     ruleset = folder / "my-compact.yaml"
-    assert ruleset.exists() and f"wrote {ruleset}" in out
+    assert ruleset.exists()
+    assert f"wrote {ruleset}" in out
     code, out, err = cli("test", str(folder))
     assert code == EXIT_OK, out + err
     assert out.startswith("3 passed, 0 failed")
@@ -216,7 +219,8 @@ def test_init_sets_up_a_workspace_whose_tests_pass_at_once(tmp_path: Path) -> No
     for name in ("my-compact.yaml", "my-compact.scenario.yaml"):
         first = (folder / name).read_text(encoding="utf-8").splitlines()[0]
         reference = first.removeprefix("# yaml-language-server: $schema=")
-        assert reference != first and (folder / reference).is_file()
+        assert reference != first
+        assert (folder / reference).is_file()
     settings = json.loads((folder / ".vscode" / "settings.json").read_text(encoding="utf-8"))
     for schema_path in settings["yaml.schemas"]:
         assert (folder / schema_path).is_file()
@@ -285,10 +289,10 @@ def test_bash_completion_is_generated_from_the_table() -> None:
 def test_completion_names_every_option_of_every_command() -> None:
     _, script, _ = cli("completion", "bash")
     parser = build_parser(io.StringIO(), io.StringIO())
-    subparsers = next(a for a in parser._actions if a.dest == "command")  # noqa: SLF001
+    subparsers = next(a for a in parser._actions if a.dest == "command")
     for name, sub in subparsers.choices.items():
         assert f"        {name})" in script
-        for action in sub._actions:  # noqa: SLF001
+        for action in sub._actions:
             for option in action.option_strings:
                 assert option in script, (name, option)
     _, zsh, _ = cli("completion", "zsh")
