@@ -92,7 +92,7 @@ def _annotation(text: str, prop: bool = False) -> str:
     return text.replace(":", "%3A").replace(",", "%2C") if prop else text
 
 
-def _write_problem(p: Problem, fmt: str, ctx: Context, level: str = "error") -> None:
+def _write_problem(p: Problem, fmt: str, ctx: Context) -> None:
     loc = p.location
     if fmt == "json":
         record = {
@@ -102,14 +102,12 @@ def _write_problem(p: Problem, fmt: str, ctx: Context, level: str = "error") -> 
             "message": p.message,
             "path": format_path(p.path) if p.path else "",
         }
-        if level != "error":
-            record["level"] = level
         ctx.stdout.write(json.dumps(record) + "\n")
     elif fmt == "github":
         where = f"file={_annotation(loc.file, prop=True)}"
         if loc.line:
             where += f",line={loc.line}" + (f",col={loc.column}" if loc.column else "")
-        ctx.stdout.write(f"::{level} {where}::{_annotation(str(p.message))}\n")
+        ctx.stdout.write(f"::error {where}::{_annotation(str(p.message))}\n")
     else:
         ctx.stderr.write(f"{p}\n")
 
