@@ -297,3 +297,33 @@ def test_completion_names_every_option_of_every_command() -> None:
                 assert option in script, (name, option)
     _, zsh, _ = cli("completion", "zsh")
     assert "bashcompinit" in zsh
+
+
+# ---------------------------------------------------------------------- run, for alerts
+
+WM = "west-midlands-compact-2013"
+WM_EVENTS = REPO / "examples" / f"{WM}.jsonl"
+
+
+def test_run_alerts_on_new_breaches_and_takes_quiet_nights(tmp_path: Path) -> None:
+    state, out = str(tmp_path / "s.sqlite"), tmp_path / "changes.jsonl"
+    first = ("run", "-s", state, "-r", WM, "-e", str(WM_EVENTS), "--complete")
+    code, _, err = cli(*first, "--as-of", "2013-06-30", "--fail-on-new-breach", "-o", str(out))
+    assert code == EXIT_OK, err
+    # a quiet night: no --events, the clock still moves, and breaches that fall due are
+    # new ones: exit 3, with the state saved (running it again finds nothing new)
+    night = ("run", "-s", state, "--as-of", "2015-12-31", "--fail-on-new-breach")
+    code, _, err = cli(*night, "-o", str(out))
+    assert code == EXIT_BREACH, err
+    lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    new = [c for c in lines if c["kind"] == "breach" and c["change"] == "new"]
+    assert new
+    assert f"{len(new)} new breach" in err
+    code, _, err = cli(*night, "-o", str(out))
+    assert code == EXIT_OK, err
+    assert out.read_text(encoding="utf-8") == ""
+    # without the option, new breaches are reported but the status stays 0
+    code, _, _ = cli("run", "-s", state, "--as-of", "2016-12-31", "-o", str(out))
+    assert code == EXIT_OK
+    lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert any(c["kind"] == "breach" and c["change"] == "new" for c in lines)

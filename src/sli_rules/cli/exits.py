@@ -14,4 +14,5 @@ EXIT_INPUT = 2
 """Bad input: a ruleset, event file, state file or argument that cannot be used."""
 
 EXIT_BREACH = 3
-"""Breaches were found and `evaluate --fail-on-breach` was given."""
+"""Breaches were found with `evaluate --fail-on-breach`, or new ones with
+`run --fail-on-new-breach`."""

@@ -11,8 +11,9 @@ from typing import TextIO
 
 from sli_rules.api.evaluate import ENGINES, compile_rulesets, evaluate
 from sli_rules.cli.command import Command
-from sli_rules.cli.exits import EXIT_INPUT, EXIT_OK
+from sli_rules.cli.exits import EXIT_BREACH, EXIT_INPUT, EXIT_OK
 from sli_rules.cli.parsing import Context, date_type
+from sli_rules.cli.rulesets import count
 from sli_rules.engine.progress import Progress
 from sli_rules.io.intake import read_events
 from sli_rules.outputs.files import STDOUT, output_problem
@@ -45,10 +46,22 @@ def _run_arguments(p: argparse.ArgumentParser) -> None:
         help="a bundled ruleset id or a YAML file; repeat for several (needed on the first "
         "run; later runs use the ones recorded in the state)",
     )
-    p.add_argument("--events", "-e", metavar="FILE", help="the new events (JSON Lines or CSV)")
+    p.add_argument(
+        "--events",
+        "-e",
+        metavar="FILE",
+        help="the new events (JSON Lines or CSV); without it, a quiet night: no new events, "
+        "the clock still moves to --as-of",
+    )
     p.add_argument("--as-of", type=date_type, metavar="YYYY-MM-DD", help="the date of this run")
     p.add_argument(
         "--output", "-o", metavar="FILE", help="write the changes (or --show's report) here"
+    )
+    p.add_argument(
+        "--fail-on-new-breach",
+        action="store_true",
+        help="exit with status 3 when this run finds a breach it had not reported before "
+        "(the state is still saved): an alert for a nightly job",
     )
     p.add_argument(
         "--lenient",
@@ -102,7 +115,9 @@ def rebuild_command(args: argparse.Namespace) -> str:
     argv = ["sli-rules", "run", "--state", str(args.state)]
     for r in args.ruleset or ():
         argv += ["--ruleset", str(r)]
-    argv += ["--events", str(args.events), "--as-of", str(args.as_of)]
+    if args.events is not None:
+        argv += ["--events", str(args.events)]
+    argv += ["--as-of", str(args.as_of)]
     if args.lenient:
         argv.append("--lenient")
     if args.max_rejected is not None:
@@ -115,6 +130,8 @@ def rebuild_command(args: argparse.Namespace) -> str:
         argv.append("--complete" if args.complete else "--no-complete")
     if args.output:
         argv += ["--output", str(args.output)]
+    if args.fail_on_new_breach:
+        argv.append("--fail-on-new-breach")
     return shlex.join([*argv, "--rebuild"])
 
 
@@ -151,17 +168,19 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
             return EXIT_INPUT
         _emit(args.output, text, stdout)
         return EXIT_OK
-    missing = [f"--{n.replace('_', '-')}" for n in ("events", "as_of") if not getattr(args, n)]
-    if missing:
-        stderr.write(f"sli-rules run: {' and '.join(missing)} needed (or --show)\n")
+    if not args.as_of:
+        stderr.write("sli-rules run: --as-of needed (or --show)\n")
         return EXIT_INPUT
+    quiet = args.events is None  # a night with no new events: nothing to read
 
     def deliver(changes: Sequence[Change]) -> None:
         _emit(args.output, "".join(c.to_json() + "\n" for c in changes), stdout)
 
     try:
         with Progress(stderr) as progress:
-            intake = read_events(args.events, lenient=args.lenient, progress=progress.reader)
+            intake = read_events(
+                () if quiet else args.events, lenient=args.lenient, progress=progress.reader
+            )
             refused = intake.refusal(args.max_rejected)
             if refused:  # before anything is recorded: the state stays as it was
                 for r in intake.rejected:
@@ -178,7 +197,7 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
                 rebuild=args.rebuild,
                 on_changes=deliver,
                 progress=progress.callback,
-                source=str(args.events),
+                source="(no events)" if quiet else str(args.events),
                 complete=args.complete,
             )
     except RebuildNeededError as exc:
@@ -196,6 +215,10 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
     for r in result.rejected:
         stderr.write(f"rejected {r}\n")
     stderr.write(result.summary() + "\n")
+    if args.fail_on_new_breach and result.new_breaches:
+        found = count(len(result.new_breaches), "new breach", "new breaches")
+        stderr.write(f"{found} found\n")
+        return EXIT_BREACH
     return EXIT_OK
 
 
