@@ -98,7 +98,7 @@ rules:
     applies_to: {type: district}
     trigger:
       type: peer_challenge.held
-      where: {kind: {in: []}}
+      where: {kind: {in: []}, not: {review: {in: []}}}
     fulfil:
       type: feedback.published
       match: [review]

@@ -46,7 +46,7 @@ def _never_holds(cond: Any, path: YPath) -> Iterator[tuple[YPath, str]]:
         for key, value in cond.items():
             if key in ("in", "any") and isinstance(value, (list, tuple)) and not value:
                 yield (*path, key), f"'{key}: []' never holds, so this condition is never met"
-            else:
+            elif key not in ("not", "none"):  # under a negation, never-holds is always-holds
                 yield from _never_holds(value, (*path, key))
     elif isinstance(cond, (list, tuple)):
         for i, value in enumerate(cond):
