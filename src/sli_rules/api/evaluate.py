@@ -96,7 +96,11 @@ def evaluate(
     """
     day = as_day(as_of)  # a date is checked against the range too
     plan = rulesets if isinstance(rulesets, Plan) else compile_rulesets(rulesets)
-    intake = events if isinstance(events, Intake) else read_events(events, lenient=lenient)
+    intake = (
+        events
+        if isinstance(events, Intake)
+        else read_events(events, lenient=lenient, catalogue=plan.catalogue)
+    )
     session = Session(plan, _matcher(plan, engine), complete=complete)
     session.feed(intake.events)
     if progress is None:

@@ -181,7 +181,7 @@ def _explain(args: argparse.Namespace, ctx: Context) -> int:
     stdout, stderr = ctx.stdout, ctx.stderr
     plan = compile_rulesets(args.ruleset)
     rulesets = [cr.ruleset for cr in plan.rulesets]
-    intake = read_events(args.events)
+    intake = read_events(args.events, catalogue=plan.catalogue)
     report = evaluate(plan, intake, as_of=parse_date(args.as_of), complete=args.complete)
     ids = {r.id for rs in rulesets for r in rs.rules} | {
         x.id for rs in rulesets for x in rs.escalations

@@ -130,6 +130,7 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
             lenient=args.lenient,
             progress=progress.reader,
             name=("<stdin>" if args.events == STDIN else None),
+            catalogue=plan.catalogue,
         )
         refused = intake.refusal(args.max_rejected)
         if refused:  # nothing is evaluated or written: a report of nothing would mislead

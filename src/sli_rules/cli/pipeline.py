@@ -16,6 +16,8 @@ from sli_rules.cli.parsing import Context, date_type
 from sli_rules.cli.rulesets import count
 from sli_rules.engine.progress import Progress
 from sli_rules.io.intake import read_events
+from sli_rules.load.catalogue import catalogue_for
+from sli_rules.load.loader import load_ruleset
 from sli_rules.outputs.files import STDOUT, output_problem
 from sli_rules.outputs.ical import to_ical
 from sli_rules.outputs.report import FORMATS
@@ -178,8 +180,15 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
 
     try:
         with Progress(stderr) as progress:
+            # events are read with the types the rulesets declare: those given, or those
+            # the state was built with
+            refs = args.ruleset or (state_rulesets(args.state) if Path(args.state).exists() else [])
+            cat = catalogue_for(load_ruleset(r) for r in refs)
             intake = read_events(
-                () if quiet else args.events, lenient=args.lenient, progress=progress.reader
+                () if quiet else args.events,
+                lenient=args.lenient,
+                progress=progress.reader,
+                catalogue=cat,
             )
             refused = intake.refusal(args.max_rejected)
             if refused:  # before anything is recorded: the state stays as it was
@@ -311,7 +320,12 @@ def _calendar(args: argparse.Namespace, ctx: Context) -> int:
             return EXIT_INPUT
         plan = compile_rulesets(args.ruleset)
         with Progress(stderr) as progress:
-            intake = read_events(args.events, lenient=args.lenient, progress=progress.reader)
+            intake = read_events(
+                args.events,
+                lenient=args.lenient,
+                progress=progress.reader,
+                catalogue=plan.catalogue,
+            )
             report = evaluate(
                 plan,
                 intake,
@@ -379,7 +393,9 @@ def _report(args: argparse.Namespace, ctx: Context) -> int:
         return EXIT_INPUT
     plan = compile_rulesets(args.ruleset)
     with Progress(stderr) as progress:
-        intake = read_events(args.events, lenient=args.lenient, progress=progress.reader)
+        intake = read_events(
+            args.events, lenient=args.lenient, progress=progress.reader, catalogue=plan.catalogue
+        )
         report = evaluate(plan, intake, as_of=args.as_of, progress=progress.callback)
     for r in intake.rejected:
         stderr.write(f"rejected {r}\n")

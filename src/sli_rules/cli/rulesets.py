@@ -16,7 +16,12 @@ from sli_rules.outputs.files import STDOUT, output_problem
 from sli_rules.tools.diff import DIFF_FORMATS, diff_rulesets
 from sli_rules.tools.docs import DOC_FORMATS, render_catalogue, render_ruleset
 from sli_rules.tools.lint import strict_problems
-from sli_rules.tools.schema import SCHEMAS, schema_json
+from sli_rules.tools.schema import (
+    SCHEMAS,
+    SCHEMAS_WITH_DECLARED_TYPES,
+    schema_json,
+    schema_json_for,
+)
 from sli_rules.tools.show import bundled_text, export_bundled
 
 __all__ = ["CHECK", "DIFF", "DOCS", "LIST", "SCHEMA", "SHOW", "count"]
@@ -277,10 +282,27 @@ DOCS = Command(
 
 def _schema_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("which", choices=list(SCHEMAS), help="which schema to print")
+    p.add_argument(
+        "--ruleset",
+        "-r",
+        action="append",
+        default=[],
+        metavar="ID_OR_PATH",
+        help="add the event types this ruleset declares (repeatable; for 'events' and 'ruleset')",
+    )
 
 
 def _schema(args: argparse.Namespace, ctx: Context) -> int:
-    ctx.stdout.write(schema_json(args.which))
+    if not args.ruleset:
+        ctx.stdout.write(schema_json(args.which))
+        return EXIT_OK
+    if args.which not in SCHEMAS_WITH_DECLARED_TYPES:
+        ctx.stderr.write(
+            f"sli-rules schema: --ruleset adds declared event types to the 'events' and "
+            f"'ruleset' schemas, not to {args.which!r}\n"
+        )
+        return EXIT_INPUT
+    ctx.stdout.write(schema_json_for(args.which, args.ruleset))
     return EXIT_OK
 
 

@@ -22,7 +22,7 @@ from dateutil.relativedelta import relativedelta
 from sli_rules.engine import snapshot
 from sli_rules.engine.coverage import COVERAGE_TYPE, Declaration, declaration, uncovered_types
 from sli_rules.engine.plan import CompiledRuleset, Hook, Matcher, Plan, ReferenceMatcher, party_view
-from sli_rules.load.loader import load_registry
+from sli_rules.load.registry import LIFETIME_KEYS, load_registry
 from sli_rules.model.conditions import Env, describe_condition, resolve
 from sli_rules.model.dates import Period, PeriodSpec, add
 from sli_rules.model.errors import SliRulesError
@@ -39,6 +39,7 @@ from sli_rules.model.values import (
     Party,
     RecurringRule,
     Rule,
+    Succession,
     WindowRule,
 )
 
@@ -80,6 +81,9 @@ class Instance:
     handed_to: tuple[str, ...] = ()
     failed: str | None = None  # constraints: what was not satisfied ('' = satisfied)
     inherited_from: str | None = None
+    # a duty handed on jointly: every party that can meet it (successors, and bodies the
+    # ruleset names as serving them); `party` is the first successor
+    joint: tuple[str, ...] = ()
 
 
 @attrs.define
@@ -118,7 +122,9 @@ class RulesetState:
     left: dict[str, Date | None] = attrs.Factory(dict)
     end: Date | None = None
     end_by: str | None = None
-    dynamic: dict[str, Party] = attrs.Factory(dict)  # pattern-matched councils seen in events
+    dynamic: dict[str, Party] = attrs.Factory(dict)  # councils that joined by an event
+    # successions applied: predecessor -> [day, successors, "joint" | "each", served by]
+    handovers: dict[str, list[Any]] = attrs.Factory(dict)
     instances: dict[tuple[str, str, str], Instance] = attrs.Factory(dict)
     index: dict[tuple[Any, ...], list[tuple[str, str, str]]] = attrs.Factory(dict)
     tallies: dict[tuple[str, str, str], Tally] = attrs.Factory(dict)
@@ -148,6 +154,8 @@ class EngineState:
     # or the record.coverage declarations seen so far
     complete: bool = False
     coverage: list[Declaration] = attrs.Factory(list)
+    # the `source` (provenance) of each event applied that gives one, by event id
+    sources: dict[str, str] = attrs.Factory(dict)
 
 
 # the classes a snapshot may contain: restoring one builds only these
@@ -174,8 +182,16 @@ class Session:
             rulesets=[RulesetState() for _ in plan.rulesets], complete=complete
         )
         self._buffer: dict[str, Event] = {}
+        # the members of a council pattern are the registry's matching councils, each from
+        # its first day to its last (never discovered from events), and the successions
+        # the registry records among them
+        self._members: list[dict[str, Party]] = []
+        self._successions: list[tuple[Succession, ...]] = []
         for cr, rs_state in zip(plan.rulesets, self.state.rulesets, strict=True):
-            for p in cr.ruleset.parties:
+            members, successions = _pattern_members(cr)
+            self._members.append(members)
+            self._successions.append((*cr.ruleset.successions, *successions))
+            for p in (*cr.ruleset.parties, *members.values()):
                 rs_state.joined[p.id] = p.joined
                 rs_state.left[p.id] = p.left
             rs_state.end = cr.ruleset.effective.end
@@ -242,15 +258,15 @@ class Session:
     def _apply_day(self, events: Sequence[Event]) -> None:
         self._static_successions(events[0].date)
         self.state.coverage.extend(declaration(e) for e in events if e.type == COVERAGE_TYPE)
+        self.state.sources.update(
+            (e.id, str(e.attrs["source"])) for e in events if e.attrs.get("source")
+        )
         matched = [(e, self.matcher.match(e)) for e in events]
         for e, hooks in matched:
             for h in hooks:
                 if h.role in ("membership", "revocation"):
                     self._membership(h, e)
         for e, hooks in matched:
-            for cr, st in zip(self.plan.rulesets, self.state.rulesets, strict=True):
-                if cr.pattern is not None:
-                    self._discover(cr, st, e)
             for h in hooks:
                 if h.role in ("trigger", "limit", "ladder_start", "concern_raised"):
                     self._trigger(h, e)
@@ -289,12 +305,13 @@ class Session:
             self._succeed(cr, st, e.council, e.date, tuple(e.get("successors") or ()))
 
     def _static_successions(self, upto: Date) -> None:
-        """Apply the successions written in the rulesets, dated on or before `upto`."""
+        """Apply the successions written in the rulesets (and, for a council pattern, those
+        the registry records among its members), dated on or before `upto`."""
         for cr, st in zip(self.plan.rulesets, self.state.rulesets, strict=True):
-            for i, s in enumerate(cr.ruleset.successions):
+            for i, s in enumerate(self._successions[cr.index]):
                 if i not in st.successions_done and s.date <= upto:
                     st.successions_done.append(i)
-                    self._succeed(cr, st, s.party, s.date, s.successors)
+                    self._succeed(cr, st, s.party, s.date, s.successors, s.duties, s.served_by)
 
     def _succeed(
         self,
@@ -303,6 +320,8 @@ class Session:
         pred: str,
         day: Date,
         successors: tuple[str, ...],
+        duties: str = "joint",
+        served_by: tuple[str, ...] = (),
     ) -> None:
         if pred not in st.joined:
             return
@@ -317,38 +336,53 @@ class Session:
                 self._adopt(cr, st, s)
         if st.end is not None and st.end <= day:
             return  # the agreement had ended: its duties were discharged, not handed on
+        successors = tuple(s for s in successors if self.party(cr, st, s) is not None)
+        if not successors:
+            return
+        st.handovers[pred] = [day, list(successors), duties, list(served_by)]
         for key, inst in list(st.instances.items()):
             if inst.party != pred or inst.due < day or inst.on_time or inst.early or inst.waived:
                 continue
             if inst.failed is not None:
                 continue
             inst.handed_to = successors
-            for s in successors:
-                new = attrs.evolve(inst, party=s, inherited_from=pred, handed_to=())
-                k = (inst.rule, s, key[2])
+            if duties == "each":
+                owners: list[tuple[str, tuple[str, ...]]] = [(s, ()) for s in successors]
+            else:  # one duty, met by any successor or by a body serving them
+                owners = [(successors[0], (*successors, *served_by))]
+            for owner, joint in owners:
+                new = attrs.evolve(
+                    inst, party=owner, inherited_from=pred, handed_to=(), joint=joint
+                )
+                k = (inst.rule, owner, key[2])
                 if k in st.instances:
                     continue
                 st.instances[k] = new
-                st.index.setdefault((inst.rule, s, *inst.match), []).append(k)
+                for m in joint or (owner,):
+                    st.index.setdefault((inst.rule, m, *inst.match), []).append(k)
 
     def party(self, cr: CompiledRuleset, st: RulesetState, pid: str) -> Party | None:
-        return cr.parties.get(pid) or st.dynamic.get(pid)
-
-    def _discover(self, cr: CompiledRuleset, st: RulesetState, e: Event) -> None:
-        assert cr.pattern is not None
-        for code in (e.council, e.get("about")):
-            if isinstance(code, str) and code not in st.joined and cr.pattern.match(code):
-                st.dynamic[code] = _registry_party(code)
-                st.joined[code] = None
-                st.left[code] = None
+        return cr.parties.get(pid) or self._members[cr.index].get(pid) or st.dynamic.get(pid)
 
     def _adopt(self, cr: CompiledRuleset, st: RulesetState, code: str) -> None:
         """A council that joined by an event (a party.joined, or a successor) without being
-        listed in the ruleset becomes a party, with the registry's attributes."""
-        if code in cr.parties or code in st.dynamic or not _GSS.match(code):
+        listed in the ruleset becomes a party, with the registry's attributes, and stops
+        being one after its last day."""
+        if self.party(cr, st, code) is not None or not _GSS.match(code):
             return
         if cr.pattern is None or cr.pattern.match(code):
             st.dynamic[code] = _registry_party(code)
+            end = load_registry().get(code, {}).get("to")
+            if isinstance(end, Date) and st.left.get(code) is None:
+                st.left[code] = end + DAY
+
+    def inherited(self, st: RulesetState, pid: str, day: Date) -> list[tuple[str, Date, str]]:
+        """The successions that handed duties to `pid` by `day`: (predecessor, date, mode)."""
+        out = []
+        for pred, (when, successors, duties, served) in st.handovers.items():
+            if when <= day and (pid in successors or pid in served):
+                out.append((pred, when, str(duties)))
+        return out
 
     def spans(
         self, cr: CompiledRuleset, st: RulesetState, pid: str
@@ -522,7 +556,7 @@ class Session:
                         k
                         for k, i in st.instances.items()
                         if i.rule == rule.id
-                        and i.party == pid
+                        and (i.party == pid or pid in i.joint)
                         and tuple(_first(e, a) for a, _b in spec.match)
                         == tuple(_first(i.trigger, b) for _a, b in spec.match)
                         if i.trigger
@@ -572,6 +606,8 @@ class Session:
             return
         if isinstance(rule, (RecurringRule, CountRule)):
             for pid in dict.fromkeys(by):
+                if self._handed_on_hit(cr, st, rule, pid, e):
+                    continue
                 p = self.party(cr, st, pid)
                 if (
                     p is None
@@ -599,6 +635,35 @@ class Session:
                     tally.count += 1
                     if len(tally.hits) < max(rule.at_least, 1):
                         tally.hits.append((e.date, e.id))
+
+    def _handed_on_hit(
+        self,
+        cr: CompiledRuleset,
+        st: RulesetState,
+        rule: RecurringRule | CountRule,
+        pid: str,
+        e: Event,
+    ) -> bool:
+        """Count `e` for a recurring duty that a succession handed on to `pid` (a successor
+        or a body serving the successors), if it falls in a period of the predecessor's
+        that is still short; True when it was counted there."""
+        for pred, when, mode in self.inherited(st, pid, e.date):
+            p = self.party(cr, st, pid)
+            if p is None or not self.in_effect(cr, st, e.date):
+                continue
+            if not cr.fulfil_where[rule.id](e, Env(event=e, party=p)):
+                continue
+            for period in self._periods_for_event(cr, rule, e.date):
+                if period.start >= when:
+                    continue  # a period of the successor's own
+                owner = pred if mode != "each" else f"{pred}>{pid}"
+                tally = st.tallies.setdefault((rule.id, owner, period.label), Tally())
+                if len(tally.hits) >= max(rule.at_least, 1):
+                    continue
+                tally.count += 1
+                tally.hits.append((e.date, e.id))
+                return True
+        return False
 
     def _record(self, rule: Rule, inst: Instance, e: Event) -> None:
         hit = (e.date, e.id)
@@ -733,11 +798,46 @@ def _types(spec: Any) -> tuple[str, ...]:
 
 
 def _registry_party(code: str) -> Party:
-    """A council as a party, with its attributes from the registry."""
+    """A council as a party, with its attributes and its lifetime from the registry."""
     entry = load_registry().get(code, {})
-    attrs_ = {k: v for k, v in entry.items() if k not in ("name", "created", "abolished")}
+    attrs_ = {k: v for k, v in entry.items() if k not in LIFETIME_KEYS}
     attrs_.setdefault("services", ["adult_social_care", "childrens"])
-    return Party(code, "council", str(entry.get("name", code)), attrs_)
+    start, end = entry.get("from"), entry.get("to")
+    return Party(
+        code,
+        "council",
+        str(entry.get("name", code)),
+        attrs_,
+        joined=start if isinstance(start, Date) else None,
+        left=end + DAY if isinstance(end, Date) else None,
+    )
+
+
+def _pattern_members(cr: CompiledRuleset) -> tuple[dict[str, Party], tuple[Succession, ...]]:
+    """A council pattern's members, every registry council it matches that the ruleset does
+    not list, and the registry's successions from one member to others."""
+    if cr.pattern is None:
+        return {}, ()
+    registry = load_registry()
+    members = {
+        code: _registry_party(code)
+        for code in registry
+        if cr.pattern.match(code) and code not in cr.parties
+    }
+    declared = {s.party for s in cr.ruleset.successions}
+    successions = []
+    for code, p in members.items():
+        after = tuple(
+            s for s in registry[code].get("successors") or () if s in members or s in cr.parties
+        )
+        if p.left is not None and after and code not in declared:
+            successions.append(Succession(code, p.left, after))
+    return members, tuple(successions)
+
+
+def _any_of(ids: Sequence[str]) -> str:
+    ids = list(ids)
+    return ids[0] if len(ids) == 1 else ", ".join(ids[:-1]) + " or " + ids[-1]
 
 
 def _party_ids(values: list[Any]) -> list[str]:
@@ -808,6 +908,9 @@ class _Findings:
 
     def finding(self, rule: Rule | EscalationLadder, **kw: Any) -> Finding:
         kw.setdefault("interpretations", ())
+        known = self.s.state.sources
+        ids = (*kw.get("triggered_by", ()), *kw.get("fulfilled_by", ()))
+        kw["sources"] = tuple(dict.fromkeys(known[i] for i in ids if i in known))
         return Finding(
             agreement=self.rs.id, rule=rule.id, clause=rule.clause, title=rule.title, **kw
         )
@@ -941,6 +1044,9 @@ class _Findings:
         left = self.s.left_after(self.cr, self.st, inst.party, since)
         if left is not None and left <= self.day:
             why = f"the party left the agreement on {left}"
+            gone = load_registry().get(inst.party, {}).get("to")
+            if isinstance(gone, Date) and gone + DAY == left:
+                why = f"{inst.party} ceased to exist (its last day was {gone})"
             if inst.handed_to:
                 why = f"{inst.party} was succeeded on {left} by {', '.join(inst.handed_to)}"
             candidates.append((left, why))
@@ -1023,11 +1129,21 @@ class _Findings:
                 obligation("waived", f"{window}; waived by {waived[1]} on {waived[0]}.", waived)
             ]
         if end is not None and end <= inst.due:
-            to = f" and handed on to {', '.join(inst.handed_to)}" if inst.handed_to else ""
+            if inst.handed_to and not (self.st.end is not None and self.st.end <= end):
+                mode = (self.st.handovers.get(inst.party) or [None, None, "joint"])[2]
+                heirs = _any_of(inst.handed_to).replace(" or ", " and ")
+                return [
+                    obligation(
+                        "discharged",
+                        f"{window}; not yet due when {inst.party} was succeeded by {heirs} "
+                        f"on {end}: handed on "
+                        + ("to each of them." if mode == "each" else "as one duty."),
+                    )
+                ]
             return [
                 obligation(
                     "discharged",
-                    f"{window}; discharged{to} because {why_end} on {end}, before it fell due.",
+                    f"{window}; discharged because {why_end} on {end}, before it fell due.",
                 )
             ]
         if day <= inst.due:
@@ -1106,15 +1222,21 @@ class _Findings:
             text += " with " + ", ".join(
                 f"{a} {v}" for (a, _b), v in zip(spec.match, inst.match, strict=False)
             )
+        who = "any of " + _any_of(inst.joint) if inst.joint else inst.party
         if spec.by != "council":
-            text += f" naming {inst.party} as {spec.by}"
+            text += f" naming {who} as {spec.by}"
         else:
-            text += f" by {inst.party}"
+            text += f" by {who}"
         return text
 
     def describe_window(self, rule: Rule, inst: Instance) -> str:
         t = inst.trigger
         inherited = f" (inherited from {inst.inherited_from})" if inst.inherited_from else ""
+        if inst.joint:
+            inherited = (
+                f" (inherited from {inst.inherited_from}: one duty owed jointly, met by any of "
+                f"{_any_of(inst.joint)})"
+            )
         if isinstance(rule, WindowRule) and t is not None:
             o = self.cr.duration(rule.opens, t.date)
             d = self.cr.duration(rule.due, t.date)
@@ -1203,8 +1325,13 @@ class _Findings:
                     items.append((period, first, left))
             beyond = self.st.drained_beyond.get((rule.id, pid), [])
             blocked = False  # has a period that is not final been passed over?
+            # a period a succession handed on to this party is owed as the predecessor's
+            # (one duty, or one each); the successor's own duties start with the next one
+            handed = [when for _p, when, _m in self.s.inherited(self.st, pid, self.day)]
             for period, first, left in sorted(items, key=lambda item: item[0].start):
                 if (floor is not None and period.end < floor) or period.end in beyond:
+                    continue
+                if any(period.start < when <= period.end for when in handed):
                     continue
                 if end is not None and period.start >= end:
                     continue
@@ -1240,7 +1367,11 @@ class _Findings:
         first: Date,
         left: Date | None,
         end: Date | None,
+        *,
+        handed_from: str | None = None,
     ) -> list[Finding]:
+        """The findings of one period of a recurring or count duty. With `handed_from`,
+        the period is the predecessor's, handed on to `pid` by a succession."""
         day = self.day
         grace = None
         interps = self.cr.interpretations(
@@ -1256,14 +1387,29 @@ class _Findings:
         eff = self.rs.effective
         if eff.start_basis == "interpretation" and opens == eff.start:
             interps = (*interps, "effective-start")
-        tally = self.st.tallies.get((rule.id, pid, period.label), Tally())
+        tally = self.st.tallies.get((rule.id, handed_from or pid, period.label), Tally())
         hits = [h for h in tally.hits if h[0] <= day]
+        joint_text = ""
+        who = pid
+        if handed_from is not None:
+            when, successors, duties, served = self.st.handovers[handed_from]
+            if duties == "each":  # its own events, and the predecessor's before it left
+                own = self.st.tallies.get((rule.id, f"{handed_from}>{pid}", period.label))
+                hits = sorted(hits + [h for h in (own.hits if own else []) if h[0] <= day])
+                who = f"{pid} or {handed_from}"
+                joint_text = f" (handed on by {handed_from}, succeeded on {when})"
+            else:
+                who = "any of " + _any_of([handed_from, *successors, *served])
+                joint_text = (
+                    f" (handed on by {handed_from}, succeeded on {when}: one duty owed jointly "
+                    f"by {_any_of(successors).replace(' or ', ' and ')})"
+                )
         need = rule.at_least
         fulfil_text = " or ".join(rule.fulfil.types)
         if rule.fulfil.by != "council":
-            fulfil_text += f" naming {pid} as {rule.fulfil.by}"
+            fulfil_text += f" naming {who} as {rule.fulfil.by}"
         else:
-            fulfil_text += f" by {pid}"
+            fulfil_text += f" by {who}"
         what = f"at least {need} {fulfil_text}"
         span = f"{period.label} ({period.start} to {period.end}"
         span += f", plus {grace.describe()} grace to {due})" if grace else ")"
@@ -1276,6 +1422,7 @@ class _Findings:
         }
         stop = min(d for d in (left, end, _dt.date.max) if d is not None)
         counted = [h for h in hits if h[0] < stop]
+        what += joint_text
         if len(counted) >= need:
             ids = tuple(h[1] for h in counted[:need])
             return [
@@ -1289,10 +1436,40 @@ class _Findings:
                     **base,
                 )
             ]
+        handover = self.st.handovers.get(pid) if handed_from is None else None
+        if (
+            handover is not None
+            and left is not None
+            and handover[0] == left == stop
+            and stop <= due
+            and stop <= day
+        ):
+            when, successors, duties, _served = handover
+            each = duties == "each"
+            out = [
+                self.finding(
+                    rule,
+                    kind="obligation",
+                    status="discharged",
+                    fulfilled_by=(),
+                    explanation=f"{pid} needed {what} in {span}; not yet due when {pid} was "
+                    f"succeeded by {_any_of(successors).replace(' or ', ' and ')} on {when}: "
+                    + ("handed on to each of them." if each else "handed on as one duty."),
+                    **base,
+                )
+            ]
+            for owner in successors if each else successors[:1]:
+                out.extend(
+                    self.period_finding(rule, owner, period, first, None, end, handed_from=pid)
+                )
+            return out
         if stop <= due and stop <= day:
+            gone = load_registry().get(pid, {}).get("to")
             why = (
                 "the agreement ended"
                 if end is not None and stop == end
+                else f"{pid} ceased to exist (its last day was {gone})"
+                if isinstance(gone, Date) and gone + DAY == stop
                 else f"{pid} left the agreement"
             )
             return [

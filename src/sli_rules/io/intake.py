@@ -24,7 +24,15 @@ from typing import Any
 import attrs
 
 from sli_rules.io.tabular import tabular_records
-from sli_rules.load.catalogue import PARTY_FORMS, PARTY_RE, Catalogue, check_object, load_catalogue
+from sli_rules.load.catalogue import (
+    PARTY_FORMS,
+    PARTY_RE,
+    PROVENANCE,
+    Catalogue,
+    check_object,
+    load_catalogue,
+)
+from sli_rules.load.registry import code_problem, lifetime_problem
 from sli_rules.model.dates import DateError, parse_date
 from sli_rules.model.errors import EventError, Location, Problem, did_you_mean
 from sli_rules.model.values import Event
@@ -454,17 +462,29 @@ def validate_record(catalogue: Catalogue, record: Any) -> tuple[Event | None, li
         except DateError as exc:
             problems.append(f"field 'date': {exc}")
     council = rec.get("council")
-    if council not in (None, "") and (
+    unknown = code_problem(council) if council not in (None, "") else None
+    if unknown is not None:
+        problems.append(f"field 'council': {unknown}")
+    elif council not in (None, "") and (
         not isinstance(council, str) or not PARTY_RE.fullmatch(council)
     ):
         problems.append(f"field 'council': expected {PARTY_FORMS}, got {council!r}")
+    elif isinstance(council, str) and day is not None:
+        outside = lifetime_problem(council, day)
+        if outside is not None:
+            problems.append(f"field 'date': {outside}")
     et = catalogue.types.get(type_name) if isinstance(type_name, str) else None
     if type_name not in (None, "") and et is None:
         hint = did_you_mean(str(type_name), catalogue.types)
-        problems.append(f"field 'type': unknown event type {type_name!r}{hint}")
+        problems.append(
+            f"field 'type': unknown event type {type_name!r}{hint}: neither the event "
+            "catalogue nor a ruleset evaluated declares it"
+        )
     others = {k: v for k, v in rec.items() if k not in COMMON}
     if et is not None:
-        for path, message in check_object(et.attributes, others, ""):
+        # provenance (source, confidence) is common to every type
+        provenance = {k: catalogue.common[k] for k in PROVENANCE if k in catalogue.common}
+        for path, message in check_object({**provenance, **et.attributes}, others, "", day):
             problems.append(f"field '{path}': {message}")
     if et is not None and type_name == "record.coverage" and not problems:
         problems.extend(_coverage_problems(catalogue, others))

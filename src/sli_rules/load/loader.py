@@ -8,17 +8,23 @@ and rules without a clause are all reported as `file:line:col: message @ path`.
 from __future__ import annotations
 
 import datetime as _dt
-import functools
 import re
 from collections.abc import Callable, Iterable, Mapping
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import attrs
 
-from sli_rules.load.catalogue import PARTY_FORMS, PARTY_RE, Catalogue, load_catalogue
-from sli_rules.load.safe_yaml import Loaded, load_yaml, safe_load
+from sli_rules.load.catalogue import (
+    PARTY_FORMS,
+    PARTY_RE,
+    Catalogue,
+    EventType,
+    load_catalogue,
+    read_declarations,
+)
+from sli_rules.load.registry import LIFETIME_KEYS, bundled_dir, load_bodies, load_registry
+from sli_rules.load.safe_yaml import Loaded, load_yaml
 from sli_rules.load.safe_yaml import Path as YPath
 from sli_rules.model.conditions import COMBINATORS, COMPARISONS, LIST_TESTS, TESTS
 from sli_rules.model.dates import (
@@ -78,6 +84,7 @@ TOP_KEYS = (
     "parameters",
     "rules",
     "escalations",
+    "events",
 )
 COMMON_RULE_KEYS = (
     "id",
@@ -123,39 +130,9 @@ PARTY_ATTRIBUTES = ("id", "kind", "name", "type", "region", "services", "joined"
 # ------------------------------------------------------------------ locations
 
 
-@functools.cache
-def bundled_dir() -> Path:
-    """Where the bundled rulesets are: inside the installed package, or the source tree."""
-    packaged = resources.files("sli_rules").joinpath("rulesets")
-    if packaged.is_dir():
-        return Path(str(packaged))
-    return Path(__file__).resolve().parents[3] / "rulesets"
-
-
 def bundled_ids() -> list[str]:
     """The ids of the rulesets that come with sli-rules, sorted (`sli-rules list`)."""
     return sorted(p.stem for p in bundled_dir().glob("*.yaml"))
-
-
-def _registry_part(name: str) -> dict[str, Mapping[str, Any]]:
-    """The `name` mapping of `rulesets/registry/<name>.yaml` (empty when there is none)."""
-    path = bundled_dir() / "registry" / f"{name}.yaml"
-    if not path.exists():
-        return {}
-    data = safe_load(path.read_text(encoding="utf-8")) or {}
-    return dict(data.get(name) or {})
-
-
-@functools.cache
-def load_bodies() -> Mapping[str, Mapping[str, Any]]:
-    """The registry of regional and national bodies (id -> name and level), in its order."""
-    return _registry_part("bodies")
-
-
-@functools.cache
-def load_registry() -> Mapping[str, Mapping[str, Any]]:
-    """The registry of councils shared by the bundled rulesets (GSS code -> attributes)."""
-    return _registry_part("councils")
 
 
 # ---------------------------------------------------------------------- reader
@@ -515,7 +492,7 @@ class _Reader:
             self.keys(
                 sm,
                 p,
-                ("party", "date", "successors"),
+                ("party", "date", "successors", "duties", "served_by"),
                 ("party", "date", "successors"),
                 "in a succession",
             )
@@ -523,11 +500,14 @@ class _Reader:
             pred = sm.get("party")
             if isinstance(pred, str) and pred not in self.party_ids:
                 self.err((*p, "party"), f"{pred!r} is not a party of this ruleset")
+            duties = self.choice(sm.get("duties"), (*p, "duties"), ("joint", "each"), "joint")
             succ = []
             for j, code in enumerate(self.items(sm.get("successors"), (*p, "successors"), "codes")):
                 if not isinstance(code, str) or code not in self.registry:
                     self.err(
-                        (*p, "successors", j), f"successor {_show(code)} is not in the registry"
+                        (*p, "successors", j),
+                        f"successor {_show(code)} is not in the registry"
+                        + (did_you_mean(code, self.registry) if isinstance(code, str) else ""),
                     )
                     continue
                 succ.append(code)
@@ -538,8 +518,20 @@ class _Reader:
                             code, self.registry[code], {"joined": sm.get("date")}, (*p, "date")
                         )
                     )
+            served = []
+            for j, sid in enumerate(self.items(sm.get("served_by"), (*p, "served_by"), "ids")):
+                if not isinstance(sid, str) or sid not in self.party_ids:
+                    self.err(
+                        (*p, "served_by", j),
+                        f"{_show(sid)} is not a party of this ruleset: list the body (under "
+                        "'bodies') or council that serves the successors first",
+                    )
+                    continue
+                served.append(sid)
             if day and isinstance(pred, str):
-                successions.append(Succession(pred, day, tuple(succ)))
+                successions.append(
+                    Succession(pred, day, tuple(succ), duties=duties, served_by=tuple(served))
+                )
                 out = [
                     _with_left(pt, day)
                     if pt.id == pred and (pt.left is None or pt.left > day)
@@ -551,7 +543,7 @@ class _Reader:
 
     def council(self, code: str, entry: Mapping[str, Any], override: Any, path: YPath) -> Party:
         self.party_ids.add(code)
-        attrs_ = {k: v for k, v in entry.items() if k not in ("name", "created", "abolished")}
+        attrs_ = {k: v for k, v in entry.items() if k not in LIFETIME_KEYS}
         joined = left = None
         if override:
             o = self.mapping(override, path, "attributes") or {}
@@ -563,6 +555,12 @@ class _Reader:
                 else:
                     attrs_[k] = v
         attrs_.setdefault("services", [])
+        # a council is a party only while it exists: from its first day to its last
+        start, end = entry.get("from"), entry.get("to")
+        if isinstance(start, _dt.date) and (joined is None or joined < start):
+            joined = start
+        if isinstance(end, _dt.date) and (left is None or left > end + _dt.timedelta(days=1)):
+            left = end + _dt.timedelta(days=1)
         return Party(
             id=code,
             kind="council",
@@ -581,7 +579,10 @@ class _Reader:
             if not isinstance(name, str):
                 self.err(p, f"expected an event type name, got {_show(name)}")
             elif name not in self.cat.types:
-                self.err(p, f"unknown event type {name!r}{did_you_mean(name, self.cat.types)}")
+                hint = did_you_mean(name, self.cat.types) or (
+                    "; use a type of the catalogue (docs/events.md) or declare it under 'events'"
+                )
+                self.err(p, f"unknown event type {name!r}{hint}")
             else:
                 out.append(name)
         return tuple(out)
@@ -1364,9 +1365,11 @@ def parse_ruleset(
     *,
     catalogue: Catalogue | None = None,
     registry: Mapping[str, Any] | None = None,
+    base: Path | None = None,
 ) -> tuple[Ruleset | None, list[Problem]]:
     """Parse and validate a ruleset's text. Returns the Ruleset (None if any problem)
-    and every problem found."""
+    and every problem found. `base` is the ruleset's directory, where an events file it
+    names is looked for (without it, a ruleset must declare its event types inline)."""
     bad = _SURROGATE.search(text)
     if bad is not None:  # not text: no YAML parser can read it, nor can it be printed
         line = text.count("\n", 0, bad.start()) + 1
@@ -1392,6 +1395,9 @@ def parse_ruleset(
     if rid and not ID_RE.fullmatch(rid):
         reader.err(("id",), f"ruleset id {rid!r}: use lower-case letters, digits and hyphens")
     effective = reader.effective(doc.get("effective"))
+    declared, event_lines = _declared_events(reader, doc.get("events"), rid or "?", file, base)
+    if declared:
+        reader.cat = reader.cat.with_types(declared)
     reader.parameters(doc.get("parameters"))
     parties, successions, pattern = reader.parties(doc.get("parties"))
     rules: list[Rule] = []
@@ -1439,8 +1445,116 @@ def parse_ruleset(
         council_pattern=pattern,
         file=file,
         rule_lines=lines,
+        events=declared,
+        event_lines=event_lines,
     )
     return ruleset, []
+
+
+MAX_EVENTS_FILE = 1_000_000
+"""An events file a ruleset names holds at most this many bytes."""
+
+
+def _declared_events(
+    reader: _Reader, value: Any, owner: str, file: str, base: Path | None
+) -> tuple[dict[str, EventType], dict[str, tuple[str, int]]]:
+    """The event types a ruleset declares under `events`: inline (a mapping of type
+    name: declaration) or in a file it names, relative to the ruleset's own directory."""
+    if value is None:
+        return {}, {}
+    if isinstance(value, dict):
+        types, problems = read_declarations(reader.doc, ("events",), owner)
+        reader.problems.extend(problems)
+        return types, {n: (file, reader.doc.where(("events", n)).line) for n in types}
+    if not isinstance(value, str):
+        reader.err(
+            ("events",),
+            f"expected the event types (a mapping of name: declaration) or the name of a "
+            f"YAML file that declares them, got {_show(value)}",
+        )
+        return {}, {}
+    loaded = _events_file(reader, value, file, base)
+    if loaded is None:
+        return {}, {}
+    data = loaded.data
+    if not isinstance(data, dict) or "types" not in data:
+        reader.problems.append(
+            Problem(
+                loaded.where(()),
+                "an events file is a mapping with 'types': event type name: declaration "
+                "(the shape of the bundled catalogue, src/sli_rules/data/events.yaml)",
+                (),
+            )
+        )
+        return {}, {}
+    for key in data:
+        if key != "types":
+            reader.problems.append(
+                Problem(
+                    loaded.where((key,)),
+                    f"unknown key {key!r}; an events file holds only 'types'",
+                    (key,),
+                )
+            )
+    types, problems = read_declarations(loaded, ("types",), owner)
+    reader.problems.extend(problems)
+    return types, {n: (loaded.file, loaded.where(("types", n)).line) for n in types}
+
+
+def _events_file(reader: _Reader, name: str, file: str, base: Path | None) -> Loaded | None:
+    """The located document of the events file `name`, or None (the problem reported).
+
+    The file must lie in the ruleset's directory or below it: a ruleset is a document
+    people share and run, and naming a file is all it may do, so it must not be able
+    to read (and quote, in its error messages) a file elsewhere on the machine."""
+    where: YPath = ("events",)
+    if base is None:
+        reader.err(
+            where,
+            "this ruleset was not read from a file, so it cannot name an events file: "
+            "declare the event types inline under 'events'",
+        )
+        return None
+    relative = Path(name)
+    if relative.is_absolute() or relative.suffix not in (".yaml", ".yml"):
+        reader.err(
+            where,
+            f"events file {name!r}: give a .yaml file's path relative to the ruleset's "
+            "directory, e.g. my-agreement-events.yaml",
+        )
+        return None
+    root = base.resolve()
+    target = (base / relative).resolve()
+    if not target.is_relative_to(root):
+        reader.err(
+            where,
+            f"events file {name!r} is outside the ruleset's directory ({base}); a ruleset "
+            "may only name files in its own directory or below it",
+        )
+        return None
+    if not target.is_file():
+        reader.err(where, f"events file {name!r}: no such file in {base}")
+        return None
+    display = str(Path(file).parent / relative)
+    try:
+        raw = target.read_bytes()[: MAX_EVENTS_FILE + 1]
+    except OSError as exc:
+        reader.err(where, f"events file {name!r}: cannot read it ({exc.strerror or exc})")
+        return None
+    if len(raw) > MAX_EVENTS_FILE:
+        reader.err(where, f"events file {name!r} is larger than {MAX_EVENTS_FILE:,} bytes")
+        return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        reader.problems.append(
+            Problem(Location(display, line), "not UTF-8 text; save the file as UTF-8", ())
+        )
+        return None
+    loaded, problems = load_yaml(text, display)
+    reader.problems.extend(problems)
+    return loaded
 
 
 def _resolve(id_or_path: str | Path) -> tuple[Path | None, list[Problem]]:
@@ -1485,7 +1599,7 @@ def check_ruleset(id_or_path: str | Path) -> tuple[Ruleset | None, list[Problem]
             )
         ]
     display = str(path) if not path.is_relative_to(bundled_dir()) else f"rulesets/{path.name}"
-    return parse_ruleset(text, display)
+    return parse_ruleset(text, display, base=path.parent)
 
 
 def load_ruleset(id_or_path: str | Path) -> Ruleset:

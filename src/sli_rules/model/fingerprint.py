@@ -27,7 +27,7 @@ from sli_rules.model.values import Ruleset
 
 __all__ = ["canonical", "fingerprint", "fingerprint_0_1"]
 
-_LEFT_OUT = {(Ruleset, "file"), (Ruleset, "rule_lines")}
+_LEFT_OUT = {(Ruleset, "file"), (Ruleset, "rule_lines"), (Ruleset, "event_lines")}
 
 
 def _default(field: attrs.Attribute[Any]) -> Any:

@@ -13,6 +13,7 @@ import attrs
 from attrs import field as _field
 
 from sli_rules.model.dates import Duration, PeriodSpec
+from sli_rules.model.event_types import EventType
 
 __all__ = [
     "ConstraintRule",
@@ -88,6 +89,11 @@ class Succession:
     party: str
     date: Date
     successors: tuple[str, ...]
+    #: `joint` (the default): a duty handed on is one duty, met when any successor, or a
+    #: party in `served_by`, meets it; `each`: every successor owes its own copy
+    duties: str = "joint"
+    #: parties (bodies or councils) that act for the successors, e.g. a children's trust
+    served_by: tuple[str, ...] = ()
 
 
 @attrs.frozen
@@ -321,6 +327,11 @@ class Ruleset:
     description: str = ""
     file: str = ""
     rule_lines: Mapping[str, int] = attrs.field(factory=dict, eq=False)
+    # the event types this ruleset declares (its own; other rulesets ignore their events).
+    # Left out of the repr, which release 0.1.0's fingerprint is a digest of.
+    events: Mapping[str, EventType] = attrs.field(factory=dict, repr=False)
+    # where each declared type is written: (file, line), for messages
+    event_lines: Mapping[str, tuple[str, int]] = attrs.field(factory=dict, eq=False, repr=False)
 
     def party(self, party_id: str) -> Party | None:
         for p in self.parties:
@@ -419,6 +430,7 @@ class Finding:
     about: str | None = None
     interpretations: tuple[str, ...] = ()
     title: str = ""
+    sources: tuple[str, ...] = ()
 
     def sort_key(self) -> tuple[Any, ...]:
         return (
@@ -452,6 +464,7 @@ class Finding:
             "interpretations": list(self.interpretations),
             "title": self.title,
             "explanation": self.explanation,
+            "sources": list(self.sources),
         }
 
 

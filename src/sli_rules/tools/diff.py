@@ -19,6 +19,7 @@ import attrs
 
 from sli_rules.api.evaluate import evaluate
 from sli_rules.io.intake import Intake, read_events
+from sli_rules.load.catalogue import catalogue_for
 from sli_rules.load.loader import load_ruleset
 from sli_rules.model.dates import Duration, PeriodSpec, parse_date
 from sli_rules.model.values import (
@@ -659,7 +660,11 @@ def diff_rulesets(
         raise ValueError("the impact needs both events and as_of (or neither)")
 
     day = parse_date(as_of) if isinstance(as_of, str) else as_of
-    intake = events if isinstance(events, Intake) else read_events(events)
+    intake = (
+        events
+        if isinstance(events, Intake)
+        else read_events(events, catalogue=catalogue_for([a, b]))
+    )
     before = evaluate([a], intake, as_of=day, complete=complete).findings
     after = evaluate([b], intake, as_of=day, complete=complete).findings
     return RulesetDiff(

@@ -727,8 +727,9 @@ def ruleset_blocks(rs: Ruleset) -> list[Block]:
                 _t(
                     "Councils: any council whose GSS code matches ",
                     Code(rs.council_pattern),
-                    " and that appears in the events (with its attributes from the "
-                    "council registry).",
+                    ": every such council of the council registry is a party from its first "
+                    "day to its last, whether or not any event names it, with its attributes "
+                    "from the registry.",
                 )
             )
         )
@@ -763,11 +764,13 @@ def ruleset_blocks(rs: Ruleset) -> list[Block]:
             Para(
                 _t(
                     "The council replaced leaves on the date; its successors join, and take "
-                    "over its duties that had not yet fallen due."
+                    "over its duties that had not yet fallen due (recurring ones included). "
+                    "Unless the table says each, a duty handed on is one duty, met when any "
+                    "successor (or a party serving them) meets it."
                 )
             ),
             Table(
-                ("Council replaced", "Date", "Successors"),
+                ("Council replaced", "Date", "Successors", "Duties handed on"),
                 tuple(
                     (
                         _t(Code(s.party), f" {names.get(s.party, '')}".rstrip()),
@@ -775,6 +778,12 @@ def ruleset_blocks(rs: Ruleset) -> list[Block]:
                         _join(
                             (_t(Code(c), f" {names.get(c, '')}".rstrip()) for c in s.successors),
                             ", ",
+                        ),
+                        _t(
+                            "to each successor"
+                            if s.duties == "each"
+                            else "jointly"
+                            + (f", also met by {', '.join(s.served_by)}" if s.served_by else "")
                         ),
                     )
                     for s in rs.successions
@@ -809,6 +818,24 @@ def ruleset_blocks(rs: Ruleset) -> list[Block]:
                 ),
             ),
         ]
+
+    # -- event types of its own
+    if rs.events:
+        blocks += [
+            Heading(2, _t("Event types of its own")),
+            Para(
+                _t(
+                    "This ruleset declares these event types besides the catalogue's (",
+                    Code("docs/events.md"),
+                    "). Events of these types are checked like any other when this ruleset "
+                    "is evaluated, and only this ruleset reacts to them: another ruleset "
+                    "evaluated beside it takes no notice of them, and without this ruleset "
+                    "they are refused as of an unknown type.",
+                )
+            ),
+        ]
+        for et in rs.events.values():
+            blocks += _type_blocks(et)
 
     # -- the clauses
     groups: dict[str, list[Rule | EscalationLadder]] = {}
@@ -868,10 +895,17 @@ def _type_text(spec: AttributeSpec) -> str:
     return TYPE_WORDS.get(spec.type, spec.type)
 
 
-def _allowed(spec: AttributeSpec) -> tuple[Any, ...]:
-    if spec.type == "list" and spec.items is not None:
-        return spec.items.values
-    return spec.values
+def _allowed(spec: AttributeSpec) -> Text:
+    inner = spec.items if spec.type == "list" and spec.items is not None else spec
+    return _join(
+        (
+            _t(Code(str(v)), f" (before {inner.values_before[v]})")
+            if v in inner.values_before
+            else _t(Code(str(v)))
+            for v in inner.values
+        ),
+        ", ",
+    )
 
 
 def _attribute_rows(specs: Mapping[str, AttributeSpec], prefix: str = "") -> list[tuple[Text, ...]]:
@@ -883,7 +917,7 @@ def _attribute_rows(specs: Mapping[str, AttributeSpec], prefix: str = "") -> lis
                 _t(Code(path)),
                 _t(_type_text(spec)),
                 _t(("yes, in each entry" if prefix else "yes") if spec.required else "no"),
-                _join((_t(Code(str(v))) for v in _allowed(spec)), ", "),
+                _allowed(spec),
                 _t(spec.description),
             )
         )
@@ -941,7 +975,48 @@ def catalogue_blocks(cat: Catalogue) -> list[Block]:
                 "). Events name councils, bodies and roles, never people.",
             )
         ),
+        Para(
+            _t(
+                "Every council an event names must be in the council registry (",
+                Code("rulesets/registry/councils.yaml"),
+                "), written in capitals, and its ",
+                Code("council"),
+                " must exist on the event's date (between the registry's ",
+                Code("from"),
+                " and ",
+                Code("to"),
+                "): otherwise the record is an input error with a did-you-mean, or a "
+                "rejected record with --lenient.",
+            )
+        ),
+        Para(
+            _t(
+                "A ruleset may declare event types of its own (its ",
+                Code("events"),
+                " section, see ruleset-format.md). They are checked in the same way, "
+                "listed on that ruleset's page rather than here, and only that ruleset "
+                "reacts to them; evaluated without it, an event of such a type is refused "
+                "as of an unknown type.",
+            )
+        ),
         Heading(2, _t("Attributes of every event")),
+        Para(
+            _t(
+                "Every event has ",
+                Code("id"),
+                ", ",
+                Code("type"),
+                ", ",
+                Code("date"),
+                " and ",
+                Code("council"),
+                "; any event may also say where it is known from (",
+                Code("source"),
+                ") and how sure that is (",
+                Code("confidence"),
+                "). A finding lists the sources of the events it rests on.",
+            )
+        ),
         Table(ATTRIBUTE_HEADERS, tuple(_attribute_rows(cat.common))),
         Heading(2, _t("Types at a glance")),
         Table(

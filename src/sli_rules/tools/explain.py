@@ -20,6 +20,7 @@ from typing import Any
 from dateutil.relativedelta import relativedelta
 
 from sli_rules.io.intake import Intake, read_events
+from sli_rules.load.catalogue import catalogue_for
 from sli_rules.load.loader import load_registry, load_ruleset
 from sli_rules.model.conditions import Env, compile_condition, describe_condition, resolve
 from sli_rules.model.dates import Duration, PeriodSpec, add
@@ -222,7 +223,11 @@ class _Explainer:
         self.rulesets = _load(rulesets)
         self.events: dict[str, Event] | None = None
         if events is not None:
-            intake = events if isinstance(events, Intake) else read_events(events)
+            intake = (
+                events
+                if isinstance(events, Intake)
+                else read_events(events, catalogue=catalogue_for(self.rulesets.values()))
+            )
             self.events = {e.id: e for e in intake.events}
         self.report = report
         self.as_of = as_of or (report.as_of if report is not None else None)
@@ -347,12 +352,34 @@ class _Explainer:
             except KeyError:
                 raise ValueError(f"{f.agreement} has no rule {f.rule!r}") from None
             lines = self.rule_finding(rs, rule, f)
+        lines = [*lines, *self.source_lines(f)]
         head = f"{f.kind} {f.status}: {f.title or f.rule} ({f.rule}), {self.name(rs, f.party)}"
         if f.about:
             head += f", about {self.name(rs, f.about)}"
         if self.as_of is not None:
             head += f", as of {self.as_of}"
         return "\n".join([head, *(f"  {line}" for line in lines)])
+
+    def source_lines(self, f: Finding) -> list[str]:
+        """Where the events the finding rests on are known from (their `source`), with
+        each one's `confidence` when the events are at hand; nothing when none says."""
+        out = []
+        shown: set[str] = set()
+        for event_id in dict.fromkeys((*f.triggered_by, *f.fulfilled_by)):
+            e = self.event(event_id)
+            if e is None or not e.attrs.get("source"):
+                continue
+            source = str(e.attrs["source"])
+            shown.add(source)
+            sure = e.attrs.get("confidence")
+            out.append(
+                f"Source of {e.id} ({e.type}, {e.date}): {source}"
+                + (f" (confidence: {sure})" if sure else "")
+            )
+        rest = [s for s in f.sources if s not in shown]
+        if rest:
+            out.append("Sources: " + "; ".join(rest))
+        return out
 
     def agreement_line(self, rs: Ruleset, clause: str, quote: str) -> str:
         return (
@@ -798,11 +825,19 @@ class _Explainer:
         if end is not None and (f.due is None or end <= f.due):
             causes.append(f"the agreement ended on {end}")
         p = rs.party(f.party)
-        if p is not None and p.left is not None:
-            causes.append(f"{f.party} left on {p.left}")
-        for s in rs.successions:
-            if s.party == f.party:
-                causes.append(f"{f.party} was succeeded on {s.date} by {', '.join(s.successors)}")
+        succeeded = [s for s in rs.successions if s.party == f.party]
+        if p is not None and p.left is not None and all(s.date != p.left for s in succeeded):
+            last = load_registry().get(f.party, {}).get("to")
+            if isinstance(last, _dt.date) and last + _dt.timedelta(days=1) == p.left:
+                causes.append(f"{f.party} ceased to exist after {last}")
+            else:
+                causes.append(f"{f.party} left on {p.left}")
+        for s in succeeded:
+            how = "to each of them" if s.duties == "each" else "as one joint duty"
+            causes.append(
+                f"{f.party} was succeeded on {s.date} by {' and '.join(s.successors)}, "
+                f"which took over its duties not yet due {how}"
+            )
         if self.events is not None:
             for e in self.events_of(
                 ("agreement.revoked", "party.left", "party.succeeded", "party.joined")

@@ -208,6 +208,7 @@ def finding_from_dict(d: Mapping[str, Any]) -> Finding:
         about=d.get("about"),
         interpretations=tuple(d.get("interpretations") or ()),
         title=d.get("title", ""),
+        sources=tuple(d.get("sources") or ()),
     )
 
 
@@ -672,7 +673,11 @@ def run_incremental(
             replay = True  # the findings of every earlier day change with it
         plan = compile_plan(loaded)
 
-        intake = events if isinstance(events, Intake) else read_events(events, lenient=lenient)
+        intake = (
+            events
+            if isinstance(events, Intake)
+            else read_events(events, lenient=lenient, catalogue=plan.catalogue)
+        )
         known = st.known_events([e.id for e in intake.events])
         fresh: list[Event] = []
         late_events: list[Event] = []

@@ -15,12 +15,24 @@ named in a condition belongs to the event type, that a date is a real calendar d
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from sli_rules.load.catalogue import PARTY_FORMS, PARTY_RE, AttributeSpec, Catalogue, load_catalogue
+from sli_rules.load.catalogue import (
+    ATTRIBUTE_NAME_RE,
+    ATTRIBUTE_TYPES,
+    CORE,
+    PARTY_FORMS,
+    PARTY_RE,
+    PROVENANCE,
+    TYPE_NAME_RE,
+    AttributeSpec,
+    Catalogue,
+    catalogue_for,
+    load_catalogue,
+)
 from sli_rules.load.loader import (
     COMMON_RULE_KEYS,
     GSS_RE,
@@ -29,10 +41,11 @@ from sli_rules.load.loader import (
     TOP_KEYS,
     load_bodies,
     load_registry,
+    load_ruleset,
 )
 from sli_rules.model.conditions import COMBINATORS, COMPARISONS, TESTS
 from sli_rules.model.dates import CALENDARS, UNITS
-from sli_rules.model.values import FINDING_FIELDS
+from sli_rules.model.values import FINDING_FIELDS, Ruleset
 from sli_rules.model.vocabulary import KINDS, STATUSES
 
 __all__ = [
@@ -43,6 +56,7 @@ __all__ = [
     "ruleset_schema",
     "schema_dir",
     "schema_json",
+    "schema_json_for",
 ]
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
@@ -156,7 +170,68 @@ TOP_DESCRIPTIONS: dict[str, tuple[str, dict[str, Any]]] = {
         "Escalation ladders: steps taken in turn while a concern or breach persists.",
         {"type": "array", "items": {"$ref": "#/$defs/escalation"}},
     ),
+    "events": (
+        "Event types of the ruleset's own (only this ruleset reacts to their events): a "
+        "mapping of type name: declaration, or the name of a YAML file beside the ruleset "
+        "that declares them under 'types'.",
+        {
+            "anyOf": [
+                {"$ref": "#/$defs/event_declarations"},
+                {"type": "string", "pattern": r"^[^/\\].*\.ya?ml$"},
+            ]
+        },
+    ),
 }
+
+
+def _declaration_defs() -> dict[str, Any]:
+    """The schema of event type declarations (a ruleset's `events`, data/events.yaml)."""
+    attribute_name = {"type": "string", "pattern": ATTRIBUTE_NAME_RE.pattern}
+    return {
+        "event_declarations": {
+            "type": "object",
+            "propertyNames": {"pattern": TYPE_NAME_RE.pattern},
+            "additionalProperties": {
+                "type": "object",
+                "properties": {
+                    "description": _text("What happened, in one plain-English line."),
+                    "council": _text("What the event's council means for this type."),
+                    "attributes": {
+                        "type": "object",
+                        "propertyNames": {
+                            **attribute_name,
+                            "not": {"enum": [*CORE, *PROVENANCE]},
+                        },
+                        "additionalProperties": {"$ref": "#/$defs/attribute_declaration"},
+                    },
+                },
+                "required": ["description", "council"],
+                "additionalProperties": False,
+            },
+        },
+        "attribute_declaration": {
+            "type": "object",
+            "properties": {
+                "type": {"enum": list(ATTRIBUTE_TYPES), "description": "Default: string."},
+                "required": {"type": "boolean"},
+                "values": {"type": "array", "description": "The allowed values."},
+                "values_before": {
+                    "type": "object",
+                    "additionalProperties": {"type": "string", "pattern": DATE_PATTERN},
+                    "description": "Values events may use only when dated before a day.",
+                },
+                "description": _text("One plain-English line."),
+                "items": {"$ref": "#/$defs/attribute_declaration"},
+                "attributes": {
+                    "type": "object",
+                    "propertyNames": attribute_name,
+                    "additionalProperties": {"$ref": "#/$defs/attribute_declaration"},
+                },
+            },
+            "additionalProperties": False,
+        },
+    }
+
 
 RULE_KEY_DESCRIPTIONS: dict[str, tuple[str, dict[str, Any]]] = {
     "id": (
@@ -554,8 +629,18 @@ def ruleset_schema(catalogue: Catalogue | None = None) -> dict[str, Any]:
     cat = catalogue or load_catalogue()
     event_types = list(cat.types)
     event_type = {
-        "enum": event_types,
-        "description": "An event type from the event catalogue (docs/events.md).",
+        "anyOf": [
+            {"enum": event_types},
+            {
+                "type": "string",
+                "pattern": TYPE_NAME_RE.pattern,
+                "not": {"enum": [t for t in event_types if not cat.types[t].owner]},
+                "description": "A type the ruleset declares under 'events' (the loader "
+                "checks that it does).",
+            },
+        ],
+        "description": "An event type from the event catalogue (docs/events.md), or one the "
+        "ruleset declares under 'events'.",
     }
     duration = {
         "type": "string",
@@ -655,8 +740,9 @@ def ruleset_schema(catalogue: Catalogue | None = None) -> dict[str, Any]:
                 "council_pattern": {
                     "type": "string",
                     "format": "regex",
-                    "description": "Instead of a list: any council whose code matches this "
-                    'pattern and that appears in the events, e.g. "^E(06|08|09|10)".',
+                    "description": "Instead of a list: every council of the registry whose "
+                    "code matches this pattern, each a party from its first day to its last, "
+                    'with or without events, e.g. "^E(06|08|09|10)".',
                 },
                 "attributes": {
                     "type": "object",
@@ -692,13 +778,27 @@ def ruleset_schema(catalogue: Catalogue | None = None) -> dict[str, Any]:
                 "successions": {
                     "type": "array",
                     "description": "Councils replaced by successors: the predecessor leaves "
-                    "on `date`, the successors join and inherit its duties not yet due.",
+                    "on `date`, the successors join and take over its duties not yet due, as "
+                    "one joint duty (met by any successor or a party in `served_by`) unless "
+                    "`duties: each`.",
                     "items": {
                         "type": "object",
                         "properties": {
                             "party": _text("The council replaced (GSS code)."),
                             "date": _date("The day the successors take over."),
                             "successors": {"type": "array", "items": gss},
+                            "duties": {
+                                "enum": ["joint", "each"],
+                                "description": "joint (the default): a duty handed on is one "
+                                "duty, met when any successor meets it; each: every successor "
+                                "owes its own.",
+                            },
+                            "served_by": {
+                                "type": "array",
+                                "items": {"type": "string", "pattern": PARTY_RE.pattern},
+                                "description": "Parties of this ruleset (e.g. a children's "
+                                "trust) whose events meet a joint duty for the successors.",
+                            },
                         },
                         "required": ["party", "date", "successors"],
                         "additionalProperties": False,
@@ -752,6 +852,7 @@ def ruleset_schema(catalogue: Catalogue | None = None) -> dict[str, Any]:
         "duration_like": {"anyOf": [{"$ref": "#/$defs/duration"}, parameter_ref]},
         "date_like": {"anyOf": [{"$ref": "#/$defs/date"}, parameter_ref]},
         "event_type": event_type,
+        **_declaration_defs(),
         "trigger": {
             "type": "object",
             "properties": {k: event_spec_props[k] for k in ("type", "where")},
@@ -917,7 +1018,23 @@ def ruleset_schema(catalogue: Catalogue | None = None) -> dict[str, Any]:
         "properties": top_props,
         "required": ["id", "title", "effective", "parties", "rules"],
         "additionalProperties": False,
+        # Without an `events` section, every event type named must be the catalogue's:
+        # an editor then flags a misspelt type as it is typed.
+        "if": {"required": ["events"]},
+        "else": _catalogue_types_only(event_types),
         "$defs": defs,
+    }
+
+
+def _catalogue_types_only(event_types: list[str]) -> dict[str, Any]:
+    """The rules and ladders of a ruleset that declares no types name only these."""
+    one = {"enum": event_types}
+    spec = {"properties": {"type": {"anyOf": [one, {"type": "array", "items": one}]}}}
+    return {
+        "properties": {
+            "rules": {"items": {"properties": {"trigger": spec, "fulfil": spec, "waive": spec}}},
+            "escalations": {"items": {"properties": {"start": {"properties": {"event": spec}}}}},
+        }
     }
 
 
@@ -990,6 +1107,7 @@ def events_schema(catalogue: Catalogue | None = None) -> dict[str, Any]:
             "type": {"const": name},
             "date": {"description": _desc(common, "date")},
             "council": {"description": council},
+            **{k: {"description": _desc(common, k)} for k in PROVENANCE if k in common},
             **body["properties"],
         }
         branches[name] = {"title": name, "description": et.description, **body}
@@ -1015,6 +1133,7 @@ def events_schema(catalogue: Catalogue | None = None) -> dict[str, Any]:
                 "pattern": PARTY_RE.pattern,
                 "description": _desc(common, "council"),
             },
+            **{k: _nullable(_attribute(common[k])) for k in PROVENANCE if k in common},
         },
         "required": ["id", "type", "date", "council"],
         **_tagged_union("type", branches),
@@ -1067,6 +1186,12 @@ FINDING_DESCRIPTIONS: dict[str, tuple[str, dict[str, Any]]] = {
         {"type": "array", "items": {"type": "string"}},
     ),
     "title": ("The rule's title.", {"type": "string"}),
+    "sources": (
+        "The sources (a URL or a citation, from each event's `source`) of the events the "
+        "finding rests on: those that triggered it and those that met it, each once, in "
+        "that order. Empty when none of them gives a source.",
+        {"type": "array", "items": {"type": "string"}},
+    ),
     "explanation": (
         "One plain-English sentence with the dates and the arithmetic.",
         {"type": "string"},
@@ -1218,6 +1343,7 @@ def scenario_schema() -> dict[str, Any]:
             "triggered_by": text_or_list,
             "fulfilled_by": text_or_list,
             "interpretations": text_or_list,
+            "sources": text_or_list,
         }
     )
     for name, schema in fields.items():
@@ -1312,6 +1438,26 @@ def schema_json(name: str) -> str:
     """The named schema ('ruleset', 'events', 'findings' or 'scenario') as JSON text, with
     its stable `$id`."""
     return _dump(SCHEMAS[name]())
+
+
+SCHEMAS_WITH_DECLARED_TYPES = ("events", "ruleset")
+"""The schemas that can take the event types rulesets declare (`schema_json_for`)."""
+
+
+def schema_json_for(name: str, rulesets: Iterable[Ruleset | str | Path]) -> str:
+    """The 'events' or 'ruleset' schema as JSON text, with the event types `rulesets`
+    (loaded, bundled ids or paths) declare besides the catalogue's, and its stable `$id`.
+    Raises ValueError for another schema name."""
+    makers: dict[str, Callable[[Catalogue], dict[str, Any]]] = {
+        "events": events_schema,
+        "ruleset": ruleset_schema,
+    }
+    make = makers.get(name)
+    if make is None:
+        raise ValueError(f"only {', '.join(SCHEMAS_WITH_DECLARED_TYPES)} take declared types")
+    loaded = [r if isinstance(r, Ruleset) else load_ruleset(r) for r in rulesets]
+    cat = catalogue_for(loaded)
+    return _dump(_with_id(name, lambda: make(cat))())
 
 
 def schema_dir() -> Path:
