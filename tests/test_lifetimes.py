@@ -423,3 +423,34 @@ def test_a_recurring_duty_not_yet_due_is_handed_on_not_discharged() -> None:
         f.party for f in report.obligations
         if f.rule == "yearly-self-assessment" and f.due == D(2022, 12, 31)
     } == {"E08000025", "E06000061", "E06000062"}  # fmt: skip
+
+
+@given(
+    as_of=st.dates(min_value=D(2013, 4, 1), max_value=D(2026, 3, 31)),
+    councils=st.lists(
+        st.sampled_from(sorted(c for c in REG if c[:3] in ("E06", "E10"))), max_size=4
+    ),
+)
+@settings(max_examples=15, deadline=None)
+def test_law_no_council_owes_anything_outside_its_life(as_of: D, councils: list[str]) -> None:
+    ruleset, problems = parse_ruleset(PATTERN_RULESET, "pattern.yaml")
+    assert ruleset is not None, problems
+    events = [
+        {"id": f"s-{c}-{y}", "type": "self_assessment.submitted", "date": f"{y}-09-01",
+         "council": c}
+        for c in councils
+        for y in range(2013, 2026)
+        if _alive(c, D(y, 9, 1))
+    ]  # fmt: skip
+    report = sli_rules.evaluate([ruleset], events, as_of=as_of, complete=True)
+    for f in report.findings:
+        start, end = REG[f.party]["from"], REG[f.party]["to"]
+        assert f.opens is not None
+        assert start is None or f.opens >= start, f
+        # a period that opens after the council's last day is never its duty
+        assert end is None or f.opens <= end, f
+        # a duty is breached only against a council that existed on its due date (one
+        # falling due after its last day was handed on to a successor, or discharged)
+        if f.status == "breached":
+            assert f.due is not None
+            assert _alive(f.party, f.due), f

@@ -63,8 +63,8 @@ rules:
 """
 CPC = CPC_HEAD + "events:\n" + CPC_EVENTS + CPC_RULES
 
-# Another agreement whose councils are taken on by code pattern: a council it meets in an
-# event it takes notice of becomes a party, and owes a report every year.
+# Another agreement whose councils are taken by code pattern from the registry (every
+# ^E08 council, whether or not an event names it), each owing a return every year.
 OTHER = """\
 id: other-pattern
 title: Another agreement (test fixture)
@@ -142,11 +142,20 @@ def test_another_ruleset_loaded_beside_it_takes_no_notice_of_the_declared_type(
     cpc = load_ruleset(write(tmp_path, "cpc.yaml", CPC))
     other = load_ruleset(write(tmp_path, "other.yaml", OTHER))
     together = evaluate([cpc, other], STREAM, as_of="2026-01-01", complete=True)
-    assert [f for f in together.findings if f.agreement == "other-pattern"] == []
-    # the same council met in an event of a bundled type is taken on, and owes its return
-    bundled = [*STREAM, ev("dr-1", "information.published", "2025-09-02", "E08000029")]
+    # the other ruleset's parties come from the registry (every ^E08 council, events or
+    # not): with the declared type's events it says exactly what it says with none
+    mine = [f for f in together.findings if f.agreement == "other-pattern"]
+    alone = evaluate([other], [], as_of="2026-01-01", complete=True).findings
+    assert mine == list(alone)
+    assert not [f for f in mine if {*f.triggered_by, *f.fulfilled_by} & {"pr-1", "pr-2"}]
+    # an event of a bundled type it listens to does count for it
+    bundled = [
+        *STREAM,
+        ev("dr-1", "data_return.submitted", "2025-09-02", "E08000029", period="2025-Q2"),
+    ]
     seen = evaluate([cpc, other], bundled, as_of="2026-01-01", complete=True)
-    assert {f.party for f in seen.findings if f.agreement == "other-pattern"} == {"E08000029"}
+    [met] = [f for f in seen.findings if f.agreement == "other-pattern" and f.fulfilled_by]
+    assert (met.party, met.fulfilled_by) == ("E08000029", ("dr-1",))
 
 
 def test_without_the_declaring_ruleset_the_event_is_an_input_error_naming_the_type(
@@ -168,7 +177,10 @@ def test_the_command_line_reads_declared_types_with_their_ruleset(tmp_path: Path
     base = ["evaluate", "--events", str(events), "--as-of", "2026-01-01", "-f", "json"]
     status, out, _ = cli(*base, "-r", str(cpc), "-r", str(other))
     assert status == 0
-    assert json.loads(out)["findings"] == []  # E08000029 is no party of cpc.yaml
+    findings = json.loads(out)["findings"]
+    # E08000029 is no party of cpc.yaml, and the other ruleset ignores the declared type
+    assert not [f for f in findings if f["agreement"] != "other-pattern"]
+    assert not [f for f in findings if {*f["triggered_by"], *f["fulfilled_by"]}]
     status, _, err = cli(*base, "-r", str(other))
     assert status == 2
     assert "progress_review.held" in err

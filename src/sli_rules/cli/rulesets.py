@@ -288,7 +288,8 @@ def _schema_arguments(p: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="ID_OR_PATH",
-        help="add the event types this ruleset declares (repeatable; for 'events' and 'ruleset')",
+        help="add the event types this ruleset declares (repeatable; for 'events', 'ruleset' "
+        "and 'scenario')",
     )
 
 
@@ -298,8 +299,8 @@ def _schema(args: argparse.Namespace, ctx: Context) -> int:
         return EXIT_OK
     if args.which not in SCHEMAS_WITH_DECLARED_TYPES:
         ctx.stderr.write(
-            f"sli-rules schema: --ruleset adds declared event types to the 'events' and "
-            f"'ruleset' schemas, not to {args.which!r}\n"
+            f"sli-rules schema: --ruleset adds declared event types to the 'events', "
+            f"'ruleset' and 'scenario' schemas, not to {args.which!r}\n"
         )
         return EXIT_INPUT
     ctx.stdout.write(schema_json_for(args.which, args.ruleset))
@@ -324,8 +325,17 @@ SCHEMA = Command(
 
 
 def _diff_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("old", metavar="OLD", help="the old version: a bundled id or a YAML file")
-    p.add_argument("new", metavar="NEW", help="the new version: a bundled id or a YAML file")
+    p.add_argument(
+        "old",
+        metavar="OLD",
+        help="the old version: a bundled id or a YAML file, or ID@VERSION for one dated "
+        "version of a ruleset (in force at every date)",
+    )
+    p.add_argument(
+        "new",
+        metavar="NEW",
+        help="the new version: a bundled id or a YAML file, or ID@VERSION",
+    )
     p.add_argument("--events", "-e", metavar="FILE", help="events (.jsonl or .csv) for the impact")
     p.add_argument(
         "--as-of", type=date_type, metavar="YYYY-MM-DD", help="the date to evaluate both as of"
@@ -363,7 +373,10 @@ DIFF = Command(
     "diff",
     help="what changed between two versions of a ruleset, and what difference it makes",
     description="Compare two versions of a ruleset: metadata, rules, parameters, parties, "
-    "successions and escalation ladders. With --events and --as-of, evaluate both over "
+    "successions and escalation ladders. Two dated versions of one ruleset are compared "
+    "with ID@VERSION, e.g. lga-corporate-peer-challenge@expectations-2019 "
+    "lga-corporate-peer-challenge@strengthened-2024: each is taken as in force at every "
+    "date. With --events and --as-of, evaluate both over "
     "the same events and list the findings that appear, disappear or change status or due "
     "date. Exit status 0 whether or not anything changed; 2 on bad input.",
     add_arguments=_diff_arguments,

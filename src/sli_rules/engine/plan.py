@@ -205,7 +205,8 @@ def compile_plan(rulesets: Iterable[Ruleset]) -> Plan:
             table.setdefault("escalation.taken", []).append(Hook(i, "escalation_taken"))
         for t in ("party.joined", "party.left", "party.succeeded"):
             table.setdefault(t, []).append(Hook(i, "membership"))
-        table.setdefault("agreement.revoked", []).append(Hook(i, "revocation"))
+        for t in ("agreement.revoked", "agreement.ended", "agreement.superseded"):
+            table.setdefault(t, []).append(Hook(i, "revocation"))
         compiled.append(
             CompiledRuleset(
                 ruleset=rs,

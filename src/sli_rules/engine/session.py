@@ -22,10 +22,14 @@ from dateutil.relativedelta import relativedelta
 from sli_rules.engine import snapshot
 from sli_rules.engine.coverage import COVERAGE_TYPE, Declaration, declaration, uncovered_types
 from sli_rules.engine.plan import CompiledRuleset, Hook, Matcher, Plan, ReferenceMatcher, party_view
+from sli_rules.engine.versions import version_fields
 from sli_rules.load.registry import LIFETIME_KEYS, load_registry
 from sli_rules.model.conditions import Env, describe_condition, resolve
 from sli_rules.model.dates import Period, PeriodSpec, add
 from sli_rules.model.errors import SliRulesError
+from sli_rules.model.states import STATE_TYPES, STATES, describe_event
+from sli_rules.model.states import ends as state_ends
+from sli_rules.model.states import starts as state_starts
 from sli_rules.model.values import (
     ConstraintRule,
     CountRule,
@@ -33,6 +37,7 @@ from sli_rules.model.values import (
     EntitlementRule,
     EscalationLadder,
     Event,
+    EventSpec,
     Finding,
     FixedDateRule,
     LimitRule,
@@ -103,6 +108,19 @@ class LadderState:
     triggered_by: tuple[str, ...]
     resolved: Hit | None = None
     taken: dict[int, Hit] = attrs.Factory(dict)
+    why: str = ""  # why it stopped, when not by a concern.resolved (a state's end)
+    note: str = ""  # how it started, when not on its starting event's date
+
+
+@attrs.define
+class Spell:
+    """A time a council was in a state: from the event that started it to the one that
+    ended it (None while it holds)."""
+
+    state: str
+    council: str
+    start: Event
+    end: Event | None = None
 
 
 @attrs.define
@@ -122,6 +140,12 @@ class RulesetState:
     left: dict[str, Date | None] = attrs.Factory(dict)
     end: Date | None = None
     end_by: str | None = None
+    end_why: str = ""  # what ended the agreement, in words
+    left_why: dict[str, str] = attrs.Factory(dict)  # a party's withdrawal, in words
+    revoked: dict[str, Hit] = attrs.Factory(dict)  # who has revoked it, and when
+    carried: bool = False  # states holding on the effective start have started ladders
+    # fulfilling events of rules that look back before their trigger, by rule id
+    lookback: dict[str, list[Event]] = attrs.Factory(dict)
     dynamic: dict[str, Party] = attrs.Factory(dict)  # councils that joined by an event
     # successions applied: predecessor -> [day, successors, "joint" | "each", served by]
     handovers: dict[str, list[Any]] = attrs.Factory(dict)
@@ -154,12 +178,14 @@ class EngineState:
     # or the record.coverage declarations seen so far
     complete: bool = False
     coverage: list[Declaration] = attrs.Factory(list)
+    # the states councils have been in (model/states.py), in the order they started
+    spells: list[Spell] = attrs.Factory(list)
     # the `source` (provenance) of each event applied that gives one, by event id
     sources: dict[str, str] = attrs.Factory(dict)
 
 
 # the classes a snapshot may contain: restoring one builds only these
-STATE_CLASSES = (EngineState, Instance, LadderState, LimitState, RulesetState, Tally)
+STATE_CLASSES = (EngineState, Instance, LadderState, LimitState, RulesetState, Spell, Tally)
 
 
 # ------------------------------------------------------------------ the engine
@@ -194,7 +220,10 @@ class Session:
             for p in (*cr.ruleset.parties, *members.values()):
                 rs_state.joined[p.id] = p.joined
                 rs_state.left[p.id] = p.left
-            rs_state.end = cr.ruleset.effective.end
+            last = cr.ruleset.effective.end  # the last day in effect
+            if last is not None:
+                rs_state.end = last + DAY  # the engine keeps the first day without effect
+                rs_state.end_why = f"its last day in effect, {last}, as the ruleset says"
 
     # -- input
     @property
@@ -247,6 +276,7 @@ class Session:
         if day:
             self._apply_day(day)
         self._static_successions(as_of)
+        self._carry_in(as_of)
         self.state.clock = as_of
 
     @property
@@ -256,16 +286,22 @@ class Session:
 
     # -- applying one day
     def _apply_day(self, events: Sequence[Event]) -> None:
-        self._static_successions(events[0].date)
+        day = events[0].date
+        self._static_successions(day)
+        self._carry_in(day - DAY)  # an agreement that started before today
         self.state.coverage.extend(declaration(e) for e in events if e.type == COVERAGE_TYPE)
         self.state.sources.update(
             (e.id, str(e.attrs["source"])) for e in events if e.attrs.get("source")
         )
+        started = self._states(events)
         matched = [(e, self.matcher.match(e)) for e in events]
         for e, hooks in matched:
             for h in hooks:
                 if h.role in ("membership", "revocation"):
                     self._membership(h, e)
+        self._carry_in(day)  # an agreement starting today, after today's states
+        for spell in started:
+            self._state_ladders(spell, spell.start.date, "")
         for e, hooks in matched:
             for h in hooks:
                 if h.role in ("trigger", "limit", "ladder_start", "concern_raised"):
@@ -278,13 +314,140 @@ class Session:
     def _cr(self, h: Hook) -> tuple[CompiledRuleset, RulesetState]:
         return self.plan.rulesets[h.ruleset], self.state.rulesets[h.ruleset]
 
+    # -- states (model/states.py)
+    def _states(self, events: Sequence[Event]) -> list[Spell]:
+        """Start and end the spells of the day's events; stop the ladders the ended spells
+        started. Returns the spells started today."""
+        started: list[Spell] = []
+        for e in events:
+            if e.type not in STATE_TYPES:
+                continue
+            for name in STATES:
+                open_ = [
+                    sp
+                    for sp in self.state.spells
+                    if sp.state == name and sp.council == e.council and sp.end is None
+                ]
+                for sp in open_:
+                    if state_ends(name, e, sp.start):
+                        sp.end = e
+                        self._state_ended(sp)
+                if state_starts(name, e) and (
+                    name != "inadequate" or not any(sp.end is None for sp in open_)
+                ):
+                    spell = Spell(name, e.council, e)
+                    self.state.spells.append(spell)
+                    started.append(spell)
+        return started
+
+    def in_state(self, names: Sequence[str], council: Any, day: Date) -> Spell | None:
+        """The spell of one of the states that holds for the council on `day`, if any."""
+        for sp in self.state.spells:
+            if (
+                sp.state in names
+                and sp.council == council
+                and sp.start.date <= day
+                and (sp.end is None or day < sp.end.date)
+            ):
+                return sp
+        return None
+
+    def _state_ladders(self, spell: Spell, day: Date, note: str) -> None:
+        """Start the ladders of every ruleset in effect that a spell of its state starts."""
+        for cr, st in zip(self.plan.rulesets, self.state.rulesets, strict=True):
+            for ladder in cr.ruleset.escalations:
+                if ladder.start_state != spell.state:
+                    continue
+                if not self.in_effect(cr, st, day):
+                    continue
+                if not self.member_on(cr, st, spell.council, day):
+                    continue
+                key = (ladder.id, spell.council, spell.start.id)
+                if key in st.drained_ladders or key in st.ladders:
+                    continue
+                st.ladders[key] = LadderState(
+                    ladder.id, spell.council, spell.start.id, day, (spell.start.id,), note=note
+                )
+
+    def _state_ended(self, spell: Spell) -> None:
+        assert spell.end is not None
+        why = f"the state {spell.state} ended with {describe_event(spell.end, dated=False)}"
+        for st in self.state.rulesets:
+            for key, ls in st.ladders.items():
+                if key[1] == spell.council and key[2] == spell.start.id and ls.resolved is None:
+                    ls.resolved = (spell.end.date, spell.end.id)
+                    ls.why = why
+
+    def _carry_in(self, upto: Date) -> None:
+        """A state that holds on an agreement's effective start counts as starting then."""
+        for cr, st in zip(self.plan.rulesets, self.state.rulesets, strict=True):
+            start = cr.ruleset.effective.start
+            if st.carried or start > upto:
+                continue
+            st.carried = True
+            for sp in self.state.spells:
+                if sp.start.date < start and (sp.end is None or sp.end.date > start):
+                    note = (
+                        f"the state {sp.state} ({describe_event(sp.start)}) held on the "
+                        f"agreement's start, {start}"
+                    )
+                    self._state_ladders(sp, start, note)
+
+    # -- membership and the agreement's life
+    def _end(self, st: RulesetState, e: Event, why: str) -> None:
+        if st.end is None or e.date < st.end:
+            st.end, st.end_by, st.end_why = e.date, e.id, why
+
+    def _withdraw(self, st: RulesetState, e: Event) -> None:
+        """One party revoking or ending the agreement alone: that party leaves it."""
+        left = st.left.get(e.council)
+        if e.council in st.joined and (left is None or e.date < left):
+            st.left[e.council] = e.date
+            st.left_why[e.council] = f"{e.type} {e.id}"
+
+    def _revocation(self, cr: CompiledRuleset, st: RulesetState, e: Event) -> None:
+        eff = cr.ruleset.effective
+        who = e.council
+        if e.type != "agreement.revoked":  # agreement.ended, agreement.superseded
+            if who == eff.owner:
+                self._end(st, e, f"{e.type} {e.id} from the owning body {who}")
+            else:
+                self._withdraw(st, e)
+            return
+        revokers = eff.revokers
+        if revokers == "owner":
+            if who == eff.owner:
+                self._end(st, e, f"agreement.revoked {e.id} from the owning body {who}")
+            else:
+                self._withdraw(st, e)
+            return
+        if who not in st.joined:
+            return
+        st.revoked.setdefault(who, (e.date, e.id))
+        if isinstance(revokers, tuple):
+            waiting = [pid for pid in revokers if pid not in st.revoked]
+            everyone = "every party it names"
+        else:
+            waiting = [
+                pid
+                for pid in st.joined
+                if pid != who
+                and (p := self.party(cr, st, pid)) is not None
+                and p.kind == "council"
+                and self.member_on(cr, st, pid, e.date)
+            ]
+            everyone = "every council party"
+        if not waiting:
+            self._end(st, e, f"agreement.revoked {e.id}, completing revocation by {everyone}")
+        else:
+            self._withdraw(st, e)
+
     def _membership(self, h: Hook, e: Event) -> None:
         cr, st = self._cr(h)
         if e.get("agreement") != cr.id:
             return
         if h.role == "revocation":
-            if st.end is None or e.date < st.end:
-                st.end, st.end_by = e.date, e.id
+            self._revocation(cr, st, e)
             return
         if e.type == "party.joined":
             if self.member_on(cr, st, e.council, e.date):
@@ -433,6 +596,14 @@ class Session:
         cr, st = self._cr(h)
         if not self.in_effect(cr, st, e.date):
             return
+        if (
+            h.spec is not None
+            and h.spec.in_state
+            and h.role in ("trigger", "limit", "ladder_start")
+        ):
+            of = resolve(e, h.spec.state_of)
+            if not of or self.in_state(h.spec.in_state, of[0], e.date) is None:
+                return  # the council is in none of the states the trigger asks for
         if h.role == "concern_raised":
             assert h.ladder is not None
             about, concern = e.get("about"), e.get("concern")
@@ -462,6 +633,8 @@ class Session:
             return
         rule = h.rule
         assert rule is not None
+        if not cr.ruleset.in_force(rule, e.date):
+            return  # a dated version not in force on the trigger's date: the rule starts nothing
         if isinstance(rule, LimitRule):
             for p in self.obliged(cr, st, rule, e):
                 period = _period_of(rule.period, e.date, cr.ruleset.effective.start)
@@ -518,6 +691,8 @@ class Session:
                 )
                 st.instances[key] = inst
                 st.index.setdefault((rule.id, p.id, *match), []).append(key)
+                if rule.fulfil.look_back is not None:
+                    self._look_back(cr, st, rule, inst, rule.fulfil.look_back)
 
     def _fulfil(self, h: Hook, e: Event) -> None:
         cr, st = self._cr(h)
@@ -545,6 +720,11 @@ class Session:
         assert rule is not None
         assert spec is not None
         by = _party_ids(resolve(e, spec.by))
+        if isinstance(rule, (DeadlineRule, WindowRule)) and h.role == "fulfil" and spec.look_back:
+            # kept for a trigger to come, as far back as the rule looks (pruned as it ages)
+            span = cr.duration(spec.look_back, e.date)
+            kept = [x for x in st.lookback.get(rule.id, ()) if add(x.date, span) >= e.date]
+            st.lookback[rule.id] = [*kept, e]
         if isinstance(rule, (DeadlineRule, WindowRule)):
             where = cr.fulfil_where[rule.id] if h.role == "fulfil" else cr.waive_where[rule.id]
             match = tuple(_first(e, a) for a, _b in spec.match)
@@ -568,6 +748,8 @@ class Session:
                     inst = st.instances.get(key)
                     if inst is None or inst.trigger is None or e.date < inst.trigger.date:
                         continue
+                    if e.id == inst.trigger.id:
+                        continue  # a trigger never fulfils (or waives) its own duty
                     env = Env(event=e, trigger=inst.trigger, party=self.party(cr, st, pid))
                     if not where(e, env):
                         continue
@@ -576,6 +758,8 @@ class Session:
                             inst.waived = (e.date, e.id)
                         continue
                     self._record(rule, inst, e)
+            if h.role == "fulfil" and spec.by_any:
+                self._fulfil_by_others(cr, st, rule, spec, e, match, set(by))
             return
         if isinstance(rule, FixedDateRule):
             for pid in dict.fromkeys(by):
@@ -619,6 +803,22 @@ class Session:
                     continue
                 if not cr.fulfil_where[rule.id](e, Env(event=e, party=p)):
                     continue
+                if isinstance(rule, RecurringRule) and rule.period_from:
+                    # the event says which period it is for: it counts there (late if
+                    # dated after that period's due date), and nowhere else
+                    declared = e.get(rule.period_from)
+                    named = (
+                        rule.period.named(declared, e.date, cr.ruleset.effective.start)
+                        if isinstance(declared, str)
+                        else None
+                    )
+                    if named is None or e.date < named.start:
+                        continue
+                    tally = st.tallies.setdefault((rule.id, pid, named.label), Tally())
+                    tally.count += 1
+                    if len(tally.hits) < max(rule.at_least, 1):
+                        tally.hits.append((e.date, e.id))
+                    continue
                 periods = self._periods_for_event(cr, rule, e.date)
                 if len(periods) == 2:
                     # Dated in one period and in the grace of the one before: the event
@@ -635,6 +835,69 @@ class Session:
                     tally.count += 1
                     if len(tally.hits) < max(rule.at_least, 1):
                         tally.hits.append((e.date, e.id))
+
+    def _look_back(
+        self,
+        cr: CompiledRuleset,
+        st: RulesetState,
+        rule: DeadlineRule | WindowRule,
+        inst: Instance,
+        look_back: Any,
+    ) -> None:
+        """A new duty is met by a fulfilling event dated up to `look_back` before its
+        trigger (on time), as the rule allows."""
+        trig = inst.trigger
+        assert trig is not None
+        earliest = trig.date - cr.duration(look_back, trig.date).delta
+        spec = rule.fulfil
+        for e in st.lookback.get(rule.id, ()):
+            if not earliest <= e.date < trig.date or inst.on_time is not None:
+                continue
+            if tuple(_first(e, a) for a, _b in spec.match) != inst.match:
+                continue
+            by = set(_party_ids(resolve(e, spec.by)))
+            allowed = {inst.party, *inst.joint}
+            for who in spec.by_any:
+                if who.startswith("trigger."):
+                    allowed.update(_party_ids(resolve(trig, who.removeprefix("trigger."))))
+                else:
+                    allowed.add(who)
+            if not by & allowed:
+                continue
+            env = Env(event=e, trigger=trig, party=self.party(cr, st, inst.party))
+            if cr.fulfil_where[rule.id](e, env):
+                inst.on_time = (e.date, e.id)
+
+    def _fulfil_by_others(
+        self,
+        cr: CompiledRuleset,
+        st: RulesetState,
+        rule: DeadlineRule | WindowRule,
+        spec: EventSpec,
+        e: Event,
+        match: tuple[Any, ...],
+        by: set[str],
+    ) -> None:
+        """A fulfilment by someone the rule's `by_any` names, for another party's duty."""
+        for inst in list(st.instances.values()):
+            if inst.rule != rule.id or inst.party in by or by & set(inst.joint):
+                continue  # met (or not) as the party's own, above
+            if inst.match != match:
+                continue
+            trig = inst.trigger
+            if trig is None or e.date < trig.date or e.id == trig.id:
+                continue
+            allowed: set[str] = set()
+            for who in spec.by_any:
+                if who.startswith("trigger."):
+                    allowed.update(_party_ids(resolve(trig, who.removeprefix("trigger."))))
+                else:
+                    allowed.add(who)
+            if not by & allowed:
+                continue
+            env = Env(event=e, trigger=trig, party=self.party(cr, st, inst.party))
+            if cr.fulfil_where[rule.id](e, env):
+                self._record(rule, inst, e)
 
     def _handed_on_hit(
         self,
@@ -870,7 +1133,7 @@ def _period_of(spec: PeriodSpec, day: Date, anchor: Date) -> Period:
 
 
 def _spans(cr: CompiledRuleset, rule: CountRule, first: Date, last: Date) -> Iterator[Period]:
-    eff = cr.ruleset.effective.start
+    eff = cr.ruleset.rule_start(rule)  # the agreement's start, or its first version's
     start = cr.value(rule.start, eff) if rule.start is not None else eff
     end = cr.value(rule.end, start)
     if not isinstance(start, Date) or not isinstance(end, Date):
@@ -908,6 +1171,10 @@ class _Findings:
 
     def finding(self, rule: Rule | EscalationLadder, **kw: Any) -> Finding:
         kw.setdefault("interpretations", ())
+        if self.rs.versions:
+            # the dated version that governed: in force on the trigger's date (given by the
+            # caller), else on the day the duty or step opened
+            kw.update(version_fields(self.rs, kw.pop("governed_on", None) or kw.get("opens"), kw))
         known = self.s.state.sources
         ids = (*kw.get("triggered_by", ()), *kw.get("fulfilled_by", ()))
         kw["sources"] = tuple(dict.fromkeys(known[i] for i in ids if i in known))
@@ -1025,6 +1292,7 @@ class _Findings:
         for key, lad in list(st.ladders.items()):
             ladder = next(x for x in self.rs.escalations if x.id == lad.ladder)
             done = lad.resolved is not None and lad.resolved[0] <= self.day
+            done = done or (st.end is not None and st.end <= self.day)
             taken_all = all(
                 (t := lad.taken.get(s.step)) is not None and t[0] <= self.day for s in ladder.steps
             )
@@ -1039,7 +1307,7 @@ class _Findings:
         """When the duty stopped binding (before the evaluation day), and why."""
         candidates = []
         if self.st.end is not None and self.st.end <= self.day:
-            candidates.append((self.st.end, "the agreement ended"))
+            candidates.append((self.st.end, self.agreement_ended()))
         since = inst.trigger.date if inst.trigger is not None else inst.opens
         left = self.s.left_after(self.cr, self.st, inst.party, since)
         if left is not None and left <= self.day:
@@ -1047,12 +1315,19 @@ class _Findings:
             gone = load_registry().get(inst.party, {}).get("to")
             if isinstance(gone, Date) and gone + DAY == left:
                 why = f"{inst.party} ceased to exist (its last day was {gone})"
+            if inst.party in self.st.left_why and self.st.left.get(inst.party) == left:
+                why = f"{inst.party} withdrew from the agreement ({self.st.left_why[inst.party]})"
             if inst.handed_to:
                 why = f"{inst.party} was succeeded on {left} by {', '.join(inst.handed_to)}"
             candidates.append((left, why))
         if not candidates:
             return None, ""
         return min(candidates)
+
+    def agreement_ended(self) -> str:
+        """The agreement's end, in words, with what ended it."""
+        why = self.st.end_why
+        return f"the agreement ended ({why})" if why else "the agreement ended"
 
     def instance(self, inst: Instance) -> list[Finding]:
         """The findings of one duty as of the day, by the cases of docs/time.md in order."""
@@ -1077,6 +1352,8 @@ class _Findings:
             "triggered_by": (trig.id,) if trig else (),
             "interpretations": inst.interps,
         }
+        if trig is not None and self.rs.versions:
+            base["governed_on"] = trig.date
 
         def obligation(status: str, explanation: str, by: Hit | None = None) -> Finding:
             return self.finding(
@@ -1109,10 +1386,11 @@ class _Findings:
         fulfil_text = self.describe_fulfil(rule, inst)
         window = self.describe_window(rule, inst)
         if on_time and not (end and on_time[0] >= end):
+            when = "was on time"
+            if trig is not None and on_time[0] < trig.date:
+                when = "came before the trigger, within the time the rule looks back: on time"
             return [
-                obligation(
-                    "fulfilled", f"{window}; {on_time[1]} on {on_time[0]} was on time.", on_time
-                )
+                obligation("fulfilled", f"{window}; {on_time[1]} on {on_time[0]} {when}.", on_time)
             ]
         if early and not (end and early[0] >= end):
             before = _days(early[0], inst.opens)
@@ -1227,6 +1505,8 @@ class _Findings:
             text += f" naming {who} as {spec.by}"
         else:
             text += f" by {who}"
+        if spec.by_any:
+            text += " (or by " + " or ".join(spec.by_any) + ")"
         return text
 
     def describe_window(self, rule: Rule, inst: Instance) -> str:
@@ -1269,7 +1549,7 @@ class _Findings:
         if self.day < self.rs.effective.start:
             return None
         inst = self.s._fixed(self.cr, self.st, rule, party)
-        if inst is None:
+        if inst is None or not self.rs.in_force(rule, inst.opens):
             return None
         if not any(
             joined <= inst.due and (left is None or left > inst.opens)
@@ -1321,6 +1601,8 @@ class _Findings:
                 for period in periods:
                     if (gone and left is not None and period.start >= left) or period.label in seen:
                         continue  # after this membership ended / owed under an earlier one
+                    if not self.rs.in_force(rule, period.start):
+                        continue  # a dated version without this rule governs this period
                     seen.add(period.label)
                     items.append((period, first, left))
             beyond = self.st.drained_beyond.get((rule.id, pid), [])
@@ -1342,6 +1624,12 @@ class _Findings:
                     if due >= self.day:
                         break  # this period and the later ones are still running
                     final = self.settled(found)
+                    if (
+                        isinstance(rule, RecurringRule)
+                        and rule.period_from
+                        and any(f.status in ("breached", "missed") for f in found)
+                    ):
+                        final = None  # a return declaring this period may yet come late
                     if final is None:  # e.g. a breach whose ladder is still climbing
                         self.breaches.clear()
                         blocked = True
@@ -1420,10 +1708,14 @@ class _Findings:
             "triggered_by": (),
             "interpretations": interps,
         }
+        if self.rs.versions:
+            base["governed_on"] = period.start
         stop = min(d for d in (left, end, _dt.date.max) if d is not None)
         counted = [h for h in hits if h[0] < stop]
         what += joint_text
-        if len(counted) >= need:
+        on_time = [h for h in counted if h[0] <= due]  # (a declared period's may come late)
+        if len(on_time) >= need:
+            counted = on_time
             ids = tuple(h[1] for h in counted[:need])
             return [
                 self.finding(
@@ -1466,12 +1758,14 @@ class _Findings:
         if stop <= due and stop <= day:
             gone = load_registry().get(pid, {}).get("to")
             why = (
-                "the agreement ended"
+                self.agreement_ended()
                 if end is not None and stop == end
                 else f"{pid} ceased to exist (its last day was {gone})"
                 if isinstance(gone, Date) and gone + DAY == stop
                 else f"{pid} left the agreement"
             )
+            if not (end is not None and stop == end) and pid in self.st.left_why:
+                why = f"{pid} withdrew from the agreement ({self.st.left_why[pid]})"
             return [
                 self.finding(
                     rule,
@@ -1495,7 +1789,26 @@ class _Findings:
                     **base,
                 )
             ]
-        absent = f"{pid} needed {what} in {span}; found {len(counted)} by the due date"
+        if len(counted) >= need:  # completed late, by events declaring this period
+            last = counted[need - 1]
+            expl = (
+                f"{pid} needed {what} in {span}; found {len(on_time)} by the due date, and "
+                f"{last[1]} on {last[0]}, {_days(due, last[0])} after it, declaring "
+                f"{period.label}: {_missed(rule)}, then remedied."
+            )
+            inst = Instance(rule.id, pid, period.label, opens, due)
+            return [
+                self.finding(
+                    rule,
+                    kind="obligation",
+                    status="fulfilled_late",
+                    fulfilled_by=tuple(h[1] for h in counted[:need]),
+                    explanation=expl,
+                    **base,
+                ),
+                self.breach_finding(rule, inst, expl, last, base),
+            ]
+        absent = f"{pid} needed {what} in {span}; found {len(on_time)} by the due date"
         missing = self.unrecorded(rule, pid, opens, due)
         if missing:
             return [
@@ -1595,9 +1908,26 @@ class _Findings:
         if ls.start > self.day:
             return []
         ladder = next(x for x in self.rs.escalations if x.id == ls.ladder)
+        resolved, why = self.with_end(ls.resolved, ls.why)
         return self.ladder_steps(
-            ladder, ls.about, ls.concern, ls.start, ls.triggered_by, ls.resolved, ls.taken
+            ladder,
+            ls.about,
+            ls.concern,
+            ls.start,
+            ls.triggered_by,
+            resolved,
+            ls.taken,
+            why=why,
+            note=ls.note,
         )
+
+    def with_end(self, resolved: Hit | None, why: str) -> tuple[Hit | None, str]:
+        """What stops a ladder: its concern resolved (or its state ended), or the
+        agreement's end, whichever came first."""
+        end = self.st.end
+        if end is not None and end <= self.day and (resolved is None or end < resolved[0]):
+            return (end, self.st.end_by or ""), self.agreement_ended()
+        return resolved, why
 
     def breach_ladders(self) -> list[Finding]:
         """Ladders started by the breaches found so far (in this derivation)."""
@@ -1619,8 +1949,11 @@ class _Findings:
                         resolved = log.resolved
                     taken = log.taken if log is not None else {}
                     trig = (inst.trigger.id,) if inst.trigger else ()
+                    resolved, why = self.with_end(resolved, "")
                     out.extend(
-                        self.ladder_steps(ladder, inst.party, concern, start, trig, resolved, taken)
+                        self.ladder_steps(
+                            ladder, inst.party, concern, start, trig, resolved, taken, why=why
+                        )
                     )
         return out
 
@@ -1633,6 +1966,9 @@ class _Findings:
         triggered_by: tuple[str, ...],
         resolved: tuple[Date, str] | None,
         taken: dict[int, tuple[Date, str]],
+        *,
+        why: str = "",
+        note: str = "",
     ) -> list[Finding]:
         day = self.day
         res = resolved if resolved and resolved[0] <= day else None
@@ -1651,19 +1987,21 @@ class _Findings:
             by: tuple[str, ...]
             if took:
                 status, by = "taken", (took[1],)
-                note = f"taken by {took[1]} on {took[0]}"
+                state = f"taken by {took[1]} on {took[0]}"
             elif res is not None:
                 status, by = "stopped", ((res[1],) if res[1] else ())
-                note = f"stopped: the concern was resolved on {res[0]}"
+                state = f"stopped: {why} on {res[0]}" if why else ""
+                state = state or f"stopped: the concern was resolved on {res[0]}"
             else:
                 status, by = "due", ()
-                note = f"due by {due} ({t} + {window})"
+                state = f"due by {due} ({t} + {window})"
                 if day > due:
-                    note += f", overdue by {_days(due, day)}"
+                    state += f", overdue by {_days(due, day)}"
             title = step.title or f"step {step.step}"
+            began = f" ({note})" if note else ""
             expl = (
-                f"Concern '{concern}' about {about} since {start}: step {step.step} ({title}) "
-                f"for {step.actor} opened {t}; {note}."
+                f"Concern '{concern}' about {about} since {start}{began}: step {step.step} "
+                f"({title}) for {step.actor} opened {t}; {state}."
             )
             out.append(
                 self.finding(

@@ -41,6 +41,10 @@ __all__ = ["Intake", "Rejected", "iter_records", "read_events"]
 
 COMMON = ("id", "type", "date", "council")
 
+# The types whose `review` attribute gives the id of the review they record (the review's
+# own record, not a later event about it): one review per host and id.
+REVIEW_CLAIMS = ("peer_challenge.held",)
+
 
 @attrs.frozen
 class Rejected:
@@ -509,6 +513,50 @@ def _coverage_problems(catalogue: Catalogue, attrs_: Mapping[str, Any]) -> list[
     return out
 
 
+def _content(event: Event) -> str:
+    """What an event says, less its id (and where it was read from)."""
+    body = {"type": event.type, "date": event.date.isoformat(), "council": event.council}
+    body["attrs"] = dict(event.attrs)  # type: ignore[assignment]
+    return json.dumps(body, sort_keys=True, default=str)
+
+
+def _same_reviews(by_id: dict[str, tuple[Event, Location]], rejected: list[Rejected]) -> int:
+    """Events under different ids that claim the same review of the same host: recorded
+    identically, they are one review (the smallest id is kept, whatever the input order);
+    recorded differently, they conflict and every one of them is rejected, naming the
+    others' lines. Returns how many were collapsed as duplicates."""
+    claims: dict[tuple[str, str, str], list[tuple[Event, Location]]] = {}
+    for event, loc in by_id.values():
+        review = event.get("review")
+        if event.type in REVIEW_CLAIMS and isinstance(review, str):
+            claims.setdefault((event.type, event.council, review), []).append((event, loc))
+    collapsed = 0
+    for (type_, host, review), group in claims.items():
+        if len(group) < 2:
+            continue
+        group.sort(key=lambda item: item[0].id)
+        if len({_content(e) for e, _ in group}) == 1:
+            for e, _ in group[1:]:
+                del by_id[e.id]
+                collapsed += 1
+            continue
+        for e, loc in group:
+            del by_id[e.id]
+            others = ", ".join(f"{o.id} (line {oloc.line})" for o, oloc in group if o is not e)
+            rejected.append(
+                Rejected(
+                    loc,
+                    (
+                        f"field 'review': {type_} {e.id} claims review {review!r} of {host}, "
+                        f"which {others} also claims with different content; one review has "
+                        "one record (give it one id, or correct the differing one)",
+                    ),
+                    None,
+                )
+            )
+    return collapsed
+
+
 def read_events(
     source: Any,
     *,
@@ -547,6 +595,7 @@ def read_events(
             duplicates += 1
         else:
             conflicted[event.id] = [by_id.pop(event.id), (event, loc)]
+    duplicates += _same_reviews(by_id, rejected)
     for event_id, group in conflicted.items():
         lines = ", ".join(str(loc.line) for _, loc in group)
         for _event, loc in group:

@@ -40,6 +40,7 @@ from sli_rules.model.dates import (
     parse_duration,
 )
 from sli_rules.model.errors import Location, Problem, RulesetError, did_you_mean
+from sli_rules.model.states import STATES
 from sli_rules.model.values import (
     ConstraintRule,
     CountRule,
@@ -58,6 +59,7 @@ from sli_rules.model.values import (
     RecurringRule,
     Rule,
     Ruleset,
+    RulesetVersion,
     SelfDeclaredRule,
     Succession,
     WindowRule,
@@ -84,8 +86,10 @@ TOP_KEYS = (
     "parameters",
     "rules",
     "escalations",
+    "versions",
     "events",
 )
+VERSION_KEYS = ("id", "from", "title", "description", "cites")
 COMMON_RULE_KEYS = (
     "id",
     "kind",
@@ -98,13 +102,15 @@ COMMON_RULE_KEYS = (
     "monitoring",
     "severity",
     "description",
+    "versions",
+    "url",
 )
 KIND_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # kind: (required keys, optional keys)
     "deadline": (("trigger", "fulfil", "due"), ("waive",)),
     "window": (("trigger", "fulfil", "opens", "due"), ("early", "waive")),
     "fixed_date": (("fulfil", "due"), ("opens", "waive")),
-    "recurring": (("fulfil", "period"), ("at_least", "grace")),
+    "recurring": (("fulfil", "period"), ("at_least", "grace", "period_from")),
     "count": (("fulfil", "span"), ("at_least", "repeat")),
     "constraint": (("trigger", "require"), ()),
     "limit": (("trigger", "period", "max"), ("amount",)),
@@ -160,6 +166,7 @@ class _Reader:
         self.params: dict[str, Parameter] = {}
         self.party_ids: set[str] = set()
         self.parsed_parties: list[Party] = []
+        self.version_ids: list[str] = []
 
     # -- basics
     def err(self, path: YPath, message: str) -> None:
@@ -305,10 +312,32 @@ class _Reader:
         self.keys(
             m,
             path,
-            ("start", "start_basis", "start_rationale", "end", "reviews"),
+            ("start", "start_basis", "start_rationale", "end", "reviews", "owner", "revoked_by"),
             ("start",),
             "under 'effective'",
         )
+        owner = None
+        if m.get("owner") is not None:
+            owner = self.text(m["owner"], (*path, "owner"), "a body id")
+            bodies = load_bodies()
+            if owner and owner not in bodies:
+                self.err(
+                    (*path, "owner"),
+                    f"{owner!r} is not a body of the registry (rulesets/registry/bodies.yaml)"
+                    + did_you_mean(owner, bodies),
+                )
+        revoked_by: str | tuple[str, ...] | None = None
+        raw_rev = m.get("revoked_by")
+        if isinstance(raw_rev, list):
+            revoked_by = tuple(
+                self.text(x, (*path, "revoked_by", i), "a party id") for i, x in enumerate(raw_rev)
+            )
+            if not revoked_by:
+                self.err((*path, "revoked_by"), "an empty list: name at least one party")
+        elif raw_rev is not None:
+            revoked_by = self.choice(raw_rev, (*path, "revoked_by"), ("owner", "parties"), "owner")
+            if revoked_by == "owner" and owner is None:
+                self.err((*path, "revoked_by"), "revoked_by: owner needs an 'owner' (a body id)")
         start = self.date(m["start"], (*path, "start")) if m.get("start") is not None else None
         end = self.date(m["end"], (*path, "end")) if m.get("end") is not None else None
         reviews = []
@@ -330,7 +359,101 @@ class _Reader:
             start_basis=basis,  # type: ignore[arg-type]
             start_rationale=rationale,
             reviews=tuple(reviews),
+            owner=owner,
+            revoked_by=revoked_by,
         )
+
+    def versions(self, value: Any, effective: Effective) -> list[RulesetVersion]:
+        """The dated versions of the rules, earliest first (see docs/ruleset-format.md)."""
+        path: YPath = ("versions",)
+        out: list[RulesetVersion] = []
+        for i, raw in enumerate(self.items(value, path, "dated versions")):
+            vp: YPath = (*path, i)
+            m = self.mapping(raw, vp, "a version: {id, from, title}")
+            if m is None:
+                continue
+            self.keys(m, vp, VERSION_KEYS, ("id", "from"), "in a version")
+            vid = m.get("id")
+            if vid is None:
+                continue
+            if not isinstance(vid, str) or not ID_RE.fullmatch(vid):
+                self.err(
+                    (*vp, "id"),
+                    f"version id {_show(vid)}: use lower-case letters, digits and hyphens",
+                )
+                continue
+            if vid in self.version_ids:
+                self.err((*vp, "id"), f"duplicate version id {vid!r}")
+                continue
+            self.version_ids.append(vid)
+            if m.get("from") is None:
+                continue
+            start = self.date_like(m["from"], (*vp, "from"))
+            param = None
+            if isinstance(start, ParamRef):
+                param = start.name
+                start = self.params[param].values[-1][1]
+                if len(self.params[param].values) > 1:
+                    self.err(
+                        (*vp, "from"),
+                        f"parameter {param!r} has dated values; a version's start needs one value",
+                    )
+            if not isinstance(start, _dt.date):
+                continue
+            if start < effective.start:
+                self.err(
+                    (*vp, "from"),
+                    f"version {vid!r} starts on {start}, before the agreement's start "
+                    f"{effective.start}",
+                )
+            if out and start <= out[-1].start:
+                self.err(
+                    (*vp, "from"),
+                    f"version {vid!r} starts on {start}, not after the version before it "
+                    f"({out[-1].id}, from {out[-1].start}): list versions earliest first",
+                )
+            out.append(
+                RulesetVersion(
+                    id=vid,
+                    start=start,
+                    title=self.text(m.get("title"), (*vp, "title"), "a title"),
+                    description=self.text(m.get("description"), (*vp, "description"), "text"),
+                    start_parameter=param,
+                    cites=self.text(m.get("cites"), (*vp, "cites"), "a citation"),
+                )
+            )
+        return out
+
+    def url(self, value: Any, path: YPath) -> str:
+        text = self.text(value, path, "an address")
+        if text and not re.fullmatch(r"https?://\S+", text):
+            self.err(
+                path, f"{_show(value)} is not a web address: start it with https:// or http://"
+            )
+        return text
+
+    def rule_versions(self, value: Any, path: YPath) -> tuple[str, ...]:
+        """A rule's `versions:` list: ids of the ruleset's dated versions."""
+        if value is None:
+            return ()
+        if not self.version_ids:
+            self.err(
+                path, "this ruleset declares no 'versions' at the top level for a rule to name"
+            )
+            return ()
+        ids: list[str] = []
+        for i, v in enumerate(self.items(value, path, "version ids")):
+            if not isinstance(v, str) or v not in self.version_ids:
+                self.err(
+                    (*path, i),
+                    f"unknown version {_show(v)}{did_you_mean(str(v), self.version_ids)}; "
+                    "versions: " + ", ".join(self.version_ids),
+                )
+            elif v not in ids:
+                ids.append(v)
+        if isinstance(value, list) and not value:
+            self.err(path, "an empty list of versions: name at least one, or leave 'versions' out")
+        return tuple(ids)
 
     def parameters(self, value: Any) -> None:
         path: YPath = ("parameters",)
@@ -654,7 +777,63 @@ class _Reader:
                         + did_you_mean(b, trigger_paths),
                     )
                 match.append((a, b))
-        return EventSpec(types=types, where=where, by=by, match=tuple(match))
+        in_state: list[str] = []
+        for i, name in enumerate(self.items(m.get("in_state"), (*path, "in_state"), "states")):
+            if not isinstance(name, str) or name not in STATES:
+                self.err(
+                    (*path, "in_state", i),
+                    f"unknown state {_show(name)}{did_you_mean(str(name), STATES)}; "
+                    "states: " + ", ".join(STATES),
+                )
+            else:
+                in_state.append(name)
+        state_of = "council"
+        if m.get("state_of") is not None:
+            state_of = self.text(m["state_of"], (*path, "state_of"), "an attribute path")
+            if paths is not None and state_of not in paths:
+                self.err(
+                    (*path, "state_of"),
+                    f"unknown attribute {state_of!r} of {', '.join(types)}"
+                    + did_you_mean(state_of, paths),
+                )
+        by_any: list[str] = []
+        for i, who in enumerate(self.items(m.get("by_any"), (*path, "by_any"), "party ids")):
+            at: YPath = (*path, "by_any", i)
+            if not isinstance(who, str):
+                self.err(at, f"expected a party id or trigger.ATTRIBUTE, got {_show(who)}")
+            elif who.startswith("trigger."):
+                attr = who.removeprefix("trigger.")
+                trigger_paths = self.paths_for(trigger_types or ())
+                if not trigger_types:
+                    self.err(at, "'trigger.' needs a trigger; this rule has none")
+                elif attr not in trigger_paths:
+                    self.err(
+                        at,
+                        f"unknown attribute {attr!r} of the trigger ({', '.join(trigger_types)})"
+                        + did_you_mean(attr, trigger_paths),
+                    )
+                else:
+                    by_any.append(who)
+            elif who not in self.party_ids:
+                self.err(
+                    at,
+                    f"{who!r} is not a party of this ruleset" + did_you_mean(who, self.party_ids),
+                )
+            else:
+                by_any.append(who)
+        look_back = None
+        if m.get("look_back") is not None:
+            look_back = self.duration_like(m["look_back"], (*path, "look_back"))
+        return EventSpec(
+            types=types,
+            where=where,
+            by=by,
+            match=tuple(match),
+            in_state=tuple(in_state),
+            state_of=state_of,
+            by_any=tuple(by_any),
+            look_back=look_back,
+        )
 
     def condition(
         self,
@@ -953,6 +1132,8 @@ class _Reader:
                 m.get("interpretation"), (*path, "interpretation"), "a rationale"
             ),
             "description": self.text(m.get("description"), (*path, "description"), "text"),
+            "versions": self.rule_versions(m.get("versions"), (*path, "versions")),
+            "url": self.url(m.get("url"), (*path, "url")),
             "monitoring": monitoring,
             # a limit exceeded is a notice unless the ruleset says breach
             "severity": self.choice(
@@ -972,7 +1153,7 @@ class _Reader:
                 (*path, "trigger"),
                 trigger_types=None,
                 refs=("event",),
-                allow=("type", "where"),
+                allow=("type", "where", "in_state", "state_of"),
             )
             trigger_types = trigger.types if trigger else ()
         common["party"] = self.party_spec(m.get("party"), (*path, "party"), trigger_types, kind)
@@ -982,11 +1163,17 @@ class _Reader:
         def spec(key: str) -> EventSpec | None:
             if m.get(key) is None:
                 return None
+            by_any = (
+                ("by_any", "look_back")
+                if key == "fulfil" and kind in ("deadline", "window")
+                else ()
+            )
             return self.event_spec(
                 m[key],
                 (*path, key),
                 trigger_types=trigger_types,
                 refs=("event", "party", *(("trigger",) if trigger_types is not None else ())),
+                allow=("type", "where", "by", "match", *by_any),
             )
 
         try:
@@ -1036,9 +1223,27 @@ class _Reader:
                     else None
                 )
                 at_least = self.integer(m.get("at_least"), (*path, "at_least"), 1)
+                period_from = None
+                if m.get("period_from") is not None:
+                    period_from = self.text(
+                        m["period_from"], (*path, "period_from"), "an attribute"
+                    )
+                    ftypes = fulfil.types if fulfil else ()
+                    known = self.paths_for(ftypes) if ftypes else None
+                    if known is not None and period_from not in known:
+                        self.err(
+                            (*path, "period_from"),
+                            f"unknown attribute {period_from!r} of {', '.join(ftypes)}"
+                            + did_you_mean(period_from, known),
+                        )
                 if fulfil and period:
                     return RecurringRule(
-                        fulfil=fulfil, period=period, grace=grace, at_least=at_least, **common
+                        fulfil=fulfil,
+                        period=period,
+                        grace=grace,
+                        at_least=at_least,
+                        period_from=period_from,
+                        **common,
                     )
                 return None
             if kind == "count":
@@ -1195,7 +1400,18 @@ class _Reader:
         seen.add(lid)
         sp: YPath = (*path, "start")
         start = self.mapping(m.get("start") or {}, sp, "{concern: true, breach_of: [...]}") or {}
-        self.keys(start, sp, ("concern", "breach_of", "event", "about"), (), "in 'start'")
+        self.keys(start, sp, ("concern", "breach_of", "event", "about", "state"), (), "in 'start'")
+        start_state = None
+        if start.get("state") is not None:
+            name = start["state"]
+            if not isinstance(name, str) or name not in STATES:
+                self.err(
+                    (*sp, "state"),
+                    f"unknown state {_show(name)}{did_you_mean(str(name), STATES)}; "
+                    "states: " + ", ".join(STATES),
+                )
+            else:
+                start_state = name
         breach_of = []
         for i, r in enumerate(self.items(start.get("breach_of"), (*sp, "breach_of"), "rule ids")):
             if not isinstance(r, str) or r not in rule_ids:
@@ -1212,7 +1428,7 @@ class _Reader:
                 (*sp, "event"),
                 trigger_types=None,
                 refs=("event",),
-                allow=("type", "where"),
+                allow=("type", "where", "in_state", "state_of"),
             )
         about = self.text(start.get("about"), (*sp, "about"), "an attribute", "council")
         if start_on and start_on.types and about not in self.paths_for(start_on.types):
@@ -1221,10 +1437,19 @@ class _Reader:
         if not isinstance(concern, bool):
             self.err((*sp, "concern"), "'concern' takes true or false")
             concern = False
-        if not (concern or start.get("breach_of") or start.get("event") is not None):
+        if not (
+            concern
+            or start.get("breach_of")
+            or start.get("event") is not None
+            or start.get("state") is not None
+        ):
             self.err(
-                sp, "a ladder needs a start: concern: true, breach_of: [rule ids] or event: {...}"
+                sp,
+                "a ladder needs a start: concern: true, breach_of: [rule ids], event: {...} "
+                "or state: NAME",
             )
+        if start.get("state") is not None and start.get("event") is not None:
+            self.err((*sp, "state"), "give either 'state' or 'event' to start a ladder, not both")
         if m.get("stop") not in (None, "concern.resolved"):
             self.err(
                 (*path, "stop"),
@@ -1273,6 +1498,7 @@ class _Reader:
             breach_of=tuple(breach_of),
             start_on=start_on,
             about=about,
+            start_state=start_state,
             interpretation=self.text(m.get("interpretation"), (*path, "interpretation"), "text"),
         )
 
@@ -1399,7 +1625,15 @@ def parse_ruleset(
     if declared:
         reader.cat = reader.cat.with_types(declared)
     reader.parameters(doc.get("parameters"))
+    versions = reader.versions(doc.get("versions"), effective)
     parties, successions, pattern = reader.parties(doc.get("parties"))
+    if isinstance(effective.revoked_by, tuple):
+        for i, pid in enumerate(effective.revoked_by):
+            if pid and pid not in reader.party_ids:
+                reader.err(
+                    ("effective", "revoked_by", i),
+                    f"{pid!r} is not a party of this ruleset" + did_you_mean(pid, reader.party_ids),
+                )
     rules: list[Rule] = []
     seen: set[str] = set()
     lines: dict[str, int] = {}
@@ -1445,6 +1679,7 @@ def parse_ruleset(
         council_pattern=pattern,
         file=file,
         rule_lines=lines,
+        versions=tuple(versions),
         events=declared,
         event_lines=event_lines,
     )

@@ -37,9 +37,11 @@ __all__ = [
 Date = _dt.date
 DAY = _dt.timedelta(days=1)
 
-#: keys of a registry entry that describe the entry, not the council as a party
+#: keys of a registry entry that are not party attributes (`county` is left out too, so
+#: that a ruleset's fingerprint, which covers its parties' attributes, stays as it was)
 LIFETIME_KEYS = (
     "name",
+    "county",
     "from",
     "to",
     "created",

@@ -26,7 +26,7 @@ FINDING_COLUMNS = ("as_of", *FINDING_FIELDS)
 LIST_FIELDS = ("triggered_by", "fulfilled_by", "interpretations", "sources")
 DATE_FIELDS = ("opens", "due", "remedied_on")
 # columns added to findings after the first release: a table without them gets them
-ADDED_COLUMNS = ("sources",)
+ADDED_COLUMNS = ("sources", "version")
 
 
 def findings_table(name: str = "findings", schema: str | None = None) -> Table:

@@ -22,6 +22,7 @@ from sli_rules.io.intake import Intake, read_events
 from sli_rules.load.catalogue import catalogue_for
 from sli_rules.load.loader import load_ruleset
 from sli_rules.model.dates import Duration, PeriodSpec, parse_date
+from sli_rules.model.errors import Location, Problem, RulesetError
 from sli_rules.model.values import (
     EscalationLadder,
     Event,
@@ -72,6 +73,7 @@ RULE_FIELDS = (
     ("monitoring", "monitoring"),
     ("interpretation", "interpretation"),
     ("description", "description"),
+    ("versions", "versions"),
 )
 _WORDS = ("null", "true", "false", "yes", "no", "on", "off", "y", "n", "Null", "True", "False")
 SPEC_FIELDS = (("types", "type"), ("where", "where"), ("by", "by"), ("match", "match"))
@@ -374,6 +376,7 @@ class _Differ:
             ("effective.end", o.effective.end, n.effective.end),
             ("effective.reviews", list(o.effective.reviews), list(n.effective.reviews)),
             ("parties.council_pattern", o.council_pattern, n.council_pattern),
+            ("versions", _versions(o), _versions(n)),
         ):
             if a != b:
                 self.add("metadata", "changed", name, old=flow(a), new=flow(b))
@@ -538,6 +541,10 @@ class _Differ:
             self.field("escalation", lid, f"steps[{k}].title", sa.title, sb.title)
 
 
+def _versions(rs: Ruleset) -> list[str]:
+    return [f"{v.id} from {v.start}" for v in rs.versions]
+
+
 def _rule_summary(r: Rule) -> str:
     parts = [f"{r.kind}, clause {r.clause}"]
     for attr in ("opens", "due", "period", "max", "lasts"):
@@ -651,8 +658,8 @@ def diff_rulesets(
     date, keyed by kind, rule, party, the council of concern, trigger, step and opening date.
     `complete=True` declares the events the whole record, as in `evaluate`.
     """
-    a = old if isinstance(old, Ruleset) else load_ruleset(old)
-    b = new if isinstance(new, Ruleset) else load_ruleset(new)
+    a = old if isinstance(old, Ruleset) else load_versioned(old)
+    b = new if isinstance(new, Ruleset) else load_versioned(new)
     changes = tuple(_Differ(a, b).run())
     if events is None and as_of is None:
         return RulesetDiff(_label(a), _label(b), changes)
@@ -675,3 +682,21 @@ def diff_rulesets(
         as_of=day,
         events=len(intake.events),
     )
+
+
+def load_versioned(id_or_path: str | Path) -> Ruleset:
+    """A bundled id or a path, or either followed by `@VERSION`: that dated version of the
+    ruleset, in force at every date (`Ruleset.as_version`), so that two versions of one
+    ruleset can be compared over the same events."""
+    text = str(id_or_path)
+    base, at, version = text.rpartition("@")
+    if at and base and VERSION_ID.fullmatch(version) and not Path(text).exists():
+        ruleset = load_ruleset(base)
+        try:
+            return ruleset.as_version(version)
+        except KeyError as exc:
+            raise RulesetError([Problem(Location(text, 0), str(exc.args[0]))]) from None
+    return load_ruleset(id_or_path)
+
+
+VERSION_ID = re.compile(r"[a-z0-9][a-z0-9-]*")

@@ -20,10 +20,12 @@ import attrs
 from sli_rules.load.catalogue import AttributeSpec, Catalogue, EventType, load_catalogue
 from sli_rules.model.conditions import describe_condition
 from sli_rules.model.dates import Duration, PeriodSpec
+from sli_rules.model.states import STATES
 from sli_rules.model.values import (
     ConstraintRule,
     CountRule,
     DeadlineRule,
+    Effective,
     EntitlementRule,
     EscalationLadder,
     EventSpec,
@@ -356,6 +358,20 @@ def _spec(spec: EventSpec, *, fulfils: bool = False) -> Text:
             out = _t(out, " by the party itself (its ", Code("council"), ")")
         else:
             out = _t(out, " naming the party as ", Code(spec.by))
+        if spec.by_any:
+            out = _t(
+                out,
+                " or by ",
+                _join(
+                    (
+                        _t("the trigger's ", Code(w.removeprefix("trigger.")))
+                        if w.startswith("trigger.")
+                        else _t(Code(w))
+                        for w in spec.by_any
+                    ),
+                    " or ",
+                ),
+            )
     if spec.match:
         out = _t(
             out,
@@ -366,6 +382,23 @@ def _spec(spec: EventSpec, *, fulfils: bool = False) -> Text:
         )
     if spec.where:
         out = _t(out, ", where ", describe_condition(spec.where))
+    if spec.look_back is not None:
+        look = spec.look_back
+        shown = (
+            Code(f"{{parameter: {look.name}}}") if isinstance(look, ParamRef) else Code(str(look))
+        )
+        out = _t(out, "; one dated up to ", shown, " before the trigger counts too")
+    if spec.in_state:
+        out = _t(
+            out,
+            ", while its ",
+            Code(spec.state_of),
+            " is in the state ",
+            _join((_t(Code(n)) for n in spec.in_state), " or "),
+            " (",
+            "; ".join(f"{n}: from {STATES[n].starts} to {STATES[n].ends}" for n in spec.in_state),
+            ")",
+        )
     return out
 
 
@@ -464,12 +497,23 @@ def _rule_checks(rs: Ruleset, rule: Rule) -> list[Text]:
             if rule.grace is not None
             else _t(", due at the period's end")
         )
+        counted = (
+            _t(" for each period, by the period their ", Code(rule.period_from), " names")
+            if rule.period_from
+            else _t(" dated in each period")
+        )
         items.append(
             _t(
                 Strong("Period"),
                 f": {_period(rule.period)}; at least {rule.at_least} matching "
-                f"event{'s' if rule.at_least != 1 else ''} dated in each period",
+                f"event{'s' if rule.at_least != 1 else ''}",
+                counted,
                 grace,
+                (
+                    "; one dated after the due date is late (a remedied breach)"
+                    if rule.period_from
+                    else ""
+                ),
                 ".",
             )
         )
@@ -578,6 +622,16 @@ def _ladder_blocks(rs: Ruleset, ladder: EscalationLadder) -> list[Block]:
                 ")",
             )
         )
+    state = STATES.get(ladder.start_state or "")
+    if state is not None:
+        starts.append(
+            _t(
+                "the council enters the state ",
+                Code(state.name),
+                f" ({state.starts}); a council already in it on the agreement's start "
+                "counts as entering it that day",
+            )
+        )
     items: list[Text] = [
         _t("Starts when: ", _join(starts, "; or "), "."),
         _t(
@@ -589,7 +643,8 @@ def _ladder_blocks(rs: Ruleset, ladder: EscalationLadder) -> list[Block]:
                 if ladder.breach_of
                 else ""
             )
-            + ".",
+            + (f"; a ladder started by the state stops when {state.ends}" if state else "")
+            + "; every ladder stops when the agreement ends.",
         ),
         _t(
             "Each step opens when the previous step's window has passed without the concern "
@@ -635,6 +690,20 @@ def _rule_blocks(rs: Ruleset, rule: Rule) -> list[Block]:
         Para(_t("Rule ", Code(rule.id), f", clause {rule.clause}.")),
         Quote(rule.quote),
     ]
+    if rule.url:
+        blocks.append(Para(_t("Source: ", rule.url)))
+    if rs.versions:
+        belongs = rule.versions or tuple(v.id for v in rs.versions)
+        blocks.append(
+            Para(
+                _t(
+                    "In versions: ",
+                    _join((_t(Code(v)) for v in belongs), ", "),
+                    "" if rule.versions else " (every version)",
+                    ".",
+                )
+            )
+        )
     if rule.description:
         blocks.append(Para(_t(rule.description)))
     blocks.append(Bullets(tuple(_rule_checks(rs, rule))))
@@ -656,6 +725,9 @@ def _parameter_users(rs: Ruleset) -> dict[str, list[str]]:
     for ladder in rs.escalations:
         for step in ladder.steps:
             visit(ladder.id, step.window)
+    for version in rs.versions:
+        if version.start_parameter:
+            visit(f"version {version.id}", ParamRef(version.start_parameter))
     return users
 
 
@@ -708,14 +780,15 @@ def ruleset_blocks(rs: Ruleset) -> list[Block]:
     else:
         start = _t(start, " (from the text).")
     end = (
-        _t("Ends: ", eff.end.isoformat(), ".")
+        _t("Ends: ", eff.end.isoformat(), " is its last day in effect.")
         if eff.end
-        else _t("Ends: no end date; an ", Code("agreement.revoked"), " event would end it.")
+        else _t("Ends: no end date.")
     )
-    span: list[Text] = [start, end]
+    span: list[Text] = [start, end, _ending(eff)]
     if eff.reviews:
         span.append(_t("Review dates: ", ", ".join(d.isoformat() for d in eff.reviews), "."))
     blocks += [Heading(2, _t("When it is in effect")), Bullets(tuple(span))]
+    blocks += _history_blocks(rs)
 
     # -- parties
     blocks.append(Heading(2, _t("Parties")))
@@ -865,6 +938,44 @@ def ruleset_blocks(rs: Ruleset) -> list[Block]:
             else:
                 blocks += _rule_blocks(rs, item)
     return blocks
+
+
+def _history_blocks(rs: Ruleset) -> list[Block]:
+    """The dated versions of the rules: when each was in force, and which rules it holds."""
+    if not rs.versions:
+        return []
+    rows = []
+    for i, v in enumerate(rs.versions):
+        nxt = rs.versions[i + 1] if i + 1 < len(rs.versions) else None
+        until = (nxt.start - _dt.timedelta(days=1)).isoformat() if nxt else "now"
+        start = _t(v.start.isoformat())
+        if v.start_parameter:
+            p = rs.parameters.get(v.start_parameter)
+            basis = p.basis if p is not None else "text"
+            start = _t(start, " (", Code(v.start_parameter), f", {basis})")
+        rows.append((_t(Code(v.id)), _t(v.title), start, _t(until), _t(v.description), _t(v.cites)))
+    matrix = tuple(
+        (
+            _t(Code(r.id)),
+            *(_t("yes" if not r.versions or v.id in r.versions else "") for v in rs.versions),
+        )
+        for r in rs.rules
+    )
+    return [
+        Heading(2, _t("History: versions of the rules")),
+        Para(
+            _t(
+                "The rules changed over time. Each version is in force from its first day "
+                "until the next one starts. A duty started by an event is governed by the "
+                "version in force on the event's date; a duty with no trigger by the version "
+                "in force on the first day of its period or span. Each finding names its "
+                "version."
+            )
+        ),
+        Table(("Version", "Title", "From", "Until", "What it holds", "Cites"), tuple(rows)),
+        Para(_t("Which rules each version holds:")),
+        Table(("Rule", *(v.id for v in rs.versions)), matrix),
+    ]
 
 
 def render_ruleset(ruleset: Ruleset, fmt: str = "markdown") -> str:
@@ -1035,3 +1146,28 @@ def catalogue_blocks(cat: Catalogue) -> list[Block]:
 def render_catalogue(catalogue: Catalogue | None = None, fmt: str = "markdown") -> str:
     """The event catalogue as a reference page, in `fmt` ('markdown' or 'html')."""
     return _write(catalogue_blocks(catalogue or load_catalogue()), "Event catalogue", fmt)
+
+
+def _ending(eff: Effective) -> Text:
+    """What events end the agreement, or a party's part in it."""
+    revokers = eff.revokers
+    if revokers == "owner":
+        who = _t("its owning body, ", Code(str(eff.owner)))
+    elif revokers == "parties":
+        who = _t("all its council parties (each one's revocation is that party leaving)")
+    else:
+        who = _t("all of ", ", ".join(revokers), " (each one's revocation is that party leaving)")
+    owner = (
+        _t(
+            "An ",
+            Code("agreement.ended"),
+            " or ",
+            Code("agreement.superseded"),
+            " from its owning body, ",
+            Code(eff.owner),
+            ", ends it for every party; ",
+        )
+        if eff.owner
+        else _t("No owning body is named; ")
+    )
+    return _t(owner, "revoking it (", Code("agreement.revoked"), ") takes ", who, ".")

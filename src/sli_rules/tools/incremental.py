@@ -208,6 +208,7 @@ def finding_from_dict(d: Mapping[str, Any]) -> Finding:
         about=d.get("about"),
         interpretations=tuple(d.get("interpretations") or ()),
         title=d.get("title", ""),
+        version=d.get("version"),
         sources=tuple(d.get("sources") or ()),
     )
 

@@ -127,6 +127,7 @@ def _vocabulary(rulesets: Sequence[Ruleset]) -> dict[str, Sequence[str]]:
         "rule": rules,
         "party": list(parties),
         "party_patterns": [rs.council_pattern for rs in rulesets if rs.council_pattern],
+        "version": [v.id for rs in rulesets for v in rs.versions],
     }
 
 
@@ -152,6 +153,8 @@ def _check_field(key: str, value: Any, vocabulary: Mapping[str, Sequence[str]]) 
         if any(re.match(p, value) for p in vocabulary.get("party_patterns", ())):
             return None  # a council the rulesets take on when it appears in the events
     allowed = vocabulary.get(key)
+    if key == "version" and value is not None and allowed is not None and not allowed:
+        return f"version: {value!r}, but the rulesets under test have no dated versions"
     if not allowed or value is None:
         return None
     if value not in allowed:

@@ -45,6 +45,7 @@ from sli_rules.load.loader import (
 )
 from sli_rules.model.conditions import COMBINATORS, COMPARISONS, TESTS
 from sli_rules.model.dates import CALENDARS, UNITS
+from sli_rules.model.states import STATES
 from sli_rules.model.values import FINDING_FIELDS, Ruleset
 from sli_rules.model.vocabulary import KINDS, STATUSES
 
@@ -170,6 +171,12 @@ TOP_DESCRIPTIONS: dict[str, tuple[str, dict[str, Any]]] = {
         "Escalation ladders: steps taken in turn while a concern or breach persists.",
         {"type": "array", "items": {"$ref": "#/$defs/escalation"}},
     ),
+    "versions": (
+        "Dated versions of the rules, earliest first: each in force from its 'from' date "
+        "until the next one's. A rule applies by the date of its trigger (or of its "
+        "period's first day) and names the versions it belongs to.",
+        {"type": "array", "items": {"$ref": "#/$defs/version"}, "minItems": 1},
+    ),
     "events": (
         "Event types of the ruleset's own (only this ruleset reacts to their events): a "
         "mapping of type name: declaration, or the name of a YAML file beside the ruleset "
@@ -269,6 +276,21 @@ RULE_KEY_DESCRIPTIONS: dict[str, tuple[str, dict[str, Any]]] = {
         {"enum": ["breach", "notice"]},
     ),
     "description": ("Optional plain-English notes on the rule.", {"type": "string"}),
+    "versions": (
+        "The ids of the dated versions (top-level 'versions') this rule belongs to; "
+        "without it, the rule belongs to every version.",
+        {
+            "type": "array",
+            "items": {"type": "string", "pattern": ID_RE.pattern},
+            "minItems": 1,
+            "uniqueItems": True,
+        },
+    ),
+    "url": (
+        "The web address where the clause's words can be read, when the source is a set of "
+        "pages rather than one document.",
+        {"type": "string", "pattern": "^https?://\\S+$"},
+    ),
     "trigger": (
         "The event that starts a duty: {type: EVENT_TYPE, where: CONDITION}.",
         {"$ref": "#/$defs/trigger"},
@@ -309,6 +331,11 @@ RULE_KEY_DESCRIPTIONS: dict[str, tuple[str, dict[str, Any]]] = {
         "Extra time after each period's end before the instance is due: a duration or "
         "{parameter: NAME}.",
         {"$ref": "#/$defs/duration_like"},
+    ),
+    "period_from": (
+        "An attribute of the fulfilling event naming the period it is for (e.g. period, "
+        "with values such as 2015-Q2): it counts there, late if dated after the due date.",
+        {"type": "string"},
     ),
     "span": (
         "The span the events are counted over: {start: DATE, end: DATE}; start defaults "
@@ -667,6 +694,17 @@ def ruleset_schema(catalogue: Catalogue | None = None) -> dict[str, Any]:
         # checked by the event spec's clauses, by the condition of its event type
         "where": {"description": "An optional condition on the event."},
         "by": _text("The attribute naming who did it (default council); it must equal the party."),
+        "look_back": {
+            "$ref": "#/$defs/duration_like",
+            "description": "Deadline and window fulfilments: how long before the trigger an "
+            "event still counts (on time), e.g. P3M for an offer made 'prior to' it.",
+        },
+        "by_any": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "Deadline and window fulfilments: who else may meet the duty, each "
+            "a party id or trigger.ATTRIBUTE (the party the trigger names there).",
+        },
         "match": {
             "description": "Attributes that must equal the trigger's: a list of names, or "
             "{attribute of this event: attribute of the trigger}, e.g. {review: review}.",
@@ -699,6 +737,31 @@ def ruleset_schema(catalogue: Catalogue | None = None) -> dict[str, Any]:
         for description, schema in [TOP_DESCRIPTIONS.get(key, ("(not documented yet)", {}))]
     }
     defs: dict[str, Any] = {
+        "version": {
+            "type": "object",
+            "description": "One dated version of the rules.",
+            "properties": {
+                "id": {
+                    "type": "string",
+                    "pattern": ID_RE.pattern,
+                    "description": "The version's id, named by rules' 'versions' lists and "
+                    "by findings.",
+                },
+                "from": {
+                    "description": "The first day the version is in force: a date, or "
+                    "{parameter: NAME} when the day is an interpretation.",
+                    "anyOf": [
+                        _date("The first day in force."),
+                        {"$ref": "#/$defs/parameter_ref"},
+                    ],
+                },
+                "title": _text("A short name for the version, e.g. the strengthened offer."),
+                "description": _text("What changed in this version, in plain English."),
+                "cites": _text("Where the change is recorded: a clause, a source id, an address."),
+            },
+            "required": ["id", "from"],
+            "additionalProperties": False,
+        },
         "effective": {
             "type": "object",
             "properties": {
@@ -711,7 +774,23 @@ def ruleset_schema(catalogue: Catalogue | None = None) -> dict[str, Any]:
                 "start_rationale": _text("Why this start, when it is an interpretation."),
                 "end": {
                     "anyOf": [_date("The last day in effect."), {"type": "null"}],
-                    "description": "Optional end; an agreement.revoked event also ends it.",
+                    "description": "Optional: the last day in effect (inclusive). An "
+                    "agreement.ended or agreement.superseded from the owner, or a revocation "
+                    "by those in revoked_by, also ends it.",
+                },
+                "owner": _text(
+                    "The body that owns the agreement (a body id of the registry): its "
+                    "agreement.ended or agreement.superseded ends it for every party."
+                ),
+                "revoked_by": {
+                    "anyOf": [
+                        {"enum": ["owner", "parties"]},
+                        {"type": "array", "items": {"type": "string"}, "minItems": 1},
+                    ],
+                    "description": "Who must revoke it (agreement.revoked) to end it: owner, "
+                    "parties (every council party), or a list of party ids (all of them). "
+                    "Default: owner when there is one, else parties. One party revoking alone "
+                    "leaves the agreement.",
                 },
                 "reviews": {
                     "type": "array",
@@ -855,7 +934,18 @@ def ruleset_schema(catalogue: Catalogue | None = None) -> dict[str, Any]:
         **_declaration_defs(),
         "trigger": {
             "type": "object",
-            "properties": {k: event_spec_props[k] for k in ("type", "where")},
+            "properties": {
+                **{k: event_spec_props[k] for k in ("type", "where")},
+                "in_state": {
+                    "type": "array",
+                    "items": {"enum": list(STATES)},
+                    "description": "The council at state_of must be in one of these states "
+                    "on the event's date, or the event starts nothing.",
+                },
+                "state_of": _text(
+                    "The attribute naming the council whose state counts (default council)."
+                ),
+            },
             "required": ["type"],
             "additionalProperties": False,
             "allOf": [{"$ref": "#/$defs/where_by_type"}],
@@ -971,11 +1061,17 @@ def ruleset_schema(catalogue: Catalogue | None = None) -> dict[str, Any]:
                         "about": _text(
                             "The starting event's attribute naming the council of concern."
                         ),
+                        "state": {
+                            "enum": list(STATES),
+                            "description": "A council entering this state starts one, which "
+                            "stops the day the state ends.",
+                        },
                     },
                     "anyOf": [
                         {"properties": {"concern": {"const": True}}, "required": ["concern"]},
                         {"required": ["breach_of"]},
                         {"required": ["event"]},
+                        {"required": ["state"]},
                     ],
                     "additionalProperties": False,
                 },
@@ -1186,6 +1282,12 @@ FINDING_DESCRIPTIONS: dict[str, tuple[str, dict[str, Any]]] = {
         {"type": "array", "items": {"type": "string"}},
     ),
     "title": ("The rule's title.", {"type": "string"}),
+    "version": (
+        "For a ruleset with dated versions: the id of the version that governed the "
+        "finding (in force on the trigger's date, or on the first day of the duty's period "
+        "or span); null for a ruleset without versions.",
+        {"type": ["string", "null"]},
+    ),
     "sources": (
         "The sources (a URL or a citation, from each event's `source`) of the events the "
         "finding rests on: those that triggered it and those that met it, each once, in "
@@ -1323,9 +1425,10 @@ def findings_schema() -> dict[str, Any]:
 # ===================================================================== access
 
 
-def scenario_schema() -> dict[str, Any]:
-    """The JSON Schema of a scenario file (`*.scenario.yaml`, run by `sli-rules test`)."""
-    event = {k: v for k, v in events_schema().items() if k != "$schema"}
+def scenario_schema(catalogue: Catalogue | None = None) -> dict[str, Any]:
+    """The JSON Schema of a scenario file (`*.scenario.yaml`, run by `sli-rules test`);
+    its events may be of the types `catalogue` adds (those its rulesets declare)."""
+    event = {k: v for k, v in events_schema(catalogue).items() if k != "$schema"}
     date = {"type": "string", "format": "date", "pattern": DATE_PATTERN}
     text_or_list = {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
     fields: dict[str, Any] = {name: {} for name in FINDING_FIELDS}
@@ -1440,17 +1543,18 @@ def schema_json(name: str) -> str:
     return _dump(SCHEMAS[name]())
 
 
-SCHEMAS_WITH_DECLARED_TYPES = ("events", "ruleset")
+SCHEMAS_WITH_DECLARED_TYPES = ("events", "ruleset", "scenario")
 """The schemas that can take the event types rulesets declare (`schema_json_for`)."""
 
 
 def schema_json_for(name: str, rulesets: Iterable[Ruleset | str | Path]) -> str:
-    """The 'events' or 'ruleset' schema as JSON text, with the event types `rulesets`
+    """The 'events', 'ruleset' or 'scenario' schema as JSON text, with the event types `rulesets`
     (loaded, bundled ids or paths) declare besides the catalogue's, and its stable `$id`.
     Raises ValueError for another schema name."""
     makers: dict[str, Callable[[Catalogue], dict[str, Any]]] = {
         "events": events_schema,
         "ruleset": ruleset_schema,
+        "scenario": scenario_schema,
     }
     make = makers.get(name)
     if make is None:
