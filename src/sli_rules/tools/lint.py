@@ -77,7 +77,19 @@ def strict_problems(ruleset: Ruleset) -> list[Problem]:
         return Problem(loc, message, path)
 
     found: list[Problem] = []
-    used = {v.name for v in _walk((ruleset.rules, ruleset.escalations)) if isinstance(v, ParamRef)}
+    # every reference, wherever it stands (rules, ladders, dated versions, the span), but
+    # not inside the parameters themselves
+    everything_else = [
+        getattr(ruleset, f.name) for f in attrs.fields(Ruleset) if f.name != "parameters"
+    ]
+    used = {v.name for v in _walk(everything_else) if isinstance(v, ParamRef)}
+    if doc is not None and isinstance(doc.data, dict):  # as written: `{parameter: NAME}`
+        written = [v for k, v in doc.data.items() if k != "parameters"]
+        used |= {
+            v["parameter"]
+            for v in _walk(written)
+            if isinstance(v, Mapping) and isinstance(v.get("parameter"), str)
+        }
     for name in ruleset.parameters:
         if name not in used:
             found.append(
