@@ -907,9 +907,12 @@ class Session:
         pid: str,
         e: Event,
     ) -> bool:
-        """Count `e` for a recurring duty that a succession handed on to `pid` (a successor
-        or a body serving the successors), if it falls in a period of the predecessor's
-        that is still short; True when it was counted there."""
+        """Count `e` for the recurring duties that successions handed on to `pid` (a
+        successor or a body serving the successors), where it falls in a period of a
+        predecessor's that is still short; True when it was counted there. A successor of
+        several predecessors (a new unitary replacing a county and its districts) meets
+        all their duties for that period with one event."""
+        counted = False
         for pred, when, mode in self.inherited(st, pid, e.date):
             p = self.party(cr, st, pid)
             if p is None or not self.in_effect(cr, st, e.date):
@@ -925,8 +928,9 @@ class Session:
                     continue
                 tally.count += 1
                 tally.hits.append((e.date, e.id))
-                return True
-        return False
+                counted = True
+                break
+        return counted
 
     def _record(self, rule: Rule, inst: Instance, e: Event) -> None:
         hit = (e.date, e.id)
