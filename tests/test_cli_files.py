@@ -199,7 +199,16 @@ def test_show_prints_or_exports_a_bundled_ruleset(
     monkeypatch.chdir(tmp_path)
     code, out, err = cli("show", WM, "-o", "mine.yaml")
     assert code == 0, err
-    assert (tmp_path / "mine.yaml").read_text(encoding="utf-8") == bundled
+    copied = (tmp_path / "mine.yaml").read_text(encoding="utf-8")
+    # the same ruleset, its modeline pointing at the shipped schema from where the copy is
+    first, rest = copied.split("\n", 1)
+    assert rest == bundled.split("\n", 1)[1]
+    prefix = "# yaml-language-server: $schema="
+    assert first.startswith(prefix)
+    reference = first.removeprefix(prefix)
+    assert not Path(reference).is_absolute()  # relative, as editors resolve it
+    schema = json.loads((tmp_path / reference).read_text(encoding="utf-8"))
+    assert schema["$id"] == "urn:sli-rules:schemas:ruleset.schema.json"
     assert "sli-rules check mine.yaml" in err
     assert sli_rules.load_ruleset(tmp_path / "mine.yaml").id == WM  # a working copy
     # never over an existing file; a misspelt id gets a suggestion

@@ -367,9 +367,13 @@ def test_not_a_state_file_and_a_locked_one(tmp_path: Path) -> None:
 
 
 def test_usage_errors(tmp_path: Path) -> None:
+    status, _, err = cli("run", "-s", str(tmp_path / "s.sqlite"), "-e", "x.jsonl")
+    assert status == 2
+    assert "--as-of" in err
+    # no --events is a quiet night, but the first run still needs its rulesets
     status, _, err = cli("run", "-s", str(tmp_path / "s.sqlite"), "--as-of", "2014-01-01")
     assert status == 2
-    assert "--events" in err
+    assert "--ruleset" in err
     empty = _write(tmp_path / "none.jsonl", [])
     status, _, err = cli(
         "run", "-s", str(tmp_path / "s.sqlite"), "-e", str(empty), "--as-of", "2014-01-01"

@@ -212,7 +212,31 @@ def test_a_csv_record_spanning_lines_is_named_by_its_first_line(tmp_path: Path) 
         encoding="utf-8",
     )
     intake = read_events(path, lenient=True)
-    assert [r.location.line for r in intake.rejected] == [2, 4]
+    # the record is refused at its first line; the line after is read as its own record
+    assert [r.location.line for r in intake.rejected] == [2, 3, 4]
+    assert "not closed on it" in str(intake.rejected[0])
+
+
+def test_a_csv_quote_closed_rows_later_does_not_swallow_those_rows(tmp_path: Path) -> None:
+    """Issue 19: a quote left open on its line used to join the rows up to the next quote
+    into one cell, losing them without a word."""
+    path = tmp_path / "late-quote.csv"
+    path.write_text(
+        "id,type,date,council,days\n"
+        'ev-1,peer_days.given,2015-05-01,E08000026,"3\n'
+        "ev-2,peer_days.given,2015-05-02,E08000026,2\n"
+        "ev-3,peer_days.given,2015-05-03,E08000026,4\n"
+        'ev-4,peer_days.given,2015-05-04,E08000026,1"\n'
+        "ev-5,peer_days.given,2015-05-05,E08000026,5\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(EventError) as raised:
+        read_events(path)  # strict: the file is refused, the quote named at its line
+    assert raised.value.problems[0].location.line == 2
+    intake = read_events(path, lenient=True)
+    assert [e.id for e in intake.events] == ["ev-2", "ev-3", "ev-5"]
+    assert [r.location.line for r in intake.rejected] == [2, 5]
+    assert intake.read == len(intake.events) + intake.duplicates + len(intake.rejected)
 
 
 def test_identical_duplicates_collapse_silently() -> None:

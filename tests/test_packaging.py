@@ -17,6 +17,10 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 # Top-level files only: rulesets/registry/ holds reference data, not rulesets.
 BUNDLED_IDS = sorted(path.stem for path in (REPO_ROOT / "rulesets").glob("*.yaml"))
 BIN = "Scripts" if os.name == "nt" else "bin"
+SCHEMA_NAMES = sorted(
+    p.name.removesuffix(".schema.json")
+    for p in (REPO_ROOT / "docs" / "schemas").glob("*.schema.json")
+)
 
 
 def _this_environment() -> str:
@@ -71,6 +75,7 @@ def test_wheel_installs_and_ships_the_bundled_rulesets(tmp_path: Path) -> None:
             *(f"sli_rules/rulesets/{ruleset_id}.yaml" for ruleset_id in BUNDLED_IDS),
             "sli_rules/data/events.yaml",
             "sli_rules/py.typed",
+            *(f"sli_rules/schemas/{name}.schema.json" for name in SCHEMA_NAMES),
         )
         if name not in names
     ]
@@ -111,3 +116,17 @@ def test_wheel_installs_and_ships_the_bundled_rulesets(tmp_path: Path) -> None:
     assert loaded_id == ruleset_id
     # The import came from the fresh venv, not from the source tree.
     assert Path(module_file).resolve().is_relative_to(venv_dir.resolve()), module_file
+
+    # An exported copy names the schema shipped in the wheel, relative to where it is.
+    work = tmp_path / "work"
+    work.mkdir()
+    shown = _run([str(venv_dir / BIN / "sli-rules"), "show", ruleset_id, "-o", "copy.yaml"], work)
+    assert shown.returncode == 0, shown.stderr
+    first = (work / "copy.yaml").read_text(encoding="utf-8").splitlines()[0]
+    reference = first.removeprefix("# yaml-language-server: $schema=")
+    assert reference != first, first
+    schema = (work / reference).resolve()
+    assert schema.is_relative_to(venv_dir.resolve()), schema
+    assert '"$id": "urn:sli-rules:schemas:ruleset.schema.json"' in schema.read_text(
+        encoding="utf-8"
+    )

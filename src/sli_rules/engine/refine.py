@@ -296,6 +296,10 @@ def _merge(versions: list[Finding], *, everywhere: bool) -> Finding:
     certain = everywhere and len(statuses) == 1
     if certain and all(f == first for f in versions):
         return first
+    # the version of the rules that governed it, unless refinements disagree (a trigger
+    # whose unknown day straddles the start of a new version)
+    named = {f.version for f in versions}
+    version = first.version if len(named) == 1 else None
     ranges = []
     dates: dict[str, Date | None] = {}
     for name in DATE_FIELDS:
@@ -317,6 +321,7 @@ def _merge(versions: list[Finding], *, everywhere: bool) -> Finding:
             fulfilled_by=_union(f.fulfilled_by for f in versions),
             interpretations=_union(f.interpretations for f in versions),
             sources=_union(f.sources for f in versions),
+            version=version,
             ranges=tuple(ranges),
             opens=dates["opens"],
             due=dates["due"],
@@ -346,6 +351,7 @@ def _merge(versions: list[Finding], *, everywhere: bool) -> Finding:
         fulfilled_by=_union(f.fulfilled_by for f in versions),
         interpretations=_union(f.interpretations for f in versions),
         sources=_union(f.sources for f in versions),
+        version=version,
         ranges=tuple(ranges),
         opens=dates["opens"],
         due=dates["due"],

@@ -245,6 +245,13 @@ def _csv_broken(exc: csv.Error) -> str:
     return f"broken CSV quoting ({exc}); quote a cell that holds a comma or a quote"
 
 
+_CSV_SPANS = (
+    "a quote opened on this line is not closed on it, so the record would take in the "
+    "lines after it; a record is one line (close the quote, or double a quote inside a "
+    'quoted cell: "")'
+)
+
+
 def _csv_records(handle: Iterable[str], file: str) -> Iterator[tuple[Location, Any]]:
     lines = _Lines(handle)
     # strict: an unclosed quote is an error at the end of the file, not a record that
@@ -260,6 +267,10 @@ def _csv_records(handle: Iterable[str], file: str) -> Iterator[tuple[Location, A
             return
         except csv.Error as exc:
             yield Location(file, start), _Broken(_csv_broken(exc))
+            lines.reread_after(start)
+            continue
+        if lines.count > start:  # a quote left open on its line took the lines after it
+            yield Location(file, start), _Broken(_CSV_SPANS)
             lines.reread_after(start)
             continue
         loc = Location(file, start)

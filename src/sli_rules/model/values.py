@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Any, Literal, Union
 
 import attrs
 from attrs import field as _field
@@ -292,17 +292,37 @@ class SelfDeclaredRule(_RuleBase):
     kind: Literal["self_declared"] = "self_declared"
 
 
-Rule = (
-    DeadlineRule
-    | WindowRule
-    | FixedDateRule
-    | RecurringRule
-    | CountRule
-    | ConstraintRule
-    | LimitRule
-    | EntitlementRule
-    | SelfDeclaredRule
-)
+# typing.Union rather than `A | B`: a types.UnionType cannot carry a docstring, and
+# `help(sli_rules.Rule)` should say what a rule is.
+Rule = Union[  # noqa: UP007
+    DeadlineRule,
+    WindowRule,
+    FixedDateRule,
+    RecurringRule,
+    CountRule,
+    ConstraintRule,
+    LimitRule,
+    EntitlementRule,
+    SelfDeclaredRule,
+]
+Rule.__doc__ = """A rule of a ruleset: one clause of an agreement, as one of nine kinds.
+
+Every kind has `id`, `kind`, `clause`, `quote`, `title`, `party` (who owes it),
+`applies_to`, `interpretation`, `monitoring`, `severity` (breach or notice) and
+`description`; the rest depends on the kind:
+
+- `DeadlineRule`: done within a time after a triggering event (`due`);
+- `WindowRule`: done within a window opening and closing after a trigger;
+- `FixedDateRule`: done by a fixed date;
+- `RecurringRule`: done once in every period (a year, a quarter);
+- `CountRule`: done at least a number of times within a span;
+- `ConstraintRule`: a condition every triggering event must meet when it happens;
+- `LimitRule`: a ceiling on how much of something a party may take in a period;
+- `EntitlementRule`: something a party may ask for, available for a time;
+- `SelfDeclaredRule`: a clause that events cannot show, listed but never evaluated.
+
+`isinstance(x, Rule)` tells whether `x` is any of them; `Ruleset.rules` holds them, and
+`docs/ruleset-format.md` describes each kind's YAML."""
 
 
 @attrs.frozen
@@ -475,6 +495,30 @@ class Event:
 
 
 FindingKind = Literal["obligation", "breach", "escalation", "notice"]
+"""What a finding is: the values of `model.vocabulary.Kind`."""
+
+FindingStatus = Literal[
+    "upcoming",
+    "open",
+    "fulfilled",
+    "fulfilled_late",
+    "fulfilled_early",
+    "breached",
+    "unrecorded",
+    "waived",
+    "discharged",
+    "remedied",
+    "missed",
+    "exceeded",
+    "available",
+    "lapsed",
+    "due",
+    "taken",
+    "stopped",
+    "undetermined",
+]
+"""Where a finding stands: the values of `model.vocabulary.Status` (a test keeps the two
+equal). A `Status` member is one of these strings, so either may be given."""
 
 
 @attrs.frozen(slots=True)
@@ -486,7 +530,7 @@ class Finding:
     rule: str
     clause: str
     party: str
-    status: str
+    status: FindingStatus
     opens: Date | None
     due: Date | None
     triggered_by: tuple[str, ...]

@@ -8,13 +8,12 @@ change status or due date.
 
 from __future__ import annotations
 
-import argparse
 import datetime as _dt
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Literal, Protocol, TextIO
+from typing import Any, Literal
 
 import attrs
 
@@ -701,67 +700,3 @@ def load_versioned(id_or_path: str | Path) -> Ruleset:
 
 
 VERSION_ID = re.compile(r"[a-z0-9][a-z0-9-]*")
-
-
-# ---------------------------------------------------------------------- CLI
-
-
-class _SubParsers(Protocol):
-    def add_parser(self, name: str, **kw: Any) -> argparse.ArgumentParser: ...
-
-
-def add_parser(sub: _SubParsers, date_type: Any) -> None:
-    """Add `sli-rules diff` to the command line."""
-    p = sub.add_parser(
-        "diff",
-        help="what changed between two versions of a ruleset, and what difference it makes",
-        description="Compare two versions of a ruleset: metadata, rules, parameters, parties, "
-        "successions and escalation ladders. Two dated versions of one ruleset are compared "
-        "with ID@VERSION, e.g. lga-corporate-peer-challenge@expectations-2019 "
-        "lga-corporate-peer-challenge@strengthened-2024: each is taken as in force at every "
-        "date. With --events and --as-of, evaluate both over "
-        "the same events and list the findings that appear, disappear or change status or due "
-        "date. Exit status 0 whether or not anything changed; 2 on bad input.",
-    )
-    p.add_argument(
-        "old",
-        metavar="OLD",
-        help="the old version: a bundled id or a YAML file, or ID@VERSION for one dated "
-        "version of a ruleset (in force at every date)",
-    )
-    p.add_argument(
-        "new",
-        metavar="NEW",
-        help="the new version: a bundled id or a YAML file, or ID@VERSION",
-    )
-    p.add_argument("--events", "-e", metavar="FILE", help="events (.jsonl or .csv) for the impact")
-    p.add_argument(
-        "--as-of", type=date_type, metavar="YYYY-MM-DD", help="the date to evaluate both as of"
-    )
-    p.add_argument(
-        "--format", "-f", choices=DIFF_FORMATS, default="table", help="output (default: table)"
-    )
-    p.add_argument(
-        "--complete",
-        action="store_true",
-        help="declare the events the whole record (a duty due with no fulfilling event is "
-        "breached, not unrecorded), as in evaluate",
-    )
-    p.add_argument("--output", "-o", metavar="FILE", help="write the report here")
-
-
-def run_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    """`sli-rules diff`: 0 when the comparison was made, 2 on bad input."""
-    if (args.events is None) != (args.as_of is None):
-        stderr.write("sli-rules diff: --events and --as-of go together: give both or neither\n")
-        return 2
-    result = diff_rulesets(
-        args.old, args.new, events=args.events, as_of=args.as_of, complete=args.complete
-    )
-    text = result.render(args.format)
-    if args.output:
-        with open(args.output, "w", encoding="utf-8") as fh:
-            fh.write(text)
-    else:
-        stdout.write(text)
-    return 0

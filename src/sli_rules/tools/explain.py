@@ -10,23 +10,20 @@ finding rests on; and what the agreement's escalation ladders say happens next.
 
 from __future__ import annotations
 
-import argparse
 import calendar
 import datetime as _dt
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Protocol, TextIO
+from typing import Any
 
 from dateutil.relativedelta import relativedelta
 
-from sli_rules.api.evaluate import compile_rulesets, evaluate
 from sli_rules.io.intake import Intake, read_events
 from sli_rules.load.catalogue import catalogue_for
 from sli_rules.load.loader import load_registry, load_ruleset
 from sli_rules.model.conditions import Env, compile_condition, describe_condition, resolve
-from sli_rules.model.dates import Duration, PeriodSpec, add, parse_date
-from sli_rules.model.errors import did_you_mean
+from sli_rules.model.dates import Duration, PeriodSpec, add
 from sli_rules.model.values import (
     ConstraintRule,
     CountRule,
@@ -47,7 +44,7 @@ from sli_rules.model.values import (
     SelfDeclaredRule,
     WindowRule,
 )
-from sli_rules.model.vocabulary import KINDS, STATUSES
+from sli_rules.model.vocabulary import STATUSES
 from sli_rules.outputs.report import Report
 
 __all__ = ["explain", "explain_findings"]
@@ -210,10 +207,6 @@ def _add_explained(start: Date, dur: Duration) -> tuple[Date, str]:
                 f"of that month, {year:04d}-{month:02d}-{last:02d}, is used)"
             )
     return result, note
-
-
-class _SubParsers(Protocol):
-    def add_parser(self, name: str, **kw: Any) -> argparse.ArgumentParser: ...
 
 
 # ------------------------------------------------------------------ explainer
@@ -1397,107 +1390,6 @@ class _Explainer:
                 + "."
             )
         return out
-
-
-# ------------------------------------------------------------------------ CLI
-
-KNOWN_STATUSES = tuple(s.value for s in STATUSES)
-
-
-def add_parser(sub: _SubParsers, date_type: Any) -> None:
-    """Add `sli-rules explain` to the command line."""
-    p = sub.add_parser(
-        "explain",
-        help="explain findings step by step: clause, rule, dates, events, escalation",
-        description="Evaluate rulesets against an event file as of a date, then explain each "
-        "finding that passes the filters: the agreement, clause and quote; what the rule "
-        "requires; the date arithmetic; the triggering event; the fulfilling event or what was "
-        "looked for and not found; the interpretations used; and the next escalation step.",
-    )
-    p.add_argument(
-        "--ruleset",
-        "-r",
-        action="append",
-        required=True,
-        metavar="ID_OR_PATH",
-        help="a bundled ruleset id or a YAML file; repeat for several",
-    )
-    p.add_argument("--events", "-e", required=True, metavar="FILE", help="events (.jsonl or .csv)")
-    p.add_argument("--as-of", required=True, type=date_type, metavar="YYYY-MM-DD", help="the date")
-    p.add_argument(
-        "--party",
-        "-p",
-        metavar="ID",
-        help="only findings owed by this party, or escalation steps about it",
-    )
-    p.add_argument("--rule", metavar="ID", help="only findings of this rule or ladder")
-    p.add_argument("--status", "-s", metavar="STATUS", help="only findings with this status")
-    p.add_argument("--kind", "-k", choices=KINDS, help="only findings of this kind")
-    p.add_argument("--trigger", metavar="EVENT_ID", help="only findings triggered by this event")
-    p.add_argument(
-        "--complete",
-        action="store_true",
-        help="declare the event file complete (a duty due with no fulfilling event is "
-        "breached, not unrecorded), as in evaluate",
-    )
-
-
-def run_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    """`sli-rules explain`: 0 when done (even if nothing matched), 2 on bad input."""
-    plan = compile_rulesets(args.ruleset)
-    rulesets = [cr.ruleset for cr in plan.rulesets]
-    intake = read_events(args.events, catalogue=plan.catalogue)
-    report = evaluate(plan, intake, as_of=parse_date(args.as_of), complete=args.complete)
-    ids = {r.id for rs in rulesets for r in rs.rules} | {
-        x.id for rs in rulesets for x in rs.escalations
-    }
-    if args.rule is not None and args.rule not in ids:
-        stderr.write(
-            f"sli-rules explain: --rule {args.rule}: no such rule or ladder in "
-            f"{', '.join(rs.id for rs in rulesets)}{did_you_mean(args.rule, ids)}\n"
-        )
-        return 2
-    statuses = set(KNOWN_STATUSES) | {f.status for f in report.findings}
-    if args.status is not None and args.status not in statuses:
-        stderr.write(
-            f"sli-rules explain: --status {args.status}: not a status"
-            f"{did_you_mean(args.status, statuses)}; statuses: {', '.join(sorted(statuses))}\n"
-        )
-        return 2
-    chosen = [f for f in report.findings if _keep(f, args)]
-    if not chosen:
-        given = " ".join(
-            f"--{k.replace('_', '-')} {v}"
-            for k, v in (
-                ("party", args.party),
-                ("rule", args.rule),
-                ("status", args.status),
-                ("kind", args.kind),
-                ("trigger", args.trigger),
-            )
-            if v is not None
-        )
-        stderr.write(
-            f"no finding matches {given or 'these arguments'} as of {report.as_of} "
-            f"({len(report.findings)} findings in all)\n"
-        )
-        return 0
-    texts = explain_findings(chosen, rulesets, intake, report=report)
-    stdout.write("\n\n".join(texts) + "\n")
-    stdout.write(f"\n{len(chosen)} of {len(report.findings)} findings explained.\n")
-    return 0
-
-
-def _keep(f: Finding, args: argparse.Namespace) -> bool:
-    if args.party is not None and args.party not in (f.party, f.about):
-        return False
-    if args.rule is not None and f.rule != args.rule:
-        return False
-    if args.status is not None and f.status != args.status:
-        return False
-    if args.kind is not None and f.kind != args.kind:
-        return False
-    return args.trigger is None or args.trigger in f.triggered_by
 
 
 def _revokers(rs: Ruleset) -> str:

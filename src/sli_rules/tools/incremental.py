@@ -31,7 +31,6 @@ another way.
 
 from __future__ import annotations
 
-import argparse
 import datetime as _dt
 import hashlib
 import json
@@ -42,24 +41,23 @@ import tempfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Literal, Protocol, TextIO
+from typing import Any, Literal
 
 import attrs
 
 from sli_rules._version import __version__
-from sli_rules.api.evaluate import ENGINES, _matcher, _rulesets
+from sli_rules.api.evaluate import _matcher, _rulesets
 from sli_rules.engine.plan import Plan, compile_plan
-from sli_rules.engine.progress import Progress, advance_in_steps, month_ends
+from sli_rules.engine.progress import advance_in_steps, month_ends
 from sli_rules.engine.refine import evaluate_refined
 from sli_rules.engine.session import LateEventError, Session
 from sli_rules.io.intake import Intake, read_events
-from sli_rules.load.catalogue import catalogue_for
-from sli_rules.load.loader import bundled_ids, load_ruleset
+from sli_rules.load.loader import bundled_ids
 from sli_rules.model.dates import DaySpan, parse_date, parse_event_date
 from sli_rules.model.errors import SliRulesError
 from sli_rules.model.fingerprint import fingerprint, fingerprint_0_1
 from sli_rules.model.values import Event, Finding, Ruleset
-from sli_rules.outputs.report import FORMATS, Report
+from sli_rules.outputs.report import Report
 
 __all__ = [
     "KEY_FIELDS",
@@ -968,191 +966,3 @@ def write_atomically(path: str | Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-
-
-# ------------------------------------------------------------------ command line
-
-
-class _SubParsers(Protocol):
-    def add_parser(self, name: str, **kw: Any) -> argparse.ArgumentParser: ...
-
-
-def add_parser(sub: _SubParsers, date_type: Any) -> None:
-    """Add `sli-rules run` to the command line."""
-    p = sub.add_parser(
-        "run",
-        help="incremental run for a nightly job: new events in, changed findings out",
-        description="Add a night's events to a checkpointed session kept in a SQLite state "
-        "file (created on the first run), move its clock to --as-of, and write the findings "
-        "that changed since the previous run as JSON Lines: each line is a finding with "
-        '"change" (new, changed or gone), "previous_status" and "changed_fields". The state '
-        "is committed in one transaction after the changes are written, so a run killed at "
-        "any point leaves the previous state; run the same night again to redo it. "
-        "With --show, print every current finding instead.",
-    )
-    p.add_argument("--state", "-s", required=True, metavar="STATE", help="the state file")
-    p.add_argument(
-        "--ruleset",
-        "-r",
-        action="append",
-        metavar="ID_OR_PATH",
-        help="a bundled ruleset id or a YAML file; repeat for several (needed on the first "
-        "run; later runs use the ones recorded in the state)",
-    )
-    p.add_argument("--events", "-e", metavar="FILE", help="the new events (JSON Lines or CSV)")
-    p.add_argument("--as-of", type=date_type, metavar="YYYY-MM-DD", help="the date of this run")
-    p.add_argument(
-        "--output", "-o", metavar="FILE", help="write the changes (or --show's report) here"
-    )
-    p.add_argument(
-        "--lenient",
-        action="store_true",
-        help="set bad events aside (listed on stderr and kept in the state) instead of stopping",
-    )
-    p.add_argument(
-        "--max-rejected",
-        type=int,
-        metavar="N",
-        help="with --lenient: stop (status 2, state unchanged) when more than N records are "
-        "rejected",
-    )
-    p.add_argument(
-        "--late",
-        choices=("replay", "refuse"),
-        default="replay",
-        help="events dated on or before the previous run's date: evaluate the event log "
-        "again with them (replay, the default) or stop (refuse)",
-    )
-    p.add_argument(
-        "--rebuild",
-        action="store_true",
-        help="evaluate every recorded event again (needed after a ruleset changed)",
-    )
-    p.add_argument("--engine", choices=ENGINES, default="reference", help="the matching engine")
-    p.add_argument(
-        "--complete",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="declare the whole record complete, so that a duty due with no fulfilling event "
-        "is breached rather than unrecorded; the state remembers it (--no-complete undoes it, "
-        "and either re-evaluates the event log)",
-    )
-    p.add_argument(
-        "--show",
-        action="store_true",
-        help="print every finding as of the last run (no events are read)",
-    )
-    p.add_argument(
-        "--format",
-        "-f",
-        choices=sorted(FORMATS),
-        default="table",
-        help="format for --show (default: table); changes are always JSON Lines",
-    )
-
-
-def run_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    """`sli-rules run`: 0 when done, 2 on bad input or a refused run."""
-    if args.show:
-        given = [n for n in ("events", "as_of", "ruleset") if getattr(args, n)]
-        if given:
-            stderr.write(
-                "sli-rules run: --show prints the recorded findings; it takes no "
-                + ", ".join(f"--{n.replace('_', '-')}" for n in given)
-                + "\n"
-            )
-            return 2
-        try:
-            text = state_report(args.state).render(args.format)
-        except StateError as exc:
-            stderr.write(f"sli-rules run: {exc}\n")
-            return 2
-        except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:  # damaged pages or text
-            stderr.write(f"sli-rules run: {args.state}: the state file is damaged ({exc})\n")
-            return 2
-        _emit(args.output, text, stdout)
-        return 0
-    missing = [f"--{n.replace('_', '-')}" for n in ("events", "as_of") if not getattr(args, n)]
-    if missing:
-        stderr.write(f"sli-rules run: {' and '.join(missing)} needed (or --show)\n")
-        return 2
-
-    def deliver(changes: Sequence[Change]) -> None:
-        _emit(args.output, "".join(c.to_json() + "\n" for c in changes), stdout)
-
-    try:
-        with Progress(stderr) as progress:
-            # events are read with the types the rulesets declare: those given, or those
-            # the state was built with
-            refs = args.ruleset or (state_rulesets(args.state) if Path(args.state).exists() else [])
-            cat = catalogue_for(load_ruleset(r) for r in refs)
-            intake = read_events(
-                args.events, lenient=args.lenient, progress=progress.reader, catalogue=cat
-            )
-            refused = intake.refusal(args.max_rejected)
-            if refused:  # before anything is recorded: the state stays as it was
-                for r in intake.rejected:
-                    stderr.write(f"rejected {r}\n")
-                stderr.write(f"sli-rules run: {args.events}: {refused}; the state is unchanged\n")
-                return 2
-            result = run_incremental(
-                args.state,
-                intake,
-                as_of=args.as_of,
-                rulesets=args.ruleset,
-                engine=args.engine,
-                late=args.late,
-                rebuild=args.rebuild,
-                on_changes=deliver,
-                progress=progress.callback,
-                source=str(args.events),
-                complete=args.complete,
-            )
-    except RebuildNeededError as exc:
-        stderr.write(f"sli-rules run: {exc}\nTo rebuild it: {rebuild_command(args)}\n")
-        return 2
-    except StateError as exc:
-        stderr.write(f"sli-rules run: {exc}\n")
-        return 2
-    except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:  # damaged pages or text
-        stderr.write(f"sli-rules run: {args.state}: the state file is damaged ({exc})\n")
-        return 2
-    except OSError as exc:  # the changes could not be written: nothing was committed
-        stderr.write(f"sli-rules run: cannot write the changes: {exc}; the state is unchanged\n")
-        return 2
-    for r in result.rejected:
-        stderr.write(f"rejected {r}\n")
-    stderr.write(result.summary() + "\n")
-    return 0
-
-
-def rebuild_command(args: argparse.Namespace) -> str:
-    """The command line of this run with --rebuild added: what to run when it is refused."""
-    argv = ["sli-rules", "run", "--state", str(args.state)]
-    for r in args.ruleset or ():
-        argv += ["--ruleset", str(r)]
-    argv += ["--events", str(args.events), "--as-of", str(args.as_of)]
-    if args.lenient:
-        argv.append("--lenient")
-    if args.max_rejected is not None:
-        argv += ["--max-rejected", str(args.max_rejected)]
-    if args.late != "replay":
-        argv += ["--late", args.late]
-    if args.engine != "reference":
-        argv += ["--engine", args.engine]
-    if args.complete is not None:
-        argv.append("--complete" if args.complete else "--no-complete")
-    if args.output:
-        argv += ["--output", str(args.output)]
-    return shlex.join([*argv, "--rebuild"])
-
-
-def _emit(output: str | None, text: str, stdout: TextIO) -> None:
-    if output:
-        try:
-            write_atomically(output, text)
-        except OSError as exc:
-            raise OSError(f"{output}: {exc.strerror or exc}") from None
-    else:
-        stdout.write(text)
-        stdout.flush()

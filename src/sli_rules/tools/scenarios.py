@@ -481,10 +481,23 @@ def run_scenario(
     )
 
 
-def run_file(path: str | Path) -> list[ScenarioResult]:
+def selected(file: str | Path, scenario: str, keyword: str | None) -> bool:
+    """Whether `keyword` (`sli-rules test -k`) selects the scenario: a case-insensitive
+    substring of its name or of its file's path; no keyword selects every scenario."""
+    if keyword is None:
+        return True
+    wanted = keyword.casefold()
+    return wanted in scenario.casefold() or wanted in str(file).casefold()
+
+
+def run_file(path: str | Path, *, keyword: str | None = None) -> list[ScenarioResult]:
+    """Run the scenarios of one file (those `keyword` selects, see `selected`)."""
     sf = load_scenario_file(path)
+    chosen = [s for s in sf.scenarios if selected(sf.path, s.name, keyword)]
+    if not chosen:
+        return []
     plan = compile_rulesets(sf.rulesets)
-    return [run_scenario(sf, s, plan) for s in sf.scenarios]
+    return [run_scenario(sf, s, plan) for s in chosen]
 
 
 def find_scenario_files(paths: Iterable[str | Path]) -> list[Path]:

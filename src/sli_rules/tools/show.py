@@ -2,63 +2,47 @@
 
 The bundled rulesets live inside the installed package, where a pip user would not look;
 this prints one, or writes it to a file (never over an existing one) to copy and edit.
+An exported copy's `yaml-language-server` modeline is rewritten to point, from where the
+copy is, at the ruleset schema shipped with the package, so editor completion keeps
+working in the copy.
 """
 
 from __future__ import annotations
 
-import argparse
+import os
+import re
 from pathlib import Path
-from typing import Any, Protocol, TextIO
 
-from sli_rules.load.loader import bundled_dir, bundled_ids
-from sli_rules.model.errors import did_you_mean
-from sli_rules.outputs.files import STDOUT, output_problem
+from sli_rules.load.loader import bundled_dir
+from sli_rules.tools.schema import schema_dir
 
-__all__ = ["add_parser", "run_command"]
+__all__ = ["MODELINE_RE", "bundled_text", "export_bundled", "schema_reference"]
 
-
-class _SubParsers(Protocol):
-    def add_parser(self, name: str, **kw: Any) -> argparse.ArgumentParser: ...
+MODELINE_RE = re.compile(r"^# yaml-language-server: \$schema=\S*$", re.MULTILINE)
+"""The editor modeline naming a file's JSON Schema (on a line of its own)."""
 
 
-def add_parser(sub: _SubParsers) -> None:
-    p = sub.add_parser(
-        "show",
-        help="print a bundled ruleset, or export it to a file to copy and edit",
-        description="Print a bundled ruleset's YAML (ids: sli-rules list), or write it to a "
-        "file with --output. An existing file is never overwritten.",
-    )
-    p.add_argument("ruleset", metavar="ID", help="a bundled ruleset id")
-    p.add_argument("--output", "-o", metavar="FILE", help="write it here (a new file)")
+def bundled_text(ruleset_id: str) -> str:
+    """The YAML text of the bundled ruleset `ruleset_id`, as shipped."""
+    return (bundled_dir() / f"{ruleset_id}.yaml").read_text(encoding="utf-8")
 
 
-def run_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    """`sli-rules show`: 0 when printed or written, 2 on bad input."""
-    ids = bundled_ids()
-    if args.ruleset not in ids:
-        stderr.write(
-            f"sli-rules show: no bundled ruleset {args.ruleset!r}"
-            f"{did_you_mean(args.ruleset, ids)}; bundled: {', '.join(ids) or 'none'}\n"
-        )
-        return 2
-    text = (bundled_dir() / f"{args.ruleset}.yaml").read_text(encoding="utf-8")
-    if not args.output or args.output == STDOUT:
-        stdout.write(text)
-        return 0
-    problem = output_problem(args.output, "--output")
-    if problem is None and Path(args.output).exists():
-        problem = f"--output {args.output}: the file exists; choose a new name"
-    if problem:
-        stderr.write(f"sli-rules show: {problem}\n")
-        return 2
+def schema_reference(folder: str | Path, name: str = "ruleset") -> str:
+    """How a file in `folder` names the shipped `name` schema in its modeline: a relative
+    path with forward slashes, or a file:// URI when no relative path exists (another
+    drive)."""
+    target = (schema_dir() / f"{name}.schema.json").resolve()
     try:
-        with open(args.output, "x", encoding="utf-8") as fh:
-            fh.write(text)
-    except OSError as exc:
-        stderr.write(f"sli-rules show: cannot write {args.output}: {exc.strerror or exc}\n")
-        return 2
-    stderr.write(
-        f"wrote {args.output}; give it a new id before editing, then: "
-        f"sli-rules check {args.output}\n"
-    )
-    return 0
+        return Path(os.path.relpath(target, Path(folder).resolve())).as_posix()
+    except ValueError:  # Windows: the schema is on another drive
+        return target.as_uri()
+
+
+def export_bundled(ruleset_id: str, path: str | Path) -> None:
+    """Write the bundled ruleset `ruleset_id` to the new file `path` (never over an existing
+    one: FileExistsError), its modeline pointing at the shipped schema from there."""
+    text = bundled_text(ruleset_id)
+    line = f"# yaml-language-server: $schema={schema_reference(Path(path).parent)}"
+    text = MODELINE_RE.sub(lambda _m: line, text, count=1)
+    with open(path, "x", encoding="utf-8") as fh:
+        fh.write(text)

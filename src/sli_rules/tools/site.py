@@ -14,27 +14,21 @@ status badges carry their own dark text on their light colour, as in the noteboo
 
 from __future__ import annotations
 
-import argparse
 import html
 import os
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Protocol, TextIO
 
-from sli_rules.api.evaluate import compile_rulesets, evaluate
-from sli_rules.engine.progress import Progress
-from sli_rules.io.intake import read_events
 from sli_rules.model.extras import MissingExtraError
 from sli_rules.model.values import Event, Finding
 from sli_rules.model.vocabulary import KINDS, STATUSES
-from sli_rules.outputs.files import output_problem
 from sli_rules.outputs.ical import uid
 from sli_rules.outputs.names import labelled, party_name
 from sli_rules.outputs.plot import plot_timeline
 from sli_rules.outputs.report import HTML_INK, STATUS_COLOURS, Report
 
-__all__ = ["add_parser", "run_command", "write_site"]
+__all__ = ["write_site"]
 
 _esc = html.escape
 
@@ -378,51 +372,3 @@ def write_site(
         page.write_text(_party_page(report, code, by_id, names, timeline), encoding="utf-8")
         pages.append(page)
     return pages
-
-
-# ---------------------------------------------------------------------- command
-
-
-class _SubParsers(Protocol):
-    def add_parser(self, name: str, **kw: Any) -> argparse.ArgumentParser: ...
-
-
-def add_parser(sub: _SubParsers, date_type: Any) -> None:
-    p = sub.add_parser(
-        "report",
-        help="write a report as a static web site (no server needed)",
-        description="Evaluate rulesets over events and write the report as a static site: "
-        "an overview per agreement and one page per party, readable from a shared drive.",
-    )
-    p.add_argument("--ruleset", "-r", action="append", required=True, metavar="ID_OR_PATH")
-    p.add_argument("--events", "-e", required=True, metavar="FILE")
-    p.add_argument("--as-of", required=True, type=date_type, metavar="YYYY-MM-DD")
-    p.add_argument("--html", required=True, metavar="DIR", help="the folder to write the site into")
-    p.add_argument("--lenient", action="store_true", help="set aside bad event records")
-    p.add_argument("--no-timelines", action="store_true", help="leave the timelines out (faster)")
-
-
-def run_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    """`sli-rules report --html DIR`: 0 when written, 2 on bad input."""
-    folder = Path(args.html)
-    if folder.exists():
-        problem = None if folder.is_dir() else f"--html {args.html}: not a folder"
-    else:  # the folder itself is made; the one it goes in must exist
-        problem = output_problem(folder, "--html")
-    if problem:
-        stderr.write(f"sli-rules report: {problem}\n")
-        return 2
-    plan = compile_rulesets(args.ruleset)
-    with Progress(stderr) as progress:
-        intake = read_events(
-            args.events, lenient=args.lenient, progress=progress.reader, catalogue=plan.catalogue
-        )
-        report = evaluate(plan, intake, as_of=args.as_of, progress=progress.callback)
-    for r in intake.rejected:
-        stderr.write(f"rejected {r}\n")
-    titles = {cr.id: cr.ruleset.title for cr in plan.rulesets}
-    pages = write_site(
-        report, args.html, events=intake.events, titles=titles, timelines=not args.no_timelines
-    )
-    stdout.write(f"wrote {len(pages)} pages to {args.html} (open {pages[0]})\n")
-    return 0
