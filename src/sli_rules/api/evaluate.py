@@ -11,7 +11,8 @@ from sli_rules.engine.durable import DurableMatcher, unavailable_reason
 from sli_rules.engine.plan import Matcher, Plan, compile_plan
 from sli_rules.engine.progress import advance_in_steps
 from sli_rules.engine.session import Session
-from sli_rules.io.intake import Intake, read_events
+from sli_rules.io.intake import Intake
+from sli_rules.io.streamed import StreamedEvents, StreamedIntake, read_events_streamed
 from sli_rules.load.loader import load_ruleset
 from sli_rules.model.dates import as_day
 from sli_rules.model.errors import SliRulesError
@@ -70,7 +71,7 @@ def open_session(
 
 def evaluate(
     rulesets: Iterable[Ruleset | str | Path] | Ruleset | str | Path | Plan,
-    events: Iterable[Event | dict[str, Any]] | str | Path | Intake,
+    events: Iterable[Event | dict[str, Any]] | str | Path | Intake | StreamedIntake,
     *,
     as_of: _dt.date | _dt.datetime | str,
     lenient: bool = False,
@@ -82,6 +83,8 @@ def evaluate(
 
     `events` may be a path to a .jsonl, .csv or .parquet file, a pandas DataFrame, an
     `Intake` (e.g. from `read_events_sql`), or an iterable of mappings or Events.
+    A JSON Lines file (or gzipped one, or a text stream) is evaluated in bounded memory:
+    indexed first, then read back a date at a time, whatever the order of its lines.
     Bad events raise `EventError` (every problem, with file, line and field), unless
     `lenient=True`: then good events are evaluated and the rest are in `report.rejected`.
     Events dated after `as_of` are read and validated but do not count. `as_of` is a
@@ -96,14 +99,21 @@ def evaluate(
     """
     day = as_day(as_of)  # a date is checked against the range too
     plan = rulesets if isinstance(rulesets, Plan) else compile_rulesets(rulesets)
-    intake = events if isinstance(events, Intake) else read_events(events, lenient=lenient)
+    intake = (
+        events
+        if isinstance(events, (Intake, StreamedIntake))
+        else read_events_streamed(events, lenient=lenient)
+    )
     session = Session(plan, _matcher(plan, engine), complete=complete)
-    session.feed(intake.events)
-    if progress is None:
-        session.advance(day)
+    if isinstance(intake, StreamedIntake):
+        _advance_streamed(session, intake.events, day, progress)
     else:
-        first = min((e.date for e in intake.events), default=None)
-        advance_in_steps(session, day, first, progress)
+        session.feed(intake.events)
+        if progress is None:
+            session.advance(day)
+        else:
+            first = min((e.date for e in intake.events), default=None)
+            advance_in_steps(session, day, first, progress)
     return Report(
         as_of=day,
         findings=tuple(session.findings()),
@@ -115,6 +125,59 @@ def evaluate(
         from_intake=True,
         coverage=len(session.coverage),
     )
+
+
+STREAM_BATCH = 4096
+"""Events fed to the session at a time when evaluating a file as a stream (whole days)."""
+
+
+def _advance_streamed(
+    session: Session,
+    events: StreamedEvents,
+    as_of: _dt.date,
+    progress: Callable[[int, int, _dt.date], None] | None,
+) -> None:
+    """Feed indexed events a few days at a time in date order, advancing the clock to the
+    last day fed each time: the same findings as one `advance(as_of)` (the engine applies
+    events day by day either way), without holding them all."""
+    total = len(events)
+    applied = 0
+    batch: list[Event] = []
+    for _key, day_events in events.days():
+        due = [e for e in day_events if e.date <= as_of]  # later ones never count
+        if not due:
+            continue
+        if batch and (
+            len(batch) >= STREAM_BATCH
+            or (progress is not None and _month(batch[-1].date) != _month(due[0].date))
+        ):
+            applied = _step(session, batch, applied, total, progress)
+            batch = []
+        batch.extend(due)
+    if batch:
+        applied = _step(session, batch, applied, total, progress)
+    session.advance(as_of)
+    if progress is not None:
+        progress(applied, total, as_of)
+
+
+def _month(day: _dt.date) -> tuple[int, int]:
+    return day.year, day.month
+
+
+def _step(
+    session: Session,
+    batch: list[Event],
+    applied: int,
+    total: int,
+    progress: Callable[[int, int, _dt.date], None] | None,
+) -> int:
+    day = batch[-1].date
+    session.feed(batch)
+    session.advance(day)
+    if progress is not None:
+        progress(applied + len(batch), total, day)
+    return applied + len(batch)
 
 
 def session_report(session: Session, rulesets: Sequence[str] = ()) -> Report:

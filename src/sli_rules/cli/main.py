@@ -19,7 +19,7 @@ from sli_rules.api.evaluate import ENGINES, EngineUnavailableError, compile_rule
 from sli_rules.cli import commands as _commands
 from sli_rules.cli import evaluate_outputs
 from sli_rules.engine.progress import Progress
-from sli_rules.io.intake import read_events
+from sli_rules.io.streamed import read_events_streamed
 from sli_rules.load.loader import bundled_dir, bundled_ids, check_ruleset
 from sli_rules.model.dates import DATE_FORMS, DateError, DateRangeError, parse_date
 from sli_rules.model.errors import InputError, did_you_mean, format_path
@@ -335,7 +335,7 @@ def _evaluate(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
     with Progress(stderr) as progress:  # a status line on a terminal only
         events = sys.stdin if args.events == STDIN else args.events
-        intake = read_events(
+        intake = read_events_streamed(  # a JSON Lines file is indexed, not held
             events,
             lenient=args.lenient,
             progress=progress.reader,
