@@ -14,6 +14,7 @@ import io
 import json
 import random
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import sli_rules
+from sli_rules.api.evaluate import in_one_pass
 from sli_rules.cli import run
 from sli_rules.io.intake import Intake, read_events
 from sli_rules.io.streamed import StreamedIntake, read_events_streamed
@@ -50,7 +52,24 @@ def held(rulesets: list[str], path: Path | str, as_of: str) -> str:
 
 
 def streamed(rulesets: list[str], path: Path | str, as_of: str) -> str:
+    """The report from the file: in one pass if it allows, else read back in order."""
     return sli_rules.evaluate(rulesets, path, as_of=as_of, lenient=True).to_json()
+
+
+def read_back(rulesets: list[str], path: Path | str, as_of: str) -> str:
+    """The report from the file indexed, then read back in date order (never one pass)."""
+    intake = read_events_streamed(path, lenient=True)
+    assert isinstance(intake, StreamedIntake)
+    assert intake.sink is None
+    return sli_rules.evaluate(rulesets, intake, as_of=as_of).to_json()
+
+
+def one_pass(rulesets: list[str], path: Path | str, as_of: str) -> bool:
+    """Whether the file can be evaluated as it is first read."""
+    plan = sli_rules.compile_rulesets(rulesets)
+    intake = read_events_streamed(path, lenient=True, sink=in_one_pass(plan, as_of))
+    assert isinstance(intake, StreamedIntake)
+    return intake.sink is not None
 
 
 def shuffled(src: Path, dst: Path, seed: int) -> Path:
@@ -66,10 +85,13 @@ def test_bundled_examples_in_order_and_shuffled(
     events: str, rulesets: list[str], as_of: str, tmp_path: Path
 ) -> None:
     path = EXAMPLES / events
-    assert isinstance(read_events_streamed(path), StreamedIntake)  # the streamed path is used
-    assert streamed(rulesets, path, as_of) == held(rulesets, path, as_of)
+    expected = held(rulesets, path, as_of)
+    assert one_pass(rulesets, path, as_of)  # in date order on disk
+    assert streamed(rulesets, path, as_of) == expected
+    assert read_back(rulesets, path, as_of) == expected
     for seed in (1, 2):
         mixed = shuffled(path, tmp_path / f"{seed}-{events}", seed)
+        assert not one_pass(rulesets, mixed, as_of)
         assert streamed(rulesets, mixed, as_of) == held(rulesets, mixed, as_of)
 
 
@@ -82,6 +104,10 @@ def test_a_generated_stream_shuffled_on_disk(tmp_path: Path) -> None:
     expected = held(rulesets, mixed, as_of)
     assert json.loads(expected)["findings"]  # a stream that gives findings to compare
     assert streamed(rulesets, mixed, as_of) == expected
+    in_order = held(rulesets, path, as_of)
+    assert one_pass(rulesets, path, as_of)
+    assert streamed(rulesets, path, as_of) == in_order
+    assert read_back(rulesets, path, as_of) == in_order
 
 
 def _awkward_lines() -> list[bytes]:
@@ -137,6 +163,7 @@ def _summary(intake: Intake | StreamedIntake) -> tuple[object, ...]:
 def test_intake_counts_and_rejections_equal_read_events(awkward: Path) -> None:
     got = read_events_streamed(awkward, lenient=True)
     assert isinstance(got, StreamedIntake)
+    assert not one_pass([DEMO[2][1][0]], awkward, "2015-01-01")  # ids conflict
     want = read_events(awkward, lenient=True)
     assert _summary(got) == _summary(want)
     assert got.duplicates == 2
@@ -216,4 +243,24 @@ def test_any_order_on_disk_and_any_as_of_gives_the_held_report(
     path = tmp_path / f"{seed}.jsonl"
     path.write_bytes(b"".join(x if x.endswith(b"\n") else x + b"\n" for x in lines))
     as_of = f"{2013 + cut // 150}-{1 + cut % 12:02d}-28"
-    assert streamed(rulesets, path, as_of) == held(rulesets, path, as_of)
+    expected = held(rulesets, path, as_of)
+    assert streamed(rulesets, path, as_of) == expected
+    assert read_back(rulesets, path, as_of) == expected
+
+
+@settings(max_examples=10, deadline=None)
+@given(cut=st.integers(0, 400), copies=st.integers(0, 5))
+def test_a_file_in_date_order_is_evaluated_in_one_pass(cut: int, copies: int) -> None:
+    """In date order with identical copies of earlier lines among them: still one pass,
+    and the held report, whatever the date of the evaluation."""
+    events, rulesets, _as_of = DEMO[1]
+    lines = (EXAMPLES / events).read_bytes().splitlines(keepends=True)
+    for k in range(copies):  # a copy right after its original keeps the date order
+        at = (k * 37) % len(lines)
+        lines.insert(at + 1, lines[at])
+    as_of = f"{2014 + cut // 150}-{1 + cut % 12:02d}-28"
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "ordered.jsonl"
+        path.write_bytes(b"".join(x if x.endswith(b"\n") else x + b"\n" for x in lines))
+        assert one_pass(rulesets, path, as_of)
+        assert streamed(rulesets, path, as_of) == held(rulesets, path, as_of)

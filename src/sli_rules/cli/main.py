@@ -15,7 +15,13 @@ from collections.abc import Sequence
 from typing import Any, TextIO
 
 from sli_rules._version import __version__
-from sli_rules.api.evaluate import ENGINES, EngineUnavailableError, compile_rulesets, evaluate
+from sli_rules.api.evaluate import (
+    ENGINES,
+    EngineUnavailableError,
+    compile_rulesets,
+    evaluate,
+    in_one_pass,
+)
 from sli_rules.cli import commands as _commands
 from sli_rules.cli import evaluate_outputs
 from sli_rules.engine.progress import Progress
@@ -339,6 +345,7 @@ def _evaluate(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
             events,
             lenient=args.lenient,
             progress=progress.reader,
+            sink=in_one_pass(plan, args.as_of, engine=args.engine, complete=args.complete),
             name=("<stdin>" if args.events == STDIN else None),
         )
         refused = intake.refusal(args.max_rejected)

@@ -19,6 +19,12 @@ first pass, plus the rejected records. Standard input and gzip files, which cann
 read twice, are copied (decompressed) to a temporary file first. CSV, Parquet, data
 frames and iterables go through `read_events` unchanged.
 
+When the caller passes a `sink` (the engine, ready to apply events), the first pass also
+hands it each date's events as soon as the date is complete, as long as the file has been
+in date order and no id has conflicted so far. A file in date order without conflicts
+(the usual case) is then evaluated in that one pass; otherwise the sink is abandoned
+and the events are read back as above.
+
 The order is decided by `order_key` alone: when event dates become imprecise, that is
 the one function to adapt.
 """
@@ -36,7 +42,7 @@ import zlib
 from array import array
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 import attrs
 
@@ -133,6 +139,12 @@ def read_event_at(fh: IO[bytes], file: str, catalogue: Catalogue, offset: int, l
     )
 
 
+class Sink(Protocol):
+    """Takes the events of one order key at a time, keys ascending, events by id."""
+
+    def take(self, events: list[Event]) -> None: ...
+
+
 _STAND_IN = Event("-", "-", _dt.date.min, "-")
 
 
@@ -143,6 +155,8 @@ class StreamedIntake:
     events: StreamedEvents
     rejected: tuple[Rejected, ...] = ()
     duplicates: int = 0
+    sink: Sink | None = attrs.field(default=None, eq=False, repr=False)
+    """The sink given to the first pass, if it took every event (in order); else None."""
 
     @property
     def read(self) -> int:
@@ -183,9 +197,13 @@ def read_events_streamed(
     catalogue: Catalogue | None = None,
     name: str | None = None,
     progress: Callable[[int], None] | None = None,
+    sink: Sink | None = None,
 ) -> Intake | StreamedIntake:
     """`read_events`, with a JSON Lines file (plain or gzipped) or a text stream indexed
-    rather than held in memory; any other source is read by `read_events`."""
+    rather than held in memory; any other source is read by `read_events`.
+
+    `sink`, if given, is handed the events during the first pass while that is possible
+    (see the module's docstring); `StreamedIntake.sink` says whether it took them all."""
     cat = catalogue or load_catalogue()
     spool: Path | None = None
     path: Path | None = None
@@ -213,7 +231,7 @@ def read_events_streamed(
         return read_events(source, lenient=lenient, catalogue=cat, name=name, progress=progress)
     try:
         with path.open("rb") as fh, path.open("rb") as again:
-            intake = _index(fh, again, path, file, cat, lenient, progress)
+            intake = _index(fh, again, path, file, cat, lenient, progress, sink)
     except BaseException:
         if spool is not None:
             spool.unlink(missing_ok=True)
@@ -231,6 +249,7 @@ def _index(
     cat: Catalogue,
     lenient: bool,
     progress: Callable[[int], None] | None,
+    sink: Sink | None,
 ) -> StreamedIntake:
     offsets: array[int] = array("q")
     lines: array[int] = array("q")
@@ -240,6 +259,9 @@ def _index(
     conflicted: dict[str, list[Location]] = {}
     rejected: list[Rejected] = []
     duplicates = 0
+    # the events of the latest order key, for the sink (None once the sink is abandoned)
+    pending: list[Event] | None = [] if sink is not None else None
+    pending_key: Any = None
     tracked = _Tracked(fh)
     for n, (loc, record) in enumerate(_jsonl_records(tracked, file), start=1):
         if progress is not None and n % 1000 == 0:
@@ -253,6 +275,17 @@ def _index(
             continue
         i = by_id.get(event.id)
         if i is None:
+            if pending is not None and sink is not None:
+                key = order_key(event)
+                if pending and key != pending_key:
+                    if key < pending_key:  # out of order: read back in order later
+                        pending = None
+                    else:
+                        sink.take(sorted(pending, key=lambda e: e.id))
+                        pending = []
+                if pending is not None:
+                    pending.append(attrs.evolve(event, source=str(loc)))
+                    pending_key = key
             i = len(offsets)
             by_id[event.id] = i
             offsets.append(tracked.start)
@@ -270,7 +303,10 @@ def _index(
             conflicted[event.id] = [Location(file, lines[i]), loc]
             dropped.add(i)
             del by_id[event.id]
+            pending = None  # the sink may have applied the first event: read back later
     del by_id
+    if pending and sink is not None:
+        sink.take(sorted(pending, key=lambda e: e.id))
     for event_id, group in conflicted.items():
         numbers = ", ".join(str(loc.line) for loc in group)
         for loc in group:
@@ -288,4 +324,6 @@ def _index(
         rejected.sort(key=lambda r: (r.location.file, r.location.line))
         raise EventError(Problem(r.location, "; ".join(r.reasons)) for r in rejected)
     events = StreamedEvents(path, file, cat, offsets, lines, buckets, dropped)
-    return StreamedIntake(events, tuple(rejected), duplicates)
+    return StreamedIntake(
+        events, tuple(rejected), duplicates, sink if pending is not None else None
+    )
