@@ -171,8 +171,8 @@ def national_councils(n: int) -> list[Council]:
                 code=code,
                 region=region,
                 upper=code[:3] in UPPER_TIER,
-                created=_as_date(entry.get("created")),
-                abolished=_as_date(entry.get("abolished")),
+                created=_as_date(entry.get("from") or entry.get("created")),
+                abolished=_first_day_after(entry),
             )
         )
     ordered: list[Council] = []
@@ -193,6 +193,15 @@ def national_councils(n: int) -> list[Council]:
         )
         k += 1
     return ordered
+
+
+def _first_day_after(entry: dict[str, Any]) -> Date | None:
+    """The first day a council no longer exists: the day after its `to` (the registry's
+    last day, inclusive), or the older `abolished` key."""
+    last = _as_date(entry.get("to"))
+    if last is not None:
+        return last + dt.timedelta(days=1)
+    return _as_date(entry.get("abolished"))
 
 
 def _as_date(value: Any) -> Date | None:

@@ -64,6 +64,7 @@ source: none
 version: "1"
 effective:
   start: 2013-07-01
+  owner: wmsli-steering-group
 parties:
   councils: [E08000026, E08000025, E06000019]
   bodies:

@@ -16,6 +16,7 @@ FIXED_IDS = {
     "west-midlands-compact-2013",
     "east-midlands-childrens-mou-2015",
     "national-childrens-sli-mou",
+    "lga-corporate-peer-challenge",
 }
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
 PHONE = re.compile(r"\b0\d{3,4}[ -]?\d{3}[ -]?\d{3,4}\b")
@@ -61,6 +62,7 @@ DEMO = [
     ("west-midlands-compact-2013", "2015-12-31"),
     ("east-midlands-childrens-mou-2015", "2017-06-30"),
     ("national-childrens-sli-mou", "2016-03-31"),
+    ("lga-corporate-peer-challenge", "2026-06-30"),
 ]
 ABSENCE_KINDS = ("deadline", "window", "fixed_date", "recurring", "count")
 

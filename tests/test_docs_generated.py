@@ -310,6 +310,7 @@ def test_a_council_pattern_is_explained() -> None:
     assert ruleset is not None, problems
     page = render_ruleset(ruleset)
     assert "any council whose GSS code matches `^E(06|08|09|10)`" in page
+    assert "whether or not any event names it" in page
 
 
 def test_output_option_writes_the_page(small_file: Path, tmp_path: Path) -> None:
@@ -402,11 +403,13 @@ def test_catalogue_page_lists_every_type_and_attribute() -> None:
             assert f"| `{attr}` |" in block, (name, attr)
     held = section(out, "### `peer_challenge.held`")
     assert (
-        "| `kind` | text | yes | `corporate`, `adult_social_care`, `childrens`, `safeguarding` |"
-        in (held)
+        "| `kind` | text | yes | `corporate`, `adult_social_care`, `childrens`, `safeguarding`, "
+        "`adult_safeguarding` |" in (held)
     )
     assert "| `team[].council` | council or body | yes, in each entry |" in held
     assert "| `start` | date (YYYY-MM-DD) | no |" in held
+    judged = section(out, "### `ofsted.judgement`")
+    assert "`inadequate`, `adequate` (before 2013-11-01) |" in judged
 
 
 def test_catalogue_page_in_html(tmp_path: Path) -> None:

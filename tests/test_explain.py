@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 import sli_rules
 from sli_rules import Finding, Report, Ruleset
 from sli_rules.cli import run
+from sli_rules.load.catalogue import catalogue_for
 from sli_rules.tools.explain import explain_findings
 from strategies import LAWS_RULESET, as_of_dates, event_streams
 
@@ -592,7 +593,8 @@ def test_bundled_examples_explain(ruleset_id: str) -> None:
     rs, _problems = sli_rules.check_ruleset(ruleset_id)
     if rs is None or not events.exists():
         pytest.skip(f"{ruleset_id}: no loadable ruleset with an example stream yet")
-    intake = sli_rules.read_events(events, lenient=True)
+    intake = sli_rules.read_events(events, lenient=True, catalogue=catalogue_for([rs]))
+    assert not intake.rejected
     report = sli_rules.evaluate([rs], intake, as_of=dt.date(2016, 3, 31))
     texts = explain_findings(report.findings, [rs], intake, report=report)
     notices = {r.id for r in rs.rules if r.severity == "notice"}

@@ -49,7 +49,7 @@ BROKEN: dict[str, list[tuple[int, str, str]]] = {
         (1, "field 'lede'", "unknown attribute (did you mean 'lead'?)"),
     ],
     "bad-council.jsonl": [
-        (1, "field 'council'", "expected a GSS code such as E08000026"),
+        (1, "field 'council'", "a council's name, not its GSS code (did you mean 'E08000026'"),
         (2, "field 'council'", "got 'E0800002'"),
     ],
     "broken-cell.csv": [

@@ -24,6 +24,7 @@ import pytest
 
 import sli_rules
 from sli_rules.cli import run
+from sli_rules.load.catalogue import catalogue_for
 from sli_rules.outputs.ical import uid
 from sli_rules.outputs.names import party_name
 from sli_rules.tools.site import party_file, write_site
@@ -130,7 +131,9 @@ BROWSED = [r for r in DEMO if r["rulesets"] != "national-childrens-sli-mou"]
 @pytest.mark.parametrize("row", BROWSED, ids=[r["rulesets"] for r in BROWSED])
 def test_the_site_of_each_bundled_example_in_a_browser(tmp_path: Path, row: dict[str, str]) -> None:
     rulesets = row["rulesets"].split(",")
-    events = sli_rules.read_events(EXAMPLES / row["events"])
+    # read with the event types the rulesets declare (as `sli-rules evaluate -r` does)
+    declared = catalogue_for(sli_rules.load_ruleset(r) for r in rulesets)
+    events = sli_rules.read_events(EXAMPLES / row["events"], catalogue=declared)
     report = sli_rules.evaluate(rulesets, events, as_of=row["as_of"])
     site = tmp_path / "site"
     write_site(report, site, events=events.events, timelines=False)

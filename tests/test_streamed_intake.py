@@ -46,9 +46,10 @@ DEMO = _demo()
 
 def held(rulesets: list[str], path: Path | str, as_of: str) -> str:
     """The report as before: every event read into memory, then evaluated."""
-    intake = read_events(path, lenient=True)
+    plan = sli_rules.compile_rulesets(rulesets)  # its catalogue has the rulesets' types
+    intake = read_events(path, lenient=True, catalogue=plan.catalogue)
     assert isinstance(intake, Intake)
-    return sli_rules.evaluate(rulesets, intake, as_of=as_of).to_json()
+    return sli_rules.evaluate(plan, intake, as_of=as_of).to_json()
 
 
 def streamed(rulesets: list[str], path: Path | str, as_of: str) -> str:
@@ -58,16 +59,19 @@ def streamed(rulesets: list[str], path: Path | str, as_of: str) -> str:
 
 def read_back(rulesets: list[str], path: Path | str, as_of: str) -> str:
     """The report from the file indexed, then read back in date order (never one pass)."""
-    intake = read_events_streamed(path, lenient=True)
+    plan = sli_rules.compile_rulesets(rulesets)
+    intake = read_events_streamed(path, lenient=True, catalogue=plan.catalogue)
     assert isinstance(intake, StreamedIntake)
     assert intake.sink is None
-    return sli_rules.evaluate(rulesets, intake, as_of=as_of).to_json()
+    return sli_rules.evaluate(plan, intake, as_of=as_of).to_json()
 
 
 def one_pass(rulesets: list[str], path: Path | str, as_of: str) -> bool:
     """Whether the file can be evaluated as it is first read."""
     plan = sli_rules.compile_rulesets(rulesets)
-    intake = read_events_streamed(path, lenient=True, sink=in_one_pass(plan, as_of))
+    intake = read_events_streamed(
+        path, lenient=True, catalogue=plan.catalogue, sink=in_one_pass(plan, as_of)
+    )
     assert isinstance(intake, StreamedIntake)
     return intake.sink is not None
 
@@ -141,10 +145,31 @@ def _awkward_lines() -> list[bytes]:
     ]
 
 
+def _review_claims() -> list[bytes]:
+    """peer_challenge.held records under different ids claiming one review: the same
+    content twice (one is kept: the smallest id), then different content (all rejected)."""
+    line = next(
+        x
+        for x in (EXAMPLES / "east-midlands-childrens-mou-2015.jsonl").read_text().splitlines()
+        if '"peer_challenge.held"' in x
+    )
+    base = json.loads(line)
+    out = []
+    for i, (review, kind) in enumerate(
+        [("r-same", "childrens"), ("r-same", "childrens"), ("r-diff", "childrens"),
+         ("r-diff", "childrens"), ("r-diff", "adults"), ("r-alone", "childrens")]
+    ):  # fmt: skip
+        record = dict(base, id=f"claim-{9 - i}", review=review)
+        if kind != "childrens":
+            record["start"] = "2015-05-19"
+        out.append(json.dumps(record).encode())
+    return out
+
+
 @pytest.fixture
 def awkward(tmp_path: Path) -> Path:
     path = tmp_path / "awkward.jsonl"
-    path.write_bytes(b"\n".join(_awkward_lines()) + b"\n")
+    path.write_bytes(b"\n".join(_awkward_lines() + _review_claims()) + b"\n")
     return path
 
 
@@ -166,7 +191,8 @@ def test_intake_counts_and_rejections_equal_read_events(awkward: Path) -> None:
     assert not one_pass([DEMO[2][1][0]], awkward, "2015-01-01")  # ids conflict
     want = read_events(awkward, lenient=True)
     assert _summary(got) == _summary(want)
-    assert got.duplicates == 2
+    assert got.duplicates == 3  # two copies of one id, and one review claimed twice alike
+    assert sum("claims review 'r-diff'" in str(r) for r in got.rejected) == 3
     assert any("3 different events share the id 'b'" in str(r) for r in got.rejected)
     # the events come back in the order the engine applies them: by date, then id
     dates = [(e.date, e.id) for e in got.events]

@@ -103,7 +103,10 @@ def evaluate(
         events
         if isinstance(events, (Intake, StreamedIntake))
         else read_events_streamed(
-            events, lenient=lenient, sink=in_one_pass(plan, day, engine=engine, complete=complete)
+            events,
+            lenient=lenient,
+            catalogue=plan.catalogue,
+            sink=in_one_pass(plan, day, engine=engine, complete=complete),
         )
     )
     fed = intake.sink if isinstance(intake, StreamedIntake) else None

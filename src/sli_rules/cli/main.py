@@ -347,6 +347,7 @@ def _evaluate(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
             progress=progress.reader,
             sink=in_one_pass(plan, args.as_of, engine=args.engine, complete=args.complete),
             name=("<stdin>" if args.events == STDIN else None),
+            catalogue=plan.catalogue,
         )
         refused = intake.refusal(args.max_rejected)
         if refused:  # nothing is evaluated or written: a report of nothing would mislead

@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sli_rules.engine.plan import Hook, Plan
-from sli_rules.load.catalogue import Catalogue, load_catalogue
+from sli_rules.load.catalogue import Catalogue
 from sli_rules.model.conditions import COMPARISONS, Env
 from sli_rules.model.values import Event
 
@@ -140,7 +140,7 @@ class DurableMatcher:
         self._residual: list[bool] = []
         self._fired: list[int] = []
         self._ids = itertools.count()
-        catalogue = load_catalogue()
+        catalogue = plan.catalogue
         definition: dict[str, Any] = {}
         for type_name, hooks in sorted(plan.dispatch.items()):
             for hook in hooks:

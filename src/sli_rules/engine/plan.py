@@ -15,6 +15,7 @@ from typing import Any, Literal, Protocol
 
 import attrs
 
+from sli_rules.load.catalogue import Catalogue, catalogue_for
 from sli_rules.model.conditions import Env, Pred, compile_condition, resolve
 from sli_rules.model.dates import Duration
 from sli_rules.model.values import (
@@ -125,6 +126,14 @@ class Plan:
 
     rulesets: tuple[CompiledRuleset, ...]
     dispatch: Mapping[str, tuple[Hook, ...]]
+    # the bundled catalogue with the types the rulesets declare: events are read with it
+    catalogue: Catalogue = attrs.field(factory=lambda: catalogue_for(()))
+
+    def ignores(self, cr: CompiledRuleset, type_name: str) -> bool:
+        """Whether ruleset `cr` must take no notice of an event of this type: a type
+        another ruleset declares, which `cr` does not declare itself."""
+        et = self.catalogue.types.get(type_name)
+        return et is not None and bool(et.owner) and type_name not in cr.ruleset.events
 
 
 def _spec_hooks(
@@ -135,6 +144,8 @@ def _spec_hooks(
 
 
 def compile_plan(rulesets: Iterable[Ruleset]) -> Plan:
+    rulesets = tuple(rulesets)
+    catalogue = catalogue_for(rulesets)  # refuses two different declarations of one type
     compiled = []
     table: dict[str, list[Hook]] = {}
 
@@ -194,7 +205,8 @@ def compile_plan(rulesets: Iterable[Ruleset]) -> Plan:
             table.setdefault("escalation.taken", []).append(Hook(i, "escalation_taken"))
         for t in ("party.joined", "party.left", "party.succeeded"):
             table.setdefault(t, []).append(Hook(i, "membership"))
-        table.setdefault("agreement.revoked", []).append(Hook(i, "revocation"))
+        for t in ("agreement.revoked", "agreement.ended", "agreement.superseded"):
+            table.setdefault(t, []).append(Hook(i, "revocation"))
         compiled.append(
             CompiledRuleset(
                 ruleset=rs,
@@ -208,7 +220,7 @@ def compile_plan(rulesets: Iterable[Ruleset]) -> Plan:
                 require_parts=parts,
             )
         )
-    return Plan(tuple(compiled), {t: tuple(hs) for t, hs in table.items()})
+    return Plan(tuple(compiled), {t: tuple(hs) for t, hs in table.items()}, catalogue)
 
 
 @attrs.define

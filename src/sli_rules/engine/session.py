@@ -22,10 +22,14 @@ from dateutil.relativedelta import relativedelta
 from sli_rules.engine import snapshot
 from sli_rules.engine.coverage import COVERAGE_TYPE, Declaration, declaration, uncovered_types
 from sli_rules.engine.plan import CompiledRuleset, Hook, Matcher, Plan, ReferenceMatcher, party_view
-from sli_rules.load.loader import load_registry
+from sli_rules.engine.versions import version_fields
+from sli_rules.load.registry import LIFETIME_KEYS, load_registry
 from sli_rules.model.conditions import Env, describe_condition, resolve
 from sli_rules.model.dates import Period, PeriodSpec, add
 from sli_rules.model.errors import SliRulesError
+from sli_rules.model.states import STATE_TYPES, STATES, describe_event
+from sli_rules.model.states import ends as state_ends
+from sli_rules.model.states import starts as state_starts
 from sli_rules.model.values import (
     ConstraintRule,
     CountRule,
@@ -33,12 +37,14 @@ from sli_rules.model.values import (
     EntitlementRule,
     EscalationLadder,
     Event,
+    EventSpec,
     Finding,
     FixedDateRule,
     LimitRule,
     Party,
     RecurringRule,
     Rule,
+    Succession,
     WindowRule,
 )
 
@@ -80,6 +86,9 @@ class Instance:
     handed_to: tuple[str, ...] = ()
     failed: str | None = None  # constraints: what was not satisfied ('' = satisfied)
     inherited_from: str | None = None
+    # a duty handed on jointly: every party that can meet it (successors, and bodies the
+    # ruleset names as serving them); `party` is the first successor
+    joint: tuple[str, ...] = ()
 
 
 @attrs.define
@@ -99,6 +108,19 @@ class LadderState:
     triggered_by: tuple[str, ...]
     resolved: Hit | None = None
     taken: dict[int, Hit] = attrs.Factory(dict)
+    why: str = ""  # why it stopped, when not by a concern.resolved (a state's end)
+    note: str = ""  # how it started, when not on its starting event's date
+
+
+@attrs.define
+class Spell:
+    """A time a council was in a state: from the event that started it to the one that
+    ended it (None while it holds)."""
+
+    state: str
+    council: str
+    start: Event
+    end: Event | None = None
 
 
 @attrs.define
@@ -118,7 +140,15 @@ class RulesetState:
     left: dict[str, Date | None] = attrs.Factory(dict)
     end: Date | None = None
     end_by: str | None = None
-    dynamic: dict[str, Party] = attrs.Factory(dict)  # pattern-matched councils seen in events
+    end_why: str = ""  # what ended the agreement, in words
+    left_why: dict[str, str] = attrs.Factory(dict)  # a party's withdrawal, in words
+    revoked: dict[str, Hit] = attrs.Factory(dict)  # who has revoked it, and when
+    carried: bool = False  # states holding on the effective start have started ladders
+    # fulfilling events of rules that look back before their trigger, by rule id
+    lookback: dict[str, list[Event]] = attrs.Factory(dict)
+    dynamic: dict[str, Party] = attrs.Factory(dict)  # councils that joined by an event
+    # successions applied: predecessor -> [day, successors, "joint" | "each", served by]
+    handovers: dict[str, list[Any]] = attrs.Factory(dict)
     instances: dict[tuple[str, str, str], Instance] = attrs.Factory(dict)
     index: dict[tuple[Any, ...], list[tuple[str, str, str]]] = attrs.Factory(dict)
     tallies: dict[tuple[str, str, str], Tally] = attrs.Factory(dict)
@@ -148,10 +178,14 @@ class EngineState:
     # or the record.coverage declarations seen so far
     complete: bool = False
     coverage: list[Declaration] = attrs.Factory(list)
+    # the states councils have been in (model/states.py), in the order they started
+    spells: list[Spell] = attrs.Factory(list)
+    # the `source` (provenance) of each event applied that gives one, by event id
+    sources: dict[str, str] = attrs.Factory(dict)
 
 
 # the classes a snapshot may contain: restoring one builds only these
-STATE_CLASSES = (EngineState, Instance, LadderState, LimitState, RulesetState, Tally)
+STATE_CLASSES = (EngineState, Instance, LadderState, LimitState, RulesetState, Spell, Tally)
 
 
 # ------------------------------------------------------------------ the engine
@@ -174,11 +208,22 @@ class Session:
             rulesets=[RulesetState() for _ in plan.rulesets], complete=complete
         )
         self._buffer: dict[str, Event] = {}
+        # the members of a council pattern are the registry's matching councils, each from
+        # its first day to its last (never discovered from events), and the successions
+        # the registry records among them
+        self._members: list[dict[str, Party]] = []
+        self._successions: list[tuple[Succession, ...]] = []
         for cr, rs_state in zip(plan.rulesets, self.state.rulesets, strict=True):
-            for p in cr.ruleset.parties:
+            members, successions = _pattern_members(cr)
+            self._members.append(members)
+            self._successions.append((*cr.ruleset.successions, *successions))
+            for p in (*cr.ruleset.parties, *members.values()):
                 rs_state.joined[p.id] = p.joined
                 rs_state.left[p.id] = p.left
-            rs_state.end = cr.ruleset.effective.end
+            last = cr.ruleset.effective.end  # the last day in effect
+            if last is not None:
+                rs_state.end = last + DAY  # the engine keeps the first day without effect
+                rs_state.end_why = f"its last day in effect, {last}, as the ruleset says"
 
     # -- input
     @property
@@ -231,6 +276,7 @@ class Session:
         if day:
             self._apply_day(day)
         self._static_successions(as_of)
+        self._carry_in(as_of)
         self.state.clock = as_of
 
     @property
@@ -240,17 +286,23 @@ class Session:
 
     # -- applying one day
     def _apply_day(self, events: Sequence[Event]) -> None:
-        self._static_successions(events[0].date)
+        day = events[0].date
+        self._static_successions(day)
+        self._carry_in(day - DAY)  # an agreement that started before today
         self.state.coverage.extend(declaration(e) for e in events if e.type == COVERAGE_TYPE)
+        self.state.sources.update(
+            (e.id, str(e.attrs["source"])) for e in events if e.attrs.get("source")
+        )
+        started = self._states(events)
         matched = [(e, self.matcher.match(e)) for e in events]
         for e, hooks in matched:
             for h in hooks:
                 if h.role in ("membership", "revocation"):
                     self._membership(h, e)
+        self._carry_in(day)  # an agreement starting today, after today's states
+        for spell in started:
+            self._state_ladders(spell, spell.start.date, "")
         for e, hooks in matched:
-            for cr, st in zip(self.plan.rulesets, self.state.rulesets, strict=True):
-                if cr.pattern is not None:
-                    self._discover(cr, st, e)
             for h in hooks:
                 if h.role in ("trigger", "limit", "ladder_start", "concern_raised"):
                     self._trigger(h, e)
@@ -262,13 +314,140 @@ class Session:
     def _cr(self, h: Hook) -> tuple[CompiledRuleset, RulesetState]:
         return self.plan.rulesets[h.ruleset], self.state.rulesets[h.ruleset]
 
+    # -- states (model/states.py)
+    def _states(self, events: Sequence[Event]) -> list[Spell]:
+        """Start and end the spells of the day's events; stop the ladders the ended spells
+        started. Returns the spells started today."""
+        started: list[Spell] = []
+        for e in events:
+            if e.type not in STATE_TYPES:
+                continue
+            for name in STATES:
+                open_ = [
+                    sp
+                    for sp in self.state.spells
+                    if sp.state == name and sp.council == e.council and sp.end is None
+                ]
+                for sp in open_:
+                    if state_ends(name, e, sp.start):
+                        sp.end = e
+                        self._state_ended(sp)
+                if state_starts(name, e) and (
+                    name != "inadequate" or not any(sp.end is None for sp in open_)
+                ):
+                    spell = Spell(name, e.council, e)
+                    self.state.spells.append(spell)
+                    started.append(spell)
+        return started
+
+    def in_state(self, names: Sequence[str], council: Any, day: Date) -> Spell | None:
+        """The spell of one of the states that holds for the council on `day`, if any."""
+        for sp in self.state.spells:
+            if (
+                sp.state in names
+                and sp.council == council
+                and sp.start.date <= day
+                and (sp.end is None or day < sp.end.date)
+            ):
+                return sp
+        return None
+
+    def _state_ladders(self, spell: Spell, day: Date, note: str) -> None:
+        """Start the ladders of every ruleset in effect that a spell of its state starts."""
+        for cr, st in zip(self.plan.rulesets, self.state.rulesets, strict=True):
+            for ladder in cr.ruleset.escalations:
+                if ladder.start_state != spell.state:
+                    continue
+                if not self.in_effect(cr, st, day):
+                    continue
+                if not self.member_on(cr, st, spell.council, day):
+                    continue
+                key = (ladder.id, spell.council, spell.start.id)
+                if key in st.drained_ladders or key in st.ladders:
+                    continue
+                st.ladders[key] = LadderState(
+                    ladder.id, spell.council, spell.start.id, day, (spell.start.id,), note=note
+                )
+
+    def _state_ended(self, spell: Spell) -> None:
+        assert spell.end is not None
+        why = f"the state {spell.state} ended with {describe_event(spell.end, dated=False)}"
+        for st in self.state.rulesets:
+            for key, ls in st.ladders.items():
+                if key[1] == spell.council and key[2] == spell.start.id and ls.resolved is None:
+                    ls.resolved = (spell.end.date, spell.end.id)
+                    ls.why = why
+
+    def _carry_in(self, upto: Date) -> None:
+        """A state that holds on an agreement's effective start counts as starting then."""
+        for cr, st in zip(self.plan.rulesets, self.state.rulesets, strict=True):
+            start = cr.ruleset.effective.start
+            if st.carried or start > upto:
+                continue
+            st.carried = True
+            for sp in self.state.spells:
+                if sp.start.date < start and (sp.end is None or sp.end.date > start):
+                    note = (
+                        f"the state {sp.state} ({describe_event(sp.start)}) held on the "
+                        f"agreement's start, {start}"
+                    )
+                    self._state_ladders(sp, start, note)
+
+    # -- membership and the agreement's life
+    def _end(self, st: RulesetState, e: Event, why: str) -> None:
+        if st.end is None or e.date < st.end:
+            st.end, st.end_by, st.end_why = e.date, e.id, why
+
+    def _withdraw(self, st: RulesetState, e: Event) -> None:
+        """One party revoking or ending the agreement alone: that party leaves it."""
+        left = st.left.get(e.council)
+        if e.council in st.joined and (left is None or e.date < left):
+            st.left[e.council] = e.date
+            st.left_why[e.council] = f"{e.type} {e.id}"
+
+    def _revocation(self, cr: CompiledRuleset, st: RulesetState, e: Event) -> None:
+        eff = cr.ruleset.effective
+        who = e.council
+        if e.type != "agreement.revoked":  # agreement.ended, agreement.superseded
+            if who == eff.owner:
+                self._end(st, e, f"{e.type} {e.id} from the owning body {who}")
+            else:
+                self._withdraw(st, e)
+            return
+        revokers = eff.revokers
+        if revokers == "owner":
+            if who == eff.owner:
+                self._end(st, e, f"agreement.revoked {e.id} from the owning body {who}")
+            else:
+                self._withdraw(st, e)
+            return
+        if who not in st.joined:
+            return
+        st.revoked.setdefault(who, (e.date, e.id))
+        if isinstance(revokers, tuple):
+            waiting = [pid for pid in revokers if pid not in st.revoked]
+            everyone = "every party it names"
+        else:
+            waiting = [
+                pid
+                for pid in st.joined
+                if pid != who
+                and (p := self.party(cr, st, pid)) is not None
+                and p.kind == "council"
+                and self.member_on(cr, st, pid, e.date)
+            ]
+            everyone = "every council party"
+        if not waiting:
+            self._end(st, e, f"agreement.revoked {e.id}, completing revocation by {everyone}")
+        else:
+            self._withdraw(st, e)
+
     def _membership(self, h: Hook, e: Event) -> None:
         cr, st = self._cr(h)
         if e.get("agreement") != cr.id:
             return
         if h.role == "revocation":
-            if st.end is None or e.date < st.end:
-                st.end, st.end_by = e.date, e.id
+            self._revocation(cr, st, e)
             return
         if e.type == "party.joined":
             if self.member_on(cr, st, e.council, e.date):
@@ -289,12 +468,13 @@ class Session:
             self._succeed(cr, st, e.council, e.date, tuple(e.get("successors") or ()))
 
     def _static_successions(self, upto: Date) -> None:
-        """Apply the successions written in the rulesets, dated on or before `upto`."""
+        """Apply the successions written in the rulesets (and, for a council pattern, those
+        the registry records among its members), dated on or before `upto`."""
         for cr, st in zip(self.plan.rulesets, self.state.rulesets, strict=True):
-            for i, s in enumerate(cr.ruleset.successions):
+            for i, s in enumerate(self._successions[cr.index]):
                 if i not in st.successions_done and s.date <= upto:
                     st.successions_done.append(i)
-                    self._succeed(cr, st, s.party, s.date, s.successors)
+                    self._succeed(cr, st, s.party, s.date, s.successors, s.duties, s.served_by)
 
     def _succeed(
         self,
@@ -303,6 +483,8 @@ class Session:
         pred: str,
         day: Date,
         successors: tuple[str, ...],
+        duties: str = "joint",
+        served_by: tuple[str, ...] = (),
     ) -> None:
         if pred not in st.joined:
             return
@@ -317,38 +499,53 @@ class Session:
                 self._adopt(cr, st, s)
         if st.end is not None and st.end <= day:
             return  # the agreement had ended: its duties were discharged, not handed on
+        successors = tuple(s for s in successors if self.party(cr, st, s) is not None)
+        if not successors:
+            return
+        st.handovers[pred] = [day, list(successors), duties, list(served_by)]
         for key, inst in list(st.instances.items()):
             if inst.party != pred or inst.due < day or inst.on_time or inst.early or inst.waived:
                 continue
             if inst.failed is not None:
                 continue
             inst.handed_to = successors
-            for s in successors:
-                new = attrs.evolve(inst, party=s, inherited_from=pred, handed_to=())
-                k = (inst.rule, s, key[2])
+            if duties == "each":
+                owners: list[tuple[str, tuple[str, ...]]] = [(s, ()) for s in successors]
+            else:  # one duty, met by any successor or by a body serving them
+                owners = [(successors[0], (*successors, *served_by))]
+            for owner, joint in owners:
+                new = attrs.evolve(
+                    inst, party=owner, inherited_from=pred, handed_to=(), joint=joint
+                )
+                k = (inst.rule, owner, key[2])
                 if k in st.instances:
                     continue
                 st.instances[k] = new
-                st.index.setdefault((inst.rule, s, *inst.match), []).append(k)
+                for m in joint or (owner,):
+                    st.index.setdefault((inst.rule, m, *inst.match), []).append(k)
 
     def party(self, cr: CompiledRuleset, st: RulesetState, pid: str) -> Party | None:
-        return cr.parties.get(pid) or st.dynamic.get(pid)
-
-    def _discover(self, cr: CompiledRuleset, st: RulesetState, e: Event) -> None:
-        assert cr.pattern is not None
-        for code in (e.council, e.get("about")):
-            if isinstance(code, str) and code not in st.joined and cr.pattern.match(code):
-                st.dynamic[code] = _registry_party(code)
-                st.joined[code] = None
-                st.left[code] = None
+        return cr.parties.get(pid) or self._members[cr.index].get(pid) or st.dynamic.get(pid)
 
     def _adopt(self, cr: CompiledRuleset, st: RulesetState, code: str) -> None:
         """A council that joined by an event (a party.joined, or a successor) without being
-        listed in the ruleset becomes a party, with the registry's attributes."""
-        if code in cr.parties or code in st.dynamic or not _GSS.match(code):
+        listed in the ruleset becomes a party, with the registry's attributes, and stops
+        being one after its last day."""
+        if self.party(cr, st, code) is not None or not _GSS.match(code):
             return
         if cr.pattern is None or cr.pattern.match(code):
             st.dynamic[code] = _registry_party(code)
+            end = load_registry().get(code, {}).get("to")
+            if isinstance(end, Date) and st.left.get(code) is None:
+                st.left[code] = end + DAY
+
+    def inherited(self, st: RulesetState, pid: str, day: Date) -> list[tuple[str, Date, str]]:
+        """The successions that handed duties to `pid` by `day`: (predecessor, date, mode)."""
+        out = []
+        for pred, (when, successors, duties, served) in st.handovers.items():
+            if when <= day and (pid in successors or pid in served):
+                out.append((pred, when, str(duties)))
+        return out
 
     def spans(
         self, cr: CompiledRuleset, st: RulesetState, pid: str
@@ -399,6 +596,14 @@ class Session:
         cr, st = self._cr(h)
         if not self.in_effect(cr, st, e.date):
             return
+        if (
+            h.spec is not None
+            and h.spec.in_state
+            and h.role in ("trigger", "limit", "ladder_start")
+        ):
+            of = resolve(e, h.spec.state_of)
+            if not of or self.in_state(h.spec.in_state, of[0], e.date) is None:
+                return  # the council is in none of the states the trigger asks for
         if h.role == "concern_raised":
             assert h.ladder is not None
             about, concern = e.get("about"), e.get("concern")
@@ -428,6 +633,8 @@ class Session:
             return
         rule = h.rule
         assert rule is not None
+        if not cr.ruleset.in_force(rule, e.date):
+            return  # a dated version not in force on the trigger's date: the rule starts nothing
         if isinstance(rule, LimitRule):
             for p in self.obliged(cr, st, rule, e):
                 period = _period_of(rule.period, e.date, cr.ruleset.effective.start)
@@ -484,6 +691,8 @@ class Session:
                 )
                 st.instances[key] = inst
                 st.index.setdefault((rule.id, p.id, *match), []).append(key)
+                if rule.fulfil.look_back is not None:
+                    self._look_back(cr, st, rule, inst, rule.fulfil.look_back)
 
     def _fulfil(self, h: Hook, e: Event) -> None:
         cr, st = self._cr(h)
@@ -511,6 +720,11 @@ class Session:
         assert rule is not None
         assert spec is not None
         by = _party_ids(resolve(e, spec.by))
+        if isinstance(rule, (DeadlineRule, WindowRule)) and h.role == "fulfil" and spec.look_back:
+            # kept for a trigger to come, as far back as the rule looks (pruned as it ages)
+            span = cr.duration(spec.look_back, e.date)
+            kept = [x for x in st.lookback.get(rule.id, ()) if add(x.date, span) >= e.date]
+            st.lookback[rule.id] = [*kept, e]
         if isinstance(rule, (DeadlineRule, WindowRule)):
             where = cr.fulfil_where[rule.id] if h.role == "fulfil" else cr.waive_where[rule.id]
             match = tuple(_first(e, a) for a, _b in spec.match)
@@ -522,7 +736,7 @@ class Session:
                         k
                         for k, i in st.instances.items()
                         if i.rule == rule.id
-                        and i.party == pid
+                        and (i.party == pid or pid in i.joint)
                         and tuple(_first(e, a) for a, _b in spec.match)
                         == tuple(_first(i.trigger, b) for _a, b in spec.match)
                         if i.trigger
@@ -534,6 +748,8 @@ class Session:
                     inst = st.instances.get(key)
                     if inst is None or inst.trigger is None or e.date < inst.trigger.date:
                         continue
+                    if e.id == inst.trigger.id:
+                        continue  # a trigger never fulfils (or waives) its own duty
                     env = Env(event=e, trigger=inst.trigger, party=self.party(cr, st, pid))
                     if not where(e, env):
                         continue
@@ -542,6 +758,8 @@ class Session:
                             inst.waived = (e.date, e.id)
                         continue
                     self._record(rule, inst, e)
+            if h.role == "fulfil" and spec.by_any:
+                self._fulfil_by_others(cr, st, rule, spec, e, match, set(by))
             return
         if isinstance(rule, FixedDateRule):
             for pid in dict.fromkeys(by):
@@ -572,6 +790,8 @@ class Session:
             return
         if isinstance(rule, (RecurringRule, CountRule)):
             for pid in dict.fromkeys(by):
+                if self._handed_on_hit(cr, st, rule, pid, e):
+                    continue
                 p = self.party(cr, st, pid)
                 if (
                     p is None
@@ -582,6 +802,22 @@ class Session:
                 if not self.in_effect(cr, st, e.date):
                     continue
                 if not cr.fulfil_where[rule.id](e, Env(event=e, party=p)):
+                    continue
+                if isinstance(rule, RecurringRule) and rule.period_from:
+                    # the event says which period it is for: it counts there (late if
+                    # dated after that period's due date), and nowhere else
+                    declared = e.get(rule.period_from)
+                    named = (
+                        rule.period.named(declared, e.date, cr.ruleset.effective.start)
+                        if isinstance(declared, str)
+                        else None
+                    )
+                    if named is None or e.date < named.start:
+                        continue
+                    tally = st.tallies.setdefault((rule.id, pid, named.label), Tally())
+                    tally.count += 1
+                    if len(tally.hits) < max(rule.at_least, 1):
+                        tally.hits.append((e.date, e.id))
                     continue
                 periods = self._periods_for_event(cr, rule, e.date)
                 if len(periods) == 2:
@@ -599,6 +835,98 @@ class Session:
                     tally.count += 1
                     if len(tally.hits) < max(rule.at_least, 1):
                         tally.hits.append((e.date, e.id))
+
+    def _look_back(
+        self,
+        cr: CompiledRuleset,
+        st: RulesetState,
+        rule: DeadlineRule | WindowRule,
+        inst: Instance,
+        look_back: Any,
+    ) -> None:
+        """A new duty is met by a fulfilling event dated up to `look_back` before its
+        trigger (on time), as the rule allows."""
+        trig = inst.trigger
+        assert trig is not None
+        earliest = trig.date - cr.duration(look_back, trig.date).delta
+        spec = rule.fulfil
+        for e in st.lookback.get(rule.id, ()):
+            if not earliest <= e.date < trig.date or inst.on_time is not None:
+                continue
+            if tuple(_first(e, a) for a, _b in spec.match) != inst.match:
+                continue
+            by = set(_party_ids(resolve(e, spec.by)))
+            allowed = {inst.party, *inst.joint}
+            for who in spec.by_any:
+                if who.startswith("trigger."):
+                    allowed.update(_party_ids(resolve(trig, who.removeprefix("trigger."))))
+                else:
+                    allowed.add(who)
+            if not by & allowed:
+                continue
+            env = Env(event=e, trigger=trig, party=self.party(cr, st, inst.party))
+            if cr.fulfil_where[rule.id](e, env):
+                inst.on_time = (e.date, e.id)
+
+    def _fulfil_by_others(
+        self,
+        cr: CompiledRuleset,
+        st: RulesetState,
+        rule: DeadlineRule | WindowRule,
+        spec: EventSpec,
+        e: Event,
+        match: tuple[Any, ...],
+        by: set[str],
+    ) -> None:
+        """A fulfilment by someone the rule's `by_any` names, for another party's duty."""
+        for inst in list(st.instances.values()):
+            if inst.rule != rule.id or inst.party in by or by & set(inst.joint):
+                continue  # met (or not) as the party's own, above
+            if inst.match != match:
+                continue
+            trig = inst.trigger
+            if trig is None or e.date < trig.date or e.id == trig.id:
+                continue
+            allowed: set[str] = set()
+            for who in spec.by_any:
+                if who.startswith("trigger."):
+                    allowed.update(_party_ids(resolve(trig, who.removeprefix("trigger."))))
+                else:
+                    allowed.add(who)
+            if not by & allowed:
+                continue
+            env = Env(event=e, trigger=trig, party=self.party(cr, st, inst.party))
+            if cr.fulfil_where[rule.id](e, env):
+                self._record(rule, inst, e)
+
+    def _handed_on_hit(
+        self,
+        cr: CompiledRuleset,
+        st: RulesetState,
+        rule: RecurringRule | CountRule,
+        pid: str,
+        e: Event,
+    ) -> bool:
+        """Count `e` for a recurring duty that a succession handed on to `pid` (a successor
+        or a body serving the successors), if it falls in a period of the predecessor's
+        that is still short; True when it was counted there."""
+        for pred, when, mode in self.inherited(st, pid, e.date):
+            p = self.party(cr, st, pid)
+            if p is None or not self.in_effect(cr, st, e.date):
+                continue
+            if not cr.fulfil_where[rule.id](e, Env(event=e, party=p)):
+                continue
+            for period in self._periods_for_event(cr, rule, e.date):
+                if period.start >= when:
+                    continue  # a period of the successor's own
+                owner = pred if mode != "each" else f"{pred}>{pid}"
+                tally = st.tallies.setdefault((rule.id, owner, period.label), Tally())
+                if len(tally.hits) >= max(rule.at_least, 1):
+                    continue
+                tally.count += 1
+                tally.hits.append((e.date, e.id))
+                return True
+        return False
 
     def _record(self, rule: Rule, inst: Instance, e: Event) -> None:
         hit = (e.date, e.id)
@@ -733,11 +1061,46 @@ def _types(spec: Any) -> tuple[str, ...]:
 
 
 def _registry_party(code: str) -> Party:
-    """A council as a party, with its attributes from the registry."""
+    """A council as a party, with its attributes and its lifetime from the registry."""
     entry = load_registry().get(code, {})
-    attrs_ = {k: v for k, v in entry.items() if k not in ("name", "created", "abolished")}
+    attrs_ = {k: v for k, v in entry.items() if k not in LIFETIME_KEYS}
     attrs_.setdefault("services", ["adult_social_care", "childrens"])
-    return Party(code, "council", str(entry.get("name", code)), attrs_)
+    start, end = entry.get("from"), entry.get("to")
+    return Party(
+        code,
+        "council",
+        str(entry.get("name", code)),
+        attrs_,
+        joined=start if isinstance(start, Date) else None,
+        left=end + DAY if isinstance(end, Date) else None,
+    )
+
+
+def _pattern_members(cr: CompiledRuleset) -> tuple[dict[str, Party], tuple[Succession, ...]]:
+    """A council pattern's members, every registry council it matches that the ruleset does
+    not list, and the registry's successions from one member to others."""
+    if cr.pattern is None:
+        return {}, ()
+    registry = load_registry()
+    members = {
+        code: _registry_party(code)
+        for code in registry
+        if cr.pattern.match(code) and code not in cr.parties
+    }
+    declared = {s.party for s in cr.ruleset.successions}
+    successions = []
+    for code, p in members.items():
+        after = tuple(
+            s for s in registry[code].get("successors") or () if s in members or s in cr.parties
+        )
+        if p.left is not None and after and code not in declared:
+            successions.append(Succession(code, p.left, after))
+    return members, tuple(successions)
+
+
+def _any_of(ids: Sequence[str]) -> str:
+    ids = list(ids)
+    return ids[0] if len(ids) == 1 else ", ".join(ids[:-1]) + " or " + ids[-1]
 
 
 def _party_ids(values: list[Any]) -> list[str]:
@@ -770,7 +1133,7 @@ def _period_of(spec: PeriodSpec, day: Date, anchor: Date) -> Period:
 
 
 def _spans(cr: CompiledRuleset, rule: CountRule, first: Date, last: Date) -> Iterator[Period]:
-    eff = cr.ruleset.effective.start
+    eff = cr.ruleset.rule_start(rule)  # the agreement's start, or its first version's
     start = cr.value(rule.start, eff) if rule.start is not None else eff
     end = cr.value(rule.end, start)
     if not isinstance(start, Date) or not isinstance(end, Date):
@@ -808,6 +1171,13 @@ class _Findings:
 
     def finding(self, rule: Rule | EscalationLadder, **kw: Any) -> Finding:
         kw.setdefault("interpretations", ())
+        if self.rs.versions:
+            # the dated version that governed: in force on the trigger's date (given by the
+            # caller), else on the day the duty or step opened
+            kw.update(version_fields(self.rs, kw.pop("governed_on", None) or kw.get("opens"), kw))
+        known = self.s.state.sources
+        ids = (*kw.get("triggered_by", ()), *kw.get("fulfilled_by", ()))
+        kw["sources"] = tuple(dict.fromkeys(known[i] for i in ids if i in known))
         return Finding(
             agreement=self.rs.id, rule=rule.id, clause=rule.clause, title=rule.title, **kw
         )
@@ -922,6 +1292,7 @@ class _Findings:
         for key, lad in list(st.ladders.items()):
             ladder = next(x for x in self.rs.escalations if x.id == lad.ladder)
             done = lad.resolved is not None and lad.resolved[0] <= self.day
+            done = done or (st.end is not None and st.end <= self.day)
             taken_all = all(
                 (t := lad.taken.get(s.step)) is not None and t[0] <= self.day for s in ladder.steps
             )
@@ -936,17 +1307,27 @@ class _Findings:
         """When the duty stopped binding (before the evaluation day), and why."""
         candidates = []
         if self.st.end is not None and self.st.end <= self.day:
-            candidates.append((self.st.end, "the agreement ended"))
+            candidates.append((self.st.end, self.agreement_ended()))
         since = inst.trigger.date if inst.trigger is not None else inst.opens
         left = self.s.left_after(self.cr, self.st, inst.party, since)
         if left is not None and left <= self.day:
             why = f"the party left the agreement on {left}"
+            gone = load_registry().get(inst.party, {}).get("to")
+            if isinstance(gone, Date) and gone + DAY == left:
+                why = f"{inst.party} ceased to exist (its last day was {gone})"
+            if inst.party in self.st.left_why and self.st.left.get(inst.party) == left:
+                why = f"{inst.party} withdrew from the agreement ({self.st.left_why[inst.party]})"
             if inst.handed_to:
                 why = f"{inst.party} was succeeded on {left} by {', '.join(inst.handed_to)}"
             candidates.append((left, why))
         if not candidates:
             return None, ""
         return min(candidates)
+
+    def agreement_ended(self) -> str:
+        """The agreement's end, in words, with what ended it."""
+        why = self.st.end_why
+        return f"the agreement ended ({why})" if why else "the agreement ended"
 
     def instance(self, inst: Instance) -> list[Finding]:
         """The findings of one duty as of the day, by the cases of docs/time.md in order."""
@@ -971,6 +1352,8 @@ class _Findings:
             "triggered_by": (trig.id,) if trig else (),
             "interpretations": inst.interps,
         }
+        if trig is not None and self.rs.versions:
+            base["governed_on"] = trig.date
 
         def obligation(status: str, explanation: str, by: Hit | None = None) -> Finding:
             return self.finding(
@@ -1003,10 +1386,11 @@ class _Findings:
         fulfil_text = self.describe_fulfil(rule, inst)
         window = self.describe_window(rule, inst)
         if on_time and not (end and on_time[0] >= end):
+            when = "was on time"
+            if trig is not None and on_time[0] < trig.date:
+                when = "came before the trigger, within the time the rule looks back: on time"
             return [
-                obligation(
-                    "fulfilled", f"{window}; {on_time[1]} on {on_time[0]} was on time.", on_time
-                )
+                obligation("fulfilled", f"{window}; {on_time[1]} on {on_time[0]} {when}.", on_time)
             ]
         if early and not (end and early[0] >= end):
             before = _days(early[0], inst.opens)
@@ -1023,11 +1407,21 @@ class _Findings:
                 obligation("waived", f"{window}; waived by {waived[1]} on {waived[0]}.", waived)
             ]
         if end is not None and end <= inst.due:
-            to = f" and handed on to {', '.join(inst.handed_to)}" if inst.handed_to else ""
+            if inst.handed_to and not (self.st.end is not None and self.st.end <= end):
+                mode = (self.st.handovers.get(inst.party) or [None, None, "joint"])[2]
+                heirs = _any_of(inst.handed_to).replace(" or ", " and ")
+                return [
+                    obligation(
+                        "discharged",
+                        f"{window}; not yet due when {inst.party} was succeeded by {heirs} "
+                        f"on {end}: handed on "
+                        + ("to each of them." if mode == "each" else "as one duty."),
+                    )
+                ]
             return [
                 obligation(
                     "discharged",
-                    f"{window}; discharged{to} because {why_end} on {end}, before it fell due.",
+                    f"{window}; discharged because {why_end} on {end}, before it fell due.",
                 )
             ]
         if day <= inst.due:
@@ -1106,15 +1500,23 @@ class _Findings:
             text += " with " + ", ".join(
                 f"{a} {v}" for (a, _b), v in zip(spec.match, inst.match, strict=False)
             )
+        who = "any of " + _any_of(inst.joint) if inst.joint else inst.party
         if spec.by != "council":
-            text += f" naming {inst.party} as {spec.by}"
+            text += f" naming {who} as {spec.by}"
         else:
-            text += f" by {inst.party}"
+            text += f" by {who}"
+        if spec.by_any:
+            text += " (or by " + " or ".join(spec.by_any) + ")"
         return text
 
     def describe_window(self, rule: Rule, inst: Instance) -> str:
         t = inst.trigger
         inherited = f" (inherited from {inst.inherited_from})" if inst.inherited_from else ""
+        if inst.joint:
+            inherited = (
+                f" (inherited from {inst.inherited_from}: one duty owed jointly, met by any of "
+                f"{_any_of(inst.joint)})"
+            )
         if isinstance(rule, WindowRule) and t is not None:
             o = self.cr.duration(rule.opens, t.date)
             d = self.cr.duration(rule.due, t.date)
@@ -1147,7 +1549,7 @@ class _Findings:
         if self.day < self.rs.effective.start:
             return None
         inst = self.s._fixed(self.cr, self.st, rule, party)
-        if inst is None:
+        if inst is None or not self.rs.in_force(rule, inst.opens):
             return None
         if not any(
             joined <= inst.due and (left is None or left > inst.opens)
@@ -1199,12 +1601,19 @@ class _Findings:
                 for period in periods:
                     if (gone and left is not None and period.start >= left) or period.label in seen:
                         continue  # after this membership ended / owed under an earlier one
+                    if not self.rs.in_force(rule, period.start):
+                        continue  # a dated version without this rule governs this period
                     seen.add(period.label)
                     items.append((period, first, left))
             beyond = self.st.drained_beyond.get((rule.id, pid), [])
             blocked = False  # has a period that is not final been passed over?
+            # a period a succession handed on to this party is owed as the predecessor's
+            # (one duty, or one each); the successor's own duties start with the next one
+            handed = [when for _p, when, _m in self.s.inherited(self.st, pid, self.day)]
             for period, first, left in sorted(items, key=lambda item: item[0].start):
                 if (floor is not None and period.end < floor) or period.end in beyond:
+                    continue
+                if any(period.start < when <= period.end for when in handed):
                     continue
                 if end is not None and period.start >= end:
                     continue
@@ -1215,6 +1624,12 @@ class _Findings:
                     if due >= self.day:
                         break  # this period and the later ones are still running
                     final = self.settled(found)
+                    if (
+                        isinstance(rule, RecurringRule)
+                        and rule.period_from
+                        and any(f.status in ("breached", "missed") for f in found)
+                    ):
+                        final = None  # a return declaring this period may yet come late
                     if final is None:  # e.g. a breach whose ladder is still climbing
                         self.breaches.clear()
                         blocked = True
@@ -1240,7 +1655,11 @@ class _Findings:
         first: Date,
         left: Date | None,
         end: Date | None,
+        *,
+        handed_from: str | None = None,
     ) -> list[Finding]:
+        """The findings of one period of a recurring or count duty. With `handed_from`,
+        the period is the predecessor's, handed on to `pid` by a succession."""
         day = self.day
         grace = None
         interps = self.cr.interpretations(
@@ -1256,14 +1675,29 @@ class _Findings:
         eff = self.rs.effective
         if eff.start_basis == "interpretation" and opens == eff.start:
             interps = (*interps, "effective-start")
-        tally = self.st.tallies.get((rule.id, pid, period.label), Tally())
+        tally = self.st.tallies.get((rule.id, handed_from or pid, period.label), Tally())
         hits = [h for h in tally.hits if h[0] <= day]
+        joint_text = ""
+        who = pid
+        if handed_from is not None:
+            when, successors, duties, served = self.st.handovers[handed_from]
+            if duties == "each":  # its own events, and the predecessor's before it left
+                own = self.st.tallies.get((rule.id, f"{handed_from}>{pid}", period.label))
+                hits = sorted(hits + [h for h in (own.hits if own else []) if h[0] <= day])
+                who = f"{pid} or {handed_from}"
+                joint_text = f" (handed on by {handed_from}, succeeded on {when})"
+            else:
+                who = "any of " + _any_of([handed_from, *successors, *served])
+                joint_text = (
+                    f" (handed on by {handed_from}, succeeded on {when}: one duty owed jointly "
+                    f"by {_any_of(successors).replace(' or ', ' and ')})"
+                )
         need = rule.at_least
         fulfil_text = " or ".join(rule.fulfil.types)
         if rule.fulfil.by != "council":
-            fulfil_text += f" naming {pid} as {rule.fulfil.by}"
+            fulfil_text += f" naming {who} as {rule.fulfil.by}"
         else:
-            fulfil_text += f" by {pid}"
+            fulfil_text += f" by {who}"
         what = f"at least {need} {fulfil_text}"
         span = f"{period.label} ({period.start} to {period.end}"
         span += f", plus {grace.describe()} grace to {due})" if grace else ")"
@@ -1274,9 +1708,14 @@ class _Findings:
             "triggered_by": (),
             "interpretations": interps,
         }
+        if self.rs.versions:
+            base["governed_on"] = period.start
         stop = min(d for d in (left, end, _dt.date.max) if d is not None)
         counted = [h for h in hits if h[0] < stop]
-        if len(counted) >= need:
+        what += joint_text
+        on_time = [h for h in counted if h[0] <= due]  # (a declared period's may come late)
+        if len(on_time) >= need:
+            counted = on_time
             ids = tuple(h[1] for h in counted[:need])
             return [
                 self.finding(
@@ -1289,12 +1728,44 @@ class _Findings:
                     **base,
                 )
             ]
+        handover = self.st.handovers.get(pid) if handed_from is None else None
+        if (
+            handover is not None
+            and left is not None
+            and handover[0] == left == stop
+            and stop <= due
+            and stop <= day
+        ):
+            when, successors, duties, _served = handover
+            each = duties == "each"
+            out = [
+                self.finding(
+                    rule,
+                    kind="obligation",
+                    status="discharged",
+                    fulfilled_by=(),
+                    explanation=f"{pid} needed {what} in {span}; not yet due when {pid} was "
+                    f"succeeded by {_any_of(successors).replace(' or ', ' and ')} on {when}: "
+                    + ("handed on to each of them." if each else "handed on as one duty."),
+                    **base,
+                )
+            ]
+            for owner in successors if each else successors[:1]:
+                out.extend(
+                    self.period_finding(rule, owner, period, first, None, end, handed_from=pid)
+                )
+            return out
         if stop <= due and stop <= day:
+            gone = load_registry().get(pid, {}).get("to")
             why = (
-                "the agreement ended"
+                self.agreement_ended()
                 if end is not None and stop == end
+                else f"{pid} ceased to exist (its last day was {gone})"
+                if isinstance(gone, Date) and gone + DAY == stop
                 else f"{pid} left the agreement"
             )
+            if not (end is not None and stop == end) and pid in self.st.left_why:
+                why = f"{pid} withdrew from the agreement ({self.st.left_why[pid]})"
             return [
                 self.finding(
                     rule,
@@ -1318,7 +1789,26 @@ class _Findings:
                     **base,
                 )
             ]
-        absent = f"{pid} needed {what} in {span}; found {len(counted)} by the due date"
+        if len(counted) >= need:  # completed late, by events declaring this period
+            last = counted[need - 1]
+            expl = (
+                f"{pid} needed {what} in {span}; found {len(on_time)} by the due date, and "
+                f"{last[1]} on {last[0]}, {_days(due, last[0])} after it, declaring "
+                f"{period.label}: {_missed(rule)}, then remedied."
+            )
+            inst = Instance(rule.id, pid, period.label, opens, due)
+            return [
+                self.finding(
+                    rule,
+                    kind="obligation",
+                    status="fulfilled_late",
+                    fulfilled_by=tuple(h[1] for h in counted[:need]),
+                    explanation=expl,
+                    **base,
+                ),
+                self.breach_finding(rule, inst, expl, last, base),
+            ]
+        absent = f"{pid} needed {what} in {span}; found {len(on_time)} by the due date"
         missing = self.unrecorded(rule, pid, opens, due)
         if missing:
             return [
@@ -1418,9 +1908,26 @@ class _Findings:
         if ls.start > self.day:
             return []
         ladder = next(x for x in self.rs.escalations if x.id == ls.ladder)
+        resolved, why = self.with_end(ls.resolved, ls.why)
         return self.ladder_steps(
-            ladder, ls.about, ls.concern, ls.start, ls.triggered_by, ls.resolved, ls.taken
+            ladder,
+            ls.about,
+            ls.concern,
+            ls.start,
+            ls.triggered_by,
+            resolved,
+            ls.taken,
+            why=why,
+            note=ls.note,
         )
+
+    def with_end(self, resolved: Hit | None, why: str) -> tuple[Hit | None, str]:
+        """What stops a ladder: its concern resolved (or its state ended), or the
+        agreement's end, whichever came first."""
+        end = self.st.end
+        if end is not None and end <= self.day and (resolved is None or end < resolved[0]):
+            return (end, self.st.end_by or ""), self.agreement_ended()
+        return resolved, why
 
     def breach_ladders(self) -> list[Finding]:
         """Ladders started by the breaches found so far (in this derivation)."""
@@ -1442,8 +1949,11 @@ class _Findings:
                         resolved = log.resolved
                     taken = log.taken if log is not None else {}
                     trig = (inst.trigger.id,) if inst.trigger else ()
+                    resolved, why = self.with_end(resolved, "")
                     out.extend(
-                        self.ladder_steps(ladder, inst.party, concern, start, trig, resolved, taken)
+                        self.ladder_steps(
+                            ladder, inst.party, concern, start, trig, resolved, taken, why=why
+                        )
                     )
         return out
 
@@ -1456,6 +1966,9 @@ class _Findings:
         triggered_by: tuple[str, ...],
         resolved: tuple[Date, str] | None,
         taken: dict[int, tuple[Date, str]],
+        *,
+        why: str = "",
+        note: str = "",
     ) -> list[Finding]:
         day = self.day
         res = resolved if resolved and resolved[0] <= day else None
@@ -1474,19 +1987,21 @@ class _Findings:
             by: tuple[str, ...]
             if took:
                 status, by = "taken", (took[1],)
-                note = f"taken by {took[1]} on {took[0]}"
+                state = f"taken by {took[1]} on {took[0]}"
             elif res is not None:
                 status, by = "stopped", ((res[1],) if res[1] else ())
-                note = f"stopped: the concern was resolved on {res[0]}"
+                state = f"stopped: {why} on {res[0]}" if why else ""
+                state = state or f"stopped: the concern was resolved on {res[0]}"
             else:
                 status, by = "due", ()
-                note = f"due by {due} ({t} + {window})"
+                state = f"due by {due} ({t} + {window})"
                 if day > due:
-                    note += f", overdue by {_days(due, day)}"
+                    state += f", overdue by {_days(due, day)}"
             title = step.title or f"step {step.step}"
+            began = f" ({note})" if note else ""
             expl = (
-                f"Concern '{concern}' about {about} since {start}: step {step.step} ({title}) "
-                f"for {step.actor} opened {t}; {note}."
+                f"Concern '{concern}' about {about} since {start}{began}: step {step.step} "
+                f"({title}) for {step.actor} opened {t}; {state}."
             )
             out.append(
                 self.finding(

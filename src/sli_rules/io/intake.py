@@ -24,7 +24,15 @@ from typing import Any
 import attrs
 
 from sli_rules.io.tabular import tabular_records
-from sli_rules.load.catalogue import PARTY_FORMS, PARTY_RE, Catalogue, check_object, load_catalogue
+from sli_rules.load.catalogue import (
+    PARTY_FORMS,
+    PARTY_RE,
+    PROVENANCE,
+    Catalogue,
+    check_object,
+    load_catalogue,
+)
+from sli_rules.load.registry import code_problem, lifetime_problem
 from sli_rules.model.dates import DateError, parse_date
 from sli_rules.model.errors import EventError, Location, Problem, did_you_mean
 from sli_rules.model.values import Event
@@ -32,6 +40,10 @@ from sli_rules.model.values import Event
 __all__ = ["Intake", "Rejected", "iter_records", "read_events"]
 
 COMMON = ("id", "type", "date", "council")
+
+# The types whose `review` attribute gives the id of the review they record (the review's
+# own record, not a later event about it): one review per host and id.
+REVIEW_CLAIMS = ("peer_challenge.held",)
 
 
 @attrs.frozen
@@ -443,17 +455,29 @@ def validate_record(catalogue: Catalogue, record: Any) -> tuple[Event | None, li
         except DateError as exc:
             problems.append(f"field 'date': {exc}")
     council = rec.get("council")
-    if council not in (None, "") and (
+    unknown = code_problem(council) if council not in (None, "") else None
+    if unknown is not None:
+        problems.append(f"field 'council': {unknown}")
+    elif council not in (None, "") and (
         not isinstance(council, str) or not PARTY_RE.fullmatch(council)
     ):
         problems.append(f"field 'council': expected {PARTY_FORMS}, got {council!r}")
+    elif isinstance(council, str) and day is not None:
+        outside = lifetime_problem(council, day)
+        if outside is not None:
+            problems.append(f"field 'date': {outside}")
     et = catalogue.types.get(type_name) if isinstance(type_name, str) else None
     if type_name not in (None, "") and et is None:
         hint = did_you_mean(str(type_name), catalogue.types)
-        problems.append(f"field 'type': unknown event type {type_name!r}{hint}")
+        problems.append(
+            f"field 'type': unknown event type {type_name!r}{hint}: neither the event "
+            "catalogue nor a ruleset evaluated declares it"
+        )
     others = {k: v for k, v in rec.items() if k not in COMMON}
     if et is not None:
-        for path, message in check_object(et.attributes, others, ""):
+        # provenance (source, confidence) is common to every type
+        provenance = {k: catalogue.common[k] for k in PROVENANCE if k in catalogue.common}
+        for path, message in check_object({**provenance, **et.attributes}, others, "", day):
             problems.append(f"field '{path}': {message}")
     if et is not None and type_name == "record.coverage" and not problems:
         problems.extend(_coverage_problems(catalogue, others))
@@ -476,6 +500,50 @@ def _coverage_problems(catalogue: Catalogue, attrs_: Mapping[str, Any]) -> list[
     if start is not None and end is not None and parse_date(end) < parse_date(start):
         out.append(f"field 'to': {end} is before 'from' {start}")
     return out
+
+
+def _content(event: Event) -> str:
+    """What an event says, less its id (and where it was read from)."""
+    body = {"type": event.type, "date": event.date.isoformat(), "council": event.council}
+    body["attrs"] = dict(event.attrs)  # type: ignore[assignment]
+    return json.dumps(body, sort_keys=True, default=str)
+
+
+def _same_reviews(by_id: dict[str, tuple[Event, Location]], rejected: list[Rejected]) -> int:
+    """Events under different ids that claim the same review of the same host: recorded
+    identically, they are one review (the smallest id is kept, whatever the input order);
+    recorded differently, they conflict and every one of them is rejected, naming the
+    others' lines. Returns how many were collapsed as duplicates."""
+    claims: dict[tuple[str, str, str], list[tuple[Event, Location]]] = {}
+    for event, loc in by_id.values():
+        review = event.get("review")
+        if event.type in REVIEW_CLAIMS and isinstance(review, str):
+            claims.setdefault((event.type, event.council, review), []).append((event, loc))
+    collapsed = 0
+    for (type_, host, review), group in claims.items():
+        if len(group) < 2:
+            continue
+        group.sort(key=lambda item: item[0].id)
+        if len({_content(e) for e, _ in group}) == 1:
+            for e, _ in group[1:]:
+                del by_id[e.id]
+                collapsed += 1
+            continue
+        for e, loc in group:
+            del by_id[e.id]
+            others = ", ".join(f"{o.id} (line {oloc.line})" for o, oloc in group if o is not e)
+            rejected.append(
+                Rejected(
+                    loc,
+                    (
+                        f"field 'review': {type_} {e.id} claims review {review!r} of {host}, "
+                        f"which {others} also claims with different content; one review has "
+                        "one record (give it one id, or correct the differing one)",
+                    ),
+                    None,
+                )
+            )
+    return collapsed
 
 
 def read_events(
@@ -516,6 +584,7 @@ def read_events(
             duplicates += 1
         else:
             conflicted[event.id] = [by_id.pop(event.id), (event, loc)]
+    duplicates += _same_reviews(by_id, rejected)
     for event_id, group in conflicted.items():
         lines = ", ".join(str(loc.line) for _, loc in group)
         for _event, loc in group:

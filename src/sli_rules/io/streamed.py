@@ -46,7 +46,15 @@ from typing import IO, Any, Protocol
 
 import attrs
 
-from sli_rules.io.intake import Intake, Rejected, _jsonl_records, read_events, validate_record
+from sli_rules.io.intake import (
+    REVIEW_CLAIMS,
+    Intake,
+    Rejected,
+    _jsonl_records,
+    _same_reviews,
+    read_events,
+    validate_record,
+)
 from sli_rules.load.catalogue import Catalogue, load_catalogue
 from sli_rules.model.errors import EventError, Location, Problem
 from sli_rules.model.values import Event
@@ -257,6 +265,7 @@ def _index(
     dropped: set[int] = set()
     by_id: dict[str, int] = {}
     conflicted: dict[str, list[Location]] = {}
+    claims: dict[tuple[str, str, str], list[int]] = {}  # review claims, as read_events
     rejected: list[Rejected] = []
     duplicates = 0
     # the events of the latest order key, for the sink (None once the sink is abandoned)
@@ -287,6 +296,9 @@ def _index(
                     pending.append(attrs.evolve(event, source=str(loc)))
                     pending_key = key
             i = len(offsets)
+            review = event.get("review")
+            if event.type in REVIEW_CLAIMS and isinstance(review, str):
+                claims.setdefault((event.type, event.council, review), []).append(i)
             by_id[event.id] = i
             offsets.append(tracked.start)
             lines.append(loc.line)
@@ -307,6 +319,26 @@ def _index(
     del by_id
     if pending and sink is not None:
         sink.take(sorted(pending, key=lambda e: e.id))
+    # events under different ids claiming one review: settled by read_events' own rule,
+    # on the claims that have company (read again: they are few)
+    company = sorted(
+        i
+        for group in claims.values()
+        if len(live := [i for i in group if i not in dropped]) > 1
+        for i in live
+    )
+    claimed: dict[str, tuple[Event, Location]] = {}
+    index_of: dict[str, int] = {}
+    for i in company:
+        event = read_event_at(again, file, cat, offsets[i], lines[i])
+        claimed[event.id] = (event, Location(file, lines[i]))
+        index_of[event.id] = i
+    if claimed:
+        duplicates += _same_reviews(claimed, rejected)
+        for event_id, i in index_of.items():
+            if event_id not in claimed:
+                dropped.add(i)
+                pending = None  # the sink may have applied it: read back later
     for event_id, group in conflicted.items():
         numbers = ", ".join(str(loc.line) for loc in group)
         for loc in group:

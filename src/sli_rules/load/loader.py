@@ -8,17 +8,23 @@ and rules without a clause are all reported as `file:line:col: message @ path`.
 from __future__ import annotations
 
 import datetime as _dt
-import functools
 import re
 from collections.abc import Callable, Iterable, Mapping
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import attrs
 
-from sli_rules.load.catalogue import PARTY_FORMS, PARTY_RE, Catalogue, load_catalogue
-from sli_rules.load.safe_yaml import Loaded, load_yaml, safe_load
+from sli_rules.load.catalogue import (
+    PARTY_FORMS,
+    PARTY_RE,
+    Catalogue,
+    EventType,
+    load_catalogue,
+    read_declarations,
+)
+from sli_rules.load.registry import LIFETIME_KEYS, bundled_dir, load_bodies, load_registry
+from sli_rules.load.safe_yaml import Loaded, load_yaml
 from sli_rules.load.safe_yaml import Path as YPath
 from sli_rules.model.conditions import COMBINATORS, COMPARISONS, LIST_TESTS, TESTS
 from sli_rules.model.dates import (
@@ -34,6 +40,7 @@ from sli_rules.model.dates import (
     parse_duration,
 )
 from sli_rules.model.errors import Location, Problem, RulesetError, did_you_mean
+from sli_rules.model.states import STATES
 from sli_rules.model.values import (
     ConstraintRule,
     CountRule,
@@ -52,6 +59,7 @@ from sli_rules.model.values import (
     RecurringRule,
     Rule,
     Ruleset,
+    RulesetVersion,
     SelfDeclaredRule,
     Succession,
     WindowRule,
@@ -78,7 +86,10 @@ TOP_KEYS = (
     "parameters",
     "rules",
     "escalations",
+    "versions",
+    "events",
 )
+VERSION_KEYS = ("id", "from", "title", "description", "cites")
 COMMON_RULE_KEYS = (
     "id",
     "kind",
@@ -91,13 +102,15 @@ COMMON_RULE_KEYS = (
     "monitoring",
     "severity",
     "description",
+    "versions",
+    "url",
 )
 KIND_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # kind: (required keys, optional keys)
     "deadline": (("trigger", "fulfil", "due"), ("waive",)),
     "window": (("trigger", "fulfil", "opens", "due"), ("early", "waive")),
     "fixed_date": (("fulfil", "due"), ("opens", "waive")),
-    "recurring": (("fulfil", "period"), ("at_least", "grace")),
+    "recurring": (("fulfil", "period"), ("at_least", "grace", "period_from")),
     "count": (("fulfil", "span"), ("at_least", "repeat")),
     "constraint": (("trigger", "require"), ()),
     "limit": (("trigger", "period", "max"), ("amount",)),
@@ -123,39 +136,9 @@ PARTY_ATTRIBUTES = ("id", "kind", "name", "type", "region", "services", "joined"
 # ------------------------------------------------------------------ locations
 
 
-@functools.cache
-def bundled_dir() -> Path:
-    """Where the bundled rulesets are: inside the installed package, or the source tree."""
-    packaged = resources.files("sli_rules").joinpath("rulesets")
-    if packaged.is_dir():
-        return Path(str(packaged))
-    return Path(__file__).resolve().parents[3] / "rulesets"
-
-
 def bundled_ids() -> list[str]:
     """The ids of the rulesets that come with sli-rules, sorted (`sli-rules list`)."""
     return sorted(p.stem for p in bundled_dir().glob("*.yaml"))
-
-
-def _registry_part(name: str) -> dict[str, Mapping[str, Any]]:
-    """The `name` mapping of `rulesets/registry/<name>.yaml` (empty when there is none)."""
-    path = bundled_dir() / "registry" / f"{name}.yaml"
-    if not path.exists():
-        return {}
-    data = safe_load(path.read_text(encoding="utf-8")) or {}
-    return dict(data.get(name) or {})
-
-
-@functools.cache
-def load_bodies() -> Mapping[str, Mapping[str, Any]]:
-    """The registry of regional and national bodies (id -> name and level), in its order."""
-    return _registry_part("bodies")
-
-
-@functools.cache
-def load_registry() -> Mapping[str, Mapping[str, Any]]:
-    """The registry of councils shared by the bundled rulesets (GSS code -> attributes)."""
-    return _registry_part("councils")
 
 
 # ---------------------------------------------------------------------- reader
@@ -183,6 +166,7 @@ class _Reader:
         self.params: dict[str, Parameter] = {}
         self.party_ids: set[str] = set()
         self.parsed_parties: list[Party] = []
+        self.version_ids: list[str] = []
 
     # -- basics
     def err(self, path: YPath, message: str) -> None:
@@ -328,10 +312,32 @@ class _Reader:
         self.keys(
             m,
             path,
-            ("start", "start_basis", "start_rationale", "end", "reviews"),
+            ("start", "start_basis", "start_rationale", "end", "reviews", "owner", "revoked_by"),
             ("start",),
             "under 'effective'",
         )
+        owner = None
+        if m.get("owner") is not None:
+            owner = self.text(m["owner"], (*path, "owner"), "a body id")
+            bodies = load_bodies()
+            if owner and owner not in bodies:
+                self.err(
+                    (*path, "owner"),
+                    f"{owner!r} is not a body of the registry (rulesets/registry/bodies.yaml)"
+                    + did_you_mean(owner, bodies),
+                )
+        revoked_by: str | tuple[str, ...] | None = None
+        raw_rev = m.get("revoked_by")
+        if isinstance(raw_rev, list):
+            revoked_by = tuple(
+                self.text(x, (*path, "revoked_by", i), "a party id") for i, x in enumerate(raw_rev)
+            )
+            if not revoked_by:
+                self.err((*path, "revoked_by"), "an empty list: name at least one party")
+        elif raw_rev is not None:
+            revoked_by = self.choice(raw_rev, (*path, "revoked_by"), ("owner", "parties"), "owner")
+            if revoked_by == "owner" and owner is None:
+                self.err((*path, "revoked_by"), "revoked_by: owner needs an 'owner' (a body id)")
         start = self.date(m["start"], (*path, "start")) if m.get("start") is not None else None
         end = self.date(m["end"], (*path, "end")) if m.get("end") is not None else None
         reviews = []
@@ -353,7 +359,101 @@ class _Reader:
             start_basis=basis,  # type: ignore[arg-type]
             start_rationale=rationale,
             reviews=tuple(reviews),
+            owner=owner,
+            revoked_by=revoked_by,
         )
+
+    def versions(self, value: Any, effective: Effective) -> list[RulesetVersion]:
+        """The dated versions of the rules, earliest first (see docs/ruleset-format.md)."""
+        path: YPath = ("versions",)
+        out: list[RulesetVersion] = []
+        for i, raw in enumerate(self.items(value, path, "dated versions")):
+            vp: YPath = (*path, i)
+            m = self.mapping(raw, vp, "a version: {id, from, title}")
+            if m is None:
+                continue
+            self.keys(m, vp, VERSION_KEYS, ("id", "from"), "in a version")
+            vid = m.get("id")
+            if vid is None:
+                continue
+            if not isinstance(vid, str) or not ID_RE.fullmatch(vid):
+                self.err(
+                    (*vp, "id"),
+                    f"version id {_show(vid)}: use lower-case letters, digits and hyphens",
+                )
+                continue
+            if vid in self.version_ids:
+                self.err((*vp, "id"), f"duplicate version id {vid!r}")
+                continue
+            self.version_ids.append(vid)
+            if m.get("from") is None:
+                continue
+            start = self.date_like(m["from"], (*vp, "from"))
+            param = None
+            if isinstance(start, ParamRef):
+                param = start.name
+                start = self.params[param].values[-1][1]
+                if len(self.params[param].values) > 1:
+                    self.err(
+                        (*vp, "from"),
+                        f"parameter {param!r} has dated values; a version's start needs one value",
+                    )
+            if not isinstance(start, _dt.date):
+                continue
+            if start < effective.start:
+                self.err(
+                    (*vp, "from"),
+                    f"version {vid!r} starts on {start}, before the agreement's start "
+                    f"{effective.start}",
+                )
+            if out and start <= out[-1].start:
+                self.err(
+                    (*vp, "from"),
+                    f"version {vid!r} starts on {start}, not after the version before it "
+                    f"({out[-1].id}, from {out[-1].start}): list versions earliest first",
+                )
+            out.append(
+                RulesetVersion(
+                    id=vid,
+                    start=start,
+                    title=self.text(m.get("title"), (*vp, "title"), "a title"),
+                    description=self.text(m.get("description"), (*vp, "description"), "text"),
+                    start_parameter=param,
+                    cites=self.text(m.get("cites"), (*vp, "cites"), "a citation"),
+                )
+            )
+        return out
+
+    def url(self, value: Any, path: YPath) -> str:
+        text = self.text(value, path, "an address")
+        if text and not re.fullmatch(r"https?://\S+", text):
+            self.err(
+                path, f"{_show(value)} is not a web address: start it with https:// or http://"
+            )
+        return text
+
+    def rule_versions(self, value: Any, path: YPath) -> tuple[str, ...]:
+        """A rule's `versions:` list: ids of the ruleset's dated versions."""
+        if value is None:
+            return ()
+        if not self.version_ids:
+            self.err(
+                path, "this ruleset declares no 'versions' at the top level for a rule to name"
+            )
+            return ()
+        ids: list[str] = []
+        for i, v in enumerate(self.items(value, path, "version ids")):
+            if not isinstance(v, str) or v not in self.version_ids:
+                self.err(
+                    (*path, i),
+                    f"unknown version {_show(v)}{did_you_mean(str(v), self.version_ids)}; "
+                    "versions: " + ", ".join(self.version_ids),
+                )
+            elif v not in ids:
+                ids.append(v)
+        if isinstance(value, list) and not value:
+            self.err(path, "an empty list of versions: name at least one, or leave 'versions' out")
+        return tuple(ids)
 
     def parameters(self, value: Any) -> None:
         path: YPath = ("parameters",)
@@ -515,7 +615,7 @@ class _Reader:
             self.keys(
                 sm,
                 p,
-                ("party", "date", "successors"),
+                ("party", "date", "successors", "duties", "served_by"),
                 ("party", "date", "successors"),
                 "in a succession",
             )
@@ -523,11 +623,14 @@ class _Reader:
             pred = sm.get("party")
             if isinstance(pred, str) and pred not in self.party_ids:
                 self.err((*p, "party"), f"{pred!r} is not a party of this ruleset")
+            duties = self.choice(sm.get("duties"), (*p, "duties"), ("joint", "each"), "joint")
             succ = []
             for j, code in enumerate(self.items(sm.get("successors"), (*p, "successors"), "codes")):
                 if not isinstance(code, str) or code not in self.registry:
                     self.err(
-                        (*p, "successors", j), f"successor {_show(code)} is not in the registry"
+                        (*p, "successors", j),
+                        f"successor {_show(code)} is not in the registry"
+                        + (did_you_mean(code, self.registry) if isinstance(code, str) else ""),
                     )
                     continue
                 succ.append(code)
@@ -538,8 +641,20 @@ class _Reader:
                             code, self.registry[code], {"joined": sm.get("date")}, (*p, "date")
                         )
                     )
+            served = []
+            for j, sid in enumerate(self.items(sm.get("served_by"), (*p, "served_by"), "ids")):
+                if not isinstance(sid, str) or sid not in self.party_ids:
+                    self.err(
+                        (*p, "served_by", j),
+                        f"{_show(sid)} is not a party of this ruleset: list the body (under "
+                        "'bodies') or council that serves the successors first",
+                    )
+                    continue
+                served.append(sid)
             if day and isinstance(pred, str):
-                successions.append(Succession(pred, day, tuple(succ)))
+                successions.append(
+                    Succession(pred, day, tuple(succ), duties=duties, served_by=tuple(served))
+                )
                 out = [
                     _with_left(pt, day)
                     if pt.id == pred and (pt.left is None or pt.left > day)
@@ -551,7 +666,7 @@ class _Reader:
 
     def council(self, code: str, entry: Mapping[str, Any], override: Any, path: YPath) -> Party:
         self.party_ids.add(code)
-        attrs_ = {k: v for k, v in entry.items() if k not in ("name", "created", "abolished")}
+        attrs_ = {k: v for k, v in entry.items() if k not in LIFETIME_KEYS}
         joined = left = None
         if override:
             o = self.mapping(override, path, "attributes") or {}
@@ -563,6 +678,12 @@ class _Reader:
                 else:
                     attrs_[k] = v
         attrs_.setdefault("services", [])
+        # a council is a party only while it exists: from its first day to its last
+        start, end = entry.get("from"), entry.get("to")
+        if isinstance(start, _dt.date) and (joined is None or joined < start):
+            joined = start
+        if isinstance(end, _dt.date) and (left is None or left > end + _dt.timedelta(days=1)):
+            left = end + _dt.timedelta(days=1)
         return Party(
             id=code,
             kind="council",
@@ -581,7 +702,10 @@ class _Reader:
             if not isinstance(name, str):
                 self.err(p, f"expected an event type name, got {_show(name)}")
             elif name not in self.cat.types:
-                self.err(p, f"unknown event type {name!r}{did_you_mean(name, self.cat.types)}")
+                hint = did_you_mean(name, self.cat.types) or (
+                    "; use a type of the catalogue (docs/events.md) or declare it under 'events'"
+                )
+                self.err(p, f"unknown event type {name!r}{hint}")
             else:
                 out.append(name)
         return tuple(out)
@@ -653,7 +777,63 @@ class _Reader:
                         + did_you_mean(b, trigger_paths),
                     )
                 match.append((a, b))
-        return EventSpec(types=types, where=where, by=by, match=tuple(match))
+        in_state: list[str] = []
+        for i, name in enumerate(self.items(m.get("in_state"), (*path, "in_state"), "states")):
+            if not isinstance(name, str) or name not in STATES:
+                self.err(
+                    (*path, "in_state", i),
+                    f"unknown state {_show(name)}{did_you_mean(str(name), STATES)}; "
+                    "states: " + ", ".join(STATES),
+                )
+            else:
+                in_state.append(name)
+        state_of = "council"
+        if m.get("state_of") is not None:
+            state_of = self.text(m["state_of"], (*path, "state_of"), "an attribute path")
+            if paths is not None and state_of not in paths:
+                self.err(
+                    (*path, "state_of"),
+                    f"unknown attribute {state_of!r} of {', '.join(types)}"
+                    + did_you_mean(state_of, paths),
+                )
+        by_any: list[str] = []
+        for i, who in enumerate(self.items(m.get("by_any"), (*path, "by_any"), "party ids")):
+            at: YPath = (*path, "by_any", i)
+            if not isinstance(who, str):
+                self.err(at, f"expected a party id or trigger.ATTRIBUTE, got {_show(who)}")
+            elif who.startswith("trigger."):
+                attr = who.removeprefix("trigger.")
+                trigger_paths = self.paths_for(trigger_types or ())
+                if not trigger_types:
+                    self.err(at, "'trigger.' needs a trigger; this rule has none")
+                elif attr not in trigger_paths:
+                    self.err(
+                        at,
+                        f"unknown attribute {attr!r} of the trigger ({', '.join(trigger_types)})"
+                        + did_you_mean(attr, trigger_paths),
+                    )
+                else:
+                    by_any.append(who)
+            elif who not in self.party_ids:
+                self.err(
+                    at,
+                    f"{who!r} is not a party of this ruleset" + did_you_mean(who, self.party_ids),
+                )
+            else:
+                by_any.append(who)
+        look_back = None
+        if m.get("look_back") is not None:
+            look_back = self.duration_like(m["look_back"], (*path, "look_back"))
+        return EventSpec(
+            types=types,
+            where=where,
+            by=by,
+            match=tuple(match),
+            in_state=tuple(in_state),
+            state_of=state_of,
+            by_any=tuple(by_any),
+            look_back=look_back,
+        )
 
     def condition(
         self,
@@ -952,6 +1132,8 @@ class _Reader:
                 m.get("interpretation"), (*path, "interpretation"), "a rationale"
             ),
             "description": self.text(m.get("description"), (*path, "description"), "text"),
+            "versions": self.rule_versions(m.get("versions"), (*path, "versions")),
+            "url": self.url(m.get("url"), (*path, "url")),
             "monitoring": monitoring,
             # a limit exceeded is a notice unless the ruleset says breach
             "severity": self.choice(
@@ -971,7 +1153,7 @@ class _Reader:
                 (*path, "trigger"),
                 trigger_types=None,
                 refs=("event",),
-                allow=("type", "where"),
+                allow=("type", "where", "in_state", "state_of"),
             )
             trigger_types = trigger.types if trigger else ()
         common["party"] = self.party_spec(m.get("party"), (*path, "party"), trigger_types, kind)
@@ -981,11 +1163,17 @@ class _Reader:
         def spec(key: str) -> EventSpec | None:
             if m.get(key) is None:
                 return None
+            by_any = (
+                ("by_any", "look_back")
+                if key == "fulfil" and kind in ("deadline", "window")
+                else ()
+            )
             return self.event_spec(
                 m[key],
                 (*path, key),
                 trigger_types=trigger_types,
                 refs=("event", "party", *(("trigger",) if trigger_types is not None else ())),
+                allow=("type", "where", "by", "match", *by_any),
             )
 
         try:
@@ -1035,9 +1223,27 @@ class _Reader:
                     else None
                 )
                 at_least = self.integer(m.get("at_least"), (*path, "at_least"), 1)
+                period_from = None
+                if m.get("period_from") is not None:
+                    period_from = self.text(
+                        m["period_from"], (*path, "period_from"), "an attribute"
+                    )
+                    ftypes = fulfil.types if fulfil else ()
+                    known = self.paths_for(ftypes) if ftypes else None
+                    if known is not None and period_from not in known:
+                        self.err(
+                            (*path, "period_from"),
+                            f"unknown attribute {period_from!r} of {', '.join(ftypes)}"
+                            + did_you_mean(period_from, known),
+                        )
                 if fulfil and period:
                     return RecurringRule(
-                        fulfil=fulfil, period=period, grace=grace, at_least=at_least, **common
+                        fulfil=fulfil,
+                        period=period,
+                        grace=grace,
+                        at_least=at_least,
+                        period_from=period_from,
+                        **common,
                     )
                 return None
             if kind == "count":
@@ -1194,7 +1400,18 @@ class _Reader:
         seen.add(lid)
         sp: YPath = (*path, "start")
         start = self.mapping(m.get("start") or {}, sp, "{concern: true, breach_of: [...]}") or {}
-        self.keys(start, sp, ("concern", "breach_of", "event", "about"), (), "in 'start'")
+        self.keys(start, sp, ("concern", "breach_of", "event", "about", "state"), (), "in 'start'")
+        start_state = None
+        if start.get("state") is not None:
+            name = start["state"]
+            if not isinstance(name, str) or name not in STATES:
+                self.err(
+                    (*sp, "state"),
+                    f"unknown state {_show(name)}{did_you_mean(str(name), STATES)}; "
+                    "states: " + ", ".join(STATES),
+                )
+            else:
+                start_state = name
         breach_of = []
         for i, r in enumerate(self.items(start.get("breach_of"), (*sp, "breach_of"), "rule ids")):
             if not isinstance(r, str) or r not in rule_ids:
@@ -1211,7 +1428,7 @@ class _Reader:
                 (*sp, "event"),
                 trigger_types=None,
                 refs=("event",),
-                allow=("type", "where"),
+                allow=("type", "where", "in_state", "state_of"),
             )
         about = self.text(start.get("about"), (*sp, "about"), "an attribute", "council")
         if start_on and start_on.types and about not in self.paths_for(start_on.types):
@@ -1220,10 +1437,19 @@ class _Reader:
         if not isinstance(concern, bool):
             self.err((*sp, "concern"), "'concern' takes true or false")
             concern = False
-        if not (concern or start.get("breach_of") or start.get("event") is not None):
+        if not (
+            concern
+            or start.get("breach_of")
+            or start.get("event") is not None
+            or start.get("state") is not None
+        ):
             self.err(
-                sp, "a ladder needs a start: concern: true, breach_of: [rule ids] or event: {...}"
+                sp,
+                "a ladder needs a start: concern: true, breach_of: [rule ids], event: {...} "
+                "or state: NAME",
             )
+        if start.get("state") is not None and start.get("event") is not None:
+            self.err((*sp, "state"), "give either 'state' or 'event' to start a ladder, not both")
         if m.get("stop") not in (None, "concern.resolved"):
             self.err(
                 (*path, "stop"),
@@ -1272,6 +1498,7 @@ class _Reader:
             breach_of=tuple(breach_of),
             start_on=start_on,
             about=about,
+            start_state=start_state,
             interpretation=self.text(m.get("interpretation"), (*path, "interpretation"), "text"),
         )
 
@@ -1364,9 +1591,11 @@ def parse_ruleset(
     *,
     catalogue: Catalogue | None = None,
     registry: Mapping[str, Any] | None = None,
+    base: Path | None = None,
 ) -> tuple[Ruleset | None, list[Problem]]:
     """Parse and validate a ruleset's text. Returns the Ruleset (None if any problem)
-    and every problem found."""
+    and every problem found. `base` is the ruleset's directory, where an events file it
+    names is looked for (without it, a ruleset must declare its event types inline)."""
     bad = _SURROGATE.search(text)
     if bad is not None:  # not text: no YAML parser can read it, nor can it be printed
         line = text.count("\n", 0, bad.start()) + 1
@@ -1392,8 +1621,19 @@ def parse_ruleset(
     if rid and not ID_RE.fullmatch(rid):
         reader.err(("id",), f"ruleset id {rid!r}: use lower-case letters, digits and hyphens")
     effective = reader.effective(doc.get("effective"))
+    declared, event_lines = _declared_events(reader, doc.get("events"), rid or "?", file, base)
+    if declared:
+        reader.cat = reader.cat.with_types(declared)
     reader.parameters(doc.get("parameters"))
+    versions = reader.versions(doc.get("versions"), effective)
     parties, successions, pattern = reader.parties(doc.get("parties"))
+    if isinstance(effective.revoked_by, tuple):
+        for i, pid in enumerate(effective.revoked_by):
+            if pid and pid not in reader.party_ids:
+                reader.err(
+                    ("effective", "revoked_by", i),
+                    f"{pid!r} is not a party of this ruleset" + did_you_mean(pid, reader.party_ids),
+                )
     rules: list[Rule] = []
     seen: set[str] = set()
     lines: dict[str, int] = {}
@@ -1439,8 +1679,117 @@ def parse_ruleset(
         council_pattern=pattern,
         file=file,
         rule_lines=lines,
+        versions=tuple(versions),
+        events=declared,
+        event_lines=event_lines,
     )
     return ruleset, []
+
+
+MAX_EVENTS_FILE = 1_000_000
+"""An events file a ruleset names holds at most this many bytes."""
+
+
+def _declared_events(
+    reader: _Reader, value: Any, owner: str, file: str, base: Path | None
+) -> tuple[dict[str, EventType], dict[str, tuple[str, int]]]:
+    """The event types a ruleset declares under `events`: inline (a mapping of type
+    name: declaration) or in a file it names, relative to the ruleset's own directory."""
+    if value is None:
+        return {}, {}
+    if isinstance(value, dict):
+        types, problems = read_declarations(reader.doc, ("events",), owner)
+        reader.problems.extend(problems)
+        return types, {n: (file, reader.doc.where(("events", n)).line) for n in types}
+    if not isinstance(value, str):
+        reader.err(
+            ("events",),
+            f"expected the event types (a mapping of name: declaration) or the name of a "
+            f"YAML file that declares them, got {_show(value)}",
+        )
+        return {}, {}
+    loaded = _events_file(reader, value, file, base)
+    if loaded is None:
+        return {}, {}
+    data = loaded.data
+    if not isinstance(data, dict) or "types" not in data:
+        reader.problems.append(
+            Problem(
+                loaded.where(()),
+                "an events file is a mapping with 'types': event type name: declaration "
+                "(the shape of the bundled catalogue, src/sli_rules/data/events.yaml)",
+                (),
+            )
+        )
+        return {}, {}
+    for key in data:
+        if key != "types":
+            reader.problems.append(
+                Problem(
+                    loaded.where((key,)),
+                    f"unknown key {key!r}; an events file holds only 'types'",
+                    (key,),
+                )
+            )
+    types, problems = read_declarations(loaded, ("types",), owner)
+    reader.problems.extend(problems)
+    return types, {n: (loaded.file, loaded.where(("types", n)).line) for n in types}
+
+
+def _events_file(reader: _Reader, name: str, file: str, base: Path | None) -> Loaded | None:
+    """The located document of the events file `name`, or None (the problem reported).
+
+    The file must lie in the ruleset's directory or below it: a ruleset is a document
+    people share and run, and naming a file is all it may do, so it must not be able
+    to read (and quote, in its error messages) a file elsewhere on the machine."""
+    where: YPath = ("events",)
+    if base is None:
+        reader.err(
+            where,
+            "this ruleset was not read from a file, so it cannot name an events file: "
+            "declare the event types inline under 'events'",
+        )
+        return None
+    relative = Path(name)
+    if relative.is_absolute() or relative.suffix not in (".yaml", ".yml"):
+        reader.err(
+            where,
+            f"events file {name!r}: give a .yaml file's path relative to the ruleset's "
+            "directory, e.g. my-agreement-events.yaml",
+        )
+        return None
+    root = base.resolve()
+    target = (base / relative).resolve()
+    if not target.is_relative_to(root):
+        reader.err(
+            where,
+            f"events file {name!r} is outside the ruleset's directory ({base}); a ruleset "
+            "may only name files in its own directory or below it",
+        )
+        return None
+    if not target.is_file():
+        reader.err(where, f"events file {name!r}: no such file in {base}")
+        return None
+    display = str(Path(file).parent / relative)
+    try:
+        raw = target.read_bytes()[: MAX_EVENTS_FILE + 1]
+    except OSError as exc:
+        reader.err(where, f"events file {name!r}: cannot read it ({exc.strerror or exc})")
+        return None
+    if len(raw) > MAX_EVENTS_FILE:
+        reader.err(where, f"events file {name!r} is larger than {MAX_EVENTS_FILE:,} bytes")
+        return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        reader.problems.append(
+            Problem(Location(display, line), "not UTF-8 text; save the file as UTF-8", ())
+        )
+        return None
+    loaded, problems = load_yaml(text, display)
+    reader.problems.extend(problems)
+    return loaded
 
 
 def _resolve(id_or_path: str | Path) -> tuple[Path | None, list[Problem]]:
@@ -1485,7 +1834,7 @@ def check_ruleset(id_or_path: str | Path) -> tuple[Ruleset | None, list[Problem]
             )
         ]
     display = str(path) if not path.is_relative_to(bundled_dir()) else f"rulesets/{path.name}"
-    return parse_ruleset(text, display)
+    return parse_ruleset(text, display, base=path.parent)
 
 
 def load_ruleset(id_or_path: str | Path) -> Ruleset:

@@ -196,6 +196,16 @@ class PeriodSpec:
             return f"{start.year}-{start.month:02d}"
         return base
 
+    def named(self, text: str, near: Date, anchor: Date) -> Period | None:
+        """The period a declared label names (its label, or with '-Q' for ' Q', e.g.
+        2015-Q2), searched within three years either side of `near`."""
+        wanted = text.strip().replace("-Q", " Q")
+        span = _dt.timedelta(days=3 * 366)
+        for p in self.periods(near - span, near + span, anchor):
+            if p.label == wanted:
+                return p
+        return None
+
     def periods(self, first: Date, last: Date, anchor: Date) -> Iterator[Period]:
         """Every period that overlaps [first, last], in order."""
         step = {"year": 12, "quarter": 3, "month": 1}[self.unit]

@@ -27,7 +27,7 @@ from sli_rules.model.values import Ruleset
 
 __all__ = ["canonical", "fingerprint", "fingerprint_0_1"]
 
-_LEFT_OUT = {(Ruleset, "file"), (Ruleset, "rule_lines")}
+_LEFT_OUT = {(Ruleset, "file"), (Ruleset, "rule_lines"), (Ruleset, "event_lines")}
 
 
 def _default(field: attrs.Attribute[Any]) -> Any:
@@ -78,4 +78,20 @@ def fingerprint_0_1(rs: Ruleset) -> str:
     refused with the command that rebuilds it.
     """
     text = repr(attrs.evolve(rs, file="", rule_lines={}))
+    for name, default in _ADDED_SINCE_0_1:
+        # a field added since 0.1.0, at its default, was not in that release's repr
+        text = text.replace(f", {name}={default!r}", "")
     return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+# Fields of the model's value classes added since release 0.1.0, with their defaults.
+_ADDED_SINCE_0_1: tuple[tuple[str, object], ...] = (
+    ("owner", None),  # Effective
+    ("revoked_by", None),  # Effective
+    ("in_state", ()),  # EventSpec
+    ("state_of", "council"),  # EventSpec
+    ("by_any", ()),  # EventSpec
+    ("look_back", None),  # EventSpec
+    ("period_from", None),  # RecurringRule
+    ("start_state", None),  # EscalationLadder
+)

@@ -13,6 +13,7 @@ import attrs
 from attrs import field as _field
 
 from sli_rules.model.dates import Duration, PeriodSpec
+from sli_rules.model.event_types import EventType
 
 __all__ = [
     "ConstraintRule",
@@ -34,6 +35,7 @@ __all__ = [
     "RecurringRule",
     "Rule",
     "Ruleset",
+    "RulesetVersion",
     "SelfDeclaredRule",
     "Succession",
     "WindowRule",
@@ -88,6 +90,11 @@ class Succession:
     party: str
     date: Date
     successors: tuple[str, ...]
+    #: `joint` (the default): a duty handed on is one duty, met when any successor, or a
+    #: party in `served_by`, meets it; `each`: every successor owes its own copy
+    duties: str = "joint"
+    #: parties (bodies or councils) that act for the successors, e.g. a children's trust
+    served_by: tuple[str, ...] = ()
 
 
 @attrs.frozen
@@ -96,10 +103,35 @@ class Effective:
     whether the start is the text's or an interpretation."""
 
     start: Date
-    end: Date | None = None
+    end: Date | None = None  # the last day in effect (inclusive)
     start_basis: Basis = "text"
     start_rationale: str = ""
     reviews: tuple[Date, ...] = ()
+    # the body that owns the agreement: its agreement.ended / agreement.superseded end it
+    owner: str | None = None
+    # who may revoke it: "owner", "parties" (every council party), or a list of party ids
+    # (all of them); None = the owner if there is one, else the parties
+    revoked_by: str | tuple[str, ...] | None = None
+
+    @property
+    def revokers(self) -> str | tuple[str, ...]:
+        """Who may revoke the agreement, with the default filled in."""
+        if self.revoked_by is not None:
+            return self.revoked_by
+        return "owner" if self.owner else "parties"
+
+
+@attrs.frozen
+class RulesetVersion:
+    """One dated version of an agreement's rules: in force from `start` until the next
+    version's start. A rule belongs to the versions it names (all, if it names none)."""
+
+    id: str
+    start: Date
+    title: str = ""
+    description: str = ""
+    start_parameter: str | None = None  # the parameter the start was read from, if any
+    cites: str = ""  # where the amendment is recorded (a clause, a rule id, an address)
 
 
 @attrs.frozen
@@ -110,6 +142,15 @@ class EventSpec:
     where: Mapping[str, Any] | None = None
     by: str = "council"
     match: tuple[tuple[str, str], ...] = ()  # (attribute of this event, attribute of trigger)
+    # triggers only: the council at `state_of` must be in one of these states that day
+    in_state: tuple[str, ...] = ()
+    state_of: str = "council"
+    # fulfilments of trigger-based duties: who else may meet the duty besides the party,
+    # each a party id or "trigger.PATH" (the party the trigger names there)
+    by_any: tuple[str, ...] = ()
+    # fulfilments of trigger-based duties: how long before the trigger an event still
+    # counts (on time), e.g. an offer made "prior to" an intervention
+    look_back: Duration | ParamRef | None = None
 
 
 @attrs.frozen
@@ -144,6 +185,12 @@ class _RuleBase:
     monitoring: Literal["events", "self-declared"] = "events"
     severity: Literal["breach", "notice"] = "breach"
     description: str = ""
+    # Fields added after release 0.1.0 are left out of the repr, whose digest identifies
+    # the rulesets of that release's state files (model/fingerprint.py, fingerprint_0_1).
+    # the dated versions the rule belongs to; () = every one
+    versions: tuple[str, ...] = attrs.field(default=(), repr=False)
+    # where the clause's words can be read, when the source is a set of pages
+    url: str = attrs.field(default="", repr=False)
 
 
 @attrs.frozen(kw_only=True)
@@ -190,6 +237,9 @@ class RecurringRule(_RuleBase):
     period: PeriodSpec
     at_least: int = 1
     grace: DurationLike | None = None
+    # an attribute of the fulfilling event naming the period it is for (e.g. 2015-Q2):
+    # the event counts for that period, late if dated after its due date
+    period_from: str | None = None
     kind: Literal["recurring"] = "recurring"
 
 
@@ -278,6 +328,7 @@ class EscalationLadder:
     breach_of: tuple[str, ...] = ()
     start_on: EventSpec | None = None
     about: str = "about"  # attribute of a starting event naming the council of concern
+    start_state: str | None = None  # a state (model/states.py) whose spells start ladders
     interpretation: str = ""
 
 
@@ -301,6 +352,66 @@ class Ruleset:
     description: str = ""
     file: str = ""
     rule_lines: Mapping[str, int] = attrs.field(factory=dict, eq=False)
+    # the event types this ruleset declares (its own; other rulesets ignore their events).
+    # Left out of the repr, which release 0.1.0's fingerprint is a digest of.
+    events: Mapping[str, EventType] = attrs.field(factory=dict, repr=False)
+    # where each declared type is written: (file, line), for messages
+    event_lines: Mapping[str, tuple[str, int]] = attrs.field(factory=dict, eq=False, repr=False)
+    # dated versions, earliest first (not in the repr: see _RuleBase)
+    versions: tuple[RulesetVersion, ...] = attrs.field(default=(), repr=False)
+
+    def version_at(self, day: Date) -> RulesetVersion | None:
+        """The dated version in force on `day`: the latest whose start is on or before it
+        (None when the ruleset has no versions, or `day` is before the first)."""
+        chosen = None
+        for v in self.versions:
+            if v.start <= day:
+                chosen = v
+        return chosen
+
+    def in_force(self, rule: Rule | str, day: Date) -> bool:
+        """Whether `rule` governs a duty dated `day` (a trigger's date, or the first day of
+        a period or span): always, unless the ruleset has dated versions and the version in
+        force on `day` is not one the rule belongs to."""
+        if not self.versions:
+            return True
+        r = self.rule(rule) if isinstance(rule, str) else rule
+        version = self.version_at(day)
+        if version is None:
+            return False
+        return not r.versions or version.id in r.versions
+
+    def rule_start(self, rule: Rule) -> Date:
+        """The first day on which `rule` can govern a duty: the agreement's start, or the
+        start of the first version it belongs to."""
+        for v in self.versions:
+            if not rule.versions or v.id in rule.versions:
+                return max(v.start, self.effective.start)
+        return self.effective.start
+
+    def as_version(self, version_id: str) -> Ruleset:
+        """This ruleset with one version's rules in force at every date: the rules of the
+        other versions dropped, and no dated versions (for comparing versions)."""
+        if not any(v.id == version_id for v in self.versions):
+            known = ", ".join(v.id for v in self.versions) or "none"
+            raise KeyError(f"{self.id} has no version {version_id!r}; versions: {known}")
+        rules = tuple(
+            attrs.evolve(r, versions=())
+            for r in self.rules
+            if not r.versions or version_id in r.versions
+        )
+        keep = {r.id for r in rules}
+        ladders = tuple(
+            attrs.evolve(x, breach_of=tuple(b for b in x.breach_of if b in keep))
+            for x in self.escalations
+        )
+        return attrs.evolve(
+            self,
+            rules=rules,
+            escalations=ladders,
+            versions=(),
+            version=f"{self.version} as {version_id}",
+        )
 
     def party(self, party_id: str) -> Party | None:
         for p in self.parties:
@@ -376,6 +487,8 @@ class Finding:
     about: str | None = None
     interpretations: tuple[str, ...] = ()
     title: str = ""
+    sources: tuple[str, ...] = ()
+    version: str | None = None
 
     def sort_key(self) -> tuple[Any, ...]:
         return (
@@ -408,7 +521,9 @@ class Finding:
             "about": self.about,
             "interpretations": list(self.interpretations),
             "title": self.title,
+            "version": self.version,
             "explanation": self.explanation,
+            "sources": list(self.sources),
         }
 
 

@@ -25,10 +25,11 @@ import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from sli_rules.io.intake import Intake, read_events
+from sli_rules.io.intake import Intake, iter_records
+from sli_rules.model.dates import DateError, parse_date
 from sli_rules.model.extras import require
 from sli_rules.model.findings_view import FindingsView
-from sli_rules.model.values import Finding
+from sli_rules.model.values import Event, Finding
 from sli_rules.model.vocabulary import STATUSES
 from sli_rules.outputs.names import party_name
 
@@ -79,8 +80,22 @@ def _event_dates(events: Any) -> dict[str, _dt.date]:
     if isinstance(events, Mapping):
         return {str(k): v for k, v in events.items() if isinstance(v, _dt.date)}
 
-    intake = events if isinstance(events, Intake) else read_events(events, lenient=True)
-    return {e.id: e.date for e in intake.events}
+    if isinstance(events, Intake):
+        return {e.id: e.date for e in events.events}
+    # only each event's id and date are needed: an event of a type a ruleset declares
+    # (which the bundled catalogue does not know) is marked as well as any other
+    out: dict[str, _dt.date] = {}
+    for _where, record in iter_records(events):
+        if isinstance(record, Event):
+            out[record.id] = record.date
+            continue
+        if not isinstance(record, Mapping) or not isinstance(record.get("id"), str):
+            continue
+        try:
+            out[record["id"]] = parse_date(record.get("date"))
+        except DateError:
+            continue
+    return out
 
 
 def _span(f: Finding, as_of: _dt.date) -> tuple[_dt.date, _dt.date] | None:

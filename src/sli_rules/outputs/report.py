@@ -168,7 +168,7 @@ class Report:
         writer.writeheader()
         for record in self.to_records():
             row = dict(record)
-            for k in ("triggered_by", "fulfilled_by", "interpretations"):
+            for k in _LIST_FIELDS:
                 row[k] = ";".join(row[k])
             writer.writerow({k: _inert(v) for k, v in row.items()})
         return buf.getvalue()
@@ -322,7 +322,7 @@ class Report:
         return FORMATS[fmt](self)
 
 
-_LIST_FIELDS = ("triggered_by", "fulfilled_by", "interpretations")
+_LIST_FIELDS = ("triggered_by", "fulfilled_by", "interpretations", "sources")
 _DATE_FIELDS = ("opens", "due", "remedied_on")
 _CLOSED: dict[str, tuple[str, ...]] = {
     "kind": KINDS,

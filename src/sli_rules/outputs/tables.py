@@ -23,8 +23,10 @@ if TYPE_CHECKING:
 __all__ = ["FINDING_COLUMNS", "finding_rows", "findings_table", "write_findings", "write_parquet"]
 
 FINDING_COLUMNS = ("as_of", *FINDING_FIELDS)
-LIST_FIELDS = ("triggered_by", "fulfilled_by", "interpretations")
+LIST_FIELDS = ("triggered_by", "fulfilled_by", "interpretations", "sources")
 DATE_FIELDS = ("opens", "due", "remedied_on")
+# columns added to findings after the first release: a table without them gets them
+ADDED_COLUMNS = ("sources", "version")
 
 
 def findings_table(name: str = "findings", schema: str | None = None) -> Table:
@@ -76,9 +78,10 @@ def write_findings(
 
     `engine_or_url` is a SQLAlchemy Engine, a database URL (`postgresql+psycopg://...`,
     `sqlite:///findings.db`) or the path of a SQLite file. The table has a column per
-    finding field plus `as_of`; `triggered_by`, `fulfilled_by` and `interpretations` hold
-    JSON text. Rows already there for the report's `as_of` and any of its agreements are
-    deleted first, in the same transaction as the insert, so writing the same report twice
+    finding field plus `as_of`; `triggered_by`, `fulfilled_by`, `interpretations` and
+    `sources` hold JSON text (a table written by an earlier release is given the columns
+    added since). Rows already there for the report's `as_of` and any of its agreements
+    are deleted first, in the same transaction as the insert, so writing the same report twice
     leaves one copy (and a rerun that finds less removes what it no longer finds).
     """
     sa = require("sqlalchemy", "write_findings()", "sql")
@@ -92,6 +95,18 @@ def write_findings(
             if inspector.has_table(table, schema=schema):
                 have = {c["name"] for c in inspector.get_columns(table, schema=schema)}
                 missing = [c for c in FINDING_COLUMNS if c not in have]
+                if missing and set(missing) <= set(ADDED_COLUMNS):
+                    # a findings table written by an earlier release: give it the new columns
+                    prep = conn.dialect.identifier_preparer
+                    for c in missing:
+                        kind = t.c[c].type.compile(dialect=conn.dialect)
+                        conn.execute(
+                            sa.text(
+                                f"ALTER TABLE {prep.format_table(t)} "
+                                f"ADD COLUMN {prep.format_column(t.c[c])} {kind}"
+                            )
+                        )
+                    missing = []
                 if missing:
                     raise ValueError(
                         f"table {table!r} in {safe_url(engine)} exists but lacks the columns "

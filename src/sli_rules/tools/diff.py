@@ -20,8 +20,10 @@ import attrs
 
 from sli_rules.api.evaluate import evaluate
 from sli_rules.io.intake import Intake, read_events
+from sli_rules.load.catalogue import catalogue_for
 from sli_rules.load.loader import load_ruleset
 from sli_rules.model.dates import Duration, PeriodSpec, parse_date
+from sli_rules.model.errors import Location, Problem, RulesetError
 from sli_rules.model.values import (
     EscalationLadder,
     Event,
@@ -72,6 +74,7 @@ RULE_FIELDS = (
     ("monitoring", "monitoring"),
     ("interpretation", "interpretation"),
     ("description", "description"),
+    ("versions", "versions"),
 )
 _WORDS = ("null", "true", "false", "yes", "no", "on", "off", "y", "n", "Null", "True", "False")
 SPEC_FIELDS = (("types", "type"), ("where", "where"), ("by", "by"), ("match", "match"))
@@ -374,6 +377,7 @@ class _Differ:
             ("effective.end", o.effective.end, n.effective.end),
             ("effective.reviews", list(o.effective.reviews), list(n.effective.reviews)),
             ("parties.council_pattern", o.council_pattern, n.council_pattern),
+            ("versions", _versions(o), _versions(n)),
         ):
             if a != b:
                 self.add("metadata", "changed", name, old=flow(a), new=flow(b))
@@ -538,6 +542,10 @@ class _Differ:
             self.field("escalation", lid, f"steps[{k}].title", sa.title, sb.title)
 
 
+def _versions(rs: Ruleset) -> list[str]:
+    return [f"{v.id} from {v.start}" for v in rs.versions]
+
+
 def _rule_summary(r: Rule) -> str:
     parts = [f"{r.kind}, clause {r.clause}"]
     for attr in ("opens", "due", "period", "max", "lasts"):
@@ -651,8 +659,8 @@ def diff_rulesets(
     date, keyed by kind, rule, party, the council of concern, trigger, step and opening date.
     `complete=True` declares the events the whole record, as in `evaluate`.
     """
-    a = old if isinstance(old, Ruleset) else load_ruleset(old)
-    b = new if isinstance(new, Ruleset) else load_ruleset(new)
+    a = old if isinstance(old, Ruleset) else load_versioned(old)
+    b = new if isinstance(new, Ruleset) else load_versioned(new)
     changes = tuple(_Differ(a, b).run())
     if events is None and as_of is None:
         return RulesetDiff(_label(a), _label(b), changes)
@@ -660,7 +668,11 @@ def diff_rulesets(
         raise ValueError("the impact needs both events and as_of (or neither)")
 
     day = parse_date(as_of) if isinstance(as_of, str) else as_of
-    intake = events if isinstance(events, Intake) else read_events(events)
+    intake = (
+        events
+        if isinstance(events, Intake)
+        else read_events(events, catalogue=catalogue_for([a, b]))
+    )
     before = evaluate([a], intake, as_of=day, complete=complete).findings
     after = evaluate([b], intake, as_of=day, complete=complete).findings
     return RulesetDiff(
@@ -671,6 +683,24 @@ def diff_rulesets(
         as_of=day,
         events=len(intake.events),
     )
+
+
+def load_versioned(id_or_path: str | Path) -> Ruleset:
+    """A bundled id or a path, or either followed by `@VERSION`: that dated version of the
+    ruleset, in force at every date (`Ruleset.as_version`), so that two versions of one
+    ruleset can be compared over the same events."""
+    text = str(id_or_path)
+    base, at, version = text.rpartition("@")
+    if at and base and VERSION_ID.fullmatch(version) and not Path(text).exists():
+        ruleset = load_ruleset(base)
+        try:
+            return ruleset.as_version(version)
+        except KeyError as exc:
+            raise RulesetError([Problem(Location(text, 0), str(exc.args[0]))]) from None
+    return load_ruleset(id_or_path)
+
+
+VERSION_ID = re.compile(r"[a-z0-9][a-z0-9-]*")
 
 
 # ---------------------------------------------------------------------- CLI
@@ -686,12 +716,24 @@ def add_parser(sub: _SubParsers, date_type: Any) -> None:
         "diff",
         help="what changed between two versions of a ruleset, and what difference it makes",
         description="Compare two versions of a ruleset: metadata, rules, parameters, parties, "
-        "successions and escalation ladders. With --events and --as-of, evaluate both over "
+        "successions and escalation ladders. Two dated versions of one ruleset are compared "
+        "with ID@VERSION, e.g. lga-corporate-peer-challenge@expectations-2019 "
+        "lga-corporate-peer-challenge@strengthened-2024: each is taken as in force at every "
+        "date. With --events and --as-of, evaluate both over "
         "the same events and list the findings that appear, disappear or change status or due "
         "date. Exit status 0 whether or not anything changed; 2 on bad input.",
     )
-    p.add_argument("old", metavar="OLD", help="the old version: a bundled id or a YAML file")
-    p.add_argument("new", metavar="NEW", help="the new version: a bundled id or a YAML file")
+    p.add_argument(
+        "old",
+        metavar="OLD",
+        help="the old version: a bundled id or a YAML file, or ID@VERSION for one dated "
+        "version of a ruleset (in force at every date)",
+    )
+    p.add_argument(
+        "new",
+        metavar="NEW",
+        help="the new version: a bundled id or a YAML file, or ID@VERSION",
+    )
     p.add_argument("--events", "-e", metavar="FILE", help="events (.jsonl or .csv) for the impact")
     p.add_argument(
         "--as-of", type=date_type, metavar="YYYY-MM-DD", help="the date to evaluate both as of"

@@ -22,10 +22,12 @@ from sli_rules.load.catalogue import AttributeSpec, Catalogue, EventType, load_c
 from sli_rules.load.loader import load_ruleset
 from sli_rules.model.conditions import describe_condition
 from sli_rules.model.dates import Duration, PeriodSpec
+from sli_rules.model.states import STATES
 from sli_rules.model.values import (
     ConstraintRule,
     CountRule,
     DeadlineRule,
+    Effective,
     EntitlementRule,
     EscalationLadder,
     EventSpec,
@@ -359,6 +361,20 @@ def _spec(spec: EventSpec, *, fulfils: bool = False) -> Text:
             out = _t(out, " by the party itself (its ", Code("council"), ")")
         else:
             out = _t(out, " naming the party as ", Code(spec.by))
+        if spec.by_any:
+            out = _t(
+                out,
+                " or by ",
+                _join(
+                    (
+                        _t("the trigger's ", Code(w.removeprefix("trigger.")))
+                        if w.startswith("trigger.")
+                        else _t(Code(w))
+                        for w in spec.by_any
+                    ),
+                    " or ",
+                ),
+            )
     if spec.match:
         out = _t(
             out,
@@ -369,6 +385,23 @@ def _spec(spec: EventSpec, *, fulfils: bool = False) -> Text:
         )
     if spec.where:
         out = _t(out, ", where ", describe_condition(spec.where))
+    if spec.look_back is not None:
+        look = spec.look_back
+        shown = (
+            Code(f"{{parameter: {look.name}}}") if isinstance(look, ParamRef) else Code(str(look))
+        )
+        out = _t(out, "; one dated up to ", shown, " before the trigger counts too")
+    if spec.in_state:
+        out = _t(
+            out,
+            ", while its ",
+            Code(spec.state_of),
+            " is in the state ",
+            _join((_t(Code(n)) for n in spec.in_state), " or "),
+            " (",
+            "; ".join(f"{n}: from {STATES[n].starts} to {STATES[n].ends}" for n in spec.in_state),
+            ")",
+        )
     return out
 
 
@@ -467,12 +500,23 @@ def _rule_checks(rs: Ruleset, rule: Rule) -> list[Text]:
             if rule.grace is not None
             else _t(", due at the period's end")
         )
+        counted = (
+            _t(" for each period, by the period their ", Code(rule.period_from), " names")
+            if rule.period_from
+            else _t(" dated in each period")
+        )
         items.append(
             _t(
                 Strong("Period"),
                 f": {_period(rule.period)}; at least {rule.at_least} matching "
-                f"event{'s' if rule.at_least != 1 else ''} dated in each period",
+                f"event{'s' if rule.at_least != 1 else ''}",
+                counted,
                 grace,
+                (
+                    "; one dated after the due date is late (a remedied breach)"
+                    if rule.period_from
+                    else ""
+                ),
                 ".",
             )
         )
@@ -581,6 +625,16 @@ def _ladder_blocks(rs: Ruleset, ladder: EscalationLadder) -> list[Block]:
                 ")",
             )
         )
+    state = STATES.get(ladder.start_state or "")
+    if state is not None:
+        starts.append(
+            _t(
+                "the council enters the state ",
+                Code(state.name),
+                f" ({state.starts}); a council already in it on the agreement's start "
+                "counts as entering it that day",
+            )
+        )
     items: list[Text] = [
         _t("Starts when: ", _join(starts, "; or "), "."),
         _t(
@@ -592,7 +646,8 @@ def _ladder_blocks(rs: Ruleset, ladder: EscalationLadder) -> list[Block]:
                 if ladder.breach_of
                 else ""
             )
-            + ".",
+            + (f"; a ladder started by the state stops when {state.ends}" if state else "")
+            + "; every ladder stops when the agreement ends.",
         ),
         _t(
             "Each step opens when the previous step's window has passed without the concern "
@@ -638,6 +693,20 @@ def _rule_blocks(rs: Ruleset, rule: Rule) -> list[Block]:
         Para(_t("Rule ", Code(rule.id), f", clause {rule.clause}.")),
         Quote(rule.quote),
     ]
+    if rule.url:
+        blocks.append(Para(_t("Source: ", rule.url)))
+    if rs.versions:
+        belongs = rule.versions or tuple(v.id for v in rs.versions)
+        blocks.append(
+            Para(
+                _t(
+                    "In versions: ",
+                    _join((_t(Code(v)) for v in belongs), ", "),
+                    "" if rule.versions else " (every version)",
+                    ".",
+                )
+            )
+        )
     if rule.description:
         blocks.append(Para(_t(rule.description)))
     blocks.append(Bullets(tuple(_rule_checks(rs, rule))))
@@ -659,6 +728,9 @@ def _parameter_users(rs: Ruleset) -> dict[str, list[str]]:
     for ladder in rs.escalations:
         for step in ladder.steps:
             visit(ladder.id, step.window)
+    for version in rs.versions:
+        if version.start_parameter:
+            visit(f"version {version.id}", ParamRef(version.start_parameter))
     return users
 
 
@@ -711,14 +783,15 @@ def ruleset_blocks(rs: Ruleset) -> list[Block]:
     else:
         start = _t(start, " (from the text).")
     end = (
-        _t("Ends: ", eff.end.isoformat(), ".")
+        _t("Ends: ", eff.end.isoformat(), " is its last day in effect.")
         if eff.end
-        else _t("Ends: no end date; an ", Code("agreement.revoked"), " event would end it.")
+        else _t("Ends: no end date.")
     )
-    span: list[Text] = [start, end]
+    span: list[Text] = [start, end, _ending(eff)]
     if eff.reviews:
         span.append(_t("Review dates: ", ", ".join(d.isoformat() for d in eff.reviews), "."))
     blocks += [Heading(2, _t("When it is in effect")), Bullets(tuple(span))]
+    blocks += _history_blocks(rs)
 
     # -- parties
     blocks.append(Heading(2, _t("Parties")))
@@ -730,8 +803,9 @@ def ruleset_blocks(rs: Ruleset) -> list[Block]:
                 _t(
                     "Councils: any council whose GSS code matches ",
                     Code(rs.council_pattern),
-                    " and that appears in the events (with its attributes from the "
-                    "council registry).",
+                    ": every such council of the council registry is a party from its first "
+                    "day to its last, whether or not any event names it, with its attributes "
+                    "from the registry.",
                 )
             )
         )
@@ -766,11 +840,13 @@ def ruleset_blocks(rs: Ruleset) -> list[Block]:
             Para(
                 _t(
                     "The council replaced leaves on the date; its successors join, and take "
-                    "over its duties that had not yet fallen due."
+                    "over its duties that had not yet fallen due (recurring ones included). "
+                    "Unless the table says each, a duty handed on is one duty, met when any "
+                    "successor (or a party serving them) meets it."
                 )
             ),
             Table(
-                ("Council replaced", "Date", "Successors"),
+                ("Council replaced", "Date", "Successors", "Duties handed on"),
                 tuple(
                     (
                         _t(Code(s.party), f" {names.get(s.party, '')}".rstrip()),
@@ -778,6 +854,12 @@ def ruleset_blocks(rs: Ruleset) -> list[Block]:
                         _join(
                             (_t(Code(c), f" {names.get(c, '')}".rstrip()) for c in s.successors),
                             ", ",
+                        ),
+                        _t(
+                            "to each successor"
+                            if s.duties == "each"
+                            else "jointly"
+                            + (f", also met by {', '.join(s.served_by)}" if s.served_by else "")
                         ),
                     )
                     for s in rs.successions
@@ -813,6 +895,24 @@ def ruleset_blocks(rs: Ruleset) -> list[Block]:
             ),
         ]
 
+    # -- event types of its own
+    if rs.events:
+        blocks += [
+            Heading(2, _t("Event types of its own")),
+            Para(
+                _t(
+                    "This ruleset declares these event types besides the catalogue's (",
+                    Code("docs/events.md"),
+                    "). Events of these types are checked like any other when this ruleset "
+                    "is evaluated, and only this ruleset reacts to them: another ruleset "
+                    "evaluated beside it takes no notice of them, and without this ruleset "
+                    "they are refused as of an unknown type.",
+                )
+            ),
+        ]
+        for et in rs.events.values():
+            blocks += _type_blocks(et)
+
     # -- the clauses
     groups: dict[str, list[Rule | EscalationLadder]] = {}
     for rule in rs.rules:
@@ -843,6 +943,44 @@ def ruleset_blocks(rs: Ruleset) -> list[Block]:
     return blocks
 
 
+def _history_blocks(rs: Ruleset) -> list[Block]:
+    """The dated versions of the rules: when each was in force, and which rules it holds."""
+    if not rs.versions:
+        return []
+    rows = []
+    for i, v in enumerate(rs.versions):
+        nxt = rs.versions[i + 1] if i + 1 < len(rs.versions) else None
+        until = (nxt.start - _dt.timedelta(days=1)).isoformat() if nxt else "now"
+        start = _t(v.start.isoformat())
+        if v.start_parameter:
+            p = rs.parameters.get(v.start_parameter)
+            basis = p.basis if p is not None else "text"
+            start = _t(start, " (", Code(v.start_parameter), f", {basis})")
+        rows.append((_t(Code(v.id)), _t(v.title), start, _t(until), _t(v.description), _t(v.cites)))
+    matrix = tuple(
+        (
+            _t(Code(r.id)),
+            *(_t("yes" if not r.versions or v.id in r.versions else "") for v in rs.versions),
+        )
+        for r in rs.rules
+    )
+    return [
+        Heading(2, _t("History: versions of the rules")),
+        Para(
+            _t(
+                "The rules changed over time. Each version is in force from its first day "
+                "until the next one starts. A duty started by an event is governed by the "
+                "version in force on the event's date; a duty with no trigger by the version "
+                "in force on the first day of its period or span. Each finding names its "
+                "version."
+            )
+        ),
+        Table(("Version", "Title", "From", "Until", "What it holds", "Cites"), tuple(rows)),
+        Para(_t("Which rules each version holds:")),
+        Table(("Rule", *(v.id for v in rs.versions)), matrix),
+    ]
+
+
 def render_ruleset(ruleset: Ruleset, fmt: str = "markdown") -> str:
     """The ruleset as a page for a policy reader, in `fmt` ('markdown' or 'html')."""
     return _write(ruleset_blocks(ruleset), ruleset.title, fmt)
@@ -871,10 +1009,17 @@ def _type_text(spec: AttributeSpec) -> str:
     return TYPE_WORDS.get(spec.type, spec.type)
 
 
-def _allowed(spec: AttributeSpec) -> tuple[Any, ...]:
-    if spec.type == "list" and spec.items is not None:
-        return spec.items.values
-    return spec.values
+def _allowed(spec: AttributeSpec) -> Text:
+    inner = spec.items if spec.type == "list" and spec.items is not None else spec
+    return _join(
+        (
+            _t(Code(str(v)), f" (before {inner.values_before[v]})")
+            if v in inner.values_before
+            else _t(Code(str(v)))
+            for v in inner.values
+        ),
+        ", ",
+    )
 
 
 def _attribute_rows(specs: Mapping[str, AttributeSpec], prefix: str = "") -> list[tuple[Text, ...]]:
@@ -886,7 +1031,7 @@ def _attribute_rows(specs: Mapping[str, AttributeSpec], prefix: str = "") -> lis
                 _t(Code(path)),
                 _t(_type_text(spec)),
                 _t(("yes, in each entry" if prefix else "yes") if spec.required else "no"),
-                _join((_t(Code(str(v))) for v in _allowed(spec)), ", "),
+                _allowed(spec),
                 _t(spec.description),
             )
         )
@@ -944,7 +1089,48 @@ def catalogue_blocks(cat: Catalogue) -> list[Block]:
                 "). Events name councils, bodies and roles, never people.",
             )
         ),
+        Para(
+            _t(
+                "Every council an event names must be in the council registry (",
+                Code("rulesets/registry/councils.yaml"),
+                "), written in capitals, and its ",
+                Code("council"),
+                " must exist on the event's date (between the registry's ",
+                Code("from"),
+                " and ",
+                Code("to"),
+                "): otherwise the record is an input error with a did-you-mean, or a "
+                "rejected record with --lenient.",
+            )
+        ),
+        Para(
+            _t(
+                "A ruleset may declare event types of its own (its ",
+                Code("events"),
+                " section, see ruleset-format.md). They are checked in the same way, "
+                "listed on that ruleset's page rather than here, and only that ruleset "
+                "reacts to them; evaluated without it, an event of such a type is refused "
+                "as of an unknown type.",
+            )
+        ),
         Heading(2, _t("Attributes of every event")),
+        Para(
+            _t(
+                "Every event has ",
+                Code("id"),
+                ", ",
+                Code("type"),
+                ", ",
+                Code("date"),
+                " and ",
+                Code("council"),
+                "; any event may also say where it is known from (",
+                Code("source"),
+                ") and how sure that is (",
+                Code("confidence"),
+                "). A finding lists the sources of the events it rests on.",
+            )
+        ),
         Table(ATTRIBUTE_HEADERS, tuple(_attribute_rows(cat.common))),
         Heading(2, _t("Types at a glance")),
         Table(
@@ -1033,3 +1219,28 @@ def run_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int
     else:
         stdout.write(text)
     return 0
+
+
+def _ending(eff: Effective) -> Text:
+    """What events end the agreement, or a party's part in it."""
+    revokers = eff.revokers
+    if revokers == "owner":
+        who = _t("its owning body, ", Code(str(eff.owner)))
+    elif revokers == "parties":
+        who = _t("all its council parties (each one's revocation is that party leaving)")
+    else:
+        who = _t("all of ", ", ".join(revokers), " (each one's revocation is that party leaving)")
+    owner = (
+        _t(
+            "An ",
+            Code("agreement.ended"),
+            " or ",
+            Code("agreement.superseded"),
+            " from its owning body, ",
+            Code(eff.owner),
+            ", ends it for every party; ",
+        )
+        if eff.owner
+        else _t("No owning body is named; ")
+    )
+    return _t(owner, "revoking it (", Code("agreement.revoked"), ") takes ", who, ".")

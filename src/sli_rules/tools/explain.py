@@ -22,6 +22,7 @@ from dateutil.relativedelta import relativedelta
 
 from sli_rules.api.evaluate import compile_rulesets, evaluate
 from sli_rules.io.intake import Intake, read_events
+from sli_rules.load.catalogue import catalogue_for
 from sli_rules.load.loader import load_registry, load_ruleset
 from sli_rules.model.conditions import Env, compile_condition, describe_condition, resolve
 from sli_rules.model.dates import Duration, PeriodSpec, add, parse_date
@@ -229,7 +230,11 @@ class _Explainer:
         self.rulesets = _load(rulesets)
         self.events: dict[str, Event] | None = None
         if events is not None:
-            intake = events if isinstance(events, Intake) else read_events(events)
+            intake = (
+                events
+                if isinstance(events, Intake)
+                else read_events(events, catalogue=catalogue_for(self.rulesets.values()))
+            )
             self.events = {e.id: e for e in intake.events}
         self.report = report
         self.as_of = as_of or (report.as_of if report is not None else None)
@@ -354,12 +359,34 @@ class _Explainer:
             except KeyError:
                 raise ValueError(f"{f.agreement} has no rule {f.rule!r}") from None
             lines = self.rule_finding(rs, rule, f)
+        lines = [*lines, *self.source_lines(f)]
         head = f"{f.kind} {f.status}: {f.title or f.rule} ({f.rule}), {self.name(rs, f.party)}"
         if f.about:
             head += f", about {self.name(rs, f.about)}"
         if self.as_of is not None:
             head += f", as of {self.as_of}"
         return "\n".join([head, *(f"  {line}" for line in lines)])
+
+    def source_lines(self, f: Finding) -> list[str]:
+        """Where the events the finding rests on are known from (their `source`), with
+        each one's `confidence` when the events are at hand; nothing when none says."""
+        out = []
+        shown: set[str] = set()
+        for event_id in dict.fromkeys((*f.triggered_by, *f.fulfilled_by)):
+            e = self.event(event_id)
+            if e is None or not e.attrs.get("source"):
+                continue
+            source = str(e.attrs["source"])
+            shown.add(source)
+            sure = e.attrs.get("confidence")
+            out.append(
+                f"Source of {e.id} ({e.type}, {e.date}): {source}"
+                + (f" (confidence: {sure})" if sure else "")
+            )
+        rest = [s for s in f.sources if s not in shown]
+        if rest:
+            out.append("Sources: " + "; ".join(rest))
+        return out
 
     def agreement_line(self, rs: Ruleset, clause: str, quote: str) -> str:
         return (
@@ -371,6 +398,7 @@ class _Explainer:
     def rule_finding(self, rs: Ruleset, rule: Rule, f: Finding) -> list[str]:
         trigger = self.event(f.triggered_by[0]) if len(f.triggered_by) == 1 else None
         lines = [self.agreement_line(rs, rule.clause, rule.quote)]
+        lines.extend(self.version_lines(rs, rule, f, trigger))
         day = self.read_on(rs, rule, f, trigger)
         lines.append(f"Rule {rule.id}, {KIND_WORDS[rule.kind]}: {self.requires(rs, rule, day)}")
         lines.extend(self.arithmetic(rs, rule, f, trigger))
@@ -379,6 +407,37 @@ class _Explainer:
         lines.extend(self.interpretations(rs, f, day))
         lines.extend(self.escalation_outlook(rs, rule, f))
         return lines
+
+    def version_lines(
+        self, rs: Ruleset, rule: Rule, f: Finding, trigger: Event | None
+    ) -> list[str]:
+        """Which dated version governed the finding, chosen by which date, and since when."""
+        if not rs.versions or f.version is None:
+            return []
+        version = next((v for v in rs.versions if v.id == f.version), None)
+        if version is None:
+            return [f"Version: {f.version} (not a version of {rs.id} as loaded here)."]
+        if trigger is not None:
+            by = f"the trigger's date, {trigger.date}"
+        else:
+            by = "the first day of the duty's period or span"
+        later = [v for v in rs.versions if v.start > version.start]
+        until = (
+            f" until {later[0].start - DAY} ({later[0].id} from {later[0].start})" if later else ""
+        )
+        title = f" ({version.title})" if version.title else ""
+        start = (
+            f"{version.start} (parameter {version.start_parameter})"
+            if version.start_parameter
+            else str(version.start)
+        )
+        text = f"Version: {version.id}{title}, in force from {start}{until}, chosen by {by}"
+        if rule.versions:
+            text += f"; this rule belongs to {', '.join(rule.versions)}"
+        else:
+            text += "; this rule belongs to every version"
+        cites = f" (cites {version.cites})" if version.cites else ""
+        return [text + cites + "."]
 
     def read_on(self, rs: Ruleset, rule: Rule, f: Finding, trigger: Event | None) -> Date:
         """The date the rule's parameters are read for (as the engine reads them)."""
@@ -443,7 +502,11 @@ class _Explainer:
             start = (
                 self.with_source(rs, rule.start, rs.effective.start)
                 if rule.start is not None
-                else f"{rs.effective.start} (the agreement's start)"
+                else (
+                    f"{rs.effective.start} (the agreement's start)"
+                    if rs.rule_start(rule) == rs.effective.start
+                    else f"{rs.rule_start(rule)} (the start of its first version)"
+                )
             )
             repeat = ", span after span" if rule.repeat else ""
             return (
@@ -779,8 +842,8 @@ class _Explainer:
             return [f"it is dated after the as-of date {self.as_of}"]
         if e.date < rs.effective.start:
             return [f"it is dated before the agreement took effect ({rs.effective.start})"]
-        if rs.effective.end is not None and e.date >= rs.effective.end:
-            return [f"it is dated after the agreement ended ({rs.effective.end})"]
+        if rs.effective.end is not None and e.date > rs.effective.end:
+            return [f"it is dated after the agreement's last day in effect ({rs.effective.end})"]
         if trigger is not None and e.date < trigger.date:
             return [f"it is dated before the trigger ({trigger.date})"]
         if isinstance(rule, (RecurringRule, CountRule)):
@@ -802,22 +865,40 @@ class _Explainer:
     def discharged(self, rs: Ruleset, f: Finding) -> str:
         causes: list[str] = []
         end = rs.effective.end
-        if end is not None and (f.due is None or end <= f.due):
-            causes.append(f"the agreement ended on {end}")
+        if end is not None and (f.due is None or end < f.due):
+            causes.append(f"the agreement's last day in effect was {end}")
         p = rs.party(f.party)
-        if p is not None and p.left is not None:
-            causes.append(f"{f.party} left on {p.left}")
-        for s in rs.successions:
-            if s.party == f.party:
-                causes.append(f"{f.party} was succeeded on {s.date} by {', '.join(s.successors)}")
+        succeeded = [s for s in rs.successions if s.party == f.party]
+        if p is not None and p.left is not None and all(s.date != p.left for s in succeeded):
+            last = load_registry().get(f.party, {}).get("to")
+            if isinstance(last, _dt.date) and last + _dt.timedelta(days=1) == p.left:
+                causes.append(f"{f.party} ceased to exist after {last}")
+            else:
+                causes.append(f"{f.party} left on {p.left}")
+        for s in succeeded:
+            how = "to each of them" if s.duties == "each" else "as one joint duty"
+            causes.append(
+                f"{f.party} was succeeded on {s.date} by {' and '.join(s.successors)}, "
+                f"which took over its duties not yet due {how}"
+            )
         if self.events is not None:
-            for e in self.events_of(
-                ("agreement.revoked", "party.left", "party.succeeded", "party.joined")
-            ):
+            ends = ("agreement.revoked", "agreement.ended", "agreement.superseded")
+            for e in self.events_of((*ends, "party.left", "party.succeeded", "party.joined")):
                 if e.get("agreement") != rs.id or (f.due is not None and e.date > f.due):
                     continue
-                if e.type == "agreement.revoked":
-                    causes.append(f"the agreement was revoked by {e.id} on {e.date}")
+                if e.type in ends:
+                    if e.council == rs.effective.owner:
+                        causes.append(
+                            f"the owning body {e.council} ended the agreement: {e.id} "
+                            f"{e.type} on {e.date}"
+                        )
+                    elif e.council == f.party:
+                        causes.append(f"{f.party} withdrew: {e.id} {e.type} on {e.date}")
+                    elif e.type == "agreement.revoked":
+                        causes.append(
+                            f"{e.council} revoked the agreement by {e.id} on {e.date} (it "
+                            f"ends when {_revokers(rs)} revoke it)"
+                        )
                 elif e.council == f.party and e.type != "party.joined":
                     causes.append(f"{e.id} {e.type} on {e.date}")
         if not causes:
@@ -1094,7 +1175,12 @@ class _Explainer:
         if f.status == "taken":
             lines.extend(f"Taken: {self.event_or_id(rs, eid)}." for eid in f.fulfilled_by)
         elif f.status == "stopped":
-            if f.fulfilled_by:
+            said = f.explanation.split("; stopped: ", 1)
+            why = said[1].rstrip(".") if len(said) == 2 else ""
+            if why.startswith(("the state ", "the agreement ended")):
+                # stopped by a state's end or the agreement's end, which the engine names
+                lines.append(f"Stopped: {why}.")
+            elif f.fulfilled_by:
                 lines.extend(
                     f"Stopped: the concern was resolved by {self.event_or_id(rs, eid)}."
                     for eid in f.fulfilled_by
@@ -1183,7 +1269,7 @@ class _Explainer:
         return f"{rule.id}/{key}"
 
     def span_label(self, rs: Ruleset, rule: CountRule, due: Date) -> str:
-        eff = rs.effective.start
+        eff = rs.rule_start(rule)
         start = self.value(rs, rule.start, eff) if rule.start is not None else eff
         end = self.value(rs, rule.end, start)
         s, e, k = start, end, 0
@@ -1311,7 +1397,7 @@ def run_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int
     """`sli-rules explain`: 0 when done (even if nothing matched), 2 on bad input."""
     plan = compile_rulesets(args.ruleset)
     rulesets = [cr.ruleset for cr in plan.rulesets]
-    intake = read_events(args.events)
+    intake = read_events(args.events, catalogue=plan.catalogue)
     report = evaluate(plan, intake, as_of=parse_date(args.as_of), complete=args.complete)
     ids = {r.id for rs in rulesets for r in rs.rules} | {
         x.id for rs in rulesets for x in rs.escalations
@@ -1363,3 +1449,13 @@ def _keep(f: Finding, args: argparse.Namespace) -> bool:
     if args.kind is not None and f.kind != args.kind:
         return False
     return args.trigger is None or args.trigger in f.triggered_by
+
+
+def _revokers(rs: Ruleset) -> str:
+    """Who must revoke an agreement to end it, in words."""
+    who = rs.effective.revokers
+    if who == "owner":
+        return f"its owning body {rs.effective.owner}"
+    if who == "parties":
+        return "all its council parties"
+    return "all of " + ", ".join(who)

@@ -52,7 +52,8 @@ from sli_rules.engine.plan import compile_plan
 from sli_rules.engine.progress import Progress, advance_in_steps, month_ends
 from sli_rules.engine.session import LateEventError, Session
 from sli_rules.io.intake import Intake, read_events
-from sli_rules.load.loader import bundled_ids
+from sli_rules.load.catalogue import catalogue_for
+from sli_rules.load.loader import bundled_ids, load_ruleset
 from sli_rules.model.dates import parse_date
 from sli_rules.model.errors import SliRulesError
 from sli_rules.model.fingerprint import fingerprint, fingerprint_0_1
@@ -209,6 +210,8 @@ def finding_from_dict(d: Mapping[str, Any]) -> Finding:
         about=d.get("about"),
         interpretations=tuple(d.get("interpretations") or ()),
         title=d.get("title", ""),
+        version=d.get("version"),
+        sources=tuple(d.get("sources") or ()),
     )
 
 
@@ -673,7 +676,11 @@ def run_incremental(
             replay = True  # the findings of every earlier day change with it
         plan = compile_plan(loaded)
 
-        intake = events if isinstance(events, Intake) else read_events(events, lenient=lenient)
+        intake = (
+            events
+            if isinstance(events, Intake)
+            else read_events(events, lenient=lenient, catalogue=plan.catalogue)
+        )
         known = st.known_events([e.id for e in intake.events])
         fresh: list[Event] = []
         late_events: list[Event] = []
@@ -1012,7 +1019,13 @@ def run_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int
 
     try:
         with Progress(stderr) as progress:
-            intake = read_events(args.events, lenient=args.lenient, progress=progress.reader)
+            # events are read with the types the rulesets declare: those given, or those
+            # the state was built with
+            refs = args.ruleset or (state_rulesets(args.state) if Path(args.state).exists() else [])
+            cat = catalogue_for(load_ruleset(r) for r in refs)
+            intake = read_events(
+                args.events, lenient=args.lenient, progress=progress.reader, catalogue=cat
+            )
             refused = intake.refusal(args.max_rejected)
             if refused:  # before anything is recorded: the state stays as it was
                 for r in intake.rejected:

@@ -23,11 +23,11 @@ from sli_rules.api.evaluate import compile_rulesets
 from sli_rules.engine.plan import Plan
 from sli_rules.engine.session import Session
 from sli_rules.io.intake import read_events, validate_record
-from sli_rules.load.catalogue import PARTY_FORMS, PARTY_RE, load_catalogue
+from sli_rules.load.catalogue import PARTY_FORMS, PARTY_RE, catalogue_for, load_catalogue
 from sli_rules.load.loader import bundled_dir, load_ruleset
 from sli_rules.load.safe_yaml import Loaded, load_yaml
 from sli_rules.model.dates import DateError, parse_date
-from sli_rules.model.errors import InputError, Location, Problem, did_you_mean
+from sli_rules.model.errors import InputError, Location, Problem, RulesetError, did_you_mean
 from sli_rules.model.values import FINDING_FIELDS, Event, Finding, Ruleset
 from sli_rules.model.vocabulary import KINDS, STATUSES
 
@@ -127,6 +127,7 @@ def _vocabulary(rulesets: Sequence[Ruleset]) -> dict[str, Sequence[str]]:
         "rule": rules,
         "party": list(parties),
         "party_patterns": [rs.council_pattern for rs in rulesets if rs.council_pattern],
+        "version": [v.id for rs in rulesets for v in rs.versions],
     }
 
 
@@ -152,6 +153,8 @@ def _check_field(key: str, value: Any, vocabulary: Mapping[str, Sequence[str]]) 
         if any(re.match(p, value) for p in vocabulary.get("party_patterns", ())):
             return None  # a council the rulesets take on when it appears in the events
     allowed = vocabulary.get(key)
+    if key == "version" and value is not None and allowed is not None and not allowed:
+        return f"version: {value!r}, but the rulesets under test have no dated versions"
     if not allowed or value is None:
         return None
     if value not in allowed:
@@ -256,7 +259,11 @@ def load_scenario_file(path: str | Path) -> ScenarioFile:
                 )
     file_complete = _flag(doc, data, ("complete",), True, problems)
     scenarios: list[Scenario] = []
-    catalogue = load_catalogue()
+    try:  # the bundled types and those the rulesets declare
+        catalogue = catalogue_for(rulesets)
+    except RulesetError as exc:
+        problems.extend(exc.problems)
+        catalogue = load_catalogue()
     # when a ruleset does not load, its rule and party names are unknown: check only
     # the fields that do not depend on it
     vocabulary = _vocabulary(rulesets)
@@ -299,7 +306,11 @@ def load_scenario_file(path: str | Path) -> ScenarioFile:
         events: list[Event] = []
         if raw.get("events_file") is not None:
             try:
-                events.extend(read_events(Path(path).parent / str(raw["events_file"])).events)
+                events.extend(
+                    read_events(
+                        Path(path).parent / str(raw["events_file"]), catalogue=catalogue
+                    ).events
+                )
             except InputError as exc:
                 problems.extend(exc.problems)
         seen: dict[str, Event] = {}

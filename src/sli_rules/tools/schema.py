@@ -19,7 +19,19 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol, TextIO
 
-from sli_rules.load.catalogue import PARTY_FORMS, PARTY_RE, AttributeSpec, Catalogue, load_catalogue
+from sli_rules.load.catalogue import (
+    ATTRIBUTE_NAME_RE,
+    ATTRIBUTE_TYPES,
+    CORE,
+    PARTY_FORMS,
+    PARTY_RE,
+    PROVENANCE,
+    TYPE_NAME_RE,
+    AttributeSpec,
+    Catalogue,
+    catalogue_for,
+    load_catalogue,
+)
 from sli_rules.load.loader import (
     COMMON_RULE_KEYS,
     GSS_RE,
@@ -28,9 +40,11 @@ from sli_rules.load.loader import (
     TOP_KEYS,
     load_bodies,
     load_registry,
+    load_ruleset,
 )
 from sli_rules.model.conditions import COMBINATORS, COMPARISONS, TESTS
 from sli_rules.model.dates import CALENDARS, UNITS
+from sli_rules.model.states import STATES
 from sli_rules.model.values import FINDING_FIELDS
 from sli_rules.model.vocabulary import KINDS, STATUSES
 
@@ -156,7 +170,74 @@ TOP_DESCRIPTIONS: dict[str, tuple[str, dict[str, Any]]] = {
         "Escalation ladders: steps taken in turn while a concern or breach persists.",
         {"type": "array", "items": {"$ref": "#/$defs/escalation"}},
     ),
+    "versions": (
+        "Dated versions of the rules, earliest first: each in force from its 'from' date "
+        "until the next one's. A rule applies by the date of its trigger (or of its "
+        "period's first day) and names the versions it belongs to.",
+        {"type": "array", "items": {"$ref": "#/$defs/version"}, "minItems": 1},
+    ),
+    "events": (
+        "Event types of the ruleset's own (only this ruleset reacts to their events): a "
+        "mapping of type name: declaration, or the name of a YAML file beside the ruleset "
+        "that declares them under 'types'.",
+        {
+            "anyOf": [
+                {"$ref": "#/$defs/event_declarations"},
+                {"type": "string", "pattern": r"^[^/\\].*\.ya?ml$"},
+            ]
+        },
+    ),
 }
+
+
+def _declaration_defs() -> dict[str, Any]:
+    """The schema of event type declarations (a ruleset's `events`, data/events.yaml)."""
+    attribute_name = {"type": "string", "pattern": ATTRIBUTE_NAME_RE.pattern}
+    return {
+        "event_declarations": {
+            "type": "object",
+            "propertyNames": {"pattern": TYPE_NAME_RE.pattern},
+            "additionalProperties": {
+                "type": "object",
+                "properties": {
+                    "description": _text("What happened, in one plain-English line."),
+                    "council": _text("What the event's council means for this type."),
+                    "attributes": {
+                        "type": "object",
+                        "propertyNames": {
+                            **attribute_name,
+                            "not": {"enum": [*CORE, *PROVENANCE]},
+                        },
+                        "additionalProperties": {"$ref": "#/$defs/attribute_declaration"},
+                    },
+                },
+                "required": ["description", "council"],
+                "additionalProperties": False,
+            },
+        },
+        "attribute_declaration": {
+            "type": "object",
+            "properties": {
+                "type": {"enum": list(ATTRIBUTE_TYPES), "description": "Default: string."},
+                "required": {"type": "boolean"},
+                "values": {"type": "array", "description": "The allowed values."},
+                "values_before": {
+                    "type": "object",
+                    "additionalProperties": {"type": "string", "pattern": DATE_PATTERN},
+                    "description": "Values events may use only when dated before a day.",
+                },
+                "description": _text("One plain-English line."),
+                "items": {"$ref": "#/$defs/attribute_declaration"},
+                "attributes": {
+                    "type": "object",
+                    "propertyNames": attribute_name,
+                    "additionalProperties": {"$ref": "#/$defs/attribute_declaration"},
+                },
+            },
+            "additionalProperties": False,
+        },
+    }
+
 
 RULE_KEY_DESCRIPTIONS: dict[str, tuple[str, dict[str, Any]]] = {
     "id": (
@@ -194,6 +275,21 @@ RULE_KEY_DESCRIPTIONS: dict[str, tuple[str, dict[str, Any]]] = {
         {"enum": ["breach", "notice"]},
     ),
     "description": ("Optional plain-English notes on the rule.", {"type": "string"}),
+    "versions": (
+        "The ids of the dated versions (top-level 'versions') this rule belongs to; "
+        "without it, the rule belongs to every version.",
+        {
+            "type": "array",
+            "items": {"type": "string", "pattern": ID_RE.pattern},
+            "minItems": 1,
+            "uniqueItems": True,
+        },
+    ),
+    "url": (
+        "The web address where the clause's words can be read, when the source is a set of "
+        "pages rather than one document.",
+        {"type": "string", "pattern": "^https?://\\S+$"},
+    ),
     "trigger": (
         "The event that starts a duty: {type: EVENT_TYPE, where: CONDITION}.",
         {"$ref": "#/$defs/trigger"},
@@ -234,6 +330,11 @@ RULE_KEY_DESCRIPTIONS: dict[str, tuple[str, dict[str, Any]]] = {
         "Extra time after each period's end before the instance is due: a duration or "
         "{parameter: NAME}.",
         {"$ref": "#/$defs/duration_like"},
+    ),
+    "period_from": (
+        "An attribute of the fulfilling event naming the period it is for (e.g. period, "
+        "with values such as 2015-Q2): it counts there, late if dated after the due date.",
+        {"type": "string"},
     ),
     "span": (
         "The span the events are counted over: {start: DATE, end: DATE}; start defaults "
@@ -554,8 +655,18 @@ def ruleset_schema(catalogue: Catalogue | None = None) -> dict[str, Any]:
     cat = catalogue or load_catalogue()
     event_types = list(cat.types)
     event_type = {
-        "enum": event_types,
-        "description": "An event type from the event catalogue (docs/events.md).",
+        "anyOf": [
+            {"enum": event_types},
+            {
+                "type": "string",
+                "pattern": TYPE_NAME_RE.pattern,
+                "not": {"enum": [t for t in event_types if not cat.types[t].owner]},
+                "description": "A type the ruleset declares under 'events' (the loader "
+                "checks that it does).",
+            },
+        ],
+        "description": "An event type from the event catalogue (docs/events.md), or one the "
+        "ruleset declares under 'events'.",
     }
     duration = {
         "type": "string",
@@ -582,6 +693,17 @@ def ruleset_schema(catalogue: Catalogue | None = None) -> dict[str, Any]:
         # checked by the event spec's clauses, by the condition of its event type
         "where": {"description": "An optional condition on the event."},
         "by": _text("The attribute naming who did it (default council); it must equal the party."),
+        "look_back": {
+            "$ref": "#/$defs/duration_like",
+            "description": "Deadline and window fulfilments: how long before the trigger an "
+            "event still counts (on time), e.g. P3M for an offer made 'prior to' it.",
+        },
+        "by_any": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "Deadline and window fulfilments: who else may meet the duty, each "
+            "a party id or trigger.ATTRIBUTE (the party the trigger names there).",
+        },
         "match": {
             "description": "Attributes that must equal the trigger's: a list of names, or "
             "{attribute of this event: attribute of the trigger}, e.g. {review: review}.",
@@ -614,6 +736,31 @@ def ruleset_schema(catalogue: Catalogue | None = None) -> dict[str, Any]:
         for description, schema in [TOP_DESCRIPTIONS.get(key, ("(not documented yet)", {}))]
     }
     defs: dict[str, Any] = {
+        "version": {
+            "type": "object",
+            "description": "One dated version of the rules.",
+            "properties": {
+                "id": {
+                    "type": "string",
+                    "pattern": ID_RE.pattern,
+                    "description": "The version's id, named by rules' 'versions' lists and "
+                    "by findings.",
+                },
+                "from": {
+                    "description": "The first day the version is in force: a date, or "
+                    "{parameter: NAME} when the day is an interpretation.",
+                    "anyOf": [
+                        _date("The first day in force."),
+                        {"$ref": "#/$defs/parameter_ref"},
+                    ],
+                },
+                "title": _text("A short name for the version, e.g. the strengthened offer."),
+                "description": _text("What changed in this version, in plain English."),
+                "cites": _text("Where the change is recorded: a clause, a source id, an address."),
+            },
+            "required": ["id", "from"],
+            "additionalProperties": False,
+        },
         "effective": {
             "type": "object",
             "properties": {
@@ -626,7 +773,23 @@ def ruleset_schema(catalogue: Catalogue | None = None) -> dict[str, Any]:
                 "start_rationale": _text("Why this start, when it is an interpretation."),
                 "end": {
                     "anyOf": [_date("The last day in effect."), {"type": "null"}],
-                    "description": "Optional end; an agreement.revoked event also ends it.",
+                    "description": "Optional: the last day in effect (inclusive). An "
+                    "agreement.ended or agreement.superseded from the owner, or a revocation "
+                    "by those in revoked_by, also ends it.",
+                },
+                "owner": _text(
+                    "The body that owns the agreement (a body id of the registry): its "
+                    "agreement.ended or agreement.superseded ends it for every party."
+                ),
+                "revoked_by": {
+                    "anyOf": [
+                        {"enum": ["owner", "parties"]},
+                        {"type": "array", "items": {"type": "string"}, "minItems": 1},
+                    ],
+                    "description": "Who must revoke it (agreement.revoked) to end it: owner, "
+                    "parties (every council party), or a list of party ids (all of them). "
+                    "Default: owner when there is one, else parties. One party revoking alone "
+                    "leaves the agreement.",
                 },
                 "reviews": {
                     "type": "array",
@@ -655,8 +818,9 @@ def ruleset_schema(catalogue: Catalogue | None = None) -> dict[str, Any]:
                 "council_pattern": {
                     "type": "string",
                     "format": "regex",
-                    "description": "Instead of a list: any council whose code matches this "
-                    'pattern and that appears in the events, e.g. "^E(06|08|09|10)".',
+                    "description": "Instead of a list: every council of the registry whose "
+                    "code matches this pattern, each a party from its first day to its last, "
+                    'with or without events, e.g. "^E(06|08|09|10)".',
                 },
                 "attributes": {
                     "type": "object",
@@ -692,13 +856,27 @@ def ruleset_schema(catalogue: Catalogue | None = None) -> dict[str, Any]:
                 "successions": {
                     "type": "array",
                     "description": "Councils replaced by successors: the predecessor leaves "
-                    "on `date`, the successors join and inherit its duties not yet due.",
+                    "on `date`, the successors join and take over its duties not yet due, as "
+                    "one joint duty (met by any successor or a party in `served_by`) unless "
+                    "`duties: each`.",
                     "items": {
                         "type": "object",
                         "properties": {
                             "party": _text("The council replaced (GSS code)."),
                             "date": _date("The day the successors take over."),
                             "successors": {"type": "array", "items": gss},
+                            "duties": {
+                                "enum": ["joint", "each"],
+                                "description": "joint (the default): a duty handed on is one "
+                                "duty, met when any successor meets it; each: every successor "
+                                "owes its own.",
+                            },
+                            "served_by": {
+                                "type": "array",
+                                "items": {"type": "string", "pattern": PARTY_RE.pattern},
+                                "description": "Parties of this ruleset (e.g. a children's "
+                                "trust) whose events meet a joint duty for the successors.",
+                            },
                         },
                         "required": ["party", "date", "successors"],
                         "additionalProperties": False,
@@ -752,9 +930,21 @@ def ruleset_schema(catalogue: Catalogue | None = None) -> dict[str, Any]:
         "duration_like": {"anyOf": [{"$ref": "#/$defs/duration"}, parameter_ref]},
         "date_like": {"anyOf": [{"$ref": "#/$defs/date"}, parameter_ref]},
         "event_type": event_type,
+        **_declaration_defs(),
         "trigger": {
             "type": "object",
-            "properties": {k: event_spec_props[k] for k in ("type", "where")},
+            "properties": {
+                **{k: event_spec_props[k] for k in ("type", "where")},
+                "in_state": {
+                    "type": "array",
+                    "items": {"enum": list(STATES)},
+                    "description": "The council at state_of must be in one of these states "
+                    "on the event's date, or the event starts nothing.",
+                },
+                "state_of": _text(
+                    "The attribute naming the council whose state counts (default council)."
+                ),
+            },
             "required": ["type"],
             "additionalProperties": False,
             "allOf": [{"$ref": "#/$defs/where_by_type"}],
@@ -870,11 +1060,17 @@ def ruleset_schema(catalogue: Catalogue | None = None) -> dict[str, Any]:
                         "about": _text(
                             "The starting event's attribute naming the council of concern."
                         ),
+                        "state": {
+                            "enum": list(STATES),
+                            "description": "A council entering this state starts one, which "
+                            "stops the day the state ends.",
+                        },
                     },
                     "anyOf": [
                         {"properties": {"concern": {"const": True}}, "required": ["concern"]},
                         {"required": ["breach_of"]},
                         {"required": ["event"]},
+                        {"required": ["state"]},
                     ],
                     "additionalProperties": False,
                 },
@@ -917,7 +1113,23 @@ def ruleset_schema(catalogue: Catalogue | None = None) -> dict[str, Any]:
         "properties": top_props,
         "required": ["id", "title", "effective", "parties", "rules"],
         "additionalProperties": False,
+        # Without an `events` section, every event type named must be the catalogue's:
+        # an editor then flags a misspelt type as it is typed.
+        "if": {"required": ["events"]},
+        "else": _catalogue_types_only(event_types),
         "$defs": defs,
+    }
+
+
+def _catalogue_types_only(event_types: list[str]) -> dict[str, Any]:
+    """The rules and ladders of a ruleset that declares no types name only these."""
+    one = {"enum": event_types}
+    spec = {"properties": {"type": {"anyOf": [one, {"type": "array", "items": one}]}}}
+    return {
+        "properties": {
+            "rules": {"items": {"properties": {"trigger": spec, "fulfil": spec, "waive": spec}}},
+            "escalations": {"items": {"properties": {"start": {"properties": {"event": spec}}}}},
+        }
     }
 
 
@@ -990,6 +1202,7 @@ def events_schema(catalogue: Catalogue | None = None) -> dict[str, Any]:
             "type": {"const": name},
             "date": {"description": _desc(common, "date")},
             "council": {"description": council},
+            **{k: {"description": _desc(common, k)} for k in PROVENANCE if k in common},
             **body["properties"],
         }
         branches[name] = {"title": name, "description": et.description, **body}
@@ -1015,6 +1228,7 @@ def events_schema(catalogue: Catalogue | None = None) -> dict[str, Any]:
                 "pattern": PARTY_RE.pattern,
                 "description": _desc(common, "council"),
             },
+            **{k: _nullable(_attribute(common[k])) for k in PROVENANCE if k in common},
         },
         "required": ["id", "type", "date", "council"],
         **_tagged_union("type", branches),
@@ -1067,6 +1281,18 @@ FINDING_DESCRIPTIONS: dict[str, tuple[str, dict[str, Any]]] = {
         {"type": "array", "items": {"type": "string"}},
     ),
     "title": ("The rule's title.", {"type": "string"}),
+    "version": (
+        "For a ruleset with dated versions: the id of the version that governed the "
+        "finding (in force on the trigger's date, or on the first day of the duty's period "
+        "or span); null for a ruleset without versions.",
+        {"type": ["string", "null"]},
+    ),
+    "sources": (
+        "The sources (a URL or a citation, from each event's `source`) of the events the "
+        "finding rests on: those that triggered it and those that met it, each once, in "
+        "that order. Empty when none of them gives a source.",
+        {"type": "array", "items": {"type": "string"}},
+    ),
     "explanation": (
         "One plain-English sentence with the dates and the arithmetic.",
         {"type": "string"},
@@ -1198,9 +1424,10 @@ def findings_schema() -> dict[str, Any]:
 # ===================================================================== access
 
 
-def scenario_schema() -> dict[str, Any]:
-    """The JSON Schema of a scenario file (`*.scenario.yaml`, run by `sli-rules test`)."""
-    event = {k: v for k, v in events_schema().items() if k != "$schema"}
+def scenario_schema(catalogue: Catalogue | None = None) -> dict[str, Any]:
+    """The JSON Schema of a scenario file (`*.scenario.yaml`, run by `sli-rules test`);
+    its events may be of the types `catalogue` adds (those its rulesets declare)."""
+    event = {k: v for k, v in events_schema(catalogue).items() if k != "$schema"}
     date = {"type": "string", "format": "date", "pattern": DATE_PATTERN}
     text_or_list = {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
     fields: dict[str, Any] = {name: {} for name in FINDING_FIELDS}
@@ -1218,6 +1445,7 @@ def scenario_schema() -> dict[str, Any]:
             "triggered_by": text_or_list,
             "fulfilled_by": text_or_list,
             "interpretations": text_or_list,
+            "sources": text_or_list,
         }
     )
     for name, schema in fields.items():
@@ -1334,8 +1562,33 @@ def add_parser(sub: _SubParsers) -> None:
         "The copies in docs/schemas/ are regenerated by `make docs`.",
     )
     p.add_argument("which", choices=list(SCHEMAS), help="which schema to print")
+    p.add_argument(
+        "--ruleset",
+        "-r",
+        action="append",
+        default=[],
+        metavar="ID_OR_PATH",
+        help="add the event types this ruleset declares (repeatable; for 'events', 'ruleset' "
+        "and 'scenario')",
+    )
 
 
-def run_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:  # noqa: ARG001 (one signature for all commands)
-    stdout.write(schema_json(args.which))
+def run_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    if not args.ruleset:
+        stdout.write(schema_json(args.which))
+        return 0
+    makers: dict[str, Callable[[Catalogue], dict[str, Any]]] = {
+        "events": events_schema,
+        "ruleset": ruleset_schema,
+        "scenario": scenario_schema,
+    }
+    make = makers.get(args.which)
+    if make is None:
+        stderr.write(
+            f"sli-rules schema: --ruleset adds declared event types to the 'events', "
+            f"'ruleset' and 'scenario' schemas, not to {args.which!r}\n"
+        )
+        return 2
+    cat = catalogue_for([load_ruleset(r) for r in args.ruleset])
+    stdout.write(_dump(_with_id(args.which, lambda: make(cat))()))
     return 0

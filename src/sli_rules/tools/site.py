@@ -414,7 +414,9 @@ def run_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int
         return 2
     plan = compile_rulesets(args.ruleset)
     with Progress(stderr) as progress:
-        intake = read_events(args.events, lenient=args.lenient, progress=progress.reader)
+        intake = read_events(
+            args.events, lenient=args.lenient, progress=progress.reader, catalogue=plan.catalogue
+        )
         report = evaluate(plan, intake, as_of=args.as_of, progress=progress.callback)
     for r in intake.rejected:
         stderr.write(f"rejected {r}\n")
