@@ -13,7 +13,8 @@ from sli_rules.engine.plan import Matcher, Plan, compile_plan
 from sli_rules.engine.progress import advance_in_steps
 from sli_rules.engine.refine import evaluate_refined
 from sli_rules.engine.session import Session
-from sli_rules.io.intake import Intake, read_events
+from sli_rules.io.intake import Intake
+from sli_rules.io.streamed import StreamedEvents, StreamedIntake, read_events_streamed
 from sli_rules.load.loader import load_ruleset
 from sli_rules.model.dates import as_day
 from sli_rules.model.errors import SliRulesError
@@ -72,7 +73,7 @@ def open_session(
 
 def evaluate(
     rulesets: Iterable[Ruleset | str | Path] | Ruleset | str | Path | Plan,
-    events: Iterable[Event | dict[str, Any]] | str | Path | Intake,
+    events: Iterable[Event | dict[str, Any]] | str | Path | Intake | StreamedIntake,
     *,
     as_of: _dt.date | _dt.datetime | str,
     lenient: bool = False,
@@ -84,6 +85,8 @@ def evaluate(
 
     `events` may be a path to a .jsonl, .csv or .parquet file, a pandas DataFrame, an
     `Intake` (e.g. from `read_events_sql`), or an iterable of mappings or Events.
+    A JSON Lines file (or gzipped one, or a text stream) is evaluated in bounded memory:
+    indexed first, then read back a date at a time, whatever the order of its lines.
     Bad events raise `EventError` (every problem, with file, line and field), unless
     `lenient=True`: then good events are evaluated and the rest are in `report.rejected`.
     Events dated after `as_of` are read and validated but do not count. `as_of` is a
@@ -100,21 +103,43 @@ def evaluate(
     plan = rulesets if isinstance(rulesets, Plan) else compile_rulesets(rulesets)
     intake = (
         events
-        if isinstance(events, Intake)
-        else read_events(events, lenient=lenient, catalogue=plan.catalogue)
+        if isinstance(events, (Intake, StreamedIntake))
+        else read_events_streamed(
+            events,
+            lenient=lenient,
+            catalogue=plan.catalogue,
+            sink=in_one_pass(plan, day, engine=engine, complete=complete),
+        )
     )
-    if any(e.span is not None for e in intake.events):
+    fed = intake.sink if isinstance(intake, StreamedIntake) else None
+    imprecise = (
+        fed.imprecise
+        if isinstance(fed, OnePass)
+        else any(e.span is not None for e in intake.events)
+    )
+    if imprecise:
+        # imprecise dates: the refinement layer evaluates the exact engine over chosen
+        # days for each imprecisely dated event (engine/refine.py); it needs them all
+        read = list(intake.events)
 
-        def run(events: Sequence[Event]) -> list[Finding]:
+        def run(chosen: Sequence[Event]) -> list[Finding]:
             one = Session(plan, _matcher(plan, engine), complete=complete)
-            one.feed(events)
+            one.feed(chosen)
             one.advance(day)
             return one.findings()
 
-        findings = evaluate_refined(intake.events, day, run)
-        coverage = sum(1 for e in intake.events if e.type == COVERAGE_TYPE and e.date <= day)
+        findings = evaluate_refined(read, day, run)
+        coverage = sum(1 for e in read if e.type == COVERAGE_TYPE and e.date <= day)
         if progress is not None:
-            progress(len(intake.events), len(intake.events), day)
+            progress(len(read), len(read), day)
+    elif isinstance(fed, OnePass) and fed.fits(plan, day, engine, complete):
+        session = fed.session  # the first pass applied every event, in order
+        session.advance(day)
+        if progress is not None:
+            progress(fed.applied, len(intake.events), day)
+    elif isinstance(intake, StreamedIntake):
+        session = Session(plan, _matcher(plan, engine), complete=complete)
+        _advance_streamed(session, intake.events, day, progress)
     else:
         session = Session(plan, _matcher(plan, engine), complete=complete)
         session.feed(intake.events)
@@ -123,6 +148,7 @@ def evaluate(
         else:
             first = min((e.date for e in intake.events), default=None)
             advance_in_steps(session, day, first, progress)
+    if not imprecise:
         findings = session.findings()
         coverage = len(session.coverage)
     return Report(
@@ -136,6 +162,108 @@ def evaluate(
         from_intake=True,
         coverage=coverage,
     )
+
+
+class OnePass:
+    """A session that applies a file's events while it is first read (`Sink`): when the
+    file is in date order and no id conflicts, that one pass is the whole evaluation."""
+
+    def __init__(self, plan: Plan, as_of: _dt.date, complete: bool) -> None:
+        self.plan = plan
+        self.as_of = as_of
+        self.complete = complete
+        self.session = Session(plan, None, complete=complete)
+        self.applied = 0
+        # an imprecisely dated event needs the refinement layer: from then on this pass
+        # only notes it, and `evaluate` reads the events again
+        self.imprecise = False
+
+    def take(self, events: list[Event]) -> None:
+        if self.imprecise or any(e.span is not None for e in events):
+            self.imprecise = True
+            return
+        due = [e for e in events if e.date <= self.as_of]  # later ones never count
+        if due:
+            self.session.feed(due)
+            self.session.advance(due[0].date)
+            self.applied += len(due)
+
+    def fits(self, plan: Plan, as_of: _dt.date, engine: str, complete: bool) -> bool:
+        """Whether this is the evaluation asked for."""
+        return (
+            not self.imprecise
+            and plan is self.plan
+            and as_of == self.as_of
+            and engine == "reference"
+            and complete == self.complete
+        )
+
+
+def in_one_pass(
+    plan: Plan, as_of: _dt.date | str, *, engine: str = "reference", complete: bool = False
+) -> OnePass | None:
+    """A sink for `read_events_streamed`, for the reference engine (None otherwise, or
+    when `as_of` is not a date: `evaluate` then says why)."""
+    if engine != "reference":
+        return None
+    try:
+        day = as_day(as_of)
+    except ValueError:
+        return None
+    return OnePass(plan, day, complete)
+
+
+STREAM_BATCH = 4096
+"""Events fed to the session at a time when evaluating a file as a stream (whole days)."""
+
+
+def _advance_streamed(
+    session: Session,
+    events: StreamedEvents,
+    as_of: _dt.date,
+    progress: Callable[[int, int, _dt.date], None] | None,
+) -> None:
+    """Feed indexed events a few days at a time in date order, advancing the clock to the
+    last day fed each time: the same findings as one `advance(as_of)` (the engine applies
+    events day by day either way), without holding them all."""
+    total = len(events)
+    applied = 0
+    batch: list[Event] = []
+    for _key, day_events in events.days():
+        due = [e for e in day_events if e.date <= as_of]  # later ones never count
+        if not due:
+            continue
+        if batch and (
+            len(batch) >= STREAM_BATCH
+            or (progress is not None and _month(batch[-1].date) != _month(due[0].date))
+        ):
+            applied = _step(session, batch, applied, total, progress)
+            batch = []
+        batch.extend(due)
+    if batch:
+        applied = _step(session, batch, applied, total, progress)
+    session.advance(as_of)
+    if progress is not None:
+        progress(applied, total, as_of)
+
+
+def _month(day: _dt.date) -> tuple[int, int]:
+    return day.year, day.month
+
+
+def _step(
+    session: Session,
+    batch: list[Event],
+    applied: int,
+    total: int,
+    progress: Callable[[int, int, _dt.date], None] | None,
+) -> int:
+    day = batch[-1].date
+    session.feed(batch)
+    session.advance(day)
+    if progress is not None:
+        progress(applied + len(batch), total, day)
+    return applied + len(batch)
 
 
 def session_report(session: Session, rulesets: Sequence[str] = ()) -> Report:

@@ -6,14 +6,14 @@ import argparse
 import datetime as _dt
 import sys
 
-from sli_rules.api.evaluate import ENGINES, compile_rulesets, evaluate
+from sli_rules.api.evaluate import ENGINES, compile_rulesets, evaluate, in_one_pass
 from sli_rules.cli import evaluate_outputs
 from sli_rules.cli.command import Command
 from sli_rules.cli.exits import EXIT_BREACH, EXIT_INPUT, EXIT_OK
 from sli_rules.cli.parsing import Context, date_type
 from sli_rules.cli.rulesets import count
 from sli_rules.engine.progress import Progress
-from sli_rules.io.intake import read_events
+from sli_rules.io.streamed import read_events_streamed
 from sli_rules.model.errors import did_you_mean
 from sli_rules.outputs.files import STDOUT
 from sli_rules.outputs.report import FORMATS, Report
@@ -127,10 +127,11 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
 
     with Progress(stderr) as progress:  # a status line on a terminal only
         events = sys.stdin if args.events == STDIN else args.events
-        intake = read_events(
+        intake = read_events_streamed(  # a JSON Lines file is indexed, not held
             events,
             lenient=args.lenient,
             progress=progress.reader,
+            sink=in_one_pass(plan, args.as_of, engine=args.engine, complete=args.complete),
             name=("<stdin>" if args.events == STDIN else None),
             catalogue=plan.catalogue,
         )
