@@ -73,7 +73,8 @@ def one_pass(rulesets: list[str], path: Path | str, as_of: str) -> bool:
         path, lenient=True, catalogue=plan.catalogue, sink=in_one_pass(plan, as_of)
     )
     assert isinstance(intake, StreamedIntake)
-    return intake.sink is not None
+    # an imprecisely dated event sends the evaluation to the refinement layer instead
+    return intake.sink is not None and not getattr(intake.sink, "imprecise", False)
 
 
 def shuffled(src: Path, dst: Path, seed: int) -> Path:
@@ -90,10 +91,12 @@ def test_bundled_examples_in_order_and_shuffled(
 ) -> None:
     path = EXAMPLES / events
     expected = held(rulesets, path, as_of)
-    assert one_pass(rulesets, path, as_of)  # in date order on disk
+    plan = sli_rules.compile_rulesets(rulesets)
+    exact = all(e.span is None for e in read_events(path, catalogue=plan.catalogue).events)
+    assert one_pass(rulesets, path, as_of) == exact  # in date order on disk, if exact
     assert streamed(rulesets, path, as_of) == expected
     assert read_back(rulesets, path, as_of) == expected
-    for seed in (1, 2):
+    for seed in (1, 2) if exact else (1,):  # an imprecise record is slow to refine
         mixed = shuffled(path, tmp_path / f"{seed}-{events}", seed)
         assert not one_pass(rulesets, mixed, as_of)
         assert streamed(rulesets, mixed, as_of) == held(rulesets, mixed, as_of)

@@ -505,6 +505,7 @@ FindingStatus = Literal[
     "fulfilled_early",
     "breached",
     "unrecorded",
+    "undetermined",
     "waived",
     "discharged",
     "remedied",
@@ -515,7 +516,6 @@ FindingStatus = Literal[
     "due",
     "taken",
     "stopped",
-    "undetermined",
 ]
 """Where a finding stands: the values of `model.vocabulary.Status` (a test keeps the two
 equal). A `Status` member is one of these strings, so either may be given."""
