@@ -11,6 +11,7 @@ from sli_rules.cli.authoring import EXPLAIN, INIT, TEST
 from sli_rules.cli.command import Command
 from sli_rules.cli.completion import COMPLETION
 from sli_rules.cli.evaluate import EVALUATE
+from sli_rules.cli.fmt import FMT
 from sli_rules.cli.pipeline import CALENDAR, REPORT, RUN
 from sli_rules.cli.rulesets import CHECK, DIFF, DOCS, LIST, SCHEMA, SHOW
 
@@ -30,5 +31,6 @@ COMMANDS: tuple[Command, ...] = (
     REPORT,
     SHOW,
     INIT,
+    FMT,
     COMPLETION,
 )
