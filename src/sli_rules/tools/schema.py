@@ -298,7 +298,8 @@ RULE_KEY_DESCRIPTIONS: dict[str, tuple[str, dict[str, Any]]] = {
         {"type": "string", "pattern": "^https?://\\S+$"},
     ),
     "trigger": (
-        "The event that starts a duty: {type: EVENT_TYPE, where: CONDITION}.",
+        "The event that starts a duty: {type: EVENT_TYPE, where: CONDITION}; for a "
+        "deadline or window, or a state: {state: inadequate}.",
         {"$ref": "#/$defs/trigger"},
     ),
     "fulfil": (
@@ -939,6 +940,19 @@ def ruleset_schema(catalogue: Catalogue | None = None) -> dict[str, Any]:
         "event_type": event_type,
         **_declaration_defs(),
         "trigger": {
+            "anyOf": [{"$ref": "#/$defs/event_trigger"}, {"$ref": "#/$defs/state_trigger"}],
+        },
+        "state_trigger": {
+            "type": "object",
+            "description": "Deadline and window rules only: a state whose every spell starts "
+            "one duty for the council in it, dated on the spell's start (or on the "
+            "agreement's effective start when the spell already holds then) and discharged "
+            "if the state ends before the duty is met or falls due.",
+            "properties": {"state": {"enum": list(STATES)}},
+            "required": ["state"],
+            "additionalProperties": False,
+        },
+        "event_trigger": {
             "type": "object",
             "properties": {
                 **{k: event_spec_props[k] for k in ("type", "where")},
