@@ -940,21 +940,16 @@ def ruleset_schema(catalogue: Catalogue | None = None) -> dict[str, Any]:
         "event_type": event_type,
         **_declaration_defs(),
         "trigger": {
-            "anyOf": [{"$ref": "#/$defs/event_trigger"}, {"$ref": "#/$defs/state_trigger"}],
-        },
-        "state_trigger": {
-            "type": "object",
-            "description": "Deadline and window rules only: a state whose every spell starts "
-            "one duty for the council in it, dated on the spell's start (or on the "
-            "agreement's effective start when the spell already holds then) and discharged "
-            "if the state ends before the duty is met or falls due.",
-            "properties": {"state": {"enum": list(STATES)}},
-            "required": ["state"],
-            "additionalProperties": False,
-        },
-        "event_trigger": {
             "type": "object",
             "properties": {
+                "state": {
+                    "enum": list(STATES),
+                    "description": "Deadline and window rules only, and alone: a state whose "
+                    "every spell starts one duty for the council in it, dated on the spell's "
+                    "start (or on the agreement's effective start when the spell already "
+                    "holds then) and discharged if the state ends before the duty is met or "
+                    "falls due.",
+                },
                 **{k: event_spec_props[k] for k in ("type", "where")},
                 "in_state": {
                     "type": "array",
@@ -966,8 +961,10 @@ def ruleset_schema(catalogue: Catalogue | None = None) -> dict[str, Any]:
                     "The attribute naming the council whose state counts (default council)."
                 ),
             },
-            "required": ["type"],
             "additionalProperties": False,
+            "if": {"required": ["state"]},
+            "then": {"propertyNames": {"const": "state"}},
+            "else": {"required": ["type"]},
             "allOf": [{"$ref": "#/$defs/where_by_type"}],
         },
         "event_spec": {
