@@ -362,3 +362,18 @@ class TestEndToEnd:
         line = next(x for x in page.splitlines() if "Triggered by" in x)
         assert "`inadequate`" in line
         assert "discharged if the state ends" in line
+
+
+class TestIntervention:
+    PLAN = plan_of(RULESET.replace("{state: inadequate}", "{state: intervention}"))
+
+    def test_an_intervention_ended_before_the_due_date_discharges_the_duty(self) -> None:
+        events = [
+            ev("i1", "intervention.started", "2016-01-15", intervention="x1", service="childrens"),
+            ev("i2", "intervention.ended", "2016-03-01", intervention="x1", service="childrens"),
+        ]
+        before = one(run(events, D(2016, 2, 1), self.PLAN))
+        assert (before.due, before.status) == (D(2016, 7, 15), "open")
+        after = one(run(events, D(2017, 1, 1), self.PLAN))
+        assert after.status == "discharged"
+        assert "the state intervention ended with intervention.ended i2" in after.explanation
