@@ -89,6 +89,12 @@ class Instance:
     # a duty handed on jointly: every party that can meet it (successors, and bodies the
     # ruleset names as serving them); `party` is the first successor
     joint: tuple[str, ...] = ()
+    # a duty started by a state (`trigger: {state: ...}`): the day it started when not the
+    # trigger's date (a spell holding on the agreement's start), and the state's end
+    state: str = ""
+    since: Date | None = None
+    ended: Hit | None = None
+    ended_why: str = ""
 
 
 @attrs.define
@@ -373,6 +379,43 @@ class Session:
                 st.ladders[key] = LadderState(
                     ladder.id, spell.council, spell.start.id, day, (spell.start.id,), note=note
                 )
+            self._state_rules(cr, st, spell, day)
+
+    def _state_rules(self, cr: CompiledRuleset, st: RulesetState, spell: Spell, day: Date) -> None:
+        """Start the duties of the deadline and window rules a spell of its state triggers:
+        one per spell for the council in the state, dated `day`."""
+        if not self.in_effect(cr, st, day) or not self.member_on(cr, st, spell.council, day):
+            return
+        p = self.party(cr, st, spell.council)
+        for rule in cr.ruleset.rules:
+            if not isinstance(rule, (DeadlineRule, WindowRule)) or rule.monitoring != "events":
+                continue
+            if rule.trigger.state != spell.state or not cr.ruleset.in_force(rule, day):
+                continue
+            key = (rule.id, spell.council, spell.start.id)
+            if p is None or key in st.instances or not self.applies(cr, rule, p):
+                continue
+            e = spell.start
+            due = add(day, cr.duration(rule.due, day))
+            opens = day
+            refs: list[Any] = [rule.due]
+            if isinstance(rule, WindowRule):
+                opens = add(day, cr.duration(rule.opens, day))
+                refs.append(rule.opens)
+            match = tuple(_first(e, b) for _a, b in rule.fulfil.match)
+            st.instances[key] = Instance(
+                rule.id,
+                p.id,
+                e.id,
+                opens,
+                due,
+                trigger=e,
+                match=match,
+                interps=cr.interpretations(rule, *refs),
+                state=spell.state,
+                since=day if day != e.date else None,
+            )
+            st.index.setdefault((rule.id, p.id, *match), []).append(key)
 
     def _state_ended(self, spell: Spell) -> None:
         assert spell.end is not None
@@ -382,6 +425,15 @@ class Session:
                 if key[1] == spell.council and key[2] == spell.start.id and ls.resolved is None:
                     ls.resolved = (spell.end.date, spell.end.id)
                     ls.why = why
+            for inst in st.instances.values():
+                if (
+                    inst.state == spell.state
+                    and inst.key == spell.start.id
+                    and inst.party == spell.council
+                    and inst.ended is None
+                ):
+                    inst.ended = (spell.end.date, spell.end.id)
+                    inst.ended_why = why
 
     def _carry_in(self, upto: Date) -> None:
         """A state that holds on an agreement's effective start counts as starting then."""
@@ -753,6 +805,8 @@ class Session:
                     inst = st.instances.get(key)
                     if inst is None or inst.trigger is None or e.date < inst.trigger.date:
                         continue
+                    if inst.since is not None and e.date < inst.since:
+                        continue  # before the agreement's start, where a state duty began
                     if e.id == inst.trigger.id:
                         continue  # a trigger never fulfils (or waives) its own duty
                     env = Env(event=e, trigger=inst.trigger, party=self.party(cr, st, pid))
@@ -1329,6 +1383,8 @@ class _Findings:
             if inst.handed_to:
                 why = f"{inst.party} was succeeded on {left} by {', '.join(inst.handed_to)}"
             candidates.append((left, why))
+        if inst.ended is not None and inst.ended[0] <= self.day:
+            candidates.append((inst.ended[0], inst.ended_why))
         if not candidates:
             return None, ""
         return min(candidates)
@@ -1453,7 +1509,7 @@ class _Findings:
         )
         first = inst.opens
         if trig is not None and not (isinstance(rule, WindowRule) and rule.early == "ignore"):
-            first = trig.date
+            first = inst.since or trig.date
         missing = self.unrecorded(rule, inst.party, first, inst.due)
         if missing:
             return [obligation("unrecorded", f"{absent}: {missing}")]
@@ -1526,18 +1582,24 @@ class _Findings:
                 f" (inherited from {inst.inherited_from}: one duty owed jointly, met by any of "
                 f"{_any_of(inst.joint)})"
             )
-        if isinstance(rule, WindowRule) and t is not None:
-            o = self.cr.duration(rule.opens, t.date)
-            d = self.cr.duration(rule.due, t.date)
+        what = self.describe_trigger(inst)
+        if inst.state:
+            what = f"the state {inst.state} (from {what})"
+            if inst.since is not None:
+                what += f", holding on the agreement's start, {inst.since},"
+        start = inst.since or (t.date if t is not None else None)
+        if isinstance(rule, WindowRule) and start is not None:
+            o = self.cr.duration(rule.opens, start)
+            d = self.cr.duration(rule.due, start)
             return (
-                f"{self.describe_trigger(inst)} opened a window for {inst.party}{inherited}: "
-                f"{t.date} + {o} = {inst.opens} to {t.date} + {d} = {inst.due}"
+                f"{what} opened a window for {inst.party}{inherited}: "
+                f"{start} + {o} = {inst.opens} to {start} + {d} = {inst.due}"
             )
-        if isinstance(rule, DeadlineRule) and t is not None:
-            d = self.cr.duration(rule.due, t.date)
+        if isinstance(rule, DeadlineRule) and start is not None:
+            d = self.cr.duration(rule.due, start)
             return (
-                f"{self.describe_trigger(inst)} set {inst.party}{inherited} a deadline of "
-                f"{d.describe()}: {t.date} + {d} = {inst.due}"
+                f"{what} set {inst.party}{inherited} a deadline of "
+                f"{d.describe()}: {start} + {d} = {inst.due}"
             )
         return f"{inst.party} was due by {inst.due} (open from {inst.opens})"
 

@@ -728,6 +728,16 @@ class _Reader:
         m = self.mapping(value, path, "an event spec: {type: ..., where: ...}")
         if m is None:
             return None
+        if m.get("state") is not None:
+            if "state" in allow:
+                return self.state_trigger(m, path, allow)
+            if "in_state" in allow:  # a trigger of a kind that no state can start
+                self.err(
+                    (*path, "state"),
+                    "only deadline and window rules can be started by a state "
+                    "(a ladder takes start: {state: NAME})",
+                )
+                return None
         self.keys(m, path, allow, ("type",), "in an event spec")
         types = self.event_types(m.get("type"), (*path, "type")) if m.get("type") else ()
         named = m.get("type")
@@ -834,6 +844,27 @@ class _Reader:
             by_any=tuple(by_any),
             look_back=look_back,
         )
+
+    def state_trigger(self, m: Mapping[str, Any], path: YPath, allow: tuple[str, ...]) -> EventSpec:
+        """A trigger that is a state (`{state: inadequate}`): its spells start the duty, so
+        nothing else about an event can be asked of it."""
+        self.keys(m, path, allow, (), "in an event spec")
+        for key in m:
+            if key != "state" and key in allow:
+                self.err(
+                    (*path, key),
+                    f"{key!r} cannot be combined with 'state': a state trigger starts one duty "
+                    "for each spell of the state, whatever event started it",
+                )
+        name = m["state"]
+        if not isinstance(name, str) or name not in STATES:
+            self.err(
+                (*path, "state"),
+                f"unknown state {_show(name)}{did_you_mean(str(name), STATES)}; "
+                "states: " + ", ".join(STATES),
+            )
+            return EventSpec(types=())
+        return EventSpec(types=(), state=name)
 
     def condition(
         self,
@@ -1153,9 +1184,25 @@ class _Reader:
                 (*path, "trigger"),
                 trigger_types=None,
                 refs=("event",),
-                allow=("type", "where", "in_state", "state_of"),
+                allow=(
+                    "type",
+                    "where",
+                    "in_state",
+                    "state_of",
+                    *(("state",) if kind in ("deadline", "window") else ()),
+                ),
             )
             trigger_types = trigger.types if trigger else ()
+            if trigger is not None and trigger.state is not None:
+                # the duty's trigger is the event that started the spell
+                trigger_types = STATES[trigger.state].types
+                party = m.get("party")
+                if party is not None and party != "council":
+                    self.err(
+                        (*path, "party"),
+                        "a rule triggered by a state is owed by the council in that state: "
+                        "leave 'party' out (or write party: council)",
+                    )
         common["party"] = self.party_spec(m.get("party"), (*path, "party"), trigger_types, kind)
         if monitoring == "self-declared":
             return SelfDeclaredRule(**common)

@@ -94,4 +94,5 @@ _ADDED_SINCE_0_1: tuple[tuple[str, object], ...] = (
     ("look_back", None),  # EventSpec
     ("period_from", None),  # RecurringRule
     ("start_state", None),  # EscalationLadder
+    ("state", None),  # EventSpec
 )

@@ -145,6 +145,9 @@ class EventSpec:
     # triggers only: the council at `state_of` must be in one of these states that day
     in_state: tuple[str, ...] = ()
     state_of: str = "council"
+    # triggers of deadline and window rules only: a state (model/states.py) whose spells
+    # start the duty instead of an event type (`trigger: {state: inadequate}`)
+    state: str | None = None
     # fulfilments of trigger-based duties: who else may meet the duty besides the party,
     # each a party id or "trigger.PATH" (the party the trigger names there)
     by_any: tuple[str, ...] = ()

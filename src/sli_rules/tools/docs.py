@@ -352,6 +352,15 @@ def _types(types: Sequence[str]) -> Text:
 
 
 def _spec(spec: EventSpec, *, fulfils: bool = False) -> Text:
+    if spec.state is not None:
+        state = STATES[spec.state]
+        return _t(
+            "each spell of the state ",
+            Code(spec.state),
+            f" (from {state.starts} to {state.ends}) for the council in it, counted from the "
+            "spell's start, or from the agreement's start when the spell already holds then; "
+            "the duty is discharged if the state ends before it is met or falls due",
+        )
     out = _types(spec.types)
     if fulfils:
         if spec.by == "council":

@@ -180,6 +180,11 @@ def _inner_keys(cond: Any) -> list[str]:
 
 
 def _trigger_text(spec: EventSpec) -> str:
+    if spec.state is not None:
+        return (
+            f"spell of the state {spec.state} (from its start, or from the agreement's start "
+            "if it already holds then; discharged if the state ends first)"
+        )
     text = " or ".join(spec.types)
     if spec.where:
         text += f" where {describe_condition(spec.where)}"
@@ -543,6 +548,8 @@ class _Explainer:
         out: list[str] = []
         if isinstance(rule, (DeadlineRule, WindowRule)):
             start = trigger.date if trigger is not None else None
+            if start is not None and rule.trigger.state and start < rs.effective.start:
+                start = rs.effective.start  # a state holding on the agreement's start
             if start is None and isinstance(rule, DeadlineRule):
                 start = f.opens
             if start is None:
@@ -943,6 +950,9 @@ class _Explainer:
                         )
                 elif e.council == f.party and e.type != "party.joined":
                     causes.append(f"{e.id} {e.type} on {e.date}")
+        said = f.explanation.split("discharged because ", 1)
+        if len(said) == 2 and said[1].startswith("the state "):
+            causes.append(said[1].split(", before it fell due", 1)[0])  # the engine names it
         if not causes:
             causes.append("membership or the agreement ended before the due date")
         return f"Discharged before it fell due ({f.due}): {'; '.join(causes)}."

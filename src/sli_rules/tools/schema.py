@@ -298,7 +298,8 @@ RULE_KEY_DESCRIPTIONS: dict[str, tuple[str, dict[str, Any]]] = {
         {"type": "string", "pattern": "^https?://\\S+$"},
     ),
     "trigger": (
-        "The event that starts a duty: {type: EVENT_TYPE, where: CONDITION}.",
+        "The event that starts a duty: {type: EVENT_TYPE, where: CONDITION}; for a "
+        "deadline or window, or a state: {state: inadequate}.",
         {"$ref": "#/$defs/trigger"},
     ),
     "fulfil": (
@@ -941,6 +942,14 @@ def ruleset_schema(catalogue: Catalogue | None = None) -> dict[str, Any]:
         "trigger": {
             "type": "object",
             "properties": {
+                "state": {
+                    "enum": list(STATES),
+                    "description": "Deadline and window rules only, and alone: a state whose "
+                    "every spell starts one duty for the council in it, dated on the spell's "
+                    "start (or on the agreement's effective start when the spell already "
+                    "holds then) and discharged if the state ends before the duty is met or "
+                    "falls due.",
+                },
                 **{k: event_spec_props[k] for k in ("type", "where")},
                 "in_state": {
                     "type": "array",
@@ -952,8 +961,10 @@ def ruleset_schema(catalogue: Catalogue | None = None) -> dict[str, Any]:
                     "The attribute naming the council whose state counts (default council)."
                 ),
             },
-            "required": ["type"],
             "additionalProperties": False,
+            "if": {"required": ["state"]},
+            "then": {"propertyNames": {"const": "state"}},
+            "else": {"required": ["type"]},
             "allOf": [{"$ref": "#/$defs/where_by_type"}],
         },
         "event_spec": {
