@@ -102,7 +102,8 @@ def test_sharing_on_either_side_of_the_overridden_due_date(
     assert (finding.status == "fulfilled") is on_time
     # under the ruleset's own six months, every one of these days is on time
     (default,) = [
-        f for f in sli_rules.evaluate([WM], events, as_of="2016-01-01").findings
+        f
+        for f in sli_rules.evaluate([WM], events, as_of="2016-01-01").findings
         if f.rule == "learning-shared"
     ]
     assert default.status == "fulfilled"
@@ -138,7 +139,8 @@ def test_a_bad_setting_fails_with_status_2_naming_the_parameter(
             command, "-r", WM, "-e", str(events), "--as-of", "2016-01-01", "--set", setting
         )
         assert status == 2, (command, err)
-        assert named in err and out == ""
+        assert named in err
+        assert out == ""
 
 
 def test_an_unknown_name_suggests_the_nearest() -> None:
@@ -165,7 +167,8 @@ def test_an_ambiguous_name_fails_naming_the_rulesets(tmp_path: Path) -> None:
     common = ("evaluate", *rulesets, "-e", str(events), "--as-of", "2016-01-01")
     status, _, err = cli(*common, "--set", f"{name}={value}")
     assert status == 2
-    assert name in err and all(rid in err for rid in ids)
+    assert name in err
+    assert all(rid in err for rid in ids)
     status, _, err = cli(*common, "--set", f"{ids[0]}:{name}={value}")
     assert status == 0, err
 
@@ -187,12 +190,12 @@ def test_diff_shows_the_impact_of_another_reading(tmp_path: Path) -> None:
 
 def test_a_parsed_ruleset_takes_overrides_at_parse_time() -> None:
     text = (bundled_dir() / f"{WM}.yaml").read_text(encoding="utf-8")
-    ruleset, problems = sli_rules.parse_ruleset(
-        text, overrides={"learning-share-window": "P1M"}
-    )
-    assert problems == [] and ruleset is not None
+    ruleset, problems = sli_rules.parse_ruleset(text, overrides={"learning-share-window": "P1M"})
+    assert problems == []
+    assert ruleset is not None
     p = ruleset.parameters["learning-share-window"]
-    assert p.overridden and str(p.values[0][1]) == "P1M"
+    assert p.overridden
+    assert str(p.values[0][1]) == "P1M"
 
 
 # ------------------------------------------------------------ the generated pages

@@ -65,8 +65,10 @@ def _plan(
 ) -> Plan:
     if isinstance(rulesets, Plan):
         if parameters:
-            raise ValueError("parameters= needs rulesets, not a compiled Plan: pass it to "
-                             "compile_rulesets instead")
+            raise ValueError(
+                "parameters= needs rulesets, not a compiled Plan: pass it to "
+                "compile_rulesets instead"
+            )
         return rulesets
     return compile_rulesets(rulesets, parameters=parameters)
 

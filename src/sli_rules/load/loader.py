@@ -1695,10 +1695,11 @@ def parse_ruleset(
 
 def _override(reader: _Reader, doc: dict[str, Any], overrides: Mapping[str, Any]) -> None:
     """Put each overriding value where the parameter's `value:` is, for the checks."""
-    params = doc.get("parameters")
-    names = list(params) if isinstance(params, dict) else []
+    found = doc.get("parameters")
+    params: dict[str, Any] = found if isinstance(found, dict) else {}
+    names = list(params)
     for name, value in overrides.items():
-        spec = params.get(name) if isinstance(params, dict) else None
+        spec = params.get(name)
         if not isinstance(spec, dict):
             reader.err(
                 ("parameters",),

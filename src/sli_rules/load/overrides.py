@@ -105,6 +105,5 @@ def with_parameters(rulesets: Sequence[Ruleset], settings: Mapping[str, Any]) ->
     loader checks a parameter's `value:` (a bad one raises `RulesetError` naming it)."""
     chosen = resolve_settings(rulesets, settings)
     return [
-        load_ruleset(_source(r), overrides=chosen[r.id]) if r.id in chosen else r
-        for r in rulesets
+        load_ruleset(_source(r), overrides=chosen[r.id]) if r.id in chosen else r for r in rulesets
     ]
