@@ -18,6 +18,7 @@ from sli_rules.io.intake import Intake, Rejected, read_events
 from sli_rules.io.sql import read_events_sql
 from sli_rules.load.catalogue import Catalogue, load_catalogue
 from sli_rules.load.loader import bundled_ids, check_ruleset, load_ruleset, parse_ruleset
+from sli_rules.load.overrides import ParameterSetError
 from sli_rules.model.dates import Duration, Period, PeriodSpec, parse_date, parse_duration
 from sli_rules.model.errors import (
     EventError,
@@ -85,6 +86,7 @@ __all__ = [
     "MissingExtraError",
     "ParamRef",
     "Parameter",
+    "ParameterSetError",
     "Party",
     "PartySpec",
     "Period",

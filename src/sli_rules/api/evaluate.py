@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ from sli_rules.engine.session import Session
 from sli_rules.io.intake import Intake
 from sli_rules.io.streamed import StreamedEvents, StreamedIntake, read_events_streamed
 from sli_rules.load.loader import load_ruleset
+from sli_rules.load.overrides import with_parameters
 from sli_rules.model.dates import as_day
 from sli_rules.model.errors import SliRulesError
 from sli_rules.model.values import Event, Finding, Ruleset
@@ -40,9 +41,36 @@ def _rulesets(rulesets: Iterable[Ruleset | str | Path] | Ruleset | str | Path) -
     return out
 
 
-def compile_rulesets(rulesets: Iterable[Ruleset | str | Path] | Ruleset | str | Path) -> Plan:
-    """Load (if given ids or paths) and compile rulesets into a plan, once."""
-    return compile_plan(_rulesets(rulesets))
+def compile_rulesets(
+    rulesets: Iterable[Ruleset | str | Path] | Ruleset | str | Path,
+    *,
+    parameters: Mapping[str, Any] | None = None,
+) -> Plan:
+    """Load (if given ids or paths) and compile rulesets into a plan, once.
+
+    `parameters` ({NAME or RULESET:NAME: value}) overrides ruleset parameters for this
+    plan: a value is checked as the parameter's `value:` in the YAML would be (a duration
+    such as "P3M", a date, a number); an unknown or ambiguous name raises
+    `ParameterSetError`, a bad value `RulesetError`. Findings then list the parameter
+    among their `interpretations` as NAME=VALUE."""
+    loaded = _rulesets(rulesets)
+    if parameters:
+        loaded = with_parameters(loaded, parameters)
+    return compile_plan(loaded)
+
+
+def _plan(
+    rulesets: Iterable[Ruleset | str | Path] | Ruleset | str | Path | Plan,
+    parameters: Mapping[str, Any] | None,
+) -> Plan:
+    if isinstance(rulesets, Plan):
+        if parameters:
+            raise ValueError(
+                "parameters= needs rulesets, not a compiled Plan: pass it to "
+                "compile_rulesets instead"
+            )
+        return rulesets
+    return compile_rulesets(rulesets, parameters=parameters)
 
 
 def _matcher(plan: Plan, engine: str) -> Matcher | None:
@@ -61,13 +89,14 @@ def open_session(
     *,
     engine: str = "reference",
     complete: bool = False,
+    parameters: Mapping[str, Any] | None = None,
 ) -> Session:
     """A session for pipelines: `feed(events)`, `advance(date)`, `findings()`, `snapshot()`.
 
     `complete=True` declares the whole stream complete: a duty due with no fulfilling
     event is then `breached`; otherwise it is `unrecorded` unless `record.coverage`
-    events declare the record complete for it."""
-    plan = rulesets if isinstance(rulesets, Plan) else compile_rulesets(rulesets)
+    events declare the record complete for it. `parameters`: as for `evaluate`."""
+    plan = _plan(rulesets, parameters)
     return Session(plan, _matcher(plan, engine), complete=complete)
 
 
@@ -80,6 +109,7 @@ def evaluate(
     engine: str = "reference",
     progress: Callable[[int, int, _dt.date], None] | None = None,
     complete: bool = False,
+    parameters: Mapping[str, Any] | None = None,
 ) -> Report:
     """Evaluate rulesets over an event stream as of a date.
 
@@ -98,9 +128,13 @@ def evaluate(
     Absence is evidence only where the record is declared complete: a duty due with no
     fulfilling event is `breached` when `complete=True` (the caller owns the whole stream)
     or when `record.coverage` events cover it, and `unrecorded` otherwise.
+
+    `parameters` overrides ruleset parameters for this run, keyed by the parameter's
+    name or `RULESET:NAME` (needed when several loaded rulesets have the name), e.g.
+    `parameters={"learning-share-window": "P3M"}`; see `compile_rulesets`.
     """
     day = as_day(as_of)  # a date is checked against the range too
-    plan = rulesets if isinstance(rulesets, Plan) else compile_rulesets(rulesets)
+    plan = _plan(rulesets, parameters)
     intake = (
         events
         if isinstance(events, (Intake, StreamedIntake))

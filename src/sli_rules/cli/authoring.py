@@ -8,7 +8,7 @@ from pathlib import Path
 from sli_rules.api.evaluate import compile_rulesets, evaluate
 from sli_rules.cli.command import Command
 from sli_rules.cli.exits import EXIT_FAILED, EXIT_INPUT, EXIT_OK
-from sli_rules.cli.parsing import Context, date_type
+from sli_rules.cli.parsing import Context, add_set_option, date_type, settings
 from sli_rules.io.intake import read_events
 from sli_rules.model.dates import parse_date
 from sli_rules.model.errors import InputError, did_you_mean
@@ -162,6 +162,7 @@ def _explain_arguments(p: argparse.ArgumentParser) -> None:
         help="declare the event file complete (a duty due with no fulfilling event is "
         "breached, not unrecorded), as in evaluate",
     )
+    add_set_option(p)
 
 
 def _keep(f: Finding, args: argparse.Namespace) -> bool:
@@ -179,7 +180,7 @@ def _keep(f: Finding, args: argparse.Namespace) -> bool:
 def _explain(args: argparse.Namespace, ctx: Context) -> int:
     """`sli-rules explain`: 0 when done (even if nothing matched), 2 on bad input."""
     stdout, stderr = ctx.stdout, ctx.stderr
-    plan = compile_rulesets(args.ruleset)
+    plan = compile_rulesets(args.ruleset, parameters=settings(args))
     rulesets = [cr.ruleset for cr in plan.rulesets]
     intake = read_events(args.events, catalogue=plan.catalogue)
     report = evaluate(plan, intake, as_of=parse_date(args.as_of), complete=args.complete)

@@ -10,7 +10,7 @@ from sli_rules.api.evaluate import ENGINES, compile_rulesets, evaluate, in_one_p
 from sli_rules.cli import evaluate_outputs
 from sli_rules.cli.command import Command
 from sli_rules.cli.exits import EXIT_BREACH, EXIT_INPUT, EXIT_OK
-from sli_rules.cli.parsing import Context, date_type
+from sli_rules.cli.parsing import Context, add_set_option, date_type, settings
 from sli_rules.cli.rulesets import count
 from sli_rules.engine.progress import Progress
 from sli_rules.io.streamed import read_events_streamed
@@ -103,6 +103,7 @@ def _arguments(p: argparse.ArgumentParser) -> None:
         which.add_argument(
             option, action="append", dest=f"only_{field}", metavar=field.upper(), help=what
         )
+    add_set_option(p)
     evaluate_outputs.add_evaluate_options(p)
 
 
@@ -123,7 +124,7 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
     if problem:
         stderr.write(f"sli-rules evaluate: error: {problem}\n")
         return EXIT_INPUT
-    plan = compile_rulesets(args.ruleset)
+    plan = compile_rulesets(args.ruleset, parameters=settings(args))
 
     with Progress(stderr) as progress:  # a status line on a terminal only
         events = sys.stdin if args.events == STDIN else args.events

@@ -18,6 +18,7 @@ from sli_rules.api.evaluate import EngineUnavailableError
 from sli_rules.cli.exits import EXIT_INPUT
 from sli_rules.cli.parsing import Context, ExitError, Parser
 from sli_rules.cli.table import COMMANDS
+from sli_rules.load.overrides import ParameterSetError
 from sli_rules.model.errors import InputError
 from sli_rules.model.extras import MissingExtraError
 
@@ -87,7 +88,7 @@ def run(argv: Sequence[str], stdout: TextIO = sys.stdout, stderr: TextIO = sys.s
         for p in exc.problems:
             stderr.write(f"{p}\n")
         return EXIT_INPUT
-    except (EngineUnavailableError, MissingExtraError) as exc:
+    except (EngineUnavailableError, MissingExtraError, ParameterSetError) as exc:
         stderr.write(f"{exc}\n")
         return EXIT_INPUT
     except argparse.ArgumentError as exc:  # pragma: no cover - argparse reports these itself

@@ -10,9 +10,30 @@ from typing import NoReturn, TextIO
 import attrs
 
 from sli_rules.cli.exits import EXIT_INPUT
+from sli_rules.load.overrides import parse_settings
 from sli_rules.model.dates import DATE_FORMS, DateError, DateRangeError, parse_date
 
-__all__ = ["Context", "ExitError", "Parser", "date_type"]
+__all__ = ["Context", "ExitError", "Parser", "add_set_option", "date_type", "settings"]
+
+
+def add_set_option(p: argparse.ArgumentParser, whose: str = "") -> None:
+    """`--set PARAM=VALUE`, repeatable: a ruleset parameter overridden for this run."""
+    p.add_argument(
+        "--set",
+        action="append",
+        dest="set",
+        default=[],
+        metavar="PARAM=VALUE",
+        help=f"override a parameter of {whose or 'a ruleset'} for this run, checked as its "
+        "value in the YAML would be (e.g. learning-share-window=P3M); RULESET:PARAM=VALUE "
+        "when several loaded rulesets have it; repeat for several. Findings list it among "
+        "their interpretations as PARAM=VALUE",
+    )
+
+
+def settings(args: argparse.Namespace) -> dict[str, str]:
+    """The --set values as {PARAM or RULESET:PARAM: VALUE}."""
+    return parse_settings(getattr(args, "set", None) or [])
 
 
 class ExitError(Exception):

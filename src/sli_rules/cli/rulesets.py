@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sli_rules.cli.command import Command
 from sli_rules.cli.exits import EXIT_FAILED, EXIT_INPUT, EXIT_OK
-from sli_rules.cli.parsing import Context, date_type
+from sli_rules.cli.parsing import Context, add_set_option, date_type, settings
 from sli_rules.load.loader import bundled_dir, bundled_ids, check_ruleset, load_ruleset
 from sli_rules.model.errors import Problem, did_you_mean, format_path
 from sli_rules.outputs.files import STDOUT, output_problem
@@ -350,6 +350,7 @@ def _diff_arguments(p: argparse.ArgumentParser) -> None:
         "breached, not unrecorded), as in evaluate",
     )
     p.add_argument("--output", "-o", metavar="FILE", help="write the report here")
+    add_set_option(p, "NEW (e.g. diff ID ID --set ...: the impact of another reading)")
 
 
 def _diff(args: argparse.Namespace, ctx: Context) -> int:
@@ -358,7 +359,12 @@ def _diff(args: argparse.Namespace, ctx: Context) -> int:
         ctx.stderr.write("sli-rules diff: --events and --as-of go together: give both or neither\n")
         return EXIT_INPUT
     result = diff_rulesets(
-        args.old, args.new, events=args.events, as_of=args.as_of, complete=args.complete
+        args.old,
+        args.new,
+        events=args.events,
+        as_of=args.as_of,
+        complete=args.complete,
+        parameters=settings(args),
     )
     text = result.render(args.format)
     if args.output:

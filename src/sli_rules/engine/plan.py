@@ -99,8 +99,10 @@ class CompiledRuleset:
     def interpretations(self, rule: Rule | EscalationLadder, *refs: Any) -> tuple[str, ...]:
         out = []
         for ref in refs:
-            if isinstance(ref, ParamRef) and self.param(ref.name).basis == "interpretation":
-                out.append(ref.name)
+            if isinstance(ref, ParamRef):
+                p = self.param(ref.name)
+                if p.basis == "interpretation" or p.overridden:
+                    out.append(p.label)
         if rule.interpretation:
             out.append(f"rule {rule.id}")
         return tuple(dict.fromkeys(out))

@@ -31,6 +31,8 @@ def version_fields(ruleset: Ruleset, day: _dt.date | None, kw: Mapping[str, Any]
         if name is None:
             continue
         param = ruleset.parameters.get(name)
-        if param is not None and param.basis == "interpretation" and name not in interps:
-            interps.append(name)
+        if param is None or (param.basis != "interpretation" and not param.overridden):
+            continue
+        if param.label not in interps:
+            interps.append(param.label)
     return {"version": version.id, "interpretations": tuple(interps)}

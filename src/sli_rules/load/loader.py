@@ -1639,10 +1639,13 @@ def parse_ruleset(
     catalogue: Catalogue | None = None,
     registry: Mapping[str, Any] | None = None,
     base: Path | None = None,
+    overrides: Mapping[str, Any] | None = None,
 ) -> tuple[Ruleset | None, list[Problem]]:
     """Parse and validate a ruleset's text. Returns the Ruleset (None if any problem)
     and every problem found. `base` is the ruleset's directory, where an events file it
-    names is looked for (without it, a ruleset must declare its event types inline)."""
+    names is looked for (without it, a ruleset must declare its event types inline).
+    `overrides` (parameter name: value) replaces parameters' values for this load, as if
+    written as the parameter's `value:`; they are checked as that would be."""
     bad = _SURROGATE.search(text)
     if bad is not None:  # not text: no YAML parser can read it, nor can it be printed
         line = text.count("\n", 0, bad.start()) + 1
@@ -1661,6 +1664,8 @@ def parse_ruleset(
     if not isinstance(doc, dict):
         reader.err((), "a ruleset is a mapping with id, title, effective, parties and rules")
         return None, reader.problems
+    if overrides:
+        _override(reader, doc, overrides)
     reader.keys(
         doc, (), TOP_KEYS, ("id", "title", "effective", "parties", "rules"), "at the top level"
     )
@@ -1710,7 +1715,9 @@ def parse_ruleset(
     description = reader.text(doc.get("description"), ("description",), "text")
     if reader.problems:
         reader.problems.sort(key=lambda p: (p.location.line, p.location.column))
-        return None, reader.problems
+        return None, [_as_set(p, overrides or {}) for p in reader.problems]
+    for name in overrides or {}:
+        reader.params[name] = attrs.evolve(reader.params[name], overridden=True)
     ruleset = Ruleset(
         id=rid,
         title=title,
@@ -1731,6 +1738,36 @@ def parse_ruleset(
         event_lines=event_lines,
     )
     return ruleset, []
+
+
+def _override(reader: _Reader, doc: dict[str, Any], overrides: Mapping[str, Any]) -> None:
+    """Put each overriding value where the parameter's `value:` is, for the checks."""
+    found = doc.get("parameters")
+    params: dict[str, Any] = found if isinstance(found, dict) else {}
+    names = list(params)
+    for name, value in overrides.items():
+        spec = params.get(name)
+        if not isinstance(spec, dict):
+            reader.err(
+                ("parameters",),
+                f"no parameter {name!r} to set{did_you_mean(str(name), names)}; "
+                "parameters: " + (", ".join(names) or "none"),
+            )
+            continue
+        kept = {k: v for k, v in spec.items() if k not in ("value", "values")}
+        params[name] = {**kept, "value": value}
+
+
+def _as_set(problem: Problem, overrides: Mapping[str, Any]) -> Problem:
+    """A problem with an overriding value says so: the file holds another value."""
+    path = problem.path
+    for name, value in overrides.items():
+        under = len(path) >= 2 and path[0] == "parameters" and path[1] == name
+        if under or f"parameter {name!r}" in problem.message:  # or where a rule uses it
+            return attrs.evolve(
+                problem, message=f"{name} set to {value!r} for this run: {problem.message}"
+            )
+    return problem
 
 
 MAX_EVENTS_FILE = 1_000_000
@@ -1859,8 +1896,11 @@ def _resolve(id_or_path: str | Path) -> tuple[Path | None, list[Problem]]:
     ]
 
 
-def check_ruleset(id_or_path: str | Path) -> tuple[Ruleset | None, list[Problem]]:
-    """Load a bundled id or a path, returning the ruleset or every problem (never raises)."""
+def check_ruleset(
+    id_or_path: str | Path, *, overrides: Mapping[str, Any] | None = None
+) -> tuple[Ruleset | None, list[Problem]]:
+    """Load a bundled id or a path, returning the ruleset or every problem (never raises).
+    `overrides`: parameter values for this load (see `parse_ruleset`)."""
     path, problems = _resolve(id_or_path)
     if path is None:
         return None, problems
@@ -1881,15 +1921,15 @@ def check_ruleset(id_or_path: str | Path) -> tuple[Ruleset | None, list[Problem]
             )
         ]
     display = str(path) if not path.is_relative_to(bundled_dir()) else f"rulesets/{path.name}"
-    return parse_ruleset(text, display, base=path.parent)
+    return parse_ruleset(text, display, base=path.parent, overrides=overrides)
 
 
-def load_ruleset(id_or_path: str | Path) -> Ruleset:
+def load_ruleset(id_or_path: str | Path, *, overrides: Mapping[str, Any] | None = None) -> Ruleset:
     """A bundled ruleset by id (e.g. 'west-midlands-compact-2013') or a YAML file by path.
 
     Raises `RulesetError` listing every problem, each as file:line:col: message @ path.
     """
-    ruleset, problems = check_ruleset(id_or_path)
+    ruleset, problems = check_ruleset(id_or_path, overrides=overrides)
     if ruleset is None:
         raise RulesetError(problems)
     return ruleset

@@ -61,6 +61,17 @@ class Parameter:
     values: tuple[tuple[Date | None, Any], ...]  # (from, value), sorted; None = always
     rationale: str = ""
     description: str = ""
+    #: set for one run (`evaluate --set`), not the ruleset file's value; out of the repr,
+    #: which a ruleset's fingerprint is a digest of (the values show the change)
+    overridden: bool = attrs.field(default=False, repr=False)
+
+    @property
+    def label(self) -> str:
+        """How findings name it among their interpretations: the name, and for a value
+        set for the run, `name=VALUE` so the reading used is on the finding."""
+        if not self.overridden:
+            return self.name
+        return f"{self.name}=" + "; ".join(str(v) for _, v in self.values)
 
     def value_at(self, day: Date) -> Any:
         chosen = self.values[0][1]

@@ -21,6 +21,7 @@ from sli_rules.api.evaluate import evaluate
 from sli_rules.io.intake import Intake, read_events
 from sli_rules.load.catalogue import catalogue_for
 from sli_rules.load.loader import load_ruleset
+from sli_rules.load.overrides import resolve_settings, with_parameters
 from sli_rules.model.dates import Duration, PeriodSpec, parse_date
 from sli_rules.model.errors import Location, Problem, RulesetError
 from sli_rules.model.values import (
@@ -650,6 +651,7 @@ def diff_rulesets(
     as_of: Date | str | None = None,
     *,
     complete: bool = False,
+    parameters: Mapping[str, Any] | None = None,
 ) -> RulesetDiff:
     """Compare two versions of a ruleset (objects, bundled ids or paths).
 
@@ -657,9 +659,18 @@ def diff_rulesets(
     date, and `impact` lists the findings that appear, disappear or change status or due
     date, keyed by kind, rule, party, the council of concern, trigger, step and opening date.
     `complete=True` declares the events the whole record, as in `evaluate`.
+    `parameters` overrides parameters of `new` (as in `evaluate`): with the same ruleset
+    as both, the diff is the impact of another reading of the text.
     """
     a = old if isinstance(old, Ruleset) else load_versioned(old)
     b = new if isinstance(new, Ruleset) else load_versioned(new)
+    if parameters:
+        chosen = resolve_settings([b], parameters).get(b.id, {})
+        b = (
+            with_parameters([b], parameters)[0]
+            if isinstance(new, Ruleset)
+            else load_versioned(new, overrides=chosen)
+        )
     changes = tuple(_Differ(a, b).run())
     if events is None and as_of is None:
         return RulesetDiff(_label(a), _label(b), changes)
@@ -684,19 +695,21 @@ def diff_rulesets(
     )
 
 
-def load_versioned(id_or_path: str | Path) -> Ruleset:
+def load_versioned(
+    id_or_path: str | Path, *, overrides: Mapping[str, Any] | None = None
+) -> Ruleset:
     """A bundled id or a path, or either followed by `@VERSION`: that dated version of the
     ruleset, in force at every date (`Ruleset.as_version`), so that two versions of one
     ruleset can be compared over the same events."""
     text = str(id_or_path)
     base, at, version = text.rpartition("@")
     if at and base and VERSION_ID.fullmatch(version) and not Path(text).exists():
-        ruleset = load_ruleset(base)
+        ruleset = load_ruleset(base, overrides=overrides)
         try:
             return ruleset.as_version(version)
         except KeyError as exc:
             raise RulesetError([Problem(Location(text, 0), str(exc.args[0]))]) from None
-    return load_ruleset(id_or_path)
+    return load_ruleset(id_or_path, overrides=overrides)
 
 
 VERSION_ID = re.compile(r"[a-z0-9][a-z0-9-]*")

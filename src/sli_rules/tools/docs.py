@@ -740,6 +740,55 @@ def _parameter_users(rs: Ruleset) -> dict[str, list[str]]:
     return users
 
 
+def _override_example(p: Parameter) -> Text:
+    """The --set option that changes `p`, shown with its present value."""
+    value = p.values[-1][1]
+    shown = value.isoformat() if isinstance(value, _dt.date) else str(value)
+    return _t(Code(f"--set {p.name}={shown}"))
+
+
+def _interpretation_blocks(rs: Ruleset) -> list[Block]:
+    """The values this ruleset reads into the text rather than takes from it, in one
+    table, with how to run the rules on another reading."""
+    chosen = {n: p for n, p in rs.parameters.items() if p.basis == "interpretation"}
+    blocks: list[Block] = [Heading(2, _t("Interpretations"))]
+    if not chosen:
+        blocks.append(Para(_t("No parameter of this ruleset is an interpretation.")))
+        return blocks
+    users = _parameter_users(rs)
+    blocks += [
+        Para(
+            _t(
+                "Parameters whose value is a reading of the text, not something it states. "
+                "To see what another reading changes, run ",
+                Code("sli-rules evaluate"),
+                " (or ",
+                Code("explain"),
+                ", or ",
+                Code(f"diff {rs.id} {rs.id}"),
+                " with events) with the option in the last column and another value; with "
+                "several rulesets loaded, write ",
+                Code(f"{rs.id}:NAME"),
+                ". Findings list the value set as NAME=VALUE among their interpretations.",
+            )
+        ),
+        Table(
+            ("Parameter", "Default", "Rationale", "Used by", "How to override"),
+            tuple(
+                (
+                    _t(Code(name)),
+                    _param_values(p),
+                    _t(p.rationale),
+                    _join((_t(Code(u)) for u in users.get(name, ())), ", "),
+                    _override_example(p),
+                )
+                for name, p in chosen.items()
+            ),
+        ),
+    ]
+    return blocks
+
+
 def _membership(joined: _dt.date | None, left: _dt.date | None) -> Text:
     parts = []
     if joined:
@@ -872,6 +921,8 @@ def ruleset_blocks(rs: Ruleset) -> list[Block]:
                 ),
             ),
         ]
+
+    blocks += _interpretation_blocks(rs)
 
     # -- parameters
     if rs.parameters:
