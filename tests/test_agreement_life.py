@@ -682,8 +682,8 @@ PERIOD_PLAN = plan_of(
 
 
 class TestReturnsByDeclaredPeriod:
-    """quarterly-data: financial-year quarters, due a month after the quarter ends.
-    2014-15 Q1 is April-June 2014, due 2014-07-30 (30 June + P1M)."""
+    """quarterly-data: financial-year quarters, due by the end of the month after the
+    quarter. 2014-15 Q1 is April-June 2014, due 2014-07-31 (a P1M grace from 1 July)."""
 
     def ret(self, day: str, period: str, id_: str = "d1") -> dict[str, Any]:
         return ev(id_, "data_return.submitted", day, COVENTRY, period=period)
@@ -692,13 +692,13 @@ class TestReturnsByDeclaredPeriod:
         return one(r, "quarterly-data", kind=kind, opens=D(2014, 4, 1))
 
     def test_on_the_due_day_on_time_the_day_after_late_and_remedied(self) -> None:
-        r = run(PERIOD_PLAN, [self.ret("2014-07-30", "2014-15-Q1")], D(2014, 12, 1))
-        assert self.q1(r).status == "fulfilled"
         r = run(PERIOD_PLAN, [self.ret("2014-07-31", "2014-15-Q1")], D(2014, 12, 1))
+        assert self.q1(r).status == "fulfilled"
+        r = run(PERIOD_PLAN, [self.ret("2014-08-01", "2014-15-Q1")], D(2014, 12, 1))
         assert self.q1(r).status == "fulfilled_late"
         breach = self.q1(r, "breach")
         assert breach.status == "remedied"
-        assert breach.remedied_on == D(2014, 7, 31)
+        assert breach.remedied_on == D(2014, 8, 1)
 
     def test_a_late_return_does_not_fill_the_quarter_it_is_dated_in(self) -> None:
         r = run(PERIOD_PLAN, [self.ret("2014-08-15", "2014-15-Q1")], D(2014, 12, 1))

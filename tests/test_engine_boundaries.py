@@ -322,9 +322,10 @@ class TestFinancialYear:
 
 
 class TestQuarterWithGrace:
-    """quarterly-data: one a quarter (April-June, July-September, ...), due a month after
-    the quarter ends. 2015-16 Q1 is 2015-04-01 to 2015-06-30, due 2015-06-30 + 1 month =
-    2015-07-30; Q2 is 2015-07-01 to 2015-09-30, due 2015-10-30."""
+    """quarterly-data: one a quarter (April-June, July-September, ...), due by the end of
+    the month after the quarter (a P1M grace runs from the day after the quarter ends).
+    2015-16 Q1 is 2015-04-01 to 2015-06-30, due 2015-07-31; Q2 is 2015-07-01 to
+    2015-09-30, due 2015-10-31."""
 
     def ret(self, day: str, id_: str = "dr") -> dict[str, Any]:
         return ev(id_, "data_return.submitted", day, COVENTRY, period="2015-Q1")
@@ -332,10 +333,10 @@ class TestQuarterWithGrace:
     def test_the_quarters_due_dates(self) -> None:
         r = run([], D(2015, 7, 1))
         q1 = one(r, "quarterly-data", opens=D(2015, 4, 1))
-        assert q1.due == D(2015, 7, 30)
+        assert q1.due == D(2015, 7, 31)
         q2 = one(r, "quarterly-data", opens=D(2015, 7, 1))
-        assert q2.due == D(2015, 10, 30)
-        # the quarter ending on 31 December: 2015-12-31 + 1 month = 2016-01-31
+        assert q2.due == D(2015, 10, 31)
+        # the quarter ending on 31 December: the whole of January
         q3 = one(run([], D(2015, 10, 1)), "quarterly-data", opens=D(2015, 10, 1))
         assert q3.due == D(2016, 1, 31)
 
@@ -345,13 +346,13 @@ class TestQuarterWithGrace:
         assert status(r, "quarterly-data", opens=D(2015, 7, 1)) == "breached"
 
     def test_inside_the_grace_it_counts_for_the_quarter_still_short(self) -> None:
-        r = run([self.ret("2015-07-30")], D(2015, 8, 1))
+        r = run([self.ret("2015-07-31")], D(2015, 8, 1))
         q1 = one(r, "quarterly-data", opens=D(2015, 4, 1))
         assert (q1.status, q1.fulfilled_by) == ("fulfilled", ("dr",))
         assert status(r, "quarterly-data", opens=D(2015, 7, 1)) == "open"
 
     def test_after_the_grace_it_counts_for_the_new_quarter(self) -> None:
-        r = run([self.ret("2015-07-31")], D(2015, 8, 1))
+        r = run([self.ret("2015-08-01")], D(2015, 8, 2))
         assert status(r, "quarterly-data", opens=D(2015, 4, 1)) == "breached"
         assert status(r, "quarterly-data", opens=D(2015, 7, 1)) == "fulfilled"
 
@@ -362,7 +363,7 @@ class TestQuarterWithGrace:
         assert one(r, "quarterly-data", opens=D(2015, 7, 1)).fulfilled_by == ("b",)
 
     @pytest.mark.parametrize(
-        ("as_of", "expected"), [(D(2015, 7, 30), "open"), (D(2015, 7, 31), "breached")]
+        ("as_of", "expected"), [(D(2015, 7, 31), "open"), (D(2015, 8, 1), "breached")]
     )
     def test_as_of_the_end_of_the_grace(self, as_of: dt.date, expected: str) -> None:
         assert status(run([], as_of), "quarterly-data", opens=D(2015, 4, 1)) == expected
@@ -849,7 +850,7 @@ class TestParameters:
 class TestCoverage:
     """Absence is evidence only where the record is declared complete (docs/findings.md,
     "Evidence"). quarterly-data's 2015-16 Q1 runs 2015-04-01 to 2015-06-30, with a
-    month's grace to 2015-07-30: a declaration must cover every day of that."""
+    month's grace to 2015-07-31: a declaration must cover every day of that."""
 
     def cover(self, start: str, end: str | None = None, **extra: Any) -> dict[str, Any]:
         rec = ev("cov", "record.coverage", "2015-01-01", COVENTRY, types=["*"], **extra)
@@ -870,9 +871,9 @@ class TestCoverage:
     @pytest.mark.parametrize(
         ("start", "end", "expected"),
         [
-            ("2015-04-01", "2015-07-30", "breached"),  # exactly the period and its grace
-            ("2015-04-02", "2015-07-30", "unrecorded"),  # misses the period's first day
-            ("2015-04-01", "2015-07-29", "unrecorded"),  # misses the last day of grace
+            ("2015-04-01", "2015-07-31", "breached"),  # exactly the period and its grace
+            ("2015-04-02", "2015-07-31", "unrecorded"),  # misses the period's first day
+            ("2015-04-01", "2015-07-30", "unrecorded"),  # misses the last day of grace
             ("2015-04-01", None, "breached"),  # open-ended: up to the report's date
         ],
     )
@@ -883,9 +884,9 @@ class TestCoverage:
 
     def test_declarations_add_up_day_by_day(self) -> None:
         first = self.cover("2015-04-01", "2015-05-31")
-        second = {**self.cover("2015-06-01", "2015-07-30"), "id": "cov-2"}
+        second = {**self.cover("2015-06-01", "2015-07-31"), "id": "cov-2"}
         assert self.q1(first, second).status == "breached"
-        gap = {**self.cover("2015-06-02", "2015-07-30"), "id": "cov-2"}
+        gap = {**self.cover("2015-06-02", "2015-07-31"), "id": "cov-2"}
         assert self.q1(first, gap).status == "unrecorded"
 
     def test_another_type_or_party_does_not_cover_it(self) -> None:

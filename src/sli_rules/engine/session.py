@@ -25,7 +25,7 @@ from sli_rules.engine.plan import CompiledRuleset, Hook, Matcher, Plan, Referenc
 from sli_rules.engine.versions import version_fields
 from sli_rules.load.registry import LIFETIME_KEYS, load_registry
 from sli_rules.model.conditions import Env, describe_condition, resolve
-from sli_rules.model.dates import Period, PeriodSpec, add
+from sli_rules.model.dates import Period, PeriodSpec, add, grace_end
 from sli_rules.model.errors import SliRulesError
 from sli_rules.model.states import STATE_TYPES, STATES, describe_event
 from sli_rules.model.states import ends as state_ends
@@ -1037,7 +1037,7 @@ class Session:
             if grace is not None:
                 # a late submission inside the grace of the previous period counts there
                 prev = _period_of(rule.period, p.start - DAY, cr.ruleset.effective.start)
-                if day <= add(prev.end, grace) and (
+                if day <= grace_end(prev.end, grace) and (
                     not rule.period.months or prev.start.month in rule.period.months
                 ):
                     out.append(prev)
@@ -1741,7 +1741,7 @@ class _Findings:
         )
         if isinstance(rule, RecurringRule) and rule.grace is not None:
             grace = self.cr.duration(rule.grace, period.start)
-        due = add(period.end, grace) if grace else period.end
+        due = grace_end(period.end, grace) if grace else period.end
         opens = max(period.start, first)
         eff = self.rs.effective
         if eff.start_basis == "interpretation" and opens == eff.start:

@@ -30,6 +30,7 @@ __all__ = [
     "PeriodSpec",
     "add",
     "as_day",
+    "grace_end",
     "parse_date",
     "parse_duration",
     "parse_event_date",
@@ -155,6 +156,14 @@ def add(day: Date, duration: Duration) -> Date:
     """Add a duration; months clamp to the month's end (2013-08-31 + P6M = 2014-02-28)."""
     result: Date = day + duration.delta
     return result
+
+
+def grace_end(end: Date, grace: Duration) -> Date:
+    """The last day of a grace that runs from the day after `end`: P31D is the 31 days
+    after it, and P1M "the month after" a period ending on a month's last day (a March
+    quarter's grace ends on 30 April, a June quarter's on 31 July)."""
+    one = _dt.timedelta(days=1)
+    return add(end + one, grace) - one
 
 
 @attrs.frozen
