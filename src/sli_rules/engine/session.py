@@ -915,13 +915,7 @@ class Session:
             if tuple(_first(e, a) for a, _b in spec.match) != inst.match:
                 continue
             by = set(_party_ids(resolve(e, spec.by)))
-            allowed = {inst.party, *inst.joint}
-            for who in spec.by_any:
-                if who.startswith("trigger."):
-                    allowed.update(_party_ids(resolve(trig, who.removeprefix("trigger."))))
-                else:
-                    allowed.add(who)
-            if not by & allowed:
+            if not by & {inst.party, *inst.joint, *_by_any(spec, trig)}:
                 continue
             env = Env(event=e, trigger=trig, party=self.party(cr, st, inst.party))
             if cr.fulfil_where[rule.id](e, env):
@@ -946,13 +940,7 @@ class Session:
             trig = inst.trigger
             if trig is None or e.date < trig.date or e.id == trig.id:
                 continue
-            allowed: set[str] = set()
-            for who in spec.by_any:
-                if who.startswith("trigger."):
-                    allowed.update(_party_ids(resolve(trig, who.removeprefix("trigger."))))
-                else:
-                    allowed.add(who)
-            if not by & allowed:
+            if not by & _by_any(spec, trig):
                 continue
             env = Env(event=e, trigger=trig, party=self.party(cr, st, inst.party))
             if cr.fulfil_where[rule.id](e, env):
@@ -1164,6 +1152,18 @@ def _pattern_members(cr: CompiledRuleset) -> tuple[dict[str, Party], tuple[Succe
 def _any_of(ids: Sequence[str]) -> str:
     ids = list(ids)
     return ids[0] if len(ids) == 1 else ", ".join(ids[:-1]) + " or " + ids[-1]
+
+
+def _by_any(spec: EventSpec, trigger: Event) -> set[str]:
+    """The parties a rule's `fulfil.by_any` lets meet a duty started by `trigger`: ids as
+    written, and `trigger.ATTR` read from the trigger."""
+    allowed: set[str] = set()
+    for who in spec.by_any:
+        if who.startswith("trigger."):
+            allowed.update(_party_ids(resolve(trigger, who.removeprefix("trigger."))))
+        else:
+            allowed.add(who)
+    return allowed
 
 
 def _party_ids(values: list[Any]) -> list[str]:
