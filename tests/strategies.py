@@ -26,7 +26,16 @@ import yaml
 from dateutil.relativedelta import relativedelta
 from hypothesis import strategies as st
 
-from sli_rules import Event, Plan, Ruleset, compile_rulesets, parse_ruleset, read_events
+from sli_rules import (
+    Event,
+    Finding,
+    Plan,
+    Report,
+    Ruleset,
+    compile_rulesets,
+    parse_ruleset,
+    read_events,
+)
 
 __all__ = [
     "AGREEMENT",
@@ -785,3 +794,31 @@ def csv_bytes(draw: st.DrawFn) -> bytes:
         )
     data = buffer.getvalue().encode("utf-8", "surrogatepass")
     return draw(_noise(data)) if draw(st.booleans()) else data
+
+
+# ------------------------------------------------ looking findings up in a report
+
+COVENTRY, BIRMINGHAM, HEREFORDSHIRE = "E08000026", "E08000025", "E06000019"
+
+
+def find(
+    report: Report, rule: str, party: str = COVENTRY, kind: str = "obligation", **fields: Any
+) -> list[Finding]:
+    """The findings of one rule for one party, of one kind, with the fields given."""
+    return [
+        f
+        for f in report.findings
+        if f.rule == rule
+        and f.party == party
+        and f.kind == kind
+        and all(getattr(f, k) == v for k, v in fields.items())
+    ]
+
+
+def one(
+    report: Report, rule: str, party: str = COVENTRY, kind: str = "obligation", **fields: Any
+) -> Finding:
+    """The one finding `find` gives, failing the test when there is not exactly one."""
+    found = find(report, rule, party, kind, **fields)
+    assert len(found) == 1, f"expected one {kind} of {rule} for {party} {fields}, got {found}"
+    return found[0]

@@ -27,10 +27,20 @@ from hypothesis import strategies as st
 
 import sli_rules
 from sli_rules import EventError, Finding, Plan, Report, parse_ruleset, read_events
-from strategies import AGREEMENT, BODY, LAWS_YAML, event_streams, ruleset_from_yaml
+from strategies import (
+    AGREEMENT,
+    BIRMINGHAM,
+    BODY,
+    COVENTRY,
+    HEREFORDSHIRE,
+    LAWS_YAML,
+    event_streams,
+    find,
+    one,
+    ruleset_from_yaml,
+)
 
 D = dt.date
-COVENTRY, BIRMINGHAM, HEREFORDSHIRE = "E08000026", "E08000025", "E06000019"
 
 
 def ev(id_: str, type_: str, day: str, council: str, **attrs: Any) -> dict[str, Any]:
@@ -62,27 +72,6 @@ BY_PARTIES = plan_of(with_effective("  owner: wmsli-steering-group\n  revoked_by
 
 def run(plan: Plan, events: Iterable[dict[str, Any]], as_of: dt.date) -> Report:
     return sli_rules.evaluate(plan, list(events), as_of=as_of, complete=True)
-
-
-def find(
-    report: Report, rule: str, party: str = COVENTRY, kind: str = "obligation", **fields: Any
-) -> list[Finding]:
-    return [
-        f
-        for f in report.findings
-        if f.rule == rule
-        and f.party == party
-        and f.kind == kind
-        and all(getattr(f, k) == v for k, v in fields.items())
-    ]
-
-
-def one(
-    report: Report, rule: str, party: str = COVENTRY, kind: str = "obligation", **fields: Any
-) -> Finding:
-    found = find(report, rule, party, kind, **fields)
-    assert len(found) == 1, f"expected one {kind} of {rule} for {party} {fields}, got {found}"
-    return found[0]
 
 
 def ending(type_: str, day: str, by: str = BODY, id_: str = "end") -> dict[str, Any]:

@@ -23,10 +23,20 @@ import pytest
 
 import sli_rules
 from sli_rules import Finding, Report
-from strategies import AGREEMENT, BODY, LAWS_PLAN, LAWS_YAML, ruleset_from_yaml
+from strategies import (
+    AGREEMENT,
+    BIRMINGHAM,
+    BODY,
+    COVENTRY,
+    HEREFORDSHIRE,
+    LAWS_PLAN,
+    LAWS_YAML,
+    find,
+    one,
+    ruleset_from_yaml,
+)
 
 D = dt.date
-COVENTRY, BIRMINGHAM, HEREFORDSHIRE = "E08000026", "E08000025", "E06000019"
 DUDLEY, SOLIHULL = "E08000027", "E08000029"
 
 
@@ -40,27 +50,6 @@ def review(day: str, council: str = COVENTRY, rid: str = "r1", id_: str = "pc") 
 
 def run(events: Iterable[dict[str, Any]], as_of: dt.date) -> Report:
     return sli_rules.evaluate(LAWS_PLAN, list(events), as_of=as_of, complete=True)
-
-
-def find(
-    report: Report, rule: str, party: str = COVENTRY, kind: str = "obligation", **fields: Any
-) -> list[Finding]:
-    return [
-        f
-        for f in report.findings
-        if f.rule == rule
-        and f.party == party
-        and f.kind == kind
-        and all(getattr(f, k) == v for k, v in fields.items())
-    ]
-
-
-def one(
-    report: Report, rule: str, party: str = COVENTRY, kind: str = "obligation", **fields: Any
-) -> Finding:
-    found = find(report, rule, party, kind, **fields)
-    assert len(found) == 1, f"expected one {kind} of {rule} for {party} {fields}, got {found}"
-    return found[0]
 
 
 def status(report: Report, rule: str, party: str = COVENTRY, **fields: Any) -> str:
