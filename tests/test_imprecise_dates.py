@@ -436,3 +436,14 @@ def test_any_text_is_a_date_form_or_a_date_error(text: str) -> None:
     if isinstance(when, DaySpan):
         assert when.earliest < when.latest
         assert when.text == text
+
+
+def test_a_session_refuses_an_imprecise_event_and_keeps_none_of_its_batch() -> None:
+    # a Session works day by day; an unknown day must go through evaluate() or `run`
+    session = sli_rules.open_session(WM, complete=True)
+    batch = sli_rules.read_events([_held("2014-04-15"), _feedback("2014-10")]).events
+    with pytest.raises(ValueError, match="imprecise date"):
+        session.feed(batch)
+    assert session.pending == 0
+    session.advance(D(2015, 6, 30))
+    assert not _duty(sli_rules.Report(as_of=D(2015, 6, 30), findings=tuple(session.findings())))

@@ -256,7 +256,8 @@ class Session:
             if e.span is not None:
                 raise ValueError(
                     f"event {e.id!r} has an imprecise date ({e.span.text}); a session "
-                    "evaluates exact days: use evaluate() or `sli-rules run`, which refine it"
+                    "works with exact days only: use evaluate() or `sli-rules run`, which "
+                    "try each day the event could have happened on"
                 )
             if clock is not None and e.date <= clock:
                 raise LateEventError(
