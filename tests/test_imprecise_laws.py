@@ -208,3 +208,32 @@ def test_nightly_runs_with_imprecise_dates_end_as_one_batch_evaluation(
         got = [f.to_dict() for f in sli_rules.state_report(state).findings]
         want = [f.to_dict() for f in sli_rules.evaluate(LAWS_PLAN, delivered, as_of=last).findings]
         assert json.dumps(got, indent=1) == json.dumps(want, indent=1)
+
+
+def test_a_revocation_dated_by_year_reaches_every_partys_periods() -> None:
+    # found by the soundness law: the steering group's revocation of the laws agreement
+    # dated only "2017" ends Birmingham's quarterly duties on some day of that year, so a
+    # quarter that straddles the end is discharged in some refinements and unrecorded in
+    # others; the candidate days must include Birmingham's due dates, not only the
+    # steering group's own
+    revoked = {
+        "id": "rv",
+        "type": "agreement.revoked",
+        "date": "2017",
+        "council": "wmsli-steering-group",
+        "agreement": "test-laws",
+    }
+    events = to_events([revoked])
+    as_of = dt.date(2018, 1, 6)
+    reported = sli_rules.evaluate(LAWS_PLAN, events, as_of=as_of).findings
+    by_identity: dict[tuple[Any, ...], list[Finding]] = {}
+    for f in reported:
+        by_identity.setdefault(identity(f), []).append(f)
+    lo, hi = spans_of(events[0])
+    day = lo
+    while day <= hi:  # every day of the year, one exact run each, a week apart
+        (e,) = events
+        for f in _exact([sli_rules.Event(e.id, e.type, day, e.council, e.attrs)], as_of):
+            candidates = by_identity.get(identity(f), [])
+            assert any(f.status in (r.possible or (r.status,)) for r in candidates), (day, f)
+        day += dt.timedelta(days=7)

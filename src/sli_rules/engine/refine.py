@@ -16,8 +16,9 @@ Which refinements: the findings are piecewise constant in each event's day, chan
 only where the day crosses another date (a due date, a window's opening, a period's
 bounds, as-of, another event's day). Each imprecise event starts with the two ends of its
 span (the first day being no earlier than its `start`, when it has one); every such date
-seen in the findings of the event's parties, or given by an exact event of its parties
-or of a body, that falls inside the span adds the day itself and the day after (where a
+seen in the findings of the event's parties (of every party, for a body's event that
+names no council, such as an agreement's revocation), or given by an exact event of its
+parties or of a body, that falls inside the span adds the day itself and the day after (where a
 comparison with it can change); this repeats until no new day comes (at most ROUNDS
 times). Events are grouped by the parties they name: the events of one group
 are combined in every way (all corners of their candidate days) and the groups, assumed
@@ -114,11 +115,15 @@ def evaluate_refined(events: Sequence[Event], as_of: Date, run: Run) -> list[Fin
             done[assignment] = run([*exact, *refined])
         grown = False
         for e, m, days in zip(imprecise, mentions, thresholds, strict=True):
+            # a body's event that names no council (a revocation, an agreement's end)
+            # can move any party's findings: every finding's dates are its thresholds
+            everyone = not any(_GSS.fullmatch(p) for p in m)
             seen = {
                 d
                 for fs in done.values()
                 for f in fs
-                if e.id in f.triggered_by
+                if everyone
+                or e.id in f.triggered_by
                 or e.id in f.fulfilled_by
                 or {f.party, f.about, f.actor} & m
                 for d in _dates(f)
