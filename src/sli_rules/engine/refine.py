@@ -35,7 +35,7 @@ from __future__ import annotations
 import datetime as _dt
 import itertools
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -103,6 +103,7 @@ def evaluate_refined(events: Sequence[Event], as_of: Date, run: Run) -> list[Fin
         thresholds.append(days)
     done: dict[tuple[Date, ...], list[Finding]] = {}
     groups = _groups(imprecise, mentions)
+    shifted: list[set[Date]] = [set() for _ in imprecise]
     for _ in range(ROUNDS):
         _add_thresholds(imprecise, candidates, thresholds)
         for assignment in _assignments(imprecise, groups, candidates):
@@ -114,7 +115,7 @@ def evaluate_refined(events: Sequence[Event], as_of: Date, run: Run) -> list[Fin
             ]
             done[assignment] = run([*exact, *refined])
         grown = False
-        for e, m, days in zip(imprecise, mentions, thresholds, strict=True):
+        for i, (e, m, days) in enumerate(zip(imprecise, mentions, thresholds, strict=True)):
             # a body's event that names no council (a revocation, an agreement's end)
             # can move any party's findings: every finding's dates are its thresholds
             everyone = not any(_GSS.fullmatch(p) for p in m)
@@ -128,12 +129,40 @@ def evaluate_refined(events: Sequence[Event], as_of: Date, run: Run) -> list[Fin
                 or {f.party, f.about, f.actor} & m
                 for d in _dates(f)
             }
+            # days in the event's own terms, never shifted again
+            moved = _shifted(i, e, done, (days | seen) - shifted[i])
+            shifted[i] |= moved
+            seen |= moved
             if not seen <= days:
                 days.update(seen)
                 grown = True
         if not grown:
             break
     return merge_findings(done.values())
+
+
+def _shifted(
+    i: int, e: Event, done: Mapping[tuple[Date, ...], list[Finding]], days: set[Date]
+) -> set[Date]:
+    """The event's days at which a date its findings take from it (a step opening 47 days
+    after a concern is raised) would cross one of `days`: the finding may appear, vanish or
+    change there, and its date range must reach the last day before. The offsets are
+    measured in the runs already made, so month arithmetic is approximated by the day
+    either side."""
+    lo, hi = spans_of(e)
+    offsets: set[_dt.timedelta] = set()
+    for assignment, findings in done.items():
+        for f in findings:
+            if e.id in f.triggered_by or e.id in f.fulfilled_by:
+                offsets.update(d - assignment[i] for d in _dates(f))
+    out: set[Date] = set()
+    for off in offsets:
+        for t in days:
+            d = t - off
+            for day in (d - _DAY, d, d + _DAY):
+                if lo <= day <= hi:
+                    out.add(day)
+    return out
 
 
 def _attr_dates(e: Event) -> Iterable[Date]:
@@ -159,8 +188,10 @@ def _add_thresholds(
         lo, hi = spans_of(e)
         for t in days:
             # a comparison with t ("on or before", "before") can change only between
-            # t - 1 and t or between t and t + 1: t and t + 1 start the pieces it makes
-            for d in (t, t + _DAY):
+            # t - 1 and t or between t and t + 1; the pieces it makes are sampled at both
+            # ends, since a date a finding takes from the event's day (a joiner's first
+            # period opening on the day it joins) runs from one end to the other
+            for d in (t - _DAY, t, t + _DAY):
                 if lo <= d <= hi:
                     candidates[e.id].add(d)
 
