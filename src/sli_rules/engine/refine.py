@@ -18,8 +18,11 @@ bounds, as-of, another event's day). Each imprecise event starts with the two en
 span (the first day being no earlier than its `start`, when it has one); every such date
 seen in the findings of the event's parties (of every party, for a body's event that
 names no council, such as an agreement's revocation), or given by an exact event of its
-parties or of a body, that falls inside the span adds the day itself and the day after (where a
-comparison with it can change); this repeats until no new day comes (at most ROUNDS
+parties or of a body, that falls inside the span adds the day before, the day itself and
+the day after (a comparison with it can change only there, and both ends of each stretch
+between such dates bound a date a finding copies from the event's day); a date a finding
+takes from the event at a fixed distance is translated back to the event's days where it
+would cross one of them (`_shifted`); this repeats until no new day comes (at most ROUNDS
 times). Events are grouped by the parties they name: the events of one group
 are combined in every way (all corners of their candidate days) and the groups, assumed
 independent, are run side by side, so the number of engine runs is that of the largest
