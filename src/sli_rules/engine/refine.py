@@ -35,10 +35,11 @@ With no imprecise event, `evaluate_refined` is one engine run, nothing else.
 
 from __future__ import annotations
 
+import bisect
 import datetime as _dt
 import itertools
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import attrs
@@ -107,6 +108,7 @@ def evaluate_refined(events: Sequence[Event], as_of: Date, run: Run) -> list[Fin
     done: dict[tuple[Date, ...], list[Finding]] = {}
     groups = _groups(imprecise, mentions)
     shifted: list[set[Date]] = [set() for _ in imprecise]
+    seen_in = _Seen(imprecise)
     for _ in range(ROUNDS):
         _add_thresholds(imprecise, candidates, thresholds)
         for assignment in _assignments(imprecise, groups, candidates):
@@ -117,23 +119,15 @@ def evaluate_refined(events: Sequence[Event], as_of: Date, run: Run) -> list[Fin
                 for e, d in zip(imprecise, assignment, strict=True)
             ]
             done[assignment] = run([*exact, *refined])
+            seen_in.add(assignment, done[assignment])
         grown = False
         for i, (e, m, days) in enumerate(zip(imprecise, mentions, thresholds, strict=True)):
             # a body's event that names no council (a revocation, an agreement's end)
             # can move any party's findings: every finding's dates are its thresholds
             everyone = not any(_GSS.fullmatch(p) for p in m)
-            seen = {
-                d
-                for fs in done.values()
-                for f in fs
-                if everyone
-                or e.id in f.triggered_by
-                or e.id in f.fulfilled_by
-                or {f.party, f.about, f.actor} & m
-                for d in _dates(f)
-            }
+            seen = seen_in.dates(e, m, everyone)
             # days in the event's own terms, never shifted again
-            moved = _shifted(i, e, done, (days | seen) - shifted[i])
+            moved = _shifted(e, seen_in.offsets[i], (days | seen) - shifted[i])
             shifted[i] |= moved
             seen |= moved
             if not seen <= days:
@@ -144,23 +138,59 @@ def evaluate_refined(events: Sequence[Event], as_of: Date, run: Run) -> list[Fin
     return merge_findings(done.values())
 
 
-def _shifted(
-    i: int, e: Event, done: Mapping[tuple[Date, ...], list[Finding]], days: set[Date]
-) -> set[Date]:
+class _Seen:
+    """The dates the findings of the runs made so far show, indexed as each run is made:
+    by the party they concern (party, about, actor), by the event that triggered or
+    fulfilled them, and, per imprecise event, the distances between the day the run gave
+    that event and the dates of the findings it triggered or fulfilled."""
+
+    def __init__(self, imprecise: Sequence[Event]) -> None:
+        self.position = {e.id: i for i, e in enumerate(imprecise)}
+        self.every: set[Date] = set()
+        self.by_party: dict[str, set[Date]] = {}
+        self.by_event: dict[str, set[Date]] = {}
+        self.offsets: list[set[_dt.timedelta]] = [set() for _ in imprecise]
+
+    def add(self, assignment: tuple[Date, ...], findings: Iterable[Finding]) -> None:
+        for f in findings:
+            ds = tuple(_dates(f))
+            if not ds:
+                continue
+            self.every.update(ds)
+            for p in (f.party, f.about, f.actor):
+                if p is not None:
+                    self.by_party.setdefault(p, set()).update(ds)
+            for eid in {*f.triggered_by, *f.fulfilled_by}:
+                self.by_event.setdefault(eid, set()).update(ds)
+                i = self.position.get(eid)
+                if i is not None:
+                    self.offsets[i].update(d - assignment[i] for d in ds)
+
+    def dates(self, e: Event, mentions: set[str], everyone: bool) -> set[Date]:
+        """The dates of the findings `e` triggered or fulfilled, or that concern one of
+        the parties it mentions (every finding's, for `everyone`)."""
+        if everyone:
+            return set(self.every)
+        out = set(self.by_event.get(e.id, ()))
+        for p in mentions:
+            out |= self.by_party.get(p, set())
+        return out
+
+
+def _shifted(e: Event, offsets: Iterable[_dt.timedelta], days: set[Date]) -> set[Date]:
     """The event's days at which a date its findings take from it (a step opening 47 days
     after a concern is raised) would cross one of `days`: the finding may appear, vanish or
     change there, and its date range must reach the last day before. The offsets are
     measured in the runs already made, so month arithmetic is approximated by the day
     either side."""
     lo, hi = spans_of(e)
-    offsets: set[_dt.timedelta] = set()
-    for assignment, findings in done.items():
-        for f in findings:
-            if e.id in f.triggered_by or e.id in f.fulfilled_by:
-                offsets.update(d - assignment[i] for d in _dates(f))
+    ordered = sorted(days)
     out: set[Date] = set()
     for off in offsets:
-        for t in days:
+        # only the days t with t - off within a day of the span can give a day in it
+        first = bisect.bisect_left(ordered, lo - _DAY + off)
+        last = bisect.bisect_right(ordered, hi + _DAY + off)
+        for t in ordered[first:last]:
             d = t - off
             for day in (d - _DAY, d, d + _DAY):
                 if lo <= day <= hi:
