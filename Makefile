@@ -39,6 +39,11 @@ PY313 := $(shell for p in "$$(command -v python3.13)" $${PYENV_ROOT:-$$HOME/.pye
 	done; true)
 endif
 
+# pytest-xdist workers for `make test`: one per core by default; PYTEST_JOBS=0 runs the
+# suite in this process (for a debugger, or to read one failure's output in order).
+PYTEST_JOBS ?= auto
+PYTEST_PARALLEL := $(if $(filter 0,$(PYTEST_JOBS)),,-n $(PYTEST_JOBS))
+
 # Demo runs: one row per example stream: events file (in examples/), ruleset ids
 # (comma-separated), as-of date.  The first line is a header.
 DEMO_MANIFEST ?= examples/demo.tsv
@@ -165,8 +170,10 @@ test: venv lint
 	@pg="$$(compgen -G '/usr/lib/postgresql/*/bin/pg_ctl' | head -n 1 || true)"; \
 	if [ -n "$$pg" ]; then echo "==> PostgreSQL server for the PostgreSQL tests: $$pg"; \
 	else echo "note: no PostgreSQL server (Debian's postgresql package): the PostgreSQL tests will fail saying so; .ci/run installs it"; fi
-	@echo "==> pytest with coverage ($$($(VENV)/bin/python --version))"
-	@$(VENV)/bin/python -m coverage run -m pytest
+	@echo "==> pytest with coverage ($$($(VENV)/bin/python --version)), $(PYTEST_JOBS) workers"
+	@rm -f .coverage .coverage.*
+	@$(VENV)/bin/python -m coverage run -m pytest $(PYTEST_PARALLEL) --durations=15
+	@$(VENV)/bin/python -m coverage combine --quiet
 	@$(VENV)/bin/python -m coverage report
 	@if [ -n "$(PY313)" ] && "$(PY313)" -c 'import sys' >/dev/null 2>&1; then \
 		$(MAKE) --no-print-directory test313; \
@@ -184,7 +191,7 @@ soak: venv
 
 test313: $(VENV313)/.installed
 	@echo "==> pytest ($$($(VENV313)/bin/python --version))"
-	@$(VENV313)/bin/python -m pytest
+	@$(VENV313)/bin/python -m pytest $(PYTEST_PARALLEL) --durations=15
 
 # The suite against the newest releases that pyproject.toml's ranges allow, in a venv
 # of its own rebuilt each time: an early warning that a new upstream release will break

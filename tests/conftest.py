@@ -23,6 +23,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# No per-example deadline: it measures wall time, which on a shared machine running the
+# suite on every core says more about the neighbours than about the code. (Speed is the
+# benchmark's business.)
+settings.register_profile("sli-rules", deadline=None)
+settings.load_profile("sli-rules")
 
 PG_GLOB = "/usr/lib/postgresql/*/bin/pg_ctl"
 INSTALL_HINT = (
