@@ -415,7 +415,8 @@ def work(job: tuple[int, int, int, int, dict[str, int], str, int]) -> dict[str, 
     shm = SHM if os.access(SHM, os.W_OK) else None  # files in memory cost less to write
     with tempfile.TemporaryDirectory(prefix="sli-fuzz-", dir=shm) as scratch:
         run = Run(Path(scratch), every)
-        done = 0
+        done = failures = 0
+        began_all = time.perf_counter()
         for target, count in counts.items():
             check = getattr(run, target)
             n = failed = 0
@@ -428,12 +429,18 @@ def work(job: tuple[int, int, int, int, dict[str, int], str, int]) -> dict[str, 
                     check(rng, i)
                 except Exception as exc:
                     failed += 1
+                    failures += 1
                     _save(crashes, target, seed, i, run.kept, exc)
                 slowest = max(slowest, time.perf_counter() - t0)
                 n += 1
                 done += 1
-                if done % report_every == 0:
-                    print(f"  worker {start}: {done:,} inputs", file=sys.stderr, flush=True)
+                if done % report_every == 0:  # a partial record, should the run be stopped
+                    print(
+                        f"  worker {start}: {done:,} inputs ({target} {n:,}) in "
+                        f"{time.perf_counter() - began_all:,.0f} s, {failures:,} failed",
+                        file=sys.stderr,
+                        flush=True,
+                    )
             results[target] = (n, failed, time.perf_counter() - began, slowest)
     return results
 
@@ -473,7 +480,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.start:
         counts = {t: c + args.start for t, c in counts.items()}
     jobs = max(1, args.jobs)
-    report_every = max(1000, args.inputs // (10 * jobs))
+    report_every = max(1000, args.inputs // (100 * jobs))
     print(
         f"==> fuzz: {args.inputs:,} inputs, seed {seed}, {jobs} job(s); "
         + ", ".join(f"{t} {c:,}" for t, c in counts.items()),

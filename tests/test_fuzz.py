@@ -422,7 +422,9 @@ def test_ruleset_regressions(path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "path", [*_regressions(".jsonl"), *_regressions(".csv")], ids=lambda p: p.name
+    "path",
+    [*_regressions(".jsonl"), *_regressions(".csv"), *_regressions(".parquet")],
+    ids=lambda p: p.name,
 )
 def test_event_file_regressions(path: Path) -> None:
     data = path.read_bytes()
@@ -435,3 +437,33 @@ def test_record_regressions(path: Path) -> None:
     records = json.loads(path.read_text(encoding="utf-8"))
     check_records(records, records)
     check_records(records, _frame(records))
+
+
+@pytest.mark.parametrize("path", _regressions(".scenario"), ids=lambda p: p.name)
+def test_scenario_regressions(path: Path, tmp_path: Path) -> None:
+    # Scenario files that crashed the loader, kept without the .scenario.yaml suffix so
+    # that the pytest plugin does not collect them; run beside the files they name.
+    (tmp_path / "laws.yaml").write_text(LAWS_YAML, encoding="utf-8")
+    (tmp_path / "events").mkdir()
+    (tmp_path / "events" / "ok.jsonl").write_text("", encoding="utf-8")
+    copy = tmp_path / "fuzz.scenario.yaml"
+    copy.write_bytes(path.read_bytes())
+    check_scenario_file(copy)
+
+
+def test_the_long_run_driver_runs_every_target(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # `make fuzz` at a million inputs takes most of an hour; a few hundred keep the
+    # driver itself working (every target, the shares, the summary)
+    from fuzz_driver import WEIGHTS, main
+
+    status = main(["--inputs", "400", "--seed", "0", "--crashes", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert status == 0, out
+    assert list(tmp_path.iterdir()) == []
+    assert "==> fuzz: 400 inputs in " in out
+    assert ": 0 failed" in out
+    rows = {line.split()[0]: line.split()[1] for line in out.splitlines()[2:-1]}
+    assert set(rows) == set(WEIGHTS) - ({"durable"} if unavailable_reason() else set())
+    assert sum(int(n.replace(",", "")) for n in rows.values()) == 400
