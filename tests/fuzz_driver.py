@@ -16,6 +16,7 @@ targets:
   fourth JSON Lines or CSV input: strict and lenient reading are one reader with a flag).
 
 Usage: python tests/fuzz_driver.py --inputs 1000000 [--jobs 2] [--seed N] [--only T].
+`kill -TERM` to the worker processes stops a run early with its counts so far.
 The inputs are shared between the targets by fixed weights. Each input is drawn from
 its own seed (seed, target, index), so `--only T --start I --inputs 1` draws it again.
 A failing input is written to --crashes (default .fuzz-crashes/) and named on stderr;
@@ -29,6 +30,7 @@ import argparse
 import contextlib
 import csv
 import datetime as dt
+import heapq
 import io
 import json
 import math
@@ -36,12 +38,13 @@ import multiprocessing
 import os
 import random
 import re
+import signal
 import sys
 import tempfile
 import time
 import traceback
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -62,12 +65,12 @@ TESTS = Path(__file__).parent
 # file, two engines) fewer, so that a million inputs run in well under an hour on two
 # cores.
 WEIGHTS: dict[str, int] = {
-    "jsonl": 330,
-    "csv": 200,
-    "mappings": 250,
-    "dataframe": 30,
-    "parquet": 15,
-    "ruleset": 170,
+    "jsonl": 350,
+    "csv": 220,
+    "mappings": 270,
+    "dataframe": 12,
+    "parquet": 8,
+    "ruleset": 135,
     "scenario": 3,
     "state": 1,
     "durable": 1,
@@ -412,41 +415,60 @@ def shares(total: int, only: list[str]) -> dict[str, int]:
     return out
 
 
+STOP = False
+"""Set by SIGTERM in a worker: it stops after the input in hand and reports its counts."""
+
+
+def _stop(signum: int, frame: object) -> None:
+    del signum, frame
+    global STOP  # noqa: PLW0603 - the one flag a signal handler can set
+    STOP = True
+
+
+def _inputs(target: str, count: int, start: int, step: int) -> Iterator[tuple[float, str, int]]:
+    """A worker's inputs of one target, each with how far into the target's share it is."""
+    for i in range(start, count, step):
+        yield i / count, target, i
+
+
 def work(job: tuple[int, int, int, int, dict[str, int], str, int]) -> dict[str, Any]:
-    """One worker: inputs start, start+step, ... of each target's count."""
+    """One worker: inputs start, start+step, ... of each target's count, the targets
+    interleaved by their shares so that a run stopped early (SIGTERM to the workers) has
+    covered every target in proportion, and reports what it did."""
     seed, start, step, every, counts, crashes, report_every = job
-    results: dict[str, Any] = {}
+    signal.signal(signal.SIGTERM, _stop)
+    stats = {t: [0, 0, 0.0, 0.0] for t in counts}  # inputs, failed, seconds, slowest
+    order = heapq.merge(*(_inputs(t, count, start, step) for t, count in counts.items()))
     shm = SHM if os.access(SHM, os.W_OK) else None  # files in memory cost less to write
     with tempfile.TemporaryDirectory(prefix="sli-fuzz-", dir=shm) as scratch:
         run = Run(Path(scratch), every)
-        done = failures = 0
-        began_all = time.perf_counter()
-        for target, count in counts.items():
-            check = getattr(run, target)
-            n = failed = 0
-            slowest = 0.0
-            began = time.perf_counter()
-            for i in range(start, count, step):
-                rng = random.Random(f"{seed}:{target}:{i}")  # noqa: S311 - not for secrets
-                t0 = time.perf_counter()
-                try:
-                    check(rng, i)
-                except Exception as exc:
-                    failed += 1
-                    failures += 1
-                    _save(crashes, target, seed, i, run.kept, exc)
-                slowest = max(slowest, time.perf_counter() - t0)
-                n += 1
-                done += 1
-                if done % report_every == 0:  # a partial record, should the run be stopped
-                    print(
-                        f"  worker {start}: {done:,} inputs ({target} {n:,}) in "
-                        f"{time.perf_counter() - began_all:,.0f} s, {failures:,} failed",
-                        file=sys.stderr,
-                        flush=True,
-                    )
-            results[target] = (n, failed, time.perf_counter() - began, slowest)
-    return results
+        checks = {t: getattr(run, t) for t in counts}
+        failures = 0
+        began = time.perf_counter()
+        for done, (_, target, i) in enumerate(order, start=1):
+            if STOP:
+                break
+            rng = random.Random(f"{seed}:{target}:{i}")  # noqa: S311 - not for secrets
+            t0 = time.perf_counter()
+            try:
+                checks[target](rng, i)
+            except Exception as exc:
+                stats[target][1] += 1
+                failures += 1
+                _save(crashes, target, seed, i, run.kept, exc)
+            took = time.perf_counter() - t0
+            row = stats[target]
+            row[0] += 1
+            row[2] += took
+            row[3] = max(row[3], took)
+            if done % report_every == 0:  # a partial record as the run goes
+                print(
+                    f"  worker {start}: {done:,} inputs in "
+                    f"{time.perf_counter() - began:,.0f} s, {failures:,} failed",
+                    file=sys.stderr,
+                    flush=True,
+                )
+    return {t: tuple(row) for t, row in stats.items()}
 
 
 def _save(
@@ -513,9 +535,16 @@ def main(argv: list[str] | None = None) -> int:
         failed += f
         per = f"{secs / n * 1000:.2f} ms" if n else "-"
         print(f"{target:<10} {n:>10,} {f:>7,} {secs:>9.1f} {per:>10} {slow:>7.2f}s")
+    stopped = (
+        f" (stopped early: {sum(counts.values()) - total:,} not run)"
+        if total < sum(counts.values())
+        else ""
+    )
     print(
         f"==> fuzz: {total:,} inputs in {elapsed:,.0f} s ({elapsed / 60:.1f} min) on {jobs} "
-        f"job(s), seed {seed}: {failed:,} failed" + (f" (see {args.crashes}/)" if failed else ""),
+        f"job(s), seed {seed}: {failed:,} failed"
+        + (f" (see {args.crashes}/)" if failed else "")
+        + stopped,
         flush=True,
     )
     return 1 if failed else 0

@@ -9,8 +9,10 @@ loader. The laws:
 - a ruleset that loads can be evaluated, and events that are accepted can be evaluated;
 - in lenient mode, accepted + duplicates + rejected = records read.
 
-`make test` runs a bounded number of examples per target; `make fuzz` runs many more
-(SLI_FUZZ_EXAMPLES per target). Every crash found is kept as a regression file in
+`make test` runs a bounded number of examples per target; `make fuzz-hypothesis` runs
+many more (SLI_FUZZ_EXAMPLES per target), and `make fuzz` a million cheap mutated inputs
+through the same laws (tests/fuzz_driver.py). Every crash found is kept as a regression
+file in tests/fuzz/, which the last tests here replay.
 tests/fuzz/, which the last tests here replay.
 """
 
@@ -57,7 +59,7 @@ from strategies import (
 )
 
 EXAMPLES = int(os.environ.get("SLI_FUZZ_EXAMPLES", "40"))
-"""Examples per target: a few in `make test`, many in `make fuzz`."""
+"""Examples per target: a few in `make test`, many in `make fuzz-hypothesis`."""
 
 FUZZ = settings(
     max_examples=EXAMPLES,

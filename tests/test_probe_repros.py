@@ -146,21 +146,41 @@ rules:
     due: {due}
 """
 COUNCILS = "councils: [E08000025, E08000026]"
+FIXED = """\
+id: far-example
+title: Far example
+source: none.txt
+version: "1"
+effective:
+  start: 2015-01-01
+parties:
+  councils: [E08000025, E08000026]
+rules:
+  - id: lead-identified
+    kind: fixed_date
+    clause: "3.1(a)"
+    quote: "Identify a second tier officer as the lead"
+    title: A lead identified
+    due: 9999-12-31
+    fulfil:
+      type: safeguarding_lead.identified
+"""
 
 
 @pytest.mark.parametrize(
     ("parties", "due", "line", "fragment"),
     [
         (COUNCILS, "P9999Y", 21, "longer than 100 years"),
-        (COUNCILS, "9999-12-31", 21, "outside the dates sli-rules reads"),
+        (None, "9999-12-31", 15, "outside the dates sli-rules reads"),  # a fixed date
         ("council_pattern: '^(a+)+$'", "P3M", 8, "is not a code pattern sli-rules runs"),
     ],
 )
 def test_far_values_and_a_backtracking_pattern_exit_2_before_evaluation(
-    tmp_path: Path, parties: str, due: str, line: int, fragment: str
+    tmp_path: Path, parties: str | None, due: str, line: int, fragment: str
 ) -> None:
     path = tmp_path / "far.yaml"
-    path.write_text(FAR.format(parties=parties, due=due), encoding="utf-8")
+    text = FIXED if parties is None else FAR.format(parties=parties, due=due)
+    path.write_text(text, encoding="utf-8")
     status, out, err = cli("check", str(path))
     assert status == 1
     assert fragment in out + err
