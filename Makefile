@@ -207,8 +207,9 @@ test-latest:
 # `make test` runs each fuzz target in tests/test_fuzz.py a few times, the same inputs
 # every run, and the mutation driver briefly. `make fuzz` runs the driver
 # (tests/fuzz_driver.py) over FUZZ_INPUTS mutated inputs shared between all the targets,
-# on FUZZ_JOBS processes, and prints the inputs and time per target; a million take
-# about 40 minutes on two cores (FUZZ_ARGS="--seed N" repeats a run). `make
+# on FUZZ_JOBS processes, and prints the inputs and time per target; a million cost
+# about 22 CPU-minutes, a quarter of an hour on two free cores (FUZZ_ARGS="--seed N"
+# repeats a run; SIGTERM to the workers stops it with the counts so far). `make
 # fuzz-hypothesis` runs FUZZ_EXAMPLES fresh hypothesis examples per target instead.
 # Save any failing input it reports as a file under tests/fuzz/ (a regression that
 # `make test` then replays).
