@@ -52,7 +52,11 @@ def test_scenarios_exercise_every_bundled_rule_both_ways() -> None:
     from sli_rules import cli
 
     out, err = io.StringIO(), io.StringIO()
-    code = cli.run(["test", "--coverage", str(ROOT / "tests" / "scenarios")], out, err)
+    code = cli.run(
+        ["test", "--coverage", "--allow-outside-events", str(ROOT / "tests" / "scenarios")],
+        out,
+        err,
+    )
     assert code == 0, out.getvalue() + err.getvalue()
     assert "coverage: every rule and status exercised" in out.getvalue(), out.getvalue()
 

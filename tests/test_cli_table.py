@@ -140,17 +140,19 @@ def test_the_bundled_rulesets_pass_check_strict(ruleset_id: str) -> None:
 
 
 def test_test_k_runs_only_the_matching_scenarios() -> None:
-    code, out, _ = cli("test", str(SCENARIOS))
+    code, out, _ = cli("test", "--allow-outside-events", str(SCENARIOS))
     assert code == EXIT_OK
     total = int(out.split(" passed")[0])
-    code, out, _ = cli("test", str(SCENARIOS), "-k", "SIGNATURE", "-v")
+    code, out, _ = cli("test", "--allow-outside-events", str(SCENARIOS), "-k", "SIGNATURE", "-v")
     assert code == EXIT_OK
     ran = [line for line in out.splitlines() if line.endswith(": passed")]
     assert ran
     assert all("signature" in line.casefold() for line in ran)
     summary = out.splitlines()[-1]
     assert summary.startswith(f"{len(ran)} passed, 0 failed, {total - len(ran)} deselected")
-    code, _, err = cli("test", str(SCENARIOS), "-k", "no-such-scenario-anywhere")
+    code, _, err = cli(
+        "test", "--allow-outside-events", str(SCENARIOS), "-k", "no-such-scenario-anywhere"
+    )
     assert code == EXIT_INPUT
     assert "no scenario's name or file matches" in err
 

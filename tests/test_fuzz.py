@@ -9,8 +9,10 @@ loader. The laws:
 - a ruleset that loads can be evaluated, and events that are accepted can be evaluated;
 - in lenient mode, accepted + duplicates + rejected = records read.
 
-`make test` runs a bounded number of examples per target; `make fuzz` runs many more
-(SLI_FUZZ_EXAMPLES per target). Every crash found is kept as a regression file in
+`make test` runs a bounded number of examples per target; `make fuzz-hypothesis` runs
+many more (SLI_FUZZ_EXAMPLES per target), and `make fuzz` a million cheap mutated inputs
+through the same laws (tests/fuzz_driver.py). Every crash found is kept as a regression
+file in tests/fuzz/, which the last tests here replay.
 tests/fuzz/, which the last tests here replay.
 """
 
@@ -57,7 +59,7 @@ from strategies import (
 )
 
 EXAMPLES = int(os.environ.get("SLI_FUZZ_EXAMPLES", "40"))
-"""Examples per target: a few in `make test`, many in `make fuzz`."""
+"""Examples per target: a few in `make test`, many in `make fuzz-hypothesis`."""
 
 FUZZ = settings(
     max_examples=EXAMPLES,
@@ -72,9 +74,11 @@ AS_OF = dt.date(2016, 6, 30)
 
 def _located(error: InputError, name: str) -> None:
     assert error.problems, "an input error with no problem in it"
+    # a Parquet file has no lines: a file that cannot be read at all is at line 0
+    first = 0 if name.endswith(".parquet") else 1
     for problem in error.problems:
         assert problem.location.file == name, str(problem)
-        assert problem.location.line >= 1, str(problem)
+        assert problem.location.line >= first, str(problem)
         assert problem.message.strip(), str(problem)
         str(problem).encode("utf-8")  # printable: no lone surrogate reaches a terminal
 
@@ -88,18 +92,22 @@ def _evaluates(intake: Intake) -> None:
 # ------------------------------------------------------------------ rulesets
 
 
-def check_ruleset_text(text: str, name: str = "fuzz.yaml") -> None:
+def check_ruleset_text(text: str, name: str = "fuzz.yaml", *, evaluates: bool = True) -> None:
     """The law for a ruleset's text: located problems, or a ruleset that evaluates."""
-    check_loaded(*parse_ruleset(text, name), name)
+    check_loaded(*parse_ruleset(text, name), name, evaluates=evaluates)
 
 
-def check_loaded(ruleset: Ruleset | None, problems: list[Problem], name: str) -> None:
+def check_loaded(
+    ruleset: Ruleset | None, problems: list[Problem], name: str, *, evaluates: bool = True
+) -> None:
     if ruleset is None:
         assert problems
         _located(InputError(problems), name)
         return
     assert problems == []
     plan = compile_rulesets([ruleset])
+    if not evaluates:
+        return
     evaluate(plan, [], as_of=AS_OF)
     evaluate(plan, [], as_of=ruleset.effective.start)
 
@@ -116,23 +124,35 @@ def test_fuzz_ruleset_loader(text: str) -> None:
 def records_in_jsonl(data: bytes) -> int:
     """Records in a JSON Lines file: lines ended by a line feed that are not blank."""
     count = 0
-    for line in data.split(b"\n"):
+    for line in data.removeprefix(b"\xef\xbb\xbf").split(b"\n"):  # a BOM is no record
         line = line.removesuffix(b"\r")  # noqa: PLW2901 - the line as the reader sees it
         if line.strip(b" \t"):
             count += 1
-    return count - (1 if data.startswith(b"\xef\xbb\xbf") and data[3:4] == b"\n" else 0)
+    return count
 
 
-def check_event_file(path: Path, expected: int | None) -> None:
+def check_event_file(
+    path: Path, expected: int | None, *, evaluates: bool = True, strictly: bool = True
+) -> None:
     """The law for an event file: strict mode raises located problems or accepts all;
-    lenient mode accounts for every record; what is accepted evaluates."""
+    lenient mode accounts for every record; what is accepted evaluates (when
+    `evaluates`: the long run evaluates a sample, evaluation costing far more than
+    reading). The long run also reads a sample strictly (`strictly`): the strict and
+    lenient readers are one reader, and a read costs most of an input's time."""
+    strict_failed = not strictly
     try:
-        strict = read_events(path)
+        strict = read_events(path) if strictly else None
     except EventError as exc:
         _located(exc, str(path))
+        strict_failed = True
     else:
-        assert strict.rejected == ()
-    intake = read_events(path, lenient=True)
+        assert strict is None or strict.rejected == ()
+    try:
+        intake = read_events(path, lenient=True)
+    except EventError as exc:  # not readable at all (a damaged Parquet file), so not strictly
+        _located(exc, str(path))
+        assert strict_failed, "read strictly, but not leniently"
+        return
     assert intake.read == len(intake.events) + intake.duplicates + len(intake.rejected)
     if expected is not None:
         assert intake.read == expected
@@ -140,7 +160,8 @@ def check_event_file(path: Path, expected: int | None) -> None:
         assert rejected.location.file == str(path)
         assert rejected.location.line >= 1
         str(rejected).encode("utf-8")
-    _evaluates(intake)
+    if evaluates:
+        _evaluates(intake)
 
 
 @FUZZ
@@ -169,13 +190,14 @@ def _frame(records: list[dict[str, Any]]) -> pd.DataFrame:
         reject()
 
 
-def check_records(records: list[dict[str, Any]], source: Any) -> None:
+def check_records(records: list[dict[str, Any]], source: Any, *, evaluates: bool = True) -> None:
     intake = read_events(source, lenient=True)
     assert intake.read == len(records)
     assert intake.read == len(intake.events) + intake.duplicates + len(intake.rejected)
     for rejected in intake.rejected:
         assert rejected.location.line >= 1
-    _evaluates(intake)
+    if evaluates:
+        _evaluates(intake)
 
 
 @FUZZ
@@ -230,6 +252,11 @@ def test_fuzz_parquet(tmp_path_factory: pytest.TempPathFactory, rows: list[dict[
 @FUZZ
 @given(mutated_records(), st.sampled_from([AS_OF, dt.date(2014, 3, 31), dt.date(2030, 12, 31)]))
 def test_fuzz_durable_matches_reference(records: list[dict[str, Any]], as_of: dt.date) -> None:
+    check_engines_agree(records, as_of)
+
+
+def check_engines_agree(records: list[dict[str, Any]], as_of: dt.date) -> None:
+    """The law for the durable engine: the reference engine's findings, exactly."""
     intake = read_events(records, lenient=True)
     reference, durable = (
         evaluate(LAWS_PLAN, intake, as_of=as_of, engine=engine)
@@ -254,6 +281,21 @@ scenarios:
 """
 
 
+SCENARIO_FILE = """\
+rulesets: [{ruleset}]
+scenarios:
+  - name: fuzzed
+    as_of: {as_of}
+    events_file: {events_file}
+    events:
+      - {{id: ev-1, type: peer_challenge.held, date: {date}, council: {council},
+         review: r1, kind: corporate}}
+    expect:
+      - {{rule: {rule}, status: {status}}}
+"""
+"""A scenario file for the long run (tests/fuzz_driver.py), which fills it in."""
+
+
 @FUZZ
 @given(
     st.fixed_dictionaries(
@@ -274,34 +316,43 @@ def test_fuzz_scenario_loader(
     (folder / "laws.yaml").write_text(LAWS_YAML, encoding="utf-8")
     path = folder / "fuzz.scenario.yaml"
     path.write_text(SCENARIO.format(**fields), encoding="utf-8")
+    check_scenario_file(path)
+
+
+def check_scenario_file(path: Path) -> None:
+    """The law for a scenario file: it runs, or raises problems that each say where."""
     try:
         load_scenario_file(path)
         run_file(path)
     except InputError as exc:
-        for problem in exc.problems:
+        problems = exc.problems
+        assert problems, "an input error with no problem in it"
+        for problem in problems:
             assert problem.location.line >= 0, str(problem)
+            assert problem.message.strip(), str(problem)
+            str(problem).encode("utf-8")
 
 
 # ------------------------------------------------------------------ state files
 
-_STATE_DAMAGE = st.sampled_from(
-    [
-        "UPDATE snapshot SET data = ?",
-        "UPDATE meta SET value = ? WHERE key = 'runs'",
-        "UPDATE meta SET value = ? WHERE key = 'as_of'",
-        "UPDATE meta SET value = ? WHERE key = 'rulesets'",
-        "UPDATE findings SET data = ?",
-        "UPDATE events SET data = ?",
-        "DELETE FROM snapshot WHERE length(?) >= 0",
-        "DROP TABLE IF EXISTS findings -- ?",
-        "DROP TABLE IF EXISTS events -- ?",
-    ]
+STATE_DAMAGE: tuple[str, ...] = (
+    "UPDATE snapshot SET data = ?",
+    "UPDATE meta SET value = ? WHERE key = 'runs'",
+    "UPDATE meta SET value = ? WHERE key = 'as_of'",
+    "UPDATE meta SET value = ? WHERE key = 'rulesets'",
+    "UPDATE findings SET data = ?",
+    "UPDATE events SET data = ?",
+    "DELETE FROM snapshot WHERE length(?) >= 0",
+    "DROP TABLE IF EXISTS findings -- ?",
+    "DROP TABLE IF EXISTS events -- ?",
 )
-_BLOBS = st.one_of(
-    st.binary(max_size=40),
-    st.sampled_from(['"x"', "null", "[]", "{}", "-1", '"9999-12-31"', '[{"id": 1}]', "1e999"]),
-    st.just(zlib.compress(b'{"format": 2, "rulesets": [], "state": {"c": "Nope"}}')),
-)
+"""Damage done to a good state file, each statement with one parameter (a blob)."""
+STATE_BLOBS: tuple[str | bytes, ...] = (
+    '"x"', "null", "[]", "{}", "-1", '"9999-12-31"', '[{"id": 1}]', "1e999",
+    zlib.compress(b'{"format": 2, "rulesets": [], "state": {"c": "Nope"}}'),
+)  # fmt: skip
+_STATE_DAMAGE = st.sampled_from(STATE_DAMAGE)
+_BLOBS = st.one_of(st.binary(max_size=40), st.sampled_from(STATE_BLOBS))
 
 
 @functools.cache
@@ -331,7 +382,13 @@ def test_fuzz_state_restore(
     show: bool,
 ) -> None:
     base = _base_state(tmp_path_factory.getbasetemp())
-    folder = tmp_path_factory.mktemp("state")
+    check_damaged_state(base, tmp_path_factory.mktemp("state"), damage, blob, flips, show)
+
+
+def check_damaged_state(
+    base: bytes, folder: Path, damage: str, blob: bytes | str, flips: list[int], show: bool
+) -> None:
+    """The law for a damaged state file: `run` works on, or exits 2 saying what is wrong."""
     state = folder / "s.sqlite"
     data = bytearray(base)
     for at in flips:  # a few damaged bytes anywhere in the file
@@ -370,7 +427,9 @@ def test_ruleset_regressions(path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "path", [*_regressions(".jsonl"), *_regressions(".csv")], ids=lambda p: p.name
+    "path",
+    [*_regressions(".jsonl"), *_regressions(".csv"), *_regressions(".parquet")],
+    ids=lambda p: p.name,
 )
 def test_event_file_regressions(path: Path) -> None:
     data = path.read_bytes()
@@ -383,3 +442,33 @@ def test_record_regressions(path: Path) -> None:
     records = json.loads(path.read_text(encoding="utf-8"))
     check_records(records, records)
     check_records(records, _frame(records))
+
+
+@pytest.mark.parametrize("path", _regressions(".scenario"), ids=lambda p: p.name)
+def test_scenario_regressions(path: Path, tmp_path: Path) -> None:
+    # Scenario files that crashed the loader, kept without the .scenario.yaml suffix so
+    # that the pytest plugin does not collect them; run beside the files they name.
+    (tmp_path / "laws.yaml").write_text(LAWS_YAML, encoding="utf-8")
+    (tmp_path / "events").mkdir()
+    (tmp_path / "events" / "ok.jsonl").write_text("", encoding="utf-8")
+    copy = tmp_path / "fuzz.scenario.yaml"
+    copy.write_bytes(path.read_bytes())
+    check_scenario_file(copy)
+
+
+def test_the_long_run_driver_runs_every_target(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # `make fuzz` at a million inputs takes most of an hour; a few hundred keep the
+    # driver itself working (every target, the shares, the summary)
+    from fuzz_driver import WEIGHTS, main
+
+    status = main(["--inputs", "400", "--seed", "0", "--crashes", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert status == 0, out
+    assert list(tmp_path.iterdir()) == []
+    assert "==> fuzz: 400 inputs in " in out
+    assert ": 0 failed" in out
+    rows = {line.split()[0]: line.split()[1] for line in out.splitlines()[2:-1]}
+    assert set(rows) == set(WEIGHTS) - ({"durable"} if unavailable_reason() else set())
+    assert sum(int(n.replace(",", "")) for n in rows.values()) == 400

@@ -14,7 +14,17 @@ from typing import Any
 
 import pytest
 
-__all__ = ["ScenarioItem", "ScenarioYamlFile", "pytest_collect_file"]
+__all__ = ["ScenarioItem", "ScenarioYamlFile", "pytest_addoption", "pytest_collect_file"]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addini(
+        "sli_rules_allow_outside_events",
+        "let a scenario's events_file name a file outside the scenario file's folder "
+        "(as sli-rules test --allow-outside-events)",
+        type="bool",
+        default=False,
+    )
 
 
 def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> pytest.Collector | None:
@@ -34,7 +44,8 @@ class ScenarioYamlFile(pytest.File):
         from sli_rules.tools.scenarios import load_scenario_file
 
         try:
-            sf = load_scenario_file(self.path)
+            outside = bool(self.config.getini("sli_rules_allow_outside_events"))
+            sf = load_scenario_file(self.path, allow_outside_events=outside)
         except InputError as exc:
             yield ScenarioItem.from_parent(self, name="<file>", error=str(exc))
             return

@@ -47,6 +47,12 @@ def _test_arguments(p: argparse.ArgumentParser) -> None:
         help="run only the scenarios whose name or file path contains PATTERN (any case)",
     )
     p.add_argument(
+        "--allow-outside-events",
+        action="store_true",
+        help="let a scenario's events_file name a file outside the scenario file's folder "
+        "(an absolute path, a path up through '..', a link out); refused by default",
+    )
+    p.add_argument(
         "--junit-xml",
         metavar="FILE",
         help="also write the results as JUnit XML, for CI test reports",
@@ -69,8 +75,9 @@ def _test(args: argparse.Namespace, ctx: Context) -> int:
     failed = deselected = 0
     for path in files:
         try:
-            file_results = run_file(path, keyword=args.keyword)
-            scenario_file = load_scenario_file(path)
+            outside = args.allow_outside_events
+            file_results = run_file(path, keyword=args.keyword, allow_outside_events=outside)
+            scenario_file = load_scenario_file(path, allow_outside_events=outside)
             for rs in scenario_file.rulesets:
                 rulesets[rs.id] = rs
         except InputError as exc:

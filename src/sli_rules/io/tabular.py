@@ -158,9 +158,27 @@ def parquet_records(path: Path, file: str, catalogue: Catalogue) -> Iterator[dic
             [Problem(Location(file, 0), f"not a readable Parquet file: {exc}")]
         ) from None
     with handle:
-        for batch in handle.iter_batches(batch_size=BATCH):
-            for row in batch.to_pylist():
+        batches = handle.iter_batches(batch_size=BATCH)
+        done = 0  # rows read so far
+        while True:
+            try:  # a damaged page shows only when its batch is read
+                batch = next(batches, None)
+                rows = [] if batch is None else batch.to_pylist()
+            except Exception as exc:  # pyarrow's own error types, and OSError
+                raise EventError(
+                    [
+                        Problem(
+                            Location(file, done + 1),
+                            f"a damaged Parquet file: row {done + 1:,} and those after it "
+                            f"cannot be read ({exc}); the file is refused as a whole",
+                        )
+                    ]
+                ) from None
+            if batch is None:
+                return
+            for row in rows:
                 yield record_of(row, catalogue)
+            done += len(rows)
 
 
 def tabular_records(

@@ -1876,15 +1876,23 @@ def _events_file(reader: _Reader, name: str, file: str, base: Path | None) -> Lo
     return loaded
 
 
+def _exists(path: Path) -> bool:
+    """Whether `path` exists; False for a name no file can have (too long, a NUL byte)."""
+    try:
+        return path.exists()
+    except (OSError, ValueError):
+        return False
+
+
 def _resolve(id_or_path: str | Path) -> tuple[Path | None, list[Problem]]:
     text = str(id_or_path)
     path = Path(text)
-    if path.suffix in (".yaml", ".yml") or path.exists() or "/" in text:
-        if not path.exists():
+    if path.suffix in (".yaml", ".yml") or _exists(path) or "/" in text:
+        if not _exists(path):
             return None, [Problem(Location(text, 0), "no such ruleset file")]
         return path, []
     candidate = bundled_dir() / f"{text}.yaml"
-    if candidate.exists():
+    if _exists(candidate):
         return candidate, []
     ids = bundled_ids()
     return None, [

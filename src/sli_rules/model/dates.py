@@ -6,6 +6,7 @@ One parser for each: every error names the legal forms.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import re
 from collections.abc import Iterator
 
@@ -333,6 +334,26 @@ def parse_event_date(text: object) -> Date | DaySpan:
         return parse_date(text)
     if not _WHEN_RE.fullmatch(text):
         raise DateError(f"expected {EVENT_DATE_FORMS}, got {text!r}")
+    result = _imprecise(text)
+    if isinstance(result, tuple):
+        kind, message = result
+        raise kind(message)
+    return result
+
+
+@functools.lru_cache(maxsize=4096)
+def _imprecise(text: str) -> Date | DaySpan | tuple[type[DateError], str]:
+    """`_parse_imprecise(text)`, or the class and message of the error it raises,
+    remembered: the edtf parser takes tens of milliseconds a date, and a file repeats
+    its imprecise dates (a fuzzed file of them took minutes)."""
+    try:
+        return _parse_imprecise(text)
+    except DateError as exc:
+        return type(exc), str(exc)
+
+
+def _parse_imprecise(text: str) -> Date | DaySpan:
+    """An imprecise date of the subset's shape (checked by the caller) parsed with edtf."""
     try:
         parsed = parse_edtf(text)
     except EDTFParseException:

@@ -104,13 +104,55 @@ class ScenarioResult:
         return head + "\n" + "\n".join(f"  {f}" for f in self.failures)
 
 
+def _exists(path: Path) -> bool:
+    """Whether `path` exists; False for a name the system cannot look up (too long, or
+    with a NUL byte), which then fails to load with its own located problem."""
+    try:
+        return path.exists()
+    except (OSError, ValueError):
+        return False
+
+
 def _resolve_ruleset(ref: str, base: Path) -> str | Path:
     candidate = base / ref
-    if ref.endswith((".yaml", ".yml")) and candidate.exists():
+    if ref.endswith((".yaml", ".yml")) and _exists(candidate):
         return candidate
-    if (bundled_dir() / f"{ref}.yaml").exists():
+    if _exists(bundled_dir() / f"{ref}.yaml"):
         return ref
-    return candidate if candidate.exists() else ref
+    return candidate if _exists(candidate) else ref
+
+
+_OPT_IN = "sli-rules test --allow-outside-events (or allow_outside_events=True) allows it"
+
+
+def _events_file(value: Any, folder: Path, allow_outside: bool) -> tuple[Path, str]:
+    """The path a scenario's `events_file` names, and "" or why it is refused: it must
+    be a relative path to a file in the scenario file's folder or below it, after every
+    `..` and symbolic link is followed, unless `allow_outside`."""
+    if not isinstance(value, str) or not value.strip():
+        return folder, (
+            "events_file: expected the path of a JSON Lines or CSV file, relative to the "
+            f"scenario file's folder, got {value!r}"
+        )
+    target = folder / value
+    if allow_outside:
+        return target, ""
+    if Path(value).is_absolute():
+        return target, (
+            f"events_file {value!r} is an absolute path; a scenario reads only files in its "
+            f"own folder or below it, named relative to it ({_OPT_IN})"
+        )
+    try:
+        inside = target.resolve().is_relative_to(folder.resolve())
+    except (OSError, RuntimeError, ValueError) as exc:  # a link loop, a NUL byte
+        return target, f"events_file {value!r}: cannot follow the path ({exc})"
+    if not inside:
+        how = "goes up out of" if ".." in Path(value).parts else "is a link to a file outside"
+        return target, (
+            f"events_file {value!r} {how} the scenario file's folder ({folder}); a scenario "
+            f"reads only files in its own folder or below it ({_OPT_IN})"
+        )
+    return target, ""
 
 
 def _vocabulary(rulesets: Sequence[Ruleset]) -> dict[str, Sequence[str]]:
@@ -216,13 +258,25 @@ def _expectations(
     return out
 
 
-def load_scenario_file(path: str | Path) -> ScenarioFile:
-    """Read and validate a scenario file; raises InputError listing every problem."""
+def load_scenario_file(path: str | Path, *, allow_outside_events: bool = False) -> ScenarioFile:
+    """Read and validate a scenario file; raises InputError listing every problem.
+
+    A scenario's `events_file` must lie in the scenario file's folder or below it,
+    unless `allow_outside_events` (`sli-rules test --allow-outside-events`): a scenario
+    file is shared like a ruleset, and naming a file must not let it read (and quote,
+    in its error messages) any file the user can read."""
     file = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        raw_bytes = Path(path).read_bytes()
     except OSError as exc:
         raise InputError([Problem(Location(file, 0), f"cannot read the file: {exc}")]) from None
+    try:
+        text = raw_bytes.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw_bytes.count(b"\n", 0, exc.start) + 1
+        raise InputError(
+            [Problem(Location(file, line), "not UTF-8 text; save the file as UTF-8")]
+        ) from None
     doc, problems = load_yaml(text, file)
     if doc is None:
         raise InputError(problems)
@@ -315,14 +369,21 @@ def load_scenario_file(path: str | Path) -> ScenarioFile:
         names.add(name)
         events: list[Event] = []
         if raw.get("events_file") is not None:
-            try:
-                events.extend(
-                    read_events(
-                        Path(path).parent / str(raw["events_file"]), catalogue=catalogue
-                    ).events
-                )
-            except InputError as exc:
-                problems.extend(exc.problems)
+            fp = (*sp, "events_file")
+            events_path, refusal = _events_file(
+                raw["events_file"], Path(path).parent, allow_outside_events
+            )
+            if refusal:
+                problems.append(Problem(doc.where(fp), refusal, fp))
+            else:
+                try:
+                    events.extend(read_events(events_path, catalogue=catalogue).events)
+                except InputError as exc:
+                    problems.extend(exc.problems)
+                except (OSError, ValueError) as exc:  # a name too long, a NUL byte in it
+                    problems.append(
+                        Problem(doc.where(fp), f"events_file: cannot read it ({exc})", fp)
+                    )
         seen: dict[str, Event] = {}
         for j, given in enumerate(raw.get("events") or []):
             ep = (*sp, "events", j)
@@ -490,9 +551,12 @@ def selected(file: str | Path, scenario: str, keyword: str | None) -> bool:
     return wanted in scenario.casefold() or wanted in str(file).casefold()
 
 
-def run_file(path: str | Path, *, keyword: str | None = None) -> list[ScenarioResult]:
-    """Run the scenarios of one file (those `keyword` selects, see `selected`)."""
-    sf = load_scenario_file(path)
+def run_file(
+    path: str | Path, *, keyword: str | None = None, allow_outside_events: bool = False
+) -> list[ScenarioResult]:
+    """Run the scenarios of one file (those `keyword` selects, see `selected`);
+    `allow_outside_events` as for `load_scenario_file`."""
+    sf = load_scenario_file(path, allow_outside_events=allow_outside_events)
     chosen = [s for s in sf.scenarios if selected(sf.path, s.name, keyword)]
     if not chosen:
         return []
