@@ -20,6 +20,7 @@ from typing import Any
 from dateutil.relativedelta import relativedelta
 
 from sli_rules.io.intake import Intake, read_events
+from sli_rules.kinds import KINDS
 from sli_rules.load.catalogue import catalogue_for
 from sli_rules.load.loader import load_registry, load_ruleset
 from sli_rules.model.conditions import Env, compile_condition, describe_condition, resolve
@@ -41,7 +42,6 @@ from sli_rules.model.values import (
     RecurringRule,
     Rule,
     Ruleset,
-    SelfDeclaredRule,
     WindowRule,
 )
 from sli_rules.model.vocabulary import STATUSES
@@ -57,17 +57,7 @@ RulesetsLike = Ruleset | str | Path | Iterable[Ruleset | str | Path]
 MAX_CANDIDATES = 5
 MAX_LISTED = 8
 
-KIND_WORDS = {
-    "deadline": "a deadline after a triggering event",
-    "window": "a window after a triggering event",
-    "fixed_date": "a duty due on a fixed date",
-    "recurring": "a duty that recurs each period",
-    "count": "a count of events over a span",
-    "constraint": "a requirement on each triggering event",
-    "limit": "a ceiling per period",
-    "entitlement": "an entitlement opened by an event",
-    "self_declared": "a duty that cannot be checked from events",
-}
+KIND_WORDS = {name: k.explain_noun for name, k in KINDS.items()}
 MET = tuple(s.value for s, w in STATUSES.items() if w.met)
 
 
@@ -462,87 +452,27 @@ class _Explainer:
         return p.start, p.end, p.label
 
     def requires(self, rs: Ruleset, rule: Rule, day: Date) -> str:
-        who = self.who(rs, rule)
-        if isinstance(rule, (DeadlineRule, WindowRule)):
-            trig = _trigger_text(rule.trigger)
-            want = self.wanted(rule.fulfil, None, "the party", with_party=False)
-            by = "" if rule.fulfil.by == "council" else f" naming the party as {rule.fulfil.by}"
-            if isinstance(rule, DeadlineRule):
-                return (
-                    f"after each {trig}, {who} must see to {_a(want)}{by} within "
-                    f"{self.with_source(rs, rule.due, day)}; the due day itself is on time."
-                )
-            early = (
-                "one before the window opens counts as early (a notice, not a breach)"
-                if rule.early == "accept"
-                else "one before the window opens does not count"
-            )
-            return (
-                f"after each {trig}, {who} must see to {_a(want)}{by} no sooner than "
-                f"{self.with_source(rs, rule.opens, day)} and no later than "
-                f"{self.with_source(rs, rule.due, day)} after it, both ends included; {early}."
-            )
-        if isinstance(rule, FixedDateRule):
-            opens = (
-                f", counted from {self.with_source(rs, rule.opens, day)}"
-                if rule.opens is not None
-                else ""
-            )
-            return (
-                f"{who} must see to {_a(self.wanted(rule.fulfil, None, 'the party', False))} "
-                f"by {self.with_source(rs, rule.due, rs.effective.start)}{opens}."
-            )
-        if isinstance(rule, RecurringRule):
-            period = _period_words(rule.period)
-            grace = (
-                f", with {self.with_source(rs, rule.grace, day)} of grace after it ends"
-                if rule.grace is not None
-                else ""
-            )
-            return (
-                f"{who} must see to at least {rule.at_least} "
-                f"{self.wanted(rule.fulfil, None, 'the party', False)} in each {period}{grace}."
-            )
-        if isinstance(rule, CountRule):
-            start = (
-                self.with_source(rs, rule.start, rs.effective.start)
-                if rule.start is not None
-                else (
-                    f"{rs.effective.start} (the agreement's start)"
-                    if rs.rule_start(rule) == rs.effective.start
-                    else f"{rs.rule_start(rule)} (the start of its first version)"
-                )
-            )
-            repeat = ", span after span" if rule.repeat else ""
-            return (
-                f"{who} must see to at least {rule.at_least} "
-                f"{self.wanted(rule.fulfil, None, 'the party', False)} between {start} and "
-                f"{self.with_source(rs, rule.end, rs.effective.start)}{repeat}; due at the "
-                "span's end."
-            )
-        if isinstance(rule, ConstraintRule):
-            return (
-                f"each {_trigger_text(rule.trigger)} must satisfy: "
-                f"{describe_condition(rule.require)} (checked for {who})."
-            )
-        if isinstance(rule, LimitRule):
-            what = f"the total {rule.amount} of" if rule.amount else "the number of"
-            return (
-                f"for {who}, {what} {_trigger_text(rule.trigger)} in each "
-                f"{_period_words(rule.period)} must not "
-                f"exceed {self.with_source(rs, rule.max, day)}; exceeding it is a "
-                f"{rule.severity}."
-            )
-        if isinstance(rule, EntitlementRule):
-            lasts = (
-                f", for {self.with_source(rs, rule.lasts, day)}" if rule.lasts is not None else ""
-            )
-            return (
-                f"after each {_trigger_text(rule.trigger)}, {who} may call on what the clause "
-                f"offers{lasts}."
-            )
-        assert isinstance(rule, SelfDeclaredRule)
-        return "it is listed for completeness and yields no findings."
+        """What the rule asks, in the words of its kind's module (`kinds/`)."""
+        return KINDS[rule.kind].explain(self, rs, rule, day)
+
+    # the phrases a kind's sentence is made of (kinds.base.ExplainWords)
+    def wanted_text(self, spec: EventSpec) -> str:
+        return self.wanted(spec, None, "the party", with_party=False)
+
+    def amount(self, rs: Ruleset, value: Any, day: Date) -> str:
+        return self.with_source(rs, value, day)
+
+    def trigger_text(self, spec: EventSpec) -> str:
+        return _trigger_text(spec)
+
+    def a(self, text: str) -> str:
+        return _a(text)
+
+    def period_words(self, spec: PeriodSpec) -> str:
+        return _period_words(spec)
+
+    def condition(self, cond: Mapping[str, Any] | None) -> str:
+        return describe_condition(cond)
 
     def arithmetic(self, rs: Ruleset, rule: Rule, f: Finding, trigger: Event | None) -> list[str]:
         out: list[str] = []
