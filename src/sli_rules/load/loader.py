@@ -99,7 +99,8 @@ COMMON_RULE_KEYS = (
     "url",
 )
 KIND_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    # kind: (required keys, optional keys), from each kind's module (`kinds/`)
+    # kind: (required keys, optional keys) of the kinds of this release; the loader reads
+    # `kinds.KINDS` itself, where each kind's module registers them
     name: (k.required, k.optional)
     for name, k in KINDS.items()
 }
@@ -1106,24 +1107,24 @@ class _Reader:
         if m is None:
             return None
         kind = m.get("kind")
-        if not isinstance(kind, str) or kind not in KIND_KEYS:
+        if not isinstance(kind, str) or kind not in KINDS:
             self.err(
                 (*path, "kind"),
-                f"unknown rule kind {_show(kind)}{did_you_mean(str(kind), KIND_KEYS)}; "
-                "kinds: " + ", ".join(KIND_KEYS),
+                f"unknown rule kind {_show(kind)}{did_you_mean(str(kind), KINDS)}; "
+                "kinds: " + ", ".join(KINDS),
             )
             return None
         monitoring = self.choice(
             m.get("monitoring"), (*path, "monitoring"), ("events", "self-declared"), "events"
         )
-        required, optional = KIND_KEYS[kind]
+        required, optional = KINDS[kind].required, KINDS[kind].optional
         if monitoring == "self-declared" or kind == "self_declared":
             monitoring = "self-declared"
             required = ()
         self.keys(
             m,
             path,
-            (*COMMON_RULE_KEYS, *KIND_KEYS[kind][0], *optional),
+            (*COMMON_RULE_KEYS, *KINDS[kind].required, *optional),
             ("id", *required),
             f"in a {kind} rule",
         )
@@ -1166,7 +1167,7 @@ class _Reader:
             common["applies_to"] = self.applies_to(m["applies_to"], (*path, "applies_to"))
         trigger = None
         trigger_types: tuple[str, ...] | None = None
-        if "trigger" in KIND_KEYS[kind][0] and m.get("trigger") is not None:
+        if "trigger" in KINDS[kind].required and m.get("trigger") is not None:
             trigger = self.event_spec(
                 m["trigger"],
                 (*path, "trigger"),

@@ -250,7 +250,6 @@ def _write(blocks: Sequence[Block], title: str, fmt: str) -> str:
 
 # ============================================================ ruleset pages
 
-KIND_WORDS = {name: k.docs_noun for name, k in KINDS.items()}
 
 CALENDAR_WORDS = {
     "financial_year": "financial year (1 April to 31 March)",
@@ -452,7 +451,7 @@ def _rule_checks(rs: Ruleset, rule: Rule) -> list[Text]:
     """What is checked, one bullet per aspect, in plain words."""
     has_trigger = hasattr(rule, "trigger")
     items: list[Text] = [
-        _t("Kind: ", KIND_WORDS.get(rule.kind, rule.kind), " (", Code(rule.kind), ")."),
+        _t("Kind: ", KINDS[rule.kind].docs_noun, " (", Code(rule.kind), ")."),
         _t("Who owes it: ", _party(rs, rule.party, has_trigger), "."),
     ]
     if rule.applies_to:

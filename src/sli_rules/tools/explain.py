@@ -57,7 +57,6 @@ RulesetsLike = Ruleset | str | Path | Iterable[Ruleset | str | Path]
 MAX_CANDIDATES = 5
 MAX_LISTED = 8
 
-KIND_WORDS = {name: k.explain_noun for name, k in KINDS.items()}
 MET = tuple(s.value for s, w in STATUSES.items() if w.met)
 
 
@@ -395,7 +394,9 @@ class _Explainer:
         lines = [self.agreement_line(rs, rule.clause, rule.quote)]
         lines.extend(self.version_lines(rs, rule, f, trigger))
         day = self.read_on(rs, rule, f, trigger)
-        lines.append(f"Rule {rule.id}, {KIND_WORDS[rule.kind]}: {self.requires(rs, rule, day)}")
+        lines.append(
+            f"Rule {rule.id}, {KINDS[rule.kind].explain_noun}: {self.requires(rs, rule, day)}"
+        )
         lines.extend(self.arithmetic(rs, rule, f, trigger))
         lines.extend(self.trigger_lines(rs, rule, f))
         lines.extend(self.outcome(rs, rule, f, trigger))

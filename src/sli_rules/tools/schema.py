@@ -38,7 +38,6 @@ from sli_rules.load.loader import (
     COMMON_RULE_KEYS,
     GSS_RE,
     ID_RE,
-    KIND_KEYS,
     TOP_KEYS,
     load_bodies,
     load_registry,
@@ -252,7 +251,8 @@ RULE_KEY_DESCRIPTIONS: dict[str, tuple[str, dict[str, Any]]] = {
         "The rule's id, unique in the ruleset: lower-case letters, digits and hyphens.",
         {"type": "string", "pattern": ID_RE.pattern},
     ),
-    "kind": ("What kind of rule this is.", {"enum": list(KIND_KEYS)}),
+    # (each kind's `rule_KIND` schema replaces this with its const and summary)
+    "kind": ("What kind of rule this is.", {}),
     "title": ("A short plain-English name for the rule.", {"type": "string"}),
     "clause": (
         'The clause cited, e.g. "4(b)" or "2.2(d)". Quote it, so that 5 is not read as a number.',
@@ -301,8 +301,6 @@ RULE_KEY_DESCRIPTIONS: dict[str, tuple[str, dict[str, Any]]] = {
 }
 """The keys every kind shares; each kind's own keys are described in its module (`kinds/`)."""
 
-KIND_DESCRIPTIONS: dict[str, str] = {name: k.summary for name, k in RULE_KINDS.items()}
-
 
 def _rule_key(kind: str, key: str) -> dict[str, Any]:
     description, schema = RULE_KINDS[kind].key_schema.get(key) or RULE_KEY_DESCRIPTIONS.get(
@@ -312,12 +310,12 @@ def _rule_key(kind: str, key: str) -> dict[str, Any]:
 
 
 def _rule_kind(kind: str) -> dict[str, Any]:
-    required, optional = KIND_KEYS[kind]
+    required, optional = RULE_KINDS[kind].required, RULE_KINDS[kind].optional
     properties = {key: _rule_key(kind, key) for key in (*COMMON_RULE_KEYS, *required, *optional)}
-    properties["kind"] = {"const": kind, "description": KIND_DESCRIPTIONS.get(kind, "")}
+    properties["kind"] = {"const": kind, "description": RULE_KINDS[kind].summary}
     out: dict[str, Any] = {
         "title": f"{kind} rule",
-        "description": KIND_DESCRIPTIONS.get(kind, ""),
+        "description": RULE_KINDS[kind].summary,
         "type": "object",
         "properties": properties,
         "required": ["id", "kind", "clause", "quote"],
@@ -945,17 +943,19 @@ def ruleset_schema(catalogue: Catalogue | None = None) -> dict[str, Any]:
             "description": "A rule: cites its clause, quotes its words, and says what is "
             "checked. The keys allowed depend on `kind`.",
             "properties": {
-                "kind": RULE_KEY_DESCRIPTIONS["kind"][1]
+                "kind": {"enum": list(RULE_KINDS)}
                 | {
                     "description": "; ".join(
-                        f"{k}: {v.rstrip('.')}" for k, v in KIND_DESCRIPTIONS.items()
+                        f"{k}: {v.summary.rstrip('.')}" for k, v in RULE_KINDS.items()
                     )
                 }
             },
             "required": ["id", "kind", "clause", "quote"],
-            **_tagged_union("kind", {kind: {"$ref": f"#/$defs/rule_{kind}"} for kind in KIND_KEYS}),
+            **_tagged_union(
+                "kind", {kind: {"$ref": f"#/$defs/rule_{kind}"} for kind in RULE_KINDS}
+            ),
         },
-        **{f"rule_{kind}": _rule_kind(kind) for kind in KIND_KEYS},
+        **{f"rule_{kind}": _rule_kind(kind) for kind in RULE_KINDS},
         "escalation": {
             "type": "object",
             "description": "An escalation ladder: steps taken in turn while a concern persists.",
