@@ -15,26 +15,20 @@ from typing import Any, Literal, Protocol
 
 import attrs
 
+from sli_rules.kinds import KINDS
 from sli_rules.load.catalogue import Catalogue, catalogue_for
 from sli_rules.model.conditions import Env, Pred, compile_condition, resolve
 from sli_rules.model.dates import Duration
 from sli_rules.model.values import (
     ConstraintRule,
-    CountRule,
-    DeadlineRule,
-    EntitlementRule,
     EscalationLadder,
     Event,
     EventSpec,
-    FixedDateRule,
-    LimitRule,
     Parameter,
     ParamRef,
     Party,
-    RecurringRule,
     Rule,
     Ruleset,
-    WindowRule,
 )
 
 __all__ = ["CompiledRuleset", "Hook", "Matcher", "Plan", "ReferenceMatcher", "compile_plan"]
@@ -145,6 +139,12 @@ def _spec_hooks(
     return [(t, Hook(cr, role, rule=rule, spec=spec, where=where)) for t in spec.types]
 
 
+def _event_spec(rule: Rule, key: str) -> EventSpec:
+    spec = getattr(rule, key, None)
+    assert isinstance(spec, EventSpec), (rule.kind, key)
+    return spec
+
+
 def compile_plan(rulesets: Iterable[Ruleset]) -> Plan:
     rulesets = tuple(rulesets)
     catalogue = catalogue_for(rulesets)  # refuses two different declarations of one type
@@ -164,18 +164,14 @@ def compile_plan(rulesets: Iterable[Ruleset]) -> Plan:
         for r in rs.rules:
             if r.monitoring == "self-declared":
                 continue
-            if isinstance(
-                r, (DeadlineRule, WindowRule, EntitlementRule, ConstraintRule, LimitRule)
-            ):
-                add(
-                    _spec_hooks(
-                        i, "limit" if isinstance(r, LimitRule) else "trigger", r, r.trigger, True
-                    )
-                )
-            if isinstance(r, (DeadlineRule, WindowRule, FixedDateRule, RecurringRule, CountRule)):
+            kind = KINDS[r.kind]  # which hooks its events get: a facet of its kind
+            if kind.trigger_role is not None:
+                add(_spec_hooks(i, kind.trigger_role, r, _event_spec(r, "trigger"), True))
+            if kind.fulfils:
                 # fulfilment conditions may refer to the trigger or the party: checked per instance
-                add(_spec_hooks(i, "fulfil", r, r.fulfil, False))
-                fulfil_where[r.id] = compile_condition(r.fulfil.where)
+                fulfil = _event_spec(r, "fulfil")
+                add(_spec_hooks(i, "fulfil", r, fulfil, False))
+                fulfil_where[r.id] = compile_condition(fulfil.where)
                 waive = getattr(r, "waive", None)
                 if waive is not None:
                     add(_spec_hooks(i, "waive", r, waive, False))

@@ -47,6 +47,7 @@ from sli_rules.model.values import (
     Succession,
     WindowRule,
 )
+from sli_rules.model.vocabulary import Kind, Status
 
 __all__ = ["EngineState", "LateEventError", "Session"]
 
@@ -1103,9 +1104,9 @@ class Session:
 _GSS = re.compile(r"^[EWSN]\d{8}$")
 
 
-def _missed(rule: Rule) -> str:
+def _missed(rule: Rule) -> Status:
     """The status of a duty not met in time: a notice-only duty is missed, never breached."""
-    return "missed" if rule.severity == "notice" else "breached"
+    return Status.MISSED if rule.severity == "notice" else Status.BREACHED
 
 
 def _types(spec: Any) -> tuple[str, ...]:
@@ -1242,6 +1243,10 @@ class _Findings:
         known = self.s.state.sources
         ids = (*kw.get("triggered_by", ()), *kw.get("fulfilled_by", ()))
         kw["sources"] = tuple(dict.fromkeys(known[i] for i in ids if i in known))
+        # the engine names kinds and statuses by the vocabulary's members; a finding
+        # carries their plain text (so its JSON, tables and state files are unchanged)
+        kw["kind"] = Kind(kw["kind"]).value
+        kw["status"] = Status(kw["status"]).value
         return Finding(
             agreement=self.rs.id, rule=rule.id, clause=rule.clause, title=rule.title, **kw
         )
@@ -1286,19 +1291,19 @@ class _Findings:
             # a breach falling due today starts its ladders tomorrow: not settled until then
             self.breaches.clear()
             return None
-        if any(f.status == "unrecorded" for f in findings):
+        if any(f.status == Status.UNRECORDED.value for f in findings):
             self.breaches.clear()
             return None  # a later coverage declaration may still make it breached
         steps = self.breach_ladders()
         self.breaches.clear()
         reached: dict[str, int] = defaultdict(int)
         for f in steps:
-            if f.status == "due":
+            if f.status == Status.DUE.value:
                 return None
             reached[f.rule] += 1
         for ladder_id, n in reached.items():
             ladder = next(x for x in self.rs.escalations if x.id == ladder_id)
-            stopped = any(f.status == "stopped" for f in steps if f.rule == ladder_id)
+            stopped = any(f.status == Status.STOPPED.value for f in steps if f.rule == ladder_id)
             if n < len(ladder.steps) and not stopped:
                 return None
         return findings + steps
@@ -1421,10 +1426,10 @@ class _Findings:
         if trig is not None and self.rs.versions:
             base["governed_on"] = trig.date
 
-        def obligation(status: str, explanation: str, by: Hit | None = None) -> Finding:
+        def obligation(status: Status, explanation: str, by: Hit | None = None) -> Finding:
             return self.finding(
                 rule,
-                kind="obligation",
+                kind=Kind.OBLIGATION,
                 status=status,
                 fulfilled_by=(by[1],) if by else (),
                 explanation=explanation,
@@ -1432,7 +1437,7 @@ class _Findings:
             )
 
         def breached(explanation: str, remedy: Hit | None = None) -> list[Finding]:
-            status = "fulfilled_late" if remedy else _missed(rule)
+            status = Status.FULFILLED_LATE if remedy else _missed(rule)
             return [
                 obligation(status, explanation, remedy),
                 self.breach_finding(rule, inst, explanation, remedy, base),
@@ -1445,7 +1450,7 @@ class _Findings:
                 met = describe_condition(rule.require)
                 return [
                     obligation(
-                        "fulfilled", f"{trig_text} met the requirement: {met}.", (day, trig.id)
+                        Status.FULFILLED, f"{trig_text} met the requirement: {met}.", (day, trig.id)
                     )
                 ]
             return breached(f"{trig_text} did not meet the requirement: {inst.failed}.")
@@ -1456,13 +1461,15 @@ class _Findings:
             if trig is not None and on_time[0] < trig.date:
                 when = "came before the trigger, within the time the rule looks back: on time"
             return [
-                obligation("fulfilled", f"{window}; {on_time[1]} on {on_time[0]} {when}.", on_time)
+                obligation(
+                    Status.FULFILLED, f"{window}; {on_time[1]} on {on_time[0]} {when}.", on_time
+                )
             ]
         if early and not (end and early[0] >= end):
             before = _days(early[0], inst.opens)
             return [
                 obligation(
-                    "fulfilled_early",
+                    Status.FULFILLED_EARLY,
                     f"{window}; {early[1]} on {early[0]} came {before} before the window "
                     "opened (early: a notice, not a breach).",
                     early,
@@ -1470,7 +1477,9 @@ class _Findings:
             ]
         if waived and not (end and waived[0] >= end):
             return [
-                obligation("waived", f"{window}; waived by {waived[1]} on {waived[0]}.", waived)
+                obligation(
+                    Status.WAIVED, f"{window}; waived by {waived[1]} on {waived[0]}.", waived
+                )
             ]
         if end is not None and end <= inst.due:
             if inst.handed_to and not (self.st.end is not None and self.st.end <= end):
@@ -1478,7 +1487,7 @@ class _Findings:
                 heirs = _any_of(inst.handed_to).replace(" or ", " and ")
                 return [
                     obligation(
-                        "discharged",
+                        Status.DISCHARGED,
                         f"{window}; not yet due when {inst.party} was succeeded by {heirs} "
                         f"on {end}: handed on "
                         + ("to each of them." if mode == "each" else "as one duty."),
@@ -1486,14 +1495,14 @@ class _Findings:
                 ]
             return [
                 obligation(
-                    "discharged",
+                    Status.DISCHARGED,
                     f"{window}; discharged because {why_end} on {end}, before it fell due.",
                 )
             ]
         if day <= inst.due:
             return [
                 obligation(
-                    "upcoming" if day < inst.opens else "open",
+                    Status.UPCOMING if day < inst.opens else Status.OPEN,
                     f"{window}; as of {day} {fulfil_text} has not yet been seen "
                     f"({_days(day, inst.due)} left).",
                 )
@@ -1513,7 +1522,7 @@ class _Findings:
             first = inst.since or trig.date
         missing = self.unrecorded(rule, inst.party, first, inst.due)
         if missing:
-            return [obligation("unrecorded", f"{absent}: {missing}")]
+            return [obligation(Status.UNRECORDED, f"{absent}: {missing}")]
         return breached(f"{absent}: {_missed(rule)} ({_days(inst.due, day)} overdue).")
 
     def unrecorded(self, rule: Rule, party: str, first: Date, last: Date) -> str:
@@ -1543,8 +1552,8 @@ class _Findings:
         notice = rule.severity == "notice"  # a missed duty that the ruleset marks as a notice
         return self.finding(
             rule,
-            kind="notice" if notice else "breach",
-            status="missed" if notice else ("remedied" if late else "breached"),
+            kind=Kind.NOTICE if notice else Kind.BREACH,
+            status=Status.MISSED if notice else (Status.REMEDIED if late else Status.BREACHED),
             fulfilled_by=(late[1],) if late else (),
             remedied_on=late[0] if late else None,
             explanation=expl,
@@ -1699,7 +1708,7 @@ class _Findings:
                     if (
                         isinstance(rule, RecurringRule)
                         and rule.period_from
-                        and any(f.status in ("breached", "missed") for f in found)
+                        and any(f.status in (Status.BREACHED, Status.MISSED) for f in found)
                     ):
                         final = None  # a return declaring this period may yet come late
                     if final is None:  # e.g. a breach whose ladder is still climbing
@@ -1792,8 +1801,8 @@ class _Findings:
             return [
                 self.finding(
                     rule,
-                    kind="obligation",
-                    status="fulfilled",
+                    kind=Kind.OBLIGATION,
+                    status=Status.FULFILLED,
                     fulfilled_by=ids,
                     explanation=f"{pid} needed {what} in {span}; "
                     f"found {', '.join(f'{i} on {d}' for d, i in counted[:need])}.",
@@ -1813,8 +1822,8 @@ class _Findings:
             out = [
                 self.finding(
                     rule,
-                    kind="obligation",
-                    status="discharged",
+                    kind=Kind.OBLIGATION,
+                    status=Status.DISCHARGED,
                     fulfilled_by=(),
                     explanation=f"{pid} needed {what} in {span}; not yet due when {pid} was "
                     f"succeeded by {_any_of(successors).replace(' or ', ' and ')} on {when}: "
@@ -1841,8 +1850,8 @@ class _Findings:
             return [
                 self.finding(
                     rule,
-                    kind="obligation",
-                    status="discharged",
+                    kind=Kind.OBLIGATION,
+                    status=Status.DISCHARGED,
                     fulfilled_by=(),
                     explanation=f"{pid} needed {what} in {span}; discharged because {why} "
                     f"on {stop}, before it fell due.",
@@ -1850,11 +1859,11 @@ class _Findings:
                 )
             ]
         if day <= due:
-            status = "upcoming" if day < opens else "open"
+            status = Status.UPCOMING if day < opens else Status.OPEN
             return [
                 self.finding(
                     rule,
-                    kind="obligation",
+                    kind=Kind.OBLIGATION,
                     status=status,
                     fulfilled_by=(),
                     explanation=f"{pid} needs {what} in {span}; {len(counted)} so far as of {day}.",
@@ -1872,8 +1881,8 @@ class _Findings:
             return [
                 self.finding(
                     rule,
-                    kind="obligation",
-                    status="fulfilled_late",
+                    kind=Kind.OBLIGATION,
+                    status=Status.FULFILLED_LATE,
                     fulfilled_by=tuple(h[1] for h in counted[:need]),
                     explanation=expl,
                     **base,
@@ -1886,8 +1895,8 @@ class _Findings:
             return [
                 self.finding(
                     rule,
-                    kind="obligation",
-                    status="unrecorded",
+                    kind=Kind.OBLIGATION,
+                    status=Status.UNRECORDED,
                     fulfilled_by=tuple(h[1] for h in counted),
                     explanation=f"{absent}: {missing}",
                     **base,
@@ -1898,7 +1907,7 @@ class _Findings:
         return [
             self.finding(
                 rule,
-                kind="obligation",
+                kind=Kind.OBLIGATION,
                 status=_missed(rule),
                 fulfilled_by=tuple(h[1] for h in counted),
                 explanation=expl,
@@ -1923,12 +1932,12 @@ class _Findings:
                 f"{ls.total_when_exceeded:g}, more than the ceiling of {maximum:g}, with "
                 f"{ls.exceeded[1]} on {ls.exceeded[0]}."
             )
-            kind = "breach" if rule.severity == "breach" else "notice"
+            kind = Kind.BREACH if rule.severity == "breach" else Kind.NOTICE
             out.append(
                 self.finding(
                     rule,
                     kind=kind,
-                    status="exceeded",
+                    status=Status.EXCEEDED,
                     party=pid,
                     opens=None,
                     due=ls.exceeded[0],
@@ -1949,12 +1958,12 @@ class _Findings:
         for rid, pid, start, eid, lasts in self.st.entitlements if only is None else only:
             if rid != rule.id or start > self.day:
                 continue
-            status = "lapsed" if lasts is not None and lasts < self.day else "available"
+            status = Status.LAPSED if lasts is not None and lasts < self.day else Status.AVAILABLE
             until = f" until {lasts}" if lasts else ""
             out.append(
                 self.finding(
                     rule,
-                    kind="notice",
+                    kind=Kind.NOTICE,
                     status=status,
                     party=pid,
                     opens=start,
@@ -2058,14 +2067,14 @@ class _Findings:
             took = took if took and took[0] <= day and (res is None or took[0] <= res[0]) else None
             by: tuple[str, ...]
             if took:
-                status, by = "taken", (took[1],)
+                status, by = Status.TAKEN, (took[1],)
                 state = f"taken by {took[1]} on {took[0]}"
             elif res is not None:
-                status, by = "stopped", ((res[1],) if res[1] else ())
+                status, by = Status.STOPPED, ((res[1],) if res[1] else ())
                 state = f"stopped: {why} on {res[0]}" if why else ""
                 state = state or f"stopped: the concern was resolved on {res[0]}"
             else:
-                status, by = "due", ()
+                status, by = Status.DUE, ()
                 state = f"due by {due} ({t} + {window})"
                 if day > due:
                     state += f", overdue by {_days(due, day)}"
@@ -2078,7 +2087,7 @@ class _Findings:
             out.append(
                 self.finding(
                     ladder,
-                    kind="escalation",
+                    kind=Kind.ESCALATION,
                     status=status,
                     party=step.actor,
                     opens=t,

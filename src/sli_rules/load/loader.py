@@ -15,6 +15,8 @@ from typing import Any
 
 import attrs
 
+from sli_rules.kinds import KINDS
+from sli_rules.kinds.base import MAX_NUMBER, RuleParts
 from sli_rules.load.catalogue import (
     PARTY_FORMS,
     PARTY_RE,
@@ -42,27 +44,18 @@ from sli_rules.model.dates import (
 from sli_rules.model.errors import Location, Problem, RulesetError, did_you_mean
 from sli_rules.model.states import STATES
 from sli_rules.model.values import (
-    ConstraintRule,
-    CountRule,
-    DeadlineRule,
     Effective,
-    EntitlementRule,
     EscalationLadder,
     EscalationStep,
     EventSpec,
-    FixedDateRule,
-    LimitRule,
     Parameter,
     ParamRef,
     Party,
     PartySpec,
-    RecurringRule,
     Rule,
     Ruleset,
     RulesetVersion,
-    SelfDeclaredRule,
     Succession,
-    WindowRule,
 )
 
 __all__ = [
@@ -106,21 +99,14 @@ COMMON_RULE_KEYS = (
     "url",
 )
 KIND_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    # kind: (required keys, optional keys)
-    "deadline": (("trigger", "fulfil", "due"), ("waive",)),
-    "window": (("trigger", "fulfil", "opens", "due"), ("early", "waive")),
-    "fixed_date": (("fulfil", "due"), ("opens", "waive")),
-    "recurring": (("fulfil", "period"), ("at_least", "grace", "period_from")),
-    "count": (("fulfil", "span"), ("at_least", "repeat")),
-    "constraint": (("trigger", "require"), ()),
-    "limit": (("trigger", "period", "max"), ("amount",)),
-    "entitlement": (("trigger",), ("lasts",)),
-    "self_declared": ((), ()),
+    # kind: (required keys, optional keys) of the kinds of this release; the loader reads
+    # `kinds.KINDS` itself, where each kind's module registers them
+    name: (k.required, k.optional)
+    for name, k in KINDS.items()
 }
 # Used with fullmatch, and as written in the JSON Schemas; [0-9]: ASCII digits only
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 GSS_RE = re.compile(r"^[EWSN][0-9]{8}$")
-MAX_NUMBER = 1_000_000  # the largest number a ruleset may compare with or cap at
 _SURROGATE = re.compile("[\ud800-\udfff]")
 # council_pattern: literals and [classes], at most one group of plain alternatives, anchors.
 # Without repetition or nesting, Python's matcher takes time linear in the code's length.
@@ -191,6 +177,9 @@ class _Reader:
         for key in required:
             if key not in value or value[key] is None:
                 self.err(path, f"missing required key {key!r}")
+
+    def show(self, value: Any) -> str:
+        return _show(value)
 
     def mapping(self, value: Any, path: YPath, what: str) -> dict[str, Any] | None:
         if isinstance(value, dict):
@@ -1118,24 +1107,24 @@ class _Reader:
         if m is None:
             return None
         kind = m.get("kind")
-        if not isinstance(kind, str) or kind not in KIND_KEYS:
+        if not isinstance(kind, str) or kind not in KINDS:
             self.err(
                 (*path, "kind"),
-                f"unknown rule kind {_show(kind)}{did_you_mean(str(kind), KIND_KEYS)}; "
-                "kinds: " + ", ".join(KIND_KEYS),
+                f"unknown rule kind {_show(kind)}{did_you_mean(str(kind), KINDS)}; "
+                "kinds: " + ", ".join(KINDS),
             )
             return None
         monitoring = self.choice(
             m.get("monitoring"), (*path, "monitoring"), ("events", "self-declared"), "events"
         )
-        required, optional = KIND_KEYS[kind]
+        required, optional = KINDS[kind].required, KINDS[kind].optional
         if monitoring == "self-declared" or kind == "self_declared":
             monitoring = "self-declared"
             required = ()
         self.keys(
             m,
             path,
-            (*COMMON_RULE_KEYS, *KIND_KEYS[kind][0], *optional),
+            (*COMMON_RULE_KEYS, *KINDS[kind].required, *optional),
             ("id", *required),
             f"in a {kind} rule",
         )
@@ -1171,14 +1160,14 @@ class _Reader:
                 m.get("severity"),
                 (*path, "severity"),
                 ("breach", "notice"),
-                "notice" if kind == "limit" else "breach",
+                KINDS[kind].default_severity,
             ),
         }
         if m.get("applies_to") is not None:
             common["applies_to"] = self.applies_to(m["applies_to"], (*path, "applies_to"))
         trigger = None
         trigger_types: tuple[str, ...] | None = None
-        if "trigger" in KIND_KEYS[kind][0] and m.get("trigger") is not None:
+        if "trigger" in KINDS[kind].required and m.get("trigger") is not None:
             trigger = self.event_spec(
                 m["trigger"],
                 (*path, "trigger"),
@@ -1189,7 +1178,7 @@ class _Reader:
                     "where",
                     "in_state",
                     "state_of",
-                    *(("state",) if kind in ("deadline", "window") else ()),
+                    *(("state",) if KINDS[kind].state_trigger else ()),
                 ),
             )
             trigger_types = trigger.types if trigger else ()
@@ -1205,15 +1194,15 @@ class _Reader:
                     )
         common["party"] = self.party_spec(m.get("party"), (*path, "party"), trigger_types, kind)
         if monitoring == "self-declared":
-            return SelfDeclaredRule(**common)
+            return KINDS["self_declared"].parse(
+                self, RuleParts(m, path, common, None, lambda _key: None)
+            )
 
         def spec(key: str) -> EventSpec | None:
             if m.get(key) is None:
                 return None
             by_any = (
-                ("by_any", "look_back")
-                if key == "fulfil" and kind in ("deadline", "window")
-                else ()
+                ("by_any", "look_back") if key == "fulfil" and KINDS[kind].fulfil_by_any else ()
             )
             return self.event_spec(
                 m[key],
@@ -1224,153 +1213,7 @@ class _Reader:
             )
 
         try:
-            if kind in ("deadline", "window"):
-                fulfil = spec("fulfil")
-                due = self.duration_like(m.get("due"), (*path, "due"))
-                if kind == "deadline":
-                    if trigger and fulfil and due:
-                        return DeadlineRule(
-                            trigger=trigger, fulfil=fulfil, due=due, waive=spec("waive"), **common
-                        )
-                    return None
-                opens = self.duration_like(m.get("opens"), (*path, "opens"))
-                early = self.choice(
-                    m.get("early"), (*path, "early"), ("accept", "ignore"), "accept"
-                )
-                if trigger and fulfil and due and opens:
-                    return WindowRule(
-                        trigger=trigger,
-                        fulfil=fulfil,
-                        opens=opens,
-                        due=due,
-                        early=early,  # type: ignore[arg-type]
-                        waive=spec("waive"),
-                        **common,
-                    )
-                return None
-            if kind == "fixed_date":
-                fulfil = spec("fulfil")
-                due_d = self.date_like(m.get("due"), (*path, "due"))
-                opens_d = (
-                    self.date_like(m["opens"], (*path, "opens"))
-                    if m.get("opens") is not None
-                    else None
-                )
-                if fulfil and due_d:
-                    return FixedDateRule(
-                        fulfil=fulfil, due=due_d, opens=opens_d, waive=spec("waive"), **common
-                    )
-                return None
-            if kind == "recurring":
-                fulfil = spec("fulfil")
-                period = self.period(m.get("period"), (*path, "period"))
-                grace = (
-                    self.duration_like(m["grace"], (*path, "grace"))
-                    if m.get("grace") is not None
-                    else None
-                )
-                at_least = self.integer(m.get("at_least"), (*path, "at_least"), 1)
-                period_from = None
-                if m.get("period_from") is not None:
-                    period_from = self.text(
-                        m["period_from"], (*path, "period_from"), "an attribute"
-                    )
-                    ftypes = fulfil.types if fulfil else ()
-                    known = self.paths_for(ftypes) if ftypes else None
-                    if known is not None and period_from not in known:
-                        self.err(
-                            (*path, "period_from"),
-                            f"unknown attribute {period_from!r} of {', '.join(ftypes)}"
-                            + did_you_mean(period_from, known),
-                        )
-                if fulfil and period:
-                    return RecurringRule(
-                        fulfil=fulfil,
-                        period=period,
-                        grace=grace,
-                        at_least=at_least,
-                        period_from=period_from,
-                        **common,
-                    )
-                return None
-            if kind == "count":
-                fulfil = spec("fulfil")
-                sp: YPath = (*path, "span")
-                span = self.mapping(m.get("span"), sp, "{start: DATE, end: DATE}") or {}
-                self.keys(span, sp, ("start", "end"), ("end",), "in a span")
-                end = (
-                    self.date_like(span["end"], (*sp, "end"))
-                    if span.get("end") is not None
-                    else None
-                )
-                start = (
-                    self.date_like(span["start"], (*sp, "start"))
-                    if span.get("start") is not None
-                    else None
-                )
-                repeat = m.get("repeat", False)
-                if not isinstance(repeat, bool):
-                    self.err((*path, "repeat"), "'repeat' takes true or false")
-                    repeat = False
-                if fulfil and end:
-                    return CountRule(
-                        fulfil=fulfil,
-                        start=start,
-                        end=end,
-                        repeat=repeat,
-                        at_least=self.integer(m.get("at_least"), (*path, "at_least"), 1),
-                        **common,
-                    )
-                return None
-            if kind == "constraint":
-                types = trigger.types if trigger else ()
-                require = self.condition(
-                    m.get("require"),
-                    (*path, "require"),
-                    self.paths_for(types) if types else None,
-                    ("event", "party"),
-                    types,
-                )
-                if trigger and require is not None:
-                    return ConstraintRule(trigger=trigger, require=require, **common)
-                return None
-            if kind == "limit":
-                period = self.period(m.get("period"), (*path, "period"))
-                maximum: float | ParamRef | None = None
-                raw_max = m.get("max")
-                if isinstance(raw_max, dict):
-                    maximum = self.param_ref(raw_max, (*path, "max"), "number")
-                elif (
-                    isinstance(raw_max, (int, float))
-                    and not isinstance(raw_max, bool)
-                    and 0 <= raw_max <= MAX_NUMBER
-                ):
-                    maximum = float(raw_max)
-                else:
-                    self.err(
-                        (*path, "max"),
-                        f"expected a number from 0 to {MAX_NUMBER:,} or {{parameter: NAME}}, "
-                        f"got {_show(raw_max)}",
-                    )
-                amount = None
-                if m.get("amount") is not None:
-                    amount = self.text(m["amount"], (*path, "amount"), "an attribute")
-                    if trigger and trigger.types and amount not in self.paths_for(trigger.types):
-                        self.err((*path, "amount"), f"unknown attribute {amount!r} of the trigger")
-                if trigger and period and maximum is not None:
-                    return LimitRule(
-                        trigger=trigger, period=period, max=maximum, amount=amount, **common
-                    )
-                return None
-            if kind == "entitlement":
-                lasts = (
-                    self.duration_like(m["lasts"], (*path, "lasts"))
-                    if m.get("lasts") is not None
-                    else None
-                )
-                if trigger:
-                    return EntitlementRule(trigger=trigger, lasts=lasts, **common)
-                return None
+            return KINDS[kind].parse(self, RuleParts(m, path, common, trigger, spec))
         except TypeError as exc:  # pragma: no cover - a bug here, not in the ruleset
             self.err(path, f"internal error building the rule: {exc}")
         return None

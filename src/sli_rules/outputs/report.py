@@ -17,7 +17,7 @@ from sli_rules.io.intake import Rejected
 from sli_rules.model.dates import as_day
 from sli_rules.model.errors import did_you_mean
 from sli_rules.model.values import DATE_FIELDS, FINDING_FIELDS, TABULAR_FIELDS, Finding
-from sli_rules.model.vocabulary import KIND_NOUNS, KINDS, STATUSES, Urgency
+from sli_rules.model.vocabulary import KIND_NOUNS, KINDS, STATUSES, Kind, Status, Urgency
 from sli_rules.outputs.ical import to_ical
 from sli_rules.outputs.names import labelled, names_of, party_name
 from sli_rules.outputs.plot import plot_timeline
@@ -59,19 +59,19 @@ class Report:
 
     @property
     def obligations(self) -> tuple[Finding, ...]:
-        return tuple(f for f in self.findings if f.kind == "obligation")
+        return tuple(f for f in self.findings if f.kind == Kind.OBLIGATION.value)
 
     @property
     def breaches(self) -> tuple[Finding, ...]:
-        return tuple(f for f in self.findings if f.kind == "breach")
+        return tuple(f for f in self.findings if f.kind == Kind.BREACH.value)
 
     @property
     def escalations(self) -> tuple[Finding, ...]:
-        return tuple(f for f in self.findings if f.kind == "escalation")
+        return tuple(f for f in self.findings if f.kind == Kind.ESCALATION.value)
 
     @property
     def notices(self) -> tuple[Finding, ...]:
-        return tuple(f for f in self.findings if f.kind == "notice")
+        return tuple(f for f in self.findings if f.kind == Kind.NOTICE.value)
 
     # -- a collection of findings
     def __len__(self) -> int:
@@ -150,9 +150,11 @@ class Report:
             }
         return out | {
             "unrecorded": sum(
-                1 for f in self.findings if f.kind == "obligation" and f.status == "unrecorded"
+                1
+                for f in self.findings
+                if f.kind == Kind.OBLIGATION.value and f.status == Status.UNRECORDED.value
             ),
-            "undetermined": sum(1 for f in self.findings if f.status == "undetermined"),
+            "undetermined": sum(1 for f in self.findings if f.status == Status.UNDETERMINED.value),
             "complete": self.complete,
             "coverage": self.coverage,
         }
@@ -407,7 +409,9 @@ def _group_summary(fs: list[Finding]) -> str:
         n = sum(1 for f in fs if f.kind == kind)
         if n:
             parts.append(_plural(n, word))
-    open_breaches = sum(1 for f in fs if f.kind == "breach" and f.status == "breached")
+    open_breaches = sum(
+        1 for f in fs if f.kind == Kind.BREACH.value and f.status == Status.BREACHED.value
+    )
     if open_breaches:
         parts.append(f"{open_breaches} not remedied")
     return ", ".join(parts)

@@ -19,6 +19,7 @@ import attrs
 
 from sli_rules.api.evaluate import evaluate
 from sli_rules.io.intake import Intake, read_events
+from sli_rules.kinds import KINDS as RULE_KINDS
 from sli_rules.load.catalogue import catalogue_for
 from sli_rules.load.loader import load_ruleset
 from sli_rules.load.overrides import resolve_settings, with_parameters
@@ -47,35 +48,34 @@ ImpactChange = Literal["appears", "disappears", "changed"]
 DIFF_FORMATS = ("table", "markdown", "json")
 
 # Rule fields in the order a policy officer reads a rule, with the names used in YAML.
-RULE_FIELDS = (
+# The fields every rule has, as (attribute, name shown); each kind adds its own between
+# the head and the tail (`RuleKind.fields`, in its module under `kinds/`).
+RULE_HEAD = (
     ("kind", "kind"),
     ("title", "title"),
     ("clause", "clause"),
     ("quote", "quote"),
     ("applies_to", "applies_to"),
     ("party", "party"),
-    ("trigger", "trigger"),
-    ("fulfil", "fulfil"),
-    ("waive", "waive"),
-    ("opens", "opens"),
-    ("due", "due"),
-    ("start", "span.start"),
-    ("end", "span.end"),
-    ("repeat", "repeat"),
-    ("period", "period"),
-    ("at_least", "at_least"),
-    ("grace", "grace"),
-    ("max", "max"),
-    ("amount", "amount"),
-    ("lasts", "lasts"),
-    ("early", "early"),
-    ("require", "require"),
+)
+RULE_TAIL = (
     ("severity", "severity"),
     ("monitoring", "monitoring"),
     ("interpretation", "interpretation"),
     ("description", "description"),
     ("versions", "versions"),
 )
+
+
+def rule_fields(*rules: Rule) -> tuple[tuple[str, str], ...]:
+    """The fields to compare for these rules: the shared ones, then each one's kind's own
+    (the first rule's first, when a rule changed kind)."""
+    own: dict[tuple[str, str], None] = {}
+    for r in rules:
+        own.update(dict.fromkeys(RULE_KINDS[r.kind].fields))
+    return (*RULE_HEAD, *own, *RULE_TAIL)
+
+
 _WORDS = ("null", "true", "false", "yes", "no", "on", "off", "y", "n", "Null", "True", "False")
 SPEC_FIELDS = (("types", "type"), ("where", "where"), ("by", "by"), ("match", "match"))
 # Text written bare in the output (ids, codes, event types); anything else is quoted, so
@@ -397,7 +397,7 @@ class _Differ:
                 self.rule(a, b)
 
     def rule(self, a: Rule, b: Rule) -> None:
-        for attr, name in RULE_FIELDS:
+        for attr, name in rule_fields(a, b):
             va, vb = getattr(a, attr, None), getattr(b, attr, None)
             if va == vb:
                 continue
@@ -548,7 +548,7 @@ def _versions(rs: Ruleset) -> list[str]:
 
 def _rule_summary(r: Rule) -> str:
     parts = [f"{r.kind}, clause {r.clause}"]
-    for attr in ("opens", "due", "period", "max", "lasts"):
+    for attr in RULE_KINDS[r.kind].diff_summary:
         v = getattr(r, attr, None)
         if v is not None:
             parts.append(f"{attr} {flow(v)}")
@@ -597,7 +597,7 @@ def _refs(value: Any) -> Iterable[str]:
 def _users(rs: Ruleset, name: str) -> str:
     """'used by rule-a, ladder-b': where a parameter is read."""
     users = [
-        r.id for r in rs.rules if name in _refs([getattr(r, a, None) for a, _n in RULE_FIELDS])
+        r.id for r in rs.rules if name in _refs([getattr(r, a, None) for a, _n in rule_fields(r)])
     ]
     users += [x.id for x in rs.escalations if name in _refs([s.window for s in x.steps])]
     return f"used by {', '.join(users)}" if users else ""

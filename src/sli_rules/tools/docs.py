@@ -17,20 +17,16 @@ from typing import Any
 
 import attrs
 
+from sli_rules.kinds import KINDS
 from sli_rules.load.catalogue import AttributeSpec, Catalogue, EventType, load_catalogue
 from sli_rules.model.conditions import describe_condition
 from sli_rules.model.dates import Duration, PeriodSpec
 from sli_rules.model.states import STATES
 from sli_rules.model.values import (
-    ConstraintRule,
     CountRule,
-    DeadlineRule,
     Effective,
-    EntitlementRule,
     EscalationLadder,
     EventSpec,
-    FixedDateRule,
-    LimitRule,
     Parameter,
     ParamRef,
     PartySpec,
@@ -38,7 +34,6 @@ from sli_rules.model.values import (
     Rule,
     Ruleset,
     SelfDeclaredRule,
-    WindowRule,
 )
 
 __all__ = ["DOC_FORMATS", "render_catalogue", "render_ruleset"]
@@ -255,17 +250,6 @@ def _write(blocks: Sequence[Block], title: str, fmt: str) -> str:
 
 # ============================================================ ruleset pages
 
-KIND_WORDS = {
-    "deadline": "a deadline after a triggering event",
-    "window": "a window of time after a triggering event",
-    "fixed_date": "a duty due on a fixed date",
-    "recurring": "a duty that recurs once per period",
-    "count": "a number of events over a span",
-    "constraint": "a requirement that each triggering event must meet",
-    "limit": "a ceiling per period",
-    "entitlement": "an entitlement that an event makes available",
-    "self_declared": "a commitment that cannot be checked from events",
-}
 
 CALENDAR_WORDS = {
     "financial_year": "financial year (1 April to 31 March)",
@@ -438,11 +422,36 @@ def _period(spec: PeriodSpec) -> str:
     return text
 
 
+class _DocWords:
+    """The pieces a kind's module builds its bullets from (kinds.base.DocWords)."""
+
+    def t(self, *parts: Segment | Text | None) -> Text:
+        return _t(*parts)
+
+    def strong(self, text: str) -> Strong:
+        return Strong(text)
+
+    def code(self, text: str) -> Code:
+        return Code(text)
+
+    def amount(self, rs: Ruleset, value: Any) -> Text:
+        return _amount(rs, value)
+
+    def period(self, spec: PeriodSpec) -> str:
+        return _period(spec)
+
+    def condition(self, cond: Mapping[str, Any] | None) -> str:
+        return describe_condition(cond)
+
+
+_DOC_WORDS = _DocWords()
+
+
 def _rule_checks(rs: Ruleset, rule: Rule) -> list[Text]:
     """What is checked, one bullet per aspect, in plain words."""
     has_trigger = hasattr(rule, "trigger")
     items: list[Text] = [
-        _t("Kind: ", KIND_WORDS.get(rule.kind, rule.kind), " (", Code(rule.kind), ")."),
+        _t("Kind: ", KINDS[rule.kind].docs_noun, " (", Code(rule.kind), ")."),
         _t("Who owes it: ", _party(rs, rule.party, has_trigger), "."),
     ]
     if rule.applies_to:
@@ -454,128 +463,7 @@ def _rule_checks(rs: Ruleset, rule: Rule) -> list[Text]:
     if isinstance(fulfil, EventSpec) and not isinstance(rule, SelfDeclaredRule):
         label = "Met by" if not isinstance(rule, (RecurringRule, CountRule)) else "Counted"
         items.append(_t(f"{label}: ", _spec(fulfil, fulfils=True), "."))
-    if isinstance(rule, DeadlineRule):
-        items.append(
-            _t(
-                Strong("Deadline"),
-                ": ",
-                _amount(rs, rule.due),
-                " after the trigger's date; an event on the due day itself is on time.",
-            )
-        )
-    elif isinstance(rule, WindowRule):
-        items.append(
-            _t(
-                Strong("Window"),
-                ": opens ",
-                _amount(rs, rule.opens),
-                " after the trigger's date; ",
-                Strong("deadline"),
-                ": ",
-                _amount(rs, rule.due),
-                " after it; both ends inclusive.",
-            )
-        )
-        items.append(
-            _t(
-                "Met before the window opens: ",
-                "counts as fulfilled early (a notice, not a breach)."
-                if rule.early == "accept"
-                else "does not count.",
-            )
-        )
-    elif isinstance(rule, FixedDateRule):
-        opens = (
-            _t(", open from ", _amount(rs, rule.opens))
-            if rule.opens is not None
-            else _t(", open from the agreement's start (or the day the party joined)")
-        )
-        items.append(
-            _t(
-                Strong("Deadline"),
-                ": ",
-                _amount(rs, rule.due),
-                ", inclusive",
-                opens,
-                ".",
-            )
-        )
-    elif isinstance(rule, RecurringRule):
-        grace = (
-            _t(", due at the period's end plus ", _amount(rs, rule.grace))
-            if rule.grace is not None
-            else _t(", due at the period's end")
-        )
-        counted = (
-            _t(" for each period, by the period their ", Code(rule.period_from), " names")
-            if rule.period_from
-            else _t(" dated in each period")
-        )
-        items.append(
-            _t(
-                Strong("Period"),
-                f": {_period(rule.period)}; at least {rule.at_least} matching "
-                f"event{'s' if rule.at_least != 1 else ''}",
-                counted,
-                grace,
-                (
-                    "; one dated after the due date is late (a remedied breach)"
-                    if rule.period_from
-                    else ""
-                ),
-                ".",
-            )
-        )
-    elif isinstance(rule, CountRule):
-        start = (
-            _amount(rs, rule.start)
-            if rule.start is not None
-            else _t(f"the agreement's start ({rs.effective.start.isoformat()})")
-        )
-        items.append(
-            _t(
-                Strong("Span"),
-                f": at least {rule.at_least} matching event{'s' if rule.at_least != 1 else ''} "
-                "from ",
-                start,
-                " to ",
-                _amount(rs, rule.end),
-                "; ",
-                Strong("deadline"),
-                ": the end of the span",
-                "; the span repeats back to back." if rule.repeat else ".",
-            )
-        )
-    elif isinstance(rule, ConstraintRule):
-        items.append(
-            _t(
-                Strong("Requirement"),
-                ": each triggering event must satisfy: ",
-                describe_condition(rule.require),
-                ". It is checked on the event's own date.",
-            )
-        )
-    elif isinstance(rule, LimitRule):
-        what = _t("the total ", Code(rule.amount)) if rule.amount else _t("the number of events")
-        items.append(
-            _t(
-                Strong("Ceiling"),
-                ": ",
-                what,
-                " of one party in ",
-                _period(rule.period),
-                " must not exceed ",
-                _amount(rs, rule.max),
-                ".",
-            )
-        )
-    elif isinstance(rule, EntitlementRule):
-        lasts = (
-            _t(" for ", _amount(rs, rule.lasts))
-            if rule.lasts is not None
-            else _t(", with no end stated")
-        )
-        items.append(_t(Strong("Available"), ": from the trigger's date", lasts, "."))
+    items += KINDS[rule.kind].document(_DOC_WORDS, rs, rule)
     waive = getattr(rule, "waive", None)
     if isinstance(waive, EventSpec):
         items.append(

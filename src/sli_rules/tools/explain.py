@@ -20,6 +20,7 @@ from typing import Any
 from dateutil.relativedelta import relativedelta
 
 from sli_rules.io.intake import Intake, read_events
+from sli_rules.kinds import KINDS
 from sli_rules.load.catalogue import catalogue_for
 from sli_rules.load.loader import load_registry, load_ruleset
 from sli_rules.model.conditions import Env, compile_condition, describe_condition, resolve
@@ -41,10 +42,9 @@ from sli_rules.model.values import (
     RecurringRule,
     Rule,
     Ruleset,
-    SelfDeclaredRule,
     WindowRule,
 )
-from sli_rules.model.vocabulary import STATUSES
+from sli_rules.model.vocabulary import STATUSES, Kind, Status
 from sli_rules.outputs.report import Report
 
 __all__ = ["explain", "explain_findings"]
@@ -57,17 +57,6 @@ RulesetsLike = Ruleset | str | Path | Iterable[Ruleset | str | Path]
 MAX_CANDIDATES = 5
 MAX_LISTED = 8
 
-KIND_WORDS = {
-    "deadline": "a deadline after a triggering event",
-    "window": "a window after a triggering event",
-    "fixed_date": "a duty due on a fixed date",
-    "recurring": "a duty that recurs each period",
-    "count": "a count of events over a span",
-    "constraint": "a requirement on each triggering event",
-    "limit": "a ceiling per period",
-    "entitlement": "an entitlement opened by an event",
-    "self_declared": "a duty that cannot be checked from events",
-}
 MET = tuple(s.value for s, w in STATUSES.items() if w.met)
 
 
@@ -351,7 +340,7 @@ class _Explainer:
     # -- the explanation
     def explain(self, f: Finding) -> str:
         rs = self.ruleset(f)
-        if f.kind == "escalation":
+        if f.kind == Kind.ESCALATION.value:
             ladder = next((x for x in rs.escalations if x.id == f.rule), None)
             if ladder is None:
                 raise ValueError(f"{f.agreement} has no escalation ladder {f.rule!r}")
@@ -362,7 +351,7 @@ class _Explainer:
             except KeyError:
                 raise ValueError(f"{f.agreement} has no rule {f.rule!r}") from None
             lines = self.rule_finding(rs, rule, f)
-        if f.status == "undetermined" or f.ranges:
+        if f.status == Status.UNDETERMINED.value or f.ranges:
             lines.extend(self.imprecise(rs, f))
         lines = [*lines, *self.source_lines(f)]
         head = f"{f.kind} {f.status}: {f.title or f.rule} ({f.rule}), {self.name(rs, f.party)}"
@@ -405,7 +394,9 @@ class _Explainer:
         lines = [self.agreement_line(rs, rule.clause, rule.quote)]
         lines.extend(self.version_lines(rs, rule, f, trigger))
         day = self.read_on(rs, rule, f, trigger)
-        lines.append(f"Rule {rule.id}, {KIND_WORDS[rule.kind]}: {self.requires(rs, rule, day)}")
+        lines.append(
+            f"Rule {rule.id}, {KINDS[rule.kind].explain_noun}: {self.requires(rs, rule, day)}"
+        )
         lines.extend(self.arithmetic(rs, rule, f, trigger))
         lines.extend(self.trigger_lines(rs, rule, f))
         lines.extend(self.outcome(rs, rule, f, trigger))
@@ -462,87 +453,27 @@ class _Explainer:
         return p.start, p.end, p.label
 
     def requires(self, rs: Ruleset, rule: Rule, day: Date) -> str:
-        who = self.who(rs, rule)
-        if isinstance(rule, (DeadlineRule, WindowRule)):
-            trig = _trigger_text(rule.trigger)
-            want = self.wanted(rule.fulfil, None, "the party", with_party=False)
-            by = "" if rule.fulfil.by == "council" else f" naming the party as {rule.fulfil.by}"
-            if isinstance(rule, DeadlineRule):
-                return (
-                    f"after each {trig}, {who} must see to {_a(want)}{by} within "
-                    f"{self.with_source(rs, rule.due, day)}; the due day itself is on time."
-                )
-            early = (
-                "one before the window opens counts as early (a notice, not a breach)"
-                if rule.early == "accept"
-                else "one before the window opens does not count"
-            )
-            return (
-                f"after each {trig}, {who} must see to {_a(want)}{by} no sooner than "
-                f"{self.with_source(rs, rule.opens, day)} and no later than "
-                f"{self.with_source(rs, rule.due, day)} after it, both ends included; {early}."
-            )
-        if isinstance(rule, FixedDateRule):
-            opens = (
-                f", counted from {self.with_source(rs, rule.opens, day)}"
-                if rule.opens is not None
-                else ""
-            )
-            return (
-                f"{who} must see to {_a(self.wanted(rule.fulfil, None, 'the party', False))} "
-                f"by {self.with_source(rs, rule.due, rs.effective.start)}{opens}."
-            )
-        if isinstance(rule, RecurringRule):
-            period = _period_words(rule.period)
-            grace = (
-                f", with {self.with_source(rs, rule.grace, day)} of grace after it ends"
-                if rule.grace is not None
-                else ""
-            )
-            return (
-                f"{who} must see to at least {rule.at_least} "
-                f"{self.wanted(rule.fulfil, None, 'the party', False)} in each {period}{grace}."
-            )
-        if isinstance(rule, CountRule):
-            start = (
-                self.with_source(rs, rule.start, rs.effective.start)
-                if rule.start is not None
-                else (
-                    f"{rs.effective.start} (the agreement's start)"
-                    if rs.rule_start(rule) == rs.effective.start
-                    else f"{rs.rule_start(rule)} (the start of its first version)"
-                )
-            )
-            repeat = ", span after span" if rule.repeat else ""
-            return (
-                f"{who} must see to at least {rule.at_least} "
-                f"{self.wanted(rule.fulfil, None, 'the party', False)} between {start} and "
-                f"{self.with_source(rs, rule.end, rs.effective.start)}{repeat}; due at the "
-                "span's end."
-            )
-        if isinstance(rule, ConstraintRule):
-            return (
-                f"each {_trigger_text(rule.trigger)} must satisfy: "
-                f"{describe_condition(rule.require)} (checked for {who})."
-            )
-        if isinstance(rule, LimitRule):
-            what = f"the total {rule.amount} of" if rule.amount else "the number of"
-            return (
-                f"for {who}, {what} {_trigger_text(rule.trigger)} in each "
-                f"{_period_words(rule.period)} must not "
-                f"exceed {self.with_source(rs, rule.max, day)}; exceeding it is a "
-                f"{rule.severity}."
-            )
-        if isinstance(rule, EntitlementRule):
-            lasts = (
-                f", for {self.with_source(rs, rule.lasts, day)}" if rule.lasts is not None else ""
-            )
-            return (
-                f"after each {_trigger_text(rule.trigger)}, {who} may call on what the clause "
-                f"offers{lasts}."
-            )
-        assert isinstance(rule, SelfDeclaredRule)
-        return "it is listed for completeness and yields no findings."
+        """What the rule asks, in the words of its kind's module (`kinds/`)."""
+        return KINDS[rule.kind].explain(self, rs, rule, day)
+
+    # the phrases a kind's sentence is made of (kinds.base.ExplainWords)
+    def wanted_text(self, spec: EventSpec) -> str:
+        return self.wanted(spec, None, "the party", with_party=False)
+
+    def amount(self, rs: Ruleset, value: Any, day: Date) -> str:
+        return self.with_source(rs, value, day)
+
+    def trigger_text(self, spec: EventSpec) -> str:
+        return _trigger_text(spec)
+
+    def a(self, text: str) -> str:
+        return _a(text)
+
+    def period_words(self, spec: PeriodSpec) -> str:
+        return _period_words(spec)
+
+    def condition(self, cond: Mapping[str, Any] | None) -> str:
+        return describe_condition(cond)
 
     def arithmetic(self, rs: Ruleset, rule: Rule, f: Finding, trigger: Event | None) -> list[str]:
         out: list[str] = []
@@ -655,20 +586,20 @@ class _Explainer:
 
     def outcome(self, rs: Ruleset, rule: Rule, f: Finding, trigger: Event | None) -> list[str]:
         status = f.status
-        if status == "undetermined":
+        if status == Status.UNDETERMINED.value:
             return []  # explained by imprecise(), status by status
         if isinstance(rule, ConstraintRule):
             return self.constraint_outcome(rs, rule, f, trigger)
         if isinstance(rule, (LimitRule, EntitlementRule)):
-            if status == "lapsed":
+            if status == Status.LAPSED.value:
                 return [f"Lapsed: the entitlement ended on {f.due}, before {self.as_of}."]
-            if status == "available":
+            if status == Status.AVAILABLE.value:
                 return [f"Available: still open as of {self.as_of or 'the report date'}."]
-            if status == "exceeded":
+            if status == Status.EXCEEDED.value:
                 return [f"Exceeded: the ceiling was passed on {f.due}."]
             return []
         out: list[str] = []
-        if status == "waived":
+        if status == Status.WAIVED.value:
             out.extend(f"Waived by: {self.event_or_id(rs, eid)}." for eid in f.fulfilled_by)
             return out
         if f.fulfilled_by and status in MET:
@@ -678,7 +609,7 @@ class _Explainer:
                 out.append(f"Fulfilled by: {self.event_or_id(rs, eid)}{timing}.")
             late = [e.date for e in map(self.event, f.fulfilled_by) if e is not None]
             remedied = f.remedied_on or (min(late) if late else None)
-            if status in ("fulfilled_late", "remedied") and f.due is not None:
+            if status in (Status.FULFILLED_LATE, Status.REMEDIED) and f.due is not None:
                 if rule.severity == "notice":  # a notice-only duty is missed, never breached
                     out.append(
                         f"Late: missed from {f.due + DAY}"
@@ -696,7 +627,7 @@ class _Explainer:
                         + "; the breach stays on the record."
                     )
             return out
-        if status == "discharged":
+        if status == Status.DISCHARGED.value:
             return [self.discharged(rs, f)]
         # not (or not fully) met: what was looked for and not found
         if isinstance(rule, (RecurringRule, CountRule)):
@@ -709,7 +640,7 @@ class _Explainer:
                 )
         out.append(self.why_not(rule, f, trigger))
         out.extend(self.candidates(rs, rule, f, trigger))
-        if status == "unrecorded":
+        if status == Status.UNRECORDED.value:
             out.append(self.unrecorded(rule, f, trigger))
         return out
 
@@ -717,7 +648,7 @@ class _Explainer:
         """What an imprecisely dated event leaves open: the statuses, the dates' ranges, the
         events whose day is not known, and how to settle it."""
         out: list[str] = []
-        if f.status == "undetermined":
+        if f.status == Status.UNDETERMINED.value:
             statuses = " or ".join(f.possible)
             out.append(
                 f"Undetermined: {statuses}, depending on the day on which events with "
@@ -744,7 +675,7 @@ class _Explainer:
             ]
         for e in vague[:MAX_LISTED]:
             out.append(f"Date not exact: {self.describe_event(rs, e)}.")
-        if f.status == "undetermined":
+        if f.status == Status.UNDETERMINED.value:
             out.append(f"By status: {f.explanation}")
             out.append(
                 "To settle it, give those events' days (YYYY-MM-DD) or a narrower span "
@@ -775,7 +706,7 @@ class _Explainer:
     def timing(self, rule: Rule, f: Finding, e: Event | None) -> str:
         if e is None or f.due is None:
             return ""
-        if f.status == "fulfilled_early" and f.opens:
+        if f.status == Status.FULFILLED_EARLY.value and f.opens:
             how = (
                 "which the rule accepts as early (a notice, not a breach)"
                 if not isinstance(rule, WindowRule) or rule.early == "accept"
@@ -802,7 +733,7 @@ class _Explainer:
             lo = f.opens
         hi = f.due
         as_of = self.as_of
-        if f.status in ("open", "upcoming"):
+        if f.status in (Status.OPEN, Status.UPCOMING):
             left = f" ({_days_between(as_of, hi)} left)" if as_of and hi else ""
             upto = as_of or hi
             return (
@@ -870,7 +801,7 @@ class _Explainer:
             return []
         for other in self.report.findings:
             if (
-                other.kind == "obligation"
+                other.kind == Kind.OBLIGATION.value
                 and other.agreement == f.agreement
                 and other.rule == f.rule
                 and other.party == f.party
@@ -907,7 +838,7 @@ class _Explainer:
                     ]
                 return []
             return [f"it is dated before the duty opened ({f.opens})"]
-        if f.due is not None and e.date > f.due and f.status not in ("open", "upcoming"):
+        if f.due is not None and e.date > f.due and f.status not in (Status.OPEN, Status.UPCOMING):
             return [f"it is dated after the due date {f.due}"]
         return []
 
@@ -960,7 +891,7 @@ class _Explainer:
     def constraint_outcome(
         self, rs: Ruleset, rule: ConstraintRule, f: Finding, trigger: Event | None
     ) -> list[str]:
-        if f.status == "fulfilled":
+        if f.status == Status.FULFILLED.value:
             return [f"Requirement met by the event itself: {describe_condition(rule.require)}."]
         if trigger is None:
             return [
@@ -1069,13 +1000,18 @@ class _Explainer:
                 out.append(intro + ".")
                 continue
             start = f.due + DAY
-            if f.status in ("fulfilled", "fulfilled_early", "waived", "discharged"):
+            if f.status in (
+                Status.FULFILLED,
+                Status.FULFILLED_EARLY,
+                Status.WAIVED,
+                Status.DISCHARGED,
+            ):
                 out.append(f"{intro}; not started, as the duty was {f.status.replace('_', ' ')}.")
                 continue
-            if f.status == "unrecorded":
+            if f.status == Status.UNRECORDED.value:
                 out.append(f"{intro}; not started, as the duty is unrecorded, not breached.")
                 continue
-            if f.status in ("open", "upcoming"):
+            if f.status in (Status.OPEN, Status.UPCOMING):
                 out.append(f"{intro}; if the duty is missed it starts on {start}.")
                 continue
             concern = self.breach_concern(rs, f)
@@ -1180,9 +1116,9 @@ class _Explainer:
         return next((s for s in ladder.steps if s.step == number), None)
 
     def next_step(self, rs: Ruleset, ladder: EscalationLadder, e: Finding) -> str:
-        if e.status == "stopped":
+        if e.status == Status.STOPPED.value:
             return "Next step: none; the ladder has stopped."
-        if e.status == "due":
+        if e.status == Status.DUE.value:
             return (
                 f"Next step: step {e.step} ({self.step_title(ladder, e.step)}) by "
                 f"{self.name(rs, e.actor)}, due by {e.due}."
@@ -1224,9 +1160,9 @@ class _Explainer:
             )
             if due != f.due:
                 lines.append(f"Note: the finding says due {f.due}.")
-        if f.status == "taken":
+        if f.status == Status.TAKEN.value:
             lines.extend(f"Taken: {self.event_or_id(rs, eid)}." for eid in f.fulfilled_by)
-        elif f.status == "stopped":
+        elif f.status == Status.STOPPED.value:
             said = f.explanation.split("; stopped: ", 1)
             why = said[1].rstrip(".") if len(said) == 2 else ""
             if why.startswith(("the state ", "the agreement ended")):
@@ -1266,7 +1202,9 @@ class _Explainer:
             )
         lines.extend(self.interpretations(rs, f, read))
         lines.append(
-            self.next_step(rs, ladder, f) if f.status != "due" else self.after(rs, ladder, f)
+            self.next_step(rs, ladder, f)
+            if f.status != Status.DUE.value
+            else self.after(rs, ladder, f)
         )
         return lines
 
@@ -1353,7 +1291,7 @@ class _Explainer:
             (
                 b
                 for b in self.report.findings
-                if b.kind in ("breach", "notice")
+                if b.kind in (Kind.BREACH, Kind.NOTICE)
                 and b.agreement == f.agreement
                 and b.rule in ladder.breach_of
                 and b.party == f.about

@@ -24,13 +24,14 @@ from sli_rules.engine.plan import Plan
 from sli_rules.engine.refine import evaluate_refined
 from sli_rules.engine.session import Session
 from sli_rules.io.intake import read_events, validate_record
+from sli_rules.kinds import KINDS as RULE_KINDS
 from sli_rules.load.catalogue import PARTY_FORMS, PARTY_RE, catalogue_for, load_catalogue
 from sli_rules.load.loader import bundled_dir, load_ruleset
 from sli_rules.load.safe_yaml import Loaded, load_yaml
 from sli_rules.model.dates import DateError, parse_date
 from sli_rules.model.errors import InputError, Location, Problem, RulesetError, did_you_mean
 from sli_rules.model.values import FINDING_FIELDS, Event, Finding, Ruleset
-from sli_rules.model.vocabulary import KINDS, STATUSES
+from sli_rules.model.vocabulary import KINDS, STATUSES, Status
 
 __all__ = [
     "Scenario",
@@ -54,17 +55,13 @@ SCENARIO_KEYS = (
     "complete",
 )
 # which statuses show that a rule of each kind has been exercised both ways
-COVERAGE_STATUSES: dict[str, tuple[str, ...]] = {
-    "deadline": ("fulfilled", "breached"),
-    "window": ("fulfilled", "breached", "fulfilled_early"),
-    "fixed_date": ("fulfilled", "breached"),
-    "recurring": ("fulfilled", "breached"),
-    "count": ("fulfilled", "breached"),
-    "constraint": ("fulfilled", "breached"),
-    "limit": ("exceeded",),
-    "entitlement": ("available",),
-    "escalation": ("due", "taken", "stopped"),
-}
+ESCALATION_COVERAGE = (Status.DUE, Status.TAKEN, Status.STOPPED)
+
+
+def _coverage(kind: str) -> tuple[Status, ...]:
+    if kind == "escalation":
+        return ESCALATION_COVERAGE
+    return RULE_KINDS[kind].coverage if kind in RULE_KINDS else ()
 
 
 @attrs.frozen
@@ -595,14 +592,16 @@ def coverage(results: Iterable[ScenarioResult], rulesets: Iterable[Ruleset]) -> 
             if not statuses:
                 lines.append(f"{rs.id}: rule {rid} ({kind}) is not exercised by any scenario")
                 continue
-            wanted = COVERAGE_STATUSES.get(kind, ())
+            wanted = _coverage(kind)
             if rid in notices:  # a notice-only duty not met is missed, never breached
-                wanted = tuple("missed" if s == "breached" else s for s in wanted)
+                wanted = tuple(Status.MISSED if s == Status.BREACHED else s for s in wanted)
             missing = [
                 s
                 for s in wanted
                 if s not in statuses
-                and not (s in ("breached", "missed") and "fulfilled_late" in statuses)
+                and not (
+                    s in (Status.BREACHED, Status.MISSED) and Status.FULFILLED_LATE in statuses
+                )
             ]
             if missing:
                 lines.append(f"{rs.id}: rule {rid} ({kind}) never reaches: {', '.join(missing)}")

@@ -20,6 +20,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from sli_rules.kinds import KINDS as RULE_KINDS
 from sli_rules.load.catalogue import (
     ATTRIBUTE_NAME_RE,
     ATTRIBUTE_TYPES,
@@ -37,7 +38,6 @@ from sli_rules.load.loader import (
     COMMON_RULE_KEYS,
     GSS_RE,
     ID_RE,
-    KIND_KEYS,
     TOP_KEYS,
     load_bodies,
     load_registry,
@@ -251,7 +251,8 @@ RULE_KEY_DESCRIPTIONS: dict[str, tuple[str, dict[str, Any]]] = {
         "The rule's id, unique in the ruleset: lower-case letters, digits and hyphens.",
         {"type": "string", "pattern": ID_RE.pattern},
     ),
-    "kind": ("What kind of rule this is.", {"enum": list(KIND_KEYS)}),
+    # (each kind's `rule_KIND` schema replaces this with its const and summary)
+    "kind": ("What kind of rule this is.", {}),
     "title": ("A short plain-English name for the rule.", {"type": "string"}),
     "clause": (
         'The clause cited, e.g. "4(b)" or "2.2(d)". Quote it, so that 5 is not read as a number.',
@@ -297,120 +298,24 @@ RULE_KEY_DESCRIPTIONS: dict[str, tuple[str, dict[str, Any]]] = {
         "pages rather than one document.",
         {"type": "string", "pattern": "^https?://\\S+$"},
     ),
-    "trigger": (
-        "The event that starts a duty: {type: EVENT_TYPE, where: CONDITION}; for a "
-        "deadline or window, or a state: {state: inadequate}.",
-        {"$ref": "#/$defs/trigger"},
-    ),
-    "fulfil": (
-        "The event that meets the duty: {type, where, by, match}.",
-        {"$ref": "#/$defs/event_spec"},
-    ),
-    "waive": (
-        "An event that, dated on or before the due date and before any fulfilment, waives "
-        "the duty.",
-        {"$ref": "#/$defs/event_spec"},
-    ),
-    "due": (
-        "How long after the trigger the duty is due (inclusive): a duration such as P6M, "
-        "or {parameter: NAME}.",
-        {"$ref": "#/$defs/duration_like"},
-    ),
-    "opens": (
-        "How long after the trigger the window opens: a duration or {parameter: NAME}.",
-        {"$ref": "#/$defs/duration_like"},
-    ),
-    "early": (
-        "A fulfilment before the window opens: accept (default; a notice, "
-        "fulfilled_early) or ignore (it does not count).",
-        {"enum": ["accept", "ignore"]},
-    ),
-    "period": (
-        "The periods the duty or ceiling runs over, e.g. {calendar: financial_year} or "
-        "{calendar: financial_year, unit: quarter}.",
-        {"$ref": "#/$defs/period"},
-    ),
-    "at_least": (
-        "How many matching events are needed (default 1).",
-        {"type": "integer", "minimum": 0},
-    ),
-    "grace": (
-        "Extra time after each period's end before the instance is due: a duration or "
-        "{parameter: NAME}.",
-        {"$ref": "#/$defs/duration_like"},
-    ),
-    "period_from": (
-        "An attribute of the fulfilling event naming the period it is for (e.g. period, "
-        "with values such as 2015-Q2): it counts there, late if dated after the due date.",
-        {"type": "string"},
-    ),
-    "span": (
-        "The span the events are counted over: {start: DATE, end: DATE}; start defaults "
-        "to the agreement's start.",
-        {"$ref": "#/$defs/span"},
-    ),
-    "repeat": (
-        "true to repeat the span back to back.",
-        {"type": "boolean"},
-    ),
-    "require": (
-        "A condition every triggering event must satisfy; {ref: party} names the party.",
-        {"$ref": "#/$defs/condition"},
-    ),
-    "max": (
-        "The ceiling per period: a number or {parameter: NAME}.",
-        {"anyOf": [{"type": "number"}, {"$ref": "#/$defs/parameter_ref"}]},
-    ),
-    "amount": (
-        "The trigger's attribute to add up (e.g. days); without it, events are counted.",
-        {"type": "string"},
-    ),
-    "lasts": (
-        "How long the entitlement lasts after the trigger: a duration or {parameter: NAME}.",
-        {"$ref": "#/$defs/duration_like"},
-    ),
 }
-
-# Keys whose meaning depends on the kind of rule.
-RULE_KEY_BY_KIND: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {
-    ("fixed_date", "due"): (
-        "The date the duty is due (inclusive): YYYY-MM-DD or {parameter: NAME}.",
-        {"$ref": "#/$defs/date_like"},
-    ),
-    ("fixed_date", "opens"): (
-        "The date the duty opens (default: the agreement's start, or the party's joining "
-        "date if later): YYYY-MM-DD or {parameter: NAME}.",
-        {"$ref": "#/$defs/date_like"},
-    ),
-}
-
-KIND_DESCRIPTIONS: dict[str, str] = {
-    "deadline": "A duty due a fixed time after a triggering event.",
-    "window": "A duty due inside a window that opens and closes at times after a trigger.",
-    "fixed_date": "A duty every applicable party owes by one date.",
-    "recurring": "A duty owed once per period (year, quarter or month) by each party.",
-    "count": "At least a number of matching events over a span, due at its end.",
-    "constraint": "A requirement that each triggering event must satisfy.",
-    "limit": "A ceiling on the events (or an amount) of one party per period.",
-    "entitlement": "Something a party may call on once an event happens.",
-    "self_declared": "A duty that cannot be checked from events: listed, never evaluated.",
-}
+"""The keys every kind shares; each kind's own keys are described in its module (`kinds/`)."""
 
 
 def _rule_key(kind: str, key: str) -> dict[str, Any]:
-    description, schema = RULE_KEY_BY_KIND.get((kind, key)) or RULE_KEY_DESCRIPTIONS.get(
+    description, schema = RULE_KINDS[kind].key_schema.get(key) or RULE_KEY_DESCRIPTIONS.get(
         key, ("(not documented yet)", {})
     )
     return {**schema, "description": description}
 
 
 def _rule_kind(kind: str) -> dict[str, Any]:
-    required, optional = KIND_KEYS[kind]
+    required, optional = RULE_KINDS[kind].required, RULE_KINDS[kind].optional
     properties = {key: _rule_key(kind, key) for key in (*COMMON_RULE_KEYS, *required, *optional)}
-    properties["kind"] = {"const": kind, "description": KIND_DESCRIPTIONS.get(kind, "")}
+    properties["kind"] = {"const": kind, "description": RULE_KINDS[kind].summary}
     out: dict[str, Any] = {
         "title": f"{kind} rule",
-        "description": KIND_DESCRIPTIONS.get(kind, ""),
+        "description": RULE_KINDS[kind].summary,
         "type": "object",
         "properties": properties,
         "required": ["id", "kind", "clause", "quote"],
@@ -1038,17 +943,19 @@ def ruleset_schema(catalogue: Catalogue | None = None) -> dict[str, Any]:
             "description": "A rule: cites its clause, quotes its words, and says what is "
             "checked. The keys allowed depend on `kind`.",
             "properties": {
-                "kind": RULE_KEY_DESCRIPTIONS["kind"][1]
+                "kind": {"enum": list(RULE_KINDS)}
                 | {
                     "description": "; ".join(
-                        f"{k}: {v.rstrip('.')}" for k, v in KIND_DESCRIPTIONS.items()
+                        f"{k}: {v.summary.rstrip('.')}" for k, v in RULE_KINDS.items()
                     )
                 }
             },
             "required": ["id", "kind", "clause", "quote"],
-            **_tagged_union("kind", {kind: {"$ref": f"#/$defs/rule_{kind}"} for kind in KIND_KEYS}),
+            **_tagged_union(
+                "kind", {kind: {"$ref": f"#/$defs/rule_{kind}"} for kind in RULE_KINDS}
+            ),
         },
-        **{f"rule_{kind}": _rule_kind(kind) for kind in KIND_KEYS},
+        **{f"rule_{kind}": _rule_kind(kind) for kind in RULE_KINDS},
         "escalation": {
             "type": "object",
             "description": "An escalation ladder: steps taken in turn while a concern persists.",
