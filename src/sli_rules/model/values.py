@@ -162,6 +162,10 @@ class EventSpec:
     # fulfilments of trigger-based duties: who else may meet the duty besides the party,
     # each a party id or "trigger.PATH" (the party the trigger names there)
     by_any: tuple[str, ...] = ()
+    # fulfilments of trigger-based duties: the duty is met only when each party named
+    # (party ids, or "trigger.PATH": every party the trigger names there, e.g. each
+    # member of a review team) has done a fulfilling event; met on the last one's date
+    by_each: tuple[str, ...] = ()
     # fulfilments of trigger-based duties: how long before the trigger an event still
     # counts (on time), e.g. an offer made "prior to" an intervention
     look_back: Duration | ParamRef | None = None
@@ -174,8 +178,14 @@ class PartySpec:
     path: str | None = "council"
     body: str | None = None
     each_member: bool = False
+    #: with `body`, a family of regional bodies in the registry (one body per English
+    #: region): the party is the family's body for the region of the council at this
+    #: path of the trigger (`party: {body: ID, region_of: council}`)
+    region_of: str | None = None
 
     def describe(self) -> str:
+        if self.body and self.region_of:
+            return f"{self.body} of the region of the trigger's {self.region_of}"
         if self.body:
             return self.body
         if self.each_member:
