@@ -1773,7 +1773,12 @@ class _Findings:
                     continue
                 if end is not None and period.start >= end:
                     continue
-                found = self.period_finding(rule, pid, period, first, left, end)
+                need, reading = self.joiner_need(rule, period, first)
+                if need == 0:
+                    continue  # a joiner owes nothing in this span, on this reading
+                found = self.period_finding(
+                    rule, pid, period, first, left, end, need=need, reading=reading
+                )
                 if drain:
                     due = found[0].due
                     assert due is not None
@@ -1803,6 +1808,21 @@ class _Findings:
                 out.extend(found)
         return out
 
+    def joiner_need(
+        self, rule: RecurringRule | CountRule, period: Period, first: Date
+    ) -> tuple[int, str]:
+        """How many a party owes in a count span it joined after the span began, on the
+        rule's reading (`joiners`), and the reading ('' when it does not apply)."""
+        if not isinstance(rule, CountRule) or first <= period.start:
+            return rule.at_least, ""
+        reading = str(self.cr.value(rule.joiners, period.start))
+        if reading == "next_period":
+            return 0, reading
+        if reading == "pro_rata":
+            share = ((period.end - first).days + 1) / ((period.end - period.start).days + 1)
+            return int(rule.at_least * share + 0.5), reading
+        return rule.at_least, reading
+
     def period_finding(
         self,
         rule: RecurringRule | CountRule,
@@ -1813,6 +1833,8 @@ class _Findings:
         end: Date | None,
         *,
         handed_from: str | None = None,
+        need: int | None = None,
+        reading: str = "",
     ) -> list[Finding]:
         """The findings of one period of a recurring or count duty. With `handed_from`,
         the period is the predecessor's, handed on to `pid` by a succession."""
@@ -1848,13 +1870,21 @@ class _Findings:
                     f" (handed on by {handed_from}, succeeded on {when}: one duty owed jointly "
                     f"by {_any_of(successors).replace(' or ', ' and ')})"
                 )
-        need = rule.at_least
+        if isinstance(rule, CountRule) and reading:
+            # a party that joined during the span: the reading of what it owes is one
+            interps = (*interps, *self.cr.interpretations(rule, rule.joiners))
+            interps = tuple(dict.fromkeys(interps))
+        need = rule.at_least if need is None else need
         fulfil_text = " or ".join(rule.fulfil.types)
         if rule.fulfil.by != "council":
             fulfil_text += f" naming {who} as {rule.fulfil.by}"
         else:
             fulfil_text += f" by {who}"
         what = f"at least {need} {fulfil_text}"
+        if reading == "pro_rata":
+            what += f" (pro rata: it joined on {first})"
+        elif reading == "full":
+            what += f" (the whole count, though it joined on {first})"
         span = f"{period.label} ({period.start} to {period.end}"
         span += f", plus {grace.describe()} grace to {due})" if grace else ")"
         base: dict[str, Any] = {

@@ -49,6 +49,7 @@ from sli_rules.model.dates import (
 from sli_rules.model.errors import Location, Problem, RulesetError, did_you_mean
 from sli_rules.model.states import STATES
 from sli_rules.model.values import (
+    JOINER_READINGS,
     ConstraintRule,
     CountRule,
     DeadlineRule,
@@ -118,7 +119,7 @@ KIND_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "window": (("trigger", "fulfil", "opens", "due"), ("early", "waive")),
     "fixed_date": (("fulfil", "due"), ("opens", "waive")),
     "recurring": (("fulfil", "period"), ("at_least", "grace", "period_from")),
-    "count": (("fulfil", "span"), ("at_least", "repeat")),
+    "count": (("fulfil", "span"), ("at_least", "repeat", "joiners")),
     "constraint": (("trigger", "require"), ()),
     "limit": (("trigger", "period", "max"), ("amount",)),
     "entitlement": (("trigger",), ("lasts",)),
@@ -270,7 +271,11 @@ class _Reader:
             ok = (
                 isinstance(v, Duration)
                 if want == "duration"
-                else (isinstance(v, _dt.date) if want == "date" else isinstance(v, (int, float)))
+                else isinstance(v, _dt.date)
+                if want == "date"
+                else v in JOINER_READINGS
+                if want == "joiners"
+                else isinstance(v, (int, float))
             )
             if not ok:
                 self.err(
@@ -1379,12 +1384,26 @@ class _Reader:
                 if not isinstance(repeat, bool):
                     self.err((*path, "repeat"), "'repeat' takes true or false")
                     repeat = False
-                if fulfil and end:
+                joiners: str | ParamRef | None = "full"
+                raw_joiners = m.get("joiners")
+                if isinstance(raw_joiners, dict):
+                    joiners = self.param_ref(raw_joiners, (*path, "joiners"), "joiners")
+                elif raw_joiners is not None:
+                    if raw_joiners not in JOINER_READINGS:
+                        self.err(
+                            (*path, "joiners"),
+                            f"'joiners' takes one of {', '.join(JOINER_READINGS)} or "
+                            f"{{parameter: NAME}}, got {_show(raw_joiners)}",
+                        )
+                    else:
+                        joiners = str(raw_joiners)
+                if fulfil and end and joiners is not None:
                     return CountRule(
                         fulfil=fulfil,
                         start=start,
                         end=end,
                         repeat=repeat,
+                        joiners=joiners,
                         at_least=self.integer(m.get("at_least"), (*path, "at_least"), 1),
                         **common,
                     )
@@ -1696,7 +1715,12 @@ _HELD = {
 
 
 def want_text(want: str) -> str:
-    return {"duration": "a duration", "date": "a date", "number": "a number"}[want]
+    return {
+        "duration": "a duration",
+        "date": "a date",
+        "number": "a number",
+        "joiners": "one of " + ", ".join(JOINER_READINGS),
+    }[want]
 
 
 def _with_left(p: Party, day: _dt.date) -> Party:

@@ -97,4 +97,5 @@ _ADDED_SINCE_0_1: tuple[tuple[str, object], ...] = (
     ("start_state", None),  # EscalationLadder
     ("state", None),  # EventSpec
     ("region_of", None),  # PartySpec
+    ("joiners", "full"),  # CountRule
 )

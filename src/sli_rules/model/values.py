@@ -16,6 +16,7 @@ from sli_rules.model.dates import DaySpan, Duration, PeriodSpec
 from sli_rules.model.event_types import EventType
 
 __all__ = [
+    "JOINER_READINGS",
     "ConstraintRule",
     "CountRule",
     "DeadlineRule",
@@ -267,6 +268,13 @@ class RecurringRule(_RuleBase):
     kind: Literal["recurring"] = "recurring"
 
 
+#: what a count duty asks of a party that joins after its span has started: the whole
+#: count by the span's end (`full`), the count scaled by the share of the span it is a
+#: member, rounded half up (`pro_rata`; a share rounding to none owes nothing), or nothing
+#: until the next full span (`next_period`)
+JOINER_READINGS = ("full", "pro_rata", "next_period")
+
+
 @attrs.frozen(kw_only=True)
 class CountRule(_RuleBase):
     """A duty to do something at least N times within a span (`kind: count`)."""
@@ -276,6 +284,8 @@ class CountRule(_RuleBase):
     start: DateLike | None = None
     at_least: int = 1
     repeat: bool = False
+    #: one of JOINER_READINGS, or a parameter holding one
+    joiners: str | ParamRef = "full"
     kind: Literal["count"] = "count"
 
 

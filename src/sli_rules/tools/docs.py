@@ -590,6 +590,22 @@ def _rule_checks(rs: Ruleset, rule: Rule) -> list[Text]:
                 "; the span repeats back to back." if rule.repeat else ".",
             )
         )
+        if rule.joiners != "full":
+            items.append(
+                _t(
+                    Strong("A party that joins during a span"),
+                    " owes ",
+                    _amount(rs, rule.joiners),
+                    ": ",
+                    Code("full"),
+                    " the whole count by the span's end; ",
+                    Code("pro_rata"),
+                    " the count scaled by its share of the span, rounded half up (none when "
+                    "that rounds to nothing); ",
+                    Code("next_period"),
+                    " nothing until the next span.",
+                )
+            )
     elif isinstance(rule, ConstraintRule):
         items.append(
             _t(
@@ -766,7 +782,7 @@ def _rule_blocks(rs: Ruleset, rule: Rule) -> list[Block]:
 def _rule_values(rule: Rule) -> list[Any]:
     """The values of a rule that may name a parameter: its dates and durations, and how
     far back its fulfilment looks."""
-    out = [getattr(rule, name, None) for name in RULE_VALUES]
+    out = [getattr(rule, name, None) for name in (*RULE_VALUES, "joiners")]
     fulfil = getattr(rule, "fulfil", None)
     if isinstance(fulfil, EventSpec) and fulfil.look_back is not None:
         out.append(fulfil.look_back)

@@ -527,11 +527,19 @@ class _Explainer:
                 )
             )
             repeat = ", span after span" if rule.repeat else ""
+            joiners = ""
+            if rule.joiners != "full":
+                reading = self.with_source(rs, rule.joiners, rs.effective.start)
+                joiners = f" A party that joins during a span owes, on the reading {reading}"
+                joiners += (
+                    ": full, the whole count; pro_rata, the count scaled by its share of "
+                    "the span, rounded half up; next_period, nothing until the next span."
+                )
             return (
                 f"{who} must see to at least {rule.at_least} "
                 f"{self.wanted(rule.fulfil, None, 'the party', False)} between {start} and "
                 f"{self.with_source(rs, rule.end, rs.effective.start)}{repeat}; due at the "
-                "span's end."
+                f"span's end.{joiners}"
             )
         if isinstance(rule, ConstraintRule):
             return (

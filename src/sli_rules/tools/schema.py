@@ -353,6 +353,17 @@ RULE_KEY_DESCRIPTIONS: dict[str, tuple[str, dict[str, Any]]] = {
         "true to repeat the span back to back.",
         {"type": "boolean"},
     ),
+    "joiners": (
+        "What a party joining after the span began owes: full (the whole count by the "
+        "span's end, the default), pro_rata (the count scaled by its share of the span, "
+        "rounded half up), next_period (nothing until the next span), or {parameter: NAME}.",
+        {
+            "anyOf": [
+                {"enum": ["full", "pro_rata", "next_period"]},
+                {"$ref": "#/$defs/parameter_ref"},
+            ]
+        },
+    ),
     "require": (
         "A condition every triggering event must satisfy; {ref: party} names the party.",
         {"$ref": "#/$defs/condition"},
@@ -1540,6 +1551,13 @@ def scenario_schema(catalogue: Catalogue | None = None) -> dict[str, Any]:
                 "description": "The rulesets under test: bundled ids or paths.",
             },
             "complete": complete,
+            "set": {
+                "type": "object",
+                "minProperties": 1,
+                "additionalProperties": {"type": ["string", "number"]},
+                "description": "Parameter values for this file's runs, as `evaluate --set "
+                "NAME=VALUE`: {NAME: VALUE}, or RULESET:NAME when several rulesets have it.",
+            },
             "scenarios": {
                 "type": "array",
                 "minItems": 1,
