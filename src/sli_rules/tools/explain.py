@@ -354,6 +354,14 @@ class _Explainer:
             text += " by each of " + ", ".join(need) + f", for {party}"
         elif with_party:
             text += f" by {party}" if spec.by == "council" else f" naming {party} as {spec.by}"
+            others = sorted(_others(spec, trigger) - {party})
+            if others:
+                who = " or ".join(others)
+                text += (
+                    f" (or by {who})"
+                    if spec.by == "council"
+                    else f" (or naming {who} as {spec.by})"
+                )
         return text
 
     # -- the explanation
@@ -847,6 +855,8 @@ class _Explainer:
         scored: list[tuple[tuple[Any, ...], str]] = []
         done: set[str] = set()  # by_each: the parties whose part is seen
         owners = _owners(spec, trigger, f.party) if spec.by_each else {f.party}
+        if spec.by_any:  # those who may meet it for the party count as the party here
+            owners |= _others(spec, trigger)
         for e in self.events_of(spec.types):
             if e.id in f.fulfilled_by:
                 continue
@@ -1466,3 +1476,16 @@ def _owners(spec: EventSpec, trigger: Event | None, party: str) -> set[str]:
             for v in found:
                 out.update(x for x in (v if isinstance(v, list) else [v]) if isinstance(x, str))
     return out or {party}
+
+
+def _others(spec: EventSpec, trigger: Event | None) -> set[str]:
+    """Who else a `by_any` fulfilment lets meet the duty: ids as written, and the
+    parties at `trigger.PATH` (unknown without the trigger)."""
+    out: set[str] = set()
+    for who in spec.by_any:
+        if not who.startswith("trigger."):
+            out.add(who)
+        elif trigger is not None:
+            for v in resolve(trigger, who.removeprefix("trigger.")):
+                out.update(x for x in (v if isinstance(v, list) else [v]) if isinstance(x, str))
+    return out
