@@ -23,7 +23,7 @@ from sli_rules.engine import snapshot
 from sli_rules.engine.coverage import COVERAGE_TYPE, Declaration, declaration, uncovered_types
 from sli_rules.engine.plan import CompiledRuleset, Hook, Matcher, Plan, ReferenceMatcher, party_view
 from sli_rules.engine.versions import version_fields
-from sli_rules.load.registry import LIFETIME_KEYS, load_registry
+from sli_rules.load.registry import LIFETIME_KEYS, load_registry, regional_body
 from sli_rules.model.conditions import Env, describe_condition, resolve
 from sli_rules.model.dates import Period, PeriodSpec, add, grace_end
 from sli_rules.model.errors import SliRulesError
@@ -96,6 +96,9 @@ class Instance:
     since: Date | None = None
     ended: Hit | None = None
     ended_why: str = ""
+    # a duty met only when each of several parties has acted (`fulfil.by_each`): the
+    # first fulfilling event of each so far, by party
+    parts: dict[str, Hit] = attrs.Factory(dict)
 
 
 @attrs.define
@@ -636,7 +639,11 @@ class Session:
     def obliged(self, cr: CompiledRuleset, st: RulesetState, rule: Rule, e: Event) -> list[Party]:
         """The parties that owe a triggered duty, members on the trigger's date."""
         spec = rule.party
-        if spec.body:
+        if spec.body and spec.region_of:
+            # the family's body for the region of each council the trigger names there
+            found = (regional_body(spec.body, c) for c in _party_ids(resolve(e, spec.region_of)))
+            ids = [b for b in found if b is not None]
+        elif spec.body:
             ids = [spec.body]
         elif spec.each_member:
             ids = [
@@ -737,6 +744,8 @@ class Session:
                 if isinstance(rule, WindowRule):
                     opens = add(e.date, cr.duration(rule.opens, e.date))
                     refs.append(rule.opens)
+                if rule.fulfil.look_back is not None:
+                    refs.append(rule.fulfil.look_back)  # how far back an event counts
                 match = tuple(_first(e, b) for _a, b in rule.fulfil.match)
                 inst = Instance(
                     rule.id,
@@ -784,6 +793,9 @@ class Session:
             span = cr.duration(spec.look_back, e.date)
             kept = [x for x in st.lookback.get(rule.id, ()) if add(x.date, span) >= e.date]
             st.lookback[rule.id] = [*kept, e]
+        if isinstance(rule, (DeadlineRule, WindowRule)) and h.role == "fulfil" and spec.by_each:
+            self._fulfil_each(cr, st, rule, spec, e, set(by))
+            return
         if isinstance(rule, (DeadlineRule, WindowRule)):
             where = cr.fulfil_where[rule.id] if h.role == "fulfil" else cr.waive_where[rule.id]
             match = tuple(_first(e, a) for a, _b in spec.match)
@@ -946,6 +958,39 @@ class Session:
                 continue
             env = Env(event=e, trigger=trig, party=self.party(cr, st, inst.party))
             if cr.fulfil_where[rule.id](e, env):
+                self._record(rule, inst, e)
+
+    def _fulfil_each(
+        self,
+        cr: CompiledRuleset,
+        st: RulesetState,
+        rule: DeadlineRule | WindowRule,
+        spec: EventSpec,
+        e: Event,
+        by: set[str],
+    ) -> None:
+        """A fulfilment towards a duty met only when each party of `by_each` has acted:
+        the event is kept for the parties it is by, and the duty is met (on the date of
+        the event that completes the set) when every one of them has a fulfilling event."""
+        match = tuple(_first(e, a) for a, _b in spec.match)
+        for inst in list(st.instances.values()):
+            if inst.rule != rule.id or inst.match != match:
+                continue
+            trig = inst.trigger
+            if trig is None or e.date < trig.date or e.id == trig.id:
+                continue
+            if inst.since is not None and e.date < inst.since:
+                continue
+            need = _each_of(spec, trig, inst.party)
+            new = (by & need) - set(inst.parts)
+            if not new:
+                continue
+            env = Env(event=e, trigger=trig, party=self.party(cr, st, inst.party))
+            if not cr.fulfil_where[rule.id](e, env):
+                continue
+            for pid in sorted(new):
+                inst.parts[pid] = (e.date, e.id)
+            if need <= set(inst.parts):
                 self._record(rule, inst, e)
 
     def _handed_on_hit(
@@ -1166,6 +1211,19 @@ def _by_any(spec: EventSpec, trigger: Event) -> set[str]:
         else:
             allowed.add(who)
     return allowed
+
+
+def _each_of(spec: EventSpec, trigger: Event, party: str) -> set[str]:
+    """The parties a rule's `fulfil.by_each` needs to act before a duty started by
+    `trigger` is met: ids as written, and every party at `trigger.PATH`. When the trigger
+    names none of them, the duty's own party."""
+    need: set[str] = set()
+    for who in spec.by_each:
+        if who.startswith("trigger."):
+            need.update(_party_ids(resolve(trigger, who.removeprefix("trigger."))))
+        else:
+            need.add(who)
+    return need or {party}
 
 
 def _party_ids(values: list[Any]) -> list[str]:
@@ -1520,7 +1578,14 @@ class _Findings:
         first = inst.opens
         if trig is not None and not (isinstance(rule, WindowRule) and rule.early == "ignore"):
             first = inst.since or trig.date
-        missing = self.unrecorded(rule, inst.party, first, inst.due)
+        spec = getattr(rule, "fulfil", None)
+        owed = [inst.party]
+        if isinstance(spec, EventSpec) and spec.by_each and trig is not None:
+            # met only when each has acted: unrecorded if the record is not complete for
+            # one still owing its part
+            owed = sorted(_each_of(spec, trig, inst.party) - set(inst.parts))
+        gaps = (self.unrecorded(rule, pid, first, inst.due) for pid in owed)
+        missing = next((m for m in gaps if m), "")
         if missing:
             return [obligation(Status.UNRECORDED, f"{absent}: {missing}")]
         return breached(f"{absent}: {_missed(rule)} ({_days(inst.due, day)} overdue).")
@@ -1576,12 +1641,31 @@ class _Findings:
                 f"{a} {v}" for (a, _b), v in zip(spec.match, inst.match, strict=False)
             )
         who = "any of " + _any_of(inst.joint) if inst.joint else inst.party
+        others = (
+            sorted(_by_any(spec, inst.trigger)) if inst.trigger is not None else list(spec.by_any)
+        )
         if spec.by != "council":
             text += f" naming {who} as {spec.by}"
+            if others:
+                text += f" (or naming {' or '.join(others)} as {spec.by})"
         else:
             text += f" by {who}"
-        if spec.by_any:
-            text += " (or by " + " or ".join(spec.by_any) + ")"
+            if others:
+                text += " (or by " + " or ".join(others) + ")"
+        if spec.by_each and inst.trigger is not None:
+            need = sorted(_each_of(spec, inst.trigger, inst.party))
+            done = [p for p in need if p in inst.parts]
+            owed = [p for p in need if p not in inst.parts]
+            text = " or ".join(spec.types)
+            if spec.match and inst.match:
+                text += " with " + ", ".join(
+                    f"{a} {v}" for (a, _b), v in zip(spec.match, inst.match, strict=False)
+                )
+            text += f" by each of {', '.join(need)}, for {inst.party}"
+            if done:
+                text += "; done by " + ", ".join(f"{p} on {inst.parts[p][0]}" for p in done)
+            if owed:
+                text += "; not yet by " + ", ".join(owed)
         return text
 
     def describe_window(self, rule: Rule, inst: Instance) -> str:
@@ -1698,7 +1782,12 @@ class _Findings:
                     continue
                 if end is not None and period.start >= end:
                     continue
-                found = self.period_finding(rule, pid, period, first, left, end)
+                need, reading = self.joiner_need(rule, period, first)
+                if need == 0:
+                    continue  # a joiner owes nothing in this span, on this reading
+                found = self.period_finding(
+                    rule, pid, period, first, left, end, need=need, reading=reading
+                )
                 if drain:
                     due = found[0].due
                     assert due is not None
@@ -1728,6 +1817,21 @@ class _Findings:
                 out.extend(found)
         return out
 
+    def joiner_need(
+        self, rule: RecurringRule | CountRule, period: Period, first: Date
+    ) -> tuple[int, str]:
+        """How many a party owes in a count span it joined after the span began, on the
+        rule's reading (`joiners`), and the reading ('' when it does not apply)."""
+        if not isinstance(rule, CountRule) or first <= period.start:
+            return rule.at_least, ""
+        reading = str(self.cr.value(rule.joiners, period.start))
+        if reading == "next_period":
+            return 0, reading
+        if reading == "pro_rata":
+            share = ((period.end - first).days + 1) / ((period.end - period.start).days + 1)
+            return int(rule.at_least * share + 0.5), reading
+        return rule.at_least, reading
+
     def period_finding(
         self,
         rule: RecurringRule | CountRule,
@@ -1738,6 +1842,8 @@ class _Findings:
         end: Date | None,
         *,
         handed_from: str | None = None,
+        need: int | None = None,
+        reading: str = "",
     ) -> list[Finding]:
         """The findings of one period of a recurring or count duty. With `handed_from`,
         the period is the predecessor's, handed on to `pid` by a succession."""
@@ -1773,13 +1879,21 @@ class _Findings:
                     f" (handed on by {handed_from}, succeeded on {when}: one duty owed jointly "
                     f"by {_any_of(successors).replace(' or ', ' and ')})"
                 )
-        need = rule.at_least
+        if isinstance(rule, CountRule) and reading:
+            # a party that joined during the span: the reading of what it owes is one
+            interps = (*interps, *self.cr.interpretations(rule, rule.joiners))
+            interps = tuple(dict.fromkeys(interps))
+        need = rule.at_least if need is None else need
         fulfil_text = " or ".join(rule.fulfil.types)
         if rule.fulfil.by != "council":
             fulfil_text += f" naming {who} as {rule.fulfil.by}"
         else:
             fulfil_text += f" by {who}"
         what = f"at least {need} {fulfil_text}"
+        if reading == "pro_rata":
+            what += f" (pro rata: it joined on {first})"
+        elif reading == "full":
+            what += f" (the whole count, though it joined on {first})"
         span = f"{period.label} ({period.start} to {period.end}"
         span += f", plus {grace.describe()} grace to {due})" if grace else ")"
         base: dict[str, Any] = {

@@ -14,7 +14,7 @@ from sli_rules.kinds.base import (
     RuleReader,
     YPath,
 )
-from sli_rules.model.values import CountRule, Rule, Ruleset
+from sli_rules.model.values import JOINER_READINGS, CountRule, ParamRef, Rule, Ruleset
 from sli_rules.model.vocabulary import Status
 
 
@@ -30,12 +30,26 @@ def parse(r: RuleReader, p: RuleParts) -> Rule | None:
     if not isinstance(repeat, bool):
         r.err((*path, "repeat"), "'repeat' takes true or false")
         repeat = False
-    if fulfil and end:
+    joiners: str | ParamRef | None = "full"
+    raw_joiners = m.get("joiners")
+    if isinstance(raw_joiners, dict):
+        joiners = r.param_ref(raw_joiners, (*path, "joiners"), "joiners")
+    elif raw_joiners is not None:
+        if raw_joiners not in JOINER_READINGS:
+            r.err(
+                (*path, "joiners"),
+                f"'joiners' takes one of {', '.join(JOINER_READINGS)} or "
+                f"{{parameter: NAME}}, got {r.show(raw_joiners)}",
+            )
+        else:
+            joiners = str(raw_joiners)
+    if fulfil and end and joiners is not None:
         return CountRule(
             fulfil=fulfil,
             start=start,
             end=end,
             repeat=repeat,
+            joiners=joiners,
             at_least=r.integer(m.get("at_least"), (*path, "at_least"), 1),
             **p.common,
         )
@@ -54,11 +68,19 @@ def explain(w: ExplainWords, rs: Ruleset, rule: Rule, day: _dt.date) -> str:  # 
         )
     )
     repeat = ", span after span" if rule.repeat else ""
+    joiners = ""
+    if rule.joiners != "full":
+        reading = w.amount(rs, rule.joiners, rs.effective.start)
+        joiners = f" A party that joins during a span owes, on the reading {reading}"
+        joiners += (
+            ": full, the whole count; pro_rata, the count scaled by its share of "
+            "the span, rounded half up; next_period, nothing until the next span."
+        )
     return (
         f"{w.who(rs, rule)} must see to at least {rule.at_least} "
         f"{w.wanted_text(rule.fulfil)} between {start} and "
         f"{w.amount(rs, rule.end, rs.effective.start)}{repeat}; due at the "
-        "span's end."
+        f"span's end.{joiners}"
     )
 
 
@@ -69,7 +91,7 @@ def document(w: DocWords, rs: Ruleset, rule: Rule) -> list[Any]:
         if rule.start is not None
         else w.t(f"the agreement's start ({rs.effective.start.isoformat()})")
     )
-    return [
+    out = [
         w.t(
             w.strong("Span"),
             f": at least {rule.at_least} matching event{'s' if rule.at_least != 1 else ''} from ",
@@ -82,13 +104,30 @@ def document(w: DocWords, rs: Ruleset, rule: Rule) -> list[Any]:
             "; the span repeats back to back." if rule.repeat else ".",
         )
     ]
+    if rule.joiners != "full":
+        out.append(
+            w.t(
+                w.strong("A party that joins during a span"),
+                " owes ",
+                w.amount(rs, rule.joiners),
+                ": ",
+                w.code("full"),
+                " the whole count by the span's end; ",
+                w.code("pro_rata"),
+                " the count scaled by its share of the span, rounded half up (none when "
+                "that rounds to nothing); ",
+                w.code("next_period"),
+                " nothing until the next span.",
+            )
+        )
+    return out
 
 
 KIND = RuleKind(
     name="count",
     rule_class=CountRule,
     required=("fulfil", "span"),
-    optional=("at_least", "repeat"),
+    optional=("at_least", "repeat", "joiners"),
     key_schema={
         "fulfil": SHARED_KEYS["fulfil"],
         "span": (
@@ -98,6 +137,17 @@ KIND = RuleKind(
         ),
         "at_least": SHARED_KEYS["at_least"],
         "repeat": ("true to repeat the span back to back.", {"type": "boolean"}),
+        "joiners": (
+            "What a party joining after the span began owes: full (the whole count by the "
+            "span's end, the default), pro_rata (the count scaled by its share of the span, "
+            "rounded half up), next_period (nothing until the next span), or {parameter: NAME}.",
+            {
+                "anyOf": [
+                    {"enum": ["full", "pro_rata", "next_period"]},
+                    {"$ref": "#/$defs/parameter_ref"},
+                ]
+            },
+        ),
     },
     summary="At least a number of matching events over a span, due at its end.",
     parse=parse,
@@ -111,6 +161,7 @@ KIND = RuleKind(
         ("start", "span.start"),
         ("end", "span.end"),
         ("repeat", "repeat"),
+        ("joiners", "joiners"),
         ("at_least", "at_least"),
     ),
     diff_summary=(),

@@ -28,8 +28,15 @@ def parse(r: RuleReader, p: RuleParts) -> Rule | None:
 
 
 def by_words(rule: DeadlineRule | Any) -> str:
-    """' naming the party as ...' when the fulfilling event names the party otherwise."""
-    return "" if rule.fulfil.by == "council" else f" naming the party as {rule.fulfil.by}"
+    """' naming the party as ...' when the fulfilling event names the party otherwise, and
+    ' by each of ...' when every one of several parties must act (`by_each`)."""
+    by = "" if rule.fulfil.by == "council" else f" naming the party as {rule.fulfil.by}"
+    if rule.fulfil.by_each:
+        by += " by each of " + " and ".join(
+            f"the trigger's {w.removeprefix('trigger.')}" if w.startswith("trigger.") else w
+            for w in rule.fulfil.by_each
+        )
+    return by
 
 
 def explain(w: ExplainWords, rs: Ruleset, rule: Rule, day: _dt.date) -> str:

@@ -25,7 +25,14 @@ from sli_rules.load.catalogue import (
     load_catalogue,
     read_declarations,
 )
-from sli_rules.load.registry import LIFETIME_KEYS, bundled_dir, load_bodies, load_registry
+from sli_rules.load.registry import (
+    LIFETIME_KEYS,
+    bundled_dir,
+    family_members,
+    family_problem,
+    load_bodies,
+    load_registry,
+)
 from sli_rules.load.safe_yaml import Loaded, load_yaml
 from sli_rules.load.safe_yaml import Path as YPath
 from sli_rules.model.conditions import COMBINATORS, COMPARISONS, LIST_TESTS, TESTS
@@ -44,6 +51,7 @@ from sli_rules.model.dates import (
 from sli_rules.model.errors import Location, Problem, RulesetError, did_you_mean
 from sli_rules.model.states import STATES
 from sli_rules.model.values import (
+    JOINER_READINGS,
     Effective,
     EscalationLadder,
     EscalationStep,
@@ -252,7 +260,11 @@ class _Reader:
             ok = (
                 isinstance(v, Duration)
                 if want == "duration"
-                else (isinstance(v, _dt.date) if want == "date" else isinstance(v, (int, float)))
+                else isinstance(v, _dt.date)
+                if want == "date"
+                else v in JOINER_READINGS
+                if want == "joiners"
+                else isinstance(v, (int, float))
             )
             if not ok:
                 self.err(
@@ -583,16 +595,33 @@ class _Reader:
             if not isinstance(bid, str):
                 continue
             self.party_ids.add(bid)
+            joined = self.date(b["joined"], (*p, "joined")) if b.get("joined") else None
+            left = self.date(b["left"], (*p, "left")) if b.get("left") else None
             out.append(
                 Party(
                     id=bid,
                     kind="body",
                     name=self.text(b.get("name"), (*p, "name"), "a name"),
                     attributes={},
-                    joined=self.date(b["joined"], (*p, "joined")) if b.get("joined") else None,
-                    left=self.date(b["left"], (*p, "left")) if b.get("left") else None,
+                    joined=joined,
+                    left=left,
                 )
             )
+            # a family of regional bodies brings its members, one per region (registry)
+            for member in family_members(bid).values():
+                if member in self.party_ids:
+                    continue
+                self.party_ids.add(member)
+                out.append(
+                    Party(
+                        id=member,
+                        kind="body",
+                        name=str(bodies[member].get("name", member)),
+                        attributes={},
+                        joined=joined,
+                        left=left,
+                    )
+                )
         successions = []
         for i, s in enumerate(
             self.items(m.get("successions"), (*path, "successions"), "successions")
@@ -795,9 +824,47 @@ class _Reader:
                     f"unknown attribute {state_of!r} of {', '.join(types)}"
                     + did_you_mean(state_of, paths),
                 )
-        by_any: list[str] = []
-        for i, who in enumerate(self.items(m.get("by_any"), (*path, "by_any"), "party ids")):
-            at: YPath = (*path, "by_any", i)
+        by_any = self.fulfillers(m, "by_any", path, trigger_types)
+        by_each = self.fulfillers(m, "by_each", path, trigger_types)
+        if by_any and by_each:
+            self.err(
+                (*path, "by_each"),
+                "give 'by_any' (any one of them meets the duty) or 'by_each' (all of them "
+                "must act), not both",
+            )
+        look_back = None
+        if m.get("look_back") is not None:
+            look_back = self.duration_like(m["look_back"], (*path, "look_back"))
+            if by_each:
+                self.err(
+                    (*path, "look_back"),
+                    "'look_back' counts one earlier event; with 'by_each' every party must "
+                    "act after the trigger: leave one of them out",
+                )
+        return EventSpec(
+            types=types,
+            where=where,
+            by=by,
+            match=tuple(match),
+            in_state=tuple(in_state),
+            state_of=state_of,
+            by_any=tuple(by_any),
+            by_each=tuple(by_each),
+            look_back=look_back,
+        )
+
+    def fulfillers(
+        self,
+        m: Mapping[str, Any],
+        key: str,
+        path: YPath,
+        trigger_types: tuple[str, ...] | None,
+    ) -> list[str]:
+        """The parties of a fulfilment's `by_any` or `by_each`: party ids of this ruleset,
+        or `trigger.PATH`, an attribute path of the trigger naming parties."""
+        out: list[str] = []
+        for i, who in enumerate(self.items(m.get(key), (*path, key), "party ids")):
+            at: YPath = (*path, key, i)
             if not isinstance(who, str):
                 self.err(at, f"expected a party id or trigger.ATTRIBUTE, got {_show(who)}")
             elif who.startswith("trigger."):
@@ -811,28 +878,22 @@ class _Reader:
                         f"unknown attribute {attr!r} of the trigger ({', '.join(trigger_types)})"
                         + did_you_mean(attr, trigger_paths),
                     )
+                elif not self.names_parties(trigger_types, attr):
+                    self.err(
+                        at,
+                        f"{attr!r} of the trigger is not a party attribute: name an attribute "
+                        "of type party (or a list of parties), e.g. council or team.council",
+                    )
                 else:
-                    by_any.append(who)
+                    out.append(who)
             elif who not in self.party_ids:
                 self.err(
                     at,
                     f"{who!r} is not a party of this ruleset" + did_you_mean(who, self.party_ids),
                 )
             else:
-                by_any.append(who)
-        look_back = None
-        if m.get("look_back") is not None:
-            look_back = self.duration_like(m["look_back"], (*path, "look_back"))
-        return EventSpec(
-            types=types,
-            where=where,
-            by=by,
-            match=tuple(match),
-            in_state=tuple(in_state),
-            state_of=state_of,
-            by_any=tuple(by_any),
-            look_back=look_back,
-        )
+                out.append(who)
+        return out
 
     def state_trigger(self, m: Mapping[str, Any], path: YPath, allow: tuple[str, ...]) -> EventSpec:
         """A trigger that is a state (`{state: inadequate}`): its spells start the duty, so
@@ -897,6 +958,17 @@ class _Reader:
                 self.operand(val, p, refs)
                 self.literals(val, p, key, vocab(full))
         return m
+
+    def names_parties(self, types: tuple[str, ...], full: str) -> bool:
+        """Whether an attribute path of these event types holds parties (a party, or a
+        list of them), as `by_any` / `by_each` need."""
+        if full == "council":
+            return True
+        specs = [self.cat.attribute_spec(t, full) for t in types]
+        if any(s is None for s in specs):
+            return True  # not described by the catalogue: nothing to check against
+        vocab = self.value_vocab(types, full)
+        return vocab is not None and vocab.party
 
     def value_vocab(self, types: tuple[str, ...], full: str) -> Vocab | None:
         """The values an event attribute can take, when the catalogue closes them."""
@@ -1202,7 +1274,9 @@ class _Reader:
             if m.get(key) is None:
                 return None
             by_any = (
-                ("by_any", "look_back") if key == "fulfil" and KINDS[kind].fulfil_by_any else ()
+                ("by_any", "by_each", "look_back")
+                if key == "fulfil" and KINDS[kind].fulfil_by_any
+                else ()
             )
             return self.event_spec(
                 m[key],
@@ -1238,7 +1312,7 @@ class _Reader:
                 )
             return PartySpec(path=value)
         m = self.mapping(value, path, "an attribute path, {body: ID} or {each: member}") or {}
-        self.keys(m, path, ("body", "each"), (), "in 'party'")
+        self.keys(m, path, ("body", "each", "region_of"), (), "in 'party'")
         if "body" in m:
             body = m["body"]
             if not isinstance(body, str) or body not in self.party_ids:
@@ -1247,7 +1321,29 @@ class _Reader:
                     f"{_show(body)} is not a body of this ruleset"
                     + did_you_mean(str(body), self.party_ids),
                 )
-            return PartySpec(path=None, body=str(body))
+            if m.get("region_of") is None:
+                return PartySpec(path=None, body=str(body))
+            where = self.text(m["region_of"], (*path, "region_of"), "an attribute path")
+            if trigger_types is None:
+                self.err(
+                    (*path, "region_of"),
+                    f"{kind} rules have no trigger to name a council: 'region_of' needs one",
+                )
+            elif trigger_types and not (
+                where in self.paths_for(trigger_types) and self.names_parties(trigger_types, where)
+            ):
+                self.err(
+                    (*path, "region_of"),
+                    f"{where!r} is not a party attribute of the trigger "
+                    f"({', '.join(trigger_types)})"
+                    + did_you_mean(where, self.paths_for(trigger_types)),
+                )
+            problem = family_problem(str(body))
+            if problem:
+                self.err((*path, "body"), problem)
+            return PartySpec(path=None, body=str(body), region_of=where)
+        if "region_of" in m:
+            self.err((*path, "region_of"), "'region_of' goes with {body: FAMILY}")
         if m.get("each") == "member":
             return PartySpec(path=None, each_member=True)
         self.err(path, "'party' takes an attribute path, {body: ID} or {each: member}")
@@ -1450,7 +1546,12 @@ _HELD = {
 
 
 def want_text(want: str) -> str:
-    return {"duration": "a duration", "date": "a date", "number": "a number"}[want]
+    return {
+        "duration": "a duration",
+        "date": "a date",
+        "number": "a number",
+        "joiners": "one of " + ", ".join(JOINER_READINGS),
+    }[want]
 
 
 def _with_left(p: Party, day: _dt.date) -> Party:

@@ -27,10 +27,13 @@ __all__ = [
     "bundled_dir",
     "code_problem",
     "exists_on",
+    "family_members",
+    "family_problem",
     "lifetime",
     "lifetime_problem",
     "load_bodies",
     "load_registry",
+    "regional_body",
     "successors_of",
 ]
 
@@ -111,6 +114,42 @@ def load_bodies() -> Mapping[str, Mapping[str, Any]]:
 def load_registry() -> Mapping[str, Mapping[str, Any]]:
     """The registry of councils (GSS code -> attributes, with `from` / `to` as dates)."""
     return {str(code): normalise(e) for code, e in _registry_part("councils").items()}
+
+
+def family_members(family: str) -> dict[str, str]:
+    """The bodies of a family of regional bodies (`per_region: true` in bodies.yaml), by
+    region: region -> body id (empty when `family` is no family)."""
+    bodies = load_bodies()
+    if not (bodies.get(family) or {}).get("per_region"):
+        return {}
+    return {
+        str(b["region"]): bid
+        for bid, b in bodies.items()
+        if b.get("of") == family and b.get("region")
+    }
+
+
+def family_problem(family: str) -> str | None:
+    """Why `family` cannot name the body of a council's region (None when it can): it is
+    not a family, or some region of the councils' registry has no body in it."""
+    members = family_members(family)
+    if not members:
+        return (
+            f"{family!r} is not a family of regional bodies (one body per region, "
+            "`per_region: true` in rulesets/registry/bodies.yaml)"
+        )
+    regions = {str(e["region"]) for e in load_registry().values() if e.get("region")}
+    missing = sorted(regions - set(members))
+    if missing:
+        return f"the family {family!r} has no body for the regions " + ", ".join(missing)
+    return None
+
+
+def regional_body(family: str, code: str) -> str | None:
+    """The body of `family` for the region of council `code` (None: no such council, no
+    region recorded for it, or no body for that region)."""
+    region = (load_registry().get(code) or {}).get("region")
+    return family_members(family).get(str(region)) if region else None
 
 
 def lifetime(

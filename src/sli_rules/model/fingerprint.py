@@ -91,8 +91,11 @@ _ADDED_SINCE_0_1: tuple[tuple[str, object], ...] = (
     ("in_state", ()),  # EventSpec
     ("state_of", "council"),  # EventSpec
     ("by_any", ()),  # EventSpec
+    ("by_each", ()),  # EventSpec
     ("look_back", None),  # EventSpec
     ("period_from", None),  # RecurringRule
     ("start_state", None),  # EscalationLadder
     ("state", None),  # EventSpec
+    ("region_of", None),  # PartySpec
+    ("joiners", "full"),  # CountRule
 )

@@ -16,6 +16,7 @@ from sli_rules.model.dates import DaySpan, Duration, PeriodSpec
 from sli_rules.model.event_types import EventType
 
 __all__ = [
+    "JOINER_READINGS",
     "ConstraintRule",
     "CountRule",
     "DeadlineRule",
@@ -162,6 +163,10 @@ class EventSpec:
     # fulfilments of trigger-based duties: who else may meet the duty besides the party,
     # each a party id or "trigger.PATH" (the party the trigger names there)
     by_any: tuple[str, ...] = ()
+    # fulfilments of trigger-based duties: the duty is met only when each party named
+    # (party ids, or "trigger.PATH": every party the trigger names there, e.g. each
+    # member of a review team) has done a fulfilling event; met on the last one's date
+    by_each: tuple[str, ...] = ()
     # fulfilments of trigger-based duties: how long before the trigger an event still
     # counts (on time), e.g. an offer made "prior to" an intervention
     look_back: Duration | ParamRef | None = None
@@ -174,8 +179,14 @@ class PartySpec:
     path: str | None = "council"
     body: str | None = None
     each_member: bool = False
+    #: with `body`, a family of regional bodies in the registry (one body per English
+    #: region): the party is the family's body for the region of the council at this
+    #: path of the trigger (`party: {body: ID, region_of: council}`)
+    region_of: str | None = None
 
     def describe(self) -> str:
+        if self.body and self.region_of:
+            return f"{self.body} of the region of the trigger's {self.region_of}"
         if self.body:
             return self.body
         if self.each_member:
@@ -257,6 +268,13 @@ class RecurringRule(_RuleBase):
     kind: Literal["recurring"] = "recurring"
 
 
+#: what a count duty asks of a party that joins after its span has started: the whole
+#: count by the span's end (`full`), the count scaled by the share of the span it is a
+#: member, rounded half up (`pro_rata`; a share rounding to none owes nothing), or nothing
+#: until the next full span (`next_period`)
+JOINER_READINGS = ("full", "pro_rata", "next_period")
+
+
 @attrs.frozen(kw_only=True)
 class CountRule(_RuleBase):
     """A duty to do something at least N times within a span (`kind: count`)."""
@@ -266,6 +284,8 @@ class CountRule(_RuleBase):
     start: DateLike | None = None
     at_least: int = 1
     repeat: bool = False
+    #: one of JOINER_READINGS, or a parameter holding one
+    joiners: str | ParamRef = "full"
     kind: Literal["count"] = "count"
 
 

@@ -114,8 +114,14 @@ def flow(value: Any) -> str:
             parts.append(f"by: {value.by}")
         if value.match:
             parts.append(f"match: {flow(dict(value.match))}")
+        if value.by_any:
+            parts.append(f"by_any: {flow(list(value.by_any))}")
+        if value.by_each:
+            parts.append(f"by_each: {flow(list(value.by_each))}")
         return "{" + ", ".join(parts) + "}"
     if isinstance(value, PartySpec):
+        if value.body and value.region_of:
+            return f"{{body: {value.body}, region_of: {value.region_of}}}"
         if value.body:
             return f"{{body: {value.body}}}"
         if value.each_member:

@@ -19,6 +19,7 @@ import attrs
 
 from sli_rules.kinds import KINDS
 from sli_rules.load.catalogue import AttributeSpec, Catalogue, EventType, load_catalogue
+from sli_rules.load.registry import family_members
 from sli_rules.model.conditions import describe_condition
 from sli_rules.model.dates import Duration, PeriodSpec
 from sli_rules.model.states import STATES
@@ -351,7 +352,23 @@ def _spec(spec: EventSpec, *, fulfils: bool = False) -> Text:
             out = _t(out, " by the party itself (its ", Code("council"), ")")
         else:
             out = _t(out, " naming the party as ", Code(spec.by))
-        if spec.by_any:
+        if spec.by_any and spec.by != "council":
+            out = _t(
+                out,
+                " or naming ",
+                _join(
+                    (
+                        _t("the trigger's ", Code(w.removeprefix("trigger.")))
+                        if w.startswith("trigger.")
+                        else _t(Code(w))
+                        for w in spec.by_any
+                    ),
+                    " or ",
+                ),
+                " as ",
+                Code(spec.by),
+            )
+        elif spec.by_any:
             out = _t(
                 out,
                 " or by ",
@@ -364,6 +381,22 @@ def _spec(spec: EventSpec, *, fulfils: bool = False) -> Text:
                     ),
                     " or ",
                 ),
+            )
+        if spec.by_each:
+            out = _types(spec.types)
+            out = _t(
+                out,
+                " by each of ",
+                _join(
+                    (
+                        _t("the trigger's ", Code(w.removeprefix("trigger.")))
+                        if w.startswith("trigger.")
+                        else _t(Code(w))
+                        for w in spec.by_each
+                    ),
+                    " and ",
+                ),
+                " (the duty is met when every one of them has acted, on the date of the last)",
             )
     if spec.match:
         out = _t(
@@ -396,6 +429,17 @@ def _spec(spec: EventSpec, *, fulfils: bool = False) -> Text:
 
 
 def _party(rs: Ruleset, spec: PartySpec, has_trigger: bool) -> Text:
+    if spec.body and spec.region_of:
+        members = family_members(spec.body)
+        return _t(
+            "the body of the family ",
+            Code(spec.body),
+            " for the region of the trigger's ",
+            Code(spec.region_of),
+            f" (one per region, from the registry: {len(members)} bodies, e.g. ",
+            Code(next(iter(members.values()), "")),
+            ")",
+        )
     if spec.body:
         body = rs.party(spec.body)
         return _t("the body ", Code(spec.body), f" ({body.name})" if body else "")
@@ -477,7 +521,7 @@ def _rule_checks(rs: Ruleset, rule: Rule) -> list[Text]:
         items.append(_t("A miss is reported as a notice, not a breach."))
     if rule.interpretation:
         items.append(_t(Strong("Interpretation"), ": ", rule.interpretation.strip()))
-    items += _interpretations(rs, (getattr(rule, name, None) for name in RULE_VALUES))
+    items += _interpretations(rs, _rule_values(rule))
     if rule.monitoring == "self-declared" or isinstance(rule, SelfDeclaredRule):
         items.append(
             _t(
@@ -607,6 +651,16 @@ def _rule_blocks(rs: Ruleset, rule: Rule) -> list[Block]:
     return blocks
 
 
+def _rule_values(rule: Rule) -> list[Any]:
+    """The values of a rule that may name a parameter: its dates and durations, and how
+    far back its fulfilment looks."""
+    out = [getattr(rule, name, None) for name in (*RULE_VALUES, "joiners")]
+    fulfil = getattr(rule, "fulfil", None)
+    if isinstance(fulfil, EventSpec) and fulfil.look_back is not None:
+        out.append(fulfil.look_back)
+    return out
+
+
 def _parameter_users(rs: Ruleset) -> dict[str, list[str]]:
     users: dict[str, list[str]] = {}
 
@@ -617,8 +671,8 @@ def _parameter_users(rs: Ruleset) -> dict[str, list[str]]:
                 users[value.name].append(owner)
 
     for rule in rs.rules:
-        for name in RULE_VALUES:
-            visit(rule.id, getattr(rule, name, None))
+        for value in _rule_values(rule):
+            visit(rule.id, value)
     for ladder in rs.escalations:
         for step in ladder.steps:
             visit(ladder.id, step.window)

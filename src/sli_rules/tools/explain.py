@@ -306,7 +306,12 @@ class _Explainer:
 
     def who(self, rs: Ruleset, rule: Rule) -> str:
         spec = rule.party
-        if spec.body:
+        if spec.body and spec.region_of:
+            text = (
+                f"the body of {self.name(rs, spec.body)} for the region of the council in "
+                f"the trigger's {spec.region_of} (from the registry)"
+            )
+        elif spec.body:
             text = self.name(rs, spec.body)
         elif spec.each_member:
             text = "each member council"
@@ -333,8 +338,19 @@ class _Explainer:
                 text += f" whose {a} is the trigger's {b}"
         if spec.where:
             text += f" where {describe_condition(spec.where)}"
-        if with_party:
+        if with_party and spec.by_each:
+            need = sorted(_owners(spec, trigger, party))
+            text += " by each of " + ", ".join(need) + f", for {party}"
+        elif with_party:
             text += f" by {party}" if spec.by == "council" else f" naming {party} as {spec.by}"
+            others = sorted(_others(spec, trigger) - {party})
+            if others:
+                who = " or ".join(others)
+                text += (
+                    f" (or by {who})"
+                    if spec.by == "council"
+                    else f" (or naming {who} as {spec.by})"
+                )
         return text
 
     # -- the explanation
@@ -685,6 +701,9 @@ class _Explainer:
 
     def unrecorded(self, rule: Rule, f: Finding, trigger: Event | None) -> str:
         spec: EventSpec | None = getattr(rule, "fulfil", None)
+        whose = f.party
+        if spec is not None and spec.by_each:
+            whose = "each of " + ", ".join(sorted(_owners(spec, trigger, f.party)))
         waive: EventSpec | None = getattr(rule, "waive", None)
         types = [*(spec.types if spec else ()), *(waive.types if waive else ())]
         lo = trigger.date if trigger is not None else f.opens
@@ -696,7 +715,7 @@ class _Explainer:
         return (
             f"Unrecorded, not {missed}: the "
             f"record is not declared complete for {' or '.join(dict.fromkeys(types))} by "
-            f"{f.party} from {lo} to {f.due}, so the missing event is not evidence that it "
+            f"{whose} from {lo} to {f.due}, so the missing event is not evidence that it "
             "did not happen. If the record does hold every such event, say so with a "
             f"record.coverage event (types, parties, from, to, source) dated on or before "
             f"{self.as_of or 'the report date'}, or with --complete (complete=True) for a "
@@ -752,15 +771,20 @@ class _Explainer:
         party = self.party_obj(rs, f.party)
         where = compile_condition(spec.where)
         scored: list[tuple[tuple[Any, ...], str]] = []
+        done: set[str] = set()  # by_each: the parties whose part is seen
+        owners = _owners(spec, trigger, f.party) if spec.by_each else {f.party}
+        if spec.by_any:  # those who may meet it for the party count as the party here
+            owners |= _others(spec, trigger)
         for e in self.events_of(spec.types):
             if e.id in f.fulfilled_by:
                 continue
             by = [v for v in resolve(e, spec.by) if isinstance(v, str)]
             reasons: list[str] = []
             mismatched = 0
-            if f.party not in by:
+            theirs = bool(owners & set(by))
+            if not theirs:
                 reasons.append(
-                    f"it is by {', '.join(by) or 'no one'}, not {f.party}"
+                    f"it is by {', '.join(by) or 'no one'}, not {' or '.join(sorted(owners))}"
                     if spec.by == "council"
                     else f"its {spec.by} is {', '.join(by) or 'empty'}, not {f.party}"
                 )
@@ -769,7 +793,7 @@ class _Explainer:
                 if trigger is not None and have != need:
                     mismatched += 1
                     reasons.append(f"its {a} is {_show(have)}, not {_show(need)}")
-            if f.party not in by and (mismatched or not spec.match):
+            if not theirs and (mismatched or not spec.match):
                 continue  # someone else's event about something else: not a near miss
             if spec.where and not where(e, Env(event=e, trigger=trigger, party=party)):
                 has = [
@@ -782,13 +806,28 @@ class _Explainer:
                     + (f" (it has {', '.join(has)})" if has else "")
                 )
             reasons.extend(self.date_reasons(rs, rule, f, trigger, e))
+            if not reasons and spec.by_each:
+                mine = sorted(owners & set(by))
+                done.update(mine)
+                text = f"Counted as {', '.join(mine)}'s part: {e.id} {e.type} on {e.date}."
+                scored.append(((False, -1, 0, e.id), text))
+                continue
             if not reasons:
                 reasons.extend(self.counted_elsewhere(f, e))
             if not reasons:
                 reasons.append("no reason found here (check the party's membership on that date)")
             distance = abs((e.date - (f.due or e.date)).days)
-            key = (f.party not in by, mismatched, distance, e.id)
+            key = (not theirs, mismatched, distance, e.id)
             scored.append((key, f"Not counted: {e.id} {e.type} on {e.date}: {'; '.join(reasons)}."))
+        if spec.by_each and done:
+            owed = sorted(owners - done)
+            scored.append(
+                (
+                    (False, -1, 1, ""),
+                    f"The duty is met only when each of {', '.join(sorted(owners))} has "
+                    + (f"acted; still to act: {', '.join(owed)}." if owed else "acted."),
+                )
+            )
         scored.sort()
         lines = [text for _k, text in scored[:MAX_CANDIDATES]]
         if len(scored) > MAX_CANDIDATES:
@@ -1348,3 +1387,30 @@ def _revokers(rs: Ruleset) -> str:
     if who == "parties":
         return "all its council parties"
     return "all of " + ", ".join(who)
+
+
+def _owners(spec: EventSpec, trigger: Event | None, party: str) -> set[str]:
+    """The parties a `by_each` fulfilment needs (as the engine reads them): ids as
+    written and every party at `trigger.PATH`; the duty's party when none is found."""
+    out: set[str] = set()
+    for who in spec.by_each:
+        if not who.startswith("trigger."):
+            out.add(who)
+        elif trigger is not None:
+            found = resolve(trigger, who.removeprefix("trigger."))
+            for v in found:
+                out.update(x for x in (v if isinstance(v, list) else [v]) if isinstance(x, str))
+    return out or {party}
+
+
+def _others(spec: EventSpec, trigger: Event | None) -> set[str]:
+    """Who else a `by_any` fulfilment lets meet the duty: ids as written, and the
+    parties at `trigger.PATH` (unknown without the trigger)."""
+    out: set[str] = set()
+    for who in spec.by_any:
+        if not who.startswith("trigger."):
+            out.add(who)
+        elif trigger is not None:
+            for v in resolve(trigger, who.removeprefix("trigger.")):
+                out.update(x for x in (v if isinstance(v, list) else [v]) if isinstance(x, str))
+    return out

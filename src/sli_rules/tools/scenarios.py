@@ -27,6 +27,7 @@ from sli_rules.io.intake import read_events, validate_record
 from sli_rules.kinds import KINDS as RULE_KINDS
 from sli_rules.load.catalogue import PARTY_FORMS, PARTY_RE, catalogue_for, load_catalogue
 from sli_rules.load.loader import bundled_dir, load_ruleset
+from sli_rules.load.overrides import ParameterSetError, with_parameters
 from sli_rules.load.safe_yaml import Loaded, load_yaml
 from sli_rules.model.dates import DateError, parse_date
 from sli_rules.model.errors import InputError, Location, Problem, RulesetError, did_you_mean
@@ -43,7 +44,7 @@ __all__ = [
 ]
 
 STATUS_NAMES: tuple[str, ...] = tuple(str(s.value) for s in STATUSES)
-FILE_KEYS = ("rulesets", "scenarios", "description", "complete")
+FILE_KEYS = ("rulesets", "scenarios", "description", "complete", "set")
 SCENARIO_KEYS = (
     "name",
     "description",
@@ -318,6 +319,22 @@ def load_scenario_file(path: str | Path, *, allow_outside_events: bool = False) 
                         ("rulesets", i),
                     )
                 )
+    settings = data.get("set")
+    if settings is not None and len(rulesets) == len(refs if isinstance(refs, list) else ()):
+        # parameters set for this file's runs, as `evaluate --set NAME=VALUE` does
+        if not isinstance(settings, dict) or not settings:
+            problems.append(
+                Problem(
+                    doc.where(("set",)),
+                    "'set' takes parameter values: {NAME: VALUE, ...} (or RULESET:NAME)",
+                    ("set",),
+                )
+            )
+        else:
+            try:
+                rulesets = with_parameters(rulesets, {str(k): v for k, v in settings.items()})
+            except (ParameterSetError, RulesetError) as exc:
+                problems.append(Problem(doc.where(("set",)), f"set: {exc}", ("set",)))
     file_complete = _flag(doc, data, ("complete",), True, problems)
     scenarios: list[Scenario] = []
     try:  # the bundled types and those the rulesets declare
@@ -336,6 +353,17 @@ def load_scenario_file(path: str | Path, *, allow_outside_events: bool = False) 
             Problem(doc.where(("scenarios",)), "expected a list of scenarios", ("scenarios",))
         )
         raw_scenarios = []
+    joiners = [  # councils that join in the file's events: parties the findings may name
+        e["council"]
+        for raw in raw_scenarios
+        if isinstance(raw, dict) and isinstance(raw.get("events"), list)
+        for e in raw["events"]
+        if isinstance(e, dict)
+        and e.get("type") == "party.joined"
+        and isinstance(e.get("council"), str)
+    ]
+    if joiners and "party" in vocabulary:
+        vocabulary = {**vocabulary, "party": [*vocabulary["party"], *dict.fromkeys(joiners)]}
     names: set[str] = set()
     for i, raw in enumerate(raw_scenarios):
         sp: tuple[Any, ...] = ("scenarios", i)

@@ -617,6 +617,15 @@ def ruleset_schema(catalogue: Catalogue | None = None) -> dict[str, Any]:
             "description": "Deadline and window fulfilments: who else may meet the duty, each "
             "a party id or trigger.ATTRIBUTE (the party the trigger names there).",
         },
+        "by_each": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "Deadline and window fulfilments: the duty is met only when each of "
+            "these has done a fulfilling event (on the date of the last one), each a party id "
+            "or trigger.ATTRIBUTE (every party the trigger names there, e.g. "
+            "trigger.team.council for each team member's council). Not with by_any or "
+            "look_back.",
+        },
         "match": {
             "description": "Attributes that must equal the trigger's: a list of names, or "
             "{attribute of this event: attribute of the trigger}, e.g. {review: review}.",
@@ -899,7 +908,15 @@ def ruleset_schema(catalogue: Catalogue | None = None) -> dict[str, Any]:
                 },
                 {
                     "type": "object",
-                    "properties": {"body": {"enum": list(load_bodies())}},
+                    "properties": {
+                        "body": {"enum": list(load_bodies())},
+                        "region_of": {
+                            "type": "string",
+                            "description": "With a family of regional bodies as body: the "
+                            "attribute of the trigger naming a council; the party is the "
+                            "family's body for that council's region, e.g. council.",
+                        },
+                    },
                     "required": ["body"],
                     "additionalProperties": False,
                 },
@@ -1430,6 +1447,13 @@ def scenario_schema(catalogue: Catalogue | None = None) -> dict[str, Any]:
                 "description": "The rulesets under test: bundled ids or paths.",
             },
             "complete": complete,
+            "set": {
+                "type": "object",
+                "minProperties": 1,
+                "additionalProperties": {"type": ["string", "number"]},
+                "description": "Parameter values for this file's runs, as `evaluate --set "
+                "NAME=VALUE`: {NAME: VALUE}, or RULESET:NAME when several rulesets have it.",
+            },
             "scenarios": {
                 "type": "array",
                 "minItems": 1,
