@@ -59,6 +59,7 @@ from sli_rules.outputs.report import Report
 from sli_rules.outputs.tables import write_findings
 from sli_rules.tools.diff import RulesetDiff, diff_rulesets
 from sli_rules.tools.explain import explain
+from sli_rules.tools.fmt import FormatResult, format_file, format_text
 from sli_rules.tools.incremental import Change, RunResult, StateError, run_incremental, state_report
 
 __all__ = [
@@ -78,6 +79,7 @@ __all__ = [
     "EventSpec",
     "Finding",
     "FixedDateRule",
+    "FormatResult",
     "InputError",
     "Intake",
     "LateEventError",
@@ -115,6 +117,8 @@ __all__ = [
     "diff_rulesets",
     "evaluate",
     "explain",
+    "format_file",
+    "format_text",
     "load_catalogue",
     "load_ruleset",
     "open_session",
