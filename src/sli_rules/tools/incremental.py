@@ -53,7 +53,7 @@ from sli_rules.engine.refine import evaluate_refined
 from sli_rules.engine.session import LateEventError, Session
 from sli_rules.io.intake import Intake, read_events
 from sli_rules.load.loader import bundled_ids
-from sli_rules.model.dates import DaySpan, parse_date, parse_event_date
+from sli_rules.model.dates import DaySpan, as_day, parse_event_date
 from sli_rules.model.errors import SliRulesError
 from sli_rules.model.fingerprint import fingerprint, fingerprint_0_1
 from sli_rules.model.values import Event, Finding, Ruleset
@@ -648,7 +648,7 @@ def run_incremental(
     state: str | Path,
     events: Iterable[Event | dict[str, Any]] | str | Path | Intake,
     *,
-    as_of: _dt.date | str,
+    as_of: _dt.date | _dt.datetime | str,
     rulesets: Iterable[Ruleset | str | Path] | Ruleset | str | Path | None = None,
     lenient: bool = False,
     engine: str = "reference",
@@ -679,7 +679,7 @@ def run_incremental(
     leave it as None; giving a different value evaluates the event log again.
     Raises `StateError` (or `EventError` for bad events) and leaves the state unchanged.
     """
-    day = parse_date(as_of) if isinstance(as_of, str) else as_of
+    day = as_day(as_of)
     st = _State(state, write=True, timeout=lock_timeout)
     try:
         meta = st.meta()
