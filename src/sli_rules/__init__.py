@@ -58,6 +58,7 @@ from sli_rules.outputs.ical import to_ical
 from sli_rules.outputs.report import Report
 from sli_rules.outputs.tables import write_findings
 from sli_rules.tools.diff import RulesetDiff, diff_rulesets
+from sli_rules.tools.examples import Example, example, examples
 from sli_rules.tools.explain import explain
 from sli_rules.tools.fmt import FormatResult, format_file, format_text
 from sli_rules.tools.incremental import Change, RunResult, StateError, run_incremental, state_report
@@ -77,6 +78,7 @@ __all__ = [
     "Event",
     "EventError",
     "EventSpec",
+    "Example",
     "Finding",
     "FixedDateRule",
     "FormatResult",
@@ -116,6 +118,8 @@ __all__ = [
     "compile_rulesets",
     "diff_rulesets",
     "evaluate",
+    "example",
+    "examples",
     "explain",
     "format_file",
     "format_text",
