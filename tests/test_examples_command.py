@@ -78,3 +78,26 @@ def test_each_example_evaluates_with_what_it_comes_with(ex: sli_rules.Example) -
     report = sli_rules.evaluate(ex.rulesets, ex.path, as_of=ex.as_of)
     assert len(report) > 0
     assert report.to_dict()["accounting"]["rejected"] == 0
+
+
+def _demo_args() -> list[str]:
+    makefile = (REPO / "Makefile").read_text(encoding="utf-8")
+    line = next(x for x in makefile.splitlines() if x.startswith("DEMO_ARGS ?="))
+    return line.split("?=", 1)[1].split()
+
+
+@pytest.mark.parametrize(("events", "rulesets", "as_of"), DEMO, ids=lambda v: str(v)[:30])
+def test_make_demo_shows_every_breach_in_a_screenful(
+    events: str, rulesets: str, as_of: str
+) -> None:
+    """`make demo` printed thousands of lines (issue 16, point 9): it now shows the breaches
+    and escalation steps of each example, every one of them."""
+    args = [a for r in rulesets.split(",") for a in ("-r", r)]
+    argv = ["evaluate", *args, "-e", str(REPO / "examples" / events), "--as-of", as_of]
+    code, out, _ = cli(*argv, *_demo_args())
+    assert code == EXIT_OK
+    assert len(out.splitlines()) <= 60
+    full = sli_rules.evaluate(rulesets.split(","), REPO / "examples" / events, as_of=as_of)
+    shown = [line for line in out.splitlines() if line.startswith(("breach ", "escalation "))]
+    assert len(shown) == len(full.breaches) + len(full.escalations)
+    assert f"({len(full.breaches)} breach" in out  # the summary counts what is shown
