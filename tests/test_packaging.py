@@ -43,6 +43,18 @@ def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, check=False)
 
 
+def test_the_all_extra_installs_every_optional_feature() -> None:
+    """`pip install 'sli-rules[all]'` (issue 16, point 7): every extra but the
+    contributors' `dev`, so no optional feature is left out when one is added."""
+    import tomllib
+
+    project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    extras = project["project"]["optional-dependencies"]
+    (spec,) = extras["all"]
+    named = spec.removeprefix("sli-rules[").removesuffix("]").split(",")
+    assert sorted(named) == sorted(set(extras) - {"all", "dev"})
+
+
 def test_installed_version_matches_package() -> None:
     assert importlib.metadata.version("sli-rules") == sli_rules.__version__
 
