@@ -211,6 +211,31 @@ def test_idempotent_and_value_preserving_on_generated_documents(
     assert format_text(once.formatted, "gen.yaml").formatted == once.formatted
 
 
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(st.dictionaries(_names, _values, min_size=1, max_size=6), min_size=1, max_size=3),
+    st.integers(20, 100),
+)
+def test_wrapping_flow_collections_keeps_the_data_and_is_stable(
+    events: list[dict[str, object]], width: int
+) -> None:
+    """Flow collections (as scenario files write events) wrapped at any width: the same
+    data, and formatting again changes nothing."""
+    import yaml
+
+    text = "events:\n" + "".join(
+        "  - " + yaml.safe_dump(e, default_flow_style=True, width=10**6) for e in events
+    )
+    once = format_text(text, "gen.yaml", width=width)
+    assert once.formatted is not None, once.problems
+    loaded, _ = load_yaml(once.formatted, "gen.yaml")
+    original, _ = load_yaml(text, "gen.yaml")
+    assert loaded is not None
+    assert original is not None
+    assert loaded.data == original.data
+    assert format_text(once.formatted, "gen.yaml", width=width).formatted == once.formatted
+
+
 def test_check_exit_codes_and_nothing_written(tmp_path: Path) -> None:
     messy = tmp_path / "messy.yaml"
     messy.write_text(MESSY, encoding="utf-8")
