@@ -61,7 +61,8 @@ LIST = Command(
     "list",
     help="list the bundled rulesets with their titles",
     description="List the rulesets that come with sli-rules: id and title. "
-    "`sli-rules show ID` prints one, or exports it to a file to copy.",
+    "`sli-rules show ID` prints one, or exports it to a file to copy; "
+    "`sli-rules examples` lists the example event streams.",
     add_arguments=_list_arguments,
     run=_list,
 )
