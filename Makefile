@@ -48,11 +48,14 @@ PYTEST_PARALLEL := $(if $(filter 0,$(PYTEST_JOBS)),,-n $(PYTEST_JOBS))
 # (comma-separated), as-of date.  The first line is a header.
 DEMO_MANIFEST ?= examples/demo.tsv
 DEMO_FORMAT ?= table
+# What the demo shows of each report: its breaches and escalation steps, and a summary
+# of those. `make demo DEMO_ARGS=` shows every finding (thousands of lines).
+DEMO_ARGS ?= --kind breach --kind escalation
 
 .PHONY: help venv demo docs lint test test313 test-latest lock soak fuzz fuzz-hypothesis bench nightly clean
 
 help:
-	@echo "make demo    evaluate the bundled rulesets over the example event streams"
+	@echo "make demo    evaluate the bundled rulesets over the example event streams (breaches and escalations; DEMO_ARGS= for all)"
 	@echo "make docs    regenerate docs/schemas/*.json, docs/rulesets/*.md and docs/events.md"
 	@echo "make test    lint, type-check, run the tests with coverage (and again on Python 3.13 if present)"
 	@echo "make lint    ruff check, ruff format --check, mypy, lint-imports (layers)"
@@ -124,8 +127,9 @@ demo: venv
 		for r in $${rulesets//,/ }; do args+=(--ruleset "$$r"); done; \
 		echo; \
 		echo "==> $$rulesets over examples/$$events, as of $$asof"; \
-		$(VENV)/bin/sli-rules evaluate "$${args[@]}" --events "examples/$$events" --as-of "$$asof" --format $(DEMO_FORMAT) </dev/null; \
+		$(VENV)/bin/sli-rules evaluate "$${args[@]}" --events "examples/$$events" --as-of "$$asof" --format $(DEMO_FORMAT) $(DEMO_ARGS) </dev/null; \
 	done
+	@[ -z "$(DEMO_ARGS)" ] || echo "(shown: $(DEMO_ARGS); every finding: make demo DEMO_ARGS=)"
 	@for f in examples/*.jsonl; do \
 		[ -e "$$f" ] || continue; \
 		cut -f1 $(DEMO_MANIFEST) | grep -qxF "$${f#examples/}" || echo "note: $$f has no row in $(DEMO_MANIFEST), so the demo skipped it"; \

@@ -13,11 +13,14 @@ from hypothesis import strategies as st
 from sli_rules.cli import run
 from sli_rules.cli.exits import EXIT_FAILED, EXIT_INPUT, EXIT_OK
 from sli_rules.load.safe_yaml import load_yaml
-from sli_rules.tools.fmt import format_text
+from sli_rules.tools.fmt import WIDTH, format_text
+from sli_rules.tools.init import scaffold
 
 REPO = Path(__file__).resolve().parents[1]
 BUNDLED = sorted((REPO / "rulesets").glob("*.yaml"))
-SCENARIOS = sorted((REPO / "tests" / "scenarios").rglob("*.yaml"))
+SCENARIOS = sorted((REPO / "tests" / "scenarios").rglob("*.yaml")) + sorted(
+    (REPO / "docs").rglob("*.scenario.yaml")
+)
 
 MESSY = """\
 # header comment, kept
@@ -65,12 +68,105 @@ def test_round_trip_keeps_comments_order_quotes_and_values() -> None:
     assert before.data == after.data
 
 
-@pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.name)
-def test_bundled_rulesets_are_already_formatted(path: Path) -> None:
+@pytest.mark.parametrize("path", BUNDLED + SCENARIOS, ids=lambda p: str(p.relative_to(REPO)))
+def test_bundled_rulesets_and_scenarios_are_already_formatted(path: Path) -> None:
+    """`sli-rules fmt --check` over the repository's rulesets and scenario files."""
     text = path.read_text(encoding="utf-8")
     result = format_text(text, str(path))
     assert result.problems == ()
+    assert result.formatted == text, f"run: sli-rules fmt {path.relative_to(REPO)}"
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: str(p.relative_to(REPO)))
+def test_a_scenario_with_its_flow_collections_joined_comes_back_as_it_was(path: Path) -> None:
+    """The layout is a function of the data and comments, not of how a file was wrapped:
+    every event and expectation joined onto one line is wrapped back to the file."""
+    text = path.read_text(encoding="utf-8")
+    joined = format_text(text, str(path), width=10**6).formatted
+    assert joined is not None
+    if any(len(line) > WIDTH for line in text.splitlines() if "{" in line):
+        pytest.fail("a flow collection longer than WIDTH was left unwrapped")
+    assert format_text(joined, str(path)).formatted == text
+
+
+def test_a_long_flow_collection_is_wrapped_between_items_under_its_bracket() -> None:
+    event = ", ".join(f"field{i}: value-{i}" for i in range(12))
+    text = f"events:\n  - {{{event}, team: [{{council: E1}}, {{council: E2, role: member}}]}}\n"
+    result = format_text(text, "w.yaml", width=60)
+    assert result.formatted is not None
+    lines = result.formatted.splitlines()
+    assert lines[1].startswith("  - {field0: value-0, ")
+    assert all(len(line) <= 60 for line in lines)
+    assert all(line.startswith("     field") or "team" in line for line in lines[2:])
+    assert all(line.endswith(",") for line in lines[1:-1])
+    assert lines[-1].endswith("{council: E2, role: member}]}")
+    # a one-entry mapping in a flow list keeps its braces
+    assert "[{council: E1}, " in result.formatted
+    before, _ = load_yaml(text, "w")
+    after, _ = load_yaml(result.formatted, "w")
+    assert before is not None
+    assert after is not None
+    assert before.data == after.data
+    assert format_text(result.formatted, "w.yaml", width=60).formatted == result.formatted
+
+
+def test_a_nested_list_too_long_for_its_line_is_wrapped_under_its_own_bracket() -> None:
+    team = ", ".join(f"{{council: E0600001{i}, role: member, core: true}}" for i in range(4))
+    text = f"events:\n  - {{id: r1, type: peer_challenge.held, team: [{team}]}}  # a note\n"
+    result = format_text(text, "n.yaml")
+    assert result.formatted is not None
+    lines = result.formatted.splitlines()
+    assert lines[1] == "  - {id: r1, type: peer_challenge.held,"
+    column = lines[2].index("[") + 1
+    assert lines[2].startswith("     team: [{council: E06000010")  # under the `{`
+    nested = [line for line in lines if "council" in line]
+    assert len(nested) == 4
+    assert all(line.index("{council") == column for line in nested[1:])
+    assert lines[-1].endswith("]}  # a note")
+    assert all(len(line) <= WIDTH for line in lines)
+
+
+def test_short_collections_comments_and_block_text_are_left_on_their_lines() -> None:
+    long_text = "a [b, c] " * 20
+    text = (
+        "# {not: [a, flow, collection]} " + "x" * 100 + "\n"
+        "description: >-\n"
+        f"  {{folded text that looks like a flow mapping, {long_text}}}\n"
+        f"quote: '{{a quoted [text], {long_text}}}'\n"
+        "as_of: [2016-03-01, 2016-04-01]\n"
+    )
+    result = format_text(text, "t.yaml")
     assert result.formatted == text
+
+
+def test_a_new_workspace_from_init_is_already_formatted(tmp_path: Path) -> None:
+    written = scaffold(tmp_path / "ws", "my-agreement")
+    yamls = [p for p in written if p.suffix == ".yaml"]
+    assert len(yamls) == 2
+    for path in yamls:
+        assert format_text(path.read_text(encoding="utf-8")).formatted == path.read_text(
+            encoding="utf-8"
+        )
+
+
+def test_fmt_takes_folders_and_the_api_is_exported(tmp_path: Path) -> None:
+    import doctest
+
+    import sli_rules
+    import sli_rules.tools.fmt
+
+    assert {"format_text", "format_file", "FormatResult"} <= set(sli_rules.__all__)
+    assert doctest.testmod(sli_rules.tools.fmt).failed == 0
+    sub = tmp_path / "rulesets" / "deeper"
+    sub.mkdir(parents=True)
+    (sub / "messy.yml").write_text(MESSY, encoding="utf-8")
+    (tmp_path / "rulesets" / "notes.txt").write_text("not: [yaml, to, format]\n")
+    code, _, err = cli("fmt", "--check", str(tmp_path / "rulesets"))
+    assert code == EXIT_FAILED
+    assert "messy.yml: would be reformatted" in err
+    assert "notes.txt" not in err
+    assert cli("fmt", str(tmp_path / "rulesets"))[0] == EXIT_OK
+    assert sli_rules.format_file(sub / "messy.yml").changed is False
 
 
 @pytest.mark.parametrize("path", BUNDLED + SCENARIOS, ids=lambda p: str(p.relative_to(REPO)))
@@ -113,6 +209,31 @@ def test_idempotent_and_value_preserving_on_generated_documents(
     assert original is not None
     assert loaded.data == original.data
     assert format_text(once.formatted, "gen.yaml").formatted == once.formatted
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(st.dictionaries(_names, _values, min_size=1, max_size=6), min_size=1, max_size=3),
+    st.integers(20, 100),
+)
+def test_wrapping_flow_collections_keeps_the_data_and_is_stable(
+    events: list[dict[str, object]], width: int
+) -> None:
+    """Flow collections (as scenario files write events) wrapped at any width: the same
+    data, and formatting again changes nothing."""
+    import yaml
+
+    text = "events:\n" + "".join(
+        "  - " + yaml.safe_dump(e, default_flow_style=True, width=10**6) for e in events
+    )
+    once = format_text(text, "gen.yaml", width=width)
+    assert once.formatted is not None, once.problems
+    loaded, _ = load_yaml(once.formatted, "gen.yaml")
+    original, _ = load_yaml(text, "gen.yaml")
+    assert loaded is not None
+    assert original is not None
+    assert loaded.data == original.data
+    assert format_text(once.formatted, "gen.yaml", width=width).formatted == once.formatted
 
 
 def test_check_exit_codes_and_nothing_written(tmp_path: Path) -> None:

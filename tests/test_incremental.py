@@ -92,6 +92,7 @@ def _replay_changes(lines: list[dict[str, Any]]) -> dict[Any, dict[str, Any]]:
         change = line.pop("change")
         previous = line.pop("previous_status")
         line.pop("changed_fields")
+        assert line.pop("audit")["sli_rules"] == sli_rules.__version__  # the audit trail
         key = finding_key(sli_rules.tools.incremental.finding_from_dict(line))
         if change == "new":
             assert key not in known, f"reported new twice: {key}"

@@ -21,6 +21,7 @@ SCHEMA_NAMES = sorted(
     p.name.removesuffix(".schema.json")
     for p in (REPO_ROOT / "docs" / "schemas").glob("*.schema.json")
 )
+EXAMPLE_FILES = sorted((REPO_ROOT / "examples").glob("*.jsonl"))
 
 
 def _this_environment() -> str:
@@ -40,6 +41,18 @@ def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     # processes, so that they see only what the wheel installed.
     env = {k: v for k, v in os.environ.items() if k not in {"PYTHONPATH", "PYTHONHOME"}}
     return subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+
+
+def test_the_all_extra_installs_every_optional_feature() -> None:
+    """`pip install 'sli-rules[all]'` (issue 16, point 7): every extra but the
+    contributors' `dev`, so no optional feature is left out when one is added."""
+    import tomllib
+
+    project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    extras = project["project"]["optional-dependencies"]
+    (spec,) = extras["all"]
+    named = spec.removeprefix("sli-rules[").removesuffix("]").split(",")
+    assert sorted(named) == sorted(set(extras) - {"all", "dev"})
 
 
 def test_installed_version_matches_package() -> None:
@@ -76,6 +89,8 @@ def test_wheel_installs_and_ships_the_bundled_rulesets(tmp_path: Path) -> None:
             "sli_rules/data/events.yaml",
             "sli_rules/py.typed",
             *(f"sli_rules/schemas/{name}.schema.json" for name in SCHEMA_NAMES),
+            *(f"sli_rules/examples/{p.name}" for p in EXAMPLE_FILES),
+            "sli_rules/examples/demo.tsv",
         )
         if name not in names
     ]
@@ -130,3 +145,26 @@ def test_wheel_installs_and_ships_the_bundled_rulesets(tmp_path: Path) -> None:
     assert '"$id": "urn:sli-rules:schemas:ruleset.schema.json"' in schema.read_text(
         encoding="utf-8"
     )
+
+    # The example streams are in the wheel: listed, exported, and evaluated from the copy.
+    sli = str(venv_dir / BIN / "sli-rules")
+    listed = _run([sli, "examples"], work)
+    assert listed.returncode == 0, listed.stderr
+    assert [line.split("\t")[0] for line in listed.stdout.splitlines()] == [
+        p.stem for p in EXAMPLE_FILES
+    ]
+    name = EXAMPLE_FILES[0].stem
+    exported = _run([sli, "examples", name, "-o", "events.jsonl"], work)
+    assert exported.returncode == 0, exported.stderr
+    assert (work / "events.jsonl").read_bytes() == EXAMPLE_FILES[0].read_bytes()
+    code = (
+        "import sli_rules; "
+        f"ex = sli_rules.example({name!r}); "
+        "print(ex.path); "
+        "print(len(sli_rules.evaluate(ex.rulesets, ex.path, as_of=ex.as_of)))"
+    )
+    evaluated = _run([str(python), "-c", code], work)
+    assert evaluated.returncode == 0, evaluated.stderr
+    path, found = evaluated.stdout.splitlines()
+    assert Path(path).resolve().is_relative_to(venv_dir.resolve()), path
+    assert int(found) > 0

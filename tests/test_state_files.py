@@ -40,6 +40,8 @@ ADDED_SINCE_0_1 = ("sources", "version")
 
 def _as_0_1(line: str) -> str:
     record = json.loads(line)
+    # the audit trail (issue 16) names this release, which 0.1.0 did not
+    assert record.pop("audit")["sli_rules"] == sli_rules.__version__
     for name in ADDED_SINCE_0_1:
         assert record.pop(name) in (None, [], ""), (name, line)
     return json.dumps(record)

@@ -58,7 +58,9 @@ from sli_rules.outputs.ical import to_ical
 from sli_rules.outputs.report import Report
 from sli_rules.outputs.tables import write_findings
 from sli_rules.tools.diff import RulesetDiff, diff_rulesets
+from sli_rules.tools.examples import Example, example, examples
 from sli_rules.tools.explain import explain
+from sli_rules.tools.fmt import FormatResult, format_file, format_text
 from sli_rules.tools.incremental import Change, RunResult, StateError, run_incremental, state_report
 
 __all__ = [
@@ -76,8 +78,10 @@ __all__ = [
     "Event",
     "EventError",
     "EventSpec",
+    "Example",
     "Finding",
     "FixedDateRule",
+    "FormatResult",
     "InputError",
     "Intake",
     "LateEventError",
@@ -114,7 +118,11 @@ __all__ = [
     "compile_rulesets",
     "diff_rulesets",
     "evaluate",
+    "example",
+    "examples",
     "explain",
+    "format_file",
+    "format_text",
     "load_catalogue",
     "load_ruleset",
     "open_session",

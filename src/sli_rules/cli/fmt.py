@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from sli_rules.cli.command import Command
 from sli_rules.cli.exits import EXIT_FAILED, EXIT_INPUT, EXIT_OK
@@ -13,7 +14,13 @@ __all__ = ["FMT"]
 
 
 def _fmt_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("files", nargs="+", metavar="FILE", help="a ruleset or scenario YAML file")
+    p.add_argument(
+        "files",
+        nargs="+",
+        metavar="PATH",
+        help="a ruleset or scenario YAML file, or a folder: every *.yaml and *.yml in it and "
+        "in its subfolders",
+    )
     p.add_argument(
         "--check",
         action="store_true",
@@ -27,11 +34,25 @@ def _fmt_arguments(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _files(paths: list[str]) -> list[str]:
+    """The files named, with each folder replaced by the YAML files under it (sorted)."""
+    out: list[str] = []
+    for name in paths:
+        folder = Path(name)
+        if folder.is_dir():
+            out += sorted(
+                str(f) for f in folder.rglob("*") if f.suffix in (".yaml", ".yml") and f.is_file()
+            )
+        else:
+            out.append(name)
+    return out
+
+
 def _fmt(args: argparse.Namespace, ctx: Context) -> int:
     """0 when every file is (now) formatted; 1 with --check when one would change; 2 when
     a file cannot be read or is refused by the safe loader (it is then left untouched)."""
     refused = would_change = False
-    for name in args.files:
+    for name in _files(args.files):
         try:
             result: FormatResult = format_file(name)
         except (OSError, UnicodeDecodeError) as exc:
@@ -69,7 +90,8 @@ FMT = Command(
     "fmt",
     help="lay out ruleset and scenario files the one way, keeping comments",
     description="Rewrite YAML rulesets and scenario files in one layout (two-space "
-    "indentation, list items indented under their key, no line wrapping), keeping "
+    "indentation, list items indented under their key, flow collections such as a "
+    "scenario's events wrapped between items at 100 columns, text never wrapped), keeping "
     "comments, key order and quoting. A file is rewritten only if that changes it, and "
     "atomically. A file the safe loader refuses (a syntax error, an unsupported tag, a "
     "duplicate key) is reported with its line and left untouched (exit status 2). "

@@ -15,6 +15,7 @@ from sli_rules.model.errors import Problem, did_you_mean, format_path
 from sli_rules.outputs.files import STDOUT, output_problem
 from sli_rules.tools.diff import DIFF_FORMATS, diff_rulesets
 from sli_rules.tools.docs import DOC_FORMATS, render_catalogue, render_ruleset
+from sli_rules.tools.examples import example, examples, export_example
 from sli_rules.tools.lint import strict_problems
 from sli_rules.tools.schema import (
     SCHEMAS,
@@ -24,7 +25,7 @@ from sli_rules.tools.schema import (
 )
 from sli_rules.tools.show import bundled_text, export_bundled
 
-__all__ = ["CHECK", "DIFF", "DOCS", "LIST", "SCHEMA", "SHOW", "count"]
+__all__ = ["CHECK", "DIFF", "DOCS", "EXAMPLES", "LIST", "SCHEMA", "SHOW", "count"]
 
 
 def count(n: int, noun: str, plural: str | None = None) -> str:
@@ -60,7 +61,8 @@ LIST = Command(
     "list",
     help="list the bundled rulesets with their titles",
     description="List the rulesets that come with sli-rules: id and title. "
-    "`sli-rules show ID` prints one, or exports it to a file to copy.",
+    "`sli-rules show ID` prints one, or exports it to a file to copy; "
+    "`sli-rules examples` lists the example event streams.",
     add_arguments=_list_arguments,
     run=_list,
 )
@@ -202,9 +204,70 @@ SHOW = Command(
     "show",
     help="print a bundled ruleset, or export it to a file to copy and edit",
     description="Print a bundled ruleset's YAML (ids: sli-rules list), or write it to a "
-    "file with --output. An existing file is never overwritten.",
+    "file with --output. An existing file is never overwritten. The example event "
+    "streams: sli-rules examples.",
     add_arguments=_show_arguments,
     run=_show,
+)
+
+
+# ---------------------------------------------------------------------- examples
+
+
+def _examples_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "name", nargs="?", metavar="NAME", help="an example's name (without NAME: list them)"
+    )
+    p.add_argument("--output", "-o", metavar="FILE", help="write it here (a new file)")
+
+
+def _examples(args: argparse.Namespace, ctx: Context) -> int:
+    """`sli-rules examples`: 0 when listed, printed or written, 2 on bad input."""
+    if args.name is None:
+        if args.output:
+            ctx.stderr.write("sli-rules examples: --output needs an example NAME\n")
+            return EXIT_INPUT
+        for ex in examples():
+            with_ = ",".join(ex.rulesets) or "-"
+            as_of = ex.as_of.isoformat() if ex.as_of else "-"
+            ctx.stdout.write(f"{ex.name}\t{count(ex.events, 'event')}\t{with_}\t{as_of}\n")
+        return EXIT_OK
+    try:
+        ex = example(args.name)
+    except KeyError as exc:
+        ctx.stderr.write(f"sli-rules examples: {exc.args[0]}\n")
+        return EXIT_INPUT
+    if not args.output or args.output == STDOUT:
+        ctx.stdout.write(ex.path.read_text(encoding="utf-8"))
+        return EXIT_OK
+    problem = output_problem(args.output, "--output")
+    if problem is None and Path(args.output).exists():
+        problem = f"--output {args.output}: the file exists; choose a new name"
+    if problem:
+        ctx.stderr.write(f"sli-rules examples: {problem}\n")
+        return EXIT_INPUT
+    try:
+        export_example(ex.name, args.output)
+    except OSError as exc:
+        ctx.stderr.write(f"sli-rules examples: cannot write {args.output}: {exc.strerror or exc}\n")
+        return EXIT_INPUT
+    rulesets = " ".join(f"-r {r}" for r in ex.rulesets)
+    as_of = f" --as-of {ex.as_of}" if ex.as_of else ""
+    ctx.stderr.write(
+        f"wrote {args.output}; try: sli-rules evaluate {rulesets} -e {args.output}{as_of}\n"
+    )
+    return EXIT_OK
+
+
+EXAMPLES = Command(
+    "examples",
+    help="list the example event streams, or print or export one",
+    description="Without NAME, list the example event streams that come with sli-rules, "
+    "one a line: name, number of events, the bundled rulesets and the date to evaluate it "
+    "with (tab-separated). With NAME, print that stream (JSON Lines), or write it to a "
+    "new file with --output (an existing file is never overwritten).",
+    add_arguments=_examples_arguments,
+    run=_examples,
 )
 
 

@@ -13,7 +13,7 @@ from sli_rules.cli.completion import COMPLETION
 from sli_rules.cli.evaluate import EVALUATE
 from sli_rules.cli.fmt import FMT
 from sli_rules.cli.pipeline import CALENDAR, REPORT, RUN
-from sli_rules.cli.rulesets import CHECK, DIFF, DOCS, LIST, SCHEMA, SHOW
+from sli_rules.cli.rulesets import CHECK, DIFF, DOCS, EXAMPLES, LIST, SCHEMA, SHOW
 
 __all__ = ["COMMANDS"]
 
@@ -30,6 +30,7 @@ COMMANDS: tuple[Command, ...] = (
     CALENDAR,
     REPORT,
     SHOW,
+    EXAMPLES,
     INIT,
     FMT,
     COMPLETION,

@@ -25,7 +25,7 @@ from sli_rules.engine.plan import CompiledRuleset, Hook, Matcher, Plan, Referenc
 from sli_rules.engine.versions import version_fields
 from sli_rules.load.registry import LIFETIME_KEYS, load_registry, regional_body
 from sli_rules.model.conditions import Env, describe_condition, resolve
-from sli_rules.model.dates import Period, PeriodSpec, add, grace_end
+from sli_rules.model.dates import Period, PeriodSpec, add, as_day, grace_end
 from sli_rules.model.errors import SliRulesError
 from sli_rules.model.states import STATE_TYPES, STATES, describe_event
 from sli_rules.model.states import ends as state_ends
@@ -274,8 +274,13 @@ class Session:
             staged[e.id] = e
         self._buffer.update(staged)
 
-    def advance(self, as_of: Date) -> None:
-        """Apply every buffered event dated on or before `as_of`; the clock becomes `as_of`."""
+    def advance(self, as_of: Date | _dt.datetime | str) -> None:
+        """Apply every buffered event dated on or before `as_of`; the clock becomes `as_of`.
+
+        `as_of` is taken as `evaluate` takes it: a `date`, ISO text, or a `datetime` (a
+        pandas Timestamp too) at midnight; anything else, or a time of day, raises
+        `DateError` (a `ValueError`) saying what to pass, and the session is unchanged."""
+        as_of = as_day(as_of)
         if self.state.clock is not None and as_of < self.state.clock:
             raise LateEventError(f"cannot move the clock back from {self.state.clock} to {as_of}")
         due = sorted(

@@ -8,7 +8,7 @@ import html
 import io
 import json
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 import attrs
@@ -23,7 +23,7 @@ from sli_rules.outputs.names import labelled, names_of, party_name
 from sli_rules.outputs.plot import plot_timeline
 from sli_rules.outputs.tables import write_findings, write_parquet
 
-__all__ = ["FORMATS", "Report"]
+__all__ = ["FORMATS", "Report", "audit_line"]
 
 # row backgrounds in the HTML report, by status (model/vocabulary.py)
 STATUS_COLOURS = {s.value: w.html_colour for s, w in STATUSES.items()}
@@ -56,6 +56,9 @@ class Report:
     complete: bool = False  # the whole stream was declared complete
     from_intake: bool = False  # events_read, duplicates and rejected describe this report's input
     coverage: int = 0  # record.coverage declarations that counted
+    #: where the findings come from, for an audit trail (`sli-rules run`): the sli-rules
+    #: version and each ruleset's id, version and fingerprint; None when not recorded
+    audit: Mapping[str, Any] | None = attrs.field(default=None, eq=False, repr=False)
 
     @property
     def obligations(self) -> tuple[Finding, ...]:
@@ -133,6 +136,8 @@ class Report:
             "names": names_of(self.findings),
         }
         out["accounting"] = self.accounting()
+        if self.audit is not None:
+            out["audit"] = dict(self.audit)
         if self.rejected:
             out["rejected"] = [r.to_dict() for r in self.rejected]
         return out
@@ -243,6 +248,8 @@ class Report:
                 "Completeness: none declared (no record.coverage events, no --complete), so a "
                 "duty with no fulfilling event is unrecorded, not breached."
             )
+        if self.audit is not None:
+            lines.append(audit_line(self.audit))
         return "\n".join(lines)
 
     def to_table(self, explain: bool = True) -> str:
@@ -495,6 +502,15 @@ def _report_html(report: Report) -> str:
         out.append("</ul></details>")
     out.append("</div>")
     return "".join(out)
+
+
+def audit_line(audit: Mapping[str, Any]) -> str:
+    """The audit trail as one line of text, for a log."""
+    rulesets = "; ".join(
+        f"{r['id']} version {r['version']} (fingerprint {r['fingerprint']})"
+        for r in audit.get("rulesets") or ()
+    )
+    return f"Audit: sli-rules {audit.get('sli_rules')}; rulesets: {rulesets or 'none'}"
 
 
 FORMATS: dict[str, Callable[[Report], str]] = {

@@ -23,7 +23,7 @@ from sli_rules.kinds import KINDS as RULE_KINDS
 from sli_rules.load.catalogue import catalogue_for
 from sli_rules.load.loader import load_ruleset
 from sli_rules.load.overrides import resolve_settings, with_parameters
-from sli_rules.model.dates import Duration, PeriodSpec, parse_date
+from sli_rules.model.dates import Duration, PeriodSpec, as_day
 from sli_rules.model.errors import Location, Problem, RulesetError
 from sli_rules.model.values import (
     EscalationLadder,
@@ -654,7 +654,7 @@ def diff_rulesets(
     old: Ruleset | str | Path,
     new: Ruleset | str | Path,
     events: Iterable[Event | Mapping[str, Any]] | str | Path | Intake | None = None,
-    as_of: Date | str | None = None,
+    as_of: Date | _dt.datetime | str | None = None,
     *,
     complete: bool = False,
     parameters: Mapping[str, Any] | None = None,
@@ -683,7 +683,7 @@ def diff_rulesets(
     if events is None or as_of is None:
         raise ValueError("the impact needs both events and as_of (or neither)")
 
-    day = parse_date(as_of) if isinstance(as_of, str) else as_of
+    day = as_day(as_of)
     intake = (
         events
         if isinstance(events, Intake)

@@ -24,7 +24,7 @@ from sli_rules.kinds import KINDS
 from sli_rules.load.catalogue import catalogue_for
 from sli_rules.load.loader import load_registry, load_ruleset
 from sli_rules.model.conditions import Env, compile_condition, describe_condition, resolve
-from sli_rules.model.dates import Duration, PeriodSpec, add
+from sli_rules.model.dates import Duration, PeriodSpec, add, as_day
 from sli_rules.model.values import (
     ConstraintRule,
     CountRule,
@@ -69,7 +69,7 @@ def explain(
     events: EventsLike | None = None,
     *,
     report: Report | None = None,
-    as_of: Date | None = None,
+    as_of: Date | _dt.datetime | str | None = None,
 ) -> str:
     """The chain of reasoning behind `finding`, as several short plain-English lines.
 
@@ -88,7 +88,7 @@ def explain_findings(
     events: EventsLike | None = None,
     *,
     report: Report | None = None,
-    as_of: Date | None = None,
+    as_of: Date | _dt.datetime | str | None = None,
 ) -> list[str]:
     """`explain` for several findings, reading the rulesets and events once."""
     ex = _Explainer(rulesets, events, report, as_of)
@@ -212,7 +212,7 @@ class _Explainer:
         rulesets: RulesetsLike,
         events: EventsLike | None,
         report: Report | None,
-        as_of: Date | None,
+        as_of: Date | _dt.datetime | str | None,
     ) -> None:
         self.rulesets = _load(rulesets)
         self.events: dict[str, Event] | None = None
@@ -224,7 +224,8 @@ class _Explainer:
             )
             self.events = {e.id: e for e in intake.events}
         self.report = report
-        self.as_of = as_of or (report.as_of if report is not None else None)
+        day = as_day(as_of) if as_of is not None else None
+        self.as_of = day or (report.as_of if report is not None else None)
         self._by_type: dict[str, list[Event]] | None = None
 
     # -- look-ups

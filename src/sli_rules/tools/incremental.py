@@ -53,11 +53,11 @@ from sli_rules.engine.refine import evaluate_refined
 from sli_rules.engine.session import LateEventError, Session
 from sli_rules.io.intake import Intake, read_events
 from sli_rules.load.loader import bundled_ids
-from sli_rules.model.dates import DaySpan, parse_date, parse_event_date
+from sli_rules.model.dates import DaySpan, as_day, parse_event_date
 from sli_rules.model.errors import SliRulesError
 from sli_rules.model.fingerprint import fingerprint, fingerprint_0_1
 from sli_rules.model.values import Event, Finding, Ruleset
-from sli_rules.outputs.report import Report
+from sli_rules.outputs.report import Report, audit_line
 
 __all__ = [
     "KEY_FIELDS",
@@ -250,12 +250,17 @@ class Change:
     finding: Finding
     previous_status: str | None = None
     changed_fields: tuple[str, ...] = ()
+    #: who found it: the sli-rules version and each ruleset's id, version and fingerprint
+    #: (`RunResult.audit`); set by `run_incremental`, left out of comparisons
+    audit: Mapping[str, Any] | None = attrs.field(default=None, eq=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"change": self.change}
         out.update(self.finding.to_dict())
         out["previous_status"] = self.previous_status
         out["changed_fields"] = list(self.changed_fields)
+        if self.audit is not None:
+            out["audit"] = dict(self.audit)
         return out
 
     def to_json(self) -> str:
@@ -343,6 +348,10 @@ class RunResult:
     rejected: tuple[Any, ...] = ()
     run: int = 0
     complete: bool = False  # the whole record is declared complete (remembered in the state)
+    #: the audit trail: `{"sli_rules": version, "rulesets": [{"id", "version",
+    #: "fingerprint"}]}`, the fingerprint being a digest of the ruleset's content (the
+    #: same whatever the file's layout or comments; see model/fingerprint.py)
+    audit: Mapping[str, Any] = attrs.field(factory=dict, eq=False)
 
     @property
     def new_breaches(self) -> tuple[Change, ...]:
@@ -375,7 +384,19 @@ class RunResult:
                 else "\nCompleteness: not declared for the whole record (no --complete): a duty "
                 "with no fulfilling event is unrecorded unless record.coverage events cover it."
             )
+            + (f"\n{audit_line(self.audit)}" if self.audit else "")
         )
+
+
+def audit_of(described: Sequence[Mapping[str, str]], version: str = __version__) -> dict[str, Any]:
+    """The audit trail of a run under the rulesets `described` (id, version, fingerprint)."""
+    return {
+        "sli_rules": version,
+        "rulesets": [
+            {"id": r["id"], "version": r["version"], "fingerprint": r["fingerprint"]}
+            for r in described
+        ],
+    }
 
 
 # ------------------------------------------------------------------ the state file
@@ -650,7 +671,7 @@ def run_incremental(
     state: str | Path,
     events: Iterable[Event | dict[str, Any]] | str | Path | Intake,
     *,
-    as_of: _dt.date | str,
+    as_of: _dt.date | _dt.datetime | str,
     rulesets: Iterable[Ruleset | str | Path] | Ruleset | str | Path | None = None,
     lenient: bool = False,
     engine: str = "reference",
@@ -681,7 +702,7 @@ def run_incremental(
     leave it as None; giving a different value evaluates the event log again.
     Raises `StateError` (or `EventError` for bad events) and leaves the state unchanged.
     """
-    day = parse_date(as_of) if isinstance(as_of, str) else as_of
+    day = as_day(as_of)
     st = _State(state, write=True, timeout=lock_timeout)
     try:
         meta = st.meta()
@@ -817,7 +838,8 @@ def run_incremental(
             open_ = session.findings()
             previous = st.findings(open_only=True)
         current = _keyed([*drained, *open_])
-        changes = diff_findings(previous, current)
+        audit = audit_of(described)
+        changes = [attrs.evolve(c, audit=audit) for c in diff_findings(previous, current)]
 
         if on_changes is not None:
             on_changes(changes)
@@ -862,7 +884,7 @@ def run_incremental(
         )
         full: Report | None = None
         if report:
-            full = _report_from(st, day, [r["id"] for r in described], complete=whole)
+            full = _report_from(st, day, [r["id"] for r in described], complete=whole, audit=audit)
         st.db.execute("COMMIT")
         return RunResult(
             as_of=day,
@@ -876,6 +898,7 @@ def run_incremental(
             rejected=intake.rejected,
             run=run_no,
             complete=whole,
+            audit=audit,
         )
     finally:
         st.close()
@@ -899,14 +922,23 @@ def _describe_difference(before: list[dict[str, str]], now: list[dict[str, str]]
 
 
 def _report_from(
-    st: _State, as_of: _dt.date, rulesets: Sequence[str], *, complete: bool = False
+    st: _State,
+    as_of: _dt.date,
+    rulesets: Sequence[str],
+    *,
+    complete: bool = False,
+    audit: Mapping[str, Any] | None = None,
 ) -> Report:
     findings = sorted(
         (finding_from_dict(d) for d in st.findings(open_only=False).values()),
         key=Finding.sort_key,
     )
     return Report(
-        as_of=as_of, findings=tuple(findings), rulesets=tuple(rulesets), complete=complete
+        as_of=as_of,
+        findings=tuple(findings),
+        rulesets=tuple(rulesets),
+        complete=complete,
+        audit=audit,
     )
 
 
@@ -931,6 +963,7 @@ def state_report(state: str | Path) -> Report:
             _dt.date.fromisoformat(meta["as_of"]),
             [r["id"] for r in meta["rulesets"]],
             complete=bool(meta.get("complete", True)),
+            audit=audit_of(meta["rulesets"], str(meta.get("written_by", "unknown"))),
         )
     finally:
         st.close()

@@ -75,10 +75,10 @@ rulesets: [{ruleset_file}]
 scenarios:
   - name: feedback published in time
     events:
-      - {{id: pc1, type: peer_challenge.held, date: 2024-05-10, council: E08000026,
-         review: review-1, kind: corporate}}
-      - {{id: fb1, type: feedback.published, date: 2024-09-02, council: E08000026,
-         review: review-1, action_plan: false}}
+      - {{id: pc1, type: peer_challenge.held, date: 2024-05-10, council: E08000026, review: review-1,
+         kind: corporate}}
+      - {{id: fb1, type: feedback.published, date: 2024-09-02, council: E08000026, review: review-1,
+         action_plan: false}}
     as_of: 2025-03-31
     expect:
       - {{rule: publish-feedback, party: E08000026, status: fulfilled, due: 2024-11-10}}
@@ -87,19 +87,18 @@ scenarios:
 
   - name: feedback never published
     events:
-      - {{id: pc1, type: peer_challenge.held, date: 2024-05-10, council: E08000026,
-         review: review-1, kind: corporate}}
+      - {{id: pc1, type: peer_challenge.held, date: 2024-05-10, council: E08000026, review: review-1,
+         kind: corporate}}
     as_of: 2025-03-31
     expect:
-      - {{kind: breach, rule: publish-feedback, party: E08000026, status: breached,
-         due: 2024-11-10}}
+      - {{kind: breach, rule: publish-feedback, party: E08000026, status: breached, due: 2024-11-10}}
 
   - name: the example event file
     events_file: {events_file}
     as_of: 2025-03-31
     expect:
       - {{rule: publish-feedback, party: E08000026, status: fulfilled_late}}
-"""
+"""  # noqa: E501 (the doubled braces of str.format; the file written is 100 wide)
 
 _EVENTS = (
     {
