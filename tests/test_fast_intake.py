@@ -106,7 +106,7 @@ def damaged(draw: st.DrawFn) -> dict[Any, Any]:
     return record
 
 
-@settings(max_examples=600, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(damaged(), st.sampled_from(CATALOGUES))
 def test_the_fast_path_accepts_what_the_full_checks_accept_and_builds_the_same_event(
     record: dict[Any, Any], catalogue: Any
@@ -178,7 +178,7 @@ def lines(draw: st.DrawFn) -> bytes:
     return text.encode("utf-8", "surrogatepass")
 
 
-@settings(max_examples=800)
+@settings(max_examples=800, deadline=None)
 @given(lines())
 def test_a_line_decoded_fast_is_the_value_the_stdlib_decoder_gives(raw: bytes) -> None:
     fast = fast_decode(raw)
