@@ -72,19 +72,22 @@ def fast_decode(raw: bytes) -> Any:
     """The value of one JSON line (without its line break), or SLOW."""
     if len(raw) > 100 and _LONG_RUN in raw.translate(_NUMBERISH):
         return SLOW
-    if raw.count(b"{") + raw.count(b"[") > _MAX_OPENS:
+    if len(raw) > _MAX_OPENS and raw.count(b"{") + raw.count(b"[") > _MAX_OPENS:
         return SLOW
     try:
         value = _decode(raw)
     except Exception:  # broken or refused: the stdlib decoder says why
         return SLOW
-    # Every key is followed by one colon; colons in texts count the same in the line and
-    # in the value written again, unless a key was given twice (then msgspec dropped
-    # one, with its colon and any in its value). A flat object of N keys and N colons
-    # cannot hold a repeated key.
+    # Every key is followed by one colon, so a flat object of N keys and N colons cannot
+    # hold a repeated key. Otherwise colons in texts count the same in the line and in
+    # the value written again, unless a key was given twice (msgspec dropped one, with
+    # its colon and any in its value), or a colon is written as an escape (\u003a),
+    # which the value written again spells as a colon: such a line goes the slow way.
     colons = raw.count(b":")
     if type(value) is dict and len(value) == colons:
         return value
+    if b"\\u003" in raw:
+        return SLOW
     try:
         again = _encode(value)
     except Exception:
