@@ -5,19 +5,25 @@ with every kind of damage done to them, and over JSON lines of every shape."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import math
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sli_rules import load_ruleset, read_events
+from sli_rules import EventError, load_ruleset, read_events
+from sli_rules.io import intake as intake_module
 from sli_rules.io.intake import _loads, _validate_fully, validate_record
-from sli_rules.io.validators import SLOW, compiled, fast_decode
+from sli_rules.io.validators import SLOW, CompiledCatalogue, compiled, fast_decode
 from sli_rules.load.catalogue import catalogue_for, load_catalogue
+from strategies import csv_bytes, jsonl_bytes, mutated_records
 
 EXAMPLES = Path(__file__).parents[1] / "examples"
 RECORDS = [
@@ -262,3 +268,69 @@ def test_a_csv_file_gives_the_events_of_the_same_json_lines(tmp_path: Path) -> N
     assert from_csv == from_jsonl
     pairs = zip(from_csv, from_jsonl, strict=True)
     assert all(_same(dict(a.attrs), dict(b.attrs)) for a, b in pairs)
+
+
+# ------------------------------------------------ the whole intake, both ways
+
+
+@contextlib.contextmanager
+def _slow_only() -> Iterator[None]:
+    """Intake as it was: every line through the stdlib decoder, every record through
+    the full checks."""
+    with (
+        mock.patch.object(intake_module, "fast_decode", return_value=SLOW),
+        mock.patch.object(CompiledCatalogue, "event", return_value=None),
+    ):
+        yield
+
+
+def _outcome(source: Any) -> tuple[Any, ...]:
+    try:
+        got = read_events(source, lenient=True)
+    except EventError as exc:
+        return ("error", str(exc))
+    events = [(e, e.source, repr(e), json.dumps(e.to_dict(), default=repr)) for e in got.events]
+    rejected = [(str(r.location), r.reasons) for r in got.rejected]
+    return ("read", events, rejected, got.duplicates)
+
+
+FAST_AND_SLOW = settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+
+@FAST_AND_SLOW
+@given(jsonl_bytes())
+def test_a_json_lines_file_reads_the_same_with_and_without_the_fast_paths(data: bytes) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "events.jsonl"
+        path.write_bytes(data)
+        fast = _outcome(path)
+        with _slow_only():
+            slow = _outcome(path)
+    assert fast == slow
+
+
+@FAST_AND_SLOW
+@given(csv_bytes())
+def test_a_csv_file_reads_the_same_with_and_without_the_fast_paths(data: bytes) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "events.csv"
+        path.write_bytes(data)
+        fast = _outcome(path)
+        with _slow_only():
+            slow = _outcome(path)
+    assert fast == slow
+
+
+@FAST_AND_SLOW
+@given(mutated_records())
+def test_records_read_the_same_with_and_without_the_fast_paths(
+    records: list[dict[str, Any]],
+) -> None:
+    fast = _outcome(records)
+    with _slow_only():
+        slow = _outcome(records)
+    assert fast == slow
