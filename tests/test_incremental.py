@@ -628,6 +628,30 @@ def test_diff_findings_new_changed_gone_and_grown() -> None:
     assert line["previous_status"] == "available"
 
 
+def test_diff_findings_matches_a_grown_finding_whose_dates_are_intervals() -> None:
+    # found by the imprecise nightly law: a stored undetermined finding writes its opens
+    # as "lo/hi", which the match for a grown finding read as one day and crashed on
+    from sli_rules.tools.incremental import _keyed, diff_findings
+
+    def finding(trig: tuple[str, ...], opens: tuple[dt.date, dt.date]) -> sli_rules.Finding:
+        return sli_rules.Finding(
+            kind="obligation", agreement="a", rule="r", clause="1", party="p",
+            status="undetermined", opens=opens[0], due=dt.date(2014, 6, 30),
+            triggered_by=trig, fulfilled_by=(), explanation="x",
+            possible=("open", "unrecorded"), ranges=(("opens", *opens),),
+        )  # fmt: skip
+
+    week = (dt.date(2014, 4, 2), dt.date(2014, 4, 8))
+    before = _keyed([finding(("e1",), week)])
+    assert before[next(iter(before))].to_dict()["opens"] == "2014-04-02/2014-04-08"
+    grown = _keyed([finding(("e1", "e2"), week)])
+    (change,) = diff_findings({k: f.to_dict() for k, f in before.items()}, grown)
+    assert (change.change, change.changed_fields) == ("changed", ("triggered_by",))
+    moved = _keyed([finding(("e1", "e2"), (week[0], dt.date(2014, 4, 9)))])
+    changes = diff_findings({k: f.to_dict() for k, f in before.items()}, moved)
+    assert sorted(c.change for c in changes) == ["gone", "new"]
+
+
 def test_lenient_runs_that_accept_nothing_or_reject_too_much_change_nothing(
     tmp_path: Path,
 ) -> None:

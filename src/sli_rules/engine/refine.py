@@ -18,8 +18,11 @@ bounds, as-of, another event's day). Each imprecise event starts with the two en
 span (the first day being no earlier than its `start`, when it has one); every such date
 seen in the findings of the event's parties (of every party, for a body's event that
 names no council, such as an agreement's revocation), or given by an exact event of its
-parties or of a body, that falls inside the span adds the day itself and the day after (where a
-comparison with it can change); this repeats until no new day comes (at most ROUNDS
+parties or of a body, that falls inside the span adds the day before, the day itself and
+the day after (a comparison with it can change only there, and both ends of each stretch
+between such dates bound a date a finding copies from the event's day); a date a finding
+takes from the event at a fixed distance is translated back to the event's days where it
+would cross one of them (`_shifted`); this repeats until no new day comes (at most ROUNDS
 times). Events are grouped by the parties they name: the events of one group
 are combined in every way (all corners of their candidate days) and the groups, assumed
 independent, are run side by side, so the number of engine runs is that of the largest
@@ -35,7 +38,7 @@ from __future__ import annotations
 import datetime as _dt
 import itertools
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -103,6 +106,7 @@ def evaluate_refined(events: Sequence[Event], as_of: Date, run: Run) -> list[Fin
         thresholds.append(days)
     done: dict[tuple[Date, ...], list[Finding]] = {}
     groups = _groups(imprecise, mentions)
+    shifted: list[set[Date]] = [set() for _ in imprecise]
     for _ in range(ROUNDS):
         _add_thresholds(imprecise, candidates, thresholds)
         for assignment in _assignments(imprecise, groups, candidates):
@@ -114,7 +118,7 @@ def evaluate_refined(events: Sequence[Event], as_of: Date, run: Run) -> list[Fin
             ]
             done[assignment] = run([*exact, *refined])
         grown = False
-        for e, m, days in zip(imprecise, mentions, thresholds, strict=True):
+        for i, (e, m, days) in enumerate(zip(imprecise, mentions, thresholds, strict=True)):
             # a body's event that names no council (a revocation, an agreement's end)
             # can move any party's findings: every finding's dates are its thresholds
             everyone = not any(_GSS.fullmatch(p) for p in m)
@@ -128,12 +132,40 @@ def evaluate_refined(events: Sequence[Event], as_of: Date, run: Run) -> list[Fin
                 or {f.party, f.about, f.actor} & m
                 for d in _dates(f)
             }
+            # days in the event's own terms, never shifted again
+            moved = _shifted(i, e, done, (days | seen) - shifted[i])
+            shifted[i] |= moved
+            seen |= moved
             if not seen <= days:
                 days.update(seen)
                 grown = True
         if not grown:
             break
     return merge_findings(done.values())
+
+
+def _shifted(
+    i: int, e: Event, done: Mapping[tuple[Date, ...], list[Finding]], days: set[Date]
+) -> set[Date]:
+    """The event's days at which a date its findings take from it (a step opening 47 days
+    after a concern is raised) would cross one of `days`: the finding may appear, vanish or
+    change there, and its date range must reach the last day before. The offsets are
+    measured in the runs already made, so month arithmetic is approximated by the day
+    either side."""
+    lo, hi = spans_of(e)
+    offsets: set[_dt.timedelta] = set()
+    for assignment, findings in done.items():
+        for f in findings:
+            if e.id in f.triggered_by or e.id in f.fulfilled_by:
+                offsets.update(d - assignment[i] for d in _dates(f))
+    out: set[Date] = set()
+    for off in offsets:
+        for t in days:
+            d = t - off
+            for day in (d - _DAY, d, d + _DAY):
+                if lo <= day <= hi:
+                    out.add(day)
+    return out
 
 
 def _attr_dates(e: Event) -> Iterable[Date]:
@@ -159,8 +191,10 @@ def _add_thresholds(
         lo, hi = spans_of(e)
         for t in days:
             # a comparison with t ("on or before", "before") can change only between
-            # t - 1 and t or between t and t + 1: t and t + 1 start the pieces it makes
-            for d in (t, t + _DAY):
+            # t - 1 and t or between t and t + 1; the pieces it makes are sampled at both
+            # ends, since a date a finding takes from the event's day (a joiner's first
+            # period opening on the day it joins) runs from one end to the other
+            for d in (t - _DAY, t, t + _DAY):
                 if lo <= d <= hi:
                     candidates[e.id].add(d)
 

@@ -273,14 +273,16 @@ def _changed_fields(old: Mapping[str, Any], f: Finding) -> tuple[str, ...]:
 def _grown(old: Mapping[str, Any], f: Finding) -> bool:
     """Whether `f` is `old` with more triggering events (a limit counting a period's events
     names them all): everything else in the key, and the due date, are the same."""
+    # the dates as written, so that an undetermined finding's interval ("lo/hi") compares
+    new = f.to_dict()
     same = (
         old.get("kind") == f.kind
         and old.get("agreement") == f.agreement
         and old.get("rule") == f.rule
         and old.get("party") == f.party
         and old.get("step") == f.step
-        and _date_or_none(old.get("opens")) == f.opens
-        and _date_or_none(old.get("due")) == f.due
+        and old.get("opens") == new.get("opens")
+        and old.get("due") == new.get("due")
     )
     return same and set(old.get("triggered_by") or ()) < set(f.triggered_by)
 
