@@ -155,6 +155,12 @@ def _registry() -> dict[str, dict[str, Any]]:
     return {str(k): dict(v) for k, v in (data.get("councils") or {}).items()}
 
 
+def registry_councils() -> int:
+    """How many councils the bundled registry holds: the most a stream can have without
+    made-up ones, whose events the intake rejects as unknown codes."""
+    return len(_registry())
+
+
 def national_councils(n: int) -> list[Council]:
     """`n` councils: the registry's first, taken region by region in turn, then made-up ones.
 

@@ -218,6 +218,11 @@ class Session:
             rulesets=[RulesetState() for _ in plan.rulesets], complete=complete
         )
         self._buffer: dict[str, Event] = {}
+        # dispatch by party: the hooks that can act only for the event's own council
+        self._council_hooks = _council_hooks(plan)
+        # the periods an event's day counts for, per (ruleset, rule, day): pure, and the
+        # costliest part of counting recurring duties when recomputed for every event
+        self._periods: dict[tuple[int, str, Date], tuple[Period, ...]] = {}
         # the members of a council pattern are the registry's matching councils, each from
         # its first day to its last (never discovered from events), and the successions
         # the registry records among them
@@ -325,12 +330,34 @@ class Session:
             self._state_ladders(spell, spell.start.date, "")
         for e, hooks in matched:
             for h in hooks:
-                if h.role in ("trigger", "limit", "ladder_start", "concern_raised"):
+                if h.role in (
+                    "trigger",
+                    "limit",
+                    "ladder_start",
+                    "concern_raised",
+                ) and not self._turned_away(h, e):
                     self._trigger(h, e)
         for e, hooks in matched:
             for h in hooks:
-                if h.role in ("fulfil", "waive", "concern_resolved", "escalation_taken"):
+                if h.role in (
+                    "fulfil",
+                    "waive",
+                    "concern_resolved",
+                    "escalation_taken",
+                ) and not self._turned_away(h, e):
                     self._fulfil(h, e)
+
+    def _turned_away(self, h: Hook, e: Event) -> bool:
+        """Whether `h` can do nothing with `e`, known before any of its paths is resolved:
+        the hook acts only for the event's own council (see `_council_hooks`), which is no
+        party of the hook's ruleset now, nor a body serving the successors of one. Asked
+        when the hook would run, so that memberships begun earlier that day count."""
+        if h not in self._council_hooks:
+            return False
+        cr, st = self._cr(h)
+        if self.party(cr, st, e.council) is not None:
+            return False
+        return not any(e.council in handover[3] for handover in st.handovers.values())
 
     def _cr(self, h: Hook) -> tuple[CompiledRuleset, RulesetState]:
         return self.plan.rulesets[h.ruleset], self.state.rulesets[h.ruleset]
@@ -886,7 +913,7 @@ class Session:
                     # dated after that period's due date), and nowhere else
                     declared = e.get(rule.period_from)
                     named = (
-                        rule.period.named(declared, e.date, cr.ruleset.effective.start)
+                        _named_period(rule.period, declared, e.date, cr.ruleset.effective.start)
                         if isinstance(declared, str)
                         else None
                     )
@@ -1068,6 +1095,17 @@ class Session:
     def _periods_for_event(
         self, cr: CompiledRuleset, rule: RecurringRule | CountRule, day: Date
     ) -> list[Period]:
+        key = (cr.index, rule.id, day)
+        found = self._periods.get(key)
+        if found is None:
+            if len(self._periods) >= 4096:  # bounded: a long-running session stays small
+                self._periods.clear()
+            found = self._periods[key] = tuple(self._event_periods(cr, rule, day))
+        return list(found)
+
+    def _event_periods(
+        self, cr: CompiledRuleset, rule: RecurringRule | CountRule, day: Date
+    ) -> list[Period]:
         if isinstance(rule, RecurringRule):
             grace = cr.duration(rule.grace, day) if rule.grace else None
             out = []
@@ -1152,6 +1190,39 @@ class Session:
 
 
 _GSS = re.compile(r"^[EWSN]\d{8}$")
+
+
+def _council_hooks(plan: Plan) -> frozenset[Hook]:
+    """The hooks that can act only for the council an event names in its `council`, so
+    that an event of a council that is no party of their ruleset is turned away unread:
+
+    - triggers (and limits) of rules owed by the trigger's `council` (not a body, not
+      every member): `obliged` finds no party in a council that is not one;
+    - fulfilments and waivers by the event's `council` of trigger, fixed-date, recurring
+      and count duties, unless the rule lets others meet the duty (`by_any`, `by_each`) or keeps
+      fulfilments for triggers to come (`look_back`): duties are owed and counted only
+      for parties, or (handed on by a succession) for a body serving the successors,
+      which `Session._turned_away` lets through.
+    """
+    out = []
+    for hooks in plan.dispatch.values():
+        for h in hooks:
+            rule, spec = h.rule, h.spec
+            if rule is None or spec is None:
+                continue
+            party = rule.party
+            owed_by_council = party.path == "council" and not party.body and not party.each_member
+            met_by_council = (
+                spec.by == "council"
+                and not spec.by_any
+                and not spec.by_each
+                and spec.look_back is None
+            )
+            if (h.role in ("trigger", "limit") and owed_by_council) or (
+                h.role in ("fulfil", "waive") and met_by_council
+            ):
+                out.append(h)
+    return frozenset(out)
 
 
 def _missed(rule: Rule) -> Status:
@@ -1258,6 +1329,13 @@ def _period_of(spec: PeriodSpec, day: Date, anchor: Date) -> Period:
         if not spec.months
         else next(PeriodSpec(spec.calendar, spec.unit).periods(day, day, anchor))
     )
+
+
+@functools.lru_cache(maxsize=4096)
+def _named_period(spec: PeriodSpec, text: str, near: Date, anchor: Date) -> Period | None:
+    # Memoised as _period_of is: the period an event names (period_from) is looked up
+    # by enumerating six years of periods, the same for every event of a day and label.
+    return spec.named(text, near, anchor)
 
 
 def _spans(cr: CompiledRuleset, rule: CountRule, first: Date, last: Date) -> Iterator[Period]:

@@ -24,6 +24,7 @@ from typing import Any
 import attrs
 
 from sli_rules.io.tabular import tabular_records
+from sli_rules.io.validators import SLOW, compiled, fast_decode
 from sli_rules.load.catalogue import (
     PARTY_FORMS,
     PARTY_RE,
@@ -169,6 +170,10 @@ def _jsonl_records(handle: Iterable[bytes], file: str) -> Iterator[tuple[Locatio
         raw = read[len(codecs.BOM_UTF8) :] if n == 1 and read.startswith(codecs.BOM_UTF8) else read
         raw = raw[:-1] if raw.endswith(b"\n") else raw
         raw = raw[:-1] if raw.endswith(b"\r") else raw
+        value = fast_decode(raw)
+        if value is not SLOW:
+            yield loc, value
+            continue
         try:
             line = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -434,8 +439,48 @@ def _unfit(record: Mapping[Any, Any]) -> list[str]:
     return problems
 
 
-def validate_record(catalogue: Catalogue, record: Any) -> tuple[Event | None, list[str]]:
-    """An Event, or the reasons the record is not one (each naming the field)."""
+def validate_record(
+    catalogue: Catalogue, record: Any, source: str = ""
+) -> tuple[Event | None, list[str]]:
+    """An Event, or the reasons the record is not one (each naming the field). `source`
+    is where the record was read from, kept on the event (e.g. file:line).
+
+    The checks compiled for the catalogue (io/validators.py) accept a valid record
+    quickly; anything they are not sure of goes through the full checks, which word
+    every problem."""
+    return validator(catalogue)(record, source)
+
+
+def validator(catalogue: Catalogue) -> Callable[[Any, str], tuple[Event | None, list[str]]]:
+    """`validate_record` for one catalogue, its checks looked up once (for a loop)."""
+    fast = compiled(catalogue).event
+
+    def validate(record: Any, source: str = "") -> tuple[Event | None, list[str]]:
+        if type(record) is dict and type(record.get("id")) is _CsvText:
+            event = fast(_csv_coerced(catalogue, record), source)
+        else:
+            event = fast(record, source)
+        if event is not None:
+            return event, []
+        event, reasons = _validate_fully(catalogue, record)
+        if event is not None and source:
+            event = attrs.evolve(event, source=source)
+        return event, reasons
+
+    return validate
+
+
+def _csv_coerced(catalogue: Catalogue, record: dict[str, Any]) -> dict[str, Any]:
+    """A CSV record with its cells fitted to the catalogue, as `_validate_fully` fits it."""
+    rec = dict(record)
+    type_name = rec.get("type")
+    if isinstance(type_name, str):
+        _coerce_csv(catalogue, str(type_name), rec)
+    return {k: str(v) if isinstance(v, _CsvText) else v for k, v in rec.items()}
+
+
+def _validate_fully(catalogue: Catalogue, record: Any) -> tuple[Event | None, list[str]]:
+    """validate_record's full checks, which word every problem."""
     if isinstance(record, Event):
         record = record.to_dict()
     if isinstance(record, _Broken):
@@ -592,14 +637,14 @@ def read_events(
     conflicted: dict[str, list[tuple[Event, Location]]] = {}
     rejected: list[Rejected] = []
     duplicates = 0
+    validate = validator(cat)
     for n, (loc, record) in enumerate(iter_records(source, name, cat), start=1):
         if progress is not None and n % 1000 == 0:
             progress(n)  # records read so far, for a progress line
-        event, reasons = validate_record(cat, record)
+        event, reasons = validate(record, str(loc))
         if event is None:
             rejected.append(Rejected(loc, tuple(reasons), record))
             continue
-        event = attrs.evolve(event, source=str(loc))
         if event.id in conflicted:
             conflicted[event.id].append((event, loc))
             continue

@@ -54,6 +54,7 @@ from sli_rules.io.intake import (
     _same_reviews,
     read_events,
     validate_record,
+    validator,
 )
 from sli_rules.load.catalogue import Catalogue, load_catalogue
 from sli_rules.model.errors import EventError, Location, Problem
@@ -139,9 +140,9 @@ def read_event_at(fh: IO[bytes], file: str, catalogue: Catalogue, offset: int, l
     fh.seek(offset)
     raw = fh.readline()
     for _loc, record in _jsonl_records([raw], file):
-        event, _reasons = validate_record(catalogue, record)
+        event, _reasons = validate_record(catalogue, record, str(Location(file, line)))
         if event is not None:
-            return attrs.evolve(event, source=str(Location(file, line)))
+            return event
     raise EventError(
         [Problem(Location(file, line), "the file changed while it was being evaluated")]
     )
@@ -272,10 +273,11 @@ def _index(
     pending: list[Event] | None = [] if sink is not None else None
     pending_key: Any = None
     tracked = _Tracked(fh)
+    validate = validator(cat)
     for n, (loc, record) in enumerate(_jsonl_records(tracked, file), start=1):
         if progress is not None and n % 1000 == 0:
             progress(n)
-        event, reasons = validate_record(cat, record)
+        event, reasons = validate(record, str(loc))
         if event is None:
             rejected.append(Rejected(loc, tuple(reasons), record))
             continue
@@ -293,7 +295,7 @@ def _index(
                         sink.take(sorted(pending, key=lambda e: e.id))
                         pending = []
                 if pending is not None:
-                    pending.append(attrs.evolve(event, source=str(loc)))
+                    pending.append(event)
                     pending_key = key
             i = len(offsets)
             review = event.get("review")

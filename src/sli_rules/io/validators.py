@@ -1,0 +1,365 @@
+"""The fast path of event intake: JSON decoded by msgspec, checks compiled per event type.
+
+`validate_record` (io/intake.py) states what a valid event is and says what is wrong
+with an invalid one. It is general, so it is slow: it walks every value twice and
+builds messages as it goes. This module answers a narrower question quickly, *is this
+record certainly a valid event, and which?*, with one check per attribute compiled once
+from the catalogue (bundled and ruleset-declared types alike):
+
+- `CompiledCatalogue.event(record)` returns the `Event` that `validate_record` would
+  return, or None whenever it is not sure: a problem of any kind, an imprecise date, a
+  `record.coverage` declaration, a value of a Python type it does not expect. The caller
+  then runs `validate_record`'s full checks, which decide and word every message.
+- `fast_decode(raw)` decodes a JSON Lines line with msgspec, or returns `SLOW` when the
+  stdlib decoder that intake has always used must decode it instead: the line is broken
+  (so that its message stays the same), may hold a number written with too many
+  characters, nests deeply, or holds a key given twice in one object (msgspec keeps the
+  last; intake refuses it).
+
+So the fast path never decides a rejection or words a message; it only accepts what
+the full checks would accept, and builds the same event. tests/test_fast_intake.py
+holds it to that.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+import re
+import weakref
+from collections.abc import Callable, Mapping
+from typing import Any, Final
+
+import msgspec
+
+from sli_rules.load.catalogue import PARTY_RE, PROVENANCE, AttributeSpec, Catalogue, EventType
+from sli_rules.load.registry import code_problem, lifetime
+from sli_rules.model.dates import DateError, parse_date, parse_event_date
+from sli_rules.model.values import Event
+
+__all__ = ["SLOW", "CompiledCatalogue", "compiled", "fast_decode"]
+
+SURROGATE = re.compile("[\ud800-\udfff]")
+COMMON = frozenset(("id", "type", "date", "council"))
+MAX_DEPTH = 32  # as intake's MAX_DEPTH: containers nest at most this deep
+MAX_BITS = 300  # as intake's check of "a number of more than 100 digits"
+CACHED = 100_000  # at most this many dates and party codes remembered per catalogue
+
+# (value, the event's day) -> whether the value is certainly fine
+Check = Callable[[Any, _dt.date], bool]
+
+
+class _Slow:
+    """Marks a line the stdlib decoder must decode (see `fast_decode`)."""
+
+    def __repr__(self) -> str:
+        return "SLOW"
+
+
+SLOW: Final = _Slow()
+
+# A number written with more than 100 characters is refused with its own message, so a
+# line holding a run of 101 characters that may make up a number (in a text too, which
+# costs only time) goes the slow way. Numbers out of a float's range msgspec refuses.
+_NUMBERISH = bytes.maketrans(b"-+.0123456789eE", b"0" * 15)
+_LONG_RUN = b"0" * 101
+_MAX_OPENS = 256  # more brackets than this: the stdlib decoder judges the nesting
+_decode = msgspec.json.Decoder().decode
+_encode = msgspec.json.Encoder().encode
+
+
+def fast_decode(raw: bytes) -> Any:
+    """The value of one JSON line (without its line break), or SLOW."""
+    if len(raw) > 100 and _LONG_RUN in raw.translate(_NUMBERISH):
+        return SLOW
+    if len(raw) > _MAX_OPENS and raw.count(b"{") + raw.count(b"[") > _MAX_OPENS:
+        return SLOW
+    try:
+        value = _decode(raw)
+    except Exception:  # broken or refused: the stdlib decoder says why
+        return SLOW
+    # Every key is followed by one colon, so a flat object of N keys and N colons cannot
+    # hold a repeated key. Otherwise colons in texts count the same in the line and in
+    # the value written again, unless a key was given twice (msgspec dropped one, with
+    # its colon and any in its value), or a colon is written as an escape (\u003a),
+    # which the value written again spells as a colon: such a line goes the slow way.
+    colons = raw.count(b":")
+    if type(value) is dict and len(value) == colons:
+        return value
+    if b"\\u003" in raw:
+        return SLOW
+    try:
+        again = _encode(value)
+    except Exception:
+        return SLOW
+    return value if again.count(b":") == colons else SLOW
+
+
+# ---------------------------------------------------------------- compiled checks
+
+
+def _text_ok(value: str) -> bool:
+    return value.isascii() or SURROGATE.search(value) is None
+
+
+class _Compiler:
+    """Builds the checks of one catalogue, sharing its caches of dates and parties."""
+
+    def __init__(self) -> None:
+        self.dates: dict[str, bool] = {}
+        self.parties: dict[str, bool] = {}
+
+    def good_date(self, value: Any) -> bool:
+        if type(value) is not str:
+            return False
+        known = self.dates.get(value)
+        if known is None:
+            try:
+                parse_date(value)
+            except DateError:
+                known = False
+            else:
+                known = True
+            if len(self.dates) < CACHED:
+                self.dates[value] = known
+        return known
+
+    def good_party(self, value: Any) -> bool:
+        if type(value) is not str:
+            return False
+        known = self.parties.get(value)
+        if known is None:
+            known = code_problem(value) is None and PARTY_RE.fullmatch(value) is not None
+            if len(self.parties) < CACHED:
+                self.parties[value] = known
+        return known
+
+    def check(self, spec: AttributeSpec, depth: int) -> Check | None:
+        """The check of one attribute at `depth` (the record is 0), or None when it
+        cannot be compiled (nesting the full checks must judge)."""
+        t = spec.type
+        if t in ("list", "object") and depth >= MAX_DEPTH:
+            return None
+        if t == "list":
+            if spec.items is None:
+                return None
+            item = self.check(spec.items, depth + 1)
+            if item is None:
+                return None
+
+            def check_list(v: Any, day: _dt.date, item: Check = item) -> bool:
+                if type(v) is not list:
+                    return False
+                return all(item(x, day) for x in v)
+
+            return check_list
+        if t == "object":
+            inner = self.fields(spec.attributes, depth + 1)
+            if inner is None:
+                return None
+            return inner
+        base = self.scalar(t)
+        if base is None:
+            return None
+        tail = _allowed(spec)
+        if tail is None:
+            return base
+
+        def check_scalar(v: Any, day: _dt.date, base: Check = base, tail: Check = tail) -> bool:
+            return base(v, day) and tail(v, day)
+
+        return check_scalar
+
+    def scalar(self, t: str) -> Check | None:
+        if t == "string":
+            return lambda v, _day: type(v) is str and (v.isascii() or _text_ok(v))
+        if t == "integer":
+            return lambda v, _day: type(v) is int and v >= 0 and v.bit_length() <= MAX_BITS
+        if t == "number":
+
+            def number(v: Any, _day: _dt.date) -> bool:
+                if type(v) is int:
+                    return v >= 0 and v.bit_length() <= MAX_BITS
+                return type(v) is float and math.isfinite(v) and v >= 0
+
+            return number
+        if t == "boolean":
+            return lambda v, _day: v is True or v is False
+        if t == "date":
+            return lambda v, _day: self.good_date(v)
+        if t == "party":
+            return lambda v, _day: self.good_party(v)
+        return None
+
+    def fields(self, specs: Mapping[str, AttributeSpec], depth: int) -> Check | None:
+        """The check of an object with these attributes (a dict, every key known, every
+        required one given, every value fine)."""
+        checks: dict[str, Check] = {}
+        for name, spec in specs.items():
+            c = self.check(spec, depth)
+            if c is None:
+                return None
+            checks[name] = c
+        required = tuple(n for n, s in specs.items() if s.required)
+
+        def check_object(v: Any, day: _dt.date) -> bool:
+            if type(v) is not dict:
+                return False
+            for name in required:
+                if v.get(name) is None:
+                    return False
+            for name, x in v.items():
+                c = checks.get(name) if type(name) is str else None
+                if c is None or (x is not None and not c(x, day)):
+                    return False
+            return True
+
+        return check_object
+
+
+def _common(_v: Any, _day: _dt.date) -> bool:
+    """Stands for id, type, date and council in a type's table: checked on their own."""
+    raise AssertionError("never called")
+
+
+def _allowed(spec: AttributeSpec) -> Check | None:
+    """The check of a spec's listed values (and those allowed only before a day)."""
+    values, before = spec.values, spec.values_before
+    if not values and not before:
+        return None
+
+    def allowed(v: Any, day: _dt.date) -> bool:
+        if values and v not in values:
+            return False
+        until = before.get(v) if isinstance(v, str) else None
+        return until is None or day < until
+
+    return allowed
+
+
+class _TypeChecks:
+    """The compiled checks of one event type's own attributes (and the provenance ones)."""
+
+    __slots__ = ("checks", "required")
+
+    def __init__(self, checks: dict[str, Check], required: tuple[str, ...]) -> None:
+        self.checks = checks
+        self.required = required
+
+
+class CompiledCatalogue:
+    """A catalogue's checks, compiled once: `event(record)` is the fast path of intake."""
+
+    def __init__(self, catalogue: Catalogue) -> None:
+        self._compiler = _Compiler()
+        self._types: dict[str, _TypeChecks] = {}
+        self._councils: dict[str, tuple[_dt.date | None, _dt.date | None] | None] = {}
+        self._days: dict[str, _dt.date | None] = {}
+        provenance = {k: catalogue.common[k] for k in PROVENANCE if k in catalogue.common}
+        for name, et in catalogue.types.items():
+            if name == "record.coverage":  # its own checks (intake's _coverage_problems)
+                continue
+            compiled = self._compile(provenance, et)
+            if compiled is not None:
+                self._types[name] = compiled
+
+    def _compile(
+        self, provenance: Mapping[str, AttributeSpec], et: EventType
+    ) -> _TypeChecks | None:
+        specs = {**provenance, **et.attributes}
+        checks: dict[str, Check] = {}
+        for name, spec in specs.items():
+            if name in COMMON:
+                return None
+            c = self._compiler.check(spec, 1)
+            if c is None:
+                return None
+            checks[name] = c
+        checks.update(dict.fromkeys(COMMON, _common))
+        return _TypeChecks(checks, tuple(n for n, s in specs.items() if s.required))
+
+    def _day(self, value: Any) -> _dt.date | None:
+        """The day of an exact event date written as text; None otherwise."""
+        if type(value) is not str:
+            return None
+        try:
+            return self._days[value]
+        except KeyError:
+            pass
+        try:
+            when = parse_event_date(value)
+        except DateError:
+            day = None
+        else:
+            day = when if type(when) is _dt.date else None
+        if len(self._days) < CACHED:
+            self._days[value] = day
+        return day
+
+    def _council(self, council: Any) -> tuple[_dt.date | None, _dt.date | None] | None:
+        """A council code's lifetime when it certainly names a party; None otherwise."""
+        if type(council) is not str:
+            return None
+        good = code_problem(council) is None and PARTY_RE.fullmatch(council) is not None
+        span = lifetime(council) if good else None
+        if len(self._councils) < CACHED:
+            self._councils[council] = span
+        return span
+
+    def event(self, record: Any, source: str = "") -> Event | None:
+        """The event `record` certainly is (read from `source`), or None (the full checks
+        then decide)."""
+        if type(record) is not dict:
+            return None
+        event_id = record.get("id")
+        type_name = record.get("type")
+        if type(event_id) is not str or not event_id:
+            return None
+        if not (event_id.isascii() or _text_ok(event_id)):
+            return None
+        checks = self._types.get(type_name) if type(type_name) is str else None
+        if checks is None:
+            return None
+        date = record.get("date")
+        day = self._days.get(date) if type(date) is str else None
+        if day is None and (day := self._day(date)) is None:
+            return None
+        council = record.get("council")
+        span = self._councils.get(council) if type(council) is str else None
+        if span is None and (span := self._council(council)) is None:
+            return None
+        if (span[0] is not None and day < span[0]) or (span[1] is not None and day > span[1]):
+            return None
+        table = checks.checks
+        attrs: dict[str, Any] = {}
+        for key, value in record.items():
+            check = table.get(key)
+            if check is None:
+                return None
+            if check is _common or value is None:
+                continue
+            if type(key) is not str or not check(value, day):
+                return None
+            attrs[key] = value
+        for name in checks.required:
+            if name not in attrs:
+                return None
+        return Event(event_id, str(type_name), day, str(council), attrs, source)
+
+
+_COMPILED: dict[int, tuple[weakref.ref[Catalogue], CompiledCatalogue]] = {}
+
+
+def compiled(catalogue: Catalogue) -> CompiledCatalogue:
+    """The compiled checks of a catalogue, made on first use and kept while it lives."""
+    key = id(catalogue)
+    found = _COMPILED.get(key)
+    if found is not None and found[0]() is catalogue:
+        return found[1]
+    made = CompiledCatalogue(catalogue)
+
+    def forget(_ref: weakref.ref[Catalogue]) -> None:
+        _COMPILED.pop(key, None)
+
+    _COMPILED[key] = (weakref.ref(catalogue, forget), made)
+    return made

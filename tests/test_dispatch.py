@@ -1,0 +1,138 @@
+"""Dispatch by party (issue 17): a Session turns away, unread, an event that a hook could
+use only for the event's own council when that council is no party of the hook's
+ruleset. The law: turning events away changes no finding, whatever the stream, the
+memberships begun or ended in it, the successions, or the day evaluated."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+import sli_rules
+from sli_rules import Event, Finding, Plan, Session, read_events
+from strategies import (
+    COUNCILS,
+    JOINER,
+    LAWS_PLAN,
+    LAWS_YAML,
+    as_of_dates,
+    event_streams,
+    ruleset_from_yaml,
+    to_events,
+)
+
+EXAMPLES = Path(__file__).parents[1] / "examples"
+AGREEMENT = LAWS_PLAN.rulesets[0].id
+
+
+def _findings(
+    plan: Plan, events: tuple[Event, ...], as_of: dt.date, *, dispatch: bool
+) -> list[Finding]:
+    session = Session(plan)
+    if not dispatch:
+        session._turned_away = lambda _h, _e: False  # type: ignore[method-assign]
+    session.feed(e for e in events if e.date <= as_of)
+    session.advance(as_of)
+    return sorted(session.findings(), key=lambda f: (f.sort_key(), repr(f)))
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(records=event_streams(), as_of=as_of_dates())
+def test_turning_events_away_changes_no_finding(records: list[dict[str, Any]], as_of: Any) -> None:
+    events = to_events(records)
+    assert _findings(LAWS_PLAN, events, as_of, dispatch=True) == _findings(
+        LAWS_PLAN, events, as_of, dispatch=False
+    )
+
+
+@pytest.mark.parametrize("path", sorted(EXAMPLES.glob("*.jsonl")), ids=lambda p: p.stem)
+def test_every_bundled_ruleset_over_every_example_finds_the_same_with_dispatch(
+    path: Path,
+) -> None:
+    plan = sli_rules.compile_rulesets(sli_rules.bundled_ids())
+    events = tuple(read_events(path, catalogue=plan.catalogue, lenient=True).events)
+    exact = tuple(e for e in events if e.span is None)
+    as_of = max(e.date for e in exact)
+    assert _findings(plan, exact, as_of, dispatch=True) == _findings(
+        plan, exact, as_of, dispatch=False
+    )
+
+
+def test_an_event_of_a_council_that_is_no_party_is_not_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The point of it: an outsider's routine event costs no work, and once the council
+    joins, its events are read."""
+    read: list[str] = []
+    real = Session._fulfil
+
+    def spy(self: Session, h: Any, e: Event) -> None:
+        read.append(e.id)
+        real(self, h, e)
+
+    monkeypatch.setattr(Session, "_fulfil", spy)
+    records = [
+        {"id": "out-1", "type": "self_assessment.submitted", "date": "2016-03-01"},
+        {"id": "join", "type": "party.joined", "date": "2016-04-01", "agreement": AGREEMENT},
+        {"id": "in-1", "type": "self_assessment.submitted", "date": "2016-05-01"},
+    ]
+    for record in records:
+        record["council"] = JOINER
+    hooked = {h.rule.id for h in LAWS_PLAN.dispatch["self_assessment.submitted"] if h.rule}
+    assert hooked == {"annual-self-assessment"}
+    session = Session(LAWS_PLAN)
+    session.feed(to_events(records))
+    session.advance(dt.date(2016, 6, 1))
+    assert "out-1" not in read
+    assert "in-1" in read
+
+
+BY_ANY = """\
+  - id: deposit
+    kind: deadline
+    title: the report is deposited
+    clause: "17"
+    quote: "deposit the report"
+    trigger: {type: peer_challenge.held}
+    fulfil:
+      type: review_report.deposited
+      match: [review]
+      by_any: [trigger.lead]
+    due: P3M
+escalations:
+"""
+
+
+def test_a_council_that_is_no_party_still_meets_a_duty_it_may_act_for() -> None:
+    """A review's lead may deposit the host's report (`by_any`): the lead's event is
+    read although the lead is no party of the agreement."""
+    plan = sli_rules.compile_rulesets(
+        [ruleset_from_yaml(LAWS_YAML.replace("escalations:\n", BY_ANY, 1))]
+    )
+    outsider = "E08000027"  # Dudley: not a party of the laws' ruleset
+    assert all(outsider not in cr.parties for cr in plan.rulesets)
+    records = [
+        {
+            "id": "pc",
+            "type": "peer_challenge.held",
+            "date": "2014-01-15",
+            "council": COUNCILS[0],
+            "review": "r1",
+            "kind": "childrens",
+            "lead": outsider,
+        },
+        {
+            "id": "dep",
+            "type": "review_report.deposited",
+            "date": "2014-03-01",
+            "council": outsider,
+            "review": "r1",
+        },
+    ]
+    found = _findings(plan, to_events(records), dt.date(2014, 6, 1), dispatch=True)
+    deposit = [f for f in found if f.rule == "deposit" and f.kind == "obligation"]
+    assert [f.status for f in deposit] == ["fulfilled"]

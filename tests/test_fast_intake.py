@@ -1,0 +1,336 @@
+"""The fast path of intake (io/validators.py) decides nothing on its own: it accepts only
+what the full checks accept, builds the same event, and leaves every rejection and every
+message to them. These properties hold it to that, over the bundled examples' events
+with every kind of damage done to them, and over JSON lines of every shape."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import math
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sli_rules import EventError, load_ruleset, read_events
+from sli_rules.io import intake as intake_module
+from sli_rules.io.intake import _loads, _validate_fully, validate_record
+from sli_rules.io.validators import SLOW, CompiledCatalogue, compiled, fast_decode
+from sli_rules.load.catalogue import catalogue_for, load_catalogue
+from strategies import csv_bytes, jsonl_bytes, mutated_records
+
+EXAMPLES = Path(__file__).parents[1] / "examples"
+RECORDS = [
+    json.loads(line)
+    for path in sorted(EXAMPLES.glob("*.jsonl"))
+    for line in path.read_text(encoding="utf-8").splitlines()
+    if line.strip()
+]
+# every catalogue the bundled examples are read with: the bundled one, and with the
+# types a ruleset declares (peer challenge follow-ups)
+CATALOGUES = [load_catalogue(), catalogue_for([load_ruleset("lga-corporate-peer-challenge")])]
+
+JUNK: list[Any] = [
+    None,
+    "",
+    "x",
+    "E08000026",
+    "e08000026",
+    "E99999999",
+    "lga",
+    "Coventry",
+    "2015-06-01",
+    "2015-02-30",
+    "2015-06",
+    "2015-06-01/2015-06-03",
+    "1850-01-01",
+    "2030-01-01",
+    "\ud800",
+    "caf\u00e9",
+    0,
+    1,
+    -1,
+    2,
+    1.5,
+    -0.5,
+    10**95,
+    10**120,
+    math.nan,
+    math.inf,
+    True,
+    False,
+    [],
+    ["dcs"],
+    [None],
+    [{"council": "E08000026", "role": "dcs"}],
+    {},
+    {"a": 1},
+    dt.date(2015, 6, 1),
+    ("dcs",),
+]
+KEYS = ["id", "type", "date", "council", "days", "team", "kind", "source", "review", "zzz", 1]
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal, and of the same Python types all the way down (1 is not 1.0 or True)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return list(a) == list(b) and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, float) and math.isnan(a):
+        return math.isnan(b)
+    return bool(a == b)
+
+
+@st.composite
+def damaged(draw: st.DrawFn) -> dict[Any, Any]:
+    """An example event, perhaps with keys dropped, values replaced, keys added."""
+    record: dict[Any, Any] = dict(draw(st.sampled_from(RECORDS)))
+    for _ in range(draw(st.integers(0, 3))):
+        action = draw(st.sampled_from(["drop", "set", "add", "nest"]))
+        if action == "drop" and record:
+            del record[draw(st.sampled_from(sorted(record, key=str)))]
+        elif action == "set" and record:
+            record[draw(st.sampled_from(sorted(record, key=str)))] = draw(st.sampled_from(JUNK))
+        elif action == "add":
+            record[draw(st.sampled_from(KEYS))] = draw(st.sampled_from(JUNK))
+        elif action == "nest":
+            lists = [k for k, v in record.items() if isinstance(v, list) and v]
+            if lists:
+                key = draw(st.sampled_from(lists))
+                items = list(record[key])
+                items[draw(st.integers(0, len(items) - 1))] = draw(st.sampled_from(JUNK))
+                record[key] = items
+    return record
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(damaged(), st.sampled_from(CATALOGUES))
+def test_the_fast_path_accepts_what_the_full_checks_accept_and_builds_the_same_event(
+    record: dict[Any, Any], catalogue: Any
+) -> None:
+    event, reasons = validate_record(catalogue, record, "f.jsonl:3")
+    full, full_reasons = _validate_fully(catalogue, record)
+    assert reasons == full_reasons
+    assert (event is None) == (full is None)
+    if event is not None and full is not None:
+        assert event == full
+        assert event.source == "f.jsonl:3"
+        assert repr(event) == repr(full)
+        assert _same(dict(event.attrs), dict(full.attrs))
+
+
+def test_the_fast_path_takes_the_examples_events() -> None:
+    """Not a property of correctness but of speed: the usual event is accepted by the
+    compiled checks, not by the full ones."""
+    taken = [compiled(CATALOGUES[1]).event(r) for r in RECORDS]
+    plain = [r for r in RECORDS if r.get("type") != "record.coverage" and "/" not in r["date"]]
+    assert sum(e is not None for e in taken) >= len(plain) * 0.9
+
+
+# ------------------------------------------------------------------- decoding
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(10**30), 10**30)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=4), inner),
+    max_leaves=12,
+)
+# pieces of JSON text spliced into a line, valid or not
+PIECES = [
+    '"a": 1, "a": 2',
+    '"a": {"b": 1, "b": 1}',
+    '"u": "\\ud800"',
+    '"u": "\\udc00x"',
+    '"u": "\\ud83d\\ude00"',
+    '"n": NaN',
+    '"n": Infinity',
+    '"n": 1e400',
+    '"n": -1.7976931348623159e308',
+    f'"n": {"9" * 101}',
+    f'"n": {"9" * 100}',
+    f'"n": -{"9" * 99}',
+    f'"n": 0.{"0" * 99}1',
+    '"t": "x\ty"',
+    '"t": "a:b"',
+    '"a:b": "c"',
+    '"x": [' * 40 + "]" * 40,
+    '"x": 01',
+    '"x": 1,',
+    '"x": .5',
+]
+
+
+@st.composite
+def lines(draw: st.DrawFn) -> bytes:
+    value = draw(json_values)
+    text = json.dumps(value, ensure_ascii=draw(st.booleans()))
+    if draw(st.booleans()) and text.startswith("{"):
+        piece = draw(st.sampled_from(PIECES))
+        text = "{" + piece + ("," + text[1:] if text != "{}" else "}")
+    if draw(st.booleans()):
+        text = draw(st.sampled_from(["", " ", "\f", "\ufeff"])) + text
+    return text.encode("utf-8", "surrogatepass")
+
+
+@settings(max_examples=800, deadline=None)
+@given(lines())
+def test_a_line_decoded_fast_is_the_value_the_stdlib_decoder_gives(raw: bytes) -> None:
+    fast = fast_decode(raw)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        assert fast is SLOW
+        return
+    slow = _loads(text)
+    if type(slow).__name__ == "_Broken":
+        assert fast is SLOW  # broken or refused: the message is the stdlib path's
+    elif fast is not SLOW:
+        assert _same(fast, slow)
+
+
+def test_a_key_given_twice_is_never_decoded_fast() -> None:
+    for raw in [
+        b'{"a": 1, "a": 1}',
+        b'{"a": "x:y", "a": "z"}',
+        b'{"t": [{"c": 1, "c": 2}], "u": "p:q"}',
+        b'{"a": {"b": 1}, "a": {"b": 1}}',
+        b'{"a": "\\u003a", "a": "\\u003A"}',  # escaped colons make up for the key's
+    ]:
+        assert fast_decode(raw) is SLOW, raw
+
+
+def test_colons_in_texts_still_decode_fast() -> None:
+    raw = b'{"id": "a:b", "source": "minutes: item 4", "team": [{"role": "dcs"}]}'
+    assert fast_decode(raw) == json.loads(raw)
+
+
+def test_big_numbers_are_read_exactly_or_refused_as_before(tmp_path: Path) -> None:
+    """msgspec keeps integers beyond 64 bits exact; those intake refuses it still
+    refuses, with the same reasons."""
+    path = tmp_path / "big.jsonl"
+    path.write_text(
+        "".join(
+            f'{{"id": "ev-{n}", "type": "peer_days.given", "date": "2015-05-01", '
+            f'"council": "E08000026", "days": {"9" * n}}}\n'
+            for n in (19, 25, 95, 101)
+        ),
+        encoding="utf-8",
+    )
+    intake = read_events(path, lenient=True)
+    assert sorted(e.attrs["days"] for e in intake.events) == [int("9" * 19), int("9" * 25)]
+    reasons = {r.location.line: r.reasons for r in intake.rejected}
+    assert reasons[3] == ("field 'days': a number of more than 100 digits",)
+    assert reasons[4] == ("a number written with 101 digits (at most 100)",)
+
+
+def test_a_csv_file_gives_the_events_of_the_same_json_lines(tmp_path: Path) -> None:
+    rows = [
+        ("ev-1", "peer_days.given", "2015-05-01", "E08000026", "2", "dcs", "E08000027"),
+        ("ev-2", "peer_days.given", "2015-05-02", "E08000027", "1.5", "member", "E08000026"),
+    ]
+    csv_path = tmp_path / "e.csv"
+    csv_path.write_text(
+        "id,type,date,council,days,role,to\n" + "".join(",".join(r) + "\n" for r in rows),
+        encoding="utf-8",
+    )
+    jsonl = tmp_path / "e.jsonl"
+    jsonl.write_text(
+        "".join(
+            json.dumps(
+                {
+                    "id": r[0],
+                    "type": r[1],
+                    "date": r[2],
+                    "council": r[3],
+                    "days": json.loads(r[4]),
+                    "role": r[5],
+                    "to": r[6],
+                }
+            )
+            + "\n"
+            for r in rows
+        ),
+        encoding="utf-8",
+    )
+    from_csv, from_jsonl = read_events(csv_path).events, read_events(jsonl).events
+    assert from_csv == from_jsonl
+    pairs = zip(from_csv, from_jsonl, strict=True)
+    assert all(_same(dict(a.attrs), dict(b.attrs)) for a, b in pairs)
+
+
+# ------------------------------------------------ the whole intake, both ways
+
+
+@contextlib.contextmanager
+def _slow_only() -> Iterator[None]:
+    """Intake as it was: every line through the stdlib decoder, every record through
+    the full checks."""
+    with (
+        mock.patch.object(intake_module, "fast_decode", return_value=SLOW),
+        mock.patch.object(CompiledCatalogue, "event", return_value=None),
+    ):
+        yield
+
+
+def _outcome(source: Any) -> tuple[Any, ...]:
+    try:
+        got = read_events(source, lenient=True)
+    except EventError as exc:
+        return ("error", str(exc))
+    events = [(e, e.source, repr(e), json.dumps(e.to_dict(), default=repr)) for e in got.events]
+    rejected = [(str(r.location), r.reasons) for r in got.rejected]
+    return ("read", events, rejected, got.duplicates)
+
+
+FAST_AND_SLOW = settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+
+@FAST_AND_SLOW
+@given(jsonl_bytes())
+def test_a_json_lines_file_reads_the_same_with_and_without_the_fast_paths(data: bytes) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "events.jsonl"
+        path.write_bytes(data)
+        fast = _outcome(path)
+        with _slow_only():
+            slow = _outcome(path)
+    assert fast == slow
+
+
+@FAST_AND_SLOW
+@given(csv_bytes())
+def test_a_csv_file_reads_the_same_with_and_without_the_fast_paths(data: bytes) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "events.csv"
+        path.write_bytes(data)
+        fast = _outcome(path)
+        with _slow_only():
+            slow = _outcome(path)
+    assert fast == slow
+
+
+@FAST_AND_SLOW
+@given(mutated_records())
+def test_records_read_the_same_with_and_without_the_fast_paths(
+    records: list[dict[str, Any]],
+) -> None:
+    fast = _outcome(records)
+    with _slow_only():
+        slow = _outcome(records)
+    assert fast == slow
