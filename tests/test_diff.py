@@ -256,6 +256,33 @@ def test_rule_details(old: Path, tmp_path: Path) -> None:
     ]
 
 
+def test_a_rules_url_and_the_period_its_returns_name_are_compared(tmp_path: Path) -> None:
+    # neither was compared before: a ruleset that moved returns to the period they
+    # declare, or pointed a rule at another page, diffed as identical
+    returns = (
+        "  - id: quarterly-returns\n"
+        "    kind: recurring\n"
+        '    title: "Quarterly data returns"\n'
+        '    clause: "1.5(b)"\n'
+        '    quote: "quarterly"\n'
+        "    fulfil: {type: data_return.submitted}\n"
+        "    period: {calendar: financial_year, unit: quarter}\n"
+    )
+    before = edit(RULESET, "escalations:", returns + "escalations:")
+    after = edit(before, "    period: {calendar: financial_year, unit: quarter}\n",
+                 "    period: {calendar: financial_year, unit: quarter}\n"
+                 "    period_from: period\n")  # fmt: skip
+    after = edit(after, "    due: P6M\n  - id: follow-up-report",
+                 "    due: P6M\n    url: https://example.org/compact#4b\n"
+                 "  - id: follow-up-report")  # fmt: skip
+    changes = sli_rules.diff_rulesets(
+        write(tmp_path, "a.yaml", before), write(tmp_path, "b.yaml", after)
+    ).changes
+    lines = [c.describe() for c in changes]
+    assert any(line.startswith("rule publish-feedback: url changed") for line in lines), lines
+    assert "rule quarterly-returns: period_from changed from null to period" in lines, lines
+
+
 def test_events_need_a_date(old: Path) -> None:
     with pytest.raises(ValueError, match="both events and as_of"):
         sli_rules.diff_rulesets(old, old, events=EVENTS)

@@ -119,6 +119,7 @@ KIND = RuleKind(
         ("period", "period"),
         ("at_least", "at_least"),
         ("grace", "grace"),
+        ("period_from", "period_from"),
     ),
     diff_summary=("period",),
     coverage=(Status.FULFILLED, Status.BREACHED),

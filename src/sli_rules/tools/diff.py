@@ -63,6 +63,7 @@ RULE_TAIL = (
     ("monitoring", "monitoring"),
     ("interpretation", "interpretation"),
     ("description", "description"),
+    ("url", "url"),
     ("versions", "versions"),
 )
 
