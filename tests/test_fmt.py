@@ -126,6 +126,30 @@ def test_a_nested_list_too_long_for_its_line_is_wrapped_under_its_own_bracket() 
     assert all(len(line) <= WIDTH for line in lines)
 
 
+def test_an_anchored_event_is_wrapped_from_its_own_bracket() -> None:
+    # an event written `- &review {...}` (reused below as `*review`) was taken as a key
+    # `&review {id: ..., team` before the nested list, and left 170 columns long
+    team = ", ".join(f"{{council: E0600001{i}, role: member, core: true}}" for i in range(3))
+    text = (
+        "events:\n"
+        f"  - &review {{id: r1, type: peer_challenge.held, date: 2015-06-10, team: [{team}]}}\n"
+        "  - *review\n"
+    )
+    result = format_text(text, "a.yaml")
+    assert result.formatted is not None
+    lines = result.formatted.splitlines()
+    assert lines[1].startswith("  - &review {id: r1,")
+    column = len("  - &review {")  # the next line starts under the event's bracket
+    assert lines[2][:column].strip() == ""
+    assert lines[2][column] != " "
+    assert all(len(line) <= WIDTH for line in lines)
+    before, _ = load_yaml(text, "a.yaml")
+    after, _ = load_yaml(result.formatted, "a.yaml")
+    assert before is not None
+    assert after is not None
+    assert before.data == after.data
+
+
 def test_short_collections_comments_and_block_text_are_left_on_their_lines() -> None:
     long_text = "a [b, c] " * 20
     text = (

@@ -75,9 +75,12 @@ def _yaml() -> YAML:
 # A line whose value is a flow collection: indentation, any `- `, any simple key and
 # `: `, then the opening bracket. (Block plain text cannot hold ": ", so the key part
 # cannot swallow a value.)
+# (a key holds no bracket, so the flow collection found is the line's first; an anchor
+# `&name` may stand before it)
 _FLOW_START = re.compile(
     r"""^(?P<lead> *(?:- )*"""
-    r"""(?:(?:[^\s#'"{}\[\],][^#]*?|'(?:[^']|'')*'|"(?:[^"\\]|\\.)*"): )?)[{\[]"""
+    r"""(?:(?:[^\s#'"{}\[\],][^#{}\[\]]*?|'(?:[^']|'')*'|"(?:[^"\\]|\\.)*"): )?"""
+    r"""(?:&[^\s{}\[\],]+ )?)[{\[]"""
 )
 # A line that starts a block scalar (`key: |`, `- >-`, ...): the more-indented lines
 # after it are text, never laid out.
