@@ -822,9 +822,14 @@ class Session:
         by = _party_ids(resolve(e, spec.by))
         if isinstance(rule, (DeadlineRule, WindowRule)) and h.role == "fulfil" and spec.look_back:
             # kept for a trigger to come, as far back as the rule looks (pruned as it ages)
+            # (events come in date order, so the expired ones are at the front: the scan
+            # stops at the first one still in reach instead of dating every one kept)
             span = cr.duration(spec.look_back, e.date)
-            kept = [x for x in st.lookback.get(rule.id, ()) if add(x.date, span) >= e.date]
-            st.lookback[rule.id] = [*kept, e]
+            kept = st.lookback.get(rule.id, [])
+            gone = 0
+            while gone < len(kept) and add(kept[gone].date, span) < e.date:
+                gone += 1
+            st.lookback[rule.id] = [*kept[gone:], e]
         if isinstance(rule, (DeadlineRule, WindowRule)) and h.role == "fulfil" and spec.by_each:
             self._fulfil_each(cr, st, rule, spec, e, set(by))
             return
