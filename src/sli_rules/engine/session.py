@@ -1018,7 +1018,7 @@ class Session:
                 continue
             if inst.since is not None and e.date < inst.since:
                 continue
-            need = _each_of(spec, trig, inst.party)
+            need = each_of(spec, trig, inst.party)
             new = (by & need) - set(inst.parts)
             if not new:
                 continue
@@ -1282,29 +1282,27 @@ def _any_of(ids: Sequence[str]) -> str:
     return ids[0] if len(ids) == 1 else ", ".join(ids[:-1]) + " or " + ids[-1]
 
 
+def parties_named(words: Sequence[str], trigger: Event | None) -> set[str]:
+    """The parties a rule's `fulfil.by_any` or `fulfil.by_each` names: ids as written, and
+    every party at `trigger.PATH` (none when there is no trigger to read)."""
+    out: set[str] = set()
+    for who in words:
+        if not who.startswith("trigger."):
+            out.add(who)
+        elif trigger is not None:
+            out.update(_party_ids(resolve(trigger, who.removeprefix("trigger."))))
+    return out
+
+
 def _by_any(spec: EventSpec, trigger: Event) -> set[str]:
-    """The parties a rule's `fulfil.by_any` lets meet a duty started by `trigger`: ids as
-    written, and `trigger.ATTR` read from the trigger."""
-    allowed: set[str] = set()
-    for who in spec.by_any:
-        if who.startswith("trigger."):
-            allowed.update(_party_ids(resolve(trigger, who.removeprefix("trigger."))))
-        else:
-            allowed.add(who)
-    return allowed
+    """The parties a rule's `fulfil.by_any` lets meet a duty started by `trigger`."""
+    return parties_named(spec.by_any, trigger)
 
 
-def _each_of(spec: EventSpec, trigger: Event, party: str) -> set[str]:
+def each_of(spec: EventSpec, trigger: Event | None, party: str) -> set[str]:
     """The parties a rule's `fulfil.by_each` needs to act before a duty started by
-    `trigger` is met: ids as written, and every party at `trigger.PATH`. When the trigger
-    names none of them, the duty's own party."""
-    need: set[str] = set()
-    for who in spec.by_each:
-        if who.startswith("trigger."):
-            need.update(_party_ids(resolve(trigger, who.removeprefix("trigger."))))
-        else:
-            need.add(who)
-    return need or {party}
+    `trigger` is met; when the trigger names none of them, the duty's own party."""
+    return parties_named(spec.by_each, trigger) or {party}
 
 
 def _party_ids(values: list[Any]) -> list[str]:
@@ -1671,7 +1669,7 @@ class _Findings:
         if isinstance(spec, EventSpec) and spec.by_each and trig is not None:
             # met only when each has acted: unrecorded if the record is not complete for
             # one still owing its part
-            owed = sorted(_each_of(spec, trig, inst.party) - set(inst.parts))
+            owed = sorted(each_of(spec, trig, inst.party) - set(inst.parts))
         gaps = (self.unrecorded(rule, pid, first, inst.due) for pid in owed)
         missing = next((m for m in gaps if m), "")
         if missing:
@@ -1741,7 +1739,7 @@ class _Findings:
             if others:
                 text += " (or by " + " or ".join(others) + ")"
         if spec.by_each and inst.trigger is not None:
-            need = sorted(_each_of(spec, inst.trigger, inst.party))
+            need = sorted(each_of(spec, inst.trigger, inst.party))
             done = [p for p in need if p in inst.parts]
             owed = [p for p in need if p not in inst.parts]
             text = " or ".join(spec.types)

@@ -356,15 +356,7 @@ def _spec(spec: EventSpec, *, fulfils: bool = False) -> Text:
             out = _t(
                 out,
                 " or naming ",
-                _join(
-                    (
-                        _t("the trigger's ", Code(w.removeprefix("trigger.")))
-                        if w.startswith("trigger.")
-                        else _t(Code(w))
-                        for w in spec.by_any
-                    ),
-                    " or ",
-                ),
+                _named(spec.by_any, " or "),
                 " as ",
                 Code(spec.by),
             )
@@ -372,30 +364,14 @@ def _spec(spec: EventSpec, *, fulfils: bool = False) -> Text:
             out = _t(
                 out,
                 " or by ",
-                _join(
-                    (
-                        _t("the trigger's ", Code(w.removeprefix("trigger.")))
-                        if w.startswith("trigger.")
-                        else _t(Code(w))
-                        for w in spec.by_any
-                    ),
-                    " or ",
-                ),
+                _named(spec.by_any, " or "),
             )
         if spec.by_each:
             out = _types(spec.types)
             out = _t(
                 out,
                 " by each of ",
-                _join(
-                    (
-                        _t("the trigger's ", Code(w.removeprefix("trigger.")))
-                        if w.startswith("trigger.")
-                        else _t(Code(w))
-                        for w in spec.by_each
-                    ),
-                    " and ",
-                ),
+                _named(spec.by_each, " and "),
                 " (the duty is met when every one of them has acted, on the date of the last)",
             )
     if spec.match:
@@ -426,6 +402,20 @@ def _spec(spec: EventSpec, *, fulfils: bool = False) -> Text:
             ")",
         )
     return out
+
+
+def _named(words: Sequence[str], sep: str) -> Text:
+    """The parties a `by_any` or `by_each` names, in words: an id as written, or "the
+    trigger's ATTR"."""
+    return _join(
+        (
+            _t("the trigger's ", Code(w.removeprefix("trigger.")))
+            if w.startswith("trigger.")
+            else _t(Code(w))
+            for w in words
+        ),
+        sep,
+    )
 
 
 def _party(rs: Ruleset, spec: PartySpec, has_trigger: bool) -> Text:

@@ -19,6 +19,7 @@ from typing import Any
 
 from dateutil.relativedelta import relativedelta
 
+from sli_rules.engine.session import each_of, parties_named
 from sli_rules.io.intake import Intake, read_events
 from sli_rules.kinds import KINDS
 from sli_rules.load.catalogue import catalogue_for
@@ -340,11 +341,11 @@ class _Explainer:
         if spec.where:
             text += f" where {describe_condition(spec.where)}"
         if with_party and spec.by_each:
-            need = sorted(_owners(spec, trigger, party))
+            need = sorted(each_of(spec, trigger, party))
             text += " by each of " + ", ".join(need) + f", for {party}"
         elif with_party:
             text += f" by {party}" if spec.by == "council" else f" naming {party} as {spec.by}"
-            others = sorted(_others(spec, trigger) - {party})
+            others = sorted(parties_named(spec.by_any, trigger) - {party})
             if others:
                 who = " or ".join(others)
                 text += (
@@ -704,7 +705,7 @@ class _Explainer:
         spec: EventSpec | None = getattr(rule, "fulfil", None)
         whose = f.party
         if spec is not None and spec.by_each:
-            whose = "each of " + ", ".join(sorted(_owners(spec, trigger, f.party)))
+            whose = "each of " + ", ".join(sorted(each_of(spec, trigger, f.party)))
         waive: EventSpec | None = getattr(rule, "waive", None)
         types = [*(spec.types if spec else ()), *(waive.types if waive else ())]
         lo = trigger.date if trigger is not None else f.opens
@@ -773,9 +774,9 @@ class _Explainer:
         where = compile_condition(spec.where)
         scored: list[tuple[tuple[Any, ...], str]] = []
         done: set[str] = set()  # by_each: the parties whose part is seen
-        owners = _owners(spec, trigger, f.party) if spec.by_each else {f.party}
+        owners = each_of(spec, trigger, f.party) if spec.by_each else {f.party}
         if spec.by_any:  # those who may meet it for the party count as the party here
-            owners |= _others(spec, trigger)
+            owners |= parties_named(spec.by_any, trigger)
         for e in self.events_of(spec.types):
             if e.id in f.fulfilled_by:
                 continue
@@ -1388,30 +1389,3 @@ def _revokers(rs: Ruleset) -> str:
     if who == "parties":
         return "all its council parties"
     return "all of " + ", ".join(who)
-
-
-def _owners(spec: EventSpec, trigger: Event | None, party: str) -> set[str]:
-    """The parties a `by_each` fulfilment needs (as the engine reads them): ids as
-    written and every party at `trigger.PATH`; the duty's party when none is found."""
-    out: set[str] = set()
-    for who in spec.by_each:
-        if not who.startswith("trigger."):
-            out.add(who)
-        elif trigger is not None:
-            found = resolve(trigger, who.removeprefix("trigger."))
-            for v in found:
-                out.update(x for x in (v if isinstance(v, list) else [v]) if isinstance(x, str))
-    return out or {party}
-
-
-def _others(spec: EventSpec, trigger: Event | None) -> set[str]:
-    """Who else a `by_any` fulfilment lets meet the duty: ids as written, and the
-    parties at `trigger.PATH` (unknown without the trigger)."""
-    out: set[str] = set()
-    for who in spec.by_any:
-        if not who.startswith("trigger."):
-            out.add(who)
-        elif trigger is not None:
-            for v in resolve(trigger, who.removeprefix("trigger.")):
-                out.update(x for x in (v if isinstance(v, list) else [v]) if isinstance(x, str))
-    return out
