@@ -120,7 +120,10 @@ def _resolve_ruleset(ref: str, base: Path) -> str | Path:
     return candidate if _exists(candidate) else ref
 
 
-_OPT_IN = "sli-rules test --allow-outside-events (or allow_outside_events=True) allows it"
+_OPT_IN = (
+    "if you trust the file, run `sli-rules test --allow-outside-events` "
+    "(in Python, allow_outside_events=True)"
+)
 
 
 def _events_file(value: Any, folder: Path, allow_outside: bool) -> tuple[Path, str]:
@@ -137,8 +140,8 @@ def _events_file(value: Any, folder: Path, allow_outside: bool) -> tuple[Path, s
         return target, ""
     if Path(value).is_absolute():
         return target, (
-            f"events_file {value!r} is an absolute path; a scenario reads only files in its "
-            f"own folder or below it, named relative to it ({_OPT_IN})"
+            f"events_file {value!r} is an absolute path. A scenario may only read files in "
+            f"its own folder or below it, named relative to it; {_OPT_IN}"
         )
     try:
         inside = target.resolve().is_relative_to(folder.resolve())
@@ -147,8 +150,8 @@ def _events_file(value: Any, folder: Path, allow_outside: bool) -> tuple[Path, s
     if not inside:
         how = "goes up out of" if ".." in Path(value).parts else "is a link to a file outside"
         return target, (
-            f"events_file {value!r} {how} the scenario file's folder ({folder}); a scenario "
-            f"reads only files in its own folder or below it ({_OPT_IN})"
+            f"events_file {value!r} {how} the scenario file's folder ({folder}). A scenario "
+            f"may only read files in its own folder or below it; {_OPT_IN}"
         )
     return target, ""
 
