@@ -22,9 +22,10 @@ from dateutil.relativedelta import relativedelta
 from sli_rules.engine import snapshot
 from sli_rules.engine.coverage import COVERAGE_TYPE, Declaration, declaration, uncovered_types
 from sli_rules.engine.plan import CompiledRuleset, Hook, Matcher, Plan, ReferenceMatcher, party_view
+from sli_rules.engine.predicates import Env, resolve
 from sli_rules.engine.versions import version_fields
 from sli_rules.load.registry import LIFETIME_KEYS, load_registry, regional_body
-from sli_rules.model.conditions import Env, describe_condition, resolve
+from sli_rules.model.conditions import describe_condition
 from sli_rules.model.dates import Period, PeriodSpec, add, as_day, grace_end
 from sli_rules.model.errors import SliRulesError
 from sli_rules.model.states import STATE_TYPES, STATES, describe_event
@@ -757,8 +758,8 @@ class Session:
                 st.entitlements.append((rule.id, p.id, e.date, e.id, lasts))
             elif isinstance(rule, ConstraintRule):
                 env = Env(event=e, party=p)
-                failed = [k for k, pred in cr.require_parts[rule.id] if not pred(e, env)]
-                text = "; ".join(describe_condition({k: rule.require[k]}) for k in failed)
+                failed = [part for part, pred in cr.require_parts[rule.id] if not pred(e, env)]
+                text = "; ".join(describe_condition(part) for part in failed)
                 st.instances[key] = Instance(
                     rule.id,
                     p.id,
