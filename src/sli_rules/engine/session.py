@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as _dt
 import functools
 import json
+import operator
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
@@ -19,9 +20,9 @@ from typing import Any
 import attrs
 from dateutil.relativedelta import relativedelta
 
-from sli_rules.engine import snapshot
+from sli_rules.engine import memo, snapshot
 from sli_rules.engine.coverage import COVERAGE_TYPE, Declaration, declaration, uncovered_types
-from sli_rules.engine.plan import CompiledRuleset, Hook, Matcher, Plan, ReferenceMatcher, party_view
+from sli_rules.engine.plan import CompiledRuleset, Hook, Matcher, Plan, ReferenceMatcher
 from sli_rules.engine.versions import version_fields
 from sli_rules.load.registry import LIFETIME_KEYS, load_registry, regional_body
 from sli_rules.model.conditions import Env, describe_condition, resolve
@@ -194,6 +195,12 @@ class EngineState:
     sources: dict[str, str] = attrs.Factory(dict)
 
 
+# every field of a duty but its trigger and parts, read at once (what its findings are
+# derived from, with those two)
+_INSTANCE_PLAIN = operator.attrgetter(
+    *(f.name for f in attrs.fields(Instance) if f.name not in ("trigger", "parts"))
+)
+
 # the classes a snapshot may contain: restoring one builds only these
 STATE_CLASSES = (EngineState, Instance, LadderState, LimitState, RulesetState, Spell, Tally)
 
@@ -219,7 +226,8 @@ class Session:
         )
         self._buffer: dict[str, Event] = {}
         # dispatch by party: the hooks that can act only for the event's own council
-        self._council_hooks = _council_hooks(plan)
+        # (worked out once per plan, as is everything in engine/memo.py)
+        self._council_hooks = memo.for_plan(plan, _council_hooks)
         # the periods an event's day counts for, per (ruleset, rule, day): pure, and the
         # costliest part of counting recurring duties when recomputed for every event
         self._periods: dict[tuple[int, str, Date], tuple[Period, ...]] = {}
@@ -228,10 +236,13 @@ class Session:
         # the registry records among them
         self._members: list[dict[str, Party]] = []
         self._successions: list[tuple[Succession, ...]] = []
+        self._memo: list[memo.RulesetMemo] = []
         for cr, rs_state in zip(plan.rulesets, self.state.rulesets, strict=True):
-            members, successions = _pattern_members(cr)
+            shared = memo.for_ruleset(cr, _pattern_members)  # the same for every session
+            self._memo.append(shared)
+            members = shared.members
             self._members.append(members)
-            self._successions.append((*cr.ruleset.successions, *successions))
+            self._successions.append(shared.successions)
             for p in (*cr.ruleset.parties, *members.values()):
                 rs_state.joined[p.id] = p.joined
                 rs_state.left[p.id] = p.left
@@ -566,7 +577,7 @@ class Session:
         the registry records among its members), dated on or before `upto`."""
         for cr, st in zip(self.plan.rulesets, self.state.rulesets, strict=True):
             for i, s in enumerate(self._successions[cr.index]):
-                if i not in st.successions_done and s.date <= upto:
+                if s.date <= upto and i not in st.successions_done:
                     st.successions_done.append(i)
                     self._succeed(cr, st, s.party, s.date, s.successors, s.duties, s.served_by)
 
@@ -666,7 +677,7 @@ class Session:
 
     def applies(self, cr: CompiledRuleset, rule: Rule, party: Party) -> bool:
         pred = cr.applies.get(rule.id)
-        return pred is None or pred(party_view(party), Env(party=party))
+        return pred is None or self._memo[cr.index].applies(rule.id, pred, party)
 
     def obliged(self, cr: CompiledRuleset, st: RulesetState, rule: Rule, e: Event) -> list[Party]:
         """The parties that owe a triggered duty, members on the trigger's date."""
@@ -1377,6 +1388,7 @@ class _Findings:
         self.day = day
         self.rs = cr.ruleset
         self.breaches: dict[str, list[tuple[Instance, Date | None]]] = defaultdict(list)
+        self._shared_key: int | None = None  # see shared_key
 
     def finding(self, rule: Rule | EscalationLadder, **kw: Any) -> Finding:
         kw.setdefault("interpretations", ())
@@ -1545,6 +1557,85 @@ class _Findings:
         return f"the agreement ended ({why})" if why else "the agreement ended"
 
     def instance(self, inst: Instance) -> list[Finding]:
+        """The findings of one duty as of the day (`derive_instance`), kept for every
+        session of the plan by everything their derivation reads: a refinement of
+        imprecise dates runs hundreds of sessions whose duties are mostly the same."""
+        alive: list[Any] = []
+        key = self.instance_key(inst, alive)
+        recalled = self.recall(key, inst)
+        if recalled is not None:
+            return recalled
+        outer = self.swap_breaches()
+        found = self.derive_instance(inst)
+        self.keep(key, found, outer, inst, alive)
+        return found
+
+    # -- findings kept for every session of the plan (engine/memo.py)
+    def recall(self, key: tuple[Any, ...], this: Instance | None) -> list[Finding] | None:
+        """The findings kept under `key`, if any, with the breaches their derivation
+        found noted again (for the ladders they start); `this` is the duty derived, which
+        a breach of the duty itself names."""
+        kept = self.s._memo[self.cr.index].derived(key)
+        if kept is None:
+            return None
+        for rid, inst, late in kept[1]:
+            self.breaches[rid].append((this if inst is None else inst, late))
+        return list(kept[0])
+
+    def swap_breaches(self) -> dict[str, list[tuple[Instance, Date | None]]]:
+        """Start noting breaches afresh (for `keep`); returns those noted so far."""
+        outer, self.breaches = self.breaches, defaultdict(list)
+        return outer
+
+    def keep(
+        self,
+        key: tuple[Any, ...],
+        found: list[Finding],
+        outer: dict[str, list[tuple[Instance, Date | None]]],
+        this: Instance | None,
+        alive: list[Any],
+    ) -> None:
+        """Keep `found` under `key` with the breaches noted since `swap_breaches`, which
+        are added back to `outer`."""
+        noted = []
+        for rid, hits in self.breaches.items():
+            noted.extend((rid, None if inst is this else inst, late) for inst, late in hits)
+            outer.setdefault(rid, []).extend(hits)
+        self.breaches = outer  # type: ignore[assignment]
+        self.s._memo[self.cr.index].keep(key, (tuple(found), tuple(noted), alive))
+
+    def instance_key(self, inst: Instance, alive: list[Any]) -> tuple[Any, ...]:
+        """Everything `derive_instance` reads: the duty, the day, the agreement's end, the
+        party's memberships and succession, and what the record is complete for; the
+        sources of the events it names."""
+        st, state, pid = self.st, self.s.state, inst.party
+        hits = (inst.on_time, inst.early, inst.late, inst.waived, inst.ended, *inst.parts.values())
+        ids = [h[1] for h in hits if h is not None]
+        if inst.trigger is not None:
+            ids.append(inst.trigger.id)
+        return (
+            "duty",
+            self.shared_key(),
+            _INSTANCE_PLAIN(inst),
+            memo.event_key(inst.trigger, alive),
+            tuple(inst.parts.items()),
+            (pid in st.joined, st.joined.get(pid), tuple(st.past.get(pid, ())), st.left.get(pid)),
+            st.left_why.get(pid),
+            memo.frozen(st.handovers.get(pid), alive),
+            tuple(state.sources.get(i) for i in ids),
+        )
+
+    def shared_key(self) -> int:
+        """What every kept derivation of this ruleset reads, as one number: the day, the
+        agreement's end, and what the record is declared complete for."""
+        if self._shared_key is None:
+            st, state = self.st, self.s.state
+            self._shared_key = self.s._memo[self.cr.index].number(
+                (self.day, st.end, st.end_why, st.end_by, state.complete, tuple(state.coverage))
+            )
+        return self._shared_key
+
+    def derive_instance(self, inst: Instance) -> list[Finding]:
         """The findings of one duty as of the day, by the cases of docs/time.md in order."""
         rule = self.rs.rule(inst.rule)
         day = self.day
@@ -1833,7 +1924,20 @@ class _Findings:
         eff_start = self.rs.effective.start
         if self.day < eff_start:
             return []
+        tallies: dict[str, list[Any]] | None = None
         for pid, _party in self.parties(rule):
+            # kept for every session of the plan, when no succession hands duties on
+            key = None
+            if not drain and not self.st.handovers:
+                if tallies is None:
+                    tallies = self.tallies_by_party(rule)
+                alive: list[Any] = []
+                key = self.periods_key(rule, pid, tallies.get(pid, []))
+                recalled = self.recall(key, None)
+                if recalled is not None:
+                    out.extend(recalled)
+                    continue
+                mark, outer = len(out), self.swap_breaches()
             end = self.st.end if self.st.end is not None and self.st.end <= self.day else None
             items: list[tuple[Period, Date, Date | None]] = []
             seen: set[str] = set()
@@ -1846,7 +1950,9 @@ class _Findings:
                 # what drain() has handed out is not derived again: start at its floor
                 since = max(first, floor) if floor is not None else first
                 if isinstance(rule, RecurringRule):
-                    periods: Iterable[Period] = rule.period.periods(since, self.day, eff_start)
+                    periods: Iterable[Period] = memo.periods(
+                        rule.period, since, self.day, eff_start
+                    )
                 else:
                     periods = _spans(self.cr, rule, since, self.day)
                 for period in periods:
@@ -1901,7 +2007,39 @@ class _Findings:
                         beyond = [d for d in beyond if d >= floor]
                         self.st.drained_beyond[(rule.id, pid)] = beyond
                 out.extend(found)
+            if key is not None:
+                self.keep(key, out[mark:], outer, None, alive)
         return out
+
+    def tallies_by_party(self, rule: RecurringRule | CountRule) -> dict[str, list[Any]]:
+        """The rule's tallies, by party: (period label, hits, count)."""
+        out: dict[str, list[Any]] = {}
+        for (rid, pid, label), tally in self.st.tallies.items():
+            if rid == rule.id:
+                out.setdefault(pid, []).append((label, tuple(tally.hits), tally.count))
+        return out
+
+    def periods_key(
+        self, rule: RecurringRule | CountRule, pid: str, tallies: list[Any]
+    ) -> tuple[Any, ...]:
+        """Everything the findings of one party's recurring or count duty read, when no
+        succession has handed duties on: the day, the agreement's end, the party's
+        memberships, what drain() has handed out, its tallies, what the record is
+        complete for, and the sources of the events counted."""
+        st, state = self.st, self.s.state
+        ids = [hit[1] for _label, hits, _n in tallies for hit in hits]
+        return (
+            "periods",
+            rule.id,
+            pid,
+            self.shared_key(),
+            (pid in st.joined, st.joined.get(pid), tuple(st.past.get(pid, ())), st.left.get(pid)),
+            st.left_why.get(pid),
+            st.floors.get((rule.id, pid)),
+            tuple(st.drained_beyond.get((rule.id, pid), ())),
+            tuple(tallies),
+            tuple(state.sources.get(i) for i in ids),
+        )
 
     def joiner_need(
         self, rule: RecurringRule | CountRule, period: Period, first: Date

@@ -1,0 +1,164 @@
+"""What the engine works out from the rulesets and the registry alone, worked out once.
+
+A session's state changes with every event; much of what the engine asks while it runs
+does not: which registry councils a council pattern takes in, what a rule's `applies`
+condition says of a party, which periods a recurring duty has between two days. These are
+pure functions of immutable values (a compiled ruleset, a party, a few dates), and the
+imprecise-date layer (engine/refine.py) starts hundreds of sessions over one plan, each
+asking them again. Their answers are kept here, beside the compiled ruleset they belong to
+(never in the session's state, so snapshots are unchanged), and shared by every session
+of the plan. Each table is bounded, so that a long-running pipeline stays small.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import functools
+import weakref
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from sli_rules.engine.plan import CompiledRuleset, Hook, Plan, party_view
+from sli_rules.model.conditions import Env, Pred
+from sli_rules.model.dates import Period, PeriodSpec
+from sli_rules.model.values import Event, Party, Succession
+
+__all__ = ["RulesetMemo", "event_key", "for_plan", "for_ruleset", "frozen", "periods"]
+
+Date = _dt.date
+
+LIMIT = 65_536
+"""The most answers one table keeps; past it the table starts again (answers are cheap to
+recompute, and this keeps a session fed for years from growing without bound)."""
+
+
+class RulesetMemo:
+    """The answers kept for one compiled ruleset."""
+
+    def __init__(
+        self, cr: CompiledRuleset, members: Callable[[CompiledRuleset], Any]
+    ) -> None:
+        found: tuple[dict[str, Party], tuple[Succession, ...]] = members(cr)
+        # shared by every session of the plan: read, never written
+        self.members: dict[str, Party] = found[0]
+        self.successions: tuple[Succession, ...] = (*cr.ruleset.successions, *found[1])
+        # (rule id, id of the party) -> (the party, kept alive so that its id is not
+        # reused while the answer is kept; the answer)
+        self._applies: dict[tuple[str, int], tuple[Party, bool]] = {}
+        self._spans: dict[tuple[Any, ...], tuple[Period, ...]] = {}
+        # derived findings, by everything their derivation reads (see `derived`)
+        self._derived: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        self._numbers: dict[tuple[Any, ...], int] = {}
+
+    def applies(self, rule_id: str, pred: Pred, party: Party) -> bool:
+        """What the rule's `applies` condition says of `party` (a condition over the
+        party alone: its attributes and the party reference)."""
+        key = (rule_id, id(party))
+        hit = self._applies.get(key)
+        if hit is not None and hit[0] is party:
+            return hit[1]
+        ok = pred(party_view(party), Env(party=party))
+        if len(self._applies) >= LIMIT:
+            self._applies.clear()
+        self._applies[key] = (party, ok)
+        return ok
+
+    def spans(
+        self, key: tuple[Any, ...], make: Callable[[], Iterable[Period]]
+    ) -> tuple[Period, ...]:
+        """The periods `make` gives, kept under `key` (which names everything they depend
+        on: the rule and the days)."""
+        found = self._spans.get(key)
+        if found is None:
+            if len(self._spans) >= LIMIT:
+                self._spans.clear()
+            found = self._spans[key] = tuple(make())
+        return found
+
+
+    def derived(self, key: tuple[Any, ...]) -> tuple[Any, ...] | None:
+        """What was kept under `key` by `keep`, if anything (nothing when a part of the
+        key cannot be hashed: its derivation is then never kept)."""
+        try:
+            return self._derived.get(key)
+        except TypeError:
+            return None
+
+    def keep(self, key: tuple[Any, ...], value: tuple[Any, ...]) -> None:
+        """Keep `value` (findings, and what else the caller needs to replay their
+        derivation) under `key`, which must name everything the derivation read."""
+        if len(self._derived) >= LIMIT:
+            self._derived.clear()
+            self._numbers.clear()
+        try:
+            self._derived[key] = value
+        except TypeError:
+            pass
+
+    def number(self, value: tuple[Any, ...]) -> int:
+        """A small number standing for `value` (equal values, one number) while the kept
+        findings are: a short part of many keys, hashed once per derivation."""
+        return self._numbers.setdefault(value, len(self._numbers))
+
+
+def event_key(e: Event | None, alive: list[Any]) -> tuple[Any, ...] | None:
+    """An event as a key (see `frozen`)."""
+    if e is None:
+        return None
+    alive.append(e.attrs)
+    return (e.id, e.type, e.date, e.council, e.span, id(e.attrs))
+
+
+def frozen(value: Any, alive: list[Any]) -> Any:
+    """`value` as a hashable key of what it holds: a hashable value as itself (compared by
+    value), lists and mappings as tuples, in their order; an event (whose attributes are
+    a mapping) by its fields and its attributes' identity (they are read-only, and
+    refining an event's day keeps them), which is appended to `alive` so that the caller
+    can keep them for as long as the key is kept (an identity is never reused by another
+    object while the first one lives)."""
+    try:
+        hash(value)
+    except TypeError:
+        pass
+    else:
+        return value
+    if isinstance(value, Event):
+        return ("event", event_key(value, alive))
+    if isinstance(value, Mapping):
+        return ("map", *((frozen(k, alive), frozen(v, alive)) for k, v in value.items()))
+    if isinstance(value, (list, tuple)):
+        return (type(value).__name__, *(frozen(v, alive) for v in value))
+    raise TypeError(f"cannot key a derivation by a {type(value).__name__}")
+
+
+_RULESETS: weakref.WeakKeyDictionary[CompiledRuleset, RulesetMemo] = (
+    weakref.WeakKeyDictionary()
+)
+_PLANS: weakref.WeakKeyDictionary[Plan, frozenset[Hook]] = weakref.WeakKeyDictionary()
+
+
+def for_ruleset(
+    cr: CompiledRuleset, members: Callable[[CompiledRuleset], Any]
+) -> RulesetMemo:
+    """The answers kept for `cr`, made on first use (`members` gives a council pattern's
+    registry members and successions)."""
+    memo = _RULESETS.get(cr)
+    if memo is None:
+        memo = _RULESETS[cr] = RulesetMemo(cr, members)
+    return memo
+
+
+def for_plan(plan: Plan, make: Callable[[Plan], frozenset[Hook]]) -> frozenset[Hook]:
+    """The plan's hooks that act only for the event's own council, made on first use."""
+    found = _PLANS.get(plan)
+    if found is None:
+        found = _PLANS[plan] = make(plan)
+    return found
+
+
+@functools.lru_cache(maxsize=4096)
+def periods(spec: PeriodSpec, first: Date, last: Date, anchor: Date) -> tuple[Period, ...]:
+    """Every period of `spec` that overlaps [first, last] (as `PeriodSpec.periods`): the
+    month arithmetic is the costliest part of deriving recurring duties, and the same
+    (rule, membership, day) asks for the same periods in every session."""
+    return tuple(spec.periods(first, last, anchor))
