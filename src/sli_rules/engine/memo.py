@@ -12,18 +12,19 @@ of the plan. Each table is bounded, so that a long-running pipeline stays small.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import functools
 import weakref
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from sli_rules.engine.plan import CompiledRuleset, Hook, Plan, party_view
 from sli_rules.model.conditions import Env, Pred
 from sli_rules.model.dates import Period, PeriodSpec
-from sli_rules.model.values import Event, Party, Succession
+from sli_rules.model.values import Event, Party, Rule, Succession
 
-__all__ = ["RulesetMemo", "event_key", "for_plan", "for_ruleset", "frozen", "periods"]
+__all__ = ["RulesetMemo", "event_key", "for_plan", "for_ruleset", "frozen", "periods", "sharing"]
 
 Date = _dt.date
 
@@ -35,9 +36,7 @@ recompute, and this keeps a session fed for years from growing without bound).""
 class RulesetMemo:
     """The answers kept for one compiled ruleset."""
 
-    def __init__(
-        self, cr: CompiledRuleset, members: Callable[[CompiledRuleset], Any]
-    ) -> None:
+    def __init__(self, cr: CompiledRuleset, members: Callable[[CompiledRuleset], Any]) -> None:
         found: tuple[dict[str, Party], tuple[Succession, ...]] = members(cr)
         # shared by every session of the plan: read, never written
         self.members: dict[str, Party] = found[0]
@@ -46,9 +45,19 @@ class RulesetMemo:
         # reused while the answer is kept; the answer)
         self._applies: dict[tuple[str, int], tuple[Party, bool]] = {}
         self._spans: dict[tuple[Any, ...], tuple[Period, ...]] = {}
-        # derived findings, by everything their derivation reads (see `derived`)
+        self._councils: dict[tuple[Any, ...], tuple[tuple[str, Party | None], ...]] = {}
+        # derived findings, by everything their derivation reads (see `derived`): kept
+        # only while `sharing` says so (a refinement's runs), since a streaming pipeline
+        # rarely derives the same findings twice and must stay small
+        self._cr = weakref.ref(cr)
         self._derived: dict[tuple[Any, ...], tuple[Any, ...]] = {}
         self._numbers: dict[tuple[Any, ...], int] = {}
+
+    @property
+    def sharing(self) -> bool:
+        """Whether derived findings are kept (inside `sharing`)."""
+        cr = self._cr()
+        return cr is not None and cr in _SHARING
 
     def applies(self, rule_id: str, pred: Pred, party: Party) -> bool:
         """What the rule's `applies` condition says of `party` (a condition over the
@@ -63,6 +72,31 @@ class RulesetMemo:
         self._applies[key] = (party, ok)
         return ok
 
+    def councils(
+        self,
+        cr: CompiledRuleset,
+        rule: Rule,
+        joined: tuple[str, ...],
+        applies: Callable[[CompiledRuleset, Rule, Party], bool],
+    ) -> tuple[tuple[str, Party | None], ...]:
+        """The councils among `joined` (in its order) that the ruleset lists or its pattern
+        matches and that `rule` applies to, each with its party; and, with None, those it
+        does neither for, which joined by an event (the caller reads them)."""
+        key = (rule.id, joined)
+        found = self._councils.get(key)
+        if found is None:
+            out: list[tuple[str, Party | None]] = []
+            for pid in joined:
+                p = cr.parties.get(pid) or self.members.get(pid)
+                if p is None:
+                    out.append((pid, None))
+                elif p.kind == "council" and applies(cr, rule, p):
+                    out.append((pid, p))
+            if len(self._councils) >= LIMIT:
+                self._councils.clear()
+            found = self._councils[key] = tuple(out)
+        return found
+
     def spans(
         self, key: tuple[Any, ...], make: Callable[[], Iterable[Period]]
     ) -> tuple[Period, ...]:
@@ -74,7 +108,6 @@ class RulesetMemo:
                 self._spans.clear()
             found = self._spans[key] = tuple(make())
         return found
-
 
     def derived(self, key: tuple[Any, ...]) -> tuple[Any, ...] | None:
         """What was kept under `key` by `keep`, if anything (nothing when a part of the
@@ -90,10 +123,8 @@ class RulesetMemo:
         if len(self._derived) >= LIMIT:
             self._derived.clear()
             self._numbers.clear()
-        try:
+        with contextlib.suppress(TypeError):  # a key that cannot be hashed: not kept
             self._derived[key] = value
-        except TypeError:
-            pass
 
     def number(self, value: tuple[Any, ...]) -> int:
         """A small number standing for `value` (equal values, one number) while the kept
@@ -131,21 +162,38 @@ def frozen(value: Any, alive: list[Any]) -> Any:
     raise TypeError(f"cannot key a derivation by a {type(value).__name__}")
 
 
-_RULESETS: weakref.WeakKeyDictionary[CompiledRuleset, RulesetMemo] = (
-    weakref.WeakKeyDictionary()
-)
+_RULESETS: weakref.WeakKeyDictionary[CompiledRuleset, RulesetMemo] = weakref.WeakKeyDictionary()
+_SHARING: weakref.WeakKeyDictionary[CompiledRuleset, int] = weakref.WeakKeyDictionary()
 _PLANS: weakref.WeakKeyDictionary[Plan, frozenset[Hook]] = weakref.WeakKeyDictionary()
 
 
-def for_ruleset(
-    cr: CompiledRuleset, members: Callable[[CompiledRuleset], Any]
-) -> RulesetMemo:
+def for_ruleset(cr: CompiledRuleset, members: Callable[[CompiledRuleset], Any]) -> RulesetMemo:
     """The answers kept for `cr`, made on first use (`members` gives a council pattern's
     registry members and successions)."""
     memo = _RULESETS.get(cr)
     if memo is None:
         memo = _RULESETS[cr] = RulesetMemo(cr, members)
     return memo
+
+
+@contextlib.contextmanager
+def sharing(plan: Plan) -> Iterator[None]:
+    """While inside, the sessions of `plan` keep the findings they derive for each other
+    (`RulesetMemo.keep`): for evaluating many refinements of one stream, whose duties are
+    mostly the same. They are let go on leaving."""
+    for cr in plan.rulesets:
+        _SHARING[cr] = _SHARING.get(cr, 0) + 1
+    try:
+        yield
+    finally:
+        for cr in plan.rulesets:
+            _SHARING[cr] -= 1
+            if not _SHARING[cr]:
+                del _SHARING[cr]
+                memo = _RULESETS.get(cr)
+                if memo is not None:
+                    memo._derived.clear()
+                    memo._numbers.clear()
 
 
 def for_plan(plan: Plan, make: Callable[[Plan], frozenset[Hook]]) -> frozenset[Hook]:

@@ -1560,6 +1560,8 @@ class _Findings:
         """The findings of one duty as of the day (`derive_instance`), kept for every
         session of the plan by everything their derivation reads: a refinement of
         imprecise dates runs hundreds of sessions whose duties are mostly the same."""
+        if not self.s._memo[self.cr.index].sharing:
+            return self.derive_instance(inst)
         alive: list[Any] = []
         key = self.instance_key(inst, alive)
         recalled = self.recall(key, inst)
@@ -1902,6 +1904,19 @@ class _Findings:
 
     def parties(self, rule: Rule) -> list[tuple[str, Party]]:
         spec = rule.party
+        if not spec.body:
+            # the members listed or matched by a pattern, as worked out once per plan; a
+            # council that joined by an event is read here
+            out = []
+            for pid, p in self.s._memo[self.cr.index].councils(
+                self.cr, rule, tuple(self.st.joined), self.s.applies
+            ):
+                if p is None:
+                    p = self.st.dynamic.get(pid)
+                    if p is None or p.kind != "council" or not self.s.applies(self.cr, rule, p):
+                        continue
+                out.append((pid, p))
+            return out
         ids = (
             [spec.body]
             if spec.body
@@ -1928,7 +1943,7 @@ class _Findings:
         for pid, _party in self.parties(rule):
             # kept for every session of the plan, when no succession hands duties on
             key = None
-            if not drain and not self.st.handovers:
+            if not drain and not self.st.handovers and self.s._memo[self.cr.index].sharing:
                 if tallies is None:
                     tallies = self.tallies_by_party(rule)
                 alive: list[Any] = []
