@@ -1389,6 +1389,9 @@ class _Findings:
         self.rs = cr.ruleset
         self.breaches: dict[str, list[tuple[Instance, Date | None]]] = defaultdict(list)
         self._shared_key: int | None = None  # see shared_key
+        self.memo = session._memo[cr.index]
+        self.sharing = self.memo.sharing  # whether derived findings are kept (memo.sharing)
+        self._party_keys: dict[str, tuple[Any, ...]] = {}  # see party_key
 
     def finding(self, rule: Rule | EscalationLadder, **kw: Any) -> Finding:
         kw.setdefault("interpretations", ())
@@ -1560,7 +1563,7 @@ class _Findings:
         """The findings of one duty as of the day (`derive_instance`), kept for every
         session of the plan by everything their derivation reads: a refinement of
         imprecise dates runs hundreds of sessions whose duties are mostly the same."""
-        if not self.s._memo[self.cr.index].sharing:
+        if not self.sharing:
             return self.derive_instance(inst)
         alive: list[Any] = []
         key = self.instance_key(inst, alive)
@@ -1577,7 +1580,7 @@ class _Findings:
         """The findings kept under `key`, if any, with the breaches their derivation
         found noted again (for the ladders they start); `this` is the duty derived, which
         a breach of the duty itself names."""
-        kept = self.s._memo[self.cr.index].derived(key)
+        kept = self.memo.derived(key)
         if kept is None:
             return None
         for rid, inst, late in kept[1]:
@@ -1604,7 +1607,7 @@ class _Findings:
             noted.extend((rid, None if inst is this else inst, late) for inst, late in hits)
             outer.setdefault(rid, []).extend(hits)
         self.breaches = outer  # type: ignore[assignment]
-        self.s._memo[self.cr.index].keep(key, (tuple(found), tuple(noted), alive))
+        self.memo.keep(key, (tuple(found), tuple(noted), alive))
 
     def instance_key(self, inst: Instance, alive: list[Any]) -> tuple[Any, ...]:
         """Everything `derive_instance` reads: the duty, the day, the agreement's end, the
@@ -1621,18 +1624,32 @@ class _Findings:
             _INSTANCE_PLAIN(inst),
             memo.event_key(inst.trigger, alive),
             tuple(inst.parts.items()),
-            (pid in st.joined, st.joined.get(pid), tuple(st.past.get(pid, ())), st.left.get(pid)),
-            st.left_why.get(pid),
+            self.party_key(pid),
             memo.frozen(st.handovers.get(pid), alive),
             tuple(state.sources.get(i) for i in ids),
         )
+
+    def party_key(self, pid: str) -> tuple[Any, ...]:
+        """A party's memberships (and why it left), as a key: the same for every duty of
+        one derivation."""
+        found = self._party_keys.get(pid)
+        if found is None:
+            st = self.st
+            found = self._party_keys[pid] = (
+                pid in st.joined,
+                st.joined.get(pid),
+                tuple(st.past.get(pid, ())),
+                st.left.get(pid),
+                st.left_why.get(pid),
+            )
+        return found
 
     def shared_key(self) -> int:
         """What every kept derivation of this ruleset reads, as one number: the day, the
         agreement's end, and what the record is declared complete for."""
         if self._shared_key is None:
             st, state = self.st, self.s.state
-            self._shared_key = self.s._memo[self.cr.index].number(
+            self._shared_key = self.memo.number(
                 (self.day, st.end, st.end_why, st.end_by, state.complete, tuple(state.coverage))
             )
         return self._shared_key
@@ -1908,13 +1925,15 @@ class _Findings:
             # the members listed or matched by a pattern, as worked out once per plan; a
             # council that joined by an event is read here
             out = []
-            for pid, p in self.s._memo[self.cr.index].councils(
+            for pid, listed in self.memo.councils(
                 self.cr, rule, tuple(self.st.joined), self.s.applies
             ):
-                if p is None:
-                    p = self.st.dynamic.get(pid)
-                    if p is None or p.kind != "council" or not self.s.applies(self.cr, rule, p):
-                        continue
+                p = listed or self.st.dynamic.get(pid)
+                if listed is None and (
+                    p is None or p.kind != "council" or not self.s.applies(self.cr, rule, p)
+                ):
+                    continue
+                assert p is not None
                 out.append((pid, p))
             return out
         ids = (
@@ -1943,7 +1962,7 @@ class _Findings:
         for pid, _party in self.parties(rule):
             # kept for every session of the plan, when no succession hands duties on
             key = None
-            if not drain and not self.st.handovers and self.s._memo[self.cr.index].sharing:
+            if not drain and not self.st.handovers and self.sharing:
                 if tallies is None:
                     tallies = self.tallies_by_party(rule)
                 alive: list[Any] = []
@@ -2048,8 +2067,7 @@ class _Findings:
             rule.id,
             pid,
             self.shared_key(),
-            (pid in st.joined, st.joined.get(pid), tuple(st.past.get(pid, ())), st.left.get(pid)),
-            st.left_why.get(pid),
+            self.party_key(pid),
             st.floors.get((rule.id, pid)),
             tuple(st.drained_beyond.get((rule.id, pid), ())),
             tuple(tallies),
