@@ -16,13 +16,13 @@ import contextlib
 import datetime as _dt
 import functools
 import weakref
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from sli_rules.engine.plan import CompiledRuleset, Hook, Plan, party_view
 from sli_rules.model.conditions import Env, Pred
 from sli_rules.model.dates import Period, PeriodSpec
-from sli_rules.model.values import Event, Party, Rule, Succession
+from sli_rules.model.values import Event, FixedDateRule, Party, Rule, Succession
 
 __all__ = ["RulesetMemo", "event_key", "for_plan", "for_ruleset", "frozen", "periods", "sharing"]
 
@@ -44,7 +44,7 @@ class RulesetMemo:
         # (rule id, id of the party) -> (the party, kept alive so that its id is not
         # reused while the answer is kept; the answer)
         self._applies: dict[tuple[str, int], tuple[Party, bool]] = {}
-        self._spans: dict[tuple[Any, ...], tuple[Period, ...]] = {}
+        self._fixed: dict[tuple[str, Date | None], tuple[Date, Date, tuple[str, ...]]] = {}
         self._councils: dict[tuple[Any, ...], tuple[tuple[str, Party | None], ...]] = {}
         # derived findings, by everything their derivation reads (see `derived`): kept
         # only while `sharing` says so (a refinement's runs), since a streaming pipeline
@@ -97,16 +97,21 @@ class RulesetMemo:
             found = self._councils[key] = tuple(out)
         return found
 
-    def spans(
-        self, key: tuple[Any, ...], make: Callable[[], Iterable[Period]]
-    ) -> tuple[Period, ...]:
-        """The periods `make` gives, kept under `key` (which names everything they depend
-        on: the rule and the days)."""
-        found = self._spans.get(key)
+    def fixed_terms(
+        self,
+        cr: CompiledRuleset,
+        rule: FixedDateRule,
+        joined: Date | None,
+        make: Callable[[CompiledRuleset, FixedDateRule, Date | None], Any],
+    ) -> tuple[Date, Date, tuple[str, ...]]:
+        """A fixed-date duty's opening and due dates and interpretations, for a party
+        that joined on `joined`, as `make` gives them (they depend on nothing else)."""
+        key = (rule.id, joined)
+        found = self._fixed.get(key)
         if found is None:
-            if len(self._spans) >= LIMIT:
-                self._spans.clear()
-            found = self._spans[key] = tuple(make())
+            if len(self._fixed) >= LIMIT:
+                self._fixed.clear()
+            found = self._fixed[key] = make(cr, rule, joined)
         return found
 
     def derived(self, key: tuple[Any, ...]) -> tuple[Any, ...] | None:

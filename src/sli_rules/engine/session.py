@@ -1095,15 +1095,9 @@ class Session:
         if inst is None:
             if key in st.drained_fixed:
                 return None  # settled and handed out by drain(): it stays as it was
-            start = cr.ruleset.effective.start
-            due = cr.value(rule.due, start)
-            opens = cr.value(rule.opens, start) if rule.opens is not None else start
-            joined = st.joined.get(p.id)
-            if joined and joined > opens:
-                opens = joined
-            interps = cr.interpretations(rule, rule.due, rule.opens)
-            if cr.ruleset.effective.start_basis == "interpretation" and opens == start:
-                interps = (*interps, "effective-start")
+            opens, due, interps = self._memo[cr.index].fixed_terms(
+                cr, rule, st.joined.get(p.id), _fixed_terms
+            )
             inst = Instance(rule.id, p.id, "fixed", opens, due, interps=interps)
             st.fixed[key] = inst
         return inst
@@ -1239,6 +1233,22 @@ def _council_hooks(plan: Plan) -> frozenset[Hook]:
             ):
                 out.append(h)
     return frozenset(out)
+
+
+def _fixed_terms(
+    cr: CompiledRuleset, rule: FixedDateRule, joined: Date | None
+) -> tuple[Date, Date, tuple[str, ...]]:
+    """A fixed-date duty's opening and due dates, and its interpretations, for a party
+    that joined on `joined` (None: from the start)."""
+    start = cr.ruleset.effective.start
+    due = cr.value(rule.due, start)
+    opens = cr.value(rule.opens, start) if rule.opens is not None else start
+    if joined and joined > opens:
+        opens = joined
+    interps = cr.interpretations(rule, rule.due, rule.opens)
+    if cr.ruleset.effective.start_basis == "interpretation" and opens == start:
+        interps = (*interps, "effective-start")
+    return opens, due, interps
 
 
 def _missed(rule: Rule) -> Status:
@@ -1584,7 +1594,9 @@ class _Findings:
         if kept is None:
             return None
         for rid, inst, late in kept[1]:
-            self.breaches[rid].append((this if inst is None else inst, late))
+            duty = this if inst is None else inst
+            assert duty is not None
+            self.breaches[rid].append((duty, late))
         return list(kept[0])
 
     def swap_breaches(self) -> dict[str, list[tuple[Instance, Date | None]]]:
@@ -1602,11 +1614,11 @@ class _Findings:
     ) -> None:
         """Keep `found` under `key` with the breaches noted since `swap_breaches`, which
         are added back to `outer`."""
-        noted = []
+        noted: list[tuple[str, Instance | None, Date | None]] = []
         for rid, hits in self.breaches.items():
             noted.extend((rid, None if inst is this else inst, late) for inst, late in hits)
             outer.setdefault(rid, []).extend(hits)
-        self.breaches = outer  # type: ignore[assignment]
+        self.breaches = outer
         self.memo.keep(key, (tuple(found), tuple(noted), alive))
 
     def instance_key(self, inst: Instance, alive: list[Any]) -> tuple[Any, ...]:
