@@ -16,7 +16,7 @@ import contextlib
 import datetime as _dt
 import functools
 import weakref
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from sli_rules.engine.plan import CompiledRuleset, Hook, Plan, party_view
@@ -96,6 +96,20 @@ class RulesetMemo:
                 self._councils.clear()
             found = self._councils[key] = tuple(out)
         return found
+
+    def matched(self, e: Event, match: Callable[[Event], Sequence[Hook]]) -> Sequence[Hook]:
+        """The hooks `match` finds for `e` (their static conditions read the event
+        alone), kept while sharing."""
+        alive: list[Any] = []
+        key = ("match", event_key(e, alive))
+        found = self._derived.get(key)
+        if found is None:
+            if len(self._derived) >= LIMIT:
+                self._derived.clear()
+                self._numbers.clear()
+            found = self._derived[key] = (tuple(match(e)), alive)
+        hooks: Sequence[Hook] = found[0]
+        return hooks
 
     def fixed_terms(
         self,

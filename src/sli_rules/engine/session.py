@@ -331,7 +331,7 @@ class Session:
             (e.id, str(e.attrs["source"])) for e in events if e.attrs.get("source")
         )
         started = self._states(events)
-        matched = [(e, self.matcher.match(e)) for e in events]
+        matched = [(e, self._match(e)) for e in events]
         for e, hooks in matched:
             for h in hooks:
                 if h.role in ("membership", "revocation"):
@@ -357,6 +357,18 @@ class Session:
                     "escalation_taken",
                 ) and not self._turned_away(h, e):
                     self._fulfil(h, e)
+
+    def _match(self, e: Event) -> Sequence[Hook]:
+        """The hooks `e` matches; while the plan's sessions share what they derive (a
+        refinement's runs, which apply the same events again and again), as kept by the
+        first session that matched it."""
+        if (
+            not self._memo
+            or not self._memo[0].sharing
+            or type(self.matcher) is not ReferenceMatcher
+        ):
+            return self.matcher.match(e)
+        return self._memo[0].matched(e, self.matcher.match)
 
     def _turned_away(self, h: Hook, e: Event) -> bool:
         """Whether `h` can do nothing with `e`, known before any of its paths is resolved:
