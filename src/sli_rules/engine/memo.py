@@ -12,6 +12,7 @@ of the plan. Each table is bounded, so that a long-running pipeline stays small.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import datetime as _dt
 import functools
@@ -41,6 +42,9 @@ class RulesetMemo:
         # shared by every session of the plan: read, never written
         self.members: dict[str, Party] = found[0]
         self.successions: tuple[Succession, ...] = (*cr.ruleset.successions, *found[1])
+        self._succession_order = sorted((s.date, i) for i, s in enumerate(self.successions))
+        self._succession_days = [d for d, _i in self._succession_order]
+        self._successions_by: dict[Date, tuple[int, ...]] = {}
         # (rule id, id of the party) -> (the party, kept alive so that its id is not
         # reused while the answer is kept; the answer)
         self._applies: dict[tuple[str, int], tuple[Party, bool]] = {}
@@ -52,6 +56,18 @@ class RulesetMemo:
         self._cr = weakref.ref(cr)
         self._derived: dict[tuple[Any, ...], tuple[Any, ...]] = {}
         self._numbers: dict[tuple[Any, ...], int] = {}
+
+    def successions_by(self, day: Date) -> tuple[int, ...]:
+        """The positions in `successions` of those dated on or before `day`, in order."""
+        found = self._successions_by.get(day)
+        if found is None:
+            k = bisect.bisect_right(self._succession_days, day)
+            if len(self._successions_by) >= LIMIT:
+                self._successions_by.clear()
+            found = self._successions_by[day] = tuple(
+                sorted(i for _d, i in self._succession_order[:k])
+            )
+        return found
 
     @property
     def sharing(self) -> bool:

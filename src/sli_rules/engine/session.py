@@ -588,8 +588,11 @@ class Session:
         """Apply the successions written in the rulesets (and, for a council pattern, those
         the registry records among its members), dated on or before `upto`."""
         for cr, st in zip(self.plan.rulesets, self.state.rulesets, strict=True):
-            for i, s in enumerate(self._successions[cr.index]):
-                if s.date <= upto and i not in st.successions_done:
+            successions = self._successions[cr.index]
+            # in the order written, those dated by `upto` (found by date: asked every day)
+            for i in self._memo[cr.index].successions_by(upto):
+                if i not in st.successions_done:
+                    s = successions[i]
                     st.successions_done.append(i)
                     self._succeed(cr, st, s.party, s.date, s.successors, s.duties, s.served_by)
 
