@@ -2087,18 +2087,19 @@ class _Findings:
         succession has handed duties on: the day, the agreement's end, the party's
         memberships, what drain() has handed out, its tallies, what the record is
         complete for, and the sources of the events counted."""
-        st, state = self.st, self.s.state
-        ids = [hit[1] for _label, hits, _n in tallies for hit in hits]
+        st, sources = self.st, self.s.state.sources
         return (
             "periods",
             rule.id,
             pid,
             self.shared_key(),
             self.party_key(pid),
-            st.floors.get((rule.id, pid)),
-            tuple(st.drained_beyond.get((rule.id, pid), ())),
+            st.floors.get((rule.id, pid)) if st.floors else None,
+            tuple(st.drained_beyond.get((rule.id, pid), ())) if st.drained_beyond else (),
             tuple(tallies),
-            tuple(state.sources.get(i) for i in ids),
+            tuple(sources.get(hit[1]) for _label, hits, _n in tallies for hit in hits)
+            if tallies and sources
+            else (),
         )
 
     def joiner_need(
