@@ -109,15 +109,20 @@ def evaluate_refined(events: Sequence[Event], as_of: Date, run: Run) -> list[Fin
     groups = _groups(imprecise, mentions)
     shifted: list[set[Date]] = [set() for _ in imprecise]
     seen_in = _Seen(imprecise)
+    # each imprecise event on each day, made once: most runs put most events on a day
+    # an earlier run gave them
+    placed: dict[tuple[int, Date], Event] = {}
     for _ in range(ROUNDS):
         _add_thresholds(imprecise, candidates, thresholds)
         for assignment in _assignments(imprecise, groups, candidates):
             if assignment in done:
                 continue
-            refined = [
-                attrs.evolve(e, date=d, span=None)
-                for e, d in zip(imprecise, assignment, strict=True)
-            ]
+            refined = []
+            for k, (e, d) in enumerate(zip(imprecise, assignment, strict=True)):
+                one = placed.get((k, d))
+                if one is None:
+                    one = placed[(k, d)] = attrs.evolve(e, date=d, span=None)
+                refined.append(one)
             done[assignment] = run([*exact, *refined])
             seen_in.add(assignment, done[assignment])
         grown = False
