@@ -35,6 +35,7 @@ __all__ = [
     "PartySpec",
     "RecurringRule",
     "Rule",
+    "RuleBase",
     "Ruleset",
     "RulesetVersion",
     "SelfDeclaredRule",
@@ -216,6 +217,10 @@ class _RuleBase:
     versions: tuple[str, ...] = attrs.field(default=(), repr=False)
     # where the clause's words can be read, when the source is a set of pages
     url: str = attrs.field(default="", repr=False)
+
+
+RuleBase = _RuleBase
+"""The fields every rule has, for a rule class of a new kind (kinds/, docs/architecture.md)."""
 
 
 @attrs.frozen(kw_only=True)
