@@ -44,7 +44,7 @@ class RulesetMemo:
         self.successions: tuple[Succession, ...] = (*cr.ruleset.successions, *found[1])
         self._succession_order = sorted((s.date, i) for i, s in enumerate(self.successions))
         self._succession_days = [d for d, _i in self._succession_order]
-        self._successions_by: dict[Date, tuple[int, ...]] = {}
+        self._successions_by: dict[int, tuple[int, ...]] = {}
         # (rule id, id of the party) -> (the party, kept alive so that its id is not
         # reused while the answer is kept; the answer)
         self._applies: dict[tuple[str, int], tuple[Party, bool]] = {}
@@ -59,12 +59,10 @@ class RulesetMemo:
 
     def successions_by(self, day: Date) -> tuple[int, ...]:
         """The positions in `successions` of those dated on or before `day`, in order."""
-        found = self._successions_by.get(day)
+        k = bisect.bisect_right(self._succession_days, day)
+        found = self._successions_by.get(k)  # one answer per number of them due
         if found is None:
-            k = bisect.bisect_right(self._succession_days, day)
-            if len(self._successions_by) >= LIMIT:
-                self._successions_by.clear()
-            found = self._successions_by[day] = tuple(
+            found = self._successions_by[k] = tuple(
                 sorted(i for _d, i in self._succession_order[:k])
             )
         return found
@@ -239,7 +237,7 @@ def for_plan(plan: Plan, make: Callable[[Plan], frozenset[Hook]]) -> frozenset[H
     return found
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=256)  # small: a streaming session asks with a new day each time
 def periods(spec: PeriodSpec, first: Date, last: Date, anchor: Date) -> tuple[Period, ...]:
     """Every period of `spec` that overlaps [first, last] (as `PeriodSpec.periods`): the
     month arithmetic is the costliest part of deriving recurring duties, and the same

@@ -153,7 +153,7 @@ def parse_duration(text: object) -> Duration:
     return Duration(years=y, months=mo, weeks=w, days=d)
 
 
-@functools.lru_cache(maxsize=8192)
+@functools.lru_cache(maxsize=1024)
 def add(day: Date, duration: Duration) -> Date:
     """Add a duration; months clamp to the month's end (2013-08-31 + P6M = 2014-02-28).
 
