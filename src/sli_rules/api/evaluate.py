@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from sli_rules.engine import memo
 from sli_rules.engine.coverage import COVERAGE_TYPE
 from sli_rules.engine.durable import DurableMatcher, unavailable_reason
 from sli_rules.engine.plan import Matcher, Plan, compile_plan
@@ -162,7 +163,8 @@ def evaluate(
             one.advance(day)
             return one.findings()
 
-        findings = evaluate_refined(read, day, run)
+        with memo.sharing(plan):  # the runs derive mostly the same findings
+            findings = evaluate_refined(read, day, run)
         coverage = sum(1 for e in read if e.type == COVERAGE_TYPE and e.date <= day)
         if progress is not None:
             progress(len(read), len(read), day)

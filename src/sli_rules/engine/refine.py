@@ -109,15 +109,20 @@ def evaluate_refined(events: Sequence[Event], as_of: Date, run: Run) -> list[Fin
     groups = _groups(imprecise, mentions)
     shifted: list[set[Date]] = [set() for _ in imprecise]
     seen_in = _Seen(imprecise)
+    # each imprecise event on each day, made once: most runs put most events on a day
+    # an earlier run gave them
+    placed: dict[tuple[int, Date], Event] = {}
     for _ in range(ROUNDS):
         _add_thresholds(imprecise, candidates, thresholds)
         for assignment in _assignments(imprecise, groups, candidates):
             if assignment in done:
                 continue
-            refined = [
-                attrs.evolve(e, date=d, span=None)
-                for e, d in zip(imprecise, assignment, strict=True)
-            ]
+            refined = []
+            for k, (e, d) in enumerate(zip(imprecise, assignment, strict=True)):
+                one = placed.get((k, d))
+                if one is None:
+                    one = placed[(k, d)] = attrs.evolve(e, date=d, span=None)
+                refined.append(one)
             done[assignment] = run([*exact, *refined])
             seen_in.add(assignment, done[assignment])
         grown = False
@@ -150,10 +155,22 @@ class _Seen:
         self.by_party: dict[str, set[Date]] = {}
         self.by_event: dict[str, set[Date]] = {}
         self.offsets: list[set[_dt.timedelta]] = [set() for _ in imprecise]
+        # the findings already indexed (the runs share many, as one object: see
+        # engine/memo.py), by identity; kept alive here so that no identity is reused:
+        # only their distances from the day of an imprecise event are measured again
+        self._indexed: dict[int, tuple[Finding, tuple[Date, ...], tuple[int, ...]]] = {}
 
     def add(self, assignment: tuple[Date, ...], findings: Iterable[Finding]) -> None:
         for f in findings:
+            known = self._indexed.get(id(f))
+            if known is not None and known[0] is f:
+                _f, ds, positions = known
+                for k in positions:
+                    self.offsets[k].update(d - assignment[k] for d in ds)
+                continue
             ds = tuple(_dates(f))
+            found: list[int] = []
+            self._indexed[id(f)] = (f, ds, ())
             if not ds:
                 continue
             self.every.update(ds)
@@ -164,7 +181,9 @@ class _Seen:
                 self.by_event.setdefault(eid, set()).update(ds)
                 i = self.position.get(eid)
                 if i is not None:
+                    found.append(i)
                     self.offsets[i].update(d - assignment[i] for d in ds)
+            self._indexed[id(f)] = (f, ds, tuple(found))
 
     def dates(self, e: Event, mentions: set[str], everyone: bool) -> set[Date]:
         """The dates of the findings `e` triggered or fulfilled, or that concern one of

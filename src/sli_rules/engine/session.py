@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as _dt
 import functools
 import json
+import operator
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -19,9 +20,9 @@ from typing import Any, cast
 import attrs
 from dateutil.relativedelta import relativedelta
 
-from sli_rules.engine import snapshot
+from sli_rules.engine import memo, snapshot
 from sli_rules.engine.coverage import COVERAGE_TYPE, Declaration, declaration, uncovered_types
-from sli_rules.engine.plan import CompiledRuleset, Hook, Matcher, Plan, ReferenceMatcher, party_view
+from sli_rules.engine.plan import CompiledRuleset, Hook, Matcher, Plan, ReferenceMatcher
 from sli_rules.engine.predicates import Env, resolve
 from sli_rules.engine.versions import version_fields
 from sli_rules.kinds import KINDS
@@ -197,6 +198,12 @@ class EngineState:
     sources: dict[str, str] = attrs.Factory(dict)
 
 
+# every field of a duty but its trigger and parts, read at once (what its findings are
+# derived from, with those two)
+_INSTANCE_PLAIN = operator.attrgetter(
+    *(f.name for f in attrs.fields(Instance) if f.name not in ("trigger", "parts"))
+)
+
 # the classes a snapshot may contain: restoring one builds only these
 STATE_CLASSES = (EngineState, Instance, LadderState, LimitState, RulesetState, Spell, Tally)
 
@@ -222,7 +229,8 @@ class Session:
         )
         self._buffer: dict[str, Event] = {}
         # dispatch by party: the hooks that can act only for the event's own council
-        self._council_hooks = _council_hooks(plan)
+        # (worked out once per plan, as is everything in engine/memo.py)
+        self._council_hooks = memo.for_plan(plan, _council_hooks)
         # the periods an event's day counts for, per (ruleset, rule, day): pure, and the
         # costliest part of counting recurring duties when recomputed for every event
         self._periods: dict[tuple[int, str, Date], tuple[Period, ...]] = {}
@@ -231,10 +239,13 @@ class Session:
         # the registry records among them
         self._members: list[dict[str, Party]] = []
         self._successions: list[tuple[Succession, ...]] = []
+        self._memo: list[memo.RulesetMemo] = []
         for cr, rs_state in zip(plan.rulesets, self.state.rulesets, strict=True):
-            members, successions = _pattern_members(cr)
+            shared = memo.for_ruleset(cr, _pattern_members)  # the same for every session
+            self._memo.append(shared)
+            members = shared.members
             self._members.append(members)
-            self._successions.append((*cr.ruleset.successions, *successions))
+            self._successions.append(shared.successions)
             for p in (*cr.ruleset.parties, *members.values()):
                 rs_state.joined[p.id] = p.joined
                 rs_state.left[p.id] = p.left
@@ -323,7 +334,7 @@ class Session:
             (e.id, str(e.attrs["source"])) for e in events if e.attrs.get("source")
         )
         started = self._states(events)
-        matched = [(e, self.matcher.match(e)) for e in events]
+        matched = [(e, self._match(e)) for e in events]
         for e, hooks in matched:
             for h in hooks:
                 if h.role in ("membership", "revocation"):
@@ -349,6 +360,18 @@ class Session:
                     "escalation_taken",
                 ) and not self._turned_away(h, e):
                     self._fulfil(h, e)
+
+    def _match(self, e: Event) -> Sequence[Hook]:
+        """The hooks `e` matches; while the plan's sessions share what they derive (a
+        refinement's runs, which apply the same events again and again), as kept by the
+        first session that matched it."""
+        if (
+            not self._memo
+            or not self._memo[0].sharing
+            or type(self.matcher) is not ReferenceMatcher
+        ):
+            return self.matcher.match(e)
+        return self._memo[0].matched(e, self.matcher.match)
 
     def _turned_away(self, h: Hook, e: Event) -> bool:
         """Whether `h` can do nothing with `e`, known before any of its paths is resolved:
@@ -570,8 +593,11 @@ class Session:
         """Apply the successions written in the rulesets (and, for a council pattern, those
         the registry records among its members), dated on or before `upto`."""
         for cr, st in zip(self.plan.rulesets, self.state.rulesets, strict=True):
-            for i, s in enumerate(self._successions[cr.index]):
-                if i not in st.successions_done and s.date <= upto:
+            successions = self._successions[cr.index]
+            # in the order written, those dated by `upto` (found by date: asked every day)
+            for i in self._memo[cr.index].successions_by(upto):
+                if i not in st.successions_done:
+                    s = successions[i]
                     st.successions_done.append(i)
                     self._succeed(cr, st, s.party, s.date, s.successors, s.duties, s.served_by)
 
@@ -671,7 +697,7 @@ class Session:
 
     def applies(self, cr: CompiledRuleset, rule: Rule, party: Party) -> bool:
         pred = cr.applies.get(rule.id)
-        return pred is None or pred(party_view(party), Env(party=party))
+        return pred is None or self._memo[cr.index].applies(rule.id, pred, party)
 
     def obliged(self, cr: CompiledRuleset, st: RulesetState, rule: Rule, e: Event) -> list[Party]:
         """The parties that owe a triggered duty, members on the trigger's date."""
@@ -1159,15 +1185,9 @@ class Session:
         if inst is None:
             if key in st.drained_fixed:
                 return None  # settled and handed out by drain(): it stays as it was
-            start = cr.ruleset.effective.start
-            due = cr.value(rule.due, start)
-            opens = cr.value(rule.opens, start) if rule.opens is not None else start
-            joined = st.joined.get(p.id)
-            if joined and joined > opens:
-                opens = joined
-            interps = cr.interpretations(rule, rule.due, rule.opens)
-            if cr.ruleset.effective.start_basis == "interpretation" and opens == start:
-                interps = (*interps, "effective-start")
+            opens, due, interps = self._memo[cr.index].fixed_terms(
+                cr, rule, st.joined.get(p.id), _fixed_terms
+            )
             inst = Instance(rule.id, p.id, "fixed", opens, due, interps=interps)
             st.fixed[key] = inst
         return inst
@@ -1304,6 +1324,22 @@ def _council_hooks(plan: Plan) -> frozenset[Hook]:
             ):
                 out.append(h)
     return frozenset(out)
+
+
+def _fixed_terms(
+    cr: CompiledRuleset, rule: FixedDateRule, joined: Date | None
+) -> tuple[Date, Date, tuple[str, ...]]:
+    """A fixed-date duty's opening and due dates, and its interpretations, for a party
+    that joined on `joined` (None: from the start)."""
+    start = cr.ruleset.effective.start
+    due = cr.value(rule.due, start)
+    opens = cr.value(rule.opens, start) if rule.opens is not None else start
+    if joined and joined > opens:
+        opens = joined
+    interps = cr.interpretations(rule, rule.due, rule.opens)
+    if cr.ruleset.effective.start_basis == "interpretation" and opens == start:
+        interps = (*interps, "effective-start")
+    return opens, due, interps
 
 
 def family_of(rule: Rule) -> Family:
@@ -1478,6 +1514,10 @@ class _Findings:
         self.day = day
         self.rs = cr.ruleset
         self.breaches: dict[str, list[tuple[Instance, Date | None]]] = defaultdict(list)
+        self._shared_key: int | None = None  # see shared_key
+        self.memo = session._memo[cr.index]
+        self.sharing = self.memo.sharing  # whether derived findings are kept (memo.sharing)
+        self._party_keys: dict[str, tuple[Any, ...]] = {}  # see party_key
 
     def finding(self, rule: Rule | EscalationLadder, **kw: Any) -> Finding:
         kw.setdefault("interpretations", ())
@@ -1662,6 +1702,103 @@ class _Findings:
         return f"the agreement ended ({why})" if why else "the agreement ended"
 
     def instance(self, inst: Instance) -> list[Finding]:
+        """The findings of one duty as of the day (`derive_instance`), kept for every
+        session of the plan by everything their derivation reads: a refinement of
+        imprecise dates runs hundreds of sessions whose duties are mostly the same."""
+        if not self.sharing:
+            return self.derive_instance(inst)
+        alive: list[Any] = []
+        key = self.instance_key(inst, alive)
+        recalled = self.recall(key, inst)
+        if recalled is not None:
+            return recalled
+        outer = self.swap_breaches()
+        found = self.derive_instance(inst)
+        self.keep(key, found, outer, inst, alive)
+        return found
+
+    # -- findings kept for every session of the plan (engine/memo.py)
+    def recall(self, key: tuple[Any, ...], this: Instance | None) -> list[Finding] | None:
+        """The findings kept under `key`, if any, with the breaches their derivation
+        found noted again (for the ladders they start); `this` is the duty derived, which
+        a breach of the duty itself names."""
+        kept = self.memo.derived(key)
+        if kept is None:
+            return None
+        for rid, inst, late in kept[1]:
+            duty = this if inst is None else inst
+            assert duty is not None
+            self.breaches[rid].append((duty, late))
+        return list(kept[0])
+
+    def swap_breaches(self) -> dict[str, list[tuple[Instance, Date | None]]]:
+        """Start noting breaches afresh (for `keep`); returns those noted so far."""
+        outer, self.breaches = self.breaches, defaultdict(list)
+        return outer
+
+    def keep(
+        self,
+        key: tuple[Any, ...],
+        found: list[Finding],
+        outer: dict[str, list[tuple[Instance, Date | None]]],
+        this: Instance | None,
+        alive: list[Any],
+    ) -> None:
+        """Keep `found` under `key` with the breaches noted since `swap_breaches`, which
+        are added back to `outer`."""
+        noted: list[tuple[str, Instance | None, Date | None]] = []
+        for rid, hits in self.breaches.items():
+            noted.extend((rid, None if inst is this else inst, late) for inst, late in hits)
+            outer.setdefault(rid, []).extend(hits)
+        self.breaches = outer
+        self.memo.keep(key, (tuple(found), tuple(noted), alive))
+
+    def instance_key(self, inst: Instance, alive: list[Any]) -> tuple[Any, ...]:
+        """Everything `derive_instance` reads: the duty, the day, the agreement's end, the
+        party's memberships and succession, and what the record is complete for; the
+        sources of the events it names."""
+        st, state, pid = self.st, self.s.state, inst.party
+        hits = (inst.on_time, inst.early, inst.late, inst.waived, inst.ended, *inst.parts.values())
+        ids = [h[1] for h in hits if h is not None]
+        if inst.trigger is not None:
+            ids.append(inst.trigger.id)
+        return (
+            "duty",
+            self.shared_key(),
+            _INSTANCE_PLAIN(inst),
+            memo.event_key(inst.trigger, alive),
+            tuple(inst.parts.items()),
+            self.party_key(pid),
+            memo.frozen(st.handovers.get(pid), alive),
+            tuple(state.sources.get(i) for i in ids),
+        )
+
+    def party_key(self, pid: str) -> tuple[Any, ...]:
+        """A party's memberships (and why it left), as a key: the same for every duty of
+        one derivation."""
+        found = self._party_keys.get(pid)
+        if found is None:
+            st = self.st
+            found = self._party_keys[pid] = (
+                pid in st.joined,
+                st.joined.get(pid),
+                tuple(st.past.get(pid, ())),
+                st.left.get(pid),
+                st.left_why.get(pid),
+            )
+        return found
+
+    def shared_key(self) -> int:
+        """What every kept derivation of this ruleset reads, as one number: the day, the
+        agreement's end, and what the record is declared complete for."""
+        if self._shared_key is None:
+            st, state = self.st, self.s.state
+            self._shared_key = self.memo.number(
+                (self.day, st.end, st.end_why, st.end_by, state.complete, tuple(state.coverage))
+            )
+        return self._shared_key
+
+    def derive_instance(self, inst: Instance) -> list[Finding]:
         """The findings of one duty as of the day, by the cases of docs/time.md in order."""
         rule = self.rs.rule(inst.rule)
         day = self.day
@@ -1930,6 +2067,21 @@ class _Findings:
 
     def parties(self, rule: Rule) -> list[tuple[str, Party]]:
         spec = rule.party
+        if not spec.body:
+            # the members listed or matched by a pattern, as worked out once per plan; a
+            # council that joined by an event is read here
+            out = []
+            for pid, listed in self.memo.councils(
+                self.cr, rule, tuple(self.st.joined), self.s.applies
+            ):
+                p = listed or self.st.dynamic.get(pid)
+                if listed is None and (
+                    p is None or p.kind != "council" or not self.s.applies(self.cr, rule, p)
+                ):
+                    continue
+                assert p is not None
+                out.append((pid, p))
+            return out
         ids = (
             [spec.body]
             if spec.body
@@ -1952,7 +2104,20 @@ class _Findings:
         eff_start = self.rs.effective.start
         if self.day < eff_start:
             return []
+        tallies: dict[str, list[Any]] | None = None
         for pid, _party in self.parties(rule):
+            # kept for every session of the plan, when no succession hands duties on
+            key = None
+            if not drain and not self.st.handovers and self.sharing:
+                if tallies is None:
+                    tallies = self.tallies_by_party(rule)
+                alive: list[Any] = []
+                key = self.periods_key(rule, pid, tallies.get(pid, []))
+                recalled = self.recall(key, None)
+                if recalled is not None:
+                    out.extend(recalled)
+                    continue
+                mark, outer = len(out), self.swap_breaches()
             end = self.st.end if self.st.end is not None and self.st.end <= self.day else None
             items: list[tuple[Period, Date, Date | None]] = []
             seen: set[str] = set()
@@ -1965,8 +2130,8 @@ class _Findings:
                 # what drain() has handed out is not derived again: start at its floor
                 since = max(first, floor) if floor is not None else first
                 if family_of(rule) is Family.PERIODS:
-                    periods: Iterable[Period] = cast(RecurringRule, rule).period.periods(
-                        since, self.day, eff_start
+                    periods: Iterable[Period] = memo.periods(
+                        cast(RecurringRule, rule).period, since, self.day, eff_start
                     )
                 else:
                     periods = _spans(self.cr, cast(CountRule, rule), since, self.day)
@@ -2021,7 +2186,39 @@ class _Findings:
                         beyond = [d for d in beyond if d >= floor]
                         self.st.drained_beyond[(rule.id, pid)] = beyond
                 out.extend(found)
+            if key is not None:
+                self.keep(key, out[mark:], outer, None, alive)
         return out
+
+    def tallies_by_party(self, rule: RecurringRule | CountRule) -> dict[str, list[Any]]:
+        """The rule's tallies, by party: (period label, hits, count)."""
+        out: dict[str, list[Any]] = {}
+        for (rid, pid, label), tally in self.st.tallies.items():
+            if rid == rule.id:
+                out.setdefault(pid, []).append((label, tuple(tally.hits), tally.count))
+        return out
+
+    def periods_key(
+        self, rule: RecurringRule | CountRule, pid: str, tallies: list[Any]
+    ) -> tuple[Any, ...]:
+        """Everything the findings of one party's recurring or count duty read, when no
+        succession has handed duties on: the day, the agreement's end, the party's
+        memberships, what drain() has handed out, its tallies, what the record is
+        complete for, and the sources of the events counted."""
+        st, sources = self.st, self.s.state.sources
+        return (
+            "periods",
+            rule.id,
+            pid,
+            self.shared_key(),
+            self.party_key(pid),
+            st.floors.get((rule.id, pid)) if st.floors else None,
+            tuple(st.drained_beyond.get((rule.id, pid), ())) if st.drained_beyond else (),
+            tuple(tallies),
+            tuple(sources.get(hit[1]) for _label, hits, _n in tallies for hit in hits)
+            if tallies and sources
+            else (),
+        )
 
     def joiner_need(
         self, rule: RecurringRule | CountRule, period: Period, first: Date

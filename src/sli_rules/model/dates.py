@@ -153,8 +153,13 @@ def parse_duration(text: object) -> Duration:
     return Duration(years=y, months=mo, weeks=w, days=d)
 
 
+@functools.lru_cache(maxsize=1024)
 def add(day: Date, duration: Duration) -> Date:
-    """Add a duration; months clamp to the month's end (2013-08-31 + P6M = 2014-02-28)."""
+    """Add a duration; months clamp to the month's end (2013-08-31 + P6M = 2014-02-28).
+
+    Memoised (bounded): a pure function of immutable values, asked for the same trigger
+    days over and over when imprecise dates are refined, and its month arithmetic
+    (relativedelta) is slow."""
     result: Date = day + duration.delta
     return result
 

@@ -47,6 +47,7 @@ import attrs
 
 from sli_rules._version import __version__
 from sli_rules.api.evaluate import _matcher, _rulesets
+from sli_rules.engine import memo
 from sli_rules.engine.plan import Plan, compile_plan
 from sli_rules.engine.progress import advance_in_steps, month_ends
 from sli_rules.engine.refine import evaluate_refined
@@ -613,7 +614,8 @@ def _refined(
         one.advance(as_of)
         return one.findings()
 
-    findings = evaluate_refined(logged, as_of, run)
+    with memo.sharing(plan):  # the runs derive mostly the same findings
+        findings = evaluate_refined(logged, as_of, run)
     session = Session(plan, _matcher(plan, engine), complete=complete)
     session.feed(e for e in logged if e.span is None)
     session.advance(as_of)

@@ -20,6 +20,7 @@ from typing import Any
 import attrs
 
 from sli_rules.api.evaluate import compile_rulesets
+from sli_rules.engine import memo
 from sli_rules.engine.plan import Plan
 from sli_rules.engine.refine import evaluate_refined
 from sli_rules.engine.session import Session
@@ -530,7 +531,8 @@ def run_scenario(
             one.advance(day)
             return one.findings()
 
-        return evaluate_refined(scenario.events, day, run)
+        with memo.sharing(plan):  # the runs derive mostly the same findings
+            return evaluate_refined(scenario.events, day, run)
 
     for day in sorted(scenario.as_of):
         if imprecise:
