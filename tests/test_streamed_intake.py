@@ -123,7 +123,7 @@ def test_bundled_examples_in_order_and_shuffled(
     in_order_and_shuffled(path, rulesets, as_of, tmp_path, expected)
 
 
-@pytest.mark.parametrize("council", ["E08000026", "E10000034"])
+@pytest.mark.parametrize("council", ["E08000026"])  # Coventry: 8 events, 6 imprecise
 def test_part_of_the_real_record_in_order_and_shuffled(council: str, tmp_path: Path) -> None:
     # imprecise dates (a month, a year, a span) read from a file in each way there is
     _events, rulesets, as_of = next(row for row in DEMO if row[0].startswith(real_record.NAME))
