@@ -3,8 +3,9 @@ prompt to be sent within a time after a trigger, whose miss is only ever a notic
 
 tests/test_kinds.py registers it with one line (`KINDS["reminder"] = REMINDER`, through
 monkeypatch) and checks that the loader, the schema, the plan, explain, docs and diff all
-take it up. It is evaluated as a deadline (its class is a `DeadlineRule`), since the
-engine's evaluation is chosen by the rule's class.
+take it up. It is evaluated as a deadline is, because its module says that its family is
+`Family.TRIGGERED` (its class has the attributes that family reads: trigger, fulfil, due
+and waive); the class itself is its own, not a `DeadlineRule`.
 """
 
 from __future__ import annotations
@@ -18,17 +19,22 @@ from sli_rules.kinds.base import (
     SHARED_KEYS,
     DocWords,
     ExplainWords,
+    Family,
     RuleKind,
     RuleParts,
     RuleReader,
 )
-from sli_rules.model.values import DeadlineRule, Rule, Ruleset
+from sli_rules.model.values import DurationLike, EventSpec, Rule, RuleBase, Ruleset
 from sli_rules.model.vocabulary import Status
 
 
 @attrs.frozen(kw_only=True)
-class ReminderRule(DeadlineRule):
-    kind: Literal["reminder"] = "reminder"  # type: ignore[assignment]
+class ReminderRule(RuleBase):
+    trigger: EventSpec
+    fulfil: EventSpec
+    due: DurationLike  # read from the YAML key `within`
+    waive: EventSpec | None = None
+    kind: Literal["reminder"] = "reminder"
 
 
 def parse(r: RuleReader, p: RuleParts) -> Rule | None:
@@ -64,6 +70,7 @@ REMINDER = RuleKind(
     },
     summary="A prompt to be sent within a time after a trigger; a miss is a notice.",
     parse=parse,
+    family=Family.TRIGGERED,
     default_severity="notice",
     trigger_role="trigger",
     fulfils=True,

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 import sli_rules
 from sli_rules import cli
 from sli_rules.engine.durable import _translate, unavailable_reason
+from sli_rules.model.conditions import parse_condition
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -146,10 +147,13 @@ def test_unavailable_engine_is_one_clear_sentence(monkeypatch: pytest.MonkeyPatc
 
 
 def test_conditions_the_rete_cannot_express_are_checked_in_python() -> None:
-    expr, complete = _translate({"grade": "inadequate", "kind": {"in": ["a", "b"]}})
+    expr, complete = _translate(
+        parse_condition({"grade": "inadequate", "kind": {"in": ["a", "b"]}})
+    )
     assert complete
     assert expr == {"$and": [{"grade": "inadequate"}, {"$or": [{"kind": "a"}, {"kind": "b"}]}]}
-    _expr, complete = _translate({"team": {"count": {"where": {"core": True}, "at_least": 4}}})
+    team = {"team": {"count": {"where": {"core": True}, "at_least": 4}}}
+    _expr, complete = _translate(parse_condition(team))
     assert not complete
 
 

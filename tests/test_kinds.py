@@ -14,7 +14,10 @@ from jsonschema import Draft202012Validator
 import sli_rules
 from kind_fixture import REMINDER, ReminderRule
 from sli_rules import Rule, Ruleset, bundled_ids, load_ruleset, parse_ruleset
+from sli_rules.engine.session import FAMILIES
 from sli_rules.kinds import KINDS, RuleKind
+from sli_rules.kinds.base import FAMILY_FIELDS, Family
+from sli_rules.model.values import DeadlineRule
 from sli_rules.model.vocabulary import Status
 from sli_rules.tools.docs import render_ruleset
 from sli_rules.tools.explain import explain_findings
@@ -62,6 +65,25 @@ def test_kind_gives_every_facet(name: str) -> None:
     if name != "self_declared":
         assert kind.coverage
         assert kind.fields
+
+
+@pytest.mark.parametrize("name", [*REGISTERED, "reminder"])
+def test_kind_declares_a_family_the_engine_evaluates(name: str) -> None:
+    """The engine chooses how to evaluate a rule by its kind's family, never by its class:
+    the family is one the engine has a way for, and the class has what that way reads."""
+    kind = REMINDER if name == "reminder" else KINDS[name]
+    assert isinstance(kind.family, Family)
+    assert kind.family in FAMILIES
+    missing = set(FAMILY_FIELDS[kind.family]) - set(attrs.fields_dict(kind.rule_class))
+    assert not missing, f"{name}: its class lacks {sorted(missing)}, which its family reads"
+
+
+def test_every_family_has_a_way_to_evaluate_it() -> None:
+    assert set(FAMILIES) == set(Family) == set(FAMILY_FIELDS)
+    # each family that starts duties from an event has something that reacts to it
+    for family, way in FAMILIES.items():
+        if family is not Family.UNCHECKED:
+            assert way.trigger or way.fulfil, family
 
 
 @pytest.mark.parametrize("name", REGISTERED)
@@ -138,6 +160,7 @@ def test_a_kind_in_one_module_is_loaded_checked_and_schema_valid() -> None:
     rs = _load(RULESET)
     (rule,) = rs.rules
     assert isinstance(rule, ReminderRule)
+    assert not isinstance(rule, DeadlineRule)  # evaluated by its family, not its class
     assert rule.severity == "notice"  # its default, from its module
     schema = ruleset_schema()
     assert "rule_reminder" in schema["$defs"]

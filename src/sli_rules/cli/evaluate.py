@@ -15,6 +15,7 @@ from sli_rules.cli.rulesets import count
 from sli_rules.engine.progress import Progress
 from sli_rules.io.streamed import read_events_streamed
 from sli_rules.model.errors import did_you_mean
+from sli_rules.model.vocabulary import Status
 from sli_rules.outputs.files import STDOUT
 from sli_rules.outputs.report import FORMATS, Report
 
@@ -185,7 +186,7 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
         )
     if not written:  # a table, file or plot asked for could not be written
         return EXIT_INPUT
-    if args.fail_on_breach and any(f.status != "undetermined" for f in report.breaches):
+    if args.fail_on_breach and any(f.status != Status.UNDETERMINED.value for f in report.breaches):
         stderr.write(f"{count(len(report.breaches), 'breach', 'breaches')} found\n")
         return EXIT_BREACH
     return EXIT_OK

@@ -21,8 +21,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sli_rules.engine.plan import Hook, Plan
+from sli_rules.engine.predicates import Env
 from sli_rules.load.catalogue import Catalogue
-from sli_rules.model.conditions import COMPARISONS, Env
+from sli_rules.model.conditions import COMPARISONS, Attribute, Condition, Value
 from sli_rules.model.values import Event
 
 __all__ = ["DurableMatcher", "unavailable_reason"]
@@ -74,7 +75,7 @@ def _scalar_attributes(catalogue: Catalogue, type_name: str) -> frozenset[str]:
 
 
 def _translate(
-    cond: Mapping[str, Any] | None, scalars: frozenset[str] | None = None
+    cond: Condition | None, scalars: frozenset[str] | None = None
 ) -> tuple[dict[str, Any] | None, bool]:
     """A durable expression for the parts of a condition it can test, and whether that
     covers the whole condition (if not, the Python predicate is checked afterwards).
@@ -87,38 +88,54 @@ def _translate(
         return None, True
     terms: list[dict[str, Any]] = []
     complete = True
-    for key, value in cond.items():
+    for entry in cond.entries:
         if (
-            key in ("all", "any", "not")
-            or "." in key
-            or (scalars is not None and key not in scalars)
+            not isinstance(entry, Attribute)
+            or "." in entry.path
+            or (scalars is not None and entry.path not in scalars)
         ):
             complete = False
             continue
-        if isinstance(value, Mapping):
-            for test, arg in value.items():
-                if isinstance(arg, Mapping) or test not in ("equals", "in", *COMPARISONS):
-                    complete = False
-                elif not _sendable(arg):
-                    complete = False  # tested in Python after the match
-                elif test == "equals" and _scalar(arg):
-                    terms.append({key: arg})
-                elif (
-                    test == "in"
-                    and isinstance(arg, list)
-                    and arg  # an empty list matches nothing: left to the Python check
-                    and all(_scalar(a) and _sendable(a) for a in arg)
-                ):
-                    terms.append({"$or": [{key: a} for a in arg]})
-                elif test in COMPARISONS and isinstance(arg, (int, float)):
-                    # one-armed $or: avoids durable-rules' out-of-bounds read on comparisons
-                    terms.append({"$or": [{_OPS[test]: {key: arg}}]})
-                else:
-                    complete = False
-        elif _scalar(value) and not isinstance(value, bool) and _sendable(value):
-            terms.append({key: value})
-        else:
-            complete = False  # booleans and lists: list attributes are not sent to durable
+        key = entry.path
+        if entry.shorthand:  # `key: value`
+            arg = entry.tests[0].argument
+            value = arg.value if isinstance(arg, Value) else None
+            if (
+                isinstance(arg, Value)
+                and _scalar(value)
+                and not isinstance(value, bool)
+                and _sendable(value)
+            ):
+                terms.append({key: value})
+            else:
+                # references, booleans and lists: list attributes are not sent to durable
+                complete = False
+            continue
+        for test in entry.tests:
+            arg = test.argument
+            value = arg.value if isinstance(arg, Value) else None
+            if (
+                not isinstance(arg, Value)
+                or isinstance(value, Mapping)
+                or test.name not in ("equals", "in", *COMPARISONS)
+            ):
+                complete = False
+            elif not _sendable(value):
+                complete = False  # tested in Python after the match
+            elif test.name == "equals" and _scalar(value):
+                terms.append({key: value})
+            elif (
+                test.name == "in"
+                and isinstance(value, list)
+                and value  # an empty list matches nothing: left to the Python check
+                and all(_scalar(a) and _sendable(a) for a in value)
+            ):
+                terms.append({"$or": [{key: a} for a in value]})
+            elif test.name in COMPARISONS and isinstance(value, (int, float)):
+                # one-armed $or: avoids durable-rules' out-of-bounds read on comparisons
+                terms.append({"$or": [{_OPS[test.name]: {key: value}}]})
+            else:
+                complete = False
     if not terms:
         return None, complete
     return (terms[0] if len(terms) == 1 else {"$and": terms}), complete

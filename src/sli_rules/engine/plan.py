@@ -15,9 +15,10 @@ from typing import Any, Literal, Protocol
 
 import attrs
 
+from sli_rules.engine.predicates import Env, Pred, compile_condition, resolve
 from sli_rules.kinds import KINDS
 from sli_rules.load.catalogue import Catalogue, catalogue_for
-from sli_rules.model.conditions import Env, Pred, compile_condition, resolve
+from sli_rules.model.conditions import Condition
 from sli_rules.model.dates import Duration
 from sli_rules.model.values import (
     ConstraintRule,
@@ -75,7 +76,8 @@ class CompiledRuleset:
     fulfil_where: Mapping[str, Pred]  # rule id -> predicate (may use trigger / party refs)
     waive_where: Mapping[str, Pred]
     require: Mapping[str, Pred]
-    require_parts: Mapping[str, tuple[tuple[str, Pred], ...]]
+    # each entry of a constraint's `require` on its own, with its predicate
+    require_parts: Mapping[str, tuple[tuple[Condition, Pred], ...]]
 
     @property
     def id(self) -> str:
@@ -160,7 +162,7 @@ def compile_plan(rulesets: Iterable[Ruleset]) -> Plan:
         fulfil_where: dict[str, Pred] = {}
         waive_where: dict[str, Pred] = {}
         require: dict[str, Pred] = {}
-        parts: dict[str, tuple[tuple[str, Pred], ...]] = {}
+        parts: dict[str, tuple[tuple[Condition, Pred], ...]] = {}
         for r in rs.rules:
             if r.monitoring == "self-declared":
                 continue
@@ -178,7 +180,10 @@ def compile_plan(rulesets: Iterable[Ruleset]) -> Plan:
                     waive_where[r.id] = compile_condition(waive.where)
             if isinstance(r, ConstraintRule):
                 require[r.id] = compile_condition(r.require)
-                parts[r.id] = tuple((k, compile_condition({k: v})) for k, v in r.require.items())
+                parts[r.id] = tuple(
+                    (part, compile_condition(part))
+                    for part in (r.require.part(entry) for entry in r.require.entries)
+                )
         for ladder in rs.escalations:
             if ladder.on_concern:
                 table.setdefault("concern.raised", []).append(

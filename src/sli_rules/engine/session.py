@@ -13,8 +13,8 @@ import functools
 import json
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, cast
 
 import attrs
 from dateutil.relativedelta import relativedelta
@@ -22,9 +22,12 @@ from dateutil.relativedelta import relativedelta
 from sli_rules.engine import snapshot
 from sli_rules.engine.coverage import COVERAGE_TYPE, Declaration, declaration, uncovered_types
 from sli_rules.engine.plan import CompiledRuleset, Hook, Matcher, Plan, ReferenceMatcher, party_view
+from sli_rules.engine.predicates import Env, resolve
 from sli_rules.engine.versions import version_fields
+from sli_rules.kinds import KINDS
+from sli_rules.kinds.base import Family
 from sli_rules.load.registry import LIFETIME_KEYS, load_registry, regional_body
-from sli_rules.model.conditions import Env, describe_condition, resolve
+from sli_rules.model.conditions import describe_condition
 from sli_rules.model.dates import Period, PeriodSpec, add, as_day, grace_end
 from sli_rules.model.errors import SliRulesError
 from sli_rules.model.states import STATE_TYPES, STATES, describe_event
@@ -49,7 +52,7 @@ from sli_rules.model.values import (
 )
 from sli_rules.model.vocabulary import Kind, Status
 
-__all__ = ["EngineState", "LateEventError", "Session"]
+__all__ = ["FAMILIES", "EngineState", "LateEventError", "Session", "family_of"]
 
 Date = _dt.date
 DAY = _dt.timedelta(days=1)
@@ -424,9 +427,10 @@ class Session:
         if not self.in_effect(cr, st, day) or not self.member_on(cr, st, spell.council, day):
             return
         p = self.party(cr, st, spell.council)
-        for rule in cr.ruleset.rules:
-            if not isinstance(rule, (DeadlineRule, WindowRule)) or rule.monitoring != "events":
+        for any_rule in cr.ruleset.rules:
+            if family_of(any_rule) is not Family.TRIGGERED or any_rule.monitoring != "events":
                 continue
+            rule = _triggered(any_rule)
             if rule.trigger.state != spell.state or not cr.ruleset.in_force(rule, day):
                 continue
             key = (rule.id, spell.council, spell.start.id)
@@ -436,9 +440,10 @@ class Session:
             due = add(day, cr.duration(rule.due, day))
             opens = day
             refs: list[Any] = [rule.due]
-            if isinstance(rule, WindowRule):
-                opens = add(day, cr.duration(rule.opens, day))
-                refs.append(rule.opens)
+            window = _window_opens(rule)
+            if window is not None:
+                opens = add(day, cr.duration(window, day))
+                refs.append(window)
             match = tuple(_first(e, b) for _a, b in rule.fulfil.match)
             st.instances[key] = Instance(
                 rule.id,
@@ -733,66 +738,91 @@ class Session:
         assert rule is not None
         if not cr.ruleset.in_force(rule, e.date):
             return  # a dated version not in force on the trigger's date: the rule starts nothing
-        if isinstance(rule, LimitRule):
-            for p in self.obliged(cr, st, rule, e):
-                period = _period_of(rule.period, e.date, cr.ruleset.effective.start)
-                ls = st.limits.setdefault((rule.id, p.id, period.label), LimitState(period.end))
-                amount = 1.0
-                if rule.amount:
-                    vals = resolve(e, rule.amount)
-                    amount = float(vals[0]) if vals and isinstance(vals[0], (int, float)) else 0.0
-                ls.total += amount
-                ls.events.append(e.id)
-                maximum = float(cr.value(rule.max, period.start))
-                if ls.exceeded is None and ls.total > maximum:
-                    ls.exceeded = (e.date, e.id)
-                    ls.total_when_exceeded = ls.total
-            return
+        way = FAMILIES[family_of(rule)].trigger
+        if way is not None:
+            way(self, cr, st, rule, e)
+
+    # -- each family's triggers (FAMILIES)
+    def _trigger_ceiling(self, cr: CompiledRuleset, st: RulesetState, r: Rule, e: Event) -> None:
+        """A limit: the event counts (or adds its amount) towards its period's total."""
+        rule = cast(LimitRule, r)
+        for p in self.obliged(cr, st, rule, e):
+            period = _period_of(rule.period, e.date, cr.ruleset.effective.start)
+            ls = st.limits.setdefault((rule.id, p.id, period.label), LimitState(period.end))
+            amount = 1.0
+            if rule.amount:
+                vals = resolve(e, rule.amount)
+                amount = float(vals[0]) if vals and isinstance(vals[0], (int, float)) else 0.0
+            ls.total += amount
+            ls.events.append(e.id)
+            maximum = float(cr.value(rule.max, period.start))
+            if ls.exceeded is None and ls.total > maximum:
+                ls.exceeded = (e.date, e.id)
+                ls.total_when_exceeded = ls.total
+
+    def _trigger_entitlement(
+        self, cr: CompiledRuleset, st: RulesetState, r: Rule, e: Event
+    ) -> None:
+        """An entitlement: the event makes it available to each party it is owed to."""
+        rule = cast(EntitlementRule, r)
+        for p in self.obliged(cr, st, rule, e):
+            if (rule.id, p.id, e.id) in st.instances:
+                continue
+            lasts = add(e.date, cr.duration(rule.lasts, e.date)) if rule.lasts else None
+            st.entitlements.append((rule.id, p.id, e.date, e.id, lasts))
+
+    def _trigger_check(self, cr: CompiledRuleset, st: RulesetState, r: Rule, e: Event) -> None:
+        """A constraint: the event itself is checked against the requirement."""
+        rule = cast(ConstraintRule, r)
         for p in self.obliged(cr, st, rule, e):
             key = (rule.id, p.id, e.id)
             if key in st.instances:
                 continue
-            if isinstance(rule, EntitlementRule):
-                lasts = add(e.date, cr.duration(rule.lasts, e.date)) if rule.lasts else None
-                st.entitlements.append((rule.id, p.id, e.date, e.id, lasts))
-            elif isinstance(rule, ConstraintRule):
-                env = Env(event=e, party=p)
-                failed = [k for k, pred in cr.require_parts[rule.id] if not pred(e, env)]
-                text = "; ".join(describe_condition({k: rule.require[k]}) for k in failed)
-                st.instances[key] = Instance(
-                    rule.id,
-                    p.id,
-                    e.id,
-                    e.date,
-                    e.date,
-                    trigger=e,
-                    failed=text,
-                    interps=cr.interpretations(rule),
-                )
-            elif isinstance(rule, (DeadlineRule, WindowRule)):
-                due = add(e.date, cr.duration(rule.due, e.date))
-                opens = e.date
-                refs: list[Any] = [rule.due]
-                if isinstance(rule, WindowRule):
-                    opens = add(e.date, cr.duration(rule.opens, e.date))
-                    refs.append(rule.opens)
-                if rule.fulfil.look_back is not None:
-                    refs.append(rule.fulfil.look_back)  # how far back an event counts
-                match = tuple(_first(e, b) for _a, b in rule.fulfil.match)
-                inst = Instance(
-                    rule.id,
-                    p.id,
-                    e.id,
-                    opens,
-                    due,
-                    trigger=e,
-                    match=match,
-                    interps=cr.interpretations(rule, *refs),
-                )
-                st.instances[key] = inst
-                st.index.setdefault((rule.id, p.id, *match), []).append(key)
-                if rule.fulfil.look_back is not None:
-                    self._look_back(cr, st, rule, inst, rule.fulfil.look_back)
+            env = Env(event=e, party=p)
+            failed = [part for part, pred in cr.require_parts[rule.id] if not pred(e, env)]
+            text = "; ".join(describe_condition(part) for part in failed)
+            st.instances[key] = Instance(
+                rule.id,
+                p.id,
+                e.id,
+                e.date,
+                e.date,
+                trigger=e,
+                failed=text,
+                interps=cr.interpretations(rule),
+            )
+
+    def _trigger_duty(self, cr: CompiledRuleset, st: RulesetState, r: Rule, e: Event) -> None:
+        """A deadline or window: a duty for each party owing it, dated from the event."""
+        rule = _triggered(r)
+        for p in self.obliged(cr, st, rule, e):
+            key = (rule.id, p.id, e.id)
+            if key in st.instances:
+                continue
+            due = add(e.date, cr.duration(rule.due, e.date))
+            opens = e.date
+            refs: list[Any] = [rule.due]
+            window = _window_opens(rule)
+            if window is not None:
+                opens = add(e.date, cr.duration(window, e.date))
+                refs.append(window)
+            if rule.fulfil.look_back is not None:
+                refs.append(rule.fulfil.look_back)  # how far back an event counts
+            match = tuple(_first(e, b) for _a, b in rule.fulfil.match)
+            inst = Instance(
+                rule.id,
+                p.id,
+                e.id,
+                opens,
+                due,
+                trigger=e,
+                match=match,
+                interps=cr.interpretations(rule, *refs),
+            )
+            st.instances[key] = inst
+            st.index.setdefault((rule.id, p.id, *match), []).append(key)
+            if rule.fulfil.look_back is not None:
+                self._look_back(cr, st, rule, inst, rule.fulfil.look_back)
 
     def _fulfil(self, h: Hook, e: Event) -> None:
         cr, st = self._cr(h)
@@ -820,7 +850,24 @@ class Session:
         assert rule is not None
         assert spec is not None
         by = _party_ids(resolve(e, spec.by))
-        if isinstance(rule, (DeadlineRule, WindowRule)) and h.role == "fulfil" and spec.look_back:
+        way = FAMILIES[family_of(rule)].fulfil
+        if way is not None:
+            way(self, h, cr, st, rule, spec, e, by)
+
+    # -- each family's fulfilments and waivers (FAMILIES)
+    def _fulfil_duty(
+        self,
+        h: Hook,
+        cr: CompiledRuleset,
+        st: RulesetState,
+        r: Rule,
+        spec: EventSpec,
+        e: Event,
+        by: list[str],
+    ) -> None:
+        """A deadline or window: the event meets (or waives) the duties it matches."""
+        rule = _triggered(r)
+        if h.role == "fulfil" and spec.look_back:
             # kept for a trigger to come, as far back as the rule looks (pruned as it ages)
             # (events come in date order, so the expired ones are at the front: the scan
             # stops at the first one still in reach instead of dating every one kept)
@@ -830,121 +877,149 @@ class Session:
             while gone < len(kept) and add(kept[gone].date, span) < e.date:
                 gone += 1
             st.lookback[rule.id] = [*kept[gone:], e]
-        if isinstance(rule, (DeadlineRule, WindowRule)) and h.role == "fulfil" and spec.by_each:
+        if h.role == "fulfil" and spec.by_each:
             self._fulfil_each(cr, st, rule, spec, e, set(by))
             return
-        if isinstance(rule, (DeadlineRule, WindowRule)):
-            where = cr.fulfil_where[rule.id] if h.role == "fulfil" else cr.waive_where[rule.id]
-            match = tuple(_first(e, a) for a, _b in spec.match)
-            for pid in dict.fromkeys(by):
-                keys = (
-                    st.index.get((rule.id, pid, *match))
-                    if h.role == "fulfil"
-                    else [
-                        k
-                        for k, i in st.instances.items()
-                        if i.rule == rule.id
-                        and (i.party == pid or pid in i.joint)
-                        and tuple(_first(e, a) for a, _b in spec.match)
-                        == tuple(_first(i.trigger, b) for _a, b in spec.match)
-                        if i.trigger
-                    ]
-                )
-                if not keys:
+        where = cr.fulfil_where[rule.id] if h.role == "fulfil" else cr.waive_where[rule.id]
+        match = tuple(_first(e, a) for a, _b in spec.match)
+        for pid in dict.fromkeys(by):
+            keys = (
+                st.index.get((rule.id, pid, *match))
+                if h.role == "fulfil"
+                else [
+                    k
+                    for k, i in st.instances.items()
+                    if i.rule == rule.id
+                    and (i.party == pid or pid in i.joint)
+                    and tuple(_first(e, a) for a, _b in spec.match)
+                    == tuple(_first(i.trigger, b) for _a, b in spec.match)
+                    if i.trigger
+                ]
+            )
+            if not keys:
+                continue
+            for key in list(keys):
+                inst = st.instances.get(key)
+                if inst is None or inst.trigger is None or e.date < inst.trigger.date:
                     continue
-                for key in list(keys):
-                    inst = st.instances.get(key)
-                    if inst is None or inst.trigger is None or e.date < inst.trigger.date:
-                        continue
-                    if inst.since is not None and e.date < inst.since:
-                        continue  # before the agreement's start, where a state duty began
-                    if e.id == inst.trigger.id:
-                        continue  # a trigger never fulfils (or waives) its own duty
-                    env = Env(event=e, trigger=inst.trigger, party=self.party(cr, st, pid))
-                    if not where(e, env):
-                        continue
-                    if h.role == "waive":
-                        if inst.waived is None and e.date <= inst.due and not inst.on_time:
-                            inst.waived = (e.date, e.id)
-                        continue
-                    self._record(rule, inst, e)
-            if h.role == "fulfil" and spec.by_any:
-                self._fulfil_by_others(cr, st, rule, spec, e, match, set(by))
-            return
-        if isinstance(rule, FixedDateRule):
-            for pid in dict.fromkeys(by):
-                p = self.party(cr, st, pid)
-                left = st.left.get(pid)
-                # A fixed-date duty is open from its `opens` date, which a ruleset may set
-                # before the agreement starts (signatures): membership is checked by the
-                # opening date below, and by the party not having left.
-                if (
-                    p is None
-                    or pid not in st.joined
-                    or not self.applies(cr, rule, p)
-                    or (left is not None and e.date >= left)
-                ):
-                    continue
-                inst = self._fixed(cr, st, rule, p)
-                if inst is None or e.date < inst.opens:
-                    continue
-                env = Env(event=e, party=p)
-                where = cr.fulfil_where[rule.id] if h.role == "fulfil" else cr.waive_where[rule.id]
+                if inst.since is not None and e.date < inst.since:
+                    continue  # before the agreement's start, where a state duty began
+                if e.id == inst.trigger.id:
+                    continue  # a trigger never fulfils (or waives) its own duty
+                env = Env(event=e, trigger=inst.trigger, party=self.party(cr, st, pid))
                 if not where(e, env):
                     continue
                 if h.role == "waive":
                     if inst.waived is None and e.date <= inst.due and not inst.on_time:
                         inst.waived = (e.date, e.id)
-                else:
-                    self._record(rule, inst, e)
-            return
-        if isinstance(rule, (RecurringRule, CountRule)):
-            for pid in dict.fromkeys(by):
-                if self._handed_on_hit(cr, st, rule, pid, e):
                     continue
-                p = self.party(cr, st, pid)
-                if (
-                    p is None
-                    or not self.applies(cr, rule, p)
-                    or not self.member_on(cr, st, pid, e.date)
-                ):
-                    continue
-                if not self.in_effect(cr, st, e.date):
-                    continue
-                if not cr.fulfil_where[rule.id](e, Env(event=e, party=p)):
-                    continue
-                if isinstance(rule, RecurringRule) and rule.period_from:
-                    # the event says which period it is for: it counts there (late if
-                    # dated after that period's due date), and nowhere else
-                    declared = e.get(rule.period_from)
-                    named = (
-                        _named_period(rule.period, declared, e.date, cr.ruleset.effective.start)
-                        if isinstance(declared, str)
-                        else None
+                self._record(rule, inst, e)
+        if h.role == "fulfil" and spec.by_any:
+            self._fulfil_by_others(cr, st, rule, spec, e, match, set(by))
+
+    def _fulfil_fixed(
+        self,
+        h: Hook,
+        cr: CompiledRuleset,
+        st: RulesetState,
+        r: Rule,
+        spec: EventSpec,  # noqa: ARG002
+        e: Event,
+        by: list[str],
+    ) -> None:
+        """A fixed-date duty: the event meets (or waives) the party's duty."""
+        rule = cast(FixedDateRule, r)
+        for pid in dict.fromkeys(by):
+            p = self.party(cr, st, pid)
+            left = st.left.get(pid)
+            # A fixed-date duty is open from its `opens` date, which a ruleset may set
+            # before the agreement starts (signatures): membership is checked by the
+            # opening date below, and by the party not having left.
+            if (
+                p is None
+                or pid not in st.joined
+                or not self.applies(cr, rule, p)
+                or (left is not None and e.date >= left)
+            ):
+                continue
+            inst = self._fixed(cr, st, rule, p)
+            if inst is None or e.date < inst.opens:
+                continue
+            env = Env(event=e, party=p)
+            where = cr.fulfil_where[rule.id] if h.role == "fulfil" else cr.waive_where[rule.id]
+            if not where(e, env):
+                continue
+            if h.role == "waive":
+                if inst.waived is None and e.date <= inst.due and not inst.on_time:
+                    inst.waived = (e.date, e.id)
+            else:
+                self._record(rule, inst, e)
+
+    def _fulfil_tally(
+        self,
+        h: Hook,  # noqa: ARG002
+        cr: CompiledRuleset,
+        st: RulesetState,
+        r: Rule,
+        spec: EventSpec,  # noqa: ARG002
+        e: Event,
+        by: list[str],
+    ) -> None:
+        """A recurring or count duty: the event counts for the period (or span) it falls
+        in, or the one it names."""
+        rule = cast(RecurringRule | CountRule, r)
+        period_from = getattr(rule, "period_from", None)  # a PERIODS rule's
+        for pid in dict.fromkeys(by):
+            if self._handed_on_hit(cr, st, rule, pid, e):
+                continue
+            p = self.party(cr, st, pid)
+            if (
+                p is None
+                or not self.applies(cr, rule, p)
+                or not self.member_on(cr, st, pid, e.date)
+            ):
+                continue
+            if not self.in_effect(cr, st, e.date):
+                continue
+            if not cr.fulfil_where[rule.id](e, Env(event=e, party=p)):
+                continue
+            if period_from:
+                # the event says which period it is for: it counts there (late if
+                # dated after that period's due date), and nowhere else
+                declared = e.get(period_from)
+                named = (
+                    _named_period(
+                        cast(RecurringRule, rule).period,
+                        declared,
+                        e.date,
+                        cr.ruleset.effective.start,
                     )
-                    if named is None or e.date < named.start:
-                        continue
-                    tally = st.tallies.setdefault((rule.id, pid, named.label), Tally())
-                    tally.count += 1
-                    if len(tally.hits) < max(rule.at_least, 1):
-                        tally.hits.append((e.date, e.id))
+                    if isinstance(declared, str)
+                    else None
+                )
+                if named is None or e.date < named.start:
                     continue
-                periods = self._periods_for_event(cr, rule, e.date)
-                if len(periods) == 2:
-                    # Dated in one period and in the grace of the one before: the event
-                    # counts once, for the earlier period while that one is still short
-                    # (and owed by this party), otherwise for the period it is dated in.
-                    current, prev = periods
-                    eff = cr.ruleset.effective.start
-                    owed = prev.end >= max(eff, st.joined.get(pid) or eff)
-                    before = st.tallies.get((rule.id, pid, prev.label))
-                    short = before is None or len(before.hits) < max(rule.at_least, 1)
-                    periods = [prev] if owed and short else [current]
-                for period in periods:
-                    tally = st.tallies.setdefault((rule.id, pid, period.label), Tally())
-                    tally.count += 1
-                    if len(tally.hits) < max(rule.at_least, 1):
-                        tally.hits.append((e.date, e.id))
+                tally = st.tallies.setdefault((rule.id, pid, named.label), Tally())
+                tally.count += 1
+                if len(tally.hits) < max(rule.at_least, 1):
+                    tally.hits.append((e.date, e.id))
+                continue
+            periods = self._periods_for_event(cr, rule, e.date)
+            if len(periods) == 2:
+                # Dated in one period and in the grace of the one before: the event
+                # counts once, for the earlier period while that one is still short
+                # (and owed by this party), otherwise for the period it is dated in.
+                current, prev = periods
+                eff = cr.ruleset.effective.start
+                owed = prev.end >= max(eff, st.joined.get(pid) or eff)
+                before = st.tallies.get((rule.id, pid, prev.label))
+                short = before is None or len(before.hits) < max(rule.at_least, 1)
+                periods = [prev] if owed and short else [current]
+            for period in periods:
+                tally = st.tallies.setdefault((rule.id, pid, period.label), Tally())
+                tally.count += 1
+                if len(tally.hits) < max(rule.at_least, 1):
+                    tally.hits.append((e.date, e.id))
 
     def _look_back(
         self,
@@ -1066,7 +1141,7 @@ class Session:
     def _record(self, rule: Rule, inst: Instance, e: Event) -> None:
         hit = (e.date, e.id)
         if e.date < inst.opens:
-            if isinstance(rule, WindowRule) and rule.early == "ignore":
+            if _ignores_early(rule):
                 return
             if inst.early is None:
                 inst.early = hit
@@ -1109,9 +1184,10 @@ class Session:
         return list(found)
 
     def _event_periods(
-        self, cr: CompiledRuleset, rule: RecurringRule | CountRule, day: Date
+        self, cr: CompiledRuleset, r: RecurringRule | CountRule, day: Date
     ) -> list[Period]:
-        if isinstance(rule, RecurringRule):
+        if family_of(r) is Family.PERIODS:
+            rule = cast(RecurringRule, r)
             grace = cr.duration(rule.grace, day) if rule.grace else None
             out = []
             p = _period_of(rule.period, day, cr.ruleset.effective.start)
@@ -1125,7 +1201,7 @@ class Session:
                 ):
                     out.append(prev)
             return out
-        return [s for s in _spans(cr, rule, day, day) if s.start <= day <= s.end]
+        return [s for s in _spans(cr, cast(CountRule, r), day, day) if s.start <= day <= s.end]
 
     # ------------------------------------------------------------ findings
 
@@ -1228,6 +1304,31 @@ def _council_hooks(plan: Plan) -> frozenset[Hook]:
             ):
                 out.append(h)
     return frozenset(out)
+
+
+def family_of(rule: Rule) -> Family:
+    """How the engine evaluates `rule`: its kind's family (`kinds/`)."""
+    return KINDS[rule.kind].family
+
+
+def _triggered(rule: Rule) -> DeadlineRule | WindowRule:
+    """A rule of the TRIGGERED family, as the engine reads it (its class has the
+    attributes `kinds.base.FAMILY_FIELDS` lists, not necessarily one of these classes)."""
+    return cast(DeadlineRule | WindowRule, rule)
+
+
+def _window_opens(rule: Rule) -> Any:
+    """When a TRIGGERED duty opens after its trigger (a window's `opens`), or None."""
+    return getattr(rule, "opens", None)
+
+
+def _is_window(rule: Rule) -> bool:
+    return family_of(rule) is Family.TRIGGERED and _window_opens(rule) is not None
+
+
+def _ignores_early(rule: Rule) -> bool:
+    """Whether an event before a window opens does not count (`early: ignore`)."""
+    return getattr(rule, "early", "accept") == "ignore"
 
 
 def _missed(rule: Rule) -> Status:
@@ -1403,14 +1504,9 @@ class _Findings:
         for rule in self.rs.rules:
             if rule.monitoring == "self-declared":
                 continue
-            if isinstance(rule, FixedDateRule):
-                out.extend(self.fixed(rule))
-            elif isinstance(rule, (RecurringRule, CountRule)):
-                out.extend(self.recurring(rule))
-            elif isinstance(rule, LimitRule):
-                out.extend(self.limit(rule))
-            elif isinstance(rule, EntitlementRule):
-                out.extend(self.entitlements(rule))
+            way = FAMILIES[family_of(rule)].findings
+            if way is not None:
+                out.extend(way(self, rule))
         out.extend(self.ladders())
         return out
 
@@ -1471,34 +1567,22 @@ class _Findings:
         for rule in self.rs.rules:
             if rule.monitoring != "events":
                 continue  # all() derives nothing from these: neither does drain()
-            if isinstance(rule, FixedDateRule):
-                for pid, party in self.parties(rule):
-                    duty = self.fixed_instance(rule, pid, party)
-                    if duty is None or not self.final(duty):
-                        continue
-                    found = self.settled(self.instance(duty))
-                    if found is None:
-                        continue
-                    out.extend(found)
-                    st.drained_fixed[(rule.id, pid)] = None
-                    del st.fixed[(rule.id, pid)]
-            elif isinstance(rule, (RecurringRule, CountRule)):
-                out.extend(self.recurring(rule, drain=True))
+            way = FAMILIES[family_of(rule)].drain
+            if way is not None:
+                out.extend(way(self, rule))
         for key, ls in list(st.limits.items()):
             if ls.end is not None and ls.end < self.day:
-                rule = self.rs.rule(key[0])
-                assert isinstance(rule, LimitRule)
-                if rule.monitoring == "events":
-                    out.extend(self.limit(rule, only=key))
+                limit = cast(LimitRule, self.rs.rule(key[0]))
+                if limit.monitoring == "events":
+                    out.extend(self.limit(limit, only=key))
                 del st.limits[key]
         keep = []
         for ent in st.entitlements:
             lasts = ent[4]
             if lasts is not None and lasts < self.day:
-                rule = self.rs.rule(ent[0])
-                assert isinstance(rule, EntitlementRule)
-                if rule.monitoring == "events":
-                    out.extend(self.entitlements(rule, only=[ent]))
+                entitlement = cast(EntitlementRule, self.rs.rule(ent[0]))
+                if entitlement.monitoring == "events":
+                    out.extend(self.entitlements(entitlement, only=[ent]))
             else:
                 keep.append(ent)
         st.entitlements = keep
@@ -1514,6 +1598,39 @@ class _Findings:
                 del st.ladders[key]
                 st.drained_ladders[key] = None
         return out
+
+    def drain_fixed(self, r: Rule) -> list[Finding]:
+        """The fixed-date duties of `rule` that can no longer change, handed out."""
+        rule = cast(FixedDateRule, r)
+        out: list[Finding] = []
+        st = self.st
+        for pid, party in self.parties(rule):
+            duty = self.fixed_instance(rule, pid, party)
+            if duty is None or not self.final(duty):
+                continue
+            found = self.settled(self.instance(duty))
+            if found is None:
+                continue
+            out.extend(found)
+            st.drained_fixed[(rule.id, pid)] = None
+            del st.fixed[(rule.id, pid)]
+        return out
+
+    def drain_tally(self, r: Rule) -> list[Finding]:
+        return self.recurring(cast(RecurringRule | CountRule, r), drain=True)
+
+    # the findings each family derives from the rule itself (FAMILIES)
+    def fixed_findings(self, r: Rule) -> list[Finding]:
+        return self.fixed(cast(FixedDateRule, r))
+
+    def tally_findings(self, r: Rule) -> list[Finding]:
+        return self.recurring(cast(RecurringRule | CountRule, r))
+
+    def limit_findings(self, r: Rule) -> list[Finding]:
+        return self.limit(cast(LimitRule, r))
+
+    def entitlement_findings(self, r: Rule) -> list[Finding]:
+        return self.entitlements(cast(EntitlementRule, r))
 
     # -- one obligation instance
     def ends_for(self, inst: Instance) -> tuple[Date | None, str]:
@@ -1587,11 +1704,11 @@ class _Findings:
                 self.breach_finding(rule, inst, explanation, remedy, base),
             ]
 
-        if isinstance(rule, ConstraintRule):
+        if family_of(rule) is Family.CHECKED:
             assert trig is not None
             trig_text = self.describe_trigger(inst)
             if not inst.failed:
-                met = describe_condition(rule.require)
+                met = describe_condition(cast(ConstraintRule, rule).require)
                 return [
                     obligation(
                         Status.FULFILLED, f"{trig_text} met the requirement: {met}.", (day, trig.id)
@@ -1659,10 +1776,10 @@ class _Findings:
             )
         absent = (
             f"{window}; no {fulfil_text} dated {inst.opens} to {inst.due}"
-            f"{' or since' if rule.kind != 'window' else ''} as of {day}"
+            f"{' or since' if not _is_window(rule) else ''} as of {day}"
         )
         first = inst.opens
-        if trig is not None and not (isinstance(rule, WindowRule) and rule.early == "ignore"):
+        if trig is not None and not _ignores_early(rule):
             first = inst.since or trig.date
         spec = getattr(rule, "fulfil", None)
         owed = [inst.party]
@@ -1768,15 +1885,17 @@ class _Findings:
             if inst.since is not None:
                 what += f", holding on the agreement's start, {inst.since},"
         start = inst.since or (t.date if t is not None else None)
-        if isinstance(rule, WindowRule) and start is not None:
-            o = self.cr.duration(rule.opens, start)
-            d = self.cr.duration(rule.due, start)
+        triggered = family_of(rule) is Family.TRIGGERED
+        window = _window_opens(rule) if triggered else None
+        if window is not None and start is not None:
+            o = self.cr.duration(window, start)
+            d = self.cr.duration(_triggered(rule).due, start)
             return (
                 f"{what} opened a window for {inst.party}{inherited}: "
                 f"{start} + {o} = {inst.opens} to {start} + {d} = {inst.due}"
             )
-        if isinstance(rule, DeadlineRule) and start is not None:
-            d = self.cr.duration(rule.due, start)
+        if triggered and start is not None:
+            d = self.cr.duration(_triggered(rule).due, start)
             return (
                 f"{what} set {inst.party}{inherited} a deadline of "
                 f"{d.describe()}: {start} + {d} = {inst.due}"
@@ -1845,10 +1964,12 @@ class _Findings:
                 gone = left is not None and left <= self.day
                 # what drain() has handed out is not derived again: start at its floor
                 since = max(first, floor) if floor is not None else first
-                if isinstance(rule, RecurringRule):
-                    periods: Iterable[Period] = rule.period.periods(since, self.day, eff_start)
+                if family_of(rule) is Family.PERIODS:
+                    periods: Iterable[Period] = cast(RecurringRule, rule).period.periods(
+                        since, self.day, eff_start
+                    )
                 else:
-                    periods = _spans(self.cr, rule, since, self.day)
+                    periods = _spans(self.cr, cast(CountRule, rule), since, self.day)
                 for period in periods:
                     if (gone and left is not None and period.start >= left) or period.label in seen:
                         continue  # after this membership ended / owed under an earlier one
@@ -1881,8 +2002,7 @@ class _Findings:
                         break  # this period and the later ones are still running
                     final = self.settled(found)
                     if (
-                        isinstance(rule, RecurringRule)
-                        and rule.period_from
+                        getattr(rule, "period_from", None)  # a PERIODS rule's
                         and any(f.status in (Status.BREACHED, Status.MISSED) for f in found)
                     ):
                         final = None  # a return declaring this period may yet come late
@@ -1908,9 +2028,9 @@ class _Findings:
     ) -> tuple[int, str]:
         """How many a party owes in a count span it joined after the span began, on the
         rule's reading (`joiners`), and the reading ('' when it does not apply)."""
-        if not isinstance(rule, CountRule) or first <= period.start:
+        if family_of(rule) is not Family.SPANS or first <= period.start:
             return rule.at_least, ""
-        reading = str(self.cr.value(rule.joiners, period.start))
+        reading = str(self.cr.value(cast(CountRule, rule).joiners, period.start))
         if reading == "next_period":
             return 0, reading
         if reading == "pro_rata":
@@ -1941,8 +2061,9 @@ class _Findings:
             getattr(rule, "end", None),
             getattr(rule, "start", None),
         )
-        if isinstance(rule, RecurringRule) and rule.grace is not None:
-            grace = self.cr.duration(rule.grace, period.start)
+        given = getattr(rule, "grace", None)  # a PERIODS rule's
+        if given is not None:
+            grace = self.cr.duration(given, period.start)
         due = grace_end(period.end, grace) if grace else period.end
         opens = max(period.start, first)
         eff = self.rs.effective
@@ -1965,9 +2086,9 @@ class _Findings:
                     f" (handed on by {handed_from}, succeeded on {when}: one duty owed jointly "
                     f"by {_any_of(successors).replace(' or ', ' and ')})"
                 )
-        if isinstance(rule, CountRule) and reading:
+        if reading:  # only a SPANS rule's joiner has one (joiner_need)
             # a party that joined during the span: the reading of what it owes is one
-            interps = (*interps, *self.cr.interpretations(rule, rule.joiners))
+            interps = (*interps, *self.cr.interpretations(rule, cast(CountRule, rule).joiners))
             interps = tuple(dict.fromkeys(interps))
         need = rule.at_least if need is None else need
         fulfil_text = " or ".join(rule.fulfil.types)
@@ -2307,3 +2428,52 @@ class _Findings:
                 nxt = max(nt[0], t)
             t = nxt
         return out
+
+
+# ------------------------------------------------------------------- the families
+
+
+@attrs.frozen
+class Way:
+    """How the engine evaluates the rules of one family (`kinds.base.Family`): what a
+    triggering event does, what a fulfilling or waiving event does, the findings derived
+    from the rule itself (its duties that are not triggered `Instance`s, which
+    `_Findings.instance` covers for every family), and what `drain` hands out of those.
+    None where the family has no such step."""
+
+    trigger: Callable[[Session, CompiledRuleset, RulesetState, Rule, Event], None] | None = None
+    fulfil: (
+        Callable[
+            [Session, Hook, CompiledRuleset, RulesetState, Rule, EventSpec, Event, list[str]],
+            None,
+        ]
+        | None
+    ) = None
+    findings: Callable[[_Findings, Rule], list[Finding]] | None = None
+    drain: Callable[[_Findings, Rule], list[Finding]] | None = None
+
+
+_TALLY = Way(
+    fulfil=Session._fulfil_tally,
+    findings=_Findings.tally_findings,
+    drain=_Findings.drain_tally,
+)
+
+FAMILIES: Mapping[Family, Way] = {
+    Family.TRIGGERED: Way(trigger=Session._trigger_duty, fulfil=Session._fulfil_duty),
+    Family.CHECKED: Way(trigger=Session._trigger_check),
+    Family.FIXED: Way(
+        fulfil=Session._fulfil_fixed,
+        findings=_Findings.fixed_findings,
+        drain=_Findings.drain_fixed,
+    ),
+    Family.PERIODS: _TALLY,
+    Family.SPANS: _TALLY,
+    Family.CEILING: Way(trigger=Session._trigger_ceiling, findings=_Findings.limit_findings),
+    Family.ENTITLEMENT: Way(
+        trigger=Session._trigger_entitlement, findings=_Findings.entitlement_findings
+    ),
+    Family.UNCHECKED: Way(),
+}
+"""The one table the engine dispatches on: every family a kind may name, and how it is
+evaluated. tests/test_kinds.py checks that every registered kind's family is here."""

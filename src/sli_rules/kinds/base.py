@@ -12,20 +12,24 @@ that this layer imports only the model.
 from __future__ import annotations
 
 import datetime as _dt
+import enum
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Literal, Protocol
 
 import attrs
 
+from sli_rules.model.conditions import Condition
 from sli_rules.model.dates import Duration, PeriodSpec
 from sli_rules.model.values import EventSpec, ParamRef, Rule, Ruleset
 from sli_rules.model.vocabulary import Status
 
 __all__ = [
+    "FAMILY_FIELDS",
     "MAX_NUMBER",
     "SHARED_KEYS",
     "DocWords",
     "ExplainWords",
+    "Family",
     "KeySchema",
     "RuleKind",
     "RuleParts",
@@ -43,6 +47,48 @@ TriggerRole = Literal["trigger", "limit"]
 """How the plan hooks a kind's trigger: it starts duties/checks, or counts to a ceiling."""
 
 MAX_NUMBER = 1_000_000  # the largest number a ruleset may compare with or cap at
+
+
+class Family(enum.StrEnum):
+    """How the engine evaluates a kind's rules: each kind names one family, and the
+    engine (`engine/session.py: FAMILIES`) maps every family to its way of evaluating.
+    `FAMILY_FIELDS` lists the attributes of a rule class that the family reads."""
+
+    TRIGGERED = "triggered"
+    """A duty per triggering event and party, due a duration after the trigger; with
+    `opens`, a window opening a duration after it (`early` says whether an event before
+    the window counts). Fulfilled (or waived) by a matching event. deadline, window."""
+    CHECKED = "checked"
+    """A requirement checked on the triggering event itself, on its own date. constraint."""
+    FIXED = "fixed"
+    """One duty per party, open and due on fixed dates. fixed_date."""
+    PERIODS = "periods"
+    """A tally of fulfilling events per calendar period (with a grace, or the period an
+    event names). recurring."""
+    SPANS = "spans"
+    """A tally of fulfilling events per span between two dates, repeated or not, with a
+    reading for parties that join during a span. count."""
+    CEILING = "ceiling"
+    """A running total of triggering events (or an amount) per period, against a
+    ceiling. limit."""
+    ENTITLEMENT = "entitlement"
+    """Something a triggering event makes available to a party, for a time or for good.
+    entitlement."""
+    UNCHECKED = "unchecked"
+    """Not evaluated: a clause that events cannot show. self_declared."""
+
+
+FAMILY_FIELDS: Mapping[Family, tuple[str, ...]] = {
+    Family.TRIGGERED: ("trigger", "fulfil", "due", "waive"),
+    Family.CHECKED: ("trigger", "require"),
+    Family.FIXED: ("fulfil", "due", "opens", "waive"),
+    Family.PERIODS: ("fulfil", "period", "at_least", "grace", "period_from"),
+    Family.SPANS: ("fulfil", "start", "end", "at_least", "repeat", "joiners"),
+    Family.CEILING: ("trigger", "period", "max", "amount"),
+    Family.ENTITLEMENT: ("trigger", "lasts"),
+    Family.UNCHECKED: (),
+}
+"""The attributes a rule class of each family must have (the engine reads them)."""
 
 
 # ---------------------------------------------------------------- what facets are given
@@ -77,7 +123,7 @@ class RuleReader(Protocol):
         paths: set[str] | None,
         refs: tuple[str, ...],
         types: tuple[str, ...] = (),
-    ) -> dict[str, Any] | None: ...
+    ) -> Condition | None: ...
 
 
 @attrs.frozen
@@ -103,7 +149,7 @@ class ExplainWords(Protocol):
     def trigger_text(self, spec: EventSpec) -> str: ...
     def a(self, text: str) -> str: ...
     def period_words(self, spec: PeriodSpec) -> str: ...
-    def condition(self, cond: Mapping[str, Any] | None) -> str: ...
+    def condition(self, cond: Condition | None) -> str: ...
 
 
 class DocWords(Protocol):
@@ -115,7 +161,7 @@ class DocWords(Protocol):
     def code(self, text: str) -> Any: ...
     def amount(self, rs: Ruleset, value: Any) -> Any: ...
     def period(self, spec: PeriodSpec) -> str: ...
-    def condition(self, cond: Mapping[str, Any] | None) -> str: ...
+    def condition(self, cond: Condition | None) -> str: ...
 
 
 # ---------------------------------------------------------------- the record
@@ -140,6 +186,8 @@ class RuleKind:
     summary: str
     # -- loading: builds the rule from its keys, reporting problems through the reader
     parse: Callable[[RuleReader, RuleParts], Rule | None]
+    # -- evaluation: how the engine evaluates its rules (its class has FAMILY_FIELDS[family])
+    family: Family
     default_severity: Literal["breach", "notice"] = "breach"
     state_trigger: bool = False  # trigger: {state: NAME} allowed
     fulfil_by_any: bool = False  # fulfil may take by_any and look_back

@@ -10,6 +10,7 @@ from sli_rules.kinds.base import (
     SHARED_KEYS,
     DocWords,
     ExplainWords,
+    Family,
     RuleKind,
     RuleParts,
     RuleReader,
@@ -93,6 +94,7 @@ KIND = RuleKind(
     },
     summary="A ceiling on the events (or an amount) of one party per period.",
     parse=parse,
+    family=Family.CEILING,
     # a limit exceeded is a notice unless the ruleset says breach
     default_severity="notice",
     trigger_role="limit",

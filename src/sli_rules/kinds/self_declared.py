@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as _dt
 
-from sli_rules.kinds.base import ExplainWords, RuleKind, RuleParts, RuleReader
+from sli_rules.kinds.base import ExplainWords, Family, RuleKind, RuleParts, RuleReader
 from sli_rules.model.values import Rule, Ruleset, SelfDeclaredRule
 
 
@@ -25,6 +25,7 @@ KIND = RuleKind(
     key_schema={},
     summary="A duty that cannot be checked from events: listed, never evaluated.",
     parse=parse,
+    family=Family.UNCHECKED,
     explain_noun="a duty that cannot be checked from events",
     docs_noun="a commitment that cannot be checked from events",
     explain=explain,

@@ -35,7 +35,14 @@ from sli_rules.load.registry import (
 )
 from sli_rules.load.safe_yaml import Loaded, load_yaml
 from sli_rules.load.safe_yaml import Path as YPath
-from sli_rules.model.conditions import COMBINATORS, COMPARISONS, LIST_TESTS, TESTS
+from sli_rules.model.conditions import (
+    COMBINATORS,
+    COMPARISONS,
+    LIST_TESTS,
+    TESTS,
+    Condition,
+    parse_condition,
+)
 from sli_rules.model.dates import (
     CALENDARS,
     DATE_FORMS,
@@ -923,6 +930,25 @@ class _Reader:
         paths: set[str] | None,
         refs: tuple[str, ...],
         types: tuple[str, ...] = (),
+        vocab: VocabOf | None = None,
+    ) -> Condition | None:
+        """A condition, checked (each problem reported with its line and field) and then
+        parsed, once, into its tree, which keeps where each part was written."""
+        m = self.check_condition(value, path, paths, refs, types, "", vocab)
+        if m is None:
+            return None
+        try:
+            return parse_condition(m, lambda p: self.doc.where((*path, *p)))
+        except ValueError:
+            return Condition(())  # ill-formed inside: reported by the checks above
+
+    def check_condition(
+        self,
+        value: Any,
+        path: YPath,
+        paths: set[str] | None,
+        refs: tuple[str, ...],
+        types: tuple[str, ...] = (),
         list_prefix: str = "",
         vocab: VocabOf | None = None,
     ) -> dict[str, Any] | None:
@@ -934,10 +960,10 @@ class _Reader:
             p: YPath = (*path, key)
             if key in ("all", "any"):
                 for i, c in enumerate(self.items(val, p, "conditions")):
-                    self.condition(c, (*p, i), paths, refs, types, list_prefix, vocab)
+                    self.check_condition(c, (*p, i), paths, refs, types, list_prefix, vocab)
                 continue
             if key == "not":
-                self.condition(val, p, paths, refs, types, list_prefix, vocab)
+                self.check_condition(val, p, paths, refs, types, list_prefix, vocab)
                 continue
             full = f"{list_prefix}{key}"
             if paths is not None and full not in paths:
@@ -1058,7 +1084,7 @@ class _Reader:
                 )
                 continue
             if test in ("some", "none", "every"):
-                self.condition(arg, p, paths, refs, types, f"{full}.", vocab)
+                self.check_condition(arg, p, paths, refs, types, f"{full}.", vocab)
             elif test in ("count", "distinct", "length"):
                 m = self.mapping(arg, p, "{where: ..., at_least: N}") or {}
                 allowed = (
@@ -1073,7 +1099,9 @@ class _Reader:
                     if k in m:
                         self.number_operand(m[k], (*p, k), refs)
                 if m.get("where") is not None:
-                    self.condition(m["where"], (*p, "where"), paths, refs, types, f"{full}.", vocab)
+                    self.check_condition(
+                        m["where"], (*p, "where"), paths, refs, types, f"{full}.", vocab
+                    )
                 field = m.get("field")
                 if (
                     test == "distinct"
@@ -1166,7 +1194,7 @@ class _Reader:
                     f"references here may start with: {allowed}",
                 )
 
-    def applies_to(self, value: Any, path: YPath) -> dict[str, Any] | None:
+    def applies_to(self, value: Any, path: YPath) -> Condition | None:
         known = set(PARTY_ATTRIBUTES)
         for entry in self.registry.values():
             known |= set(entry)

@@ -1,29 +1,59 @@
-"""Structured conditions: compiled into closures (never evaluated as code) and described
-in plain English for explanations.
+"""Structured conditions, parsed once into a typed, immutable tree.
 
-A condition is a mapping of attribute paths to tests, plus the combinators `all`, `any`
-and `not`. See docs/ruleset-format.md for the language.
+A condition is written as a mapping of attribute paths to tests, plus the combinators
+`all`, `any` and `not` (docs/ruleset-format.md has the language). The loader checks the
+mapping (with line, column and field in every message) and parses it once, here, into a
+`Condition`; every later reader walks that tree: the engine compiles it into a
+predicate (`engine/predicates.py`), the durable engine translates it, and explain, docs,
+diff and lint describe or show it. Nothing re-reads the mapping.
+
+The tree:
+
+- `Condition`: the entries of one mapping, every one of which must hold;
+- an entry is an `Attribute` (a path and its tests), `AllOf` / `AnyOf` (lists of
+  conditions) or `Not` (one condition);
+- a `Test` is a test's name and its argument: an operand (`Value` or `Ref`) for the
+  scalar tests, a `Condition` for `some` / `none` / `every`, a `Quantity` (bounds, an
+  optional `where` and, for `distinct`, a `field`) for `count` / `distinct` / `length`.
+
+`to_mapping()` gives the mapping back, exactly as written (key order included), so
+`parse_condition(c.to_mapping()) == c`. Equality follows the mapping's: the order of a
+mapping's keys does not count, the order of a list does. A `Condition` shows (repr) as its
+mapping, which keeps the reprs of rules as they were when conditions were plain mappings
+(release 0.1.0's state files are recognised by a digest of that repr).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeAlias, Union
 
 import attrs
 
-from sli_rules.model.values import Event, Party
+from sli_rules.model.errors import Location
 
 __all__ = [
     "COMBINATORS",
     "COMPARISONS",
     "LIST_TESTS",
+    "QUANTITY_TESTS",
+    "SCALAR_TESTS",
     "TESTS",
-    "Env",
-    "Pred",
-    "compile_condition",
+    "AllOf",
+    "AnyOf",
+    "Attribute",
+    "Bound",
+    "Condition",
+    "Entry",
+    "Not",
+    "Operand",
+    "Quantity",
+    "Ref",
+    "Test",
+    "Value",
+    "as_condition",
     "describe_condition",
-    "resolve",
+    "parse_condition",
 ]
 
 COMBINATORS = ("all", "any", "not")
@@ -31,318 +61,355 @@ COMPARISONS = {"at_least": ">=", "at_most": "<=", "more_than": ">", "less_than":
 SCALAR_TESTS = ("equals", "not_equals", "in", "not_in", "exists", "contains", *COMPARISONS)
 LIST_TESTS = ("some", "none", "every", "count", "distinct", "length")
 TESTS = SCALAR_TESTS + LIST_TESTS
+#: the tests whose argument is a condition on each element of a list
+QUANTIFIERS = ("some", "none", "every")
+#: the tests whose argument is a `Quantity`
+QUANTITY_TESTS = ("count", "distinct", "length")
+
+#: where a part of a condition was written, from a path inside the condition's mapping
+#: (a position is not part of what a condition says: it takes no part in equality or repr)
+Locate = Callable[[tuple[str | int, ...]], Location]
+
+
+# ------------------------------------------------------------------ operands
+
+
+@attrs.frozen
+class Value:
+    """A literal operand (a string, number, boolean, date, list, ...)."""
+
+    value: Any
+
+    def to_mapping(self) -> Any:
+        return self.value
+
+
+@attrs.frozen
+class Ref:
+    """A reference operand, `{ref: event.council}`: a value read when the test runs."""
+
+    ref: str
+
+    def to_mapping(self) -> dict[str, Any]:
+        return {"ref": self.ref}
+
+    @property
+    def root(self) -> str:
+        """What the reference starts from: `event`, `trigger` or `party`."""
+        return self.ref.partition(".")[0]
+
+
+Operand: TypeAlias = Value | Ref
+
+
+def _operand(raw: Any) -> Operand:
+    if isinstance(raw, Mapping) and set(raw) == {"ref"}:
+        return Ref(str(raw["ref"]))
+    return Value(raw)
+
+
+# --------------------------------------------------------------------- nodes
+
+
+def _by(name: str) -> Callable[[tuple[Any, ...]], dict[Any, Any]]:
+    """Compare a tuple of named parts as a mapping: their order does not count."""
+
+    def key(parts: tuple[Any, ...]) -> dict[Any, Any]:
+        return {getattr(p, name): p for p in parts}
+
+    return key
+
+
+@attrs.frozen
+class Bound:
+    """One bound of a `Quantity`: `at_least: 4`."""
+
+    op: str  # one of COMPARISONS
+    operand: Operand
+
+
+@attrs.frozen
+class Quantity:
+    """The argument of `count`, `distinct` and `length`: how many elements (that satisfy
+    `where`; for `distinct`, how many different values of `field` among them) must there
+    be, as bounds."""
+
+    bounds: tuple[Bound, ...] = attrs.field(
+        eq=attrs.cmp_using(eq=lambda a, b: _by("op")(a) == _by("op")(b))
+    )
+    where: Condition | None = None
+    field: str | None = None
+    #: the keys of the mapping as written, in order (only for `to_mapping`)
+    keys: tuple[str, ...] = attrs.field(default=(), eq=False, repr=False)
+
+    def to_mapping(self) -> dict[str, Any]:
+        parts: dict[str, Any] = {b.op: b.operand.to_mapping() for b in self.bounds}
+        if self.where is not None or "where" in self.keys:
+            parts["where"] = self.where.to_mapping() if self.where is not None else None
+        if self.field is not None:
+            parts["field"] = self.field
+        order = [k for k in self.keys if k in parts]
+        return {k: parts[k] for k in [*order, *(k for k in parts if k not in order)]}
+
+
+Argument: TypeAlias = Union[Value, Ref, "Condition", Quantity]
+
+
+@attrs.frozen
+class Test:
+    """One test on the values found at an attribute path, e.g. `at_least: 2`."""
+
+    __test__ = False  # not a test case, for pytest, whose tests import it
+
+    name: str  # one of TESTS
+    argument: Argument
+    at: Location | None = attrs.field(default=None, eq=False, repr=False)
+
+    def to_mapping(self) -> Any:
+        return self.argument.to_mapping()
+
+
+@attrs.frozen
+class Attribute:
+    """An attribute path and the tests on its values, all of which must hold.
+
+    `shorthand` is true when the value was written directly (`kind: childrens`), which
+    means `equals`; then `tests` is that one `equals` test.
+    """
+
+    path: str
+    tests: tuple[Test, ...] = attrs.field(
+        eq=attrs.cmp_using(eq=lambda a, b: _by("name")(a) == _by("name")(b))
+    )
+    shorthand: bool = False
+    at: Location | None = attrs.field(default=None, eq=False, repr=False)
+
+    @property
+    def key(self) -> str:
+        return self.path
+
+    def to_mapping(self) -> Any:
+        if self.shorthand:
+            return self.tests[0].to_mapping()
+        return {t.name: t.to_mapping() for t in self.tests}
+
+
+@attrs.frozen
+class AllOf:
+    """`all: [...]`: every condition of the list holds."""
+
+    conditions: tuple[Condition, ...]
+    at: Location | None = attrs.field(default=None, eq=False, repr=False)
+    key = "all"
+
+    def to_mapping(self) -> list[dict[str, Any]]:
+        return [c.to_mapping() for c in self.conditions]
+
+
+@attrs.frozen
+class AnyOf:
+    """`any: [...]`: at least one condition of the list holds."""
+
+    conditions: tuple[Condition, ...]
+    at: Location | None = attrs.field(default=None, eq=False, repr=False)
+    key = "any"
+
+    def to_mapping(self) -> list[dict[str, Any]]:
+        return [c.to_mapping() for c in self.conditions]
+
+
+@attrs.frozen
+class Not:
+    """`not: {...}`: the condition does not hold."""
+
+    condition: Condition
+    at: Location | None = attrs.field(default=None, eq=False, repr=False)
+    key = "not"
+
+    def to_mapping(self) -> dict[str, Any]:
+        return self.condition.to_mapping()
+
+
+Entry: TypeAlias = Attribute | AllOf | AnyOf | Not
+
+
+@attrs.frozen(repr=False)
+class Condition:
+    """A condition: every entry holds. No entries: it always holds."""
+
+    entries: tuple[Entry, ...] = attrs.field(
+        eq=attrs.cmp_using(eq=lambda a, b: _by("key")(a) == _by("key")(b))
+    )
+    at: Location | None = attrs.field(default=None, eq=False, repr=False)
+
+    def to_mapping(self) -> dict[str, Any]:
+        """The mapping it was written as (`parse_condition` of it gives it back)."""
+        return {e.key: e.to_mapping() for e in self.entries}
+
+    def __repr__(self) -> str:
+        return repr(self.to_mapping())
+
+    def __bool__(self) -> bool:
+        """False when it has no entries (and so always holds), as an empty mapping was."""
+        return bool(self.entries)
+
+    def part(self, entry: Entry) -> Condition:
+        """The condition that holds just this one entry (`{key: value}`)."""
+        return Condition((entry,), at=self.at)
+
+
+# ------------------------------------------------------------------- parsing
+
+
+def parse_condition(raw: Mapping[str, Any], locate: Locate | None = None) -> Condition:
+    """The tree of a condition written as a mapping. `locate`, when given, tells where a
+    path inside the mapping was written (the loader passes the YAML positions).
+
+    The mapping is expected to be well formed (the loader checks it first, with messages
+    naming the line and field); a malformed one raises ValueError.
+    """
+    return _Parser(locate).condition(raw, ())
+
+
+def as_condition(value: Condition | Mapping[str, Any] | None) -> Condition | None:
+    """A model field's converter: a mapping is parsed, a tree or None is kept."""
+    if value is None or isinstance(value, Condition):
+        return value
+    if isinstance(value, Mapping):
+        return parse_condition(value)
+    raise ValueError(f"a condition is a mapping, not {type(value).__name__}")
 
 
 @attrs.define
-class Env:
-    """What references in a condition can point at."""
+class _Parser:
+    locate: Locate | None
 
-    event: Event | None = None
-    trigger: Event | None = None
-    party: Party | None = None
+    def at(self, path: tuple[str | int, ...]) -> Location | None:
+        return self.locate(path) if self.locate is not None else None
 
-
-Pred = Callable[[Any, Env], bool]
-Operand = Callable[[Env], Any]
-
-_MISSING = object()
-
-
-def _get(obj: Any, name: str) -> Any:
-    if isinstance(obj, Event):
-        return obj.get(name, _MISSING)
-    if isinstance(obj, Mapping):
-        return obj.get(name, _MISSING)
-    return _MISSING
-
-
-def resolve(obj: Any, path: str) -> list[Any]:
-    """Values at a dotted path; a path through a list gives every element's value."""
-    current = [obj]
-    for part in path.split("."):
-        nxt = []
-        for item in current:
-            if isinstance(item, list):
-                for el in item:
-                    v = _get(el, part)
-                    if v is not _MISSING and v is not None:
-                        nxt.append(v)
+    def condition(self, raw: Any, path: tuple[str | int, ...]) -> Condition:
+        if not isinstance(raw, Mapping):
+            raise ValueError(f"a condition is a mapping, not {type(raw).__name__}")
+        entries: list[Entry] = []
+        for key, value in raw.items():
+            p = (*path, key)
+            if key in ("all", "any"):
+                items = () if value is None else value  # as the loader reads `all:` alone
+                if not isinstance(items, Sequence) or isinstance(items, str):
+                    raise ValueError(f"{key!r} takes a list of conditions")
+                subs = tuple(self.condition(c, (*p, i)) for i, c in enumerate(items))
+                entries.append(AllOf(subs, self.at(p)) if key == "all" else AnyOf(subs, self.at(p)))
+            elif key == "not":
+                entries.append(Not(self.condition(value, p), self.at(p)))
             else:
-                v = _get(item, part)
-                if v is not _MISSING and v is not None:
-                    nxt.append(v)
-        current = nxt
-    return current
+                entries.append(self.attribute(str(key), value, p))
+        return Condition(tuple(entries), at=self.at(path))
 
+    def attribute(self, key: str, value: Any, path: tuple[str | int, ...]) -> Attribute:
+        if isinstance(value, Mapping) and value and set(value) <= set(TESTS):
+            tests = tuple(self.test(name, arg, (*path, name)) for name, arg in value.items())
+            return Attribute(key, tests, at=self.at(path))
+        test = Test("equals", _operand(value), at=self.at(path))
+        return Attribute(key, (test,), shorthand=True, at=self.at(path))
 
-def _flatten(values: list[Any]) -> list[Any]:
-    out: list[Any] = []
-    for v in values:
-        if isinstance(v, list):
-            out.extend(v)
+    def test(self, name: str, arg: Any, path: tuple[str | int, ...]) -> Test:
+        argument: Argument
+        if name in QUANTIFIERS:
+            argument = self.condition(arg, path)
+        elif name in QUANTITY_TESTS:
+            if not isinstance(arg, Mapping):
+                raise ValueError(f"{name!r} takes a mapping: {{where: ..., at_least: N}}")
+            where = arg.get("where")
+            field = arg.get("field")
+            argument = Quantity(
+                bounds=tuple(Bound(op, _operand(v)) for op, v in arg.items() if op in COMPARISONS),
+                where=self.condition(where, (*path, "where")) if where is not None else None,
+                field=str(field) if field is not None else None,
+                keys=tuple(str(k) for k in arg),
+            )
         else:
-            out.append(v)
-    return out
+            argument = _operand(arg)
+        return Test(name, argument, at=self.at(path))
 
 
-def _operand(value: Any) -> Operand:
-    if isinstance(value, Mapping) and set(value) == {"ref"}:
-        ref = str(value["ref"])
-        root, _, rest = ref.partition(".")
-
-        def get_ref(env: Env) -> Any:
-            if root == "party":
-                if env.party is None:
-                    return None
-                if not rest:
-                    return env.party.id
-                if rest == "id":
-                    return env.party.id
-                if rest == "kind":
-                    return env.party.kind
-                return env.party.attributes.get(rest)
-            target = env.event if root == "event" else env.trigger
-            if target is None:
-                return None
-            found = resolve(target, rest)
-            return found[0] if len(found) == 1 else (found or None)
-
-        return get_ref
-    return lambda _env: value
+# ------------------------------------------------------------------ describe
 
 
-def _number(v: Any) -> float | None:
-    if isinstance(v, bool) or not isinstance(v, (int, float)):
-        return None
-    return float(v)
+def _describe_operand(v: Operand) -> str:
+    if isinstance(v, Ref):
+        return {"party": "the party", "event.council": "the event's council"}.get(
+            v.ref, f"the {v.ref.replace('.', ' ')}"
+        )
+    value = v.value
+    if isinstance(value, list):
+        return ", ".join(str(x) for x in value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
-_CMP: dict[str, Callable[[float, float], bool]] = {
-    "at_least": lambda a, b: a >= b,
-    "at_most": lambda a, b: a <= b,
-    "more_than": lambda a, b: a > b,
-    "less_than": lambda a, b: a < b,
+_BOUND_WORDS = {
+    "at_least": "at least",
+    "at_most": "at most",
+    "more_than": "more than",
+    "less_than": "fewer than",
 }
 
 
-def _bounds(spec: Mapping[str, Any]) -> Callable[[int, Env], bool]:
-    checks = [(op, _operand(spec[op])) for op in COMPARISONS if op in spec]
-
-    def ok(n: int, env: Env) -> bool:
-        for op, get in checks:
-            limit = _number(get(env))
-            if limit is None or not _CMP[op](n, limit):
-                return False
-        return True
-
-    return ok
-
-
-def _test(name: str, arg: Any) -> Callable[[list[Any], Env], bool]:
-    """A test over the raw values found at a path."""
-    if name == "exists":
-        want = bool(arg)
-        return lambda vals, _env: bool(vals) == want
-    if name in ("equals", "not_equals"):
-        get = _operand(arg)
-        positive = name == "equals"
-
-        def eq(vals: list[Any], env: Env) -> bool:
-            target = get(env)
-            flat = _flatten(vals)
-            hit = target in flat if not isinstance(target, list) else any(t in flat for t in target)
-            return hit if positive else not hit
-
-        return eq
-    if name in ("in", "not_in"):
-        get = _operand(arg)
-        positive = name == "in"
-
-        def within(vals: list[Any], env: Env) -> bool:
-            options = get(env)
-            options = options if isinstance(options, list) else [options]
-            hit = any(v in options for v in _flatten(vals))
-            return hit if positive else not hit
-
-        return within
-    if name == "contains":
-        get = _operand(arg)
-
-        def contains(vals: list[Any], env: Env) -> bool:
-            want = get(env)
-            wanted = want if isinstance(want, list) else [want]
-            flat = _flatten(vals)
-            return all(w in flat for w in wanted)
-
-        return contains
-    if name in COMPARISONS:
-        get = _operand(arg)
-        cmp = _CMP[name]
-
-        def compare(vals: list[Any], env: Env) -> bool:
-            limit = _number(get(env))
-            if limit is None:
-                return False
-            nums = [n for n in (_number(v) for v in vals) if n is not None]
-            return any(cmp(n, limit) for n in nums)
-
-        return compare
-    if name in ("some", "none", "every"):
-        inner = compile_condition(arg)
-
-        def quantify(vals: list[Any], env: Env) -> bool:
-            elements = _flatten(vals)
-            hits = (inner(el, env) for el in elements)
-            if name == "some":
-                return any(hits)
-            if name == "none":
-                return not any(hits)
-            return all(hits)
-
-        return quantify
-    if name == "count":
-        where = compile_condition(arg.get("where") or {})
-        ok = _bounds(arg)
-
-        def count(vals: list[Any], env: Env) -> bool:
-            return ok(sum(1 for el in _flatten(vals) if where(el, env)), env)
-
-        return count
-    if name == "distinct":
-        where = compile_condition(arg.get("where") or {})
-        field = str(arg["field"])
-        ok = _bounds(arg)
-
-        def distinct(vals: list[Any], env: Env) -> bool:
-            seen = set()
-            for el in _flatten(vals):
-                if where(el, env):
-                    for v in resolve(el, field):
-                        seen.add(repr(v))
-            return ok(len(seen), env)
-
-        return distinct
-    if name == "length":
-        ok = _bounds(arg)
-        return lambda vals, env: ok(len(_flatten(vals)), env)
-    raise ValueError(f"unknown test {name!r}")  # the loader rejects these first
-
-
-def _attribute(path: str, spec: Any) -> Pred:
-    if isinstance(spec, Mapping) and spec and set(spec) <= set(TESTS):
-        tests = [_test(name, arg) for name, arg in spec.items()]
-    else:
-        tests = [_test("equals", spec)]
-
-    def check(obj: Any, env: Env) -> bool:
-        vals = resolve(obj, path)
-        return all(t(vals, env) for t in tests)
-
-    return check
-
-
-def _combine(how: str, subs: list[Pred]) -> Pred:
-    if how == "all":
-        return lambda o, e: all(s(o, e) for s in subs)
-    return lambda o, e: any(s(o, e) for s in subs)
-
-
-def _negate(sub: Pred) -> Pred:
-    return lambda o, e: not sub(o, e)
-
-
-def compile_condition(cond: Mapping[str, Any] | None) -> Pred:
-    """A predicate over an object (an event or a list element) and the environment."""
-    if not cond:
-        return lambda _obj, _env: True
-    parts: list[Pred] = []
-    for key, value in cond.items():
-        if key in ("all", "any"):
-            parts.append(_combine(key, [compile_condition(c) for c in value]))
-        elif key == "not":
-            parts.append(_negate(compile_condition(value)))
-        else:
-            parts.append(_attribute(key, value))
-    if len(parts) == 1:
-        return parts[0]
-    return lambda o, e: all(p(o, e) for p in parts)
-
-
-# ----------------------------------------------------------------- describe
-
-
-def _describe_operand(v: Any) -> str:
-    if isinstance(v, Mapping) and set(v) == {"ref"}:
-        ref = str(v["ref"])
-        return {"party": "the party", "event.council": "the event's council"}.get(
-            ref, f"the {ref.replace('.', ' ')}"
-        )
-    if isinstance(v, list):
-        return ", ".join(str(x) for x in v)
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    return str(v)
-
-
-def _bounds_text(spec: Mapping[str, Any]) -> str:
-    words = {
-        "at_least": "at least",
-        "at_most": "at most",
-        "more_than": "more than",
-        "less_than": "fewer than",
-    }
+def _bounds_text(bounds: tuple[Bound, ...]) -> str:
+    by_op = {b.op: b.operand for b in bounds}
     return " and ".join(
-        f"{words[k]} {_describe_operand(spec[k])}" for k in COMPARISONS if k in spec
+        f"{_BOUND_WORDS[k]} {_describe_operand(by_op[k])}" for k in COMPARISONS if k in by_op
     )
 
 
-def describe_condition(cond: Mapping[str, Any] | None) -> str:
+_SCALAR_WORDS = {
+    "equals": "is",
+    "not_equals": "is not",
+    "in": "is one of",
+    "not_in": "is none of",
+    "contains": "includes",
+}
+
+
+def _describe_test(name: str, test: Test) -> str:
+    arg = test.argument
+    if isinstance(arg, Condition):  # some, none, every
+        lead = {"some": "at least one", "none": "no", "every": "every"}[test.name]
+        return f"{lead} {name} entry where {describe_condition(arg)}"
+    if isinstance(arg, Quantity):
+        bounds = _bounds_text(arg.bounds)
+        where = arg.where
+        if test.name == "count":
+            suffix = f" with {describe_condition(where)}" if where else ""
+            return f"{name} has {bounds} entries{suffix}"
+        if test.name == "distinct":
+            suffix = f" among entries with {describe_condition(where)}" if where else ""
+            return f"{name} has {bounds} different {arg.field} values{suffix}"
+        return f"{name} has {bounds} entries"
+    if test.name == "exists":
+        given = isinstance(arg, Value) and bool(arg.value)
+        return f"{name} is {'given' if given else 'not given'}"
+    if test.name in COMPARISONS:
+        return f"{name} is {_bounds_text((Bound(test.name, arg),))}"
+    return f"{name} {_SCALAR_WORDS[test.name]} {_describe_operand(arg)}"
+
+
+def describe_condition(cond: Condition | None) -> str:
     """Plain English for a condition, e.g. 'kind is childrens and team has ...'."""
     if not cond:
         return "always"
     out = []
-    for key, value in cond.items():
-        if key == "all":
-            out.append(" and ".join(f"({describe_condition(c)})" for c in value))
-        elif key == "any":
-            out.append("either " + " or ".join(f"({describe_condition(c)})" for c in value))
-        elif key == "not":
-            out.append(f"not ({describe_condition(value)})")
-        elif isinstance(value, Mapping) and value and set(value) <= set(TESTS):
-            for test, arg in value.items():
-                name = key.replace("_", " ")
-                if test == "equals":
-                    out.append(f"{name} is {_describe_operand(arg)}")
-                elif test == "not_equals":
-                    out.append(f"{name} is not {_describe_operand(arg)}")
-                elif test == "in":
-                    out.append(f"{name} is one of {_describe_operand(arg)}")
-                elif test == "not_in":
-                    out.append(f"{name} is none of {_describe_operand(arg)}")
-                elif test == "exists":
-                    out.append(f"{name} is {'given' if arg else 'not given'}")
-                elif test == "contains":
-                    out.append(f"{name} includes {_describe_operand(arg)}")
-                elif test in COMPARISONS:
-                    out.append(f"{name} is {_bounds_text({test: arg})}")
-                elif test == "some":
-                    out.append(f"at least one {name} entry where {describe_condition(arg)}")
-                elif test == "none":
-                    out.append(f"no {name} entry where {describe_condition(arg)}")
-                elif test == "every":
-                    out.append(f"every {name} entry where {describe_condition(arg)}")
-                elif test == "count":
-                    where = arg.get("where")
-                    suffix = f" with {describe_condition(where)}" if where else ""
-                    out.append(f"{name} has {_bounds_text(arg)} entries{suffix}")
-                elif test == "distinct":
-                    where = arg.get("where")
-                    suffix = f" among entries with {describe_condition(where)}" if where else ""
-                    out.append(
-                        f"{name} has {_bounds_text(arg)} different {arg['field']} values{suffix}"
-                    )
-                elif test == "length":
-                    out.append(f"{name} has {_bounds_text(arg)} entries")
+    for entry in cond.entries:
+        if isinstance(entry, AllOf):
+            out.append(" and ".join(f"({describe_condition(c)})" for c in entry.conditions))
+        elif isinstance(entry, AnyOf):
+            out.append(
+                "either " + " or ".join(f"({describe_condition(c)})" for c in entry.conditions)
+            )
+        elif isinstance(entry, Not):
+            out.append(f"not ({describe_condition(entry.condition)})")
         else:
-            out.append(f"{key.replace('_', ' ')} is {_describe_operand(value)}")
+            name = entry.path.replace("_", " ")
+            out.extend(_describe_test(name, t) for t in entry.tests)
     return " and ".join(out)

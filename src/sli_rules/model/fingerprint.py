@@ -9,7 +9,8 @@ else. The digest is taken over a canonical JSON form of the ruleset's content:
   field (with a default) leaves every existing ruleset's fingerprint as it was;
 - where the ruleset was read from (`file`) and its line numbers (`rule_lines`) are left
   out: moving a file or adding a comment changes nothing;
-- mappings are sorted by key, dates are ISO text, tuples are lists.
+- mappings are sorted by key, dates are ISO text, tuples are lists;
+- a condition is taken in the mapping form it is written in (`Condition.to_mapping`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any
 
 import attrs
 
+from sli_rules.model.conditions import Condition
 from sli_rules.model.values import Ruleset
 
 __all__ = ["canonical", "fingerprint", "fingerprint_0_1"]
@@ -45,6 +47,8 @@ def canonical(value: Any) -> Any:
         return value
     if isinstance(value, _dt.date):
         return value.isoformat()
+    if isinstance(value, Condition):  # as written: the fingerprint predates the tree
+        return canonical(value.to_mapping())
     if attrs.has(type(value)):
         cls = type(value)
         out: dict[str, Any] = {"@": cls.__name__}

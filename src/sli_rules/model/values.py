@@ -12,6 +12,7 @@ from typing import Any, Literal, Union
 import attrs
 from attrs import field as _field
 
+from sli_rules.model.conditions import Condition, as_condition
 from sli_rules.model.dates import DaySpan, Duration, PeriodSpec
 from sli_rules.model.event_types import EventType
 
@@ -35,6 +36,7 @@ __all__ = [
     "PartySpec",
     "RecurringRule",
     "Rule",
+    "RuleBase",
     "Ruleset",
     "RulesetVersion",
     "SelfDeclaredRule",
@@ -151,7 +153,8 @@ class EventSpec:
     """Which events a rule listens to: types, a condition, who did it, what must match."""
 
     types: tuple[str, ...]
-    where: Mapping[str, Any] | None = None
+    # a mapping given here is parsed into its tree (`where.to_mapping()` gives it back)
+    where: Condition | None = attrs.field(default=None, converter=as_condition)
     by: str = "council"
     match: tuple[tuple[str, str], ...] = ()  # (attribute of this event, attribute of trigger)
     # triggers only: the council at `state_of` must be in one of these states that day
@@ -198,13 +201,21 @@ DurationLike = Duration | ParamRef
 DateLike = Date | ParamRef
 
 
+def _required(value: Condition | Mapping[str, Any]) -> Condition:
+    """A field's converter: a condition that must be given (a mapping is parsed)."""
+    cond = as_condition(value)
+    if cond is None:
+        raise ValueError("a condition is required here, not None")
+    return cond
+
+
 @attrs.frozen(kw_only=True)
 class _RuleBase:
     id: str
     clause: str
     quote: str
     title: str = ""
-    applies_to: Mapping[str, Any] | None = None
+    applies_to: Condition | None = attrs.field(default=None, converter=as_condition)
     party: PartySpec = PartySpec()
     interpretation: str = ""
     monitoring: Literal["events", "self-declared"] = "events"
@@ -216,6 +227,10 @@ class _RuleBase:
     versions: tuple[str, ...] = attrs.field(default=(), repr=False)
     # where the clause's words can be read, when the source is a set of pages
     url: str = attrs.field(default="", repr=False)
+
+
+RuleBase = _RuleBase
+"""The fields every rule has, for a rule class of a new kind (kinds/, docs/architecture.md)."""
 
 
 @attrs.frozen(kw_only=True)
@@ -294,7 +309,7 @@ class ConstraintRule(_RuleBase):
     """A condition every trigger event must meet when it happens (`kind: constraint`)."""
 
     trigger: EventSpec
-    require: Mapping[str, Any]
+    require: Condition = attrs.field(converter=_required)
     kind: Literal["constraint"] = "constraint"
 
 

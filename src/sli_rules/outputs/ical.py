@@ -20,11 +20,16 @@ from sli_rules._version import __version__
 from sli_rules.engine.plan import Plan
 from sli_rules.model.findings_view import FindingsView
 from sli_rules.model.values import Finding, Ruleset
+from sli_rules.model.vocabulary import Kind, Status
 from sli_rules.outputs.names import party_name
 
 __all__ = ["UPCOMING", "to_ical", "upcoming"]
 
-UPCOMING = {"obligation": ("open", "upcoming"), "escalation": ("due",)}
+#: the statuses, by kind of finding, of a deadline still ahead
+UPCOMING: dict[str, tuple[str, ...]] = {
+    Kind.OBLIGATION: (Status.OPEN, Status.UPCOMING),
+    Kind.ESCALATION: (Status.DUE,),
+}
 
 
 def upcoming(
@@ -105,7 +110,7 @@ def _rulesets_of(rulesets: Iterable[Ruleset] | Plan | None) -> list[Ruleset]:
 
 def _summary(f: Finding, names: _Names) -> str:
     title = f.title or f.rule
-    if f.kind == "escalation":
+    if f.kind == Kind.ESCALATION.value:
         about = f" about {names.party(f.about)}" if f.about else ""
         return (
             f"{names.party(f.party)}: escalation step {f.step}{about}: {title} (clause {f.clause})"
@@ -118,7 +123,7 @@ def _description(f: Finding, names: _Names) -> str:
     quote = names.quote(f)
     clause = f"Clause {f.clause} of {names.agreement(f.agreement)}"
     lines.append(f"{clause}: \u201c{quote}\u201d" if quote else f"{clause}.")
-    window = f"opens {f.opens}, " if f.opens and f.status == "upcoming" else ""
+    window = f"opens {f.opens}, " if f.opens and f.status == Status.UPCOMING.value else ""
     lines.append(f"Status: {f.status}; {window}due {f.due}.")
     if f.interpretations:
         lines.append("Rests on interpretations: " + ", ".join(f.interpretations) + ".")

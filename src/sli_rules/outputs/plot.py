@@ -30,7 +30,7 @@ from sli_rules.model.dates import DateError, parse_date
 from sli_rules.model.extras import require
 from sli_rules.model.findings_view import FindingsView
 from sli_rules.model.values import Event, Finding
-from sli_rules.model.vocabulary import STATUSES
+from sli_rules.model.vocabulary import KIND_NOUNS, STATUSES, Kind
 from sli_rules.outputs.names import party_name
 
 if TYPE_CHECKING:
@@ -51,13 +51,21 @@ _INCHES_PER_UNIT = 0.3  # a lane is then about 15 px high at the default 120 dpi
 _LABEL_SIZE = 5.5  # points: a rule's id written on its bar
 _BREACH = "#b00020"
 _FULFIL = "#1b6e3a"
+# The kinds of point: a finding of kind breach, escalation or notice drawn as a point is
+# marked by its `Kind`; "due" (a due date) and "fulfilment" (a fulfilling event) are not
+# findings.
+_DUE = "due"
+_FULFILMENT = "fulfilment"
+_AS_OF = "as_of"
 _MARKS: Mapping[str, dict[str, Any]] = {  # how each kind of point is drawn
-    "due": {"marker": "|", "ms": 11, "mew": 1.4, "zorder": 3},
-    "fulfilment": {"marker": "o", "mec": "white", "mew": 0.6, "ms": 6, "zorder": 6},
-    "breach": {"marker": "X", "mec": "white", "mew": 0.8, "ms": 9, "zorder": 5},
-    "escalation": {"marker": "^", "mec": "black", "mew": 0.6, "ms": 9, "zorder": 5},
-    "notice": {"marker": "d", "mec": "black", "mew": 0.5, "ms": 7, "zorder": 4},
+    _DUE: {"marker": "|", "ms": 11, "mew": 1.4, "zorder": 3},
+    _FULFILMENT: {"marker": "o", "mec": "white", "mew": 0.6, "ms": 6, "zorder": 6},
+    Kind.BREACH: {"marker": "X", "mec": "white", "mew": 0.8, "ms": 9, "zorder": 5},
+    Kind.ESCALATION: {"marker": "^", "mec": "black", "mew": 0.6, "ms": 9, "zorder": 5},
+    Kind.NOTICE: {"marker": "d", "mec": "black", "mew": 0.5, "ms": 7, "zorder": 4},
 }
+_OBLIGATION, _BREACH_KIND = Kind.OBLIGATION.value, Kind.BREACH.value
+_ESCALATION, _NOTICE = Kind.ESCALATION.value, Kind.NOTICE.value
 
 
 def _key(f: Finding) -> tuple[Any, ...]:
@@ -197,12 +205,12 @@ def plot_timeline(
     top = 0.0
     overlay_list: list[Finding] = []
     for row_key, fs in rows.items():
-        duty_keys = {_key(f) for f in fs if f.kind == "obligation"}
+        duty_keys = {_key(f) for f in fs if f.kind == _OBLIGATION}
         # A breach, or a missed duty reported as a notice, is drawn on its obligation's bar.
         overlays = [
-            f for f in fs if f.kind == "breach" or (f.kind == "notice" and _key(f) in duty_keys)
+            f for f in fs if f.kind == _BREACH_KIND or (f.kind == _NOTICE and _key(f) in duty_keys)
         ]
-        items = [f for f in fs if f.kind != "breach" and f not in overlays]
+        items = [f for f in fs if f.kind != _BREACH_KIND and f not in overlays]
         spans = [_span(f, report.as_of) for f in items]
         placed = [(f, s) for f, s in zip(items, spans, strict=True) if s is not None]
         lanes = _lanes([s for _, s in placed], gap)
@@ -212,7 +220,7 @@ def plot_timeline(
             id(f): top + 0.15 + (lane + 0.5) * _LANE
             for (f, _), lane in zip(placed, lanes, strict=True)
         }
-        by_key = {_key(f): lane_y[id(f)] for f, _ in placed if f.kind == "obligation"}
+        by_key = {_key(f): lane_y[id(f)] for f, _ in placed if f.kind == _OBLIGATION}
         drawn: list[tuple[Finding, float]] = [(f, lane_y[id(f)]) for f, _ in placed]
         overlay_list += overlays
         for b in overlays:
@@ -257,23 +265,23 @@ def plot_timeline(
         for f, y in drawn:
             span = _span(f, report.as_of)
             colour = colour_of(f)
-            if f.kind == "notice" and id(f) in overlays_all:
+            if f.kind == _NOTICE and id(f) in overlays_all:
                 if f.due is not None:
-                    point("notice", colour, f.due, y)
+                    point(Kind.NOTICE, colour, f.due, y)
                     used_status[f.status] = None
                 continue
-            if f.kind == "breach":
+            if f.kind == _BREACH_KIND:
                 if f.due is not None:
-                    point("breach", _BREACH, f.due, y)
+                    point(Kind.BREACH, _BREACH, f.due, y)
                 if f.remedied_on is not None and not any(i in dates for i in f.fulfilled_by):
-                    point("fulfilment", _FULFIL, f.remedied_on, y)
+                    point(_FULFILMENT, _FULFIL, f.remedied_on, y)
                 continue
-            if f.kind == "escalation":
+            if f.kind == _ESCALATION:
                 if span is not None and span[0] != span[1]:
                     ax.plot([num(span[0]), num(span[1])], [y, y], "--", color=colour, lw=1.5)
                 at = f.opens or f.due
                 if at is not None:
-                    point("escalation", colour, at, y)
+                    point(Kind.ESCALATION, colour, at, y)
                     ax.annotate(
                         str(f.step or ""),
                         (num(at), y),
@@ -283,10 +291,10 @@ def plot_timeline(
                         fontsize=7,
                     )
                 used_status[f.status] = None
-            elif f.kind == "notice" and (f.opens is None or f.opens == f.due):
+            elif f.kind == _NOTICE and (f.opens is None or f.opens == f.due):
                 at = f.due or f.opens
                 if at is not None:
-                    point("notice", colour, at, y)
+                    point(Kind.NOTICE, colour, at, y)
                     used_status[f.status] = None
             elif span is not None:
                 left = num(span[0])
@@ -298,12 +306,12 @@ def plot_timeline(
                 lefts.append(left)
                 names.append((left, width, y, f.rule))
                 used_status[f.status] = None
-            if f.kind != "escalation" and f.due is not None:
-                point("due", "black", f.due, y)
+            if f.kind != _ESCALATION and f.due is not None:
+                point(_DUE, "black", f.due, y)
             for event_id in f.fulfilled_by:
                 day = dates.get(event_id)
                 if day is not None:
-                    point("fulfilment", _FULFIL, day, y)
+                    point(_FULFILMENT, _FULFIL, day, y)
 
     for (status, open_ended), (ys, widths, lefts) in bars.items():
         ax.barh(
@@ -323,7 +331,7 @@ def plot_timeline(
     used_marks = dict.fromkeys(m for m in _MARKS if any(k[0] == m for k in points))
 
     ax.axvline(num(report.as_of), color="#444444", ls=":", lw=1.2, zorder=1)
-    used_marks["as_of"] = None
+    used_marks[_AS_OF] = None
     ticks = [t + h / 2 for _, t, h, _ in layout]
     labels = [_row_label(party, agreement) for (party, agreement), *_ in layout]
     ax.set_yticks(ticks, labels, fontsize=8)
@@ -349,15 +357,26 @@ def plot_timeline(
         )
         for s in used_status
     ]
-    marks = {
-        "due": Line2D([], [], ls="", marker="|", color="black", ms=10, mew=1.4, label="due date"),
-        "fulfilment": Line2D([], [], ls="", marker="o", color=_FULFIL, label="fulfilling event"),
-        "breach": Line2D([], [], ls="", marker="X", color=_BREACH, ms=8, label="breach"),
-        "escalation": Line2D(
-            [], [], ls="", marker="^", color="white", mec="black", ms=8, label="escalation step"
+    marks: dict[str, Any] = {
+        _DUE: Line2D([], [], ls="", marker="|", color="black", ms=10, mew=1.4, label="due date"),
+        _FULFILMENT: Line2D([], [], ls="", marker="o", color=_FULFIL, label="fulfilling event"),
+        Kind.BREACH: Line2D(
+            [], [], ls="", marker="X", color=_BREACH, ms=8, label=KIND_NOUNS[Kind.BREACH]
         ),
-        "notice": Line2D([], [], ls="", marker="d", color="white", mec="black", label="notice"),
-        "as_of": Line2D([], [], ls=":", color="#444444", label=f"as of {report.as_of}"),
+        Kind.ESCALATION: Line2D(
+            [],
+            [],
+            ls="",
+            marker="^",
+            color="white",
+            mec="black",
+            ms=8,
+            label=KIND_NOUNS[Kind.ESCALATION],
+        ),
+        Kind.NOTICE: Line2D(
+            [], [], ls="", marker="d", color="white", mec="black", label=KIND_NOUNS[Kind.NOTICE]
+        ),
+        _AS_OF: Line2D([], [], ls=":", color="#444444", label=f"as of {report.as_of}"),
     }
     handles += [marks[m] for m in marks if m in used_marks]
     ax.legend(

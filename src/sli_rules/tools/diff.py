@@ -23,6 +23,7 @@ from sli_rules.kinds import KINDS as RULE_KINDS
 from sli_rules.load.catalogue import catalogue_for
 from sli_rules.load.loader import load_ruleset
 from sli_rules.load.overrides import resolve_settings, with_parameters
+from sli_rules.model.conditions import Condition
 from sli_rules.model.dates import Duration, PeriodSpec, as_day
 from sli_rules.model.errors import Location, Problem, RulesetError
 from sli_rules.model.values import (
@@ -135,6 +136,8 @@ def flow(value: Any) -> str:
         if value.months:
             parts.append(f"months: {flow(list(value.months))}")
         return "{" + ", ".join(parts) + "}"
+    if isinstance(value, Condition):  # shown as written
+        return flow(value.to_mapping())
     if isinstance(value, Mapping):
         return "{" + ", ".join(f"{k}: {flow(v)}" for k, v in value.items()) + "}"
     if isinstance(value, (list, tuple)):

@@ -20,7 +20,7 @@ import attrs
 from sli_rules.kinds import KINDS
 from sli_rules.load.catalogue import AttributeSpec, Catalogue, EventType, load_catalogue
 from sli_rules.load.registry import family_members
-from sli_rules.model.conditions import describe_condition
+from sli_rules.model.conditions import Condition, describe_condition
 from sli_rules.model.dates import Duration, PeriodSpec
 from sli_rules.model.states import STATES
 from sli_rules.model.values import (
@@ -474,7 +474,7 @@ class _DocWords:
     def period(self, spec: PeriodSpec) -> str:
         return _period(spec)
 
-    def condition(self, cond: Mapping[str, Any] | None) -> str:
+    def condition(self, cond: Condition | None) -> str:
         return describe_condition(cond)
 
 

@@ -19,12 +19,19 @@ from typing import Any
 
 from dateutil.relativedelta import relativedelta
 
+from sli_rules.engine.predicates import Env, compile_condition, resolve
 from sli_rules.engine.session import each_of, parties_named
 from sli_rules.io.intake import Intake, read_events
 from sli_rules.kinds import KINDS
 from sli_rules.load.catalogue import catalogue_for
 from sli_rules.load.loader import load_registry, load_ruleset
-from sli_rules.model.conditions import Env, compile_condition, describe_condition, resolve
+from sli_rules.model.conditions import (
+    Attribute,
+    Condition,
+    Entry,
+    Quantity,
+    describe_condition,
+)
 from sli_rules.model.dates import Duration, PeriodSpec, add, as_day
 from sli_rules.model.values import (
     ConstraintRule,
@@ -154,19 +161,25 @@ def _period_words(spec: PeriodSpec) -> str:
     return text
 
 
-def _inner_keys(cond: Any) -> list[str]:
+def _inner_keys(entry: Entry) -> list[str]:
     """The attributes of list entries that a test on a list looks at, e.g. 'council'."""
     keys: list[str] = []
-    if not isinstance(cond, Mapping):
+    if not isinstance(entry, Attribute) or entry.shorthand:
         return keys
-    for test, arg in cond.items():
-        if test in ("some", "none", "every") and isinstance(arg, Mapping):
-            keys.extend(k for k in arg if k not in ("all", "any", "not"))
-        elif test in ("count", "distinct") and isinstance(arg, Mapping):
-            keys.extend(k for k in (arg.get("where") or {}) if k not in ("all", "any", "not"))
-            if test == "distinct" and isinstance(arg.get("field"), str):
-                keys.append(arg["field"])
+    for test in entry.tests:
+        arg = test.argument
+        if test.name in ("some", "none", "every") and isinstance(arg, Condition):
+            keys.extend(_attribute_keys(arg))
+        elif test.name in ("count", "distinct") and isinstance(arg, Quantity):
+            keys.extend(_attribute_keys(arg.where))
+            if test.name == "distinct" and arg.field is not None:
+                keys.append(arg.field)
     return list(dict.fromkeys(keys))
+
+
+def _attribute_keys(cond: Condition | None) -> list[str]:
+    """The attribute paths a condition tests directly (not inside all, any or not)."""
+    return [e.path for e in cond.entries if isinstance(e, Attribute)] if cond else []
 
 
 def _trigger_text(spec: EventSpec) -> str:
@@ -490,7 +503,7 @@ class _Explainer:
     def period_words(self, spec: PeriodSpec) -> str:
         return _period_words(spec)
 
-    def condition(self, cond: Mapping[str, Any] | None) -> str:
+    def condition(self, cond: Condition | None) -> str:
         return describe_condition(cond)
 
     def arithmetic(self, rs: Ruleset, rule: Rule, f: Finding, trigger: Event | None) -> list[str]:
@@ -800,8 +813,8 @@ class _Explainer:
             if spec.where and not where(e, Env(event=e, trigger=trigger, party=party)):
                 has = [
                     f"{k} {_show(v if len(v) != 1 else v[0])}"
-                    for k in spec.where
-                    if k not in ("all", "any", "not") and (v := resolve(e, k))
+                    for k in _attribute_keys(spec.where)
+                    if (v := resolve(e, k))
                 ]
                 reasons.append(
                     f"it does not satisfy: {describe_condition(spec.where)}"
@@ -941,15 +954,16 @@ class _Explainer:
             ]
         env = Env(event=trigger, party=self.party_obj(rs, f.party))
         out = []
-        for key, cond in rule.require.items():
-            part = {key: cond}
+        for entry in rule.require.entries:
+            part = rule.require.part(entry)
             if compile_condition(part)(trigger, env):
                 continue
-            have = resolve(trigger, key) if key not in ("all", "any", "not") else []
+            key = entry.key
+            have = resolve(trigger, key) if isinstance(entry, Attribute) else []
             shown = f" (the event has {key}: {_show(have if len(have) != 1 else have[0])}"
             entries = [x for v in have for x in (v if isinstance(v, list) else [v])]
             if entries and all(isinstance(x, Mapping) for x in entries):
-                for inner in _inner_keys(cond):
+                for inner in _inner_keys(entry):
                     values = [str(v) for v in resolve(entries, inner)]
                     shown += f"; {inner}: {', '.join(dict.fromkeys(values)) or 'none given'}"
             text = describe_condition(part).replace("the party", f"the party ({f.party})")

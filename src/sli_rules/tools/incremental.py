@@ -57,6 +57,7 @@ from sli_rules.model.dates import DaySpan, as_day, parse_event_date
 from sli_rules.model.errors import SliRulesError
 from sli_rules.model.fingerprint import fingerprint, fingerprint_0_1
 from sli_rules.model.values import Event, Finding, Ruleset
+from sli_rules.model.vocabulary import Kind
 from sli_rules.outputs.report import Report, audit_line
 
 __all__ = [
@@ -358,7 +359,7 @@ class RunResult:
         return tuple(
             c
             for c in self.changes
-            if c.finding.kind == "breach"
+            if c.finding.kind == Kind.BREACH.value
             and c.change in ("new", "changed")
             and c.finding.status != c.previous_status
         )

@@ -16,10 +16,11 @@ from typing import Any
 import attrs
 
 from sli_rules.engine.plan import party_view
+from sli_rules.engine.predicates import Env, compile_condition
 from sli_rules.load.safe_yaml import Loaded, load_yaml
-from sli_rules.model.conditions import Env, compile_condition
+from sli_rules.model.conditions import AnyOf, Attribute, Condition, Not, Quantity, Value
 from sli_rules.model.errors import Location, Problem
-from sli_rules.model.values import ParamRef, Ruleset
+from sli_rules.model.values import ConstraintRule, EventSpec, ParamRef, Rule, Ruleset
 
 __all__ = ["strict_problems"]
 
@@ -40,17 +41,42 @@ def _walk(value: Any) -> Iterator[Any]:
             yield from _walk(v)
 
 
-def _never_holds(cond: Any, path: YPath) -> Iterator[tuple[YPath, str]]:
-    """Where a raw condition has a test that no value passes."""
-    if isinstance(cond, Mapping):
-        for key, value in cond.items():
-            if key in ("in", "any") and isinstance(value, (list, tuple)) and not value:
-                yield (*path, key), f"'{key}: []' never holds, so this condition is never met"
-            elif key not in ("not", "none"):  # under a negation, never-holds is always-holds
-                yield from _never_holds(value, (*path, key))
-    elif isinstance(cond, (list, tuple)):
-        for i, value in enumerate(cond):
-            yield from _never_holds(value, (*path, i))
+Found = tuple[YPath, Location | None, str]
+
+
+def _never_holds(cond: Condition | None, path: YPath) -> Iterator[Found]:
+    """Where a condition has a test that no value passes (`in: []`, `any: []`); not
+    under a negation (`not`, `none`), where never-holds is always-holds."""
+    for entry in cond.entries if cond else ():
+        here = (*path, entry.key)
+        if isinstance(entry, AnyOf) and not entry.conditions:
+            yield here, entry.at, "'any: []' never holds, so this condition is never met"
+        elif isinstance(entry, Not):
+            continue
+        elif isinstance(entry, Attribute):
+            for test in entry.tests if not entry.shorthand else ():
+                arg = test.argument
+                at = (*here, test.name)
+                if test.name == "in" and isinstance(arg, Value) and arg.value == []:
+                    yield at, test.at, "'in: []' never holds, so this condition is never met"
+                elif isinstance(arg, Condition) and test.name != "none":
+                    yield from _never_holds(arg, at)
+                elif isinstance(arg, Quantity):
+                    yield from _never_holds(arg.where, (*at, "where"))
+        else:
+            for i, sub in enumerate(entry.conditions):
+                yield from _never_holds(sub, (*here, i))
+
+
+def _conditions(rule: Rule) -> Iterator[tuple[YPath, Condition | None]]:
+    """A rule's conditions, each with its path in the rule."""
+    yield ("applies_to",), rule.applies_to
+    for key in ("trigger", "fulfil", "waive"):
+        spec = getattr(rule, key, None)
+        if isinstance(spec, EventSpec):
+            yield (key, "where"), spec.where
+    if isinstance(rule, ConstraintRule):
+        yield ("require",), rule.require
 
 
 def _raw_rules(doc: Loaded | None) -> dict[str, tuple[int, Mapping[str, Any]]]:
@@ -72,9 +98,11 @@ def strict_problems(ruleset: Ruleset) -> list[Problem]:
     except (OSError, ValueError):
         doc = None
 
-    def problem(path: YPath, message: str) -> Problem:
-        loc = doc.where(path) if doc is not None else Location(file, 0)
-        return Problem(loc, message, path)
+    def problem(path: YPath, message: str, at: Location | None = None) -> Problem:
+        """A problem where the tree says it was written, or else where the file says."""
+        if at is None:
+            at = doc.where(path) if doc is not None else Location(file, 0)
+        return Problem(at, message, path)
 
     found: list[Problem] = []
     # every reference, wherever it stands (rules, ladders, dated versions, the span), but
@@ -100,11 +128,11 @@ def strict_problems(ruleset: Ruleset) -> list[Problem]:
             )
     raw_rules = _raw_rules(doc)
     for rule in ruleset.rules:
-        index, raw = raw_rules.get(rule.id, (None, {}))
+        index, _raw = raw_rules.get(rule.id, (None, {}))
         base: YPath = ("rules", index) if index is not None else ("rules",)
-        for key in ("applies_to", "trigger", "fulfil", "waive", "require", "where"):
-            for path, message in _never_holds(raw.get(key), (*base, key)):
-                found.append(problem(path, f"rule {rule.id!r}: {message}"))
+        for where, cond in _conditions(rule):
+            for path, at, message in _never_holds(cond, (*base, *where)):
+                found.append(problem(path, f"rule {rule.id!r}: {message}", at))
         if rule.applies_to and ruleset.council_pattern is None:
             applies = compile_condition(rule.applies_to)
             if not any(applies(party_view(p), Env(party=p)) for p in ruleset.parties):
@@ -113,6 +141,7 @@ def strict_problems(ruleset: Ruleset) -> list[Problem]:
                         (*base, "applies_to"),
                         f"rule {rule.id!r}: applies_to matches none of the ruleset's "
                         f"{len(ruleset.parties)} parties, so the rule never applies",
+                        rule.applies_to.at,
                     )
                 )
     return sorted(found, key=lambda p: (p.location.line, p.location.column))

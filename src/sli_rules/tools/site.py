@@ -22,7 +22,7 @@ from pathlib import Path
 
 from sli_rules.model.extras import MissingExtraError
 from sli_rules.model.values import Event, Finding
-from sli_rules.model.vocabulary import KINDS, STATUSES
+from sli_rules.model.vocabulary import KINDS, STATUSES, Kind, Status
 from sli_rules.outputs.ical import uid
 from sli_rules.outputs.names import labelled, party_name
 from sli_rules.outputs.plot import plot_timeline
@@ -269,12 +269,14 @@ def _overview(report: Report, events: Mapping[str, Event], titles: Mapping[str, 
             [
                 (
                     f'<a href="{party_file(p)}">{_esc(labelled(p, "name (code)"))}</a>',
-                    str(sum(1 for f in fs if f.party == p and f.kind == "obligation")),
+                    str(sum(1 for f in fs if f.party == p and f.kind == Kind.OBLIGATION.value)),
                     str(
                         sum(
                             1
                             for f in fs
-                            if f.party == p and f.kind == "breach" and f.status == "breached"
+                            if f.party == p
+                            and f.kind == Kind.BREACH.value
+                            and f.status == Status.BREACHED.value
                         )
                     ),
                     str(sum(1 for f in fs if f.party == p)),
