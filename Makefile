@@ -42,7 +42,9 @@ endif
 # pytest-xdist workers for `make test`: one per core by default; PYTEST_JOBS=0 runs the
 # suite in this process (for a debugger, or to read one failure's output in order).
 PYTEST_JOBS ?= auto
-PYTEST_PARALLEL := $(if $(filter 0,$(PYTEST_JOBS)),,-n $(PYTEST_JOBS))
+# `--dist loadgroup` keeps the tests marked `xdist_group` together on one worker: the
+# tests that share the real record's one evaluation (tests/real_record.py: SHARED).
+PYTEST_PARALLEL := $(if $(filter 0,$(PYTEST_JOBS)),,-n $(PYTEST_JOBS) --dist loadgroup)
 
 # Demo runs: one row per example stream: events file (in examples/), ruleset ids
 # (comma-separated), as-of date.  The first line is a header.
@@ -52,14 +54,15 @@ DEMO_FORMAT ?= table
 # of those. `make demo DEMO_ARGS=` shows every finding (thousands of lines).
 DEMO_ARGS ?= --kind breach --kind escalation
 
-.PHONY: help venv demo docs lint test test313 test-latest lock soak fuzz fuzz-hypothesis bench nightly clean
+.PHONY: help venv demo docs registry lint test test313 test-latest lock soak fuzz fuzz-hypothesis bench nightly clean
 
 help:
 	@echo "make demo    evaluate the bundled rulesets over the example event streams (breaches and escalations; DEMO_ARGS= for all)"
 	@echo "make docs    regenerate docs/schemas/*.json, docs/rulesets/*.md and docs/events.md"
+	@echo "make registry  regenerate src/sli_rules/data/registry.json from rulesets/registry/*.yaml (after editing them)"
 	@echo "make test    lint, type-check, run the tests with coverage (and again on Python 3.13 if present)"
 	@echo "make lint    ruff check, ruff format --check, mypy, lint-imports (layers)"
-	@echo "make soak    the nightly law (tests/test_nightly_law.py) with many more examples (SOAK_EXAMPLES=$(SOAK_EXAMPLES))"
+	@echo "make soak    the nightly laws with many more examples (SOAK_EXAMPLES=$(SOAK_EXAMPLES), SOAK_IMPRECISE_NIGHTS=$(SOAK_IMPRECISE_NIGHTS)) and durable-rules on a large stream (SOAK_DURABLE_EVENTS=$(SOAK_DURABLE_EVENTS))"
 	@echo "make nightly monthly run --state nights over a generated stream, compared with one batch run"
 	@echo "make fuzz    FUZZ_INPUTS mutated inputs (default 1,000,000) through every fuzz target, FUZZ_JOBS processes"
 	@echo "make fuzz-hypothesis  the hypothesis fuzz targets at length (FUZZ_EXAMPLES per target)"
@@ -159,6 +162,13 @@ docs: venv
 	@echo "==> docs/events.md"
 	@$(VENV)/bin/sli-rules docs --events-catalogue --output docs/events.md
 
+# The registry of councils and bodies is edited in rulesets/registry/*.yaml and read by
+# the library from a JSON copy in the package, which loads in a fraction of the time;
+# tests/test_registry.py fails when the copy is stale.
+
+registry: venv
+	@$(VENV)/bin/python scripts/registry_json.py
+
 # --- checks -------------------------------------------------------------------
 
 lint: venv
@@ -186,13 +196,24 @@ test: venv lint
 		echo "note: no Python 3.13 found (set PY313=/path/to/python3.13); skipped the 3.13 run"; \
 	fi
 
-# The nightly law with many more hypothesis examples than `make test` runs (40 each).
+# What `make test` keeps short, at length: the nightly law with many more hypothesis
+# examples than `make test` runs (40 each), the nightly law with imprecise dates (4 in
+# `make test`; each example costs seconds), and the durable-rules engine against the
+# reference engine on a stream of about 110,000 events (11,000 in `make test`).
 SOAK_EXAMPLES ?= 2000
+SOAK_IMPRECISE_NIGHTS ?= 100
+SOAK_DURABLE_EVENTS ?= 110000
 
 soak: venv
 	@echo "==> the nightly law, $(SOAK_EXAMPLES) examples per property"
 	@SLI_SOAK_EXAMPLES=$(SOAK_EXAMPLES) $(VENV)/bin/python -m pytest -q \
 		tests/test_nightly_law.py --hypothesis-show-statistics
+	@echo "==> the nightly law with imprecise dates, $(SOAK_IMPRECISE_NIGHTS) examples"
+	@SLI_IMPRECISE_NIGHTS=$(SOAK_IMPRECISE_NIGHTS) $(VENV)/bin/python -m pytest -q \
+		tests/test_imprecise_laws.py -k test_nightly_runs --hypothesis-show-statistics
+	@echo "==> durable-rules and the reference engine on a stream of about $(SOAK_DURABLE_EVENTS) events"
+	@SLI_DURABLE_EVENTS=$(SOAK_DURABLE_EVENTS) $(VENV)/bin/python -m pytest -q \
+		tests/test_durable.py -k test_a_large_stream --durations=1
 
 test313: $(VENV313)/.installed
 	@echo "==> pytest ($$($(VENV313)/bin/python --version))"

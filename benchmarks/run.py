@@ -35,6 +35,7 @@ each with its measured value and whether it is met.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import gc
 import hashlib
@@ -126,17 +127,46 @@ def _generator_digest() -> str:
     return hashlib.sha256((HERE / "generate.py").read_bytes()).hexdigest()[:10]
 
 
+STALE_AFTER = 24 * 3600  # a cached stream of another generator unused this long is removed
+
+
+def _part(path: Path) -> Path:
+    """A temporary name beside `path` that no other run uses: a file is written there and
+    then renamed onto `path` (atomic), so that a run never reads another's half-written
+    file, and two runs writing the same stream both leave a whole one."""
+    return path.with_name(f".{path.name}.{os.getpid()}.{time.monotonic_ns()}.part")
+
+
+def _prune(keep: str) -> None:
+    """Remove cached streams of other generators (digests), and leftovers of killed runs,
+    that no run has used for a day: a run going on with another generator's streams (from
+    another checkout) keeps touching them, and a day-old file is nobody's current input."""
+    now = time.time()
+    for stale in CACHE.iterdir():
+        current = stale.suffix == ".jsonl" and stale.stem.split("-head")[0].endswith(keep)
+        if current:
+            continue
+        with contextlib.suppress(OSError):  # gone already, or never ours to remove
+            if now - stale.stat().st_mtime > STALE_AFTER:
+                stale.unlink()
+
+
+def _used(path: Path) -> Path:
+    """`path`, marked as used now (see `_prune`)."""
+    with contextlib.suppress(OSError):
+        os.utime(path)
+    return path
+
+
 def stream_file(councils: int, years: int, seed: int, density: float) -> Path:
     """The stream for these parameters, generated once (in a child process) and cached."""
     CACHE.mkdir(parents=True, exist_ok=True)
     name = f"c{councils}-y{years}-s{seed}-d{density:.4f}-{_generator_digest()}.jsonl"
     path = CACHE / name
+    _prune(_generator_digest())
     if path.exists():
-        return path
-    for stale in CACHE.glob("*.jsonl"):  # streams from an earlier generator
-        if not stale.stem.split("-head")[0].endswith(_generator_digest()):
-            stale.unlink(missing_ok=True)
-    part = path.with_suffix(".part")
+        return _used(path)
+    part = _part(path)
     cmd = [
         sys.executable,
         str(HERE / "generate.py"),
@@ -148,8 +178,11 @@ def stream_file(councils: int, years: int, seed: int, density: float) -> Path:
     ]
     t0 = time.perf_counter()
     print(f"generating {path.name} ...", end=" ", flush=True)
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)  # noqa: S603 (fixed argv)
-    part.replace(path)
+    try:
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)  # noqa: S603 (fixed argv)
+        part.replace(path)
+    finally:
+        part.unlink(missing_ok=True)
     print(f"{time.perf_counter() - t0:.0f} s", flush=True)
     return path
 
@@ -157,14 +190,18 @@ def stream_file(councils: int, years: int, seed: int, density: float) -> Path:
 def head_file(path: Path, n: int) -> Path:
     """The first `n` events of a stream (the earliest, as the stream is date-ordered)."""
     out = path.with_name(f"{path.stem}-head{n}.jsonl")
-    if not out.exists():
-        part = out.with_suffix(".part")
+    if out.exists():
+        return _used(out)
+    part = _part(out)
+    try:
         with path.open(encoding="utf-8") as src, part.open("w", encoding="utf-8") as dst:
             for i, line in enumerate(src):
                 if i >= n:
                     break
                 dst.write(line)
         part.replace(out)
+    finally:
+        part.unlink(missing_ok=True)
     return out
 
 
@@ -666,10 +703,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         figures = _child("stream", str(p), "0")
         print(f"{figures['wall']:.1f} s", end="", flush=True)
         if args.traced_streaming:
-            traced = _child("stream", str(p), "1")
-            figures["peak_traced_mb"] = traced["peak_mb"]
-            figures["end_traced_mb"] = traced["end_mb"]
-            print(f" (+{traced['wall']:.1f} s traced)", end="", flush=True)
+            tracing = _child("stream", str(p), "1")
+            figures["peak_traced_mb"] = tracing["peak_mb"]
+            figures["end_traced_mb"] = tracing["end_mb"]
+            print(f" (+{tracing['wall']:.1f} s traced)", end="", flush=True)
         streams.append(figures)
         print(flush=True)
     load_after = os.getloadavg()[0]

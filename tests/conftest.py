@@ -1,4 +1,9 @@
-"""Shared fixtures. `postgresql_url`: a real PostgreSQL server, started once per session.
+"""Shared fixtures.
+
+`example_run`: a bundled example stream evaluated once per test session (per xdist
+worker), for the tests that only need its events and findings.
+
+`postgresql_url`: a real PostgreSQL server, started once per session.
 
 The server comes from Debian's `postgresql` package (`.ci/run` installs it when it is
 missing). It runs from a throwaway directory, listens on a free port on 127.0.0.1 only,
@@ -13,23 +18,78 @@ PostgreSQL tests are part of the suite, never skipped.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
 import pwd
 import shutil
 import socket
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
+
+import sli_rules
 
 # No per-example deadline: it measures wall time, which on a shared machine running the
 # suite on every core says more about the neighbours than about the code. (Speed is the
 # benchmark's business.)
 settings.register_profile("sli-rules", deadline=None)
 settings.load_profile("sli-rules")
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+# ------------------------------------------------------------------ the example streams
+
+
+@dataclass(frozen=True)
+class ExampleRun:
+    """One bundled example stream, read whole and evaluated (both immutable)."""
+
+    path: Path
+    rulesets: tuple[str, ...]
+    as_of: dt.date
+    intake: sli_rules.Intake  # lenient, with the event types the rulesets declare
+    report: sli_rules.Report
+
+
+ExampleRunner = Callable[[str | Path, str | Sequence[str], str | dt.date], ExampleRun]
+
+
+@pytest.fixture(scope="session")
+def example_run() -> ExampleRunner:
+    """`example_run(events, rulesets, as_of)`: the example stream `events` (a file name in
+    examples/, or a path) evaluated with `rulesets` (ids, or one comma-separated string as
+    in examples/demo.tsv) as of `as_of`, computed once per session for each combination.
+
+    The real West Midlands record costs about half a minute of CPU to evaluate (its
+    imprecise dates are refined by many engine runs), and a dozen tests ask for its
+    findings: they share one evaluation. The report is the one `evaluate()` gives on the
+    events read whole (`read_events`), which tests/test_streamed_intake.py shows equal to
+    the report from the file itself; a test of another path (the CLI, the file streamed,
+    a notebook, a browser) still takes it, and may compare with this one.
+    """
+    runs: dict[tuple[Path, tuple[str, ...], dt.date], ExampleRun] = {}
+
+    def run(events: str | Path, rulesets: str | Sequence[str], as_of: str | dt.date) -> ExampleRun:
+        path = EXAMPLES / events if isinstance(events, str) else Path(events)
+        ids = tuple(rulesets.split(",")) if isinstance(rulesets, str) else tuple(rulesets)
+        day = as_of if isinstance(as_of, dt.date) else dt.date.fromisoformat(as_of.strip())
+        key = (path.resolve(), ids, day)
+        if key not in runs:
+            plan = sli_rules.compile_rulesets(list(ids))
+            intake = sli_rules.read_events(path, lenient=True, catalogue=plan.catalogue)
+            assert isinstance(intake, sli_rules.Intake)
+            report = sli_rules.evaluate(plan, intake, as_of=day)
+            runs[key] = ExampleRun(path, ids, day, intake, report)
+        return runs[key]
+
+    return run
+
 
 PG_GLOB = "/usr/lib/postgresql/*/bin/pg_ctl"
 INSTALL_HINT = (

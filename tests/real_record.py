@@ -9,6 +9,10 @@ by themselves once the library reads a month date.
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import pytest
 
 import sli_rules
 
@@ -27,3 +31,20 @@ def imprecise_dates_supported() -> bool:
     except sli_rules.EventError:
         return False
     return True
+
+
+#: The tests that share the record's one evaluation (the `example_run` fixture of
+#: tests/conftest.py) go to one pytest-xdist worker (`make test` runs `--dist loadgroup`),
+#: so that a run of the suite evaluates the record once rather than once per worker.
+SHARED = pytest.mark.xdist_group("real-record")
+
+
+def params(rows: Iterable[Sequence[Any]], ids: Sequence[str] | None = None) -> list[Any]:
+    """`rows` (the events first: a file name, a path or an `Example`) as pytest params,
+    the real record's row marked `SHARED`."""
+    out = []
+    for i, row in enumerate(rows):
+        first = getattr(row[0], "name", row[0])  # a path's or an example's name
+        marks = [SHARED] if str(first).startswith(NAME) else []
+        out.append(pytest.param(*row, marks=marks, id=ids[i] if ids is not None else None))
+    return out

@@ -7,12 +7,17 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
+import real_record
 import sli_rules
 from sli_rules.cli import run
 from sli_rules.cli.exits import EXIT_INPUT, EXIT_OK
+
+if TYPE_CHECKING:
+    from conftest import ExampleRunner
 
 REPO = Path(__file__).resolve().parents[1]
 FILES = sorted((REPO / "examples").glob("*.jsonl"))
@@ -70,12 +75,19 @@ def test_a_misspelt_name_gets_a_did_you_mean() -> None:
     assert cli("examples", "-o", "x.jsonl")[0] == EXIT_INPUT
 
 
-@pytest.mark.parametrize("ex", sli_rules.examples(), ids=lambda e: e.name)
-def test_each_example_evaluates_with_what_it_comes_with(ex: sli_rules.Example) -> None:
+EXAMPLES = sli_rules.examples()
+
+
+@pytest.mark.parametrize(
+    "ex", real_record.params([(e,) for e in EXAMPLES], [e.name for e in EXAMPLES])
+)
+def test_each_example_evaluates_with_what_it_comes_with(
+    ex: sli_rules.Example, example_run: ExampleRunner
+) -> None:
     assert ex.path.read_bytes() == (REPO / "examples" / f"{ex.name}.jsonl").read_bytes()
     assert ex.rulesets
     assert ex.as_of is not None
-    report = sli_rules.evaluate(ex.rulesets, ex.path, as_of=ex.as_of)
+    report = example_run(ex.path, ex.rulesets, ex.as_of).report
     assert len(report) > 0
     assert report.to_dict()["accounting"]["rejected"] == 0
 
@@ -86,9 +98,11 @@ def _demo_args() -> list[str]:
     return line.split("?=", 1)[1].split()
 
 
-@pytest.mark.parametrize(("events", "rulesets", "as_of"), DEMO, ids=lambda v: str(v)[:30])
+@pytest.mark.parametrize(
+    ("events", "rulesets", "as_of"), real_record.params(DEMO, [r[0][:30] for r in DEMO])
+)
 def test_make_demo_shows_every_breach_in_a_screenful(
-    events: str, rulesets: str, as_of: str
+    events: str, rulesets: str, as_of: str, example_run: ExampleRunner
 ) -> None:
     """`make demo` printed thousands of lines (issue 16, point 9): it now shows the breaches
     and escalation steps of each example, every one of them."""
@@ -97,7 +111,7 @@ def test_make_demo_shows_every_breach_in_a_screenful(
     code, out, _ = cli(*argv, *_demo_args())
     assert code == EXIT_OK
     assert len(out.splitlines()) <= 60
-    full = sli_rules.evaluate(rulesets.split(","), REPO / "examples" / events, as_of=as_of)
+    full = example_run(events, rulesets, as_of).report  # the CLI's own run is above
     shown = [line for line in out.splitlines() if line.startswith(("breach ", "escalation "))]
     assert len(shown) == len(full.breaches) + len(full.escalations)
     assert f"({len(full.breaches)} breach" in out  # the summary counts what is shown

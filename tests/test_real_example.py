@@ -17,12 +17,14 @@ import re
 import sys
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-import sli_rules
-from real_record import NEEDS, RULESETS, imprecise_dates_supported
+from real_record import NEEDS, RULESETS, SHARED, imprecise_dates_supported
+
+if TYPE_CHECKING:
+    from conftest import ExampleRunner
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL = Path(os.environ.get("SLI_REAL", ROOT.parent / "shared" / "real"))
@@ -136,14 +138,10 @@ def test_no_coverage_is_declared() -> None:
 needs_dates = pytest.mark.skipif(not imprecise_dates_supported(), reason=NEEDS)
 
 
-def _evaluate() -> sli_rules.Report:
-    rulesets = [sli_rules.load_ruleset(i) for i in RULESETS]
-    return sli_rules.evaluate(rulesets, str(EXAMPLE), as_of=AS_OF)
-
-
 @needs_dates
-def test_the_example_loads_with_nothing_rejected() -> None:
-    report = _evaluate()
+@SHARED
+def test_the_example_loads_with_nothing_rejected(example_run: ExampleRunner) -> None:
+    report = example_run(EXAMPLE, RULESETS, AS_OF).report
     accounting = report.accounting()
     assert accounting["rejected"] == 0
     assert accounting["accepted"] == len(_example())
@@ -167,8 +165,10 @@ def _docs_rows() -> list[tuple[str, set[str], str]]:
 
 
 @needs_dates
-def test_the_docs_page_gives_every_finding_a_verdict() -> None:
-    report = _evaluate().filter(agreement="west-midlands-compact-2013")
+@SHARED
+def test_the_docs_page_gives_every_finding_a_verdict(example_run: ExampleRunner) -> None:
+    report = example_run(EXAMPLE, RULESETS, AS_OF).report
+    report = report.filter(agreement="west-midlands-compact-2013")
     rows = _docs_rows()
     missing = [
         (f.rule, f.party, f.status)

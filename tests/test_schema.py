@@ -8,7 +8,7 @@ import csv
 import io
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -34,6 +34,9 @@ from sli_rules.tools.schema import (
     scenario_schema,
     schema_json,
 )
+
+if TYPE_CHECKING:
+    from conftest import ExampleRunner
 from strategies import LAWS_PLAN, LAWS_YAML, event_streams
 
 REPO = Path(__file__).resolve().parents[1]
@@ -365,10 +368,12 @@ def test_every_example_event_validates() -> None:
     rulesets.setdefault(real, list(real_record.RULESETS))
     if not real_record.imprecise_dates_supported():  # checked here once issue 12 is in
         lines = [line for line in lines if line[0] != real]
+    names = {name for name, _n, _record in lines}
+    validators = {name: _events_validator(rulesets.get(name, [])) for name in names}
     bad = [
         f"examples/{name}:{n}: {p}"
         for name, n, record in lines
-        for p in problems(_events_validator(rulesets.get(name, [])), record)
+        for p in problems(validators[name], record)
     ]
     assert bad == []
 
@@ -495,9 +500,11 @@ def example_runs() -> list[tuple[str, str, str]]:
     ]
 
 
-@pytest.mark.parametrize(("events", "rulesets", "as_of"), example_runs())
-def test_a_report_on_an_example_stream_validates(events: str, rulesets: str, as_of: str) -> None:
-    report = evaluate(rulesets.split(","), EXAMPLES / events, as_of=as_of)
+@pytest.mark.parametrize(("events", "rulesets", "as_of"), real_record.params(example_runs()))
+def test_a_report_on_an_example_stream_validates(
+    events: str, rulesets: str, as_of: str, example_run: ExampleRunner
+) -> None:
+    report = example_run(events, rulesets, as_of).report
     assert report.findings
     assert problems(FINDINGS_V, json.loads(report.to_json())) == []
 

@@ -18,16 +18,19 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
+import real_record
 import sli_rules
 from sli_rules.cli import run
-from sli_rules.load.catalogue import catalogue_for
 from sli_rules.outputs.ical import uid
 from sli_rules.outputs.names import party_name
 from sli_rules.tools.site import party_file, write_site
+
+if TYPE_CHECKING:
+    from conftest import ExampleRunner
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
@@ -125,13 +128,18 @@ def browse(site: Path, party_text: str, status: str, kind: str) -> dict[str, Any
     return result
 
 
-@pytest.mark.parametrize("row", DEMO, ids=[r["rulesets"] for r in DEMO])
-def test_the_site_of_each_bundled_example_in_a_browser(tmp_path: Path, row: dict[str, str]) -> None:
-    rulesets = row["rulesets"].split(",")
-    # read with the event types the rulesets declare (as `sli-rules evaluate -r` does)
-    declared = catalogue_for(sli_rules.load_ruleset(r) for r in rulesets)
-    events = sli_rules.read_events(EXAMPLES / row["events"], catalogue=declared)
-    report = sli_rules.evaluate(rulesets, events, as_of=row["as_of"])
+@pytest.mark.parametrize(
+    ("events_file", "row"),
+    real_record.params([(r["events"], r) for r in DEMO], [r["rulesets"] for r in DEMO]),
+)
+def test_the_site_of_each_bundled_example_in_a_browser(
+    tmp_path: Path, events_file: str, row: dict[str, str], example_run: ExampleRunner
+) -> None:
+    # read with the event types the rulesets declare (as `sli-rules evaluate -r` does), and
+    # evaluated once for every test that needs the example's findings (tests/conftest.py)
+    evaluated = example_run(events_file, row["rulesets"], row["as_of"])
+    events, report = evaluated.intake, evaluated.report
+    assert not events.rejected
     site = tmp_path / "site"
     write_site(report, site, events=events.events, timelines=False)
     # a council to type, or a body where no finding names a council (the national

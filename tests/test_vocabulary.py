@@ -4,19 +4,21 @@ the schema, the HTML report, the plot and `explain` all read it from there."""
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 from pathlib import Path
-from typing import get_args
+from typing import TYPE_CHECKING, get_args
 
 import pytest
 
-import sli_rules
+import real_record
 from sli_rules.cli import run
 from sli_rules.model.values import FindingKind
 from sli_rules.model.vocabulary import KIND_NOUNS, KINDS, STATUSES, Kind, Status
 from sli_rules.outputs import plot, report
 from sli_rules.tools.schema import findings_schema
+
+if TYPE_CHECKING:
+    from conftest import ExampleRunner
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = [
@@ -51,13 +53,14 @@ def test_the_report_and_the_plot_colour_every_status_from_the_one_table() -> Non
         assert plot.STATUS_COLOURS[status] == words.plot_colour
 
 
-@pytest.mark.parametrize(("events", "ruleset", "as_of"), EXAMPLES, ids=[e[1] for e in EXAMPLES])
+@pytest.mark.parametrize(
+    ("events", "ruleset", "as_of"), real_record.params(EXAMPLES, [e[1] for e in EXAMPLES])
+)
 def test_the_bundled_examples_use_only_the_vocabulary(
-    events: str, ruleset: str, as_of: str
+    events: str, ruleset: str, as_of: str, example_run: ExampleRunner
 ) -> None:
-    result = sli_rules.evaluate(  # a row may name several rulesets, comma-separated
-        ruleset.split(","), ROOT / "examples" / events, as_of=dt.date.fromisoformat(as_of.strip())
-    )
+    # a row may name several rulesets, comma-separated
+    result = example_run(events, ruleset, as_of).report
     assert {f.kind for f in result.findings} <= set(KINDS)
     assert {f.status for f in result.findings} <= set(STATUSES)
 

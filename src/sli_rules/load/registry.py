@@ -7,17 +7,26 @@ the lifetime (`created:` / `abolished:`, both the first day of the new arrangeme
 `to` is the day before `abolished`), and answers the questions the loader, the intake and
 the engine ask: is this a council or a body, did it exist on a day, what did the writer
 probably mean.
+
+The registry is read from a JSON copy of the two YAML files, `data/registry.json` in the
+package, written by `make registry` (scripts/registry_json.py): building the 70 KB of
+councils with a YAML parser took most of the time that loading every bundled ruleset
+took in a fresh process. tests/test_registry.py fails when the copy is not what the YAML
+files give, so the YAML stays the one to edit.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import functools
+import json
 import re
 from collections.abc import Iterable, Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
+
+import msgspec
 
 from sli_rules.load.safe_yaml import safe_load
 
@@ -34,6 +43,8 @@ __all__ = [
     "load_bodies",
     "load_registry",
     "regional_body",
+    "registry_from_yaml",
+    "registry_json",
     "successors_of",
 ]
 
@@ -69,13 +80,69 @@ def bundled_dir() -> Path:
     return Path(__file__).resolve().parents[3] / "rulesets"
 
 
+#: the parts of the registry, each a file `rulesets/registry/<part>.yaml` holding one
+#: mapping under the key `<part>`
+PARTS = ("councils", "bodies")
+#: the JSON copy of the parts, in the package (`make registry` writes it)
+COPY = "data/registry.json"
+
+
+def _plain(value: Any) -> Any:
+    """`value` as JSON holds it: a date (YAML reads an unquoted one as a date) as its ISO
+    text, which is how `normalise` reads the dates of an entry anyway."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    return value
+
+
+def registry_from_yaml(folder: Path | None = None) -> dict[str, dict[str, Any]]:
+    """Each part of the registry read from its YAML file in `folder` (the bundled
+    `registry` folder by default), as plain JSON values; a missing file is an empty part."""
+    folder = folder if folder is not None else bundled_dir() / "registry"
+    out: dict[str, dict[str, Any]] = {}
+    for name in PARTS:
+        path = folder / f"{name}.yaml"
+        data = safe_load(path.read_text(encoding="utf-8")) if path.exists() else None
+        out[name] = _plain(dict((data or {}).get(name) or {}))
+    return out
+
+
+def registry_json(parts: Mapping[str, Mapping[str, Any]]) -> str:
+    """The text of the JSON copy of the registry's `parts` (as `make registry` writes it):
+    one line per entry, so that a change to the YAML shows as a change of its lines."""
+    lines = ["{", f' "generated": {_GENERATED},']
+    for n, (name, entries) in enumerate(parts.items()):
+        lines.append(f" {json.dumps(name)}: {{")
+        rows = [
+            f"  {json.dumps(key)}: {json.dumps(entry, ensure_ascii=False)}"
+            for key, entry in entries.items()
+        ]
+        lines.append(",\n".join(rows))
+        lines.append(" }" + ("," if n < len(parts) - 1 else ""))
+    return "\n".join([*lines, "}"]) + "\n"
+
+
+_GENERATED = json.dumps(
+    "by `make registry` (scripts/registry_json.py) from rulesets/registry/*.yaml: "
+    "edit those, then run it"
+)
+
+
+@functools.cache
+def _registry_copy() -> Mapping[str, Any]:
+    data: Mapping[str, Any] = msgspec.json.decode(
+        resources.files("sli_rules").joinpath(COPY).read_bytes()
+    )
+    return data
+
+
 def _registry_part(name: str) -> dict[str, Mapping[str, Any]]:
-    """The `name` mapping of `rulesets/registry/<name>.yaml` (empty when there is none)."""
-    path = bundled_dir() / "registry" / f"{name}.yaml"
-    if not path.exists():
-        return {}
-    data = safe_load(path.read_text(encoding="utf-8")) or {}
-    return dict(data.get(name) or {})
+    """The `name` part of the registry (from the JSON copy of its YAML file)."""
+    return dict(_registry_copy().get(name) or {})
 
 
 def _as_date(value: Any) -> Date | None:
