@@ -29,7 +29,9 @@ EXPECTED = {
     "policy-what-if-deadline.ipynb",
     "real-west-midlands-2011-2018.ipynb",
 }
-CELL_TIMEOUT = 120  # seconds, per cell
+# seconds, per cell: a hang guard, not a speed test (the real record's cell takes tens of
+# seconds of CPU, and CI machines are shared and may be slow under coverage)
+CELL_TIMEOUT = 900
 NOTEBOOK_METADATA = {"kernelspec", "language_info"}
 CELL_METADATA = {"tags"}
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
