@@ -22,6 +22,7 @@ from dateutil.relativedelta import relativedelta
 from sli_rules.engine import snapshot
 from sli_rules.engine.coverage import COVERAGE_TYPE, Declaration, declaration, uncovered_types
 from sli_rules.engine.plan import CompiledRuleset, Hook, Matcher, Plan, ReferenceMatcher, party_view
+from sli_rules.engine.trace import Counted, Note, Sum, Trace
 from sli_rules.engine.versions import version_fields
 from sli_rules.kinds import KINDS
 from sli_rules.kinds.base import Family
@@ -212,9 +213,17 @@ class Session:
     """
 
     def __init__(
-        self, plan: Plan, matcher: Matcher | None = None, *, complete: bool = False
+        self,
+        plan: Plan,
+        matcher: Matcher | None = None,
+        *,
+        complete: bool = False,
+        trace: bool = False,
     ) -> None:
         self.plan = plan
+        # with trace=True, the engine's record of why each duty is what it is
+        # (engine/trace.py), written as duties start; None (and no cost) otherwise
+        self.trace: Trace | None = Trace() if trace else None
         self.matcher: Matcher = matcher or ReferenceMatcher(plan)
         self.state = EngineState(
             rulesets=[RulesetState() for _ in plan.rulesets], complete=complete
@@ -758,6 +767,12 @@ class Session:
             if ls.exceeded is None and ls.total > maximum:
                 ls.exceeded = (e.date, e.id)
                 ls.total_when_exceeded = ls.total
+            if self.trace is not None:
+                first = Note(Family.CEILING, e, period.start, period=period)
+                first.ceiling, first.ceiling_given = maximum, rule.max
+                note = self.trace.get(cr.id, rule.id, p.id, ls.events[0])
+                note = note or self.trace.add(cr.id, rule.id, p.id, first)
+                note.counted.append(Counted(e.id, e.date, amount, ls.total))
 
     def _trigger_entitlement(
         self, cr: CompiledRuleset, st: RulesetState, r: Rule, e: Event
@@ -769,6 +784,11 @@ class Session:
                 continue
             lasts = add(e.date, cr.duration(rule.lasts, e.date)) if rule.lasts else None
             st.entitlements.append((rule.id, p.id, e.date, e.id, lasts))
+            if self.trace is not None:
+                note = self.trace.add(cr.id, rule.id, p.id, Note(Family.ENTITLEMENT, e, e.date))
+                if rule.lasts and lasts is not None:
+                    amount = cr.duration(rule.lasts, e.date)
+                    note.sums["lasts"] = Sum(e.date, amount, rule.lasts, lasts)
 
     def _trigger_check(self, cr: CompiledRuleset, st: RulesetState, r: Rule, e: Event) -> None:
         """A constraint: the event itself is checked against the requirement."""
@@ -780,6 +800,9 @@ class Session:
             env = Env(event=e, party=p)
             failed = [k for k, pred in cr.require_parts[rule.id] if not pred(e, env)]
             text = "; ".join(describe_condition({k: rule.require[k]}) for k in failed)
+            if self.trace is not None:
+                note = Note(Family.CHECKED, e, e.date, failed=tuple(failed))
+                self.trace.add(cr.id, rule.id, p.id, note)
             st.instances[key] = Instance(
                 rule.id,
                 p.id,
