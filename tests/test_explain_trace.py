@@ -189,3 +189,50 @@ def test_a_stream_with_imprecise_dates_is_traced_too(ruleset: Ruleset) -> None:
     (text,) = explain_findings([support], [ruleset], events, report=report)
     assert "Available: from " in text
     assert "lasts 1 month (P1M, stated in the text) → until " in text
+
+
+WINDOW_RULESET = (
+    RULESET.split("rules:", maxsplit=1)[0]
+    + """rules:
+  - id: follow-up
+    kind: window
+    clause: "4"
+    quote: "a follow-up between one and three months after the challenge"
+    trigger: {type: peer_challenge.held}
+    fulfil:
+      type: feedback.published
+      match: {review: review}
+    opens: P1M
+    due: P3M
+"""
+)
+
+
+def test_a_triggered_duty_dates_come_from_the_engine() -> None:
+    """A window's opening and due date are the engine's sums, month-end clamping and
+    all; explain shows those sums, not sums of its own."""
+    rs, problems = parse_ruleset(WINDOW_RULESET, "window.yaml")
+    assert not problems, [p.message for p in problems]
+    assert rs is not None
+    events = [
+        {"id": "h1", "type": "peer_challenge.held", "date": "2020-11-30",
+         "council": "E06000015", "review": "r1", "kind": "corporate"},
+    ]  # fmt: skip
+    report = sli_rules.evaluate(rs, events, as_of=AS_OF, complete=True)
+    (f,) = report.filter(kind="obligation").findings
+    session = Session(compile_rulesets(rs), complete=True, trace=True)
+    session.feed(read_events(events, catalogue=catalogue_for([rs])).events)
+    session.advance(AS_OF)
+    assert session.trace is not None
+    note = session.trace.note_for(f)
+    assert note is not None
+    assert note.family is Family.TRIGGERED
+    # 30 November + 3 months is 28 February (clamped); + 1 month is 30 December
+    assert (note.sums["opens"].result, note.sums["due"].result) == (f.opens, f.due)
+    assert f.due == dt.date(2021, 2, 28)
+    (text,) = explain_findings([f], [rs], events, report=report)
+    assert (
+        "Window: held 2020-11-30; opens 1 month later (P1M, stated in the text) → 2020-12-30; "
+        "due 3 months later (P3M, stated in the text) → 2021-02-28 (month-end clamping: "
+        "2020-11-30 + 3 months would be 2021-02-30" in text
+    )

@@ -466,6 +466,8 @@ class Session:
                 since=day if day != e.date else None,
             )
             st.index.setdefault((rule.id, p.id, *match), []).append(key)
+            if self.trace is not None:
+                self._note_duty(cr, rule, p.id, e, day, st.instances[key])
 
     def _state_ended(self, spell: Spell) -> None:
         assert spell.end is not None
@@ -628,6 +630,10 @@ class Session:
                 if k in st.instances:
                     continue
                 st.instances[k] = new
+                if self.trace is not None:  # the duty handed on keeps its dates
+                    note = self.trace.get(cr.id, inst.rule, pred, key[2])
+                    if note is not None:
+                        self.trace.notes.setdefault((cr.id, inst.rule, owner, key[2]), note)
                 for m in joint or (owner,):
                     st.index.setdefault((inst.rule, m, *inst.match), []).append(k)
 
@@ -843,8 +849,29 @@ class Session:
             )
             st.instances[key] = inst
             st.index.setdefault((rule.id, p.id, *match), []).append(key)
+            if self.trace is not None:
+                self._note_duty(cr, rule, p.id, e, e.date, inst)
             if rule.fulfil.look_back is not None:
                 self._look_back(cr, st, rule, inst, rule.fulfil.look_back)
+
+    def _note_duty(
+        self,
+        cr: CompiledRuleset,
+        rule: DeadlineRule | WindowRule,
+        pid: str,
+        e: Event,
+        start: Date,
+        inst: Instance,
+    ) -> None:
+        """The trace's note of a triggered duty: its due date (and opening) as the sums
+        from `start` that gave them."""
+        assert self.trace is not None
+        note = Note(Family.TRIGGERED, e, start)
+        note.sums["due"] = Sum(start, cr.duration(rule.due, start), rule.due, inst.due)
+        window = _window_opens(rule)
+        if window is not None:
+            note.sums["opens"] = Sum(start, cr.duration(window, start), window, inst.opens)
+        self.trace.add(cr.id, rule.id, pid, note)
 
     def _fulfil(self, h: Hook, e: Event) -> None:
         cr, st = self._cr(h)

@@ -15,7 +15,7 @@ import datetime as _dt
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from dateutil.relativedelta import relativedelta
 
@@ -64,6 +64,8 @@ MET = tuple(s.value for s, w in STATUSES.items() if w.met)
 # the families whose findings are explained from the engine's trace (engine/trace.py);
 # the others are still explained by working the reasoning out from the finding
 TRACED = (Family.CHECKED, Family.CEILING, Family.ENTITLEMENT)
+# the families whose date arithmetic (only) is the engine's, from the trace
+DATED = (Family.TRIGGERED,)
 
 
 # --------------------------------------------------------------------- public
@@ -242,10 +244,15 @@ class _Explainer:
         day = as_day(as_of) if as_of is not None else None
         self.as_of = day or (report.as_of if report is not None else None)
         self._by_type: dict[str, list[Event]] | None = None
-        self._trace: Trace | None = None
+        self._trace: dict[tuple[str, str, str, str], list[Note]] | None = None
         self._traced = False
+        # a stream with imprecise dates: tracing it means the refinement's runs again,
+        # so only the families explained wholly from the trace (TRACED) ask for it
+        self.vague = self.events is not None and any(
+            e.span is not None for e in self.events.values()
+        )
 
-    def trace(self) -> Trace | None:
+    def trace(self) -> dict[tuple[str, str, str, str], list[Note]] | None:
         """The engine's record of its reasoning (engine/trace.py), from evaluating the
         rulesets over the events as of the date with tracing on, as `evaluate` does;
         None without the events or the date."""
@@ -268,22 +275,28 @@ class _Explainer:
             return session.findings()
 
         # with imprecise dates, the engine runs once for each choice of their days that
-        # could change a finding (engine/refine.py): a duty's note is that of the first
-        # run that started it
+        # could change a finding (engine/refine.py): a duty has a note from each run that
+        # started it, and `note` picks the one that gave the finding its due date
         evaluate_refined(list(self.events.values()), day, run)
-        merged = Trace()
+        merged: dict[tuple[str, str, str, str], list[Note]] = {}
         for trace in traces:
             for key, note in trace.notes.items():
-                merged.notes.setdefault(key, note)
+                merged.setdefault(key, []).append(note)
         self._trace = merged
         return self._trace
 
     def note(self, rule: Rule, f: Finding) -> Note | None:
         """The engine's note on the duty behind `f`, for a family explained from it."""
-        if family_of(rule) not in TRACED:
+        if family_of(rule) not in (*TRACED, *DATED) or not f.triggered_by:
             return None
+        if family_of(rule) in DATED and self.vague:
+            return None  # the dates are worked out from the trigger (derived_dates)
         trace = self.trace()
-        return trace.note_for(f) if trace is not None else None
+        if trace is None:
+            return None
+        notes = trace.get((f.agreement, f.rule, f.party, f.triggered_by[0]), [])
+        due = [n for n in notes if "due" in n.sums and n.sums["due"].result == f.due]
+        return due[0] if due else (notes[0] if notes else None)
 
     # -- look-ups
     def ruleset(self, f: Finding) -> Ruleset:
@@ -470,6 +483,8 @@ class _Explainer:
         note = self.note(rule, f)
         if family_of(rule) in TRACED:
             day = note.read_on if note is not None else rs.effective.start
+        elif note is not None:
+            day = note.read_on
         else:
             day = self.read_on(rs, rule, f, trigger)
         lines.append(
@@ -478,7 +493,10 @@ class _Explainer:
         if family_of(rule) in TRACED:
             lines.extend(self.traced(rs, rule, f, note))
         else:
-            lines.extend(self.arithmetic(rs, rule, f, trigger))
+            if family_of(rule) in DATED:
+                lines.extend(self.duty_dates(rs, rule, f, note, trigger))
+            else:
+                lines.extend(self.arithmetic(rs, rule, f))
             lines.extend(self.trigger_lines(rs, rule, f))
             lines.extend(self.outcome(rs, rule, f, trigger))
         lines.extend(self.interpretations(rs, f, day))
@@ -573,6 +591,75 @@ class _Explainer:
             f"Counted: {'; '.join(listed)}{more}.",
         ]
 
+    def duty_dates(
+        self, rs: Ruleset, rule: Rule, f: Finding, note: Note | None, trigger: Event | None
+    ) -> list[str]:
+        """A triggered duty's due date (and a window's opening), as the engine's sums;
+        worked out from the trigger when there is no trace (see `note`)."""
+        if note is None or "due" not in note.sums:
+            return self.derived_dates(rs, cast(DeadlineRule | WindowRule, rule), f, trigger)
+        due = note.sums["due"]
+        verb = _verb(note.trigger.type)
+        opens = note.sums.get("opens")
+        out: list[str] = []
+        if opens is None:
+            out.append(
+                f"Deadline: {verb} {due.start}; {due.amount.describe()} ({due.amount}, "
+                f"{self.source(rs, due.given)}) → due {_sum_text(due)}."
+            )
+        else:
+            out.append(
+                f"Window: {verb} {due.start}; opens {opens.amount.describe()} later "
+                f"({opens.amount}, {self.source(rs, opens.given)}) → {_sum_text(opens)}; "
+                f"due {due.amount.describe()} later ({due.amount}, "
+                f"{self.source(rs, due.given)}) → {_sum_text(due)}; both ends included."
+            )
+            if opens.result != f.opens:
+                out.append(f"Note: the finding says the window opens {f.opens}.")
+        if due.result != f.due:
+            out.append(f"Note: the finding says due {f.due}.")
+        return out
+
+    def derived_dates(
+        self, rs: Ruleset, rule: DeadlineRule | WindowRule, f: Finding, trigger: Event | None
+    ) -> list[str]:
+        """A triggered duty's dates worked out from the trigger, where there is no trace:
+        no events given, or a stream with imprecise dates."""
+        out: list[str] = []
+        start = trigger.date if trigger is not None else None
+        if start is not None and rule.trigger.state and start < rs.effective.start:
+            start = rs.effective.start  # a state holding on the agreement's start
+        window = getattr(rule, "opens", None)  # a window's; None for a deadline
+        if start is None and window is None:
+            start = f.opens
+        if start is None:
+            return [
+                f"Window: opens {f.opens}, due {f.due}, both counted from the trigger's "
+                "date (pass the events to see the arithmetic)."
+            ]
+        verb = _verb(trigger.type) if trigger is not None else "triggered"
+        due_d = self.value(rs, rule.due, start)
+        due, clamp = _add_explained(start, due_d)
+        if window is None:
+            out.append(
+                f"Deadline: {verb} {start}; {due_d.describe()} ({due_d}, "
+                f"{self.source(rs, rule.due)}) → due {due}{clamp}."
+            )
+        else:
+            open_d = self.value(rs, window, start)
+            opens, oclamp = _add_explained(start, open_d)
+            out.append(
+                f"Window: {verb} {start}; opens {open_d.describe()} later ({open_d}, "
+                f"{self.source(rs, window)}) → {opens}{oclamp}; due "
+                f"{due_d.describe()} later ({due_d}, {self.source(rs, rule.due)}) → "
+                f"{due}{clamp}; both ends included."
+            )
+            if opens != f.opens:
+                out.append(f"Note: the finding says the window opens {f.opens}.")
+        if due != f.due:
+            out.append(f"Note: the finding says due {f.due}.")
+        return out
+
     def check_outcome(self, rule: Rule, f: Finding, note: Note | None) -> list[str]:
         """A checked requirement: which of its parts the triggering event failed, as the
         engine found, with what the event has there."""
@@ -637,41 +724,8 @@ class _Explainer:
     def condition(self, cond: Mapping[str, Any] | None) -> str:
         return describe_condition(cond)
 
-    def arithmetic(self, rs: Ruleset, rule: Rule, f: Finding, trigger: Event | None) -> list[str]:
+    def arithmetic(self, rs: Ruleset, rule: Rule, f: Finding) -> list[str]:
         out: list[str] = []
-        if isinstance(rule, (DeadlineRule, WindowRule)):
-            start = trigger.date if trigger is not None else None
-            if start is not None and rule.trigger.state and start < rs.effective.start:
-                start = rs.effective.start  # a state holding on the agreement's start
-            if start is None and isinstance(rule, DeadlineRule):
-                start = f.opens
-            if start is None:
-                return [
-                    f"Window: opens {f.opens}, due {f.due}, both counted from the trigger's "
-                    "date (pass the events to see the arithmetic)."
-                ]
-            verb = _verb(trigger.type) if trigger is not None else "triggered"
-            due_d = self.value(rs, rule.due, start)
-            due, clamp = _add_explained(start, due_d)
-            if isinstance(rule, DeadlineRule):
-                out.append(
-                    f"Deadline: {verb} {start}; {due_d.describe()} ({due_d}, "
-                    f"{self.source(rs, rule.due)}) → due {due}{clamp}."
-                )
-            else:
-                open_d = self.value(rs, rule.opens, start)
-                opens, oclamp = _add_explained(start, open_d)
-                out.append(
-                    f"Window: {verb} {start}; opens {open_d.describe()} later ({open_d}, "
-                    f"{self.source(rs, rule.opens)}) → {opens}{oclamp}; due "
-                    f"{due_d.describe()} later ({due_d}, {self.source(rs, rule.due)}) → "
-                    f"{due}{clamp}; both ends included."
-                )
-                if opens != f.opens:
-                    out.append(f"Note: the finding says the window opens {f.opens}.")
-            if due != f.due:
-                out.append(f"Note: the finding says due {f.due}.")
-            return out
         if isinstance(rule, FixedDateRule):
             given = (
                 f"the later of {self.with_source(rs, rule.opens, rs.effective.start)} and the "
