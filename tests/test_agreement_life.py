@@ -1,5 +1,5 @@
 """Agreements with a life, states with a start and an end, and events that cannot fool
-the engine (issue 13, points 4-6; DESIGN §8).
+the engine (issue 13, points 4-6; docs/ruleset-format.md, "The agreement's life").
 
 The rulesets are variants of the law-test ruleset of tests/strategies.py (agreement from
 2013-07-01, owned by the steering group; `feedback` due six months after a review).

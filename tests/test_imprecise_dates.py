@@ -1,5 +1,5 @@
-"""Imprecise event dates (DESIGN.md section 7): the forms read, their bounds, and the
-findings they give, through the API, the CLI and every output format."""
+"""Imprecise event dates (docs/events.md and docs/findings.md): the forms read, their
+bounds, and the findings they give, through the API, the CLI and every output format."""
 
 from __future__ import annotations
 

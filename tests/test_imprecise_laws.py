@@ -1,4 +1,4 @@
-"""Laws for imprecise event dates (DESIGN.md section 7, docs/findings.md), as hypothesis
+"""Laws for imprecise event dates (docs/findings.md, "Imprecise dates"), as hypothesis
 properties over random streams on the laws ruleset (tests/strategies.py) in which some
 events' days are widened to their month, season, year or an interval around them.
 

@@ -1,5 +1,5 @@
 """Councils that come and go: the registry's lifetimes, parties from the registry, and
-duties handed on by a succession (issue 13, points 1 to 3; DESIGN §8)."""
+duties handed on by a succession (issue 13, points 1 to 3; docs/ruleset-format.md, "Parties")."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Deadline and window rules started by a state (`trigger: {state: inadequate}`; issue 13
-point 5, DESIGN §8 "States").
+point 5, docs/ruleset-format.md "States").
 
 One duty per spell of the state, for the council in it, dated on the spell's start (or on
 the agreement's effective start when the spell already holds then), and discharged if

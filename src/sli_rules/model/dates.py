@@ -288,7 +288,7 @@ class DaySpan:
         return self.text
 
 
-# The seasons of EDTF level 1 (21-24) as DESIGN.md section 7 defines them: (first month,
+# The seasons of EDTF level 1 (21-24) as docs/events.md (`date`) defines them: (first month,
 # months long). The edtf package (5.x) takes winter (24) as December alone, in its own
 # year; here winter is December to February, running into the next year, so the bounds
 # are computed from the parsed year and season rather than with the package's
