@@ -24,6 +24,7 @@ from sli_rules.engine import memo, snapshot
 from sli_rules.engine.coverage import COVERAGE_TYPE, Declaration, declaration, uncovered_types
 from sli_rules.engine.plan import CompiledRuleset, Hook, Matcher, Plan, ReferenceMatcher
 from sli_rules.engine.predicates import Env, resolve
+from sli_rules.engine.trace import Counted, Note, Sum, Trace
 from sli_rules.engine.versions import version_fields
 from sli_rules.kinds import KINDS
 from sli_rules.kinds.base import Family
@@ -220,9 +221,17 @@ class Session:
     """
 
     def __init__(
-        self, plan: Plan, matcher: Matcher | None = None, *, complete: bool = False
+        self,
+        plan: Plan,
+        matcher: Matcher | None = None,
+        *,
+        complete: bool = False,
+        trace: bool = False,
     ) -> None:
         self.plan = plan
+        # with trace=True, the engine's record of why each duty is what it is
+        # (engine/trace.py), written as duties start; None (and no cost) otherwise
+        self.trace: Trace | None = Trace() if trace else None
         self.matcher: Matcher = matcher or ReferenceMatcher(plan)
         self.state = EngineState(
             rulesets=[RulesetState() for _ in plan.rulesets], complete=complete
@@ -481,6 +490,8 @@ class Session:
                 since=day if day != e.date else None,
             )
             st.index.setdefault((rule.id, p.id, *match), []).append(key)
+            if self.trace is not None:
+                self._note_duty(cr, rule, p.id, e, day, st.instances[key])
 
     def _state_ended(self, spell: Spell) -> None:
         assert spell.end is not None
@@ -646,6 +657,10 @@ class Session:
                 if k in st.instances:
                     continue
                 st.instances[k] = new
+                if self.trace is not None:  # the duty handed on keeps its dates
+                    note = self.trace.get(cr.id, inst.rule, pred, key[2])
+                    if note is not None:
+                        self.trace.notes.setdefault((cr.id, inst.rule, owner, key[2]), note)
                 for m in joint or (owner,):
                     st.index.setdefault((inst.rule, m, *inst.match), []).append(k)
 
@@ -785,6 +800,12 @@ class Session:
             if ls.exceeded is None and ls.total > maximum:
                 ls.exceeded = (e.date, e.id)
                 ls.total_when_exceeded = ls.total
+            if self.trace is not None:
+                first = Note(Family.CEILING, e, period.start, period=period)
+                first.ceiling, first.ceiling_given = maximum, rule.max
+                note = self.trace.get(cr.id, rule.id, p.id, ls.events[0])
+                note = note or self.trace.add(cr.id, rule.id, p.id, first)
+                note.counted.append(Counted(e.id, e.date, amount, ls.total))
 
     def _trigger_entitlement(
         self, cr: CompiledRuleset, st: RulesetState, r: Rule, e: Event
@@ -796,6 +817,11 @@ class Session:
                 continue
             lasts = add(e.date, cr.duration(rule.lasts, e.date)) if rule.lasts else None
             st.entitlements.append((rule.id, p.id, e.date, e.id, lasts))
+            if self.trace is not None:
+                note = self.trace.add(cr.id, rule.id, p.id, Note(Family.ENTITLEMENT, e, e.date))
+                if rule.lasts and lasts is not None:
+                    amount = cr.duration(rule.lasts, e.date)
+                    note.sums["lasts"] = Sum(e.date, amount, rule.lasts, lasts)
 
     def _trigger_check(self, cr: CompiledRuleset, st: RulesetState, r: Rule, e: Event) -> None:
         """A constraint: the event itself is checked against the requirement."""
@@ -807,6 +833,10 @@ class Session:
             env = Env(event=e, party=p)
             failed = [part for part, pred in cr.require_parts[rule.id] if not pred(e, env)]
             text = "; ".join(describe_condition(part) for part in failed)
+            if self.trace is not None:
+                keys = tuple(part.entries[0].key for part in failed)
+                note = Note(Family.CHECKED, e, e.date, failed=keys)
+                self.trace.add(cr.id, rule.id, p.id, note)
             st.instances[key] = Instance(
                 rule.id,
                 p.id,
@@ -847,8 +877,29 @@ class Session:
             )
             st.instances[key] = inst
             st.index.setdefault((rule.id, p.id, *match), []).append(key)
+            if self.trace is not None:
+                self._note_duty(cr, rule, p.id, e, e.date, inst)
             if rule.fulfil.look_back is not None:
                 self._look_back(cr, st, rule, inst, rule.fulfil.look_back)
+
+    def _note_duty(
+        self,
+        cr: CompiledRuleset,
+        rule: DeadlineRule | WindowRule,
+        pid: str,
+        e: Event,
+        start: Date,
+        inst: Instance,
+    ) -> None:
+        """The trace's note of a triggered duty: its due date (and opening) as the sums
+        from `start` that gave them."""
+        assert self.trace is not None
+        note = Note(Family.TRIGGERED, e, start)
+        note.sums["due"] = Sum(start, cr.duration(rule.due, start), rule.due, inst.due)
+        window = _window_opens(rule)
+        if window is not None:
+            note.sums["opens"] = Sum(start, cr.duration(window, start), window, inst.opens)
+        self.trace.add(cr.id, rule.id, pid, note)
 
     def _fulfil(self, h: Hook, e: Event) -> None:
         cr, st = self._cr(h)

@@ -15,14 +15,18 @@ import datetime as _dt
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from dateutil.relativedelta import relativedelta
 
+from sli_rules.engine.plan import compile_plan
 from sli_rules.engine.predicates import Env, compile_condition, resolve
-from sli_rules.engine.session import each_of, parties_named
+from sli_rules.engine.refine import evaluate_refined
+from sli_rules.engine.session import Session, each_of, family_of, parties_named
+from sli_rules.engine.trace import Note, Sum, Trace
 from sli_rules.io.intake import Intake, read_events
 from sli_rules.kinds import KINDS
+from sli_rules.kinds.base import Family
 from sli_rules.load.catalogue import catalogue_for
 from sli_rules.load.loader import load_registry, load_ruleset
 from sli_rules.model.conditions import (
@@ -34,17 +38,14 @@ from sli_rules.model.conditions import (
 )
 from sli_rules.model.dates import Duration, PeriodSpec, add, as_day
 from sli_rules.model.values import (
-    ConstraintRule,
     CountRule,
     DeadlineRule,
-    EntitlementRule,
     EscalationLadder,
     EscalationStep,
     Event,
     EventSpec,
     Finding,
     FixedDateRule,
-    LimitRule,
     ParamRef,
     Party,
     RecurringRule,
@@ -66,6 +67,12 @@ MAX_CANDIDATES = 5
 MAX_LISTED = 8
 
 MET = tuple(s.value for s, w in STATUSES.items() if w.met)
+
+# the families whose findings are explained from the engine's trace (engine/trace.py);
+# the others are still explained by working the reasoning out from the finding
+TRACED = (Family.CHECKED, Family.CEILING, Family.ENTITLEMENT)
+# the families whose date arithmetic (only) is the engine's, from the trace
+DATED = (Family.TRIGGERED,)
 
 
 # --------------------------------------------------------------------- public
@@ -201,7 +208,16 @@ def _verb(event_type: str) -> str:
 
 def _add_explained(start: Date, dur: Duration) -> tuple[Date, str]:
     """start + dur, and a note when the month arithmetic clamped to a month's end."""
-    result = add(start, dur)
+    return add(start, dur), _clamping(start, dur)
+
+
+def _sum_text(s: Sum) -> str:
+    """The result of a sum the engine did, with the note on month-end clamping."""
+    return f"{s.result}{_clamping(s.start, s.amount)}"
+
+
+def _clamping(start: Date, dur: Duration) -> str:
+    """A note when start + dur (in months or years) clamps to a month's end, else ''."""
     note = ""
     if dur.years or dur.months:
         months = start.month - 1 + dur.months
@@ -214,7 +230,7 @@ def _add_explained(start: Date, dur: Duration) -> tuple[Date, str]:
                 f"{year:04d}-{month:02d}-{start.day:02d}, which does not exist, so the last day "
                 f"of that month, {year:04d}-{month:02d}-{last:02d}, is used)"
             )
-    return result, note
+    return note
 
 
 # ------------------------------------------------------------------ explainer
@@ -241,6 +257,59 @@ class _Explainer:
         day = as_day(as_of) if as_of is not None else None
         self.as_of = day or (report.as_of if report is not None else None)
         self._by_type: dict[str, list[Event]] | None = None
+        self._trace: dict[tuple[str, str, str, str], list[Note]] | None = None
+        self._traced = False
+        # a stream with imprecise dates: tracing it means the refinement's runs again,
+        # so only the families explained wholly from the trace (TRACED) ask for it
+        self.vague = self.events is not None and any(
+            e.span is not None for e in self.events.values()
+        )
+
+    def trace(self) -> dict[tuple[str, str, str, str], list[Note]] | None:
+        """The engine's record of its reasoning (engine/trace.py), from evaluating the
+        rulesets over the events as of the date with tracing on, as `evaluate` does;
+        None without the events or the date."""
+        if self._traced:
+            return self._trace
+        self._traced = True
+        if self.events is None or self.as_of is None:
+            return None
+        complete = self.report.complete if self.report is not None else False
+        plan = compile_plan(self.rulesets.values())
+        day = self.as_of
+        traces: list[Trace] = []
+
+        def run(events: Sequence[Event]) -> list[Finding]:
+            session = Session(plan, complete=complete, trace=True)
+            session.feed(events)
+            session.advance(day)
+            assert session.trace is not None
+            traces.append(session.trace)
+            return session.findings()
+
+        # with imprecise dates, the engine runs once for each choice of their days that
+        # could change a finding (engine/refine.py): a duty has a note from each run that
+        # started it, and `note` picks the one that gave the finding its due date
+        evaluate_refined(list(self.events.values()), day, run)
+        merged: dict[tuple[str, str, str, str], list[Note]] = {}
+        for trace in traces:
+            for key, note in trace.notes.items():
+                merged.setdefault(key, []).append(note)
+        self._trace = merged
+        return self._trace
+
+    def note(self, rule: Rule, f: Finding) -> Note | None:
+        """The engine's note on the duty behind `f`, for a family explained from it."""
+        if family_of(rule) not in (*TRACED, *DATED) or not f.triggered_by:
+            return None
+        if family_of(rule) in DATED and self.vague:
+            return None  # the dates are worked out from the trigger (derived_dates)
+        trace = self.trace()
+        if trace is None:
+            return None
+        notes = trace.get((f.agreement, f.rule, f.party, f.triggered_by[0]), [])
+        due = [n for n in notes if "due" in n.sums and n.sums["due"].result == f.due]
+        return due[0] if due else (notes[0] if notes else None)
 
     # -- look-ups
     def ruleset(self, f: Finding) -> Ruleset:
@@ -424,13 +493,25 @@ class _Explainer:
         trigger = self.event(f.triggered_by[0]) if len(f.triggered_by) == 1 else None
         lines = [self.agreement_line(rs, rule.clause, rule.quote)]
         lines.extend(self.version_lines(rs, rule, f, trigger))
-        day = self.read_on(rs, rule, f, trigger)
+        note = self.note(rule, f)
+        if family_of(rule) in TRACED:
+            day = note.read_on if note is not None else rs.effective.start
+        elif note is not None:
+            day = note.read_on
+        else:
+            day = self.read_on(rs, rule, f, trigger)
         lines.append(
             f"Rule {rule.id}, {KINDS[rule.kind].explain_noun}: {self.requires(rs, rule, day)}"
         )
-        lines.extend(self.arithmetic(rs, rule, f, trigger))
-        lines.extend(self.trigger_lines(rs, rule, f))
-        lines.extend(self.outcome(rs, rule, f, trigger))
+        if family_of(rule) in TRACED:
+            lines.extend(self.traced(rs, rule, f, note))
+        else:
+            if family_of(rule) in DATED:
+                lines.extend(self.duty_dates(rs, rule, f, note, trigger))
+            else:
+                lines.extend(self.arithmetic(rs, rule, f))
+            lines.extend(self.trigger_lines(rs, rule, f))
+            lines.extend(self.outcome(rs, rule, f, trigger))
         lines.extend(self.interpretations(rs, f, day))
         lines.extend(self.escalation_outlook(rs, rule, f))
         return lines
@@ -466,6 +547,160 @@ class _Explainer:
         cites = f" (cites {version.cites})" if version.cites else ""
         return [text + cites + "."]
 
+    # -- the families explained from the engine's trace (TRACED)
+    def traced(self, rs: Ruleset, rule: Rule, f: Finding, note: Note | None) -> list[str]:
+        """The arithmetic, the events and the outcome, as the engine recorded them."""
+        family = family_of(rule)
+        lines: list[str] = []
+        if family is Family.CHECKED:
+            lines.append(f"Checked on the event's own date, {f.due}.")
+        elif family is Family.CEILING:
+            lines.extend(self.ceiling_lines(rs, f, note))
+        elif family is Family.ENTITLEMENT:
+            lasts = note.sums.get("lasts") if note is not None else None
+            if lasts is not None:
+                lines.append(
+                    f"Available: from {lasts.start}; lasts {lasts.amount.describe()} "
+                    f"({lasts.amount}, {self.source(rs, lasts.given)}) → until "
+                    f"{_sum_text(lasts)}."
+                )
+            elif note is not None or f.due is None:
+                lines.append(f"Available: from {f.opens}, with no end given.")
+            else:
+                lines.append(
+                    f"Available: from {f.opens} until {f.due} (pass the events to see the "
+                    "arithmetic)."
+                )
+        if family is not Family.CEILING:
+            lines.extend(f"Triggered by: {self.event_or_id(rs, eid)}." for eid in f.triggered_by)
+        if f.status == Status.UNDETERMINED.value:
+            return lines  # explained by imprecise(), status by status
+        if family is Family.CHECKED:
+            lines.extend(self.check_outcome(rule, f, note))
+        elif f.status == Status.LAPSED.value:
+            lines.append(f"Lapsed: the entitlement ended on {f.due}, before {self.as_of}.")
+        elif f.status == Status.AVAILABLE.value:
+            lines.append(f"Available: still open as of {self.as_of or 'the report date'}.")
+        elif f.status == Status.EXCEEDED.value:
+            lines.append(f"Exceeded: the ceiling was passed on {f.due}.")
+        return lines
+
+    def ceiling_lines(self, rs: Ruleset, f: Finding, note: Note | None) -> list[str]:
+        """A ceiling's period and value, and the events it counted with the running total."""
+        if note is None or note.period is None:
+            return [
+                f"Period: the one holding {f.due}; first exceeded on {f.due}.",
+                f"Counted: {', '.join(f.triggered_by)} (pass the events to see the amounts).",
+            ]
+        p = note.period
+        shown = self.amount(rs, note.ceiling_given, p.start)
+        parts = [
+            f"{c.event} on {c.date}: {c.amount:g} (running total {c.total:g})" for c in note.counted
+        ]
+        listed = parts[:MAX_LISTED]
+        more = f"; and {len(parts) - MAX_LISTED} more" if len(parts) > MAX_LISTED else ""
+        return [
+            f"Period: {p.label}, {p.start} to {p.end}; ceiling {shown}; first exceeded on {f.due}.",
+            f"Counted: {'; '.join(listed)}{more}.",
+        ]
+
+    def duty_dates(
+        self, rs: Ruleset, rule: Rule, f: Finding, note: Note | None, trigger: Event | None
+    ) -> list[str]:
+        """A triggered duty's due date (and a window's opening), as the engine's sums;
+        worked out from the trigger when there is no trace (see `note`)."""
+        if note is None or "due" not in note.sums:
+            return self.derived_dates(rs, cast(DeadlineRule | WindowRule, rule), f, trigger)
+        due = note.sums["due"]
+        verb = _verb(note.trigger.type)
+        opens = note.sums.get("opens")
+        out: list[str] = []
+        if opens is None:
+            out.append(
+                f"Deadline: {verb} {due.start}; {due.amount.describe()} ({due.amount}, "
+                f"{self.source(rs, due.given)}) → due {_sum_text(due)}."
+            )
+        else:
+            out.append(
+                f"Window: {verb} {due.start}; opens {opens.amount.describe()} later "
+                f"({opens.amount}, {self.source(rs, opens.given)}) → {_sum_text(opens)}; "
+                f"due {due.amount.describe()} later ({due.amount}, "
+                f"{self.source(rs, due.given)}) → {_sum_text(due)}; both ends included."
+            )
+            if opens.result != f.opens:
+                out.append(f"Note: the finding says the window opens {f.opens}.")
+        if due.result != f.due:
+            out.append(f"Note: the finding says due {f.due}.")
+        return out
+
+    def derived_dates(
+        self, rs: Ruleset, rule: DeadlineRule | WindowRule, f: Finding, trigger: Event | None
+    ) -> list[str]:
+        """A triggered duty's dates worked out from the trigger, where there is no trace:
+        no events given, or a stream with imprecise dates."""
+        out: list[str] = []
+        start = trigger.date if trigger is not None else None
+        if start is not None and rule.trigger.state and start < rs.effective.start:
+            start = rs.effective.start  # a state holding on the agreement's start
+        window = getattr(rule, "opens", None)  # a window's; None for a deadline
+        if start is None and window is None:
+            start = f.opens
+        if start is None:
+            return [
+                f"Window: opens {f.opens}, due {f.due}, both counted from the trigger's "
+                "date (pass the events to see the arithmetic)."
+            ]
+        verb = _verb(trigger.type) if trigger is not None else "triggered"
+        due_d = self.value(rs, rule.due, start)
+        due, clamp = _add_explained(start, due_d)
+        if window is None:
+            out.append(
+                f"Deadline: {verb} {start}; {due_d.describe()} ({due_d}, "
+                f"{self.source(rs, rule.due)}) → due {due}{clamp}."
+            )
+        else:
+            open_d = self.value(rs, window, start)
+            opens, oclamp = _add_explained(start, open_d)
+            out.append(
+                f"Window: {verb} {start}; opens {open_d.describe()} later ({open_d}, "
+                f"{self.source(rs, window)}) → {opens}{oclamp}; due "
+                f"{due_d.describe()} later ({due_d}, {self.source(rs, rule.due)}) → "
+                f"{due}{clamp}; both ends included."
+            )
+            if opens != f.opens:
+                out.append(f"Note: the finding says the window opens {f.opens}.")
+        if due != f.due:
+            out.append(f"Note: the finding says due {f.due}.")
+        return out
+
+    def check_outcome(self, rule: Rule, f: Finding, note: Note | None) -> list[str]:
+        """A checked requirement: which of its parts the triggering event failed, as the
+        engine found, with what the event has there."""
+        require: Condition | None = getattr(rule, "require", None)
+        if f.status == Status.FULFILLED.value:
+            return [f"Requirement met by the event itself: {describe_condition(require)}."]
+        if note is None or require is None:
+            return [
+                f"Requirement not met: {describe_condition(require)} "
+                "(pass the events to see which part failed)."
+            ]
+        by_key = {entry.key: entry for entry in require.entries}
+        out = []
+        for key in note.failed:
+            entry = by_key[key]
+            have = resolve(note.trigger, key) if isinstance(entry, Attribute) else []
+            shown = f" (the event has {key}: {_show(have if len(have) != 1 else have[0])}"
+            entries = [x for v in have for x in (v if isinstance(v, list) else [v])]
+            if entries and all(isinstance(x, Mapping) for x in entries):
+                for inner in _inner_keys(entry):
+                    values = [str(v) for v in resolve(entries, inner)]
+                    shown += f"; {inner}: {', '.join(dict.fromkeys(values)) or 'none given'}"
+            text = describe_condition(require.part(entry)).replace(
+                "the party", f"the party ({f.party})"
+            )
+            out.append(f"Requirement not met: {text}{shown + ')' if have else ''}.")
+        return out
+
     def read_on(self, rs: Ruleset, rule: Rule, f: Finding, trigger: Event | None) -> Date:
         """The date the rule's parameters are read for (as the engine reads them)."""
         if trigger is not None:
@@ -474,8 +709,6 @@ class _Explainer:
             return f.opens
         if isinstance(rule, RecurringRule) and f.opens:
             return self.period_of(rs, rule.period, f.opens)[0]
-        if isinstance(rule, LimitRule) and f.due:
-            return self.period_of(rs, rule.period, f.due)[0]
         return rs.effective.start
 
     def period_of(self, rs: Ruleset, spec: PeriodSpec, day: Date) -> tuple[Date, Date, str]:
@@ -506,41 +739,8 @@ class _Explainer:
     def condition(self, cond: Condition | None) -> str:
         return describe_condition(cond)
 
-    def arithmetic(self, rs: Ruleset, rule: Rule, f: Finding, trigger: Event | None) -> list[str]:
+    def arithmetic(self, rs: Ruleset, rule: Rule, f: Finding) -> list[str]:
         out: list[str] = []
-        if isinstance(rule, (DeadlineRule, WindowRule)):
-            start = trigger.date if trigger is not None else None
-            if start is not None and rule.trigger.state and start < rs.effective.start:
-                start = rs.effective.start  # a state holding on the agreement's start
-            if start is None and isinstance(rule, DeadlineRule):
-                start = f.opens
-            if start is None:
-                return [
-                    f"Window: opens {f.opens}, due {f.due}, both counted from the trigger's "
-                    "date (pass the events to see the arithmetic)."
-                ]
-            verb = _verb(trigger.type) if trigger is not None else "triggered"
-            due_d = self.value(rs, rule.due, start)
-            due, clamp = _add_explained(start, due_d)
-            if isinstance(rule, DeadlineRule):
-                out.append(
-                    f"Deadline: {verb} {start}; {due_d.describe()} ({due_d}, "
-                    f"{self.source(rs, rule.due)}) → due {due}{clamp}."
-                )
-            else:
-                open_d = self.value(rs, rule.opens, start)
-                opens, oclamp = _add_explained(start, open_d)
-                out.append(
-                    f"Window: {verb} {start}; opens {open_d.describe()} later ({open_d}, "
-                    f"{self.source(rs, rule.opens)}) → {opens}{oclamp}; due "
-                    f"{due_d.describe()} later ({due_d}, {self.source(rs, rule.due)}) → "
-                    f"{due}{clamp}; both ends included."
-                )
-                if opens != f.opens:
-                    out.append(f"Note: the finding says the window opens {f.opens}.")
-            if due != f.due:
-                out.append(f"Note: the finding says due {f.due}.")
-            return out
         if isinstance(rule, FixedDateRule):
             given = (
                 f"the later of {self.with_source(rs, rule.opens, rs.effective.start)} and the "
@@ -566,23 +766,6 @@ class _Explainer:
             return [text + "."]
         if isinstance(rule, CountRule):
             return [f"Span: {f.opens} to {f.due}; due on its last day, {f.due}."]
-        if isinstance(rule, ConstraintRule):
-            return [f"Checked on the event's own date, {f.due}."]
-        if isinstance(rule, LimitRule) and f.due:
-            start, end, label = self.period_of(rs, rule.period, f.due)
-            return [
-                f"Period: {label}, {start} to {end}; ceiling "
-                f"{self.with_source(rs, rule.max, start)}; first exceeded on {f.due}."
-            ]
-        if isinstance(rule, EntitlementRule):
-            if rule.lasts is not None and f.opens:
-                d = self.value(rs, rule.lasts, f.opens)
-                until, clamp = _add_explained(f.opens, d)
-                return [
-                    f"Available: from {f.opens}; lasts {d.describe()} ({d}, "
-                    f"{self.source(rs, rule.lasts)}) → until {until}{clamp}."
-                ]
-            return [f"Available: from {f.opens}, with no end given."]
         return out
 
     def trigger_lines(self, rs: Ruleset, rule: Rule, f: Finding) -> list[str]:
@@ -590,45 +773,12 @@ class _Explainer:
             if isinstance(rule, (RecurringRule, CountRule, FixedDateRule)):
                 return ["Triggered by: no event; the duty runs by the calendar."]
             return []
-        if isinstance(rule, LimitRule):
-            return self.limit_lines(rule, f)
         return [f"Triggered by: {self.event_or_id(rs, eid)}." for eid in f.triggered_by]
-
-    def limit_lines(self, rule: LimitRule, f: Finding) -> list[str]:
-        ids = f.triggered_by
-        if self.events is None:
-            return [f"Counted: {', '.join(ids)} (pass the events to see the amounts)."]
-        total = 0.0
-        parts = []
-        for eid in ids:
-            e = self.event(eid)
-            if e is None:
-                parts.append(f"{eid} (not among the events given)")
-                continue
-            amount = 1.0
-            if rule.amount:
-                v = _first(e, rule.amount)
-                amount = float(v) if isinstance(v, (int, float)) else 0.0
-            total += amount
-            parts.append(f"{eid} on {e.date}: {amount:g} (running total {total:g})")
-        shown = parts[:MAX_LISTED]
-        more = f"; and {len(parts) - MAX_LISTED} more" if len(parts) > MAX_LISTED else ""
-        return [f"Counted: {'; '.join(shown)}{more}."]
 
     def outcome(self, rs: Ruleset, rule: Rule, f: Finding, trigger: Event | None) -> list[str]:
         status = f.status
         if status == Status.UNDETERMINED.value:
             return []  # explained by imprecise(), status by status
-        if isinstance(rule, ConstraintRule):
-            return self.constraint_outcome(rs, rule, f, trigger)
-        if isinstance(rule, (LimitRule, EntitlementRule)):
-            if status == Status.LAPSED.value:
-                return [f"Lapsed: the entitlement ended on {f.due}, before {self.as_of}."]
-            if status == Status.AVAILABLE.value:
-                return [f"Available: still open as of {self.as_of or 'the report date'}."]
-            if status == Status.EXCEEDED.value:
-                return [f"Exceeded: the ceiling was passed on {f.due}."]
-            return []
         out: list[str] = []
         if status == Status.WAIVED.value:
             out.extend(f"Waived by: {self.event_or_id(rs, eid)}." for eid in f.fulfilled_by)
@@ -941,34 +1091,6 @@ class _Explainer:
         if not causes:
             causes.append("membership or the agreement ended before the due date")
         return f"Discharged before it fell due ({f.due}): {'; '.join(causes)}."
-
-    def constraint_outcome(
-        self, rs: Ruleset, rule: ConstraintRule, f: Finding, trigger: Event | None
-    ) -> list[str]:
-        if f.status == Status.FULFILLED.value:
-            return [f"Requirement met by the event itself: {describe_condition(rule.require)}."]
-        if trigger is None:
-            return [
-                f"Requirement not met: {describe_condition(rule.require)} "
-                "(pass the events to see which part failed)."
-            ]
-        env = Env(event=trigger, party=self.party_obj(rs, f.party))
-        out = []
-        for entry in rule.require.entries:
-            part = rule.require.part(entry)
-            if compile_condition(part)(trigger, env):
-                continue
-            key = entry.key
-            have = resolve(trigger, key) if isinstance(entry, Attribute) else []
-            shown = f" (the event has {key}: {_show(have if len(have) != 1 else have[0])}"
-            entries = [x for v in have for x in (v if isinstance(v, list) else [v])]
-            if entries and all(isinstance(x, Mapping) for x in entries):
-                for inner in _inner_keys(entry):
-                    values = [str(v) for v in resolve(entries, inner)]
-                    shown += f"; {inner}: {', '.join(dict.fromkeys(values)) or 'none given'}"
-            text = describe_condition(part).replace("the party", f"the party ({f.party})")
-            out.append(f"Requirement not met: {text}{shown + ')' if have else ''}.")
-        return out or ["Requirement not met (the parts each hold; the whole does not)."]
 
     def interpretations(self, rs: Ruleset, f: Finding, day: Date) -> list[str]:
         if not f.interpretations:

@@ -1,0 +1,274 @@
+"""Explanations from the engine's own trace (engine/trace.py): a session asked to trace
+records, as it evaluates, why each duty of the traced families is what it is, and
+`explain` renders that record. Plain evaluation keeps no trace."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+import sli_rules
+from sli_rules import Ruleset, parse_ruleset
+from sli_rules.api.evaluate import compile_rulesets
+from sli_rules.engine.session import Session, family_of
+from sli_rules.engine.trace import Trace
+from sli_rules.io.intake import read_events
+from sli_rules.kinds.base import Family
+from sli_rules.load.catalogue import catalogue_for
+from sli_rules.model.values import Event
+from sli_rules.tools.explain import DATED, TRACED, explain_findings
+from strategies import LAWS_PLAN, as_of_dates, event_streams, to_events
+
+RULESET = """\
+id: trace-test
+title: Trace test
+source: test.txt
+version: "1.0"
+effective:
+  start: 2020-01-01
+parties:
+  councils: [E06000015, E06000016]
+rules:
+  - id: days-ceiling
+    kind: limit
+    clause: "1"
+    quote: "up to 5 days a year"
+    severity: notice
+    trigger: {type: peer_days.given}
+    amount: days
+    max: 5
+    period: {calendar: financial_year}
+  - id: support
+    kind: entitlement
+    clause: "2"
+    quote: "support for a month after it is asked for"
+    trigger: {type: support.requested}
+    lasts: P1M
+  - id: corporate-only
+    kind: constraint
+    clause: "3"
+    quote: "only corporate peer challenges, of review r1"
+    trigger: {type: peer_challenge.held}
+    require: {kind: corporate, review: r1}
+"""
+
+EVENTS = [
+    {"id": "d1", "type": "peer_days.given", "date": "2020-04-06", "council": "E06000015",
+     "days": 2},
+    {"id": "d2", "type": "peer_days.given", "date": "2020-05-06", "council": "E06000015",
+     "days": 2.5},
+    {"id": "d3", "type": "peer_days.given", "date": "2020-06-06", "council": "E06000015",
+     "days": 1},
+    {"id": "d4", "type": "peer_days.given", "date": "2020-07-06", "council": "E06000015",
+     "days": 3},
+    {"id": "s1", "type": "support.requested", "date": "2020-01-31", "council": "E06000016",
+     "request": "q1"},
+    {"id": "h1", "type": "peer_challenge.held", "date": "2020-03-10", "council": "E06000015",
+     "review": "r2", "kind": "corporate"},
+    {"id": "h2", "type": "peer_challenge.held", "date": "2020-03-11", "council": "E06000016",
+     "review": "r1", "kind": "corporate"},
+]  # fmt: skip
+
+AS_OF = dt.date(2020, 12, 31)
+
+
+@pytest.fixture(scope="module")
+def ruleset() -> Ruleset:
+    rs, problems = parse_ruleset(RULESET, "trace.yaml")
+    assert not problems, [p.message for p in problems]
+    assert rs is not None
+    return rs
+
+
+def _events(rs: Ruleset) -> list[Event]:
+    return list(read_events(EVENTS, catalogue=catalogue_for([rs])).events)
+
+
+def _session(rs: Ruleset, *, trace: bool) -> Session:
+    session = Session(compile_rulesets(rs), trace=trace)
+    session.feed(_events(rs))
+    session.advance(AS_OF)
+    return session
+
+
+def test_plain_evaluation_keeps_no_trace(ruleset: Ruleset) -> None:
+    assert _session(ruleset, trace=False).trace is None
+
+
+def test_tracing_changes_no_finding(ruleset: Ruleset) -> None:
+    plain = _session(ruleset, trace=False).findings()
+    traced = _session(ruleset, trace=True).findings()
+    assert traced == plain
+    assert {f.rule for f in plain} == {"days-ceiling", "support", "corporate-only"}
+
+
+def test_the_trace_holds_what_the_engine_did(ruleset: Ruleset) -> None:
+    session = _session(ruleset, trace=True)
+    trace = session.trace
+    assert isinstance(trace, Trace)
+    findings = {(f.rule, f.party): f for f in session.findings()}
+    # the ceiling: every event of the year counted, with the running total
+    ceiling = trace.note_for(findings["days-ceiling", "E06000015"])
+    assert ceiling is not None
+    assert ceiling.family is Family.CEILING
+    assert ceiling.period is not None
+    assert ceiling.period.start == dt.date(2020, 4, 1)
+    assert [(c.event, c.amount, c.total) for c in ceiling.counted] == [
+        ("d1", 2.0, 2.0), ("d2", 2.5, 4.5), ("d3", 1.0, 5.5), ("d4", 3.0, 8.5)
+    ]  # fmt: skip
+    assert ceiling.ceiling == 5
+    # the entitlement: 31 January plus a month is clamped to the end of February
+    support = trace.note_for(findings["support", "E06000016"])
+    assert support is not None
+    lasts = support.sums["lasts"]
+    assert (lasts.start, lasts.result) == (dt.date(2020, 1, 31), dt.date(2020, 2, 29))
+    assert findings["support", "E06000016"].due == lasts.result
+    # the requirement: the part that failed, and only it
+    failed = trace.note_for(findings["corporate-only", "E06000015"])
+    met = trace.note_for(findings["corporate-only", "E06000016"])
+    assert failed is not None
+    assert failed.failed == ("review",)
+    assert met is not None
+    assert met.failed == ()
+
+
+def test_every_finding_of_a_traced_family_has_its_note(ruleset: Ruleset) -> None:
+    session = _session(ruleset, trace=True)
+    assert session.trace is not None
+    for f in session.findings():
+        assert session.trace.note_for(f) is not None, f
+
+
+def test_explain_renders_the_trace(ruleset: Ruleset) -> None:
+    report = sli_rules.evaluate(ruleset, EVENTS, as_of=AS_OF)
+    texts = dict(
+        zip(
+            [(f.rule, f.party) for f in report.findings],
+            explain_findings(report.findings, [ruleset], EVENTS, report=report),
+            strict=True,
+        )
+    )
+    ceiling = texts["days-ceiling", "E06000015"]
+    assert "Period: 2020-21, 2020-04-01 to 2021-03-31; ceiling 5.0 (stated in the text)" in ceiling
+    assert "d3 on 2020-06-06: 1 (running total 5.5)" in ceiling
+    assert "Exceeded: the ceiling was passed on 2020-06-06." in ceiling
+    support = texts["support", "E06000016"]
+    assert "Available: from 2020-01-31; lasts 1 month (P1M, stated in the text)" in support
+    assert "→ until 2020-02-29 (month-end clamping: 2020-01-31 + 1 month would be 2020-02-31" in (
+        support
+    )
+    assert "Lapsed: the entitlement ended on 2020-02-29" in support
+    failed = texts["corporate-only", "E06000015"]
+    assert "Requirement not met: review is r1 (the event has review: r2)." in failed
+    assert "kind" not in failed.split("Requirement not met", 1)[1]  # that part held
+    assert "Requirement met by the event itself" in texts["corporate-only", "E06000016"]
+
+
+def test_without_events_there_is_no_trace_to_render(ruleset: Ruleset) -> None:
+    report = sli_rules.evaluate(ruleset, EVENTS, as_of=AS_OF)
+    (f,) = report.filter(rule="days-ceiling").findings
+    (text,) = explain_findings([f], [ruleset])
+    assert "Counted: d1, d2, d3, d4 (pass the events to see the amounts)." in text
+
+
+def test_the_traced_families_are_families() -> None:
+    assert set(TRACED) <= set(Family)
+
+
+def test_a_stream_with_imprecise_dates_is_traced_too(ruleset: Ruleset) -> None:
+    """With an imprecise date the engine runs once per choice of day (engine/refine.py);
+    explain takes each duty's note from those runs."""
+    vague = {"id": "s2", "type": "support.requested", "date": "2020-09",
+             "council": "E06000015", "request": "q2"}  # fmt: skip
+    events = [*EVENTS, vague]
+    report = sli_rules.evaluate(ruleset, events, as_of=AS_OF)
+    (ceiling,) = report.filter(rule="days-ceiling").findings
+    (text,) = explain_findings([ceiling], [ruleset], events, report=report)
+    assert "d4 on 2020-07-06: 3 (running total 8.5)" in text
+    (support,) = report.filter(rule="support", party="E06000015").findings
+    (text,) = explain_findings([support], [ruleset], events, report=report)
+    assert "Available: from " in text
+    assert "lasts 1 month (P1M, stated in the text) → until " in text
+
+
+WINDOW_RULESET = (
+    RULESET.split("rules:", maxsplit=1)[0]
+    + """rules:
+  - id: follow-up
+    kind: window
+    clause: "4"
+    quote: "a follow-up between one and three months after the challenge"
+    trigger: {type: peer_challenge.held}
+    fulfil:
+      type: feedback.published
+      match: {review: review}
+    opens: P1M
+    due: P3M
+"""
+)
+
+
+def test_a_triggered_duty_dates_come_from_the_engine() -> None:
+    """A window's opening and due date are the engine's sums, month-end clamping and
+    all; explain shows those sums, not sums of its own."""
+    rs, problems = parse_ruleset(WINDOW_RULESET, "window.yaml")
+    assert not problems, [p.message for p in problems]
+    assert rs is not None
+    events = [
+        {"id": "h1", "type": "peer_challenge.held", "date": "2020-11-30",
+         "council": "E06000015", "review": "r1", "kind": "corporate"},
+    ]  # fmt: skip
+    report = sli_rules.evaluate(rs, events, as_of=AS_OF, complete=True)
+    (f,) = report.filter(kind="obligation").findings
+    session = Session(compile_rulesets(rs), complete=True, trace=True)
+    session.feed(read_events(events, catalogue=catalogue_for([rs])).events)
+    session.advance(AS_OF)
+    assert session.trace is not None
+    note = session.trace.note_for(f)
+    assert note is not None
+    assert note.family is Family.TRIGGERED
+    # 30 November + 3 months is 28 February (clamped); + 1 month is 30 December
+    assert (note.sums["opens"].result, note.sums["due"].result) == (f.opens, f.due)
+    assert f.due == dt.date(2021, 2, 28)
+    (text,) = explain_findings([f], [rs], events, report=report)
+    assert (
+        "Window: held 2020-11-30; opens 1 month later (P1M, stated in the text) → 2020-12-30; "
+        "due 3 months later (P3M, stated in the text) → 2021-02-28 (month-end clamping: "
+        "2020-11-30 + 3 months would be 2021-02-30" in text
+    )
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(records=event_streams(), day=as_of_dates())
+def test_tracing_is_only_a_record(records: list[dict[str, object]], day: dt.date) -> None:
+    """Over random streams on a ruleset with every kind of rule: a traced session finds
+    exactly what a plain one does, and every finding of a family explained from the
+    trace has a note whose sums gave the finding's dates."""
+    events = to_events(records)
+    plain = Session(LAWS_PLAN)
+    traced = Session(LAWS_PLAN, trace=True)
+    for session in (plain, traced):
+        session.feed(events)
+        session.advance(day)
+    findings = traced.findings()
+    assert findings == plain.findings()
+    assert traced.trace is not None
+    families = {r.id: family_of(r) for r in LAWS_PLAN.rulesets[0].ruleset.rules}
+    for f in findings:
+        family = families.get(f.rule)
+        if family not in (*TRACED, *DATED) or not f.triggered_by:
+            continue
+        note = traced.trace.note_for(f)
+        assert note is not None, f
+        if "due" in note.sums:
+            assert note.sums["due"].result == f.due
+        if "opens" in note.sums:
+            assert note.sums["opens"].result == f.opens
+        if "lasts" in note.sums:
+            assert note.sums["lasts"].result == f.due
