@@ -261,6 +261,10 @@ def test_tracing_is_only_a_record(records: list[dict[str, object]], day: dt.date
     assert traced.trace is not None
     families = {r.id: family_of(r) for r in LAWS_PLAN.rulesets[0].ruleset.rules}
     for f in findings:
+        # every discharged duty has the one cause that discharged it, on or before its due
+        ended = traced.trace.ended_for(f)
+        assert (ended is not None) == (f.status == "discharged"), f
+        assert ended is None or f.due is None or ended.day <= f.due
         family = families.get(f.rule)
         if family not in (*TRACED, *DATED) or not f.triggered_by:
             continue
@@ -272,3 +276,65 @@ def test_tracing_is_only_a_record(records: list[dict[str, object]], day: dt.date
             assert note.sums["opens"].result == f.opens
         if "lasts" in note.sums:
             assert note.sums["lasts"].result == f.due
+
+
+DISCHARGE_RULESET = (
+    RULESET.split("rules:", maxsplit=1)[0].replace(
+        "  start: 2020-01-01", "  start: 2020-01-01\n  end: 2020-06-30"
+    )
+    + """rules:
+  - id: report-back
+    kind: deadline
+    clause: "5"
+    quote: "a report within six months of the challenge"
+    trigger: {type: peer_challenge.held}
+    fulfil: {type: feedback.published}
+    due: P6M
+  - id: yearly-challenge
+    kind: recurring
+    clause: "6"
+    quote: "feedback every financial year"
+    fulfil: {type: feedback.published}
+    period: {calendar: financial_year}
+"""
+)
+
+
+def test_the_one_cause_that_discharged_a_duty_is_the_engines() -> None:
+    """E06000015 withdraws on 1 March, before the agreement's last day in effect (30 June):
+    both could discharge its duties; the engine acts on the withdrawal, the earlier, and
+    explain names that one only, for a triggered duty and for a duty of the calendar."""
+    rs, problems = parse_ruleset(DISCHARGE_RULESET, "discharge.yaml")
+    assert not problems, [p.message for p in problems]
+    assert rs is not None
+    events = [
+        {"id": "h1", "type": "peer_challenge.held", "date": "2020-02-10",
+         "council": "E06000015", "review": "r1", "kind": "corporate"},
+        {"id": "rv", "type": "agreement.revoked", "date": "2020-03-01",
+         "council": "E06000015", "agreement": "trace-test"},
+    ]  # fmt: skip
+    report = sli_rules.evaluate(rs, events, as_of=AS_OF, complete=True)
+    gone = report.filter(party="E06000015", status="discharged").findings
+    assert {f.rule for f in gone} == {"report-back", "yearly-challenge"}
+    session = Session(compile_rulesets(rs), complete=True, trace=True)
+    session.feed(read_events(events, catalogue=catalogue_for([rs])).events)
+    session.advance(AS_OF)
+    assert session.findings() == list(report.findings)  # the trace is written as they are
+    assert session.trace is not None
+    texts = explain_findings(list(gone), [rs], events, report=report)
+    for f, text in zip(gone, texts, strict=True):
+        ended = session.trace.ended_for(f)
+        assert ended is not None, f
+        assert ended.day == dt.date(2020, 3, 1)
+        assert "withdrew" in ended.why
+        line = next(x for x in text.splitlines() if "Discharged before it fell due" in x)
+        assert line.strip() == f"Discharged before it fell due ({f.due}): {ended.why}."
+        assert "2020-06-30" not in line  # the later cause was not the one acted on
+    # the other party stays: only its duty of 2020-21 is discharged, by the agreement's
+    # end, and its other findings have no such record
+    for f in report.filter(party="E06000016").findings:
+        ended = session.trace.ended_for(f)
+        assert (ended is not None) == (f.status == "discharged"), f
+        if ended is not None:
+            assert "the agreement ended" in ended.why
+            assert f.due == dt.date(2021, 3, 31)

@@ -24,7 +24,7 @@ from sli_rules.engine import memo, snapshot
 from sli_rules.engine.coverage import COVERAGE_TYPE, Declaration, declaration, uncovered_types
 from sli_rules.engine.plan import CompiledRuleset, Hook, Matcher, Plan, ReferenceMatcher
 from sli_rules.engine.predicates import Env, resolve
-from sli_rules.engine.trace import Counted, Note, Sum, Trace
+from sli_rules.engine.trace import Counted, Ended, Note, Sum, Trace
 from sli_rules.engine.versions import version_fields
 from sli_rules.kinds import KINDS
 from sli_rules.kinds.base import Family
@@ -1567,7 +1567,9 @@ class _Findings:
         self.breaches: dict[str, list[tuple[Instance, Date | None]]] = defaultdict(list)
         self._shared_key: int | None = None  # see shared_key
         self.memo = session._memo[cr.index]
-        self.sharing = self.memo.sharing  # whether derived findings are kept (memo.sharing)
+        # whether derived findings are kept (memo.sharing); never in a traced session,
+        # whose notes are written as findings are derived
+        self.sharing = self.memo.sharing and session.trace is None
         self._party_keys: dict[str, tuple[Any, ...]] = {}  # see party_key
 
     def finding(self, rule: Rule | EscalationLadder, **kw: Any) -> Finding:
@@ -1722,6 +1724,30 @@ class _Findings:
 
     def entitlement_findings(self, r: Rule) -> list[Finding]:
         return self.entitlements(cast(EntitlementRule, r))
+
+    def discharge(
+        self,
+        rule: Rule,
+        party: str,
+        opens: Date | None,
+        due: Date | None,
+        end: Date,
+        why: str,
+        heirs: tuple[str, ...] = (),
+        each: bool = False,
+    ) -> None:
+        """Note in the trace the one cause that discharged a duty (`why`, from `ends_for`
+        or the period's own test), or the successors it was handed on to."""
+        assert self.s.trace is not None
+        if heirs:
+            how = "to each of them" if each else "as one joint duty"
+            why = (
+                f"{party} was succeeded on {end} by {' and '.join(heirs)}, which took over "
+                f"its duties not yet due {how}"
+            )
+        elif str(end) not in why:
+            why = f"{why} on {end}"
+        self.s.trace.discharge(self.cr.id, rule.id, party, opens, due, Ended(end, why))
 
     # -- one obligation instance
     def ends_for(self, inst: Instance) -> tuple[Date | None, str]:
@@ -1934,6 +1960,9 @@ class _Findings:
             if inst.handed_to and not (self.st.end is not None and self.st.end <= end):
                 mode = (self.st.handovers.get(inst.party) or [None, None, "joint"])[2]
                 heirs = _any_of(inst.handed_to).replace(" or ", " and ")
+                if self.s.trace is not None:
+                    heirs_of = (inst.handed_to, mode == "each")
+                    self.discharge(rule, inst.party, inst.opens, inst.due, end, "", *heirs_of)
                 return [
                     obligation(
                         Status.DISCHARGED,
@@ -1942,6 +1971,8 @@ class _Findings:
                         + ("to each of them." if mode == "each" else "as one duty."),
                     )
                 ]
+            if self.s.trace is not None:
+                self.discharge(rule, inst.party, inst.opens, inst.due, end, why_end)
             return [
                 obligation(
                     Status.DISCHARGED,
@@ -2388,6 +2419,8 @@ class _Findings:
         ):
             when, successors, duties, _served = handover
             each = duties == "each"
+            if self.s.trace is not None:
+                self.discharge(rule, pid, opens, due, when, "", tuple(successors), each)
             out = [
                 self.finding(
                     rule,
@@ -2416,6 +2449,8 @@ class _Findings:
             )
             if not (end is not None and stop == end) and pid in self.st.left_why:
                 why = f"{pid} withdrew from the agreement ({self.st.left_why[pid]})"
+            if self.s.trace is not None:
+                self.discharge(rule, pid, opens, due, stop, why)
             return [
                 self.finding(
                     rule,

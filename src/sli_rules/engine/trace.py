@@ -23,10 +23,11 @@ from sli_rules.kinds.base import Family
 from sli_rules.model.dates import Duration, Period
 from sli_rules.model.values import Event, Finding
 
-__all__ = ["Counted", "Note", "Sum", "Trace"]
+__all__ = ["Counted", "Ended", "Note", "Sum", "Trace"]
 
 Date = _dt.date
 NoteKey = tuple[str, str, str, str]  # agreement, rule, party, first triggering event
+DutyKey = tuple[str, str, str, Date | None, Date | None]  # agreement, rule, party, opens, due
 
 
 @attrs.frozen
@@ -69,17 +70,46 @@ class Note:
     failed: tuple[str, ...] = ()
 
 
+@attrs.frozen
+class Ended:
+    """What discharged a duty before it fell due: the one cause the engine acted on (the
+    earliest, where several could have), in its words, and the day it took effect."""
+
+    day: Date
+    why: str
+
+
 @attrs.define
 class Trace:
     """Every note a traced session wrote, by (agreement, rule, party, trigger id)."""
 
     notes: dict[NoteKey, Note] = attrs.Factory(dict)
+    # the duties discharged before they fell due, by what their findings say (every
+    # family: a duty of the calendar has no triggering event to key a note by)
+    ended: dict[DutyKey, Ended] = attrs.Factory(dict)
 
     def add(self, agreement: str, rule: str, party: str, note: Note) -> Note:
         return self.notes.setdefault((agreement, rule, party, note.trigger.id), note)
 
     def get(self, agreement: str, rule: str, party: str, event: str) -> Note | None:
         return self.notes.get((agreement, rule, party, event))
+
+    def discharge(
+        self,
+        agreement: str,
+        rule: str,
+        party: str,
+        opens: Date | None,
+        due: Date | None,
+        end: Ended,
+    ) -> None:
+        self.ended[(agreement, rule, party, opens, due)] = end
+
+    def ended_for(self, finding: Finding) -> Ended | None:
+        """What discharged the duty a finding is about, if the engine discharged it."""
+        return self.ended.get(
+            (finding.agreement, finding.rule, finding.party, finding.opens, finding.due)
+        )
 
     def note_for(self, finding: Finding) -> Note | None:
         """The note of the duty a finding is about, if the engine wrote one."""

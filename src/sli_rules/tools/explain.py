@@ -23,7 +23,7 @@ from sli_rules.engine.plan import compile_plan
 from sli_rules.engine.predicates import Env, compile_condition, resolve
 from sli_rules.engine.refine import evaluate_refined
 from sli_rules.engine.session import Session, each_of, family_of, parties_named
-from sli_rules.engine.trace import Note, Sum, Trace
+from sli_rules.engine.trace import Ended, Note, Sum, Trace
 from sli_rules.io.intake import Intake, read_events
 from sli_rules.kinds import KINDS
 from sli_rules.kinds.base import Family
@@ -259,6 +259,9 @@ class _Explainer:
         self._by_type: dict[str, list[Event]] | None = None
         self._trace: dict[tuple[str, str, str, str], list[Note]] | None = None
         self._traced = False
+        # what discharged each duty the engine discharged (Trace.ended), by what its
+        # finding says
+        self._ended: dict[tuple[str, str, str, Date | None, Date | None], Ended] = {}
         # a stream with imprecise dates: tracing it means the refinement's runs again,
         # so only the families explained wholly from the trace (TRACED) ask for it
         self.vague = self.events is not None and any(
@@ -295,6 +298,8 @@ class _Explainer:
         for trace in traces:
             for key, note in trace.notes.items():
                 merged.setdefault(key, []).append(note)
+            for duty, ended in trace.ended.items():
+                self._ended.setdefault(duty, ended)
         self._trace = merged
         return self._trace
 
@@ -809,7 +814,7 @@ class _Explainer:
                     )
             return out
         if status == Status.DISCHARGED.value:
-            return [self.discharged(rs, f)]
+            return [self.discharged(f)]
         # not (or not fully) met: what was looked for and not found
         if isinstance(rule, (RecurringRule, CountRule)):
             counted = list(f.fulfilled_by)
@@ -1046,51 +1051,17 @@ class _Explainer:
             return [f"it is dated after the due date {f.due}"]
         return []
 
-    def discharged(self, rs: Ruleset, f: Finding) -> str:
-        causes: list[str] = []
-        end = rs.effective.end
-        if end is not None and (f.due is None or end < f.due):
-            causes.append(f"the agreement's last day in effect was {end}")
-        p = rs.party(f.party)
-        succeeded = [s for s in rs.successions if s.party == f.party]
-        if p is not None and p.left is not None and all(s.date != p.left for s in succeeded):
-            last = load_registry().get(f.party, {}).get("to")
-            if isinstance(last, _dt.date) and last + _dt.timedelta(days=1) == p.left:
-                causes.append(f"{f.party} ceased to exist after {last}")
-            else:
-                causes.append(f"{f.party} left on {p.left}")
-        for s in succeeded:
-            how = "to each of them" if s.duties == "each" else "as one joint duty"
-            causes.append(
-                f"{f.party} was succeeded on {s.date} by {' and '.join(s.successors)}, "
-                f"which took over its duties not yet due {how}"
-            )
-        if self.events is not None:
-            ends = ("agreement.revoked", "agreement.ended", "agreement.superseded")
-            for e in self.events_of((*ends, "party.left", "party.succeeded", "party.joined")):
-                if e.get("agreement") != rs.id or (f.due is not None and e.date > f.due):
-                    continue
-                if e.type in ends:
-                    if e.council == rs.effective.owner:
-                        causes.append(
-                            f"the owning body {e.council} ended the agreement: {e.id} "
-                            f"{e.type} on {e.date}"
-                        )
-                    elif e.council == f.party:
-                        causes.append(f"{f.party} withdrew: {e.id} {e.type} on {e.date}")
-                    elif e.type == "agreement.revoked":
-                        causes.append(
-                            f"{e.council} revoked the agreement by {e.id} on {e.date} (it "
-                            f"ends when {_revokers(rs)} revoke it)"
-                        )
-                elif e.council == f.party and e.type != "party.joined":
-                    causes.append(f"{e.id} {e.type} on {e.date}")
-        said = f.explanation.split("discharged because ", 1)
-        if len(said) == 2 and said[1].startswith("the state "):
-            causes.append(said[1].split(", before it fell due", 1)[0])  # the engine names it
-        if not causes:
-            causes.append("membership or the agreement ended before the due date")
-        return f"Discharged before it fell due ({f.due}): {'; '.join(causes)}."
+    def discharged(self, f: Finding) -> str:
+        """The one cause that discharged the duty, as the engine recorded it."""
+        trace = self.trace()
+        ended = (
+            None
+            if trace is None
+            else self._ended.get((f.agreement, f.rule, f.party, f.opens, f.due))
+        )
+        if ended is None:
+            return f"Discharged before it fell due ({f.due}); pass the events to see what ended it."
+        return f"Discharged before it fell due ({f.due}): {ended.why}."
 
     def interpretations(self, rs: Ruleset, f: Finding, day: Date) -> list[str]:
         if not f.interpretations:
@@ -1515,13 +1486,3 @@ class _Explainer:
                 + "."
             )
         return out
-
-
-def _revokers(rs: Ruleset) -> str:
-    """Who must revoke an agreement to end it, in words."""
-    who = rs.effective.revokers
-    if who == "owner":
-        return f"its owning body {rs.effective.owner}"
-    if who == "parties":
-        return "all its council parties"
-    return "all of " + ", ".join(who)
