@@ -338,3 +338,48 @@ def test_the_one_cause_that_discharged_a_duty_is_the_engines() -> None:
         if ended is not None:
             assert "the agreement ended" in ended.why
             assert f.due == dt.date(2021, 3, 31)
+
+
+DECLARED_RULESET = (
+    RULESET.split("rules:", maxsplit=1)[0]
+    + """rules:
+  - id: quarterly-return
+    kind: recurring
+    clause: "7"
+    quote: "a return for each quarter"
+    period: {calendar: calendar_year, unit: quarter}
+    period_from: period
+    fulfil: {type: data_return.submitted}
+"""
+)
+
+
+def test_an_event_the_engine_turned_away_is_explained_by_the_engine() -> None:
+    """A return dated in Q1 that names Q2 counts for neither: not for Q1, which it does
+    not name, nor for Q2, which had not begun on its date. The engine records why it
+    turned the event away, and explain gives that reason for Q1's near miss (where it
+    could find none of its own)."""
+    rs, problems = parse_ruleset(DECLARED_RULESET, "declared.yaml")
+    assert not problems, [p.message for p in problems]
+    assert rs is not None
+    events = [
+        {"id": "r1", "type": "data_return.submitted", "date": "2020-03-20",
+         "council": "E06000015", "period": "2020-Q2"},
+        {"id": "r2", "type": "data_return.submitted", "date": "2020-03-21",
+         "council": "E06000016", "period": "2020-Q1"},
+    ]  # fmt: skip
+    day = dt.date(2020, 5, 1)
+    report = sli_rules.evaluate(rs, events, as_of=day, complete=True)
+    session = Session(compile_rulesets(rs), complete=True, trace=True)
+    session.feed(read_events(events, catalogue=catalogue_for([rs])).events)
+    session.advance(day)
+    assert session.findings() == list(report.findings)
+    assert session.trace is not None
+    why = "it is for 2020 Q2 (its period is 2020-Q2), which had not begun on 2020-03-20"
+    # only the event turned away is recorded, for its own party only
+    assert session.trace.refused == {("trace-test", "quarterly-return", "E06000015", "r1"): why}
+    (q1,) = report.filter(party="E06000015", status="breached", kind="obligation").findings
+    assert q1.due == dt.date(2020, 3, 31)
+    (text,) = explain_findings([q1], [rs], events, report=report)
+    assert f"Not counted: r1 data_return.submitted on 2020-03-20: {why}." in text
+    assert "no reason found here" not in text

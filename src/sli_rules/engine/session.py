@@ -1055,8 +1055,14 @@ class Session:
                 or not self.applies(cr, rule, p)
                 or not self.member_on(cr, st, pid, e.date)
             ):
+                if self.trace is not None:
+                    why = f"{pid} was not a party the rule applies to on {e.date}"
+                    self.trace.refuse(cr.id, rule.id, pid, e.id, why)
                 continue
             if not self.in_effect(cr, st, e.date):
+                if self.trace is not None:
+                    why = f"the agreement was not in effect on {e.date}"
+                    self.trace.refuse(cr.id, rule.id, pid, e.id, why)
                 continue
             if not cr.fulfil_where[rule.id](e, Env(event=e, party=p)):
                 continue
@@ -1075,6 +1081,14 @@ class Session:
                     else None
                 )
                 if named is None or e.date < named.start:
+                    if self.trace is not None:
+                        why = (
+                            f"its {period_from}, {declared}, names no period of the rule"
+                            if named is None
+                            else f"it is for {named.label} (its {period_from} is {declared}), "
+                            f"which had not begun on {e.date}"
+                        )
+                        self.trace.refuse(cr.id, rule.id, pid, e.id, why)
                     continue
                 tally = st.tallies.setdefault((rule.id, pid, named.label), Tally())
                 tally.count += 1

@@ -87,6 +87,10 @@ class Trace:
     # the duties discharged before they fell due, by what their findings say (every
     # family: a duty of the calendar has no triggering event to key a note by)
     ended: dict[DutyKey, Ended] = attrs.Factory(dict)
+    # the fulfilling events the engine turned away from a party's duties of a rule after
+    # matching them, and why, by (agreement, rule, party, event); so far written by the
+    # periods and spans families (see docs/architecture.md)
+    refused: dict[NoteKey, str] = attrs.Factory(dict)
 
     def add(self, agreement: str, rule: str, party: str, note: Note) -> Note:
         return self.notes.setdefault((agreement, rule, party, note.trigger.id), note)
@@ -104,6 +108,9 @@ class Trace:
         end: Ended,
     ) -> None:
         self.ended[(agreement, rule, party, opens, due)] = end
+
+    def refuse(self, agreement: str, rule: str, party: str, event: str, why: str) -> None:
+        self.refused.setdefault((agreement, rule, party, event), why)
 
     def ended_for(self, finding: Finding) -> Ended | None:
         """What discharged the duty a finding is about, if the engine discharged it."""

@@ -262,6 +262,8 @@ class _Explainer:
         # what discharged each duty the engine discharged (Trace.ended), by what its
         # finding says
         self._ended: dict[tuple[str, str, str, Date | None, Date | None], Ended] = {}
+        # why the engine turned an event away from a party's duties (Trace.refused)
+        self._refused: dict[tuple[str, str, str, str], str] = {}
         # a stream with imprecise dates: tracing it means the refinement's runs again,
         # so only the families explained wholly from the trace (TRACED) ask for it
         self.vague = self.events is not None and any(
@@ -300,6 +302,8 @@ class _Explainer:
                 merged.setdefault(key, []).append(note)
             for duty, ended in trace.ended.items():
                 self._ended.setdefault(duty, ended)
+            for key, why in trace.refused.items():
+                self._refused.setdefault(key, why)
         self._trace = merged
         return self._trace
 
@@ -985,6 +989,8 @@ class _Explainer:
             if not reasons:
                 reasons.extend(self.counted_elsewhere(f, e))
             if not reasons:
+                reasons.extend(self.refused(f, e))
+            if not reasons:
                 reasons.append("no reason found here (check the party's membership on that date)")
             distance = abs((e.date - (f.due or e.date)).days)
             key = (not theirs, mismatched, distance, e.id)
@@ -1003,6 +1009,12 @@ class _Explainer:
         if len(scored) > MAX_CANDIDATES:
             lines.append(f"... and {len(scored) - MAX_CANDIDATES} more near misses.")
         return lines
+
+    def refused(self, f: Finding, e: Event) -> list[str]:
+        """Why the engine turned the event away from the party's duties (Trace.refused)."""
+        self.trace()
+        why = self._refused.get((f.agreement, f.rule, f.party, e.id))
+        return [why] if why is not None else []
 
     def counted_elsewhere(self, f: Finding, e: Event) -> list[str]:
         """The event was counted once, for another duty of the same rule and party."""
