@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 import sli_rules
 from sli_rules import Ruleset, parse_ruleset
 from sli_rules.api.evaluate import compile_rulesets
+from sli_rules.engine import memo
 from sli_rules.engine.session import Session, family_of
 from sli_rules.engine.trace import Trace
 from sli_rules.io.intake import read_events
@@ -383,3 +384,30 @@ def test_an_event_the_engine_turned_away_is_explained_by_the_engine() -> None:
     (text,) = explain_findings([q1], [rs], events, report=report)
     assert f"Not counted: r1 data_return.submitted on 2020-03-20: {why}." in text
     assert "no reason found here" not in text
+
+
+def test_a_discharge_is_noted_where_a_refinement_shares_findings() -> None:
+    """A refinement's runs share the findings they derive (engine/memo.py); a traced run
+    that would reuse a discharged duty's findings derives them again, so that its trace
+    still names what discharged the duty."""
+    rs, problems = parse_ruleset(DISCHARGE_RULESET, "discharge.yaml")
+    assert not problems, [p.message for p in problems]
+    assert rs is not None
+    events = read_events(
+        [{"id": "rv", "type": "agreement.revoked", "date": "2020-03-01",
+          "council": "E06000015", "agreement": "trace-test"}],
+        catalogue=catalogue_for([rs]),
+    ).events  # fmt: skip
+    plan = compile_rulesets(rs)
+    traces = []
+    with memo.sharing(plan):
+        for _run in range(2):
+            session = Session(plan, trace=True)
+            session.feed(events)
+            session.advance(AS_OF)
+            gone = [f for f in session.findings() if f.status == "discharged"]
+            assert gone
+            assert session.trace is not None
+            traces.append({f.rule: session.trace.ended_for(f) for f in gone})
+    assert traces[0] == traces[1]
+    assert all(ended is not None for ended in traces[1].values())

@@ -1581,9 +1581,7 @@ class _Findings:
         self.breaches: dict[str, list[tuple[Instance, Date | None]]] = defaultdict(list)
         self._shared_key: int | None = None  # see shared_key
         self.memo = session._memo[cr.index]
-        # whether derived findings are kept (memo.sharing); never in a traced session,
-        # whose notes are written as findings are derived
-        self.sharing = self.memo.sharing and session.trace is None
+        self.sharing = self.memo.sharing  # whether derived findings are kept (memo.sharing)
         self._party_keys: dict[str, tuple[Any, ...]] = {}  # see party_key
 
     def finding(self, rule: Rule | EscalationLadder, **kw: Any) -> Finding:
@@ -1816,6 +1814,8 @@ class _Findings:
         kept = self.memo.derived(key)
         if kept is None:
             return None
+        if self.s.trace is not None and any(f.status == Status.DISCHARGED.value for f in kept[0]):
+            return None  # derived again: the trace notes what discharged it as it is derived
         for rid, inst, late in kept[1]:
             duty = this if inst is None else inst
             assert duty is not None
