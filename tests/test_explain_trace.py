@@ -341,6 +341,26 @@ def test_the_one_cause_that_discharged_a_duty_is_the_engines() -> None:
             assert f.due == dt.date(2021, 3, 31)
 
 
+def test_a_party_that_left_is_dated_once_in_the_finding() -> None:
+    """A `party.left` before the due day discharges the duty, and the finding says on
+    which day the party left once (it read "left the agreement on D on D")."""
+    rs, problems = parse_ruleset(DISCHARGE_RULESET.replace("  end: 2020-06-30\n", ""), "x.yaml")
+    assert not problems
+    assert rs is not None
+    events = [
+        {"id": "h1", "type": "peer_challenge.held", "date": "2020-02-10",
+         "council": "E06000015", "review": "r1", "kind": "corporate"},
+        {"id": "lv", "type": "party.left", "date": "2020-03-01",
+         "council": "E06000015", "agreement": "trace-test"},
+    ]  # fmt: skip
+    report = sli_rules.evaluate(rs, events, as_of=AS_OF, complete=True)
+    gone = report.filter(party="E06000015", status="discharged").findings
+    assert {f.rule for f in gone} == {"report-back", "yearly-challenge"}
+    for f in gone:
+        assert f.explanation.count("2020-03-01") == 1, f.explanation
+        assert "left the agreement on 2020-03-01, before it fell due" in f.explanation
+
+
 DECLARED_RULESET = (
     RULESET.split("rules:", maxsplit=1)[0]
     + """rules:

@@ -1501,6 +1501,11 @@ def _by_any(spec: EventSpec, trigger: Event) -> set[str]:
     return parties_named(spec.by_any, trigger)
 
 
+def _dated(why: str, day: Date | None) -> str:
+    """A cause of a discharge with its day, unless its words already give the day."""
+    return why if day is None or str(day) in why else f"{why} on {day}"
+
+
 def each_of(spec: EventSpec, trigger: Event | None, party: str) -> set[str]:
     """The parties a rule's `fulfil.by_each` needs to act before a duty started by
     `trigger` is met; when the trigger names none of them, the duty's own party."""
@@ -1990,7 +1995,7 @@ class _Findings:
             return [
                 obligation(
                     Status.DISCHARGED,
-                    f"{window}; discharged because {why_end} on {end}, before it fell due.",
+                    f"{window}; discharged because {_dated(why_end, end)}, before it fell due.",
                 )
             ]
         if day <= inst.due:
