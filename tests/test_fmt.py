@@ -329,3 +329,17 @@ def test_missing_file_is_bad_input(tmp_path: Path) -> None:
     code, _, err = cli("fmt", str(tmp_path / "nope.yaml"))
     assert code == EXIT_INPUT
     assert "nope.yaml" in err
+
+
+@pytest.mark.parametrize("value", ["-_", "._", "+_", "-_._"])
+def test_a_plain_value_that_only_looks_like_a_number_is_kept_as_text(value: str) -> None:
+    """ruamel.yaml's resolver takes `-_` or `._` for a number (its patterns allow
+    underscores) and then failed to read it, so `fmt` crashed on a value the safe
+    loader reads as text (found by the flow-collection property on Python 3.13)."""
+    text = f"events:\n  - {{id: e1, note: {value}}}\n"
+    once = format_text(text, "gen.yaml", width=20)
+    assert once.formatted is not None, once.problems
+    loaded, _ = load_yaml(once.formatted, "gen.yaml")
+    assert loaded is not None
+    assert loaded.data == {"events": [{"id": "e1", "note": value}]}
+    assert format_text(once.formatted, "gen.yaml", width=20).formatted == once.formatted

@@ -28,6 +28,7 @@ from typing import Any
 
 import attrs
 from ruamel.yaml import YAML
+from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.nodes import ScalarNode
 from ruamel.yaml.representer import RoundTripRepresenter
@@ -59,10 +60,34 @@ def _null(representer: RoundTripRepresenter, data: None) -> ScalarNode:
     return representer.represent_scalar("tag:yaml.org,2002:null", "null")
 
 
+class _Constructor(RoundTripConstructor):
+    """ruamel's round-trip constructor, except that a plain value its resolver takes for
+    a number but cannot read as one (`-_`, `._`: underscores are allowed in its number
+    patterns) is kept as the text it is, as the safe loader reads it. ruamel then quotes
+    it when it writes it, so the layout changes no value."""
+
+    def construct_yaml_int(self, node: Any) -> Any:
+        try:
+            return super().construct_yaml_int(node)
+        except (ValueError, IndexError):
+            return self.construct_scalar(node)
+
+    def construct_yaml_float(self, node: Any) -> Any:
+        try:
+            return super().construct_yaml_float(node)
+        except (ValueError, IndexError):
+            return self.construct_scalar(node)
+
+
+_Constructor.add_constructor("tag:yaml.org,2002:int", _Constructor.construct_yaml_int)
+_Constructor.add_constructor("tag:yaml.org,2002:float", _Constructor.construct_yaml_float)
+
+
 def _yaml() -> YAML:
     """A round-trip reader/writer with the bundled rulesets' layout. Round-trip mode
     constructs only ruamel's comment-keeping mappings, lists and scalars."""
     rt = YAML(typ="rt", pure=True)
+    rt.Constructor = _Constructor
     rt.representer.add_representer(type(None), _null)
     rt.preserve_quotes = True
     rt.width = _NO_WRAP
