@@ -7,12 +7,11 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from sli_rules.engine import memo
+from sli_rules.engine.batch import evaluate_batch
 from sli_rules.engine.coverage import COVERAGE_TYPE
 from sli_rules.engine.durable import DurableMatcher, unavailable_reason
 from sli_rules.engine.plan import Matcher, Plan, compile_plan
 from sli_rules.engine.progress import advance_in_steps
-from sli_rules.engine.refine import evaluate_refined
 from sli_rules.engine.session import Session
 from sli_rules.io.intake import Intake
 from sli_rules.io.streamed import StreamedEvents, StreamedIntake, read_events_streamed
@@ -20,7 +19,7 @@ from sli_rules.load.loader import load_ruleset
 from sli_rules.load.overrides import with_parameters
 from sli_rules.model.dates import as_day
 from sli_rules.model.errors import SliRulesError
-from sli_rules.model.values import Event, Finding, Ruleset
+from sli_rules.model.values import Event, Ruleset
 from sli_rules.outputs.report import Report
 
 __all__ = ["ENGINES", "compile_rulesets", "evaluate", "open_session"]
@@ -156,15 +155,9 @@ def evaluate(
         # imprecise dates: the refinement layer evaluates the exact engine over chosen
         # days for each imprecisely dated event (engine/refine.py); it needs them all
         read = list(intake.events)
-
-        def run(chosen: Sequence[Event]) -> list[Finding]:
-            one = Session(plan, _matcher(plan, engine), complete=complete)
-            one.feed(chosen)
-            one.advance(day)
-            return one.findings()
-
-        with memo.sharing(plan):  # the runs derive mostly the same findings
-            findings = evaluate_refined(read, day, run)
+        findings = evaluate_batch(
+            plan, read, day, complete=complete, matcher=lambda: _matcher(plan, engine)
+        )
         coverage = sum(1 for e in read if e.type == COVERAGE_TYPE and e.date <= day)
         if progress is not None:
             progress(len(read), len(read), day)

@@ -19,9 +19,9 @@ from typing import Any, cast
 
 from dateutil.relativedelta import relativedelta
 
+from sli_rules.engine.batch import evaluate_batch
 from sli_rules.engine.plan import compile_plan
 from sli_rules.engine.predicates import Env, compile_condition, resolve
-from sli_rules.engine.refine import evaluate_refined
 from sli_rules.engine.session import Session, each_of, family_of, parties_named
 from sli_rules.engine.trace import Ended, Note, Sum, Trace
 from sli_rules.io.intake import Intake, read_events
@@ -284,18 +284,15 @@ class _Explainer:
         day = self.as_of
         traces: list[Trace] = []
 
-        def run(events: Sequence[Event]) -> list[Finding]:
-            session = Session(plan, complete=complete, trace=True)
-            session.feed(events)
-            session.advance(day)
+        def seen(session: Session) -> None:
             assert session.trace is not None
             traces.append(session.trace)
-            return session.findings()
 
         # with imprecise dates, the engine runs once for each choice of their days that
         # could change a finding (engine/refine.py): a duty has a note from each run that
         # started it, and `note` picks the one that gave the finding its due date
-        evaluate_refined(list(self.events.values()), day, run)
+        events = list(self.events.values())
+        evaluate_batch(plan, events, day, complete=complete, trace=True, share=False, seen=seen)
         merged: dict[tuple[str, str, str, str], list[Note]] = {}
         for trace in traces:
             for key, note in trace.notes.items():

@@ -47,10 +47,9 @@ import attrs
 
 from sli_rules._version import __version__
 from sli_rules.api.evaluate import _matcher, _rulesets
-from sli_rules.engine import memo
+from sli_rules.engine.batch import evaluate_batch
 from sli_rules.engine.plan import Plan, compile_plan
 from sli_rules.engine.progress import advance_in_steps, month_ends
-from sli_rules.engine.refine import evaluate_refined
 from sli_rules.engine.session import LateEventError, Session
 from sli_rules.io.intake import Intake, read_events
 from sli_rules.load.loader import bundled_ids
@@ -607,15 +606,9 @@ def _refined(
     imprecise events (engine/refine.py), and a session of its exact events for the
     snapshot (a session holds exact days only)."""
     logged = list(st.events_between("", None))
-
-    def run(events: Sequence[Event]) -> list[Finding]:
-        one = Session(plan, _matcher(plan, engine), complete=complete)
-        one.feed(events)
-        one.advance(as_of)
-        return one.findings()
-
-    with memo.sharing(plan):  # the runs derive mostly the same findings
-        findings = evaluate_refined(logged, as_of, run)
+    findings = evaluate_batch(
+        plan, logged, as_of, complete=complete, matcher=lambda: _matcher(plan, engine)
+    )
     session = Session(plan, _matcher(plan, engine), complete=complete)
     session.feed(e for e in logged if e.span is None)
     session.advance(as_of)

@@ -20,9 +20,8 @@ from typing import Any
 import attrs
 
 from sli_rules.api.evaluate import compile_rulesets
-from sli_rules.engine import memo
+from sli_rules.engine.batch import evaluate_batch
 from sli_rules.engine.plan import Plan
-from sli_rules.engine.refine import evaluate_refined
 from sli_rules.engine.session import Session
 from sli_rules.io.intake import read_events, validate_record
 from sli_rules.kinds import KINDS as RULE_KINDS
@@ -525,14 +524,7 @@ def run_scenario(
         session.feed(scenario.events)
 
     def refined(day: _dt.date) -> list[Finding]:
-        def run(events: Sequence[Event]) -> list[Finding]:
-            one = Session(plan, complete=scenario.complete)
-            one.feed(events)
-            one.advance(day)
-            return one.findings()
-
-        with memo.sharing(plan):  # the runs derive mostly the same findings
-            return evaluate_refined(scenario.events, day, run)
+        return evaluate_batch(plan, scenario.events, day, complete=scenario.complete)
 
     for day in sorted(scenario.as_of):
         if imprecise:
