@@ -4,7 +4,8 @@ tests/test_conditions.py.
 It is the dict-walking code the engine used before conditions were parsed into a typed
 tree (model/conditions.py, engine/predicates.py): it reads the mapping as written, so the
 tree's compiled predicates and wording are checked against a second reading of the same
-language rather than against themselves.
+language rather than against themselves. Only the reading of a path's values (`resolve`)
+and the names of the tests are shared with the library.
 """
 
 from __future__ import annotations
@@ -12,45 +13,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from sli_rules.engine.predicates import Env
-from sli_rules.model.values import Event
-
-COMPARISONS = {"at_least": ">=", "at_most": "<=", "more_than": ">", "less_than": "<"}
-SCALAR_TESTS = ("equals", "not_equals", "in", "not_in", "exists", "contains", *COMPARISONS)
-LIST_TESTS = ("some", "none", "every", "count", "distinct", "length")
-TESTS = SCALAR_TESTS + LIST_TESTS
+from sli_rules.engine.predicates import Env, resolve
+from sli_rules.model.conditions import COMPARISONS, TESTS
 
 Pred = Callable[[Any, Env], bool]
 Operand = Callable[[Env], Any]
-
-_MISSING = object()
-
-
-def _get(obj: Any, name: str) -> Any:
-    if isinstance(obj, Event):
-        return obj.get(name, _MISSING)
-    if isinstance(obj, Mapping):
-        return obj.get(name, _MISSING)
-    return _MISSING
-
-
-def resolve(obj: Any, path: str) -> list[Any]:
-    """Values at a dotted path; a path through a list gives every element's value."""
-    current = [obj]
-    for part in path.split("."):
-        nxt = []
-        for item in current:
-            if isinstance(item, list):
-                for el in item:
-                    v = _get(el, part)
-                    if v is not _MISSING and v is not None:
-                        nxt.append(v)
-            else:
-                v = _get(item, part)
-                if v is not _MISSING and v is not None:
-                    nxt.append(v)
-        current = nxt
-    return current
 
 
 def _flatten(values: list[Any]) -> list[Any]:
