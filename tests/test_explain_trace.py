@@ -301,6 +301,17 @@ DISCHARGE_RULESET = (
 )
 
 
+def _challenged_then_gone(how: str) -> list[dict[str, object]]:
+    """E06000015 holds a peer challenge on 10 February 2020 and leaves the agreement on
+    1 March by an event of type `how` (a withdrawal or `party.left`)."""
+    return [
+        {"id": "h1", "type": "peer_challenge.held", "date": "2020-02-10",
+         "council": "E06000015", "review": "r1", "kind": "corporate"},
+        {"id": "gone", "type": how, "date": "2020-03-01",
+         "council": "E06000015", "agreement": "trace-test"},
+    ]  # fmt: skip
+
+
 def test_the_one_cause_that_discharged_a_duty_is_the_engines() -> None:
     """E06000015 withdraws on 1 March, before the agreement's last day in effect (30 June):
     both could discharge its duties; the engine acts on the withdrawal, the earlier, and
@@ -308,12 +319,7 @@ def test_the_one_cause_that_discharged_a_duty_is_the_engines() -> None:
     rs, problems = parse_ruleset(DISCHARGE_RULESET, "discharge.yaml")
     assert not problems, [p.message for p in problems]
     assert rs is not None
-    events = [
-        {"id": "h1", "type": "peer_challenge.held", "date": "2020-02-10",
-         "council": "E06000015", "review": "r1", "kind": "corporate"},
-        {"id": "rv", "type": "agreement.revoked", "date": "2020-03-01",
-         "council": "E06000015", "agreement": "trace-test"},
-    ]  # fmt: skip
+    events = _challenged_then_gone("agreement.revoked")
     report = sli_rules.evaluate(rs, events, as_of=AS_OF, complete=True)
     gone = report.filter(party="E06000015", status="discharged").findings
     assert {f.rule for f in gone} == {"report-back", "yearly-challenge"}
@@ -347,12 +353,7 @@ def test_a_party_that_left_is_dated_once_in_the_finding() -> None:
     rs, problems = parse_ruleset(DISCHARGE_RULESET.replace("  end: 2020-06-30\n", ""), "x.yaml")
     assert not problems
     assert rs is not None
-    events = [
-        {"id": "h1", "type": "peer_challenge.held", "date": "2020-02-10",
-         "council": "E06000015", "review": "r1", "kind": "corporate"},
-        {"id": "lv", "type": "party.left", "date": "2020-03-01",
-         "council": "E06000015", "agreement": "trace-test"},
-    ]  # fmt: skip
+    events = _challenged_then_gone("party.left")
     report = sli_rules.evaluate(rs, events, as_of=AS_OF, complete=True)
     gone = report.filter(party="E06000015", status="discharged").findings
     assert {f.rule for f in gone} == {"report-back", "yearly-challenge"}
