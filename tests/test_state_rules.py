@@ -377,3 +377,32 @@ class TestIntervention:
         after = one(run(events, D(2017, 1, 1), self.PLAN))
         assert after.status == "discharged"
         assert "the state intervention ended with intervention.ended i2" in after.explanation
+
+
+LOOK_BACK = RULESET.replace(
+    "rules:\n",
+    "parameters:\n"
+    "  recent-request:\n"
+    "    basis: interpretation\n"
+    '    rationale: "A request in the three months before the judgement still counts."\n'
+    "    value: P3M\n"
+    "rules:\n",
+).replace(
+    "    fulfil: {type: support.requested}\n",
+    "    fulfil: {type: support.requested, look_back: {parameter: recent-request}}\n",
+)
+
+
+@pytest.mark.parametrize(
+    ("asked_on", "status"),
+    [("2015-12-10", "fulfilled"), ("2015-12-09", "breached"), ("2016-03-09", "fulfilled")],
+)
+def test_a_state_duty_looks_back_as_a_triggered_one_does(asked_on: str, status: str) -> None:
+    """`look_back` on a duty started by a state: a request up to three months before the
+    inadequate judgement (2016-03-10) meets it, the day exactly P3M before included, the
+    day before that not (the engine ignored look_back here). The duty carries the
+    parameter's interpretation, as a duty started by an event does."""
+    events = [judged("j1", "2016-03-10", "inadequate"), asked("s1", asked_on)]
+    duty = one(run(events, D(2016, 12, 31), plan_of(LOOK_BACK)))
+    assert duty.status == status
+    assert "recent-request" in duty.interpretations

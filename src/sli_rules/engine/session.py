@@ -469,13 +469,7 @@ class Session:
             if p is None or key in st.instances or not self.applies(cr, rule, p):
                 continue
             e = spell.start
-            due = add(day, cr.duration(rule.due, day))
-            opens = day
-            refs: list[Any] = [rule.due]
-            window = _window_opens(rule)
-            if window is not None:
-                opens = add(day, cr.duration(window, day))
-                refs.append(window)
+            opens, due, refs = _duty_terms(cr, rule, day)
             match = tuple(_first(e, b) for _a, b in rule.fulfil.match)
             st.instances[key] = Instance(
                 rule.id,
@@ -492,6 +486,8 @@ class Session:
             st.index.setdefault((rule.id, p.id, *match), []).append(key)
             if self.trace is not None:
                 self._note_duty(cr, rule, p.id, e, day, st.instances[key])
+            if rule.fulfil.look_back is not None:
+                self._look_back(cr, st, rule, st.instances[key], rule.fulfil.look_back)
 
     def _state_ended(self, spell: Spell) -> None:
         assert spell.end is not None
@@ -855,15 +851,7 @@ class Session:
             key = (rule.id, p.id, e.id)
             if key in st.instances:
                 continue
-            due = add(e.date, cr.duration(rule.due, e.date))
-            opens = e.date
-            refs: list[Any] = [rule.due]
-            window = _window_opens(rule)
-            if window is not None:
-                opens = add(e.date, cr.duration(window, e.date))
-                refs.append(window)
-            if rule.fulfil.look_back is not None:
-                refs.append(rule.fulfil.look_back)  # how far back an event counts
+            opens, due, refs = _duty_terms(cr, rule, e.date)
             match = tuple(_first(e, b) for _a, b in rule.fulfil.match)
             inst = Instance(
                 rule.id,
@@ -1120,14 +1108,16 @@ class Session:
         inst: Instance,
         look_back: Any,
     ) -> None:
-        """A new duty is met by a fulfilling event dated up to `look_back` before its
-        trigger (on time), as the rule allows."""
+        """A new duty is met by a fulfilling event dated up to `look_back` before the day
+        it is counted from (its trigger's, or the agreement's start for a state that
+        already held then), on time, as the rule allows."""
         trig = inst.trigger
         assert trig is not None
-        earliest = trig.date - cr.duration(look_back, trig.date).delta
+        start = inst.since or trig.date
+        earliest = start - cr.duration(look_back, start).delta
         spec = rule.fulfil
         for e in st.lookback.get(rule.id, ()):
-            if not earliest <= e.date < trig.date or inst.on_time is not None:
+            if not earliest <= e.date < start or inst.on_time is not None:
                 continue
             if tuple(_first(e, a) for a, _b in spec.match) != inst.match:
                 continue
@@ -1499,6 +1489,24 @@ def parties_named(words: Sequence[str], trigger: Event | None) -> set[str]:
 def _by_any(spec: EventSpec, trigger: Event) -> set[str]:
     """The parties a rule's `fulfil.by_any` lets meet a duty started by `trigger`."""
     return parties_named(spec.by_any, trigger)
+
+
+def _duty_terms(
+    cr: CompiledRuleset, rule: DeadlineRule | WindowRule, start: Date
+) -> tuple[Date, Date, list[Any]]:
+    """A triggered duty counted from `start` (its trigger's day, or a state's): when it
+    opens, when it is due, and the parameters read for them (and for how far back a
+    fulfilling event counts), whose interpretations the duty carries."""
+    due = add(start, cr.duration(rule.due, start))
+    opens = start
+    refs: list[Any] = [rule.due]
+    window = _window_opens(rule)
+    if window is not None:
+        opens = add(start, cr.duration(window, start))
+        refs.append(window)
+    if rule.fulfil.look_back is not None:
+        refs.append(rule.fulfil.look_back)
+    return opens, due, refs
 
 
 def _dated(why: str, day: Date | None) -> str:
