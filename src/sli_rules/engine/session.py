@@ -20,7 +20,7 @@ from typing import Any, cast
 import attrs
 from dateutil.relativedelta import relativedelta
 
-from sli_rules.engine import memo, snapshot
+from sli_rules.engine import memo, misses, snapshot
 from sli_rules.engine.coverage import COVERAGE_TYPE, Declaration, declaration, uncovered_types
 from sli_rules.engine.plan import CompiledRuleset, Hook, Matcher, Plan, ReferenceMatcher
 from sli_rules.engine.predicates import Env, resolve
@@ -301,6 +301,8 @@ class Session:
                 raise ValueError(f"two different events share the id {e.id!r}")
             staged[e.id] = e
         self._buffer.update(staged)
+        if self.trace is not None:  # offered to the duties not met (engine/misses.py)
+            self.trace.feed(staged.values())
 
     def advance(self, as_of: Date | _dt.datetime | str) -> None:
         """Apply every buffered event dated on or before `as_of`; the clock becomes `as_of`.
@@ -1301,6 +1303,8 @@ class Session:
         for cr, st in zip(self.plan.rulesets, self.state.rulesets, strict=True):
             derived = _Findings(self, cr, st, day)
             out.extend(derived.drain() if drain else derived.all())
+        if self.trace is not None:
+            self.trace.settle()
         out.sort(key=Finding.sort_key)
         return out
 
@@ -1610,9 +1614,63 @@ class _Findings:
         # carries their plain text (so its JSON, tables and state files are unchanged)
         kw["kind"] = Kind(kw["kind"]).value
         kw["status"] = Status(kw["status"]).value
-        return Finding(
-            agreement=self.rs.id, rule=rule.id, clause=rule.clause, title=rule.title, **kw
+        f = Finding(agreement=self.rs.id, rule=rule.id, clause=rule.clause, title=rule.title, **kw)
+        if self.s.trace is not None and f.kind != Kind.ESCALATION.value:
+            self.look(cast(Rule, rule), f)
+        return f
+
+    def look(self, rule: Rule, f: Finding) -> None:
+        """Trace hook: what an obligation counted, and for a duty not (or not yet) met,
+        what the engine looked for and why each event offered to it did not count."""
+        trace = self.s.trace
+        assert trace is not None
+        if f.kind == Kind.OBLIGATION.value:
+            trace.count(f)
+        spec = getattr(rule, "fulfil", None)
+        if (
+            not isinstance(spec, EventSpec)
+            or not misses.looks(f)
+            or trace.looked_for(f) is not None
+        ):
+            return
+        family = family_of(rule)
+        tally = family in (Family.PERIODS, Family.SPANS)
+        inst = None
+        if f.triggered_by:
+            inst = self.st.instances.get((rule.id, f.party, f.triggered_by[0])) or next(
+                (
+                    i
+                    for i in self.st.instances.values()
+                    if i.rule == rule.id
+                    and i.trigger is not None
+                    and i.trigger.id == f.triggered_by[0]
+                    and i.due == f.due
+                ),
+                None,
+            )
+        elif family is Family.FIXED:
+            inst = self.st.fixed.get((rule.id, f.party))
+        trigger = inst.trigger if inst is not None else None
+        owners = each_of(spec, trigger, f.party) if spec.by_each else {f.party}
+        if spec.by_any:  # those who may meet it for the party count as the party here
+            owners |= parties_named(spec.by_any, trigger)
+        looked = misses.look(
+            f,
+            spec,
+            trigger=trigger,
+            start=trigger.date if trigger is not None and not tally else f.opens,
+            owners=owners,
+            party=self.s.party(self.cr, self.st, f.party) or _registry_party(f.party),
+            where=self.cr.fulfil_where[rule.id],
+            offered=trace.fed_of(spec.types),
+            clock=self.day,
+            effective=self.rs.effective,
+            tally=tally,
+            window=_is_window(rule),
+            ignores_early=_ignores_early(rule),
+            parts=inst.parts if inst is not None else None,
         )
+        trace.look(f, looked)
 
     def all(self) -> list[Finding]:
         out: list[Finding] = []

@@ -15,6 +15,7 @@ event that triggered it (`Trace.note_for`).
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Iterable
 from typing import Any
 
 import attrs
@@ -23,7 +24,7 @@ from sli_rules.kinds.base import Family
 from sli_rules.model.dates import Duration, Period
 from sli_rules.model.values import Event, Finding
 
-__all__ = ["Counted", "Ended", "Note", "Sum", "Trace"]
+__all__ = ["Counted", "Ended", "Looked", "Miss", "Note", "Sum", "Trace", "Why"]
 
 Date = _dt.date
 NoteKey = tuple[str, str, str, str]  # agreement, rule, party, first triggering event
@@ -79,6 +80,57 @@ class Ended:
     why: str
 
 
+@attrs.frozen
+class Why:
+    """One reason an event did not count for a duty, as a code and the values it names
+    (explain words it):
+
+    - `by` (by, owners): the event is by (or names) others than the party;
+    - `match` (path, has, wanted): it is about something else than the trigger;
+    - `where` (): it does not satisfy the rule's `fulfil.where`;
+    - `as_of` (day): dated after the session's clock;
+    - `before_effect` (start) / `after_effect` (end): dated outside the agreement;
+    - `before_trigger` (date): dated before the duty's trigger;
+    - `outside` (opens, due): outside the period (or span) the duty is for;
+    - `early` (opens): before a window that does not count early events opened;
+    - `before_opened` (opens): before the duty opened;
+    - `after_due` (due): after the due date of a duty already missed;
+    - `elsewhere` (opens, due): counted, once, for another duty of the rule and party;
+    - `refused` (text): the engine turned it away from the party's periods (`Trace.refused`).
+    """
+
+    code: str
+    values: tuple[Any, ...] = ()
+
+
+@attrs.frozen
+class Miss:
+    """An event of a rule's fulfilling types that the engine offered a duty and that did
+    not count for it: whether it is by the party (or one who may act for it), how many of
+    the rule's `match` values it does not share with the trigger, and why."""
+
+    event: Event
+    theirs: bool
+    mismatched: int
+    why: tuple[Why, ...]
+
+
+@attrs.define
+class Looked:
+    """What a traced session looked for to meet a duty it did not find met: the trigger
+    whose values a fulfilling event had to carry, the days it looked between, the parties
+    whose events count, the events that did not count (`misses`), and, for a duty met only
+    when each of several parties has acted, the event counted as each one's part."""
+
+    trigger: Event | None
+    start: Date | None
+    end: Date | None
+    owners: tuple[str, ...]
+    misses: list[Miss] = attrs.Factory(list)
+    # by_each: each event counted as a part, with the parties whose part it is
+    parts: list[tuple[Event, tuple[str, ...]]] = attrs.Factory(list)
+
+
 @attrs.define
 class Trace:
     """Every note a traced session wrote, by (agreement, rule, party, trigger id)."""
@@ -91,6 +143,16 @@ class Trace:
     # matching them, and why, by (agreement, rule, party, event); so far written by the
     # periods and spans families (see docs/architecture.md)
     refused: dict[NoteKey, str] = attrs.Factory(dict)
+    # what the engine looked for to meet each duty not (or not yet) met, by what its
+    # finding says (see `Looked`), and the events the session was fed, by id
+    looked: dict[DutyKey, Looked] = attrs.Factory(dict)
+    fed: dict[str, Event] = attrs.Factory(dict)
+    # the events each obligation finding counted, by (agreement, rule, party): for a
+    # miss counted instead for another duty (`settle`)
+    counted: dict[tuple[str, str, str], list[tuple[Date | None, Date | None, tuple[str, ...]]]] = (
+        attrs.Factory(dict)
+    )
+    _by_type: dict[str, list[Event]] | None = None
 
     def add(self, agreement: str, rule: str, party: str, note: Note) -> Note:
         return self.notes.setdefault((agreement, rule, party, note.trigger.id), note)
@@ -111,6 +173,66 @@ class Trace:
 
     def refuse(self, agreement: str, rule: str, party: str, event: str, why: str) -> None:
         self.refused.setdefault((agreement, rule, party, event), why)
+
+    def feed(self, events: Iterable[Event]) -> None:
+        """Keep the events a session is fed (offered to the duties in `misses.look`)."""
+        self.fed.update((e.id, e) for e in events)
+        self._by_type = None
+
+    def fed_of(self, types: Iterable[str]) -> list[Event]:
+        """The fed events of these types, in date order."""
+        if self._by_type is None:
+            self._by_type = {}
+            for e in sorted(self.fed.values(), key=lambda e: (e.date, e.id)):
+                self._by_type.setdefault(e.type, []).append(e)
+        found = [e for t in dict.fromkeys(types) for e in self._by_type.get(t, ())]
+        return sorted(found, key=lambda e: (e.date, e.id))
+
+    def look(self, finding: Finding, looked: Looked) -> None:
+        self.looked.setdefault(
+            (finding.agreement, finding.rule, finding.party, finding.opens, finding.due), looked
+        )
+
+    def count(self, finding: Finding) -> None:
+        """Keep what an obligation finding counted (for `settle`)."""
+        if finding.fulfilled_by:
+            self.counted.setdefault((finding.agreement, finding.rule, finding.party), []).append(
+                (finding.opens, finding.due, finding.fulfilled_by)
+            )
+
+    def settle(self) -> None:
+        """Once every finding is derived: a miss for which the engine had no reason of its
+        own was counted for another duty of the rule and party (an event counts once), or
+        turned away from the party's periods (`refused`); one that was neither is no
+        miss, and is dropped."""
+        for (agreement, rule, party, opens, _due), looked in self.looked.items():
+            kept = []
+            for miss in looked.misses:
+                why = miss.why
+                if not why:
+                    other = next(
+                        (
+                            (o, d)
+                            for o, d, ids in self.counted.get((agreement, rule, party), ())
+                            if o != opens and miss.event.id in ids
+                        ),
+                        None,
+                    )
+                    refused = self.refused.get((agreement, rule, party, miss.event.id))
+                    if other is not None:
+                        why = (Why("elsewhere", other),)
+                    elif refused is not None:
+                        why = (Why("refused", (refused,)),)
+                    else:
+                        continue
+                kept.append(attrs.evolve(miss, why=why) if why is not miss.why else miss)
+            looked.misses = kept
+
+    def looked_for(self, finding: Finding) -> Looked | None:
+        """What the engine looked for to meet the duty a finding is about."""
+        return self.looked.get(
+            (finding.agreement, finding.rule, finding.party, finding.opens, finding.due)
+        )
 
     def ended_for(self, finding: Finding) -> Ended | None:
         """What discharged the duty a finding is about, if the engine discharged it."""
