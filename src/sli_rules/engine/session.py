@@ -24,7 +24,7 @@ from sli_rules.engine import memo, misses, snapshot
 from sli_rules.engine.coverage import COVERAGE_TYPE, Declaration, declaration, uncovered_types
 from sli_rules.engine.plan import CompiledRuleset, Hook, Matcher, Plan, ReferenceMatcher
 from sli_rules.engine.predicates import Env, resolve
-from sli_rules.engine.trace import Counted, Ended, Note, Sum, Trace
+from sli_rules.engine.trace import Counted, Ended, Note, Sum, Term, Trace
 from sli_rules.engine.versions import version_fields
 from sli_rules.kinds import KINDS
 from sli_rules.kinds.base import Family
@@ -2476,6 +2476,9 @@ class _Findings:
         }
         if self.rs.versions:
             base["governed_on"] = period.start
+        if self.s.trace is not None:  # the period and the sum that gave its due date
+            sums = Sum(period.end, grace, given, due) if grace is not None else None
+            self.s.trace.term(self.rs.id, rule.id, pid, opens, due, Term(period, sums))
         stop = min(d for d in (left, end, _dt.date.max) if d is not None)
         counted = [h for h in hits if h[0] < stop]
         what += joint_text

@@ -24,7 +24,7 @@ from sli_rules.kinds.base import Family
 from sli_rules.model.dates import Duration, Period
 from sli_rules.model.values import Event, Finding
 
-__all__ = ["Counted", "Ended", "Looked", "Miss", "Note", "Sum", "Trace", "Why"]
+__all__ = ["Counted", "Ended", "Looked", "Miss", "Note", "Sum", "Term", "Trace", "Why"]
 
 Date = _dt.date
 NoteKey = tuple[str, str, str, str]  # agreement, rule, party, first triggering event
@@ -78,6 +78,16 @@ class Ended:
 
     day: Date
     why: str
+
+
+@attrs.frozen
+class Term:
+    """The period (or span) a calendar duty is for, and its grace: `grace.start` is the
+    period's last day and `grace.result` the due date, the last day of `grace.amount`
+    running from the day after it (`model.dates.grace_end`); None without a grace."""
+
+    period: Period
+    grace: Sum | None = None
 
 
 @attrs.frozen
@@ -146,6 +156,8 @@ class Trace:
     # what the engine looked for to meet each duty not (or not yet) met, by what its
     # finding says (see `Looked`), and the events the session was fed, by id
     looked: dict[DutyKey, Looked] = attrs.Factory(dict)
+    # the period each duty of the periods and spans families is for (see `Term`)
+    terms: dict[DutyKey, Term] = attrs.Factory(dict)
     fed: dict[str, Event] = attrs.Factory(dict)
     # the events each obligation finding counted, by (agreement, rule, party): for a
     # miss counted instead for another duty (`settle`)
@@ -187,6 +199,11 @@ class Trace:
                 self._by_type.setdefault(e.type, []).append(e)
         found = [e for t in dict.fromkeys(types) for e in self._by_type.get(t, ())]
         return sorted(found, key=lambda e: (e.date, e.id))
+
+    def term(
+        self, agreement: str, rule: str, party: str, opens: Date, due: Date, term: Term
+    ) -> None:
+        self.terms.setdefault((agreement, rule, party, opens, due), term)
 
     def look(self, finding: Finding, looked: Looked) -> None:
         self.looked.setdefault(

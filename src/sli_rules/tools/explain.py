@@ -23,7 +23,7 @@ from sli_rules.engine.batch import evaluate_batch
 from sli_rules.engine.plan import compile_plan
 from sli_rules.engine.predicates import resolve
 from sli_rules.engine.session import Session, each_of, family_of, parties_named
-from sli_rules.engine.trace import Ended, Looked, Note, Sum, Trace, Why
+from sli_rules.engine.trace import Ended, Looked, Note, Sum, Term, Trace, Why
 from sli_rules.io.intake import Intake, read_events
 from sli_rules.kinds import KINDS
 from sli_rules.kinds.base import Family
@@ -264,6 +264,8 @@ class _Explainer:
         self._ended: dict[tuple[str, str, str, Date | None, Date | None], Ended] = {}
         # what the engine looked for to meet each duty not met (Trace.looked)
         self._looked: dict[tuple[str, str, str, Date | None, Date | None], Looked] = {}
+        # the period each calendar duty is for (Trace.terms)
+        self._terms: dict[tuple[str, str, str, Date | None, Date | None], Term] = {}
 
     def trace(self) -> dict[tuple[str, str, str, str], list[Note]] | None:
         """The engine's record of its reasoning (engine/trace.py), from evaluating the
@@ -296,6 +298,8 @@ class _Explainer:
                 self._ended.setdefault(duty, ended)
             for duty, looked in trace.looked.items():
                 self._looked.setdefault(duty, looked)
+            for duty, term in trace.terms.items():
+                self._terms.setdefault(duty, term)
         self._trace = merged
         return self._trace
 
@@ -707,7 +711,8 @@ class _Explainer:
         if isinstance(rule, DeadlineRule) and f.opens:
             return f.opens
         if isinstance(rule, RecurringRule) and f.opens:
-            return self.period_of(rs, rule.period, f.opens)[0]
+            term = self.term(f)
+            return term.period.start if term is not None else f.opens
         return rs.effective.start
 
     def period_of(self, rs: Ruleset, spec: PeriodSpec, day: Date) -> tuple[Date, Date, str]:
@@ -749,18 +754,23 @@ class _Explainer:
             )
             return [f"Due: {f.due} ({self.source(rs, rule.due)}); open from {f.opens} ({given})."]
         if isinstance(rule, RecurringRule) and f.opens and f.due:
-            start, end, label = self.period_of(rs, rule.period, f.opens)
-            text = f"Period: {label}, {start} to {end}"
-            if rule.grace is not None:
-                g = self.value(rs, rule.grace, start)
-                due, clamp = _add_explained(end, g)
+            term = self.term(f)
+            if term is None:
+                return [
+                    f"Period: the one from {f.opens}, due {f.due} (pass the events to see the "
+                    "arithmetic)."
+                ]
+            p = term.period
+            text = f"Period: {p.label}, {p.start} to {p.end}"
+            if term.grace is not None:
+                g = term.grace
                 text += (
-                    f"; plus {g.describe()} of grace ({g}, {self.source(rs, rule.grace)}) "
-                    f"→ due {due}{clamp}"
+                    f"; plus {g.amount.describe()} of grace ({g.amount}, "
+                    f"{self.source(rs, g.given)}), from the day after it ends → due {g.result}"
                 )
             else:
-                text += f"; due on its last day, {end}"
-            if f.opens != start:
+                text += f"; due on its last day, {p.end}"
+            if f.opens != p.start:
                 text += f"; counted from {f.opens}, when the agreement took effect for this party"
             return [text + "."]
         if isinstance(rule, CountRule):
@@ -903,6 +913,11 @@ class _Explainer:
             return f": on the due day {f.due} itself, which counts as on time"
         return f": on time, {_days_between(e.date, f.due)} before the due date {f.due}"
 
+    def term(self, f: Finding) -> Term | None:
+        """The period of a calendar duty, as the engine dated it (Trace.terms)."""
+        self.trace()
+        return self._terms.get((f.agreement, f.rule, f.party, f.opens, f.due))
+
     def looked_for(self, f: Finding) -> Looked | None:
         """What the engine looked for to meet the duty of `f` (Trace.looked)."""
         self.trace()
@@ -949,7 +964,13 @@ class _Explainer:
             reasons = "; ".join(self.why_text(spec, f, e, w) for w in m.why)
             distance = abs((e.date - (f.due or e.date)).days)
             key = (not m.theirs, m.mismatched, distance, e.id)
-            scored.append((key, f"Not counted: {e.id} {e.type} on {e.date}: {reasons}."))
+            given = self.event(e.id)
+            when = f"{e.date}" + (
+                f" (the day taken for {given.span.text})"
+                if given is not None and given.span is not None
+                else ""
+            )
+            scored.append((key, f"Not counted: {e.id} {e.type} on {when}: {reasons}."))
         done: set[str] = set()
         for e, mine in looked.parts:
             done.update(mine)
