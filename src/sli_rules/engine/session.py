@@ -1885,8 +1885,10 @@ class _Findings:
         kept = self.memo.derived(key)
         if kept is None:
             return None
-        if self.s.trace is not None and any(f.status == Status.DISCHARGED.value for f in kept[0]):
-            return None  # derived again: the trace notes what discharged it as it is derived
+        if self.s.trace is not None:
+            # derived again: the trace notes what discharged a duty, what it counted and
+            # what it looked for, as its findings are derived
+            return None
         for rid, inst, late in kept[1]:
             duty = this if inst is None else inst
             assert duty is not None
