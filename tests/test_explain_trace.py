@@ -19,7 +19,7 @@ from sli_rules.io.intake import read_events
 from sli_rules.kinds.base import Family
 from sli_rules.load.catalogue import catalogue_for
 from sli_rules.model.values import Event
-from sli_rules.tools.explain import DATED, TRACED, explain_findings
+from sli_rules.tools.explain import NOTED, OUTCOME, TRACED, explain_findings
 from strategies import LAWS_PLAN, as_of_dates, event_streams, to_events
 
 RULESET = """\
@@ -182,6 +182,9 @@ def test_without_events_there_is_no_trace_to_render(ruleset: Ruleset) -> None:
 
 def test_the_traced_families_are_families() -> None:
     assert set(TRACED) <= set(Family)
+    assert set(OUTCOME) <= set(NOTED) <= set(TRACED)
+    # every family the engine evaluates is explained from its trace
+    assert set(Family) - set(TRACED) == {Family.UNCHECKED}
 
 
 def test_a_stream_with_imprecise_dates_is_traced_too(ruleset: Ruleset) -> None:
@@ -290,7 +293,7 @@ def test_tracing_is_only_a_record(records: list[dict[str, object]], day: dt.date
             if m.why[0].code == "elsewhere":
                 assert m.why[0].values[0] != f.opens
         family = families.get(f.rule)
-        if family not in (*TRACED, *DATED) or not f.triggered_by:
+        if family not in NOTED or not f.triggered_by:
             continue
         note = traced.trace.note_for(f)
         assert note is not None, f

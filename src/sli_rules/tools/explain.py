@@ -68,11 +68,16 @@ MAX_LISTED = 8
 
 MET = tuple(s.value for s, w in STATUSES.items() if w.met)
 
-# the families whose findings are explained from the engine's trace (engine/trace.py);
-# the others are still explained by working the reasoning out from the finding
-TRACED = (Family.CHECKED, Family.CEILING, Family.ENTITLEMENT)
-# the families whose date arithmetic (only) is the engine's, from the trace
-DATED = (Family.TRIGGERED,)
+# the families whose findings are explained from the engine's trace (engine/trace.py):
+# every family the engine evaluates (a self-declared duty has nothing to trace)
+TRACED = tuple(f for f in Family if f is not Family.UNCHECKED)
+# of those, the families with a `Note` for each duty a triggering event started (its
+# sums, what it counted or checked) ...
+NOTED = (Family.CHECKED, Family.CEILING, Family.ENTITLEMENT, Family.TRIGGERED)
+# ... and the families whose outcome is that note's (`traced`); the others' outcome is a
+# duty's: what met or waived it, what discharged it (Trace.ended), or what the engine
+# looked for and each event that did not count (Trace.looked)
+OUTCOME = (Family.CHECKED, Family.CEILING, Family.ENTITLEMENT)
 
 
 # --------------------------------------------------------------------- public
@@ -305,7 +310,7 @@ class _Explainer:
 
     def note(self, rule: Rule, f: Finding) -> Note | None:
         """The engine's note on the duty behind `f`, for a family explained from it."""
-        if family_of(rule) not in (*TRACED, *DATED) or not f.triggered_by:
+        if family_of(rule) not in NOTED or not f.triggered_by:
             return None
         trace = self.trace()
         if trace is None:
@@ -497,7 +502,7 @@ class _Explainer:
         lines = [self.agreement_line(rs, rule.clause, rule.quote)]
         lines.extend(self.version_lines(rs, rule, f, trigger))
         note = self.note(rule, f)
-        if family_of(rule) in TRACED:
+        if family_of(rule) in OUTCOME:
             day = note.read_on if note is not None else rs.effective.start
         elif note is not None:
             day = note.read_on
@@ -506,10 +511,10 @@ class _Explainer:
         lines.append(
             f"Rule {rule.id}, {KINDS[rule.kind].explain_noun}: {self.requires(rs, rule, day)}"
         )
-        if family_of(rule) in TRACED:
+        if family_of(rule) in OUTCOME:
             lines.extend(self.traced(rs, rule, f, note))
         else:
-            if family_of(rule) in DATED:
+            if family_of(rule) is Family.TRIGGERED:
                 lines.extend(self.duty_dates(rs, rule, f, note, trigger))
             else:
                 lines.extend(self.arithmetic(rs, rule, f))
@@ -550,7 +555,7 @@ class _Explainer:
         cites = f" (cites {version.cites})" if version.cites else ""
         return [text + cites + "."]
 
-    # -- the families explained from the engine's trace (TRACED)
+    # -- the families whose outcome is their note's (OUTCOME)
     def traced(self, rs: Ruleset, rule: Rule, f: Finding, note: Note | None) -> list[str]:
         """The arithmetic, the events and the outcome, as the engine recorded them."""
         family = family_of(rule)
