@@ -605,3 +605,27 @@ def test_an_event_counted_for_another_period_is_a_near_miss_of_this_one() -> Non
         "Period: 2020 Q2, 2020-04-01 to 2020-06-30; plus 1 month of grace (P1M, stated in "
         "the text), from the day after it ends → due 2020-07-31." in text
     )
+
+
+def test_near_misses_are_noted_where_a_refinement_shares_findings() -> None:
+    """A traced run that recalls the findings another run derived (engine/memo.py) notes
+    what it looked for and each duty's period just as the run that derived them."""
+    rs, problems = parse_ruleset(NEAR_RULESET, "near.yaml")
+    assert not problems, [p.message for p in problems]
+    assert rs is not None
+    events = read_events(NEAR_EVENTS, catalogue=catalogue_for([rs])).events
+    plan = compile_rulesets(rs)
+    traces = []
+    with memo.sharing(plan):
+        for _run in range(2):
+            session = Session(plan, complete=True, trace=True)
+            session.feed(events)
+            session.advance(AS_OF)
+            session.findings()
+            assert session.trace is not None
+            traces.append(session.trace)
+    first, second = traces
+    assert first.looked
+    assert first.terms
+    assert second.looked == first.looked
+    assert second.terms == first.terms

@@ -1885,15 +1885,29 @@ class _Findings:
         kept = self.memo.derived(key)
         if kept is None:
             return None
-        if self.s.trace is not None:
-            # derived again: the trace notes what discharged a duty, what it counted and
-            # what it looked for, as its findings are derived
+        if self.s.trace is not None and (
+            len(kept) < 4 or any(f.status == Status.DISCHARGED.value for f in kept[0])
+        ):
+            # derived again: the trace notes what discharged it as it is derived (and an
+            # untraced session kept no periods for the trace)
             return None
         for rid, inst, late in kept[1]:
             duty = this if inst is None else inst
             assert duty is not None
             self.breaches[rid].append((duty, late))
+        if self.s.trace is not None:
+            self.replay(kept[0], kept[3])
         return list(kept[0])
+
+    def replay(self, found: Sequence[Finding], terms: Sequence[tuple[Any, Term]]) -> None:
+        """Trace hook: recalled findings are noted as derived ones are (`look`, with this
+        session's events), with the periods kept with them."""
+        assert self.s.trace is not None
+        for duty, term in terms:
+            self.s.trace.terms.setdefault(duty, term)
+        for f in found:
+            if f.kind != Kind.ESCALATION.value:
+                self.look(self.rs.rule(f.rule), f)
 
     def swap_breaches(self) -> dict[str, list[tuple[Instance, Date | None]]]:
         """Start noting breaches afresh (for `keep`); returns those noted so far."""
@@ -1915,7 +1929,13 @@ class _Findings:
             noted.extend((rid, None if inst is this else inst, late) for inst, late in hits)
             outer.setdefault(rid, []).extend(hits)
         self.breaches = outer
-        self.memo.keep(key, (tuple(found), tuple(noted), alive))
+        if self.s.trace is None:
+            self.memo.keep(key, (tuple(found), tuple(noted), alive))
+            return
+        terms = self.s.trace.terms  # kept with the findings, for `replay`
+        duties = ((f.agreement, f.rule, f.party, f.opens, f.due) for f in found)
+        mine = tuple((d, terms[d]) for d in dict.fromkeys(duties) if d in terms)
+        self.memo.keep(key, (tuple(found), tuple(noted), alive, mine))
 
     def instance_key(self, inst: Instance, alive: list[Any]) -> tuple[Any, ...]:
         """Everything `derive_instance` reads: the duty, the day, the agreement's end, the

@@ -294,7 +294,7 @@ class _Explainer:
         # could change a finding (engine/refine.py): a duty has a note from each run that
         # started it, and `note` picks the one that gave the finding its due date
         events = list(self.events.values())
-        evaluate_batch(plan, events, day, complete=complete, trace=True, share=False, seen=seen)
+        evaluate_batch(plan, events, day, complete=complete, trace=True, seen=seen)
         merged: dict[tuple[str, str, str, str], list[Note]] = {}
         for trace in traces:
             for key, note in trace.notes.items():
