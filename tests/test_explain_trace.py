@@ -615,17 +615,18 @@ def test_near_misses_are_noted_where_a_refinement_shares_findings() -> None:
     assert rs is not None
     events = read_events(NEAR_EVENTS, catalogue=catalogue_for([rs])).events
     plan = compile_rulesets(rs)
-    traces = []
+    runs = []
     with memo.sharing(plan):
         for _run in range(2):
             session = Session(plan, complete=True, trace=True)
             session.feed(events)
             session.advance(AS_OF)
-            session.findings()
             assert session.trace is not None
-            traces.append(session.trace)
-    first, second = traces
-    assert first.looked
+            runs.append((session.findings(), session.trace))
+    (found, first), (again, second) = runs
+    assert again == found
+    looked = [first.looked_for(f) for f in found]
+    assert any(x is not None and x.misses for x in looked)
+    assert [second.looked_for(f) for f in found] == looked
     assert first.terms
-    assert second.looked == first.looked
     assert second.terms == first.terms

@@ -9,7 +9,10 @@ events dated after its clock, which it has not applied) and notes the engine's r
 in the order the engine tests them when it fulfils a duty: who the event is by, the
 trigger's `match` values, the rule's `fulfil.where`, then the first date that rules the
 event out. An event with no reason here is settled once every finding is derived
-(`Trace.settle`): counted for another duty, or turned away from the party's periods.
+(`Trace.looked_for`): counted for another duty, or turned away from the party's
+periods. The tests run when the record is first read: what they read (the events
+offered, the trigger, the parts counted) is read from the session then, the clock
+and the duty's instance as the finding was derived.
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ def _first(e: Event | None, path: str) -> Any:
 
 
 def look(
+    looked: Looked,
     f: Finding,
     spec: EventSpec,
     *,
@@ -62,10 +66,12 @@ def look(
     window: bool,
     ignores_early: bool,
     parts: Mapping[str, Any] | None = None,
-) -> Looked:
-    """The duty of `f`, offered each event of `offered` (the fed events of the rule's
-    fulfilling types, in date order): those that did not count, and why."""
-    looked = Looked(trigger, start, f.due, tuple(sorted(owners)))
+) -> None:
+    """Fill in `looked`, what the engine looked for to meet the duty of `f`: the
+    trigger, the first day, the parties whose events count, and each event of `offered`
+    (the fed events of the rule's fulfilling types, in date order) that did not count for
+    it, and why."""
+    looked.trigger, looked.start, looked.owners = trigger, start, tuple(sorted(owners))
     part_of: dict[str, list[str]] = {}
     for pid, hit in (parts or {}).items():
         part_of.setdefault(hit[1], []).append(pid)
@@ -96,7 +102,6 @@ def look(
                 looked.parts.append((e, tuple(sorted(mine))))
                 continue
         looked.misses.append(Miss(e, theirs, mismatched, tuple(why)))
-    return looked
 
 
 def _date_reason(

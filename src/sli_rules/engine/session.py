@@ -24,7 +24,7 @@ from sli_rules.engine import memo, misses, snapshot
 from sli_rules.engine.coverage import COVERAGE_TYPE, Declaration, declaration, uncovered_types
 from sli_rules.engine.plan import CompiledRuleset, Hook, Matcher, Plan, ReferenceMatcher
 from sli_rules.engine.predicates import Env, resolve
-from sli_rules.engine.trace import Counted, Ended, Note, Sum, Term, Trace
+from sli_rules.engine.trace import Counted, Ended, Looked, Note, Sum, Term, Trace
 from sli_rules.engine.versions import version_fields
 from sli_rules.kinds import KINDS
 from sli_rules.kinds.base import Family
@@ -1303,8 +1303,6 @@ class Session:
         for cr, st in zip(self.plan.rulesets, self.state.rulesets, strict=True):
             derived = _Findings(self, cr, st, day)
             out.extend(derived.drain() if drain else derived.all())
-        if self.trace is not None:
-            self.trace.settle()
         out.sort(key=Finding.sort_key)
         return out
 
@@ -1627,50 +1625,53 @@ class _Findings:
         if f.kind == Kind.OBLIGATION.value:
             trace.count(f)
         spec = getattr(rule, "fulfil", None)
-        if (
-            not isinstance(spec, EventSpec)
-            or not misses.looks(f)
-            or trace.looked_for(f) is not None
-        ):
+        if not isinstance(spec, EventSpec) or not misses.looks(f) or trace.looks_for(f):
             return
-        family = family_of(rule)
-        tally = family in (Family.PERIODS, Family.SPANS)
-        inst = None
-        if f.triggered_by:
-            inst = self.st.instances.get((rule.id, f.party, f.triggered_by[0])) or next(
-                (
-                    i
-                    for i in self.st.instances.values()
-                    if i.rule == rule.id
-                    and i.trigger is not None
-                    and i.trigger.id == f.triggered_by[0]
-                    and i.due == f.due
-                ),
-                None,
+        key = (rule.id, f.party, f.triggered_by[0]) if f.triggered_by else None
+        kept = self.st.instances.get(key) if key is not None else None
+        day = self.day
+
+        def offer(looked: Looked) -> None:  # run when the record is first read
+            family = family_of(rule)
+            tally = family in (Family.PERIODS, Family.SPANS)
+            inst = kept
+            if inst is None and f.triggered_by:
+                inst = next(
+                    (
+                        i
+                        for i in self.st.instances.values()
+                        if i.rule == rule.id
+                        and i.trigger is not None
+                        and i.trigger.id == f.triggered_by[0]
+                        and i.due == f.due
+                    ),
+                    None,
+                )
+            elif family is Family.FIXED:
+                inst = self.st.fixed.get((rule.id, f.party))
+            trigger = inst.trigger if inst is not None else None
+            owners = each_of(spec, trigger, f.party) if spec.by_each else {f.party}
+            if spec.by_any:  # those who may meet it for the party count as the party here
+                owners |= parties_named(spec.by_any, trigger)
+            misses.look(
+                looked,
+                f,
+                spec,
+                trigger=trigger,
+                start=trigger.date if trigger is not None and not tally else f.opens,
+                owners=owners,
+                party=self.s.party(self.cr, self.st, f.party) or _registry_party(f.party),
+                where=self.cr.fulfil_where[rule.id],
+                offered=trace.fed_of(spec.types),
+                clock=day,
+                effective=self.rs.effective,
+                tally=tally,
+                window=_is_window(rule),
+                ignores_early=_ignores_early(rule),
+                parts=inst.parts if inst is not None else None,
             )
-        elif family is Family.FIXED:
-            inst = self.st.fixed.get((rule.id, f.party))
-        trigger = inst.trigger if inst is not None else None
-        owners = each_of(spec, trigger, f.party) if spec.by_each else {f.party}
-        if spec.by_any:  # those who may meet it for the party count as the party here
-            owners |= parties_named(spec.by_any, trigger)
-        looked = misses.look(
-            f,
-            spec,
-            trigger=trigger,
-            start=trigger.date if trigger is not None and not tally else f.opens,
-            owners=owners,
-            party=self.s.party(self.cr, self.st, f.party) or _registry_party(f.party),
-            where=self.cr.fulfil_where[rule.id],
-            offered=trace.fed_of(spec.types),
-            clock=self.day,
-            effective=self.rs.effective,
-            tally=tally,
-            window=_is_window(rule),
-            ignores_early=_ignores_early(rule),
-            parts=inst.parts if inst is not None else None,
-        )
-        trace.look(f, looked)
+
+        trace.look(f, Looked(None, None, f.due, (), offer=offer))
 
     def all(self) -> list[Finding]:
         out: list[Finding] = []

@@ -15,7 +15,7 @@ event that triggered it (`Trace.note_for`).
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import attrs
@@ -139,6 +139,11 @@ class Looked:
     misses: list[Miss] = attrs.Factory(list)
     # by_each: each event counted as a part, with the parties whose part it is
     parts: list[tuple[Event, tuple[str, ...]]] = attrs.Factory(list)
+    # the engine's tests of the events offered, with what they read kept as the duty's
+    # finding was derived; run once, when the record is first asked for
+    # (`Trace.looked_for`): a refinement's hundreds of runs note every duty not met and
+    # explain reads a few
+    offer: Callable[[Looked], None] | None = attrs.field(default=None, eq=False, repr=False)
 
 
 @attrs.define
@@ -160,11 +165,11 @@ class Trace:
     terms: dict[DutyKey, Term] = attrs.Factory(dict)
     fed: dict[str, Event] = attrs.Factory(dict)
     # the events each obligation finding counted, by (agreement, rule, party): for a
-    # miss counted instead for another duty (`settle`)
+    # miss counted instead for another duty (`_settle`)
     counted: dict[tuple[str, str, str], list[tuple[Date | None, Date | None, tuple[str, ...]]]] = (
         attrs.Factory(dict)
     )
-    _by_type: dict[str, list[Event]] | None = None
+    _by_type: dict[tuple[str, ...], list[Event]] | None = None
 
     def add(self, agreement: str, rule: str, party: str, note: Note) -> Note:
         return self.notes.setdefault((agreement, rule, party, note.trigger.id), note)
@@ -191,14 +196,17 @@ class Trace:
         self.fed.update((e.id, e) for e in events)
         self._by_type = None
 
-    def fed_of(self, types: Iterable[str]) -> list[Event]:
+    def fed_of(self, types: tuple[str, ...]) -> list[Event]:
         """The fed events of these types, in date order."""
         if self._by_type is None:
             self._by_type = {}
-            for e in sorted(self.fed.values(), key=lambda e: (e.date, e.id)):
-                self._by_type.setdefault(e.type, []).append(e)
-        found = [e for t in dict.fromkeys(types) for e in self._by_type.get(t, ())]
-        return sorted(found, key=lambda e: (e.date, e.id))
+        found = self._by_type.get(types)
+        if found is None:
+            wanted = set(types)
+            found = self._by_type[types] = sorted(
+                (e for e in self.fed.values() if e.type in wanted), key=lambda e: (e.date, e.id)
+            )
+        return found
 
     def term(
         self, agreement: str, rule: str, party: str, opens: Date, due: Date, term: Term
@@ -211,45 +219,54 @@ class Trace:
         )
 
     def count(self, finding: Finding) -> None:
-        """Keep what an obligation finding counted (for `settle`)."""
+        """Keep what an obligation finding counted (for `_settle`)."""
         if finding.fulfilled_by:
             self.counted.setdefault((finding.agreement, finding.rule, finding.party), []).append(
                 (finding.opens, finding.due, finding.fulfilled_by)
             )
 
-    def settle(self) -> None:
-        """Once every finding is derived: a miss for which the engine had no reason of its
-        own was counted for another duty of the rule and party (an event counts once), or
-        turned away from the party's periods (`refused`); one that was neither is no
-        miss, and is dropped."""
-        for (agreement, rule, party, opens, _due), looked in self.looked.items():
-            kept = []
-            for miss in looked.misses:
-                why = miss.why
-                if not why:
-                    other = next(
-                        (
-                            (o, d)
-                            for o, d, ids in self.counted.get((agreement, rule, party), ())
-                            if o != opens and miss.event.id in ids
-                        ),
-                        None,
-                    )
-                    refused = self.refused.get((agreement, rule, party, miss.event.id))
-                    if other is not None:
-                        why = (Why("elsewhere", other),)
-                    elif refused is not None:
-                        why = (Why("refused", (refused,)),)
-                    else:
-                        continue
-                kept.append(attrs.evolve(miss, why=why) if why is not miss.why else miss)
-            looked.misses = kept
+    def _settle(self, duty: DutyKey, misses: list[Miss]) -> list[Miss]:
+        """A miss for which the engine had no reason of its own was counted for another
+        duty of the rule and party (an event counts once), or turned away from the
+        party's periods (`refused`); one that was neither is no miss, and is dropped."""
+        agreement, rule, party, opens, _due = duty
+        kept = []
+        for miss in misses:
+            why = miss.why
+            if not why:
+                other = next(
+                    (
+                        (o, d)
+                        for o, d, ids in self.counted.get((agreement, rule, party), ())
+                        if o != opens and miss.event.id in ids
+                    ),
+                    None,
+                )
+                refused = self.refused.get((agreement, rule, party, miss.event.id))
+                if other is not None:
+                    why = (Why("elsewhere", other),)
+                elif refused is not None:
+                    why = (Why("refused", (refused,)),)
+                else:
+                    continue
+            kept.append(attrs.evolve(miss, why=why) if why is not miss.why else miss)
+        return kept
+
+    def looks_for(self, finding: Finding) -> bool:
+        """Whether a record of what the engine looked for is kept for the duty of `finding`."""
+        key = (finding.agreement, finding.rule, finding.party, finding.opens, finding.due)
+        return key in self.looked
 
     def looked_for(self, finding: Finding) -> Looked | None:
-        """What the engine looked for to meet the duty a finding is about."""
-        return self.looked.get(
-            (finding.agreement, finding.rule, finding.party, finding.opens, finding.due)
-        )
+        """What the engine looked for to meet the duty a finding is about, each event
+        offered to it that did not count and why (read once every finding is derived)."""
+        duty = (finding.agreement, finding.rule, finding.party, finding.opens, finding.due)
+        looked = self.looked.get(duty)
+        if looked is not None and looked.offer is not None:
+            offer, looked.offer = looked.offer, None
+            offer(looked)
+            looked.misses = self._settle(duty, looked.misses)
+        return looked
 
     def ended_for(self, finding: Finding) -> Ended | None:
         """What discharged the duty a finding is about, if the engine discharged it."""

@@ -267,8 +267,9 @@ class _Explainer:
         # what discharged each duty the engine discharged (Trace.ended), by what its
         # finding says
         self._ended: dict[tuple[str, str, str, Date | None, Date | None], Ended] = {}
-        # what the engine looked for to meet each duty not met (Trace.looked)
-        self._looked: dict[tuple[str, str, str, Date | None, Date | None], Looked] = {}
+        # the trace holding what the engine looked for to meet each duty not met (its
+        # Trace.looked, read with Trace.looked_for)
+        self._looked: dict[tuple[str, str, str, Date | None, Date | None], Trace] = {}
         # the period each calendar duty is for (Trace.terms)
         self._terms: dict[tuple[str, str, str, Date | None, Date | None], Term] = {}
 
@@ -301,8 +302,8 @@ class _Explainer:
                 merged.setdefault(key, []).append(note)
             for duty, ended in trace.ended.items():
                 self._ended.setdefault(duty, ended)
-            for duty, looked in trace.looked.items():
-                self._looked.setdefault(duty, looked)
+            for duty in trace.looked:
+                self._looked.setdefault(duty, trace)
             for duty, term in trace.terms.items():
                 self._terms.setdefault(duty, term)
         self._trace = merged
@@ -926,7 +927,8 @@ class _Explainer:
     def looked_for(self, f: Finding) -> Looked | None:
         """What the engine looked for to meet the duty of `f` (Trace.looked)."""
         self.trace()
-        return self._looked.get((f.agreement, f.rule, f.party, f.opens, f.due))
+        trace = self._looked.get((f.agreement, f.rule, f.party, f.opens, f.due))
+        return trace.looked_for(f) if trace is not None else None
 
     def not_met(self, rule: Rule, f: Finding, trigger: Event | None) -> list[str]:
         """What the engine looked for and did not find, and each event it offered the duty
