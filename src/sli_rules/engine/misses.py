@@ -11,8 +11,8 @@ trigger's `match` values, the rule's `fulfil.where`, then the first date that ru
 event out. An event with no reason here is settled once every finding is derived
 (`Trace.looked_for`): counted for another duty, or turned away from the party's
 periods. The tests run when the record is first read: what they read (the events
-offered, the trigger, the parts counted) is read from the session then, the clock
-and the duty's instance as the finding was derived.
+offered, the trigger, the parts counted, the party, the clock) is kept as the finding
+is derived.
 """
 
 from __future__ import annotations

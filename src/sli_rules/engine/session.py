@@ -1627,29 +1627,30 @@ class _Findings:
         spec = getattr(rule, "fulfil", None)
         if not isinstance(spec, EventSpec) or not misses.looks(f) or trace.looks_for(f):
             return
-        key = (rule.id, f.party, f.triggered_by[0]) if f.triggered_by else None
-        kept = self.st.instances.get(key) if key is not None else None
-        day = self.day
+        family = family_of(rule)
+        tally = family in (Family.PERIODS, Family.SPANS)
+        inst = None
+        if f.triggered_by:
+            inst = self.st.instances.get((rule.id, f.party, f.triggered_by[0])) or next(
+                (
+                    i
+                    for i in self.st.instances.values()
+                    if i.rule == rule.id
+                    and i.trigger is not None
+                    and i.trigger.id == f.triggered_by[0]
+                    and i.due == f.due
+                ),
+                None,
+            )
+        elif family is Family.FIXED:
+            inst = self.st.fixed.get((rule.id, f.party))
+        trigger = inst.trigger if inst is not None else None
+        parts = dict(inst.parts) if inst is not None else None
+        party = self.s.party(self.cr, self.st, f.party) or _registry_party(f.party)
+        where, offered = self.cr.fulfil_where[rule.id], trace.fed_of(spec.types)
+        day, effective = self.day, self.rs.effective
 
         def offer(looked: Looked) -> None:  # run when the record is first read
-            family = family_of(rule)
-            tally = family in (Family.PERIODS, Family.SPANS)
-            inst = kept
-            if inst is None and f.triggered_by:
-                inst = next(
-                    (
-                        i
-                        for i in self.st.instances.values()
-                        if i.rule == rule.id
-                        and i.trigger is not None
-                        and i.trigger.id == f.triggered_by[0]
-                        and i.due == f.due
-                    ),
-                    None,
-                )
-            elif family is Family.FIXED:
-                inst = self.st.fixed.get((rule.id, f.party))
-            trigger = inst.trigger if inst is not None else None
             owners = each_of(spec, trigger, f.party) if spec.by_each else {f.party}
             if spec.by_any:  # those who may meet it for the party count as the party here
                 owners |= parties_named(spec.by_any, trigger)
@@ -1660,15 +1661,15 @@ class _Findings:
                 trigger=trigger,
                 start=trigger.date if trigger is not None and not tally else f.opens,
                 owners=owners,
-                party=self.s.party(self.cr, self.st, f.party) or _registry_party(f.party),
-                where=self.cr.fulfil_where[rule.id],
-                offered=trace.fed_of(spec.types),
+                party=party,
+                where=where,
+                offered=offered,
                 clock=day,
-                effective=self.rs.effective,
+                effective=effective,
                 tally=tally,
                 window=_is_window(rule),
                 ignores_early=_ignores_early(rule),
-                parts=inst.parts if inst is not None else None,
+                parts=parts,
             )
 
         trace.look(f, Looked(None, None, f.due, (), offer=offer))

@@ -285,27 +285,35 @@ class _Explainer:
         complete = self.report.complete if self.report is not None else False
         plan = compile_plan(self.rulesets.values())
         day = self.as_of
-        traces: list[Trace] = []
+        merged: dict[tuple[str, str, str, str], list[Note]] = {}
+
+        def merge(trace: Trace) -> None:
+            for key, note in trace.notes.items():
+                merged.setdefault(key, []).append(note)
+            for duty, ended in trace.ended.items():
+                self._ended.setdefault(duty, ended)
+            for duty in list(trace.looked):
+                if self._looked.setdefault(duty, trace) is not trace:
+                    del trace.looked[duty]  # another run's record is read: drop this one
+            for duty, term in trace.terms.items():
+                self._terms.setdefault(duty, term)
+
+        last: list[Trace] = []
 
         def seen(session: Session) -> None:
+            # shown each run before its findings are derived: the run before is done
             assert session.trace is not None
-            traces.append(session.trace)
+            if last:
+                merge(last.pop())
+            last.append(session.trace)
 
         # with imprecise dates, the engine runs once for each choice of their days that
         # could change a finding (engine/refine.py): a duty has a note from each run that
         # started it, and `note` picks the one that gave the finding its due date
         events = list(self.events.values())
         evaluate_batch(plan, events, day, complete=complete, trace=True, seen=seen)
-        merged: dict[tuple[str, str, str, str], list[Note]] = {}
-        for trace in traces:
-            for key, note in trace.notes.items():
-                merged.setdefault(key, []).append(note)
-            for duty, ended in trace.ended.items():
-                self._ended.setdefault(duty, ended)
-            for duty in trace.looked:
-                self._looked.setdefault(duty, trace)
-            for duty, term in trace.terms.items():
-                self._terms.setdefault(duty, term)
+        for trace in last:
+            merge(trace)
         self._trace = merged
         return self._trace
 
