@@ -199,6 +199,39 @@ class EngineState:
     sources: dict[str, str] = attrs.Factory(dict)
 
 
+@attrs.define
+class _Asleep:
+    """What `drain()` looked at, could not settle, and need not look at again until
+    something it reads changes (kept by the session, not in snapshots: a restored
+    session looks at everything once and notes it again).
+
+    Everything here is for one ruleset and holds only while `key` (what every
+    derivation reads: the record's coverage, the agreement's end, the successions)
+    is unchanged; a party's entries only while its memberships are."""
+
+    key: tuple[Any, ...] | None = None
+    # unsettled duties by instance key: (what their findings read, the day to look again
+    # or None for "only when that changes")
+    duties: dict[tuple[str, str, str], tuple[tuple[Any, ...], Date | None]] = attrs.Factory(dict)
+    # recurring and count duties, by (rule, party): the start of the periods not yet
+    # looked at (every earlier one is drained or asleep) ...
+    frontier: dict[tuple[str, str], Date] = attrs.Factory(dict)
+    # ... the periods asleep, by label: (period, first day of the membership, its end,
+    # what their findings read) ...
+    periods: dict[tuple[str, str], dict[str, tuple[Period, Date, Date | None, tuple[Any, ...]]]] = (
+        attrs.Factory(dict)
+    )
+    # ... and the party's memberships when these were noted
+    party: dict[tuple[str, str], tuple[Any, ...]] = attrs.Factory(dict)
+
+    def reset(self, key: tuple[Any, ...]) -> None:
+        self.key = key
+        self.duties.clear()
+        self.frontier.clear()
+        self.periods.clear()
+        self.party.clear()
+
+
 # every field of a duty but its trigger and parts, read at once (what its findings are
 # derived from, with those two)
 _INSTANCE_PLAIN = operator.attrgetter(
@@ -243,6 +276,8 @@ class Session:
         # the periods an event's day counts for, per (ruleset, rule, day): pure, and the
         # costliest part of counting recurring duties when recomputed for every event
         self._periods: dict[tuple[int, str, Date], tuple[Period, ...]] = {}
+        # what drain() need not look at again (see _Asleep), per ruleset
+        self._asleep = [_Asleep() for _ in plan.rulesets]
         # the members of a council pattern are the registry's matching councils, each from
         # its first day to its last (never discovered from events), and the successions
         # the registry records among them
@@ -1596,6 +1631,7 @@ class _Findings:
         self.memo = session._memo[cr.index]
         self.sharing = self.memo.sharing  # whether derived findings are kept (memo.sharing)
         self._party_keys: dict[str, tuple[Any, ...]] = {}  # see party_key
+        self.stuck = ""  # why settled() could not settle a duty ("event" or "date")
 
     def finding(self, rule: Rule | EscalationLadder, **kw: Any) -> Finding:
         kw.setdefault("interpretations", ())
@@ -1645,43 +1681,110 @@ class _Findings:
         """A duty's findings with the steps of the ladders its breach started, if none of
         them can change any more (else None): a step still due may yet be taken, and a
         ladder not yet at its last step may yet climb."""
+        # why not (read by drain): "event" when only an event (or a change of what every
+        # derivation reads) can settle it, "date" when the passing of days may
+        self.stuck = "date"
         if any(inst.due >= self.day for batch in self.breaches.values() for inst, _ in batch):
             # a breach falling due today starts its ladders tomorrow: not settled until then
             self.breaches.clear()
             return None
         if any(f.status == Status.UNRECORDED.value for f in findings):
             self.breaches.clear()
+            self.stuck = "event"
             return None  # a later coverage declaration may still make it breached
         steps = self.breach_ladders()
         self.breaches.clear()
         reached: dict[str, int] = defaultdict(int)
         for f in steps:
             if f.status == Status.DUE.value:
+                # a step due stays due (overdue) until it is taken, the concern resolved
+                # or the breach remedied (events), or the agreement ends
+                self.stuck = "event"
                 return None
             reached[f.rule] += 1
         for ladder_id, n in reached.items():
             ladder = next(x for x in self.rs.escalations if x.id == ladder_id)
             stopped = any(f.status == Status.STOPPED.value for f in steps if f.rule == ladder_id)
             if n < len(ladder.steps) and not stopped:
-                return None
+                return None  # its next step opens on a later day
+        self.stuck = ""
         return findings + steps
+
+    def drain_key(self) -> tuple[Any, ...]:
+        """What every duty's findings read beyond the duty and its party: the record's
+        coverage, the agreement's end (and whether it has passed), the successions."""
+        st, state, day = self.st, self.s.state, self.day
+        return (
+            len(state.coverage),
+            state.complete,
+            st.end,
+            st.end_by,
+            st.end is not None and st.end <= day,
+            tuple((pred, h[0], tuple(h[1]), h[2], tuple(h[3])) for pred, h in st.handovers.items()),
+        )
+
+    def party_fp(self, pid: str) -> tuple[Any, ...]:
+        """A party's memberships, and whether its leaving has passed."""
+        left = self.st.left.get(pid)
+        return (*self.party_key(pid), left is not None and left <= self.day)
+
+    def concern_fp(self, pid: str, concern: str) -> tuple[Any, ...] | None:
+        """What escalation events have said so far about the concern a breach raises."""
+        log = self.st.breach_concerns.get((pid, concern)) if self.st.breach_concerns else None
+        return None if log is None else (log.resolved, tuple(log.taken.items()))
+
+    def duty_fp(self, inst: Instance) -> tuple[Any, ...]:
+        """What an unsettled duty's findings read that an event can change."""
+        return (
+            _INSTANCE_PLAIN(inst),
+            tuple(inst.parts.items()),
+            self.party_fp(inst.party),
+            self.concern_fp(inst.party, f"{inst.rule}/{inst.key}"),
+        )
+
+    def period_fp(self, rule: Rule, pid: str, label: str) -> tuple[Any, ...]:
+        """What an unsettled period's findings read that an event can change."""
+        tally = self.st.tallies.get((rule.id, pid, label))
+        return (
+            None if tally is None else (tally.count, tuple(tally.hits)),
+            self.concern_fp(pid, f"{rule.id}/{label}"),
+        )
 
     def drain(self) -> list[Finding]:
         out: list[Finding] = []
         st = self.st
         self.breaches.clear()
+        asleep = self.s._asleep[self.cr.index]
+        inputs = self.drain_key()
+        if asleep.key != inputs:
+            asleep.reset(inputs)  # looked at again, all of it
+        sleeping = asleep.duties
+        day = self.day
         for key, inst in list(st.instances.items()):
-            if inst.trigger is not None and inst.trigger.date <= self.day and self.final(inst):
-                found = self.settled(self.instance(inst))
-                if found is None:
-                    continue
-                out.extend(found)
-                del st.instances[key]
-                bucket = st.index.get((inst.rule, inst.party, *inst.match))
-                if bucket is not None and key in bucket:
-                    bucket.remove(key)
-                    if not bucket:
-                        del st.index[(inst.rule, inst.party, *inst.match)]
+            noted = sleeping.get(key)
+            if noted is not None:
+                if (noted[1] is None or day < noted[1]) and noted[0] == self.duty_fp(inst):
+                    continue  # nothing it reads has changed since drain() last looked
+                del sleeping[key]
+            if inst.trigger is None or inst.trigger.date > day:
+                continue
+            if not self.final(inst):
+                # unsettled until an event reaches it, its party leaves, the agreement ends
+                # or (with an early or waiving event) its due date passes
+                sleeping[key] = (self.duty_fp(inst), inst.due + DAY if inst.due >= day else None)
+                continue
+            found = self.settled(self.instance(inst))
+            if found is None:
+                if self.stuck == "event":
+                    sleeping[key] = (self.duty_fp(inst), None)
+                continue
+            out.extend(found)
+            del st.instances[key]
+            bucket = st.index.get((inst.rule, inst.party, *inst.match))
+            if bucket is not None and key in bucket:
+                bucket.remove(key)
+                if not bucket:
+                    del st.index[(inst.rule, inst.party, *inst.match)]
         for rule in self.rs.rules:
             if rule.monitoring != "events":
                 continue  # all() derives nothing from these: neither does drain()
@@ -2214,6 +2317,12 @@ class _Findings:
         if self.day < eff_start:
             return []
         tallies: dict[str, list[Any]] | None = None
+        asleep = self.s._asleep[self.cr.index]
+        # a succession's parties are looked at in full (their periods read other
+        # parties' tallies)
+        handing = {
+            p for pred, h in self.st.handovers.items() for p in (pred, *h[1], *h[3])
+        }
         for pid, _party in self.parties(rule):
             # kept for every session of the plan, when no succession hands duties on
             key = None
@@ -2231,13 +2340,29 @@ class _Findings:
             items: list[tuple[Period, Date, Date | None]] = []
             seen: set[str] = set()
             floor = self.st.floors.get((rule.id, pid))
+            rp = (rule.id, pid)
+            # drain() looks at the periods it has not looked at (from the frontier) and
+            # at those asleep whose tally or concern has changed since (see _Asleep)
+            dozing = drain and pid not in handing
+            dormant: dict[str, tuple[Period, Date, Date | None, tuple[Any, ...]]] = {}
+            lowest = floor
+            if dozing:
+                fp = self.party_fp(pid)
+                if asleep.party.get(rp) != fp:  # its memberships changed: look again
+                    asleep.frontier.pop(rp, None)
+                    asleep.periods.pop(rp, None)
+                    asleep.party[rp] = fp
+                dormant = asleep.periods.setdefault(rp, {})
+                front = asleep.frontier.get(rp)
+                if front is not None and (lowest is None or front > lowest):
+                    lowest = front
             for joined, left in self.s.spans(self.cr, self.st, pid):
                 first = max(joined, eff_start)
-                if first > self.day or (left is not None and floor is not None and left < floor):
+                if first > self.day or (left is not None and lowest is not None and left < lowest):
                     continue
                 gone = left is not None and left <= self.day
                 # what drain() has handed out is not derived again: start at its floor
-                since = max(first, floor) if floor is not None else first
+                since = max(first, lowest) if lowest is not None else first
                 if family_of(rule) is Family.PERIODS:
                     periods: Iterable[Period] = memo.periods(
                         cast(RecurringRule, rule).period, since, self.day, eff_start
@@ -2251,14 +2376,29 @@ class _Findings:
                         continue  # a dated version without this rule governs this period
                     seen.add(period.label)
                     items.append((period, first, left))
+            for label, (period, first, left, _fp) in dormant.items():
+                if label not in seen:
+                    seen.add(label)
+                    items.append((period, first, left))
             beyond = self.st.drained_beyond.get((rule.id, pid), [])
+            drained = set(beyond)
             blocked = False  # has a period that is not final been passed over?
+            pin: Date | None = None  # the first period drain() must look at again
+            reach: Date | None = None  # the end of the last period looked at
             # a period a succession handed on to this party is owed as the predecessor's
             # (one duty, or one each); the successor's own duties start with the next one
             handed = [when for _p, when, _m in self.s.inherited(self.st, pid, self.day)]
             for period, first, left in sorted(items, key=lambda item: item[0].start):
-                if (floor is not None and period.end < floor) or period.end in beyond:
+                if (floor is not None and period.end < floor) or period.end in drained:
                     continue
+                if dozing:
+                    noted = dormant.get(period.label)
+                    if noted is not None:
+                        if noted[3] == self.period_fp(rule, pid, period.label):
+                            blocked = True  # still asleep: nothing it reads has changed
+                            continue
+                        del dormant[period.label]
+                    reach = period.end if reach is None else max(reach, period.end)
                 if any(period.start < when <= period.end for when in handed):
                     continue
                 if end is not None and period.start >= end:
@@ -2266,6 +2406,10 @@ class _Findings:
                 need, reading = self.joiner_need(rule, period, first)
                 if need == 0:
                     continue  # a joiner owes nothing in this span, on this reading
+                if drain and self.period_due(rule, period) >= self.day:
+                    if pin is None:
+                        pin = period.start
+                    break  # this period and the later ones are still running
                 found = self.period_finding(
                     rule, pid, period, first, left, end, need=need, reading=reading
                 )
@@ -2273,6 +2417,8 @@ class _Findings:
                     due = found[0].due
                     assert due is not None
                     if due >= self.day:
+                        if pin is None:
+                            pin = period.start
                         break  # this period and the later ones are still running
                     final = self.settled(found)
                     if (
@@ -2280,14 +2426,21 @@ class _Findings:
                         and any(f.status in (Status.BREACHED, Status.MISSED) for f in found)
                     ):
                         final = None  # a return declaring this period may yet come late
+                        self.stuck = "event"
                     if final is None:  # e.g. a breach whose ladder is still climbing
                         self.breaches.clear()
                         blocked = True
+                        if dozing and self.stuck == "event":
+                            fp = self.period_fp(rule, pid, period.label)
+                            dormant[period.label] = (period, first, left, fp)
+                        elif pin is None:
+                            pin = period.start
                         continue
                     found = final
                     self.st.tallies.pop((rule.id, pid, period.label), None)
                     if blocked:
                         beyond.append(period.end)
+                        drained.add(period.end)
                         self.st.drained_beyond[(rule.id, pid)] = beyond
                     else:  # the drained periods run unbroken up to here
                         floor = period.end + DAY
@@ -2295,6 +2448,11 @@ class _Findings:
                         beyond = [d for d in beyond if d >= floor]
                         self.st.drained_beyond[(rule.id, pid)] = beyond
                 out.extend(found)
+            if dozing:
+                if pin is not None:
+                    asleep.frontier[rp] = pin
+                elif reach is not None:
+                    asleep.frontier[rp] = reach + DAY
             if key is not None:
                 self.keep(key, out[mark:], outer, None, alive)
         return out
@@ -2328,6 +2486,12 @@ class _Findings:
             if tallies and sources
             else (),
         )
+
+    def period_due(self, rule: RecurringRule | CountRule, period: Period) -> Date:
+        """A period's due date: its end, or the end of its grace (as period_finding)."""
+        given = getattr(rule, "grace", None)  # a PERIODS rule's
+        grace = self.cr.duration(given, period.start) if given is not None else None
+        return grace_end(period.end, grace) if grace else period.end
 
     def joiner_need(
         self, rule: RecurringRule | CountRule, period: Period, first: Date
