@@ -2376,7 +2376,16 @@ class _Findings:
                         continue  # a dated version without this rule governs this period
                     seen.add(period.label)
                     items.append((period, first, left))
-            for label, (period, first, left, _fp) in dormant.items():
+            # the periods asleep that nothing has woken are passed over unseen (as the
+            # first of them is reached, the later ones are "beyond" it); the woken ones are
+            # looked at again in their place
+            dozing_from: Date | None = None
+            for label, (period, first, left, fp) in list(dormant.items()):
+                if fp == self.period_fp(rule, pid, label):
+                    if dozing_from is None or period.start < dozing_from:
+                        dozing_from = period.start
+                    continue
+                del dormant[label]
                 if label not in seen:
                     seen.add(label)
                     items.append((period, first, left))
@@ -2392,12 +2401,10 @@ class _Findings:
                 if (floor is not None and period.end < floor) or period.end in drained:
                     continue
                 if dozing:
-                    noted = dormant.get(period.label)
-                    if noted is not None:
-                        if noted[3] == self.period_fp(rule, pid, period.label):
-                            blocked = True  # still asleep: nothing it reads has changed
-                            continue
-                        del dormant[period.label]
+                    if dozing_from is not None and dozing_from < period.start:
+                        blocked = True  # a period asleep was passed over
+                    if period.label in dormant:
+                        continue  # asleep: nothing it reads has changed
                     reach = period.end if reach is None else max(reach, period.end)
                 if any(period.start < when <= period.end for when in handed):
                     continue
