@@ -17,9 +17,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import sli_rules
 from sli_rules import Finding, Plan, Session
+from sli_rules.engine.session import _named_period
+from sli_rules.model.dates import PeriodSpec
 from strategies import LAWS_PLAN, LAWS_YAML, nightly_deliveries, ruleset_from_yaml, to_events
 
 Record = dict[str, Any]
@@ -237,3 +240,32 @@ def test_a_return_naming_a_quarter_that_slept_wakes_it() -> None:
         )
         woken = [i for i, d in enumerate(drains) if '"fulfilled_by": [\n   "q1-late"' in d]
         assert woken == [7], complete  # the night of 30 November 2014
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    calendar=st.sampled_from(("financial_year", "calendar_year", "agreement_year")),
+    unit=st.sampled_from(("year", "quarter", "month")),
+    months=st.sampled_from(((), (4,), (1, 7))),
+    anchor=st.dates(dt.date(2000, 1, 1), dt.date(2030, 12, 31)),
+    near=st.dates(dt.date(2005, 1, 1), dt.date(2040, 12, 31)),
+    label_of=st.integers(-8, 8),
+    dashed=st.booleans(),
+)
+def test_the_period_a_return_names_is_the_one_the_calendar_names(
+    calendar: str,
+    unit: str,
+    months: tuple[int, ...],
+    anchor: dt.date,
+    near: dt.date,
+    label_of: int,
+    dashed: bool,
+) -> None:
+    # the label of a period some years from `near` (in or out of the three years
+    # searched), written as reports write it or as the engine does
+    spec = PeriodSpec(calendar, unit, months)
+    day = near + dt.timedelta(days=label_of * 200)
+    periods = list(spec.periods(day, day + dt.timedelta(days=400), anchor))
+    label = periods[0].label if periods else "2015-16 Q2"
+    text = label.replace(" Q", "-Q") if dashed else label
+    assert _named_period(spec, text, near, anchor) == spec.named(text, near, anchor)

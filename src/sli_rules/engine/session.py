@@ -1584,11 +1584,30 @@ def _period_of(spec: PeriodSpec, day: Date, anchor: Date) -> Period:
     )
 
 
-@functools.lru_cache(maxsize=4096)
 def _named_period(spec: PeriodSpec, text: str, near: Date, anchor: Date) -> Period | None:
-    # Memoised as _period_of is: the period an event names (period_from) is looked up
-    # by enumerating six years of periods, the same for every event of a day and label.
-    return spec.named(text, near, anchor)
+    """`spec.named(text, near, anchor)`: the period a label names, among those that
+    overlap three years (of 366 days) either side of `near`, the first in order. Found in
+    the periods of the nine calendar years around `near`'s, enumerated once per year (an
+    enumeration per event day was the costliest part of counting declared returns, and
+    filled a cache day by day)."""
+    wanted = text.strip().replace("-Q", " Q")
+    span = _dt.timedelta(days=3 * 366)
+    first, last = near - span, near + span
+    for p in _labelled(spec, anchor, near.year).get(wanted, ()):
+        if p.end >= first and p.start <= last:
+            return p
+    return None
+
+
+@functools.lru_cache(maxsize=64)
+def _labelled(spec: PeriodSpec, anchor: Date, year: int) -> dict[str, tuple[Period, ...]]:
+    """The periods of `spec` overlapping the calendar years `year` - 4 to `year` + 4 (a
+    span holding `near` +- 1,098 days for any `near` in `year`), by label, in order."""
+    out: dict[str, list[Period]] = {}
+    lo, hi = Date(max(year - 4, 1), 1, 1), Date(min(year + 4, 9999), 12, 31)
+    for p in spec.periods(lo, hi, anchor):
+        out.setdefault(p.label, []).append(p)
+    return {label: tuple(found) for label, found in out.items()}
 
 
 def _spans(cr: CompiledRuleset, rule: CountRule, first: Date, last: Date) -> Iterator[Period]:
