@@ -232,6 +232,9 @@ class _Asleep:
         self.party.clear()
 
 
+_NOTHING_READ: tuple[Any, ...] = (None, None)  # a period with no tally and no concern
+
+
 # every field of a duty but its trigger and parts, read at once (what its findings are
 # derived from, with those two)
 _INSTANCE_PLAIN = operator.attrgetter(
@@ -1651,6 +1654,8 @@ class _Findings:
         self.sharing = self.memo.sharing  # whether derived findings are kept (memo.sharing)
         self._party_keys: dict[str, tuple[Any, ...]] = {}  # see party_key
         self.stuck = ""  # why settled() could not settle a duty ("event" or "date")
+        self._drain_periods: dict[tuple[PeriodSpec, Date], tuple[Period, ...]] = {}
+        self._party_fps: dict[str, tuple[Any, ...]] = {}  # see party_fp
 
     def finding(self, rule: Rule | EscalationLadder, **kw: Any) -> Finding:
         kw.setdefault("interpretations", ())
@@ -1744,8 +1749,12 @@ class _Findings:
 
     def party_fp(self, pid: str) -> tuple[Any, ...]:
         """A party's memberships, and whether its leaving has passed."""
-        left = self.st.left.get(pid)
-        return (*self.party_key(pid), left is not None and left <= self.day)
+        found = self._party_fps.get(pid)
+        if found is None:
+            left = self.st.left.get(pid)
+            found = (*self.party_key(pid), left is not None and left <= self.day)
+            self._party_fps[pid] = found
+        return found
 
     def concern_fp(self, pid: str, concern: str) -> tuple[Any, ...] | None:
         """What escalation events have said so far about the concern a breach raises."""
@@ -1764,10 +1773,10 @@ class _Findings:
     def period_fp(self, rule: Rule, pid: str, label: str) -> tuple[Any, ...]:
         """What an unsettled period's findings read that an event can change."""
         tally = self.st.tallies.get((rule.id, pid, label))
-        return (
-            None if tally is None else (tally.count, tuple(tally.hits)),
-            self.concern_fp(pid, f"{rule.id}/{label}"),
-        )
+        concern = self.concern_fp(pid, f"{rule.id}/{label}")
+        if tally is None and concern is None:
+            return _NOTHING_READ
+        return (None if tally is None else (tally.count, tuple(tally.hits)), concern)
 
     def drain(self) -> list[Finding]:
         out: list[Finding] = []
@@ -2383,8 +2392,11 @@ class _Findings:
                 # what drain() has handed out is not derived again: start at its floor
                 since = max(first, lowest) if lowest is not None else first
                 if family_of(rule) is Family.PERIODS:
-                    periods: Iterable[Period] = memo.periods(
-                        cast(RecurringRule, rule).period, since, self.day, eff_start
+                    spec = cast(RecurringRule, rule).period
+                    periods: Iterable[Period] = (
+                        memo.periods(spec, since, self.day, eff_start)
+                        if not drain  # drain's (from each frontier) are kept for this drain only
+                        else self.drain_periods(spec, since)
                     )
                 else:
                     periods = _spans(self.cr, cast(CountRule, rule), since, self.day)
@@ -2512,6 +2524,18 @@ class _Findings:
             if tallies and sources
             else (),
         )
+
+    def drain_periods(self, spec: PeriodSpec, since: Date) -> tuple[Period, ...]:
+        """The periods of `spec` from `since` to the day (as memo.periods), shared by the
+        parties of this drain only: asked from each party's frontier, they would crowd
+        out memo's entries, which the runs of a refinement share."""
+        key = (spec, since)
+        found = self._drain_periods.get(key)
+        if found is None:
+            found = self._drain_periods[key] = tuple(
+                spec.periods(since, self.day, self.rs.effective.start)
+            )
+        return found
 
     def period_due(self, rule: RecurringRule | CountRule, period: Period) -> Date:
         """A period's due date: its end, or the end of its grace (as period_finding)."""
