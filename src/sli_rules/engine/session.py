@@ -1656,6 +1656,7 @@ class _Findings:
         self.stuck = ""  # why settled() could not settle a duty ("event" or "date")
         self._drain_periods: dict[tuple[PeriodSpec, Date], tuple[Period, ...]] = {}
         self._party_fps: dict[str, tuple[Any, ...]] = {}  # see party_fp
+        self._stirred: dict[str, dict[str, set[str]]] = {}  # see stirred
 
     def finding(self, rule: Rule | EscalationLadder, **kw: Any) -> Finding:
         kw.setdefault("interpretations", ())
@@ -1769,6 +1770,21 @@ class _Findings:
             self.party_fp(inst.party),
             self.concern_fp(inst.party, f"{inst.rule}/{inst.key}"),
         )
+
+    def stirred(self, rule: Rule) -> dict[str, set[str]]:
+        """The periods of `rule` with a tally or a concern, as labels by party (for this
+        drain)."""
+        found = self._stirred.get(rule.id)
+        if found is None:
+            found = self._stirred[rule.id] = {}
+            for rid, pid, label in self.st.tallies:
+                if rid == rule.id:
+                    found.setdefault(pid, set()).add(label)
+            for about, concern in self.st.breach_concerns:
+                rid, _, label = concern.partition("/")
+                if rid == rule.id:
+                    found.setdefault(about, set()).add(label)
+        return found
 
     def period_fp(self, rule: Rule, pid: str, label: str) -> tuple[Any, ...]:
         """What an unsettled period's findings read that an event can change."""
@@ -2411,15 +2427,24 @@ class _Findings:
             # first of them is reached, the later ones are "beyond" it); the woken ones are
             # looked at again in their place
             dozing_from: Date | None = None
-            for label, (period, first, left, fp) in list(dormant.items()):
-                if fp == self.period_fp(rule, pid, label):
-                    if dozing_from is None or period.start < dozing_from:
-                        dozing_from = period.start
-                    continue
-                del dormant[label]
-                if label not in seen:
-                    seen.add(label)
-                    items.append((period, first, left))
+            if dormant:
+                # only a period with a tally or a concern can have been woken (one with
+                # neither slept with neither, and neither goes away while it sleeps)
+                woken = False
+                for label in self.stirred(rule).get(pid, ()):
+                    noted = dormant.get(label)
+                    if noted is None or noted[3] == self.period_fp(rule, pid, label):
+                        continue
+                    del dormant[label]
+                    woken = True
+                    if label not in seen:
+                        seen.add(label)
+                        items.append(noted[:3])
+                if woken:
+                    dozing_from = min((n[0].start for n in dormant.values()), default=None)
+                elif sum(1 for label in seen if label in dormant) < len(dormant):
+                    # those not enumerated again lie before the frontier, before them all
+                    dozing_from = Date.min
             beyond = self.st.drained_beyond.get((rule.id, pid), [])
             drained = set(beyond)
             blocked = False  # has a period that is not final been passed over?
@@ -2427,7 +2452,11 @@ class _Findings:
             reach: Date | None = None  # the end of the last period looked at
             # a period a succession handed on to this party is owed as the predecessor's
             # (one duty, or one each); the successor's own duties start with the next one
-            handed = [when for _p, when, _m in self.s.inherited(self.st, pid, self.day)]
+            handed = (
+                [when for _p, when, _m in self.s.inherited(self.st, pid, self.day)]
+                if pid in handing
+                else []
+            )
             for period, first, left in sorted(items, key=lambda item: item[0].start):
                 if (floor is not None and period.end < floor) or period.end in drained:
                     continue
