@@ -69,7 +69,9 @@ def months(first: dt.date, count: int) -> list[dt.date]:
     return out
 
 
-def nightly(records: list[Record], first: dt.date, count: int) -> list[tuple[dt.date, list[Record]]]:
+def nightly(
+    records: list[Record], first: dt.date, count: int
+) -> list[tuple[dt.date, list[Record]]]:
     """Monthly nights, each receiving the records dated in its month."""
     out: list[tuple[dt.date, list[Record]]] = []
     previous = dt.date.min
@@ -132,7 +134,8 @@ def test_a_coverage_declaration_wakes_the_unrecorded_periods_it_covers() -> None
     drains = drained_both_ways(nights)
     before = "".join(drains[:23])  # the nights before the declaration's
     assert '"rule": "quarterly-data"' not in before
-    assert '"status": "breached"' in drains[23] and '"rule": "quarterly-data"' in drains[23]
+    assert '"status": "breached"' in drains[23]
+    assert '"rule": "quarterly-data"' in drains[23]
 
 
 def test_a_late_fulfilment_wakes_a_breach_that_slept() -> None:

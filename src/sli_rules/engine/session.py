@@ -2364,9 +2364,7 @@ class _Findings:
         asleep = self.s._asleep[self.cr.index]
         # a succession's parties are looked at in full (their periods read other
         # parties' tallies)
-        handing = {
-            p for pred, h in self.st.handovers.items() for p in (pred, *h[1], *h[3])
-        }
+        handing = {p for pred, h in self.st.handovers.items() for p in (pred, *h[1], *h[3])}
         for pid, _party in self.parties(rule):
             # kept for every session of the plan, when no succession hands duties on
             key = None
