@@ -2394,7 +2394,7 @@ class _Findings:
                     asleep.frontier.pop(rp, None)
                     asleep.periods.pop(rp, None)
                     asleep.party[rp] = fp
-                dormant = asleep.periods.setdefault(rp, {})
+                dormant = asleep.periods.get(rp) or {}  # kept only once one sleeps
                 front = asleep.frontier.get(rp)
                 if front is not None and (lowest is None or front > lowest):
                     lowest = front
@@ -2498,6 +2498,7 @@ class _Findings:
                         if dozing and self.stuck == "event":
                             fp = self.period_fp(rule, pid, period.label)
                             dormant[period.label] = (period, first, left, fp)
+                            asleep.periods[rp] = dormant
                         elif pin is None:
                             pin = period.start
                         continue
