@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -28,7 +29,7 @@ from strategies import LAWS_PLAN, LAWS_YAML, nightly_deliveries, ruleset_from_ya
 Record = dict[str, Any]
 
 NIGHTS = settings(
-    max_examples=40,
+    max_examples=int(os.environ.get("SLI_SOAK_EXAMPLES", "40")),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
