@@ -2471,7 +2471,8 @@ class _Findings:
                 need, reading = self.joiner_need(rule, period, first)
                 if need == 0:
                     continue  # a joiner owes nothing in this span, on this reading
-                if drain and self.period_due(rule, period) >= self.day:
+                # (with a trace, derived anyway: a discharge is noted as it is derived)
+                if drain and self.s.trace is None and self.period_due(rule, period) >= self.day:
                     if pin is None:
                         pin = period.start
                     break  # this period and the later ones are still running
