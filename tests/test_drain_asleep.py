@@ -25,6 +25,7 @@ from sli_rules import Finding, Plan, Session
 from sli_rules.engine.session import _named_period
 from sli_rules.model.dates import PeriodSpec
 from strategies import LAWS_PLAN, LAWS_YAML, nightly_deliveries, ruleset_from_yaml, to_events
+from test_lifetimes import SUCCESSION
 
 Record = dict[str, Any]
 
@@ -273,3 +274,56 @@ def test_the_period_a_return_names_is_the_one_the_calendar_names(
     label = periods[0].label if periods else "2015-16 Q2"
     text = label.replace(" Q", "-Q") if dashed else label
     assert _named_period(spec, text, near, anchor) == spec.named(text, near, anchor)
+
+
+# who may act when: the county until its last day, its successors from their first
+_ACTING = {
+    "E10000021": (dt.date(2020, 1, 1), dt.date(2021, 3, 31)),
+    "E06000061": (dt.date(2021, 4, 1), dt.date(2022, 12, 31)),
+    "E06000062": (dt.date(2021, 4, 1), dt.date(2022, 12, 31)),
+    "E08000025": (dt.date(2020, 1, 1), dt.date(2022, 12, 31)),
+    "sdsa": (dt.date(2020, 1, 1), dt.date(2022, 12, 31)),
+}
+
+
+@settings(max_examples=12, deadline=None)
+@given(
+    mode=st.sampled_from(("", "duties: each", "served_by: [sdsa]")),
+    by=st.lists(
+        st.sampled_from(sorted(_ACTING)).flatmap(
+            lambda who: st.tuples(st.just(who), st.dates(*_ACTING[who]))
+        ),
+        max_size=6,
+    ),
+    covered_on=st.one_of(st.none(), st.dates(dt.date(2020, 6, 1), dt.date(2022, 12, 31))),
+)
+def test_the_parties_of_a_succession_sleep_and_wake_as_a_restored_session_would(
+    mode: str, by: list[tuple[str, dt.date]], covered_on: dt.date | None
+) -> None:
+    # A county split in two on 2021-04-01 (tests/test_lifetimes.py): the yearly duty of
+    # 2021 is handed on, jointly, to each successor, or to them and a body serving them;
+    # self-assessments come from any of them, and the record may be declared complete.
+    rs, problems = sli_rules.parse_ruleset(SUCCESSION.replace("DUTIES", mode), "s.yaml")
+    assert rs is not None, problems
+    plan = sli_rules.compile_rulesets([rs])
+    records: list[Record] = [
+        {
+            "id": f"sa{i}",
+            "type": "self_assessment.submitted",
+            "date": day.isoformat(),
+            "council": who,
+        }
+        for i, (who, day) in enumerate(by)
+    ]
+    if covered_on is not None:
+        records.append(
+            {
+                "id": "cov",
+                "type": "record.coverage",
+                "date": covered_on.isoformat(),
+                "council": "sdsa",
+                "types": ["*"],
+                "from": "2020-01-01",
+            }
+        )
+    drained_both_ways(nightly(records, dt.date(2020, 1, 1), 36), plan=plan)

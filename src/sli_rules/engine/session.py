@@ -1779,7 +1779,8 @@ class _Findings:
             found = self._stirred[rule.id] = {}
             for rid, pid, label in self.st.tallies:
                 if rid == rule.id:
-                    found.setdefault(pid, set()).add(label)
+                    # ("a>b": what b counted for a's period handed on to each successor)
+                    found.setdefault(pid.partition(">")[0], set()).add(label)
             for about, concern in self.st.breach_concerns:
                 rid, _, label = concern.partition("/")
                 if rid == rule.id:
@@ -1790,6 +1791,14 @@ class _Findings:
         """What an unsettled period's findings read that an event can change."""
         tally = self.st.tallies.get((rule.id, pid, label))
         concern = self.concern_fp(pid, f"{rule.id}/{label}")
+        handover = self.st.handovers.get(pid)
+        if handover is not None:
+            # a predecessor's period handed on to each successor reads their tallies too
+            each = [self.st.tallies.get((rule.id, f"{pid}>{s}", label)) for s in handover[1]]
+            concern = (
+                concern,
+                tuple(None if t is None else (t.count, tuple(t.hits)) for t in each),
+            )
         if tally is None and concern is None:
             return _NOTHING_READ
         return (None if tally is None else (tally.count, tuple(tally.hits)), concern)
@@ -2362,8 +2371,7 @@ class _Findings:
             return []
         tallies: dict[str, list[Any]] | None = None
         asleep = self.s._asleep[self.cr.index]
-        # a succession's parties are looked at in full (their periods read other
-        # parties' tallies)
+        # the parties of a succession (who may have inherited a period)
         handing = {p for pred, h in self.st.handovers.items() for p in (pred, *h[1], *h[3])}
         for pid, _party in self.parties(rule):
             # kept for every session of the plan, when no succession hands duties on
@@ -2385,7 +2393,7 @@ class _Findings:
             rp = (rule.id, pid)
             # drain() looks at the periods it has not looked at (from the frontier) and
             # at those asleep whose tally or concern has changed since (see _Asleep)
-            dozing = drain and pid not in handing
+            dozing = drain
             dormant: dict[str, tuple[Period, Date, Date | None, tuple[Any, ...]]] = {}
             lowest = floor
             if dozing:
