@@ -68,6 +68,7 @@ help:
 	@echo "make fuzz-hypothesis  the hypothesis fuzz targets at length (FUZZ_EXAMPLES per target)"
 	@echo "make bench   run the benchmark (benchmarks/run.py; BENCH_ARGS=\"--events 50000\" for a short run)"
 	@echo "make venv    create $(VENV) from the hashed lock ($(LOCK_TEST)), sli-rules installed editable"
+	@echo "make venvs   $(VENV) and, when a Python 3.13 is found, $(VENV313), built side by side"
 	@echo "make lock    regenerate $(LOCK_BUILD) and $(LOCK_TEST) from pyproject.toml (needs PyPI)"
 	@echo "make test-latest  run the suite against the newest releases pyproject.toml allows (not CI)"
 	@echo "make clean   remove virtualenvs, caches and build output"
