@@ -12,8 +12,6 @@ from collections.abc import Iterator
 
 import attrs
 from dateutil.relativedelta import relativedelta
-from edtf import parse_edtf
-from edtf.parser.edtf_exceptions import EDTFParseException
 
 from sli_rules.model.errors import SliRulesError
 
@@ -359,6 +357,12 @@ def _imprecise(text: str) -> Date | DaySpan | tuple[type[DateError], str]:
 
 def _parse_imprecise(text: str) -> Date | DaySpan:
     """An imprecise date of the subset's shape (checked by the caller) parsed with edtf."""
+    # Imported here, on the first imprecise date, not with the module: edtf builds its
+    # pyparsing grammar at import, about half of what `import sli_rules` would otherwise
+    # cost every process (each CLI run), most of which never reads an imprecise date.
+    from edtf import parse_edtf
+    from edtf.parser.edtf_exceptions import EDTFParseException
+
     try:
         parsed = parse_edtf(text)
     except EDTFParseException:
