@@ -444,3 +444,60 @@ def test_months_filter_is_a_subset_of_the_unfiltered_periods(
     everything = periods(spec, span[0], span[1], anchor)
     kept = periods(filtered, span[0], span[1], anchor)
     assert kept == [p for p in everything if p.start.month in months]
+
+
+# ------------------------------------------------------------- PeriodSpec.named
+
+
+def _named_by_enumeration(
+    spec: PeriodSpec, text: str, near: dt.date, anchor: dt.date
+) -> Period | None:
+    """What `named` answers, by walking every period around `near` (its first version)."""
+    wanted = text.strip().replace("-Q", " Q")
+    span = dt.timedelta(days=3 * 366)
+    for p in spec.periods(near - span, near + span, anchor):
+        if p.label == wanted:
+            return p
+    return None
+
+
+@given(
+    calendar_=st.sampled_from(CALENDARS),
+    unit=st.sampled_from(UNITS),
+    months=st.sampled_from([(), (3, 6, 9, 12), (1,), (4, 10)]),
+    near=st.dates(D(1990, 1, 1), D(2060, 12, 31)),
+    anchor=st.dates(D(1995, 1, 1), D(2030, 12, 31)),
+    offset=st.integers(-4 * 366, 4 * 366),
+    dashed=st.booleans(),
+)
+@example(
+    calendar_="agreement_year",
+    unit="month",
+    months=(),
+    near=D(2016, 2, 29),
+    anchor=D(2012, 2, 29),
+    offset=-3 * 366,
+    dashed=False,
+)
+def test_a_named_period_is_the_one_the_span_around_the_day_holds(
+    calendar_: str,
+    unit: str,
+    months: tuple[int, ...],
+    near: dt.date,
+    anchor: dt.date,
+    offset: int,
+    dashed: bool,
+) -> None:
+    # `named` reads a table of labelled periods kept per year: it must find exactly the
+    # period (or none) that enumerating the span around `near` finds, including labels
+    # of periods just inside and just outside that span
+    spec = PeriodSpec(calendar=calendar_, unit=unit, months=months if unit == "month" else ())
+    label = next(
+        spec.periods(near + dt.timedelta(days=offset), near + dt.timedelta(days=offset), anchor),
+        None,
+    )
+    texts = ["2015-16", "2015-16 Q2", "2020-Q1", "nonsense"]
+    if label is not None:
+        texts.append(label.label.replace(" Q", "-Q") if dashed else label.label)
+    for text in texts:
+        assert spec.named(text, near, anchor) == _named_by_enumeration(spec, text, near, anchor)

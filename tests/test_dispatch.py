@@ -136,3 +136,91 @@ def test_a_council_that_is_no_party_still_meets_a_duty_it_may_act_for() -> None:
     found = _findings(plan, to_events(records), dt.date(2014, 6, 1), dispatch=True)
     deposit = [f for f in found if f.rule == "deposit" and f.kind == "obligation"]
     assert [f.status for f in deposit] == ["fulfilled"]
+
+
+# Duties met by someone other than their party (`by_any`, `by_each`): the session finds
+# the duties an event may meet from a table of duties by rule and matched values
+# (Session._duties_of) instead of walking every duty; the law holds it to that walk.
+BY_OTHERS = """\
+  - id: follow-up-by-team
+    kind: deadline
+    title: a follow-up report, which a team member may send
+    clause: "21"
+    quote: "a follow-up report"
+    trigger: {type: peer_challenge.held}
+    fulfil:
+      type: follow_up_report.submitted
+      match: [review]
+      by_any: [trigger.team.council]
+    due: P4M
+  - id: days-by-team
+    kind: deadline
+    title: peer days given by the team after a review
+    clause: "22"
+    quote: "peer days given"
+    trigger: {type: peer_challenge.held}
+    fulfil: {type: peer_days.given, by_any: [trigger.team.council]}
+    due: P6M
+  - id: feedback-by-each
+    kind: deadline
+    title: feedback from the host and each team member
+    clause: "23"
+    quote: "feedback from each"
+    trigger: {type: peer_challenge.held}
+    fulfil:
+      type: feedback.published
+      match: [review]
+      by_each: [trigger.team.council, trigger.council]
+    due: P6M
+escalations:
+"""
+OTHERS_PLAN = sli_rules.compile_rulesets(
+    [ruleset_from_yaml(LAWS_YAML.replace("escalations:\n", BY_OTHERS, 1))]
+)
+
+
+def _walk_every_duty(
+    session: Session,
+) -> Any:
+    def walk(_cr: Any, st: Any, rule_id: str, match: tuple[Any, ...]) -> list[Any]:
+        return [
+            i
+            for i in st.instances.values()
+            if i.rule == rule_id and i.match == match and i.trigger is not None
+        ]
+
+    return walk
+
+
+def _drained_monthly(
+    plan: Plan, events: tuple[Event, ...], as_of: dt.date, *, table: bool
+) -> list[Finding]:
+    """Every finding handed out by drain() month by month, then the rest, in order."""
+    session = Session(plan)
+    if not table:
+        session._duties_of = _walk_every_duty(session)  # type: ignore[method-assign]
+    due = sorted((e for e in events if e.date <= as_of), key=lambda e: (e.date, e.id))
+    out: list[Finding] = []
+    month: list[Event] = []
+    for e in due:
+        if month and (e.date.year, e.date.month) != (month[0].date.year, month[0].date.month):
+            session.feed(month)
+            session.advance(month[-1].date)
+            out.extend(session.drain())
+            month = []
+        month.append(e)
+    session.feed(month)
+    session.advance(as_of)
+    out.extend(session.drain())
+    return out + session.findings()
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(records=event_streams(max_reviews=6), as_of=as_of_dates())
+def test_the_duties_another_party_may_meet_are_found_as_a_walk_finds_them(
+    records: list[dict[str, Any]], as_of: Any
+) -> None:
+    events = to_events(records)
+    assert _drained_monthly(OTHERS_PLAN, events, as_of, table=True) == _drained_monthly(
+        OTHERS_PLAN, events, as_of, table=False
+    )
