@@ -179,9 +179,7 @@ OTHERS_PLAN = sli_rules.compile_rulesets(
 )
 
 
-def _walk_every_duty(
-    session: Session,
-) -> Any:
+def _walk_every_duty() -> Any:
     def walk(_cr: Any, st: Any, rule_id: str, match: tuple[Any, ...]) -> list[Any]:
         return [
             i
@@ -198,7 +196,7 @@ def _drained_monthly(
     """Every finding handed out by drain() month by month, then the rest, in order."""
     session = Session(plan)
     if not table:
-        session._duties_of = _walk_every_duty(session)  # type: ignore[method-assign]
+        session._duties_of = _walk_every_duty()  # type: ignore[method-assign]
     due = sorted((e for e in events if e.date <= as_of), key=lambda e: (e.date, e.id))
     out: list[Finding] = []
     month: list[Event] = []
