@@ -398,6 +398,8 @@ class Session:
         cr, st = self._cr(h)
         if self.party(cr, st, e.council) is not None:
             return False
+        if not st.handovers:
+            return True
         return not any(e.council in handover[3] for handover in st.handovers.values())
 
     def _cr(self, h: Hook) -> tuple[CompiledRuleset, RulesetState]:
@@ -1150,12 +1152,12 @@ class Session:
         """A fulfilment by someone the rule's `by_any` names, for another party's duty."""
         rid = rule.id
         for inst in self._duties_of(cr, st, rid, match):
-            if inst.party in by or by & set(inst.joint):
+            if inst.party in by or not by.isdisjoint(inst.joint):
                 continue  # met (or not) as the party's own, above
             trig = inst.trigger
             if trig is None or e.date < trig.date or e.id == trig.id:
                 continue
-            if not by & _by_any(spec, trig):
+            if by.isdisjoint(_by_any(spec, trig)):
                 continue
             env = Env(event=e, trigger=trig, party=self.party(cr, st, inst.party))
             if cr.fulfil_where[rule.id](e, env):
@@ -1567,6 +1569,8 @@ def each_of(spec: EventSpec, trigger: Event | None, party: str) -> set[str]:
 
 def _party_ids(values: list[Any]) -> list[str]:
     """Party ids found at a path; a list of ids (e.g. summit contributors) gives each one."""
+    if len(values) == 1 and type(values[0]) is str:  # one id, as most paths give
+        return [values[0]]
     out: list[str] = []
     for v in values:
         out.extend(x for x in (v if isinstance(v, list) else [v]) if isinstance(x, str))

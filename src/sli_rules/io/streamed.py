@@ -286,8 +286,8 @@ def _index(
             continue
         i = by_id.get(event.id)
         if i is None:
+            key = order_key(event)
             if pending is not None and sink is not None:
-                key = order_key(event)
                 if pending and key != pending_key:
                     if key < pending_key:  # out of order: read back in order later
                         pending = None
@@ -298,13 +298,11 @@ def _index(
                     pending.append(event)
                     pending_key = key
             i = len(offsets)
-            review = event.get("review")
-            if event.type in REVIEW_CLAIMS and isinstance(review, str):
+            if event.type in REVIEW_CLAIMS and isinstance(review := event.get("review"), str):
                 claims.setdefault((event.type, event.council, review), []).append(i)
             by_id[event.id] = i
             offsets.append(tracked.start)
             lines.append(loc.line)
-            key = order_key(event)
             bucket = buckets.get(key)
             if bucket is None:
                 bucket = buckets[key] = array("q")
