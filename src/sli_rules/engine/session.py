@@ -982,6 +982,8 @@ class Session:
                     continue  # before the agreement's start, where a state duty began
                 if e.id == inst.trigger.id:
                     continue  # a trigger never fulfils (or waives) its own duty
+                if h.role == "fulfil" and self._moot(rule, inst, e):
+                    continue
                 env = Env(event=e, trigger=inst.trigger, party=self.party(cr, st, pid))
                 if not where(e, env):
                     continue
@@ -1020,6 +1022,8 @@ class Session:
                 continue
             inst = self._fixed(cr, st, rule, p)
             if inst is None or e.date < inst.opens:
+                continue
+            if h.role == "fulfil" and self._moot(rule, inst, e):
                 continue
             env = Env(event=e, party=p)
             where = cr.fulfil_where[rule.id] if h.role == "fulfil" else cr.waive_where[rule.id]
@@ -1157,7 +1161,7 @@ class Session:
             trig = inst.trigger
             if trig is None or e.date < trig.date or e.id == trig.id:
                 continue
-            if by.isdisjoint(_by_any(spec, trig)):
+            if self._moot(rule, inst, e) or by.isdisjoint(_by_any(spec, trig)):
                 continue
             env = Env(event=e, trigger=trig, party=self.party(cr, st, inst.party))
             if cr.fulfil_where[rule.id](e, env):
@@ -1267,17 +1271,15 @@ class Session:
         return counted
 
     def _record(self, rule: Rule, inst: Instance, e: Event) -> None:
-        hit = (e.date, e.id)
-        if e.date < inst.opens:
-            if _ignores_early(rule):
-                return
-            if inst.early is None:
-                inst.early = hit
-        elif e.date <= inst.due:
-            if inst.on_time is None:
-                inst.on_time = hit
-        elif inst.late is None:
-            inst.late = hit
+        slot = _slot(rule, inst, e)
+        if slot is not None:
+            setattr(inst, slot, (e.date, e.id))
+
+    def _moot(self, rule: Rule, inst: Instance, e: Event) -> bool:
+        """Whether recording `e` as meeting `inst` would change nothing (so its conditions
+        need not be asked): the slot it would fill is taken. Never while tracing, whose
+        record may name every event considered."""
+        return self.trace is None and _slot(rule, inst, e) is None
 
     def _fixed(
         self, cr: CompiledRuleset, st: RulesetState, rule: FixedDateRule, p: Party
@@ -1565,6 +1567,16 @@ def each_of(spec: EventSpec, trigger: Event | None, party: str) -> set[str]:
     """The parties a rule's `fulfil.by_each` needs to act before a duty started by
     `trigger` is met; when the trigger names none of them, the duty's own party."""
     return parties_named(spec.by_each, trigger) or {party}
+
+
+def _slot(rule: Rule, inst: Instance, e: Event) -> str | None:
+    """Which of a duty's fulfilments `e` is, if recorded (`early`, `on_time` or `late`);
+    None when that one is already recorded (the first counts) or an early one is ignored."""
+    if e.date < inst.opens:
+        return None if _ignores_early(rule) or inst.early is not None else "early"
+    if e.date <= inst.due:
+        return "on_time" if inst.on_time is None else None
+    return "late" if inst.late is None else None
 
 
 def _party_ids(values: list[Any]) -> list[str]:
