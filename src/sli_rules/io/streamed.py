@@ -74,19 +74,17 @@ class _Tracked:
 
     def __init__(self, handle: IO[bytes]) -> None:
         self._handle = handle
-        self._next = handle.tell()
-        self.start = self._next
+        self.start = handle.tell()
 
-    def __iter__(self) -> _Tracked:
-        return self
+    def __iter__(self) -> Iterator[bytes]:
+        return self._lines()
 
-    def __next__(self) -> bytes:
-        line = self._handle.readline()
-        if not line:
-            raise StopIteration
-        self.start = self._next
-        self._next += len(line)
-        return line
+    def _lines(self) -> Iterator[bytes]:
+        at = self.start
+        for line in self._handle:  # split at line feeds only, as readline() does
+            self.start = at
+            at += len(line)
+            yield line
 
 
 class StreamedEvents:
