@@ -1187,11 +1187,11 @@ class Session:
             return []
         out = []
         for key in list(keys):
-            inst = st.instances.get(key)
-            if inst is None:  # settled and handed out by drain()
+            found = st.instances.get(key)
+            if found is None:  # settled and handed out by drain()
                 del keys[key]
-            elif inst.rule == rule_id and inst.match == match and inst.trigger is not None:
-                out.append(inst)
+            elif found.rule == rule_id and found.match == match and found.trigger is not None:
+                out.append(found)
         return out
 
     def _filed(self, cr: CompiledRuleset, st: RulesetState, key: Any) -> None:
