@@ -207,7 +207,7 @@ SOAK_DURABLE_EVENTS ?= 110000
 soak: venv
 	@echo "==> the nightly law, $(SOAK_EXAMPLES) examples per property"
 	@SLI_SOAK_EXAMPLES=$(SOAK_EXAMPLES) $(VENV)/bin/python -m pytest -q \
-		tests/test_nightly_law.py --hypothesis-show-statistics
+		tests/test_nightly_law.py tests/test_drain_asleep.py --hypothesis-show-statistics
 	@echo "==> the nightly law with imprecise dates, $(SOAK_IMPRECISE_NIGHTS) examples"
 	@SLI_IMPRECISE_NIGHTS=$(SOAK_IMPRECISE_NIGHTS) $(VENV)/bin/python -m pytest -q \
 		tests/test_imprecise_laws.py -k test_nightly_runs --hypothesis-show-statistics

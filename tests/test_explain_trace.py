@@ -12,14 +12,14 @@ from hypothesis import HealthCheck, given, settings
 import sli_rules
 from sli_rules import Ruleset, parse_ruleset
 from sli_rules.api.evaluate import compile_rulesets
-from sli_rules.engine import memo
+from sli_rules.engine import memo, misses
 from sli_rules.engine.session import Session, family_of
-from sli_rules.engine.trace import Trace
+from sli_rules.engine.trace import Trace, Why
 from sli_rules.io.intake import read_events
 from sli_rules.kinds.base import Family
 from sli_rules.load.catalogue import catalogue_for
 from sli_rules.model.values import Event
-from sli_rules.tools.explain import DATED, TRACED, explain_findings
+from sli_rules.tools.explain import NOTED, OUTCOME, TRACED, explain_findings
 from strategies import LAWS_PLAN, as_of_dates, event_streams, to_events
 
 RULESET = """\
@@ -73,6 +73,12 @@ EVENTS = [
 ]  # fmt: skip
 
 AS_OF = dt.date(2020, 12, 31)
+
+# every reason the engine gives for a near miss (engine/trace.py, Why)
+WHY_CODES = {
+    "by", "match", "where", "as_of", "before_effect", "after_effect", "before_trigger",
+    "outside", "early", "before_opened", "after_due", "elsewhere", "refused",
+}  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -176,6 +182,9 @@ def test_without_events_there_is_no_trace_to_render(ruleset: Ruleset) -> None:
 
 def test_the_traced_families_are_families() -> None:
     assert set(TRACED) <= set(Family)
+    assert set(OUTCOME) <= set(NOTED) <= set(TRACED)
+    # every family the engine evaluates is explained from its trace
+    assert set(Family) - set(TRACED) == {Family.UNCHECKED}
 
 
 def test_a_stream_with_imprecise_dates_is_traced_too(ruleset: Ruleset) -> None:
@@ -266,8 +275,25 @@ def test_tracing_is_only_a_record(records: list[dict[str, object]], day: dt.date
         ended = traced.trace.ended_for(f)
         assert (ended is not None) == (f.status == "discharged"), f
         assert ended is None or f.due is None or ended.day <= f.due
+        # a duty not (or not yet) met has what the engine looked for; each near miss has a
+        # reason the engine gave and did not count for the duty (nor, if it counted
+        # elsewhere, for a duty opening on the same day)
+        looked = traced.trace.looked_for(f)
+        rule = LAWS_PLAN.rulesets[0].ruleset.rule(f.rule) if f.rule in families else None
+        if (
+            rule is not None
+            and getattr(rule, "fulfil", None) is not None
+            and f.kind != "escalation"
+        ):
+            assert (looked is not None) == misses.looks(f), f
+        for m in looked.misses if looked is not None else ():
+            assert m.why, m
+            assert {w.code for w in m.why} <= WHY_CODES, m
+            assert m.event.id not in f.fulfilled_by
+            if m.why[0].code == "elsewhere":
+                assert m.why[0].values[0] != f.opens
         family = families.get(f.rule)
-        if family not in (*TRACED, *DATED) or not f.triggered_by:
+        if family not in NOTED or not f.triggered_by:
             continue
         note = traced.trace.note_for(f)
         assert note is not None, f
@@ -432,3 +458,175 @@ def test_a_discharge_is_noted_where_a_refinement_shares_findings() -> None:
             traces.append({f.rule: session.trace.ended_for(f) for f in gone})
     assert traces[0] == traces[1]
     assert all(ended is not None for ended in traces[1].values())
+
+
+NEAR_RULESET = (
+    RULESET.split("rules:", maxsplit=1)[0]
+    + """rules:
+  - id: report-back
+    kind: deadline
+    clause: "8"
+    quote: "a full report on the review within two months of the challenge"
+    trigger: {type: peer_challenge.held}
+    fulfil:
+      type: feedback.published
+      match: {review: review}
+      where: {action_plan: true}
+    due: P2M
+  - id: quarterly-return
+    kind: recurring
+    clause: "9"
+    quote: "a return for each quarter, within a month of its end"
+    period: {calendar: calendar_year, unit: quarter}
+    grace: P1M
+    fulfil: {type: data_return.submitted}
+"""
+)
+
+NEAR_EVENTS = [
+    {"id": "h1", "type": "peer_challenge.held", "date": "2020-03-01", "council": "E06000015",
+     "review": "r1", "kind": "corporate"},
+    # before the trigger
+    {"id": "f1", "type": "feedback.published", "date": "2020-02-20", "council": "E06000015",
+     "review": "r1", "action_plan": True},
+    # about another review
+    {"id": "f2", "type": "feedback.published", "date": "2020-03-10", "council": "E06000015",
+     "review": "r9", "action_plan": True},
+    # by another council
+    {"id": "f3", "type": "feedback.published", "date": "2020-03-11", "council": "E06000016",
+     "review": "r1", "action_plan": True},
+    # by another council about another review: no near miss at all
+    {"id": "f4", "type": "feedback.published", "date": "2020-03-12", "council": "E06000016",
+     "review": "r7", "action_plan": True},
+    # not what the rule's `where` asks
+    {"id": "f5", "type": "feedback.published", "date": "2020-03-15", "council": "E06000015",
+     "review": "r1", "action_plan": False},
+    # after the as-of date
+    {"id": "f6", "type": "feedback.published", "date": "2021-01-10", "council": "E06000015",
+     "review": "r1", "action_plan": True},
+    # in Q2, and in Q1's grace: it counts once, for Q1, which is still short
+    {"id": "q1", "type": "data_return.submitted", "date": "2020-04-10",
+     "council": "E06000015", "period": "2020-Q1"},
+]  # fmt: skip
+
+
+def _near() -> tuple[Ruleset, sli_rules.Report, Session]:
+    rs, problems = parse_ruleset(NEAR_RULESET, "near.yaml")
+    assert not problems, [p.message for p in problems]
+    assert rs is not None
+    report = sli_rules.evaluate(rs, NEAR_EVENTS, as_of=AS_OF, complete=True)
+    session = Session(compile_rulesets(rs), complete=True, trace=True)
+    session.feed(read_events(NEAR_EVENTS, catalogue=catalogue_for([rs])).events)
+    session.advance(AS_OF)
+    assert session.findings() == list(report.findings)
+    return rs, report, session
+
+
+def test_each_near_miss_of_a_deadline_has_the_engines_reason() -> None:
+    """The traced session offers the duty every fulfilling event it was fed and notes,
+    for each that did not count, the first reason in the engine's order; an event by
+    someone else about something else is no near miss."""
+    rs, report, session = _near()
+    (f,) = report.filter(rule="report-back", kind="obligation").findings
+    assert f.status == "breached"
+    assert session.trace is not None
+    looked = session.trace.looked_for(f)
+    assert looked is not None
+    assert looked.trigger is not None
+    assert looked.trigger.id == "h1"
+    assert looked.start == dt.date(2020, 3, 1)
+    assert looked.owners == ("E06000015",)
+    why = {m.event.id: m.why for m in looked.misses}
+    assert why == {
+        "f1": (Why("before_trigger", (dt.date(2020, 3, 1),)),),
+        "f2": (Why("match", ("review", "r9", "r1")),),
+        "f3": (Why("by", (("E06000016",), ("E06000015",))),),
+        "f5": (Why("where"),),
+        "f6": (Why("as_of", (AS_OF,)),),
+    }
+    (text,) = explain_findings([f], [rs], NEAR_EVENTS, report=report)
+    assert (
+        "Why not: no feedback.published for review r1 where action plan is true by E06000015 "
+        "dated between 2020-03-01 and 2020-05-01 was found, nor any later one up to "
+        "2020-12-31." in text
+    )
+    for line in (
+        "Not counted: f5 feedback.published on 2020-03-15: it does not satisfy: action plan "
+        "is true (it has action_plan false).",
+        "Not counted: f1 feedback.published on 2020-02-20: it is dated before the trigger "
+        "(2020-03-01).",
+        "Not counted: f6 feedback.published on 2021-01-10: it is dated after the as-of date "
+        "2020-12-31.",
+        "Not counted: f2 feedback.published on 2020-03-10: its review is r9, not r1.",
+        "Not counted: f3 feedback.published on 2020-03-11: it is by E06000016, not E06000015.",
+    ):
+        assert line in text
+    assert "f4" not in text
+    # nearest first: the party's own events about the review, then by distance from the
+    # due date; then those about another review; then other councils'
+    order = [text.index(f"Not counted: {e} ") for e in ("f5", "f1", "f6", "f2", "f3")]
+    assert order == sorted(order)
+
+
+def test_an_event_counted_for_another_period_is_a_near_miss_of_this_one() -> None:
+    """An event dated in Q2 and in Q1's grace counts once, for Q1: Q2's duty notes it
+    as counted there, and every later quarter notes it as dated outside its own."""
+    rs, report, session = _near()
+    assert session.trace is not None
+    q1, q2, q3 = (
+        report.filter(
+            rule="quarterly-return", party="E06000015", kind="obligation", due=d
+        ).findings[0]
+        for d in (dt.date(2020, 4, 30), dt.date(2020, 7, 31), dt.date(2020, 10, 31))
+    )
+    assert q1.status == "fulfilled"
+    assert q1.fulfilled_by == ("q1",)
+    assert q2.status == "breached"
+    for f, why in (
+        (q2, Why("elsewhere", (dt.date(2020, 1, 1), dt.date(2020, 4, 30)))),
+        (q3, Why("outside", (dt.date(2020, 7, 1), dt.date(2020, 10, 31)))),
+    ):
+        looked = session.trace.looked_for(f)
+        assert looked is not None
+        assert [(m.event.id, m.why) for m in looked.misses] == [("q1", (why,))]
+    assert session.trace.looked_for(q1) is None  # met: nothing looked for
+    text = "\n".join(explain_findings([q2, q3], [rs], NEAR_EVENTS, report=report))
+    assert (
+        "Not counted: q1 data_return.submitted on 2020-04-10: it counted instead for the "
+        "duty open from 2020-01-01, due 2020-04-30 (an event counts once)." in text
+    )
+    assert (
+        "Not counted: q1 data_return.submitted on 2020-04-10: it is dated outside "
+        "2020-07-01 to 2020-10-31." in text
+    )
+    # the period and its grace are the engine's: a June quarter's month of grace runs to
+    # 31 July (from the day after the quarter ends), not 30 July
+    assert (
+        "Period: 2020 Q2, 2020-04-01 to 2020-06-30; plus 1 month of grace (P1M, stated in "
+        "the text), from the day after it ends → due 2020-07-31." in text
+    )
+
+
+def test_near_misses_are_noted_where_a_refinement_shares_findings() -> None:
+    """A traced run that recalls the findings another run derived (engine/memo.py) notes
+    what it looked for and each duty's period just as the run that derived them."""
+    rs, problems = parse_ruleset(NEAR_RULESET, "near.yaml")
+    assert not problems, [p.message for p in problems]
+    assert rs is not None
+    events = read_events(NEAR_EVENTS, catalogue=catalogue_for([rs])).events
+    plan = compile_rulesets(rs)
+    runs = []
+    with memo.sharing(plan):
+        for _run in range(2):
+            session = Session(plan, complete=True, trace=True)
+            session.feed(events)
+            session.advance(AS_OF)
+            assert session.trace is not None
+            runs.append((session.findings(), session.trace))
+    (found, first), (again, second) = runs
+    assert again == found
+    looked = [first.looked_for(f) for f in found]
+    assert any(x is not None and x.misses for x in looked)
+    assert [second.looked_for(f) for f in found] == looked
+    assert first.terms
+    assert second.terms == first.terms

@@ -20,11 +20,11 @@ from typing import Any, cast
 import attrs
 from dateutil.relativedelta import relativedelta
 
-from sli_rules.engine import memo, snapshot
+from sli_rules.engine import memo, misses, snapshot
 from sli_rules.engine.coverage import COVERAGE_TYPE, Declaration, declaration, uncovered_types
 from sli_rules.engine.plan import CompiledRuleset, Hook, Matcher, Plan, ReferenceMatcher
 from sli_rules.engine.predicates import Env, resolve
-from sli_rules.engine.trace import Counted, Ended, Note, Sum, Trace
+from sli_rules.engine.trace import Counted, Ended, Looked, Note, Sum, Term, Trace
 from sli_rules.engine.versions import version_fields
 from sli_rules.kinds import KINDS
 from sli_rules.kinds.base import Family
@@ -199,6 +199,42 @@ class EngineState:
     sources: dict[str, str] = attrs.Factory(dict)
 
 
+@attrs.define
+class _Asleep:
+    """What `drain()` looked at, could not settle, and need not look at again until
+    something it reads changes (kept by the session, not in snapshots: a restored
+    session looks at everything once and notes it again).
+
+    Everything here is for one ruleset and holds only while `key` (what every
+    derivation reads: the record's coverage, the agreement's end, the successions)
+    is unchanged; a party's entries only while its memberships are."""
+
+    key: tuple[Any, ...] | None = None
+    # unsettled duties by instance key: (what their findings read, the day to look again
+    # or None for "only when that changes")
+    duties: dict[tuple[str, str, str], tuple[tuple[Any, ...], Date | None]] = attrs.Factory(dict)
+    # recurring and count duties, by (rule, party): the start of the periods not yet
+    # looked at (every earlier one is drained or asleep) ...
+    frontier: dict[tuple[str, str], Date] = attrs.Factory(dict)
+    # ... the periods asleep, by label: (period, first day of the membership, its end,
+    # what their findings read) ...
+    periods: dict[tuple[str, str], dict[str, tuple[Period, Date, Date | None, tuple[Any, ...]]]] = (
+        attrs.Factory(dict)
+    )
+    # ... and the party's memberships when these were noted
+    party: dict[tuple[str, str], tuple[Any, ...]] = attrs.Factory(dict)
+
+    def reset(self, key: tuple[Any, ...]) -> None:
+        self.key = key
+        self.duties.clear()
+        self.frontier.clear()
+        self.periods.clear()
+        self.party.clear()
+
+
+_NOTHING_READ: tuple[Any, ...] = (None, None)  # a period with no tally and no concern
+
+
 # every field of a duty but its trigger and parts, read at once (what its findings are
 # derived from, with those two)
 _INSTANCE_PLAIN = operator.attrgetter(
@@ -249,6 +285,8 @@ class Session:
         self._duty_index: list[tuple[dict[Any, Instance], dict[Any, dict[Any, None]]] | None] = [
             None for _ in plan.rulesets
         ]
+        # what drain() need not look at again (see _Asleep), per ruleset
+        self._asleep = [_Asleep() for _ in plan.rulesets]
         # the members of a council pattern are the registry's matching councils, each from
         # its first day to its last (never discovered from events), and the successions
         # the registry records among them
@@ -307,6 +345,8 @@ class Session:
                 raise ValueError(f"two different events share the id {e.id!r}")
             staged[e.id] = e
         self._buffer.update(staged)
+        if self.trace is not None:  # offered to the duties not met (engine/misses.py)
+            self.trace.feed(staged.values())
 
     def advance(self, as_of: Date | _dt.datetime | str) -> None:
         """Apply every buffered event dated on or before `as_of`; the clock becomes `as_of`.
@@ -1610,11 +1650,30 @@ def _period_of(spec: PeriodSpec, day: Date, anchor: Date) -> Period:
     )
 
 
-@functools.lru_cache(maxsize=4096)
 def _named_period(spec: PeriodSpec, text: str, near: Date, anchor: Date) -> Period | None:
-    # Memoised as _period_of is: the period an event names (period_from) is looked up
-    # by enumerating six years of periods, the same for every event of a day and label.
-    return spec.named(text, near, anchor)
+    """`spec.named(text, near, anchor)`: the period a label names, among those that
+    overlap three years (of 366 days) either side of `near`, the first in order. Found in
+    the periods of the nine calendar years around `near`'s, enumerated once per year (an
+    enumeration per event day was the costliest part of counting declared returns, and
+    filled a cache day by day)."""
+    wanted = text.strip().replace("-Q", " Q")
+    span = _dt.timedelta(days=3 * 366)
+    first, last = near - span, near + span
+    for p in _labelled(spec, anchor, near.year).get(wanted, ()):
+        if p.end >= first and p.start <= last:
+            return p
+    return None
+
+
+@functools.lru_cache(maxsize=64)
+def _labelled(spec: PeriodSpec, anchor: Date, year: int) -> dict[str, tuple[Period, ...]]:
+    """The periods of `spec` overlapping the calendar years `year` - 4 to `year` + 4 (a
+    span holding `near` +- 1,098 days for any `near` in `year`), by label, in order."""
+    out: dict[str, list[Period]] = {}
+    lo, hi = Date(max(year - 4, 1), 1, 1), Date(min(year + 4, 9999), 12, 31)
+    for p in spec.periods(lo, hi, anchor):
+        out.setdefault(p.label, []).append(p)
+    return {label: tuple(found) for label, found in out.items()}
 
 
 def _spans(cr: CompiledRuleset, rule: CountRule, first: Date, last: Date) -> Iterator[Period]:
@@ -1657,6 +1716,10 @@ class _Findings:
         self.memo = session._memo[cr.index]
         self.sharing = self.memo.sharing  # whether derived findings are kept (memo.sharing)
         self._party_keys: dict[str, tuple[Any, ...]] = {}  # see party_key
+        self.stuck = ""  # why settled() could not settle a duty ("event" or "date")
+        self._drain_periods: dict[tuple[PeriodSpec, Date], tuple[Period, ...]] = {}
+        self._party_fps: dict[str, tuple[Any, ...]] = {}  # see party_fp
+        self._stirred: dict[str, dict[str, set[str]]] = {}  # see stirred
 
     def finding(self, rule: Rule | EscalationLadder, **kw: Any) -> Finding:
         kw.setdefault("interpretations", ())
@@ -1671,9 +1734,67 @@ class _Findings:
         # carries their plain text (so its JSON, tables and state files are unchanged)
         kw["kind"] = Kind(kw["kind"]).value
         kw["status"] = Status(kw["status"]).value
-        return Finding(
-            agreement=self.rs.id, rule=rule.id, clause=rule.clause, title=rule.title, **kw
-        )
+        f = Finding(agreement=self.rs.id, rule=rule.id, clause=rule.clause, title=rule.title, **kw)
+        if self.s.trace is not None and f.kind != Kind.ESCALATION.value:
+            self.look(cast(Rule, rule), f)
+        return f
+
+    def look(self, rule: Rule, f: Finding) -> None:
+        """Trace hook: what an obligation counted, and for a duty not (or not yet) met,
+        what the engine looked for and why each event offered to it did not count."""
+        trace = self.s.trace
+        assert trace is not None
+        if f.kind == Kind.OBLIGATION.value:
+            trace.count(f)
+        spec = getattr(rule, "fulfil", None)
+        if not isinstance(spec, EventSpec) or not misses.looks(f) or trace.looks_for(f):
+            return
+        family = family_of(rule)
+        tally = family in (Family.PERIODS, Family.SPANS)
+        inst = None
+        if f.triggered_by:
+            inst = self.st.instances.get((rule.id, f.party, f.triggered_by[0])) or next(
+                (
+                    i
+                    for i in self.st.instances.values()
+                    if i.rule == rule.id
+                    and i.trigger is not None
+                    and i.trigger.id == f.triggered_by[0]
+                    and i.due == f.due
+                ),
+                None,
+            )
+        elif family is Family.FIXED:
+            inst = self.st.fixed.get((rule.id, f.party))
+        trigger = inst.trigger if inst is not None else None
+        parts = dict(inst.parts) if inst is not None else None
+        party = self.s.party(self.cr, self.st, f.party) or _registry_party(f.party)
+        where, offered = self.cr.fulfil_where[rule.id], trace.fed_of(spec.types)
+        day, effective = self.day, self.rs.effective
+
+        def offer(looked: Looked) -> None:  # run when the record is first read
+            owners = each_of(spec, trigger, f.party) if spec.by_each else {f.party}
+            if spec.by_any:  # those who may meet it for the party count as the party here
+                owners |= parties_named(spec.by_any, trigger)
+            misses.look(
+                looked,
+                f,
+                spec,
+                trigger=trigger,
+                start=trigger.date if trigger is not None and not tally else f.opens,
+                owners=owners,
+                party=party,
+                where=where,
+                offered=offered,
+                clock=day,
+                effective=effective,
+                tally=tally,
+                window=_is_window(rule),
+                ignores_early=_ignores_early(rule),
+                parts=parts,
+            )
+
+        trace.look(f, Looked(None, None, f.due, (), offer=offer))
 
     def all(self) -> list[Finding]:
         out: list[Finding] = []
@@ -1706,43 +1827,138 @@ class _Findings:
         """A duty's findings with the steps of the ladders its breach started, if none of
         them can change any more (else None): a step still due may yet be taken, and a
         ladder not yet at its last step may yet climb."""
+        # why not (read by drain): "event" when only an event (or a change of what every
+        # derivation reads) can settle it, "date" when the passing of days may
+        self.stuck = "date"
         if any(inst.due >= self.day for batch in self.breaches.values() for inst, _ in batch):
             # a breach falling due today starts its ladders tomorrow: not settled until then
             self.breaches.clear()
             return None
         if any(f.status == Status.UNRECORDED.value for f in findings):
             self.breaches.clear()
+            self.stuck = "event"
             return None  # a later coverage declaration may still make it breached
         steps = self.breach_ladders()
         self.breaches.clear()
         reached: dict[str, int] = defaultdict(int)
         for f in steps:
             if f.status == Status.DUE.value:
+                # a step due stays due (overdue) until it is taken, the concern resolved
+                # or the breach remedied (events), or the agreement ends
+                self.stuck = "event"
                 return None
             reached[f.rule] += 1
         for ladder_id, n in reached.items():
             ladder = next(x for x in self.rs.escalations if x.id == ladder_id)
             stopped = any(f.status == Status.STOPPED.value for f in steps if f.rule == ladder_id)
             if n < len(ladder.steps) and not stopped:
-                return None
+                return None  # its next step opens on a later day
+        self.stuck = ""
         return findings + steps
+
+    def drain_key(self) -> tuple[Any, ...]:
+        """What every duty's findings read beyond the duty and its party: the record's
+        coverage, the agreement's end (and whether it has passed), the successions."""
+        st, state, day = self.st, self.s.state, self.day
+        return (
+            len(state.coverage),
+            state.complete,
+            st.end,
+            st.end_by,
+            st.end is not None and st.end <= day,
+            tuple((pred, h[0], tuple(h[1]), h[2], tuple(h[3])) for pred, h in st.handovers.items()),
+        )
+
+    def party_fp(self, pid: str) -> tuple[Any, ...]:
+        """A party's memberships, and whether its leaving has passed."""
+        found = self._party_fps.get(pid)
+        if found is None:
+            left = self.st.left.get(pid)
+            found = (*self.party_key(pid), left is not None and left <= self.day)
+            self._party_fps[pid] = found
+        return found
+
+    def concern_fp(self, pid: str, concern: str) -> tuple[Any, ...] | None:
+        """What escalation events have said so far about the concern a breach raises."""
+        log = self.st.breach_concerns.get((pid, concern)) if self.st.breach_concerns else None
+        return None if log is None else (log.resolved, tuple(log.taken.items()))
+
+    def duty_fp(self, inst: Instance) -> tuple[Any, ...]:
+        """What an unsettled duty's findings read that an event can change."""
+        return (
+            _INSTANCE_PLAIN(inst),
+            tuple(inst.parts.items()),
+            self.party_fp(inst.party),
+            self.concern_fp(inst.party, f"{inst.rule}/{inst.key}"),
+        )
+
+    def stirred(self, rule: Rule) -> dict[str, set[str]]:
+        """The periods of `rule` with a tally or a concern, as labels by party (for this
+        drain)."""
+        found = self._stirred.get(rule.id)
+        if found is None:
+            found = self._stirred[rule.id] = {}
+            for rid, pid, label in self.st.tallies:
+                if rid == rule.id:
+                    # ("a>b": what b counted for a's period handed on to each successor)
+                    found.setdefault(pid.partition(">")[0], set()).add(label)
+            for about, concern in self.st.breach_concerns:
+                rid, _, label = concern.partition("/")
+                if rid == rule.id:
+                    found.setdefault(about, set()).add(label)
+        return found
+
+    def period_fp(self, rule: Rule, pid: str, label: str) -> tuple[Any, ...]:
+        """What an unsettled period's findings read that an event can change."""
+        tally = self.st.tallies.get((rule.id, pid, label))
+        concern = self.concern_fp(pid, f"{rule.id}/{label}")
+        handover = self.st.handovers.get(pid)
+        if handover is not None:
+            # a predecessor's period handed on to each successor reads their tallies too
+            each = [self.st.tallies.get((rule.id, f"{pid}>{s}", label)) for s in handover[1]]
+            concern = (
+                concern,
+                tuple(None if t is None else (t.count, tuple(t.hits)) for t in each),
+            )
+        if tally is None and concern is None:
+            return _NOTHING_READ
+        return (None if tally is None else (tally.count, tuple(tally.hits)), concern)
 
     def drain(self) -> list[Finding]:
         out: list[Finding] = []
         st = self.st
         self.breaches.clear()
+        asleep = self.s._asleep[self.cr.index]
+        inputs = self.drain_key()
+        if asleep.key != inputs:
+            asleep.reset(inputs)  # looked at again, all of it
+        sleeping = asleep.duties
+        day = self.day
         for key, inst in list(st.instances.items()):
-            if inst.trigger is not None and inst.trigger.date <= self.day and self.final(inst):
-                found = self.settled(self.instance(inst))
-                if found is None:
-                    continue
-                out.extend(found)
-                del st.instances[key]
-                bucket = st.index.get((inst.rule, inst.party, *inst.match))
-                if bucket is not None and key in bucket:
-                    bucket.remove(key)
-                    if not bucket:
-                        del st.index[(inst.rule, inst.party, *inst.match)]
+            noted = sleeping.get(key)
+            if noted is not None:
+                if (noted[1] is None or day < noted[1]) and noted[0] == self.duty_fp(inst):
+                    continue  # nothing it reads has changed since drain() last looked
+                del sleeping[key]
+            if inst.trigger is None or inst.trigger.date > day:
+                continue
+            if not self.final(inst):
+                # unsettled until an event reaches it, its party leaves, the agreement ends
+                # or (with an early or waiving event) its due date passes
+                sleeping[key] = (self.duty_fp(inst), inst.due + DAY if inst.due >= day else None)
+                continue
+            found = self.settled(self.instance(inst))
+            if found is None:
+                if self.stuck == "event":
+                    sleeping[key] = (self.duty_fp(inst), None)
+                continue
+            out.extend(found)
+            del st.instances[key]
+            bucket = st.index.get((inst.rule, inst.party, *inst.match))
+            if bucket is not None and key in bucket:
+                bucket.remove(key)
+                if not bucket:
+                    del st.index[(inst.rule, inst.party, *inst.match)]
         for rule in self.rs.rules:
             if rule.monitoring != "events":
                 continue  # all() derives nothing from these: neither does drain()
@@ -1888,13 +2104,29 @@ class _Findings:
         kept = self.memo.derived(key)
         if kept is None:
             return None
-        if self.s.trace is not None and any(f.status == Status.DISCHARGED.value for f in kept[0]):
-            return None  # derived again: the trace notes what discharged it as it is derived
+        if self.s.trace is not None and (
+            len(kept) < 4 or any(f.status == Status.DISCHARGED.value for f in kept[0])
+        ):
+            # derived again: the trace notes what discharged it as it is derived (and an
+            # untraced session kept no periods for the trace)
+            return None
         for rid, inst, late in kept[1]:
             duty = this if inst is None else inst
             assert duty is not None
             self.breaches[rid].append((duty, late))
+        if self.s.trace is not None:
+            self.replay(kept[0], kept[3])
         return list(kept[0])
+
+    def replay(self, found: Sequence[Finding], terms: Sequence[tuple[Any, Term]]) -> None:
+        """Trace hook: recalled findings are noted as derived ones are (`look`, with this
+        session's events), with the periods kept with them."""
+        assert self.s.trace is not None
+        for duty, term in terms:
+            self.s.trace.terms.setdefault(duty, term)
+        for f in found:
+            if f.kind != Kind.ESCALATION.value:
+                self.look(self.rs.rule(f.rule), f)
 
     def swap_breaches(self) -> dict[str, list[tuple[Instance, Date | None]]]:
         """Start noting breaches afresh (for `keep`); returns those noted so far."""
@@ -1916,7 +2148,13 @@ class _Findings:
             noted.extend((rid, None if inst is this else inst, late) for inst, late in hits)
             outer.setdefault(rid, []).extend(hits)
         self.breaches = outer
-        self.memo.keep(key, (tuple(found), tuple(noted), alive))
+        if self.s.trace is None:
+            self.memo.keep(key, (tuple(found), tuple(noted), alive))
+            return
+        terms = self.s.trace.terms  # kept with the findings, for `replay`
+        duties = ((f.agreement, f.rule, f.party, f.opens, f.due) for f in found)
+        mine = tuple((d, terms[d]) for d in dict.fromkeys(duties) if d in terms)
+        self.memo.keep(key, (tuple(found), tuple(noted), alive, mine))
 
     def instance_key(self, inst: Instance, alive: list[Any]) -> tuple[Any, ...]:
         """Everything `derive_instance` reads: the duty, the day, the agreement's end, the
@@ -2275,6 +2513,9 @@ class _Findings:
         if self.day < eff_start:
             return []
         tallies: dict[str, list[Any]] | None = None
+        asleep = self.s._asleep[self.cr.index]
+        # the parties of a succession (who may have inherited a period)
+        handing = {p for pred, h in self.st.handovers.items() for p in (pred, *h[1], *h[3])}
         for pid, _party in self.parties(rule):
             # kept for every session of the plan, when no succession hands duties on
             key = None
@@ -2292,16 +2533,35 @@ class _Findings:
             items: list[tuple[Period, Date, Date | None]] = []
             seen: set[str] = set()
             floor = self.st.floors.get((rule.id, pid))
+            rp = (rule.id, pid)
+            # drain() looks at the periods it has not looked at (from the frontier) and
+            # at those asleep whose tally or concern has changed since (see _Asleep)
+            dozing = drain
+            dormant: dict[str, tuple[Period, Date, Date | None, tuple[Any, ...]]] = {}
+            lowest = floor
+            if dozing:
+                fp = self.party_fp(pid)
+                if asleep.party.get(rp) != fp:  # its memberships changed: look again
+                    asleep.frontier.pop(rp, None)
+                    asleep.periods.pop(rp, None)
+                    asleep.party[rp] = fp
+                dormant = asleep.periods.get(rp) or {}  # kept only once one sleeps
+                front = asleep.frontier.get(rp)
+                if front is not None and (lowest is None or front > lowest):
+                    lowest = front
             for joined, left in self.s.spans(self.cr, self.st, pid):
                 first = max(joined, eff_start)
-                if first > self.day or (left is not None and floor is not None and left < floor):
+                if first > self.day or (left is not None and lowest is not None and left < lowest):
                     continue
                 gone = left is not None and left <= self.day
                 # what drain() has handed out is not derived again: start at its floor
-                since = max(first, floor) if floor is not None else first
+                since = max(first, lowest) if lowest is not None else first
                 if family_of(rule) is Family.PERIODS:
-                    periods: Iterable[Period] = memo.periods(
-                        cast(RecurringRule, rule).period, since, self.day, eff_start
+                    spec = cast(RecurringRule, rule).period
+                    periods: Iterable[Period] = (
+                        memo.periods(spec, since, self.day, eff_start)
+                        if not drain  # drain's (from each frontier) are kept for this drain only
+                        else self.drain_periods(spec, since)
                     )
                 else:
                     periods = _spans(self.cr, cast(CountRule, rule), since, self.day)
@@ -2312,14 +2572,49 @@ class _Findings:
                         continue  # a dated version without this rule governs this period
                     seen.add(period.label)
                     items.append((period, first, left))
+            # the periods asleep that nothing has woken are passed over unseen (as the
+            # first of them is reached, the later ones are "beyond" it); the woken ones are
+            # looked at again in their place
+            dozing_from: Date | None = None
+            if dormant:
+                # only a period with a tally or a concern can have been woken (one with
+                # neither slept with neither, and neither goes away while it sleeps)
+                woken = False
+                for label in self.stirred(rule).get(pid, ()):
+                    noted = dormant.get(label)
+                    if noted is None or noted[3] == self.period_fp(rule, pid, label):
+                        continue
+                    del dormant[label]
+                    woken = True
+                    if label not in seen:
+                        seen.add(label)
+                        items.append(noted[:3])
+                if woken:
+                    dozing_from = min((n[0].start for n in dormant.values()), default=None)
+                elif sum(1 for label in seen if label in dormant) < len(dormant):
+                    # those not enumerated again lie before the frontier, before them all
+                    dozing_from = Date.min
             beyond = self.st.drained_beyond.get((rule.id, pid), [])
+            drained = set(beyond)
             blocked = False  # has a period that is not final been passed over?
+            pin: Date | None = None  # the first period drain() must look at again
+            reach: Date | None = None  # the end of the last period looked at
             # a period a succession handed on to this party is owed as the predecessor's
             # (one duty, or one each); the successor's own duties start with the next one
-            handed = [when for _p, when, _m in self.s.inherited(self.st, pid, self.day)]
+            handed = (
+                [when for _p, when, _m in self.s.inherited(self.st, pid, self.day)]
+                if pid in handing
+                else []
+            )
             for period, first, left in sorted(items, key=lambda item: item[0].start):
-                if (floor is not None and period.end < floor) or period.end in beyond:
+                if (floor is not None and period.end < floor) or period.end in drained:
                     continue
+                if dozing:
+                    if dozing_from is not None and dozing_from < period.start:
+                        blocked = True  # a period asleep was passed over
+                    if period.label in dormant:
+                        continue  # asleep: nothing it reads has changed
+                    reach = period.end if reach is None else max(reach, period.end)
                 if any(period.start < when <= period.end for when in handed):
                     continue
                 if end is not None and period.start >= end:
@@ -2327,6 +2622,11 @@ class _Findings:
                 need, reading = self.joiner_need(rule, period, first)
                 if need == 0:
                     continue  # a joiner owes nothing in this span, on this reading
+                # (with a trace, derived anyway: a discharge is noted as it is derived)
+                if drain and self.s.trace is None and self.period_due(rule, period) >= self.day:
+                    if pin is None:
+                        pin = period.start
+                    break  # this period and the later ones are still running
                 found = self.period_finding(
                     rule, pid, period, first, left, end, need=need, reading=reading
                 )
@@ -2334,6 +2634,8 @@ class _Findings:
                     due = found[0].due
                     assert due is not None
                     if due >= self.day:
+                        if pin is None:
+                            pin = period.start
                         break  # this period and the later ones are still running
                     final = self.settled(found)
                     if (
@@ -2341,14 +2643,22 @@ class _Findings:
                         and any(f.status in (Status.BREACHED, Status.MISSED) for f in found)
                     ):
                         final = None  # a return declaring this period may yet come late
+                        self.stuck = "event"
                     if final is None:  # e.g. a breach whose ladder is still climbing
                         self.breaches.clear()
                         blocked = True
+                        if dozing and self.stuck == "event":
+                            fp = self.period_fp(rule, pid, period.label)
+                            dormant[period.label] = (period, first, left, fp)
+                            asleep.periods[rp] = dormant
+                        elif pin is None:
+                            pin = period.start
                         continue
                     found = final
                     self.st.tallies.pop((rule.id, pid, period.label), None)
                     if blocked:
                         beyond.append(period.end)
+                        drained.add(period.end)
                         self.st.drained_beyond[(rule.id, pid)] = beyond
                     else:  # the drained periods run unbroken up to here
                         floor = period.end + DAY
@@ -2356,6 +2666,11 @@ class _Findings:
                         beyond = [d for d in beyond if d >= floor]
                         self.st.drained_beyond[(rule.id, pid)] = beyond
                 out.extend(found)
+            if dozing:
+                if pin is not None:
+                    asleep.frontier[rp] = pin
+                elif reach is not None:
+                    asleep.frontier[rp] = reach + DAY
             if key is not None:
                 self.keep(key, out[mark:], outer, None, alive)
         return out
@@ -2389,6 +2704,24 @@ class _Findings:
             if tallies and sources
             else (),
         )
+
+    def drain_periods(self, spec: PeriodSpec, since: Date) -> tuple[Period, ...]:
+        """The periods of `spec` from `since` to the day (as memo.periods), shared by the
+        parties of this drain only: asked from each party's frontier, they would crowd
+        out memo's entries, which the runs of a refinement share."""
+        key = (spec, since)
+        found = self._drain_periods.get(key)
+        if found is None:
+            found = self._drain_periods[key] = tuple(
+                spec.periods(since, self.day, self.rs.effective.start)
+            )
+        return found
+
+    def period_due(self, rule: RecurringRule | CountRule, period: Period) -> Date:
+        """A period's due date: its end, or the end of its grace (as period_finding)."""
+        given = getattr(rule, "grace", None)  # a PERIODS rule's
+        grace = self.cr.duration(given, period.start) if given is not None else None
+        return grace_end(period.end, grace) if grace else period.end
 
     def joiner_need(
         self, rule: RecurringRule | CountRule, period: Period, first: Date
@@ -2479,6 +2812,9 @@ class _Findings:
         }
         if self.rs.versions:
             base["governed_on"] = period.start
+        if self.s.trace is not None:  # the period and the sum that gave its due date
+            sums = Sum(period.end, grace, given, due) if grace is not None else None
+            self.s.trace.term(self.rs.id, rule.id, pid, opens, due, Term(period, sums))
         stop = min(d for d in (left, end, _dt.date.max) if d is not None)
         counted = [h for h in hits if h[0] < stop]
         what += joint_text

@@ -226,20 +226,9 @@ class PeriodSpec:
         """The period a declared label names (its label, or with '-Q' for ' Q', e.g.
         2015-Q2), searched within three years either side of `near`."""
         wanted = text.strip().replace("-Q", " Q")
-        first, last = near - _NAMED_SPAN, near + _NAMED_SPAN
-        try:
-            table = _labelled(self, anchor, near.year)
-        except (OverflowError, ValueError):  # at the ends of the calendar: the exact span
-            table = None
-        if table is None:
-            for p in self.periods(first, last, anchor):
-                if p.label == wanted:
-                    return p
-            return None
-        # the periods overlapping [first, last] are among those of the wider span the
-        # table holds (a period's bounds and label do not depend on the span asked for)
-        for p in table.get(wanted, ()):
-            if p.end >= first and p.start <= last:
+        span = _dt.timedelta(days=3 * 366)
+        for p in self.periods(near - span, near + span, anchor):
+            if p.label == wanted:
                 return p
         return None
 
@@ -265,24 +254,6 @@ class PeriodSpec:
                     continue
                 yield Period(start, end, self._label(ys, index, start))
             year += 1
-
-
-_NAMED_SPAN = _dt.timedelta(days=3 * 366)
-"""How far either side of an event's date `PeriodSpec.named` looks for the period."""
-
-
-@functools.lru_cache(maxsize=256)
-def _labelled(spec: PeriodSpec, anchor: Date, year: int) -> dict[str, tuple[Period, ...]]:
-    """The periods `spec.named` may find for a day of `year`, by label, in order: those
-    overlapping the span it searches around any day of that year. Memoised (bounded):
-    enumerating them (month arithmetic with relativedelta) for every event that names
-    its period was the engine's largest cost on routine returns."""
-    first = _dt.date(year, 1, 1) - _NAMED_SPAN
-    last = _dt.date(year, 12, 31) + _NAMED_SPAN
-    out: dict[str, list[Period]] = {}
-    for p in spec.periods(first, last, anchor):
-        out.setdefault(p.label, []).append(p)
-    return {label: tuple(ps) for label, ps in out.items()}
 
 
 def as_day(value: object, what: str = "as_of") -> Date:

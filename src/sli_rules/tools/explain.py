@@ -21,9 +21,9 @@ from dateutil.relativedelta import relativedelta
 
 from sli_rules.engine.batch import evaluate_batch
 from sli_rules.engine.plan import compile_plan
-from sli_rules.engine.predicates import Env, compile_condition, resolve
+from sli_rules.engine.predicates import resolve
 from sli_rules.engine.session import Session, each_of, family_of, parties_named
-from sli_rules.engine.trace import Ended, Note, Sum, Trace
+from sli_rules.engine.trace import Ended, Looked, Note, Sum, Term, Trace, Why
 from sli_rules.io.intake import Intake, read_events
 from sli_rules.kinds import KINDS
 from sli_rules.kinds.base import Family
@@ -68,11 +68,16 @@ MAX_LISTED = 8
 
 MET = tuple(s.value for s, w in STATUSES.items() if w.met)
 
-# the families whose findings are explained from the engine's trace (engine/trace.py);
-# the others are still explained by working the reasoning out from the finding
-TRACED = (Family.CHECKED, Family.CEILING, Family.ENTITLEMENT)
-# the families whose date arithmetic (only) is the engine's, from the trace
-DATED = (Family.TRIGGERED,)
+# the families whose findings are explained from the engine's trace (engine/trace.py):
+# every family the engine evaluates (a self-declared duty has nothing to trace)
+TRACED = tuple(f for f in Family if f is not Family.UNCHECKED)
+# of those, the families with a `Note` for each duty a triggering event started (its
+# sums, what it counted or checked) ...
+NOTED = (Family.CHECKED, Family.CEILING, Family.ENTITLEMENT, Family.TRIGGERED)
+# ... and the families whose outcome is that note's (`traced`); the others' outcome is a
+# duty's: what met or waived it, what discharged it (Trace.ended), or what the engine
+# looked for and each event that did not count (Trace.looked)
+OUTCOME = (Family.CHECKED, Family.CEILING, Family.ENTITLEMENT)
 
 
 # --------------------------------------------------------------------- public
@@ -262,13 +267,11 @@ class _Explainer:
         # what discharged each duty the engine discharged (Trace.ended), by what its
         # finding says
         self._ended: dict[tuple[str, str, str, Date | None, Date | None], Ended] = {}
-        # why the engine turned an event away from a party's duties (Trace.refused)
-        self._refused: dict[tuple[str, str, str, str], str] = {}
-        # a stream with imprecise dates: tracing it means the refinement's runs again,
-        # so only the families explained wholly from the trace (TRACED) ask for it
-        self.vague = self.events is not None and any(
-            e.span is not None for e in self.events.values()
-        )
+        # the trace holding what the engine looked for to meet each duty not met (its
+        # Trace.looked, read with Trace.looked_for)
+        self._looked: dict[tuple[str, str, str, Date | None, Date | None], Trace] = {}
+        # the period each calendar duty is for (Trace.terms)
+        self._terms: dict[tuple[str, str, str, Date | None, Date | None], Term] = {}
 
     def trace(self) -> dict[tuple[str, str, str, str], list[Note]] | None:
         """The engine's record of its reasoning (engine/trace.py), from evaluating the
@@ -282,34 +285,42 @@ class _Explainer:
         complete = self.report.complete if self.report is not None else False
         plan = compile_plan(self.rulesets.values())
         day = self.as_of
-        traces: list[Trace] = []
+        merged: dict[tuple[str, str, str, str], list[Note]] = {}
+
+        def merge(trace: Trace) -> None:
+            for key, note in trace.notes.items():
+                merged.setdefault(key, []).append(note)
+            for duty, ended in trace.ended.items():
+                self._ended.setdefault(duty, ended)
+            for duty in list(trace.looked):
+                if self._looked.setdefault(duty, trace) is not trace:
+                    del trace.looked[duty]  # another run's record is read: drop this one
+            for duty, term in trace.terms.items():
+                self._terms.setdefault(duty, term)
+
+        last: list[Trace] = []
 
         def seen(session: Session) -> None:
+            # shown each run before its findings are derived: the run before is done
             assert session.trace is not None
-            traces.append(session.trace)
+            if last:
+                merge(last.pop())
+            last.append(session.trace)
 
         # with imprecise dates, the engine runs once for each choice of their days that
         # could change a finding (engine/refine.py): a duty has a note from each run that
         # started it, and `note` picks the one that gave the finding its due date
         events = list(self.events.values())
-        evaluate_batch(plan, events, day, complete=complete, trace=True, share=False, seen=seen)
-        merged: dict[tuple[str, str, str, str], list[Note]] = {}
-        for trace in traces:
-            for key, note in trace.notes.items():
-                merged.setdefault(key, []).append(note)
-            for duty, ended in trace.ended.items():
-                self._ended.setdefault(duty, ended)
-            for key, why in trace.refused.items():
-                self._refused.setdefault(key, why)
+        evaluate_batch(plan, events, day, complete=complete, trace=True, seen=seen)
+        for trace in last:
+            merge(trace)
         self._trace = merged
         return self._trace
 
     def note(self, rule: Rule, f: Finding) -> Note | None:
         """The engine's note on the duty behind `f`, for a family explained from it."""
-        if family_of(rule) not in (*TRACED, *DATED) or not f.triggered_by:
+        if family_of(rule) not in NOTED or not f.triggered_by:
             return None
-        if family_of(rule) in DATED and self.vague:
-            return None  # the dates are worked out from the trigger (derived_dates)
         trace = self.trace()
         if trace is None:
             return None
@@ -500,7 +511,7 @@ class _Explainer:
         lines = [self.agreement_line(rs, rule.clause, rule.quote)]
         lines.extend(self.version_lines(rs, rule, f, trigger))
         note = self.note(rule, f)
-        if family_of(rule) in TRACED:
+        if family_of(rule) in OUTCOME:
             day = note.read_on if note is not None else rs.effective.start
         elif note is not None:
             day = note.read_on
@@ -509,10 +520,10 @@ class _Explainer:
         lines.append(
             f"Rule {rule.id}, {KINDS[rule.kind].explain_noun}: {self.requires(rs, rule, day)}"
         )
-        if family_of(rule) in TRACED:
+        if family_of(rule) in OUTCOME:
             lines.extend(self.traced(rs, rule, f, note))
         else:
-            if family_of(rule) in DATED:
+            if family_of(rule) is Family.TRIGGERED:
                 lines.extend(self.duty_dates(rs, rule, f, note, trigger))
             else:
                 lines.extend(self.arithmetic(rs, rule, f))
@@ -553,7 +564,7 @@ class _Explainer:
         cites = f" (cites {version.cites})" if version.cites else ""
         return [text + cites + "."]
 
-    # -- the families explained from the engine's trace (TRACED)
+    # -- the families whose outcome is their note's (OUTCOME)
     def traced(self, rs: Ruleset, rule: Rule, f: Finding, note: Note | None) -> list[str]:
         """The arithmetic, the events and the outcome, as the engine recorded them."""
         family = family_of(rule)
@@ -714,7 +725,8 @@ class _Explainer:
         if isinstance(rule, DeadlineRule) and f.opens:
             return f.opens
         if isinstance(rule, RecurringRule) and f.opens:
-            return self.period_of(rs, rule.period, f.opens)[0]
+            term = self.term(f)
+            return term.period.start if term is not None else f.opens
         return rs.effective.start
 
     def period_of(self, rs: Ruleset, spec: PeriodSpec, day: Date) -> tuple[Date, Date, str]:
@@ -756,18 +768,23 @@ class _Explainer:
             )
             return [f"Due: {f.due} ({self.source(rs, rule.due)}); open from {f.opens} ({given})."]
         if isinstance(rule, RecurringRule) and f.opens and f.due:
-            start, end, label = self.period_of(rs, rule.period, f.opens)
-            text = f"Period: {label}, {start} to {end}"
-            if rule.grace is not None:
-                g = self.value(rs, rule.grace, start)
-                due, clamp = _add_explained(end, g)
+            term = self.term(f)
+            if term is None:
+                return [
+                    f"Period: the one from {f.opens}, due {f.due} (pass the events to see the "
+                    "arithmetic)."
+                ]
+            p = term.period
+            text = f"Period: {p.label}, {p.start} to {p.end}"
+            if term.grace is not None:
+                g = term.grace
                 text += (
-                    f"; plus {g.describe()} of grace ({g}, {self.source(rs, rule.grace)}) "
-                    f"→ due {due}{clamp}"
+                    f"; plus {g.amount.describe()} of grace ({g.amount}, "
+                    f"{self.source(rs, g.given)}), from the day after it ends → due {g.result}"
                 )
             else:
-                text += f"; due on its last day, {end}"
-            if f.opens != start:
+                text += f"; due on its last day, {p.end}"
+            if f.opens != p.start:
                 text += f"; counted from {f.opens}, when the agreement took effect for this party"
             return [text + "."]
         if isinstance(rule, CountRule):
@@ -825,8 +842,7 @@ class _Explainer:
                     + "; ".join(self.event_or_id(rs, eid) for eid in counted)
                     + "."
                 )
-        out.append(self.why_not(rule, f, trigger))
-        out.extend(self.candidates(rs, rule, f, trigger))
+        out.extend(self.not_met(rule, f, trigger))
         if status == Status.UNRECORDED.value:
             out.append(self.unrecorded(rule, f, trigger))
         return out
@@ -911,93 +927,77 @@ class _Explainer:
             return f": on the due day {f.due} itself, which counts as on time"
         return f": on time, {_days_between(e.date, f.due)} before the due date {f.due}"
 
-    def why_not(self, rule: Rule, f: Finding, trigger: Event | None) -> str:
+    def term(self, f: Finding) -> Term | None:
+        """The period of a calendar duty, as the engine dated it (Trace.terms)."""
+        self.trace()
+        return self._terms.get((f.agreement, f.rule, f.party, f.opens, f.due))
+
+    def looked_for(self, f: Finding) -> Looked | None:
+        """What the engine looked for to meet the duty of `f` (Trace.looked)."""
+        self.trace()
+        trace = self._looked.get((f.agreement, f.rule, f.party, f.opens, f.due))
+        return trace.looked_for(f) if trace is not None else None
+
+    def not_met(self, rule: Rule, f: Finding, trigger: Event | None) -> list[str]:
+        """What the engine looked for and did not find, and each event it offered the duty
+        that did not count, with the engine's reasons (engine/misses.py)."""
         spec: EventSpec | None = getattr(rule, "fulfil", None)
         if spec is None:
-            return "Why not: the rule names no fulfilling event."
+            return ["Why not: the rule names no fulfilling event."]
+        looked = self.looked_for(f)
+        if looked is not None:
+            trigger = looked.trigger
         want = self.wanted(spec, trigger, f.party)
         if trigger is None and f.triggered_by and self.events is None:
             want += " (the trigger's values need the events)"
-        lo = trigger.date if trigger is not None else f.opens
-        if isinstance(rule, (RecurringRule, CountRule)) and f.opens and f.due:
-            lo = f.opens
+        lo = looked.start if looked is not None else f.opens
         hi = f.due
         as_of = self.as_of
+        out: list[str] = []
         if f.status in (Status.OPEN, Status.UPCOMING):
             left = f" ({_days_between(as_of, hi)} left)" if as_of and hi else ""
             upto = as_of or hi
-            return (
+            out.append(
                 f"Not yet fulfilled: no {want} dated between {lo} and {upto} was found; "
                 f"due {hi}{left}."
             )
-        later = ""
-        if isinstance(rule, (DeadlineRule, WindowRule, FixedDateRule)):
-            later = f", nor any later one up to {as_of}" if as_of else ", nor any later one"
-        return f"Why not: no {want} dated between {lo} and {hi} was found{later}."
+        else:
+            later = ""
+            if family_of(rule) in (Family.TRIGGERED, Family.FIXED):
+                later = f", nor any later one up to {as_of}" if as_of else ", nor any later one"
+            out.append(f"Why not: no {want} dated between {lo} and {hi} was found{later}.")
+        if looked is not None:
+            out.extend(self.misses(spec, f, looked))
+        return out
 
-    def candidates(self, rs: Ruleset, rule: Rule, f: Finding, trigger: Event | None) -> list[str]:
-        spec: EventSpec | None = getattr(rule, "fulfil", None)
-        if spec is None or self.events is None:
-            return []
-        party = self.party_obj(rs, f.party)
-        where = compile_condition(spec.where)
+    def misses(self, spec: EventSpec, f: Finding, looked: Looked) -> list[str]:
+        """The near misses the engine noted, nearest first: the party's own events before
+        others', those about the trigger's subject before the rest, then by date."""
         scored: list[tuple[tuple[Any, ...], str]] = []
-        done: set[str] = set()  # by_each: the parties whose part is seen
-        owners = each_of(spec, trigger, f.party) if spec.by_each else {f.party}
-        if spec.by_any:  # those who may meet it for the party count as the party here
-            owners |= parties_named(spec.by_any, trigger)
-        for e in self.events_of(spec.types):
-            if e.id in f.fulfilled_by:
-                continue
-            by = [v for v in resolve(e, spec.by) if isinstance(v, str)]
-            reasons: list[str] = []
-            mismatched = 0
-            theirs = bool(owners & set(by))
-            if not theirs:
-                reasons.append(
-                    f"it is by {', '.join(by) or 'no one'}, not {' or '.join(sorted(owners))}"
-                    if spec.by == "council"
-                    else f"its {spec.by} is {', '.join(by) or 'empty'}, not {f.party}"
-                )
-            for a, b in spec.match:
-                have, need = _first(e, a), _first(trigger, b)
-                if trigger is not None and have != need:
-                    mismatched += 1
-                    reasons.append(f"its {a} is {_show(have)}, not {_show(need)}")
-            if not theirs and (mismatched or not spec.match):
-                continue  # someone else's event about something else: not a near miss
-            if spec.where and not where(e, Env(event=e, trigger=trigger, party=party)):
-                has = [
-                    f"{k} {_show(v if len(v) != 1 else v[0])}"
-                    for k in _attribute_keys(spec.where)
-                    if (v := resolve(e, k))
-                ]
-                reasons.append(
-                    f"it does not satisfy: {describe_condition(spec.where)}"
-                    + (f" (it has {', '.join(has)})" if has else "")
-                )
-            reasons.extend(self.date_reasons(rs, rule, f, trigger, e))
-            if not reasons and spec.by_each:
-                mine = sorted(owners & set(by))
-                done.update(mine)
-                text = f"Counted as {', '.join(mine)}'s part: {e.id} {e.type} on {e.date}."
-                scored.append(((False, -1, 0, e.id), text))
-                continue
-            if not reasons:
-                reasons.extend(self.counted_elsewhere(f, e))
-            if not reasons:
-                reasons.extend(self.refused(f, e))
-            if not reasons:
-                reasons.append("no reason found here (check the party's membership on that date)")
+        for m in looked.misses:
+            e = m.event
+            reasons = "; ".join(self.why_text(spec, f, e, w) for w in m.why)
             distance = abs((e.date - (f.due or e.date)).days)
-            key = (not theirs, mismatched, distance, e.id)
-            scored.append((key, f"Not counted: {e.id} {e.type} on {e.date}: {'; '.join(reasons)}."))
+            key = (not m.theirs, m.mismatched, distance, e.id)
+            given = self.event(e.id)
+            when = f"{e.date}" + (
+                f" (the day taken for {given.span.text})"
+                if given is not None and given.span is not None
+                else ""
+            )
+            scored.append((key, f"Not counted: {e.id} {e.type} on {when}: {reasons}."))
+        done: set[str] = set()
+        for e, mine in looked.parts:
+            done.update(mine)
+            text = f"Counted as {', '.join(mine)}'s part: {e.id} {e.type} on {e.date}."
+            scored.append(((False, -1, 0, e.id), text))
         if spec.by_each and done:
-            owed = sorted(owners - done)
+            owners = looked.owners
+            owed = sorted(set(owners) - done)
             scored.append(
                 (
                     (False, -1, 1, ""),
-                    f"The duty is met only when each of {', '.join(sorted(owners))} has "
+                    f"The duty is met only when each of {', '.join(owners)} has "
                     + (f"acted; still to act: {', '.join(owed)}." if owed else "acted."),
                 )
             )
@@ -1007,58 +1007,39 @@ class _Explainer:
             lines.append(f"... and {len(scored) - MAX_CANDIDATES} more near misses.")
         return lines
 
-    def refused(self, f: Finding, e: Event) -> list[str]:
-        """Why the engine turned the event away from the party's duties (Trace.refused)."""
-        self.trace()
-        why = self._refused.get((f.agreement, f.rule, f.party, e.id))
-        return [why] if why is not None else []
-
-    def counted_elsewhere(self, f: Finding, e: Event) -> list[str]:
-        """The event was counted once, for another duty of the same rule and party."""
-        if self.report is None:
-            return []
-        for other in self.report.findings:
-            if (
-                other.kind == Kind.OBLIGATION.value
-                and other.agreement == f.agreement
-                and other.rule == f.rule
-                and other.party == f.party
-                and other.opens != f.opens
-                and e.id in other.fulfilled_by
-            ):
-                return [
-                    f"it counted instead for the duty open from {other.opens}, due {other.due} "
-                    "(an event counts once)"
-                ]
-        return []
-
-    def date_reasons(
-        self, rs: Ruleset, rule: Rule, f: Finding, trigger: Event | None, e: Event
-    ) -> list[str]:
-        """Why an event's date keeps it from counting, if it does."""
-        if self.as_of is not None and e.date > self.as_of:
-            return [f"it is dated after the as-of date {self.as_of}"]
-        if e.date < rs.effective.start:
-            return [f"it is dated before the agreement took effect ({rs.effective.start})"]
-        if rs.effective.end is not None and e.date > rs.effective.end:
-            return [f"it is dated after the agreement's last day in effect ({rs.effective.end})"]
-        if trigger is not None and e.date < trigger.date:
-            return [f"it is dated before the trigger ({trigger.date})"]
-        if isinstance(rule, (RecurringRule, CountRule)):
-            if f.opens and f.due and not f.opens <= e.date <= f.due:
-                return [f"it is dated outside {f.opens} to {f.due}"]
-            return []
-        if f.opens is not None and e.date < f.opens:
-            if isinstance(rule, WindowRule):
-                if rule.early == "ignore":
-                    return [
-                        f"it came before the window opened ({f.opens}); early ones do not count"
-                    ]
-                return []
-            return [f"it is dated before the duty opened ({f.opens})"]
-        if f.due is not None and e.date > f.due and f.status not in (Status.OPEN, Status.UPCOMING):
-            return [f"it is dated after the due date {f.due}"]
-        return []
+    def why_text(self, spec: EventSpec, f: Finding, e: Event, why: Why) -> str:
+        """One of the engine's reasons for not counting `e` (trace.Why), in words."""
+        v = why.values
+        if why.code == "by":
+            by, owners = v
+            if spec.by == "council":
+                return f"it is by {', '.join(by) or 'no one'}, not {' or '.join(owners)}"
+            return f"its {spec.by} is {', '.join(by) or 'empty'}, not {f.party}"
+        if why.code == "match":
+            return f"its {v[0]} is {_show(v[1])}, not {_show(v[2])}"
+        if why.code == "where":
+            has = [
+                f"{k} {_show(x if len(x) != 1 else x[0])}"
+                for k in _attribute_keys(spec.where)
+                if (x := resolve(e, k))
+            ]
+            return f"it does not satisfy: {describe_condition(spec.where)}" + (
+                f" (it has {', '.join(has)})" if has else ""
+            )
+        words = {
+            "as_of": "it is dated after the as-of date {0}",
+            "before_effect": "it is dated before the agreement took effect ({0})",
+            "after_effect": "it is dated after the agreement's last day in effect ({0})",
+            "before_trigger": "it is dated before the trigger ({0})",
+            "outside": "it is dated outside {0} to {1}",
+            "early": "it came before the window opened ({0}); early ones do not count",
+            "before_opened": "it is dated before the duty opened ({0})",
+            "after_due": "it is dated after the due date {0}",
+            "elsewhere": "it counted instead for the duty open from {0}, due {1} "
+            "(an event counts once)",
+            "refused": "{0}",
+        }
+        return words[why.code].format(*v)
 
     def discharged(self, f: Finding) -> str:
         """The one cause that discharged the duty, as the engine recorded it."""
