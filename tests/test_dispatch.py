@@ -16,6 +16,7 @@ import sli_rules
 from sli_rules import Event, Finding, Plan, Session, read_events
 from strategies import (
     COUNCILS,
+    FOLLOW_ON_TYPES,
     JOINER,
     LAWS_PLAN,
     LAWS_YAML,
@@ -136,3 +137,116 @@ def test_a_council_that_is_no_party_still_meets_a_duty_it_may_act_for() -> None:
     found = _findings(plan, to_events(records), dt.date(2014, 6, 1), dispatch=True)
     deposit = [f for f in found if f.rule == "deposit" and f.kind == "obligation"]
     assert [f.status for f in deposit] == ["fulfilled"]
+
+
+# Two shortcuts of the fulfil path, held to what they replace: the duties an event may
+# meet for someone other than their party (`by_any`, `by_each`) are found from a table by
+# rule and matched values (Session._duties_of) instead of a walk over every duty; and a
+# fulfilling event whose recording would change nothing (the duty's slot for it is
+# taken) is not asked the rule's conditions (Session._moot).
+BY_OTHERS = """\
+  - id: follow-up-by-team
+    kind: deadline
+    title: a follow-up report, which a team member may send
+    clause: "21"
+    quote: "a follow-up report"
+    trigger: {type: peer_challenge.held}
+    fulfil:
+      type: follow_up_report.submitted
+      match: [review]
+      by_any: [trigger.team.council]
+    due: P4M
+  - id: days-by-team
+    kind: deadline
+    title: peer days given by the team after a review
+    clause: "22"
+    quote: "peer days given"
+    trigger: {type: peer_challenge.held}
+    fulfil: {type: peer_days.given, by_any: [trigger.team.council]}
+    due: P6M
+  - id: feedback-by-each
+    kind: deadline
+    title: feedback from the host and each team member
+    clause: "23"
+    quote: "feedback from each"
+    trigger: {type: peer_challenge.held}
+    fulfil:
+      type: feedback.published
+      match: [review]
+      by_each: [trigger.team.council, trigger.council]
+    due: P6M
+escalations:
+"""
+OTHERS_PLAN = sli_rules.compile_rulesets(
+    [ruleset_from_yaml(LAWS_YAML.replace("escalations:\n", BY_OTHERS, 1))]
+)
+
+
+def _walk_every_duty() -> Any:
+    def walk(_cr: Any, st: Any, rule_id: str, match: tuple[Any, ...]) -> list[Any]:
+        return [
+            i
+            for i in st.instances.values()
+            if i.rule == rule_id and i.match == match and i.trigger is not None
+        ]
+
+    return walk
+
+
+def _without_shortcuts(session: Session) -> Session:
+    session._duties_of = _walk_every_duty()  # type: ignore[method-assign]
+    session._moot = lambda _rule, _inst, _e: False  # type: ignore[method-assign]
+    return session
+
+
+def _drained_monthly(
+    plan: Plan, events: tuple[Event, ...], as_of: dt.date, *, shortcuts: bool
+) -> list[Finding]:
+    """Every finding handed out by drain() month by month, then the rest, in order."""
+    session = Session(plan) if shortcuts else _without_shortcuts(Session(plan))
+    due = sorted((e for e in events if e.date <= as_of), key=lambda e: (e.date, e.id))
+    out: list[Finding] = []
+    month: list[Event] = []
+    for e in due:
+        if month and (e.date.year, e.date.month) != (month[0].date.year, month[0].date.month):
+            session.feed(month)
+            session.advance(month[-1].date)
+            out.extend(session.drain())
+            month = []
+        month.append(e)
+    session.feed(month)
+    session.advance(as_of)
+    out.extend(session.drain())
+    return out + session.findings()
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(records=event_streams(max_reviews=6), as_of=as_of_dates())
+def test_the_fulfil_shortcuts_change_no_finding(records: list[dict[str, Any]], as_of: Any) -> None:
+    # each follow-on event comes again earlier and later, so that duties are met more
+    # than once (early, on time, late) and the shortcuts meet slots already taken
+    shifts = (dt.timedelta(days=-70), dt.timedelta(days=40))
+    echoes = [
+        {**r, "id": f"{r['id']}-{n}", "date": str(dt.date.fromisoformat(r["date"]) + shift)}
+        for r in records
+        if r["type"] in FOLLOW_ON_TYPES
+        for n, shift in enumerate(shifts)
+    ]
+    events = to_events([*records, *echoes])
+    for plan in (OTHERS_PLAN, LAWS_PLAN):
+        assert _drained_monthly(plan, events, as_of, shortcuts=True) == _drained_monthly(
+            plan, events, as_of, shortcuts=False
+        )
+
+
+@pytest.mark.parametrize("path", sorted(EXAMPLES.glob("*.jsonl")), ids=lambda p: p.stem)
+def test_every_bundled_ruleset_over_every_example_finds_the_same_with_the_fulfil_shortcuts(
+    path: Path,
+) -> None:
+    plan = sli_rules.compile_rulesets(sli_rules.bundled_ids())
+    events = tuple(read_events(path, catalogue=plan.catalogue, lenient=True).events)
+    exact = tuple(e for e in events if e.span is None)
+    as_of = max(e.date for e in exact)
+    assert _drained_monthly(plan, exact, as_of, shortcuts=True) == _drained_monthly(
+        plan, exact, as_of, shortcuts=False
+    )

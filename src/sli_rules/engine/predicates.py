@@ -8,6 +8,7 @@ A predicate takes the object tested (an event, or an element of a list attribute
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -50,15 +51,24 @@ _MISSING = object()
 
 
 def _get(obj: Any, name: str) -> Any:
-    if isinstance(obj, (Event, Mapping)):
+    if type(obj) is Event or type(obj) is dict or isinstance(obj, (Event, Mapping)):
         return obj.get(name, _MISSING)
     return _MISSING
 
 
+@functools.lru_cache(maxsize=1024)
+def _names(path: str) -> tuple[str, ...]:
+    return tuple(path.split("."))
+
+
 def resolve(obj: Any, path: str) -> list[Any]:
     """Values at a dotted path; a path through a list gives every element's value."""
+    names = _names(path)
+    if len(names) == 1 and not isinstance(obj, list):  # one name, as most paths are
+        v = _get(obj, path)
+        return [] if v is _MISSING or v is None else [v]
     current = [obj]
-    for part in path.split("."):
+    for part in names:
         nxt = []
         for item in current:
             if isinstance(item, list):
@@ -231,6 +241,14 @@ def _test(test: Test) -> _Check:
 def _attribute(attribute: Attribute) -> Pred:
     path = attribute.path
     tests = [_test(t) for t in attribute.tests]
+
+    if len(tests) == 1:  # (the usual case: one test, called directly)
+        only = tests[0]
+
+        def check_one(obj: Any, env: Env) -> bool:
+            return only(resolve(obj, path), env)
+
+        return check_one
 
     def check(obj: Any, env: Env) -> bool:
         vals = resolve(obj, path)

@@ -279,6 +279,12 @@ class Session:
         # the periods an event's day counts for, per (ruleset, rule, day): pure, and the
         # costliest part of counting recurring duties when recomputed for every event
         self._periods: dict[tuple[int, str, Date], tuple[Period, ...]] = {}
+        # per ruleset, the keys of its triggered duties by (rule, matched values), in the
+        # order of `instances` (see `_duties_of`); built from the state's `instances` when
+        # first asked, and kept up by `_filed` wherever a triggered duty is created
+        self._duty_index: list[tuple[dict[Any, Instance], dict[Any, dict[Any, None]]] | None] = [
+            None for _ in plan.rulesets
+        ]
         # what drain() need not look at again (see _Asleep), per ruleset
         self._asleep = [_Asleep() for _ in plan.rulesets]
         # the members of a council pattern are the registry's matching councils, each from
@@ -432,6 +438,8 @@ class Session:
         cr, st = self._cr(h)
         if self.party(cr, st, e.council) is not None:
             return False
+        if not st.handovers:
+            return True
         return not any(e.council in handover[3] for handover in st.handovers.values())
 
     def _cr(self, h: Hook) -> tuple[CompiledRuleset, RulesetState]:
@@ -524,6 +532,7 @@ class Session:
                 since=day if day != e.date else None,
             )
             st.index.setdefault((rule.id, p.id, *match), []).append(key)
+            self._filed(cr, st, key)
             if self.trace is not None:
                 self._note_duty(cr, rule, p.id, e, day, st.instances[key])
             if rule.fulfil.look_back is not None:
@@ -693,6 +702,7 @@ class Session:
                 if k in st.instances:
                     continue
                 st.instances[k] = new
+                self._filed(cr, st, k)
                 if self.trace is not None:  # the duty handed on keeps its dates
                     note = self.trace.get(cr.id, inst.rule, pred, key[2])
                     if note is not None:
@@ -905,6 +915,7 @@ class Session:
             )
             st.instances[key] = inst
             st.index.setdefault((rule.id, p.id, *match), []).append(key)
+            self._filed(cr, st, key)
             if self.trace is not None:
                 self._note_duty(cr, rule, p.id, e, e.date, inst)
             if rule.fulfil.look_back is not None:
@@ -1011,6 +1022,8 @@ class Session:
                     continue  # before the agreement's start, where a state duty began
                 if e.id == inst.trigger.id:
                     continue  # a trigger never fulfils (or waives) its own duty
+                if h.role == "fulfil" and self._moot(rule, inst, e):
+                    continue
                 env = Env(event=e, trigger=inst.trigger, party=self.party(cr, st, pid))
                 if not where(e, env):
                     continue
@@ -1049,6 +1062,8 @@ class Session:
                 continue
             inst = self._fixed(cr, st, rule, p)
             if inst is None or e.date < inst.opens:
+                continue
+            if h.role == "fulfil" and self._moot(rule, inst, e):
                 continue
             env = Env(event=e, party=p)
             where = cr.fulfil_where[rule.id] if h.role == "fulfil" else cr.waive_where[rule.id]
@@ -1179,19 +1194,56 @@ class Session:
         by: set[str],
     ) -> None:
         """A fulfilment by someone the rule's `by_any` names, for another party's duty."""
-        for inst in list(st.instances.values()):
-            if inst.rule != rule.id or inst.party in by or by & set(inst.joint):
+        rid = rule.id
+        for inst in self._duties_of(cr, st, rid, match):
+            if inst.party in by or not by.isdisjoint(inst.joint):
                 continue  # met (or not) as the party's own, above
-            if inst.match != match:
-                continue
             trig = inst.trigger
             if trig is None or e.date < trig.date or e.id == trig.id:
                 continue
-            if not by & _by_any(spec, trig):
+            if self._moot(rule, inst, e) or by.isdisjoint(_by_any(spec, trig)):
                 continue
             env = Env(event=e, trigger=trig, party=self.party(cr, st, inst.party))
             if cr.fulfil_where[rule.id](e, env):
                 self._record(rule, inst, e)
+
+    def _duties_of(
+        self, cr: CompiledRuleset, st: RulesetState, rule_id: str, match: tuple[Any, ...]
+    ) -> list[Instance]:
+        """The duties of a triggered rule with these matched values, in the order of
+        `st.instances`: what a walk over every duty, keeping those, would give. Asked for
+        each event that may meet another party's duty (`by_any`, `by_each`), where that
+        walk cost the most of any step on routine events (tests/test_dispatch.py holds
+        the two equal)."""
+        kept = self._duty_index[cr.index]
+        if kept is None or kept[0] is not st.instances:  # first asked, or a new state
+            table: dict[Any, dict[Any, None]] = {}
+            for key, inst in st.instances.items():
+                if inst.trigger is not None:
+                    table.setdefault((inst.rule, inst.match), {})[key] = None
+            kept = self._duty_index[cr.index] = (st.instances, table)
+        keys = kept[1].get((rule_id, match))
+        if not keys:
+            return []
+        out = []
+        for key in list(keys):
+            found = st.instances.get(key)
+            if found is None:  # settled and handed out by drain()
+                del keys[key]
+            elif found.rule == rule_id and found.match == match and found.trigger is not None:
+                out.append(found)
+        return out
+
+    def _filed(self, cr: CompiledRuleset, st: RulesetState, key: Any) -> None:
+        """Note a triggered duty just added to `st.instances` under `key` for `_duties_of`
+        (last, as the dictionary has it: a key drained earlier and created again moves)."""
+        kept = self._duty_index[cr.index]
+        if kept is None or kept[0] is not st.instances:
+            return  # built from st.instances when next asked
+        inst = st.instances[key]
+        keys = kept[1].setdefault((inst.rule, inst.match), {})
+        keys.pop(key, None)
+        keys[key] = None
 
     def _fulfil_each(
         self,
@@ -1206,9 +1258,8 @@ class Session:
         the event is kept for the parties it is by, and the duty is met (on the date of
         the event that completes the set) when every one of them has a fulfilling event."""
         match = tuple(_first(e, a) for a, _b in spec.match)
-        for inst in list(st.instances.values()):
-            if inst.rule != rule.id or inst.match != match:
-                continue
+        rid = rule.id
+        for inst in self._duties_of(cr, st, rid, match):
             trig = inst.trigger
             if trig is None or e.date < trig.date or e.id == trig.id:
                 continue
@@ -1260,17 +1311,15 @@ class Session:
         return counted
 
     def _record(self, rule: Rule, inst: Instance, e: Event) -> None:
-        hit = (e.date, e.id)
-        if e.date < inst.opens:
-            if _ignores_early(rule):
-                return
-            if inst.early is None:
-                inst.early = hit
-        elif e.date <= inst.due:
-            if inst.on_time is None:
-                inst.on_time = hit
-        elif inst.late is None:
-            inst.late = hit
+        slot = _slot(rule, inst, e)
+        if slot is not None:
+            setattr(inst, slot, (e.date, e.id))
+
+    def _moot(self, rule: Rule, inst: Instance, e: Event) -> bool:
+        """Whether recording `e` as meeting `inst` would change nothing (so its conditions
+        need not be asked): the slot it would fill is taken. Never while tracing, whose
+        record may name every event considered."""
+        return self.trace is None and _slot(rule, inst, e) is None
 
     def _fixed(
         self, cr: CompiledRuleset, st: RulesetState, rule: FixedDateRule, p: Party
@@ -1560,8 +1609,20 @@ def each_of(spec: EventSpec, trigger: Event | None, party: str) -> set[str]:
     return parties_named(spec.by_each, trigger) or {party}
 
 
+def _slot(rule: Rule, inst: Instance, e: Event) -> str | None:
+    """Which of a duty's fulfilments `e` is, if recorded (`early`, `on_time` or `late`);
+    None when that one is already recorded (the first counts) or an early one is ignored."""
+    if e.date < inst.opens:
+        return None if _ignores_early(rule) or inst.early is not None else "early"
+    if e.date <= inst.due:
+        return "on_time" if inst.on_time is None else None
+    return "late" if inst.late is None else None
+
+
 def _party_ids(values: list[Any]) -> list[str]:
     """Party ids found at a path; a list of ids (e.g. summit contributors) gives each one."""
+    if len(values) == 1 and type(values[0]) is str:  # one id, as most paths give
+        return [values[0]]
     out: list[str] = []
     for v in values:
         out.extend(x for x in (v if isinstance(v, list) else [v]) if isinstance(x, str))

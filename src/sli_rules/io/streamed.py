@@ -74,19 +74,17 @@ class _Tracked:
 
     def __init__(self, handle: IO[bytes]) -> None:
         self._handle = handle
-        self._next = handle.tell()
-        self.start = self._next
+        self.start = handle.tell()
 
-    def __iter__(self) -> _Tracked:
-        return self
+    def __iter__(self) -> Iterator[bytes]:
+        return self._lines()
 
-    def __next__(self) -> bytes:
-        line = self._handle.readline()
-        if not line:
-            raise StopIteration
-        self.start = self._next
-        self._next += len(line)
-        return line
+    def _lines(self) -> Iterator[bytes]:
+        at = self.start
+        for line in self._handle:  # split at line feeds only, as readline() does
+            self.start = at
+            at += len(line)
+            yield line
 
 
 class StreamedEvents:
@@ -286,8 +284,8 @@ def _index(
             continue
         i = by_id.get(event.id)
         if i is None:
+            key = order_key(event)
             if pending is not None and sink is not None:
-                key = order_key(event)
                 if pending and key != pending_key:
                     if key < pending_key:  # out of order: read back in order later
                         pending = None
@@ -298,13 +296,11 @@ def _index(
                     pending.append(event)
                     pending_key = key
             i = len(offsets)
-            review = event.get("review")
-            if event.type in REVIEW_CLAIMS and isinstance(review, str):
+            if event.type in REVIEW_CLAIMS and isinstance(review := event.get("review"), str):
                 claims.setdefault((event.type, event.council, review), []).append(i)
             by_id[event.id] = i
             offsets.append(tracked.start)
             lines.append(loc.line)
-            key = order_key(event)
             bucket = buckets.get(key)
             if bucket is None:
                 bucket = buckets[key] = array("q")
