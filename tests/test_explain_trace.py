@@ -19,7 +19,7 @@ from sli_rules.io.intake import read_events
 from sli_rules.kinds.base import Family
 from sli_rules.load.catalogue import catalogue_for
 from sli_rules.model.values import Event
-from sli_rules.tools.explain import NOTED, OUTCOME, TRACED, explain_findings
+from sli_rules.tools.explain import NOTED, OUTCOME, TRACED, evaluate_explained, explain_findings
 from strategies import LAWS_PLAN, as_of_dates, event_streams, to_events
 
 RULESET = """\
@@ -630,3 +630,30 @@ def test_near_misses_are_noted_where_a_refinement_shares_findings() -> None:
     assert [second.looked_for(f) for f in found] == looked
     assert first.terms
     assert second.terms == first.terms
+
+
+@pytest.mark.parametrize("vague", [False, True], ids=["exact", "imprecise"])
+def test_one_traced_evaluation_gives_the_report_and_its_explanations(
+    ruleset: Ruleset, vague: bool
+) -> None:
+    """`sli-rules explain` evaluates once, traced (`evaluate_explained`): the report is
+    the one `evaluate` gives, and each explanation the one `explain_findings` gives after
+    it (which evaluates again to trace)."""
+    records = [*EVENTS]
+    if vague:
+        records.append({"id": "s2", "type": "support.requested", "date": "2020-09",
+                        "council": "E06000015", "request": "q2"})  # fmt: skip
+    records.append({"id": "c1", "type": "record.coverage", "date": "2020-02-01",
+                    "council": "E06000015", "from": "2020-01-01", "to": "2020-12-31",
+                    "types": ["peer_days.given"]})  # fmt: skip
+    plan = compile_rulesets(ruleset)
+    intake = read_events(records, catalogue=plan.catalogue)
+    report, explained = evaluate_explained(plan, intake, AS_OF)
+    assert report == sli_rules.evaluate(plan, intake, as_of=AS_OF)
+    assert report.coverage == 1
+    texts = explained(report.findings)
+    assert texts == explain_findings(report.findings, [ruleset], intake, report=report)
+    # the engine's record was read (its running total is nowhere else)
+    (ceiling,) = report.filter(rule="days-ceiling").findings
+    (text,) = explained([ceiling])
+    assert "d4 on 2020-07-06: 3 (running total 8.5)" in text

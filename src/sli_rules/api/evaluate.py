@@ -193,6 +193,44 @@ def evaluate(
     )
 
 
+def evaluate_traced(
+    plan: Plan,
+    intake: Intake,
+    as_of: _dt.date,
+    *,
+    complete: bool,
+    seen: Callable[[Session], None],
+) -> Report:
+    """`evaluate(plan, intake, as_of=as_of, complete=complete)` with the engine's trace
+    on (`Session(trace=True)`): `seen` is shown each session after its run, before its
+    findings are derived, to read its trace. The report is the one `evaluate` gives:
+    tracing changes no finding. `sli-rules explain` evaluates once this way."""
+    events = list(intake.events)
+    first: list[Session] = []  # only the first run's session: a refinement has hundreds
+
+    def shown(session: Session) -> None:
+        if not first:
+            first.append(session)
+        seen(session)
+
+    findings = evaluate_batch(plan, events, as_of, complete=complete, trace=True, seen=shown)
+    if any(e.span is not None for e in events):
+        coverage = sum(1 for e in events if e.type == COVERAGE_TYPE and e.date <= as_of)
+    else:
+        coverage = len(first[0].coverage)  # one run: no imprecise date to choose
+    return Report(
+        as_of=as_of,
+        findings=tuple(findings),
+        rulesets=tuple(cr.id for cr in plan.rulesets),
+        rejected=intake.rejected,
+        events_read=intake.read,
+        duplicates=intake.duplicates,
+        complete=complete,
+        from_intake=True,
+        coverage=coverage,
+    )
+
+
 class OnePass:
     """A session that applies a file's events while it is first read (`Sink`): when the
     file is in date order and no id conflicts, that one pass is the whole evaluation."""

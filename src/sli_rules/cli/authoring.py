@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from sli_rules.api.evaluate import compile_rulesets, evaluate
+from sli_rules.api.evaluate import compile_rulesets
 from sli_rules.cli.command import Command
 from sli_rules.cli.exits import EXIT_FAILED, EXIT_INPUT, EXIT_OK
 from sli_rules.cli.parsing import Context, add_set_option, date_type, settings
@@ -15,7 +15,7 @@ from sli_rules.model.errors import InputError, did_you_mean
 from sli_rules.model.values import Finding
 from sli_rules.model.vocabulary import KINDS, STATUSES
 from sli_rules.outputs.files import output_problem
-from sli_rules.tools.explain import explain_findings
+from sli_rules.tools.explain import evaluate_explained
 from sli_rules.tools.init import InitError, scaffold
 from sli_rules.tools.junit import junit_xml
 from sli_rules.tools.scenarios import (
@@ -190,7 +190,9 @@ def _explain(args: argparse.Namespace, ctx: Context) -> int:
     plan = compile_rulesets(args.ruleset, parameters=settings(args))
     rulesets = [cr.ruleset for cr in plan.rulesets]
     intake = read_events(args.events, catalogue=plan.catalogue)
-    report = evaluate(plan, intake, as_of=parse_date(args.as_of), complete=args.complete)
+    report, explained = evaluate_explained(
+        plan, intake, parse_date(args.as_of), complete=args.complete
+    )
     ids = {r.id for rs in rulesets for r in rs.rules} | {
         x.id for rs in rulesets for x in rs.escalations
     }
@@ -225,7 +227,7 @@ def _explain(args: argparse.Namespace, ctx: Context) -> int:
             f"({len(report.findings)} findings in all)\n"
         )
         return EXIT_OK
-    texts = explain_findings(chosen, rulesets, intake, report=report)
+    texts = explained(chosen)
     stdout.write("\n\n".join(texts) + "\n")
     stdout.write(f"\n{len(chosen)} of {len(report.findings)} findings explained.\n")
     return EXIT_OK

@@ -13,14 +13,15 @@ from __future__ import annotations
 import calendar
 import datetime as _dt
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, cast
 
 from dateutil.relativedelta import relativedelta
 
+from sli_rules.api.evaluate import evaluate_traced
 from sli_rules.engine.batch import evaluate_batch
-from sli_rules.engine.plan import compile_plan
+from sli_rules.engine.plan import Plan, compile_plan
 from sli_rules.engine.predicates import resolve
 from sli_rules.engine.session import Session, each_of, family_of, parties_named
 from sli_rules.engine.trace import Ended, Looked, Note, Sum, Term, Trace, Why
@@ -113,6 +114,23 @@ def explain_findings(
     """`explain` for several findings, reading the rulesets and events once."""
     ex = _Explainer(rulesets, events, report, as_of)
     return [ex.explain(f) for f in findings]
+
+
+def evaluate_explained(
+    plan: Plan, intake: Intake, as_of: Date, *, complete: bool = False
+) -> tuple[Report, Callable[[Iterable[Finding]], list[str]]]:
+    """The report of `evaluate(plan, intake, ...)` and a function that explains its
+    findings, from one traced evaluation (`explain_findings` after `evaluate` would
+    evaluate twice: once for the report and once for the engine's record)."""
+    traces = _Traces()
+    report = evaluate_traced(plan, intake, as_of, complete=complete, seen=traces.seen)
+    ex = _Explainer([cr.ruleset for cr in plan.rulesets], intake, report, None)
+    ex.adopt(traces)
+
+    def explained(findings: Iterable[Finding]) -> list[str]:
+        return [ex.explain(f) for f in findings]
+
+    return report, explained
 
 
 # ------------------------------------------------------------------- helpers
@@ -238,6 +256,53 @@ def _clamping(start: Date, dur: Duration) -> str:
     return note
 
 
+class _Traces:
+    """The records of the traced sessions of one evaluation, merged: a stream with
+    imprecise dates runs the engine once for each choice of their days that could change
+    a finding (engine/refine.py), so a duty has a note from each run that started it, and
+    `_Explainer.note` picks the one that gave the finding its due date."""
+
+    def __init__(self) -> None:
+        self.notes: dict[tuple[str, str, str, str], list[Note]] = {}
+        # what discharged each duty the engine discharged (Trace.ended), by what its
+        # finding says
+        self.ended: dict[tuple[str, str, str, Date | None, Date | None], Ended] = {}
+        # the trace holding what the engine looked for to meet each duty not met (its
+        # Trace.looked, read with Trace.looked_for)
+        self.looked: dict[tuple[str, str, str, Date | None, Date | None], Trace] = {}
+        # the period each calendar duty is for (Trace.terms)
+        self.terms: dict[tuple[str, str, str, Date | None, Date | None], Term] = {}
+        self.last: list[Trace] = []
+        # the one session of an evaluation without imprecise dates (None after a second)
+        self.only: Session | None = None
+        self.runs = 0
+
+    def seen(self, session: Session) -> None:
+        """`evaluate_batch`'s `seen`: shown each run before its findings are derived, so
+        the run before it is done."""
+        assert session.trace is not None
+        self.runs += 1
+        self.only = session if self.runs == 1 else None
+        if self.last:
+            self.merge(self.last.pop())
+        self.last.append(session.trace)
+
+    def done(self) -> None:
+        while self.last:
+            self.merge(self.last.pop())
+
+    def merge(self, trace: Trace) -> None:
+        for key, note in trace.notes.items():
+            self.notes.setdefault(key, []).append(note)
+        for duty, ended in trace.ended.items():
+            self.ended.setdefault(duty, ended)
+        for duty in list(trace.looked):
+            if self.looked.setdefault(duty, trace) is not trace:
+                del trace.looked[duty]  # another run's record is read: drop this one
+        for duty, term in trace.terms.items():
+            self.terms.setdefault(duty, term)
+
+
 # ------------------------------------------------------------------ explainer
 
 
@@ -284,38 +349,26 @@ class _Explainer:
             return None
         complete = self.report.complete if self.report is not None else False
         plan = compile_plan(self.rulesets.values())
-        day = self.as_of
-        merged: dict[tuple[str, str, str, str], list[Note]] = {}
-
-        def merge(trace: Trace) -> None:
-            for key, note in trace.notes.items():
-                merged.setdefault(key, []).append(note)
-            for duty, ended in trace.ended.items():
-                self._ended.setdefault(duty, ended)
-            for duty in list(trace.looked):
-                if self._looked.setdefault(duty, trace) is not trace:
-                    del trace.looked[duty]  # another run's record is read: drop this one
-            for duty, term in trace.terms.items():
-                self._terms.setdefault(duty, term)
-
-        last: list[Trace] = []
-
-        def seen(session: Session) -> None:
-            # shown each run before its findings are derived: the run before is done
-            assert session.trace is not None
-            if last:
-                merge(last.pop())
-            last.append(session.trace)
-
-        # with imprecise dates, the engine runs once for each choice of their days that
-        # could change a finding (engine/refine.py): a duty has a note from each run that
-        # started it, and `note` picks the one that gave the finding its due date
-        events = list(self.events.values())
-        evaluate_batch(plan, events, day, complete=complete, trace=True, seen=seen)
-        for trace in last:
-            merge(trace)
-        self._trace = merged
+        traces = _Traces()
+        evaluate_batch(
+            plan,
+            list(self.events.values()),
+            self.as_of,
+            complete=complete,
+            trace=True,
+            seen=traces.seen,
+        )
+        self.adopt(traces)
         return self._trace
+
+    def adopt(self, traces: _Traces) -> None:
+        """Read the engine's record from the traced runs `traces` was shown."""
+        traces.done()
+        self._traced = True
+        self._trace = traces.notes
+        self._ended = traces.ended
+        self._looked = traces.looked
+        self._terms = traces.terms
 
     def note(self, rule: Rule, f: Finding) -> Note | None:
         """The engine's note on the duty behind `f`, for a family explained from it."""
