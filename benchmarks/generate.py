@@ -279,6 +279,7 @@ class _Stream:
         for c in self.councils:
             self.by_region.setdefault(c.region, []).append(c)
         self.all_upper = [c for c in self.councils if c.upper]
+        self.by_code = {c.code: c for c in self.councils}
 
     def _profile(self) -> _Profile:
         r = self.rng.random()
@@ -294,6 +295,9 @@ class _Stream:
     def put(self, day: Date, type_: str, council: str, **attrs: Any) -> None:
         if day < self.start or day >= self.end:
             return
+        known = self.by_code.get(council)
+        if known is not None and not known.live(day):
+            return  # e.g. a follow-up scheduled for after the council was abolished
         event: Event = {"type": type_, "date": day.isoformat(), "council": council}
         event.update({k: v for k, v in attrs.items() if v is not None})
         self.seq += 1
