@@ -19,7 +19,7 @@ from sli_rules.load.loader import load_ruleset
 from sli_rules.load.overrides import with_parameters
 from sli_rules.model.dates import as_day
 from sli_rules.model.errors import SliRulesError
-from sli_rules.model.values import Event, Ruleset
+from sli_rules.model.values import Event, Finding, Ruleset
 from sli_rules.outputs.report import Report
 
 __all__ = ["ENGINES", "compile_rulesets", "evaluate", "open_session"]
@@ -158,7 +158,7 @@ def evaluate(
         findings = evaluate_batch(
             plan, read, day, complete=complete, matcher=lambda: _matcher(plan, engine)
         )
-        coverage = sum(1 for e in read if e.type == COVERAGE_TYPE and e.date <= day)
+        coverage = _declared(read, day)
         if progress is not None:
             progress(len(read), len(read), day)
     elif isinstance(fed, OnePass) and fed.fits(plan, day, engine, complete):
@@ -180,8 +180,27 @@ def evaluate(
     if not imprecise:
         findings = session.findings()
         coverage = len(session.coverage)
+    return _report(plan, intake, day, findings, complete=complete, coverage=coverage)
+
+
+def _declared(events: Sequence[Event], as_of: _dt.date) -> int:
+    """How many coverage declarations count as of `as_of`, for a report of a refinement
+    (whose runs each count their own)."""
+    return sum(1 for e in events if e.type == COVERAGE_TYPE and e.date <= as_of)
+
+
+def _report(
+    plan: Plan,
+    intake: Intake | StreamedIntake,
+    as_of: _dt.date,
+    findings: Sequence[Finding],
+    *,
+    complete: bool,
+    coverage: int,
+) -> Report:
+    """The report of an evaluation of `intake`'s events that found `findings`."""
     return Report(
-        as_of=day,
+        as_of=as_of,
         findings=tuple(findings),
         rulesets=tuple(cr.id for cr in plan.rulesets),
         rejected=intake.rejected,
@@ -215,20 +234,10 @@ def evaluate_traced(
 
     findings = evaluate_batch(plan, events, as_of, complete=complete, trace=True, seen=shown)
     if any(e.span is not None for e in events):
-        coverage = sum(1 for e in events if e.type == COVERAGE_TYPE and e.date <= as_of)
+        coverage = _declared(events, as_of)
     else:
         coverage = len(first[0].coverage)  # one run: no imprecise date to choose
-    return Report(
-        as_of=as_of,
-        findings=tuple(findings),
-        rulesets=tuple(cr.id for cr in plan.rulesets),
-        rejected=intake.rejected,
-        events_read=intake.read,
-        duplicates=intake.duplicates,
-        complete=complete,
-        from_intake=True,
-        coverage=coverage,
-    )
+    return _report(plan, intake, as_of, findings, complete=complete, coverage=coverage)
 
 
 class OnePass:
