@@ -36,15 +36,25 @@ def imprecise_dates_supported() -> bool:
 #: The tests that share the record's one evaluation (the `example_run` fixture of
 #: tests/conftest.py) go to one pytest-xdist worker (`make test` runs `--dist loadgroup`),
 #: so that a run of the suite evaluates the record once rather than once per worker.
-SHARED = pytest.mark.xdist_group("real-record")
+GROUP = pytest.mark.xdist_group("real-record")
+#: ... and run outside coverage (tests/conftest.py): the record's refinement is some 800
+#: engine runs, which the tracer makes about three times slower, over code that the
+#: imprecise-date tests and laws and the Coventry part of the record reach as well.
+UNMEASURED = pytest.mark.unmeasured
+SHARED = [GROUP, UNMEASURED]
+
+
+def shared(test: Any) -> Any:
+    """A test that reads the record's shared evaluation: in its group, unmeasured."""
+    return GROUP(UNMEASURED(test))
 
 
 def params(rows: Iterable[Sequence[Any]], ids: Sequence[str] | None = None) -> list[Any]:
     """`rows` (the events first: a file name, a path or an `Example`) as pytest params,
-    the real record's row marked `SHARED`."""
+    the real record's row marked `SHARED` (its group, and unmeasured)."""
     out = []
     for i, row in enumerate(rows):
         first = getattr(row[0], "name", row[0])  # a path's or an example's name
-        marks = [SHARED] if str(first).startswith(NAME) else []
+        marks = SHARED if str(first).startswith(NAME) else []
         out.append(pytest.param(*row, marks=marks, id=ids[i] if ids is not None else None))
     return out

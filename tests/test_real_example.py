@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from real_record import NEEDS, RULESETS, SHARED, imprecise_dates_supported
+from real_record import NEEDS, RULESETS, imprecise_dates_supported, shared
 
 if TYPE_CHECKING:
     from conftest import ExampleRunner
@@ -139,7 +139,7 @@ needs_dates = pytest.mark.skipif(not imprecise_dates_supported(), reason=NEEDS)
 
 
 @needs_dates
-@SHARED
+@shared
 def test_the_example_loads_with_nothing_rejected(example_run: ExampleRunner) -> None:
     report = example_run(EXAMPLE, RULESETS, AS_OF).report
     accounting = report.accounting()
@@ -165,7 +165,7 @@ def _docs_rows() -> list[tuple[str, set[str], str]]:
 
 
 @needs_dates
-@SHARED
+@shared
 def test_the_docs_page_gives_every_finding_a_verdict(example_run: ExampleRunner) -> None:
     report = example_run(EXAMPLE, RULESETS, AS_OF).report
     report = report.filter(agreement="west-midlands-compact-2013")
