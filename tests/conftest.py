@@ -45,6 +45,15 @@ settings.load_profile("sli-rules")
 # ------------------------------------------------------------ tests run outside coverage
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # registered here rather than in pyproject.toml, whose changes rebuild the venvs
+    config.addinivalue_line(
+        "markers",
+        "unmeasured: runs with coverage paused (a long engine-bound test whose lines and "
+        "branches other tests reach too)",
+    )
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
     """A test marked `unmeasured` runs with coverage paused, in this process and in the
