@@ -67,20 +67,29 @@ def test_scenarios_exercise_every_bundled_rule_both_ways() -> None:
 
 
 def test_test_coverage_names_each_rule_and_status_the_scenarios_miss(tmp_path: Path) -> None:
-    # one file of the LGA offer's scenarios: the gaps it leaves are listed, rule by rule
-    name = "leadership-member-peer-support.scenario.yaml"
-    source = ROOT / "tests" / "scenarios" / "lga-sli-offer-2012" / name
-    (tmp_path / name).write_bytes(source.read_bytes())
+    # one ruleset's own folder exercises its every rule, both ways
+    code, out, err = _test_with_coverage(ROOT / "tests" / "scenarios" / "lga-sli-offer-2012")
+    assert code == 0, out + err
+    assert "coverage: every rule and status exercised" in out, out
+    # one file of the LGA offer's and one of the East Midlands MOU's: the gaps they leave
+    # are listed rule by rule, and what they exercise both ways is not
+    for ruleset_id, name in [
+        ("lga-sli-offer-2012", "leadership-member-peer-support.scenario.yaml"),
+        ("east-midlands-childrens-mou-2015", "5-escalation.scenario.yaml"),
+    ]:
+        source = ROOT / "tests" / "scenarios" / ruleset_id / name
+        (tmp_path / name).write_bytes(source.read_bytes())
     code, out, err = _test_with_coverage(tmp_path)
     assert code == 0, out + err
     assert "coverage: every rule and status exercised" not in out
-    gaps = out.split("coverage gaps:\n", 1)[1].splitlines()
+    gaps = [line.strip() for line in out.split("coverage gaps:\n", 1)[1].splitlines()]
     missing = "lga-sli-offer-2012: rule principal-adviser-contact (deadline) is not exercised"
-    assert any(line.strip().startswith(missing) for line in gaps), out
+    assert any(line.startswith(missing) for line in gaps), out
     short = "lga-sli-offer-2012: rule local-account-published (recurring) never reaches: "
-    assert any(line.strip().startswith(short) for line in gaps), out
-    # a rule the file does exercise both ways is not listed
+    assert any(line.startswith(short) for line in gaps), out
+    assert any(line.startswith("east-midlands-childrens-mou-2015: rule ") for line in gaps)
     assert not any("member-peer-support-after-change-of-control" in line for line in gaps)
+    assert not any("concern-ladder" in line for line in gaps)  # the escalation ladder
 
 
 # The example streams and the dates `make demo` evaluates them as of (examples/demo.tsv).
