@@ -41,7 +41,6 @@ def _both(events: list[dict[str, Any]], as_of: dt.date) -> tuple[sli_rules.Repor
 
 
 @needs_durable
-@pytest.mark.unmeasured  # engine-bound at length (tests/conftest.py)
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     seed=st.integers(0, 10_000),

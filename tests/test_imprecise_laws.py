@@ -19,7 +19,6 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -148,7 +147,6 @@ def _sound_on_every_day(records: list[Record], as_of: dt.date) -> None:
             assert any(_fits(r, f) for r in candidates), (day, f, candidates)
 
 
-@pytest.mark.unmeasured  # engine-bound at length (tests/conftest.py)
 @LAWS
 @given(records=imprecise_streams(), as_of=as_of_dates(), rnd=st.randoms(use_true_random=False))
 def test_soundness_and_certainty(records: list[Record], as_of: dt.date, rnd: Any) -> None:
@@ -204,7 +202,6 @@ NIGHTS = settings(
 )
 
 
-@pytest.mark.unmeasured  # engine-bound at length (tests/conftest.py)
 @NIGHTS
 @given(delivery=nightly_deliveries(late=True), data=st.data())
 def test_nightly_runs_with_imprecise_dates_end_as_one_batch_evaluation(

@@ -13,7 +13,6 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -40,7 +39,6 @@ def _run(as_of: dt.date) -> Any:
     return run
 
 
-@pytest.mark.unmeasured  # engine-bound at length (tests/conftest.py)
 @LAWS
 @given(records=imprecise_streams(), as_of=as_of_dates())
 def test_sharing_derivations_changes_no_refined_finding(
