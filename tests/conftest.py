@@ -62,9 +62,9 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
     `make test` measures branch coverage on Python 3.11, and the tracer makes the engine
     two to four times slower. The tests marked are the longest engine-bound ones (the real
     record's refinement, the bundled scenarios' second run), and the lines and branches
-    they reach are reached by other tests too: the report is the same without them (`SLI_MEASURE_ALL=1` measures
-    them as well, to check that). They run, and assert, exactly as before; only their
-    measurement is left out. Outside a coverage run the marker does nothing."""
+    they reach are reached by other tests too (`SLI_MEASURE_ALL=1` measures them as well,
+    to check that the report stays the same). They run, and assert, exactly as before;
+    only their measurement is left out. Outside a coverage run the marker does nothing."""
     if item.get_closest_marker("unmeasured") is None or os.environ.get("SLI_MEASURE_ALL"):
         return (yield)
     cov_module = sys.modules.get("coverage")
