@@ -49,12 +49,14 @@ def shared(test: Any) -> Any:
     return GROUP(UNMEASURED(test))
 
 
-def params(rows: Iterable[Sequence[Any]], ids: Sequence[str] | None = None) -> list[Any]:
+def params(
+    rows: Iterable[Sequence[Any]], ids: Sequence[str] | None = None, *, measured: bool = False
+) -> list[Any]:
     """`rows` (the events first: a file name, a path or an `Example`) as pytest params,
-    the real record's row marked `SHARED` (its group, and unmeasured)."""
+    the real record's row marked `SHARED` (its group, and unmeasured unless `measured`)."""
     out = []
     for i, row in enumerate(rows):
         first = getattr(row[0], "name", row[0])  # a path's or an example's name
-        marks = SHARED if str(first).startswith(NAME) else []
+        marks = ([GROUP] if measured else SHARED) if str(first).startswith(NAME) else []
         out.append(pytest.param(*row, marks=marks, id=ids[i] if ids is not None else None))
     return out

@@ -78,8 +78,12 @@ def test_a_misspelt_name_gets_a_did_you_mean() -> None:
 EXAMPLES = sli_rules.examples()
 
 
+# The first test of the real record's group (collection order), so the one that evaluates
+# it for the group: measured, since one branch of the refinement's bookkeeping
+# (engine/refine.py, a finding met again in a later run) was seen reached under coverage
+# only by the whole record's evaluation. The rest of the group reads that evaluation.
 @pytest.mark.parametrize(
-    "ex", real_record.params([(e,) for e in EXAMPLES], [e.name for e in EXAMPLES])
+    "ex", real_record.params([(e,) for e in EXAMPLES], [e.name for e in EXAMPLES], measured=True)
 )
 def test_each_example_evaluates_with_what_it_comes_with(
     ex: sli_rules.Example, example_run: ExampleRunner
