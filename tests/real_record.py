@@ -38,8 +38,10 @@ def imprecise_dates_supported() -> bool:
 #: so that a run of the suite evaluates the record once rather than once per worker.
 GROUP = pytest.mark.xdist_group("real-record")
 #: ... and run outside coverage (tests/conftest.py): the record's refinement is some 800
-#: engine runs, which the tracer makes about three times slower, over code that the
-#: imprecise-date tests and laws and the Coventry part of the record reach as well.
+#: engine runs, which the tracer makes about three times slower. The shared evaluation
+#: itself is measured, in the group's first test (test_examples_command, `measured`);
+#: the others evaluate it again by another path (the CLI, the file, a notebook) over the
+#: same engine code, or only read it.
 UNMEASURED = pytest.mark.unmeasured
 SHARED = [GROUP, UNMEASURED]
 
