@@ -10,6 +10,8 @@ finding, in the same order.
 from __future__ import annotations
 
 import datetime as dt
+import gc
+import weakref
 from collections.abc import Sequence
 from typing import Any
 
@@ -239,6 +241,50 @@ def test_a_session_drained_while_sharing_hands_out_the_same(
     with memo.sharing(LAWS_PLAN):
         shared = pipeline()
     assert shared == alone
+
+
+def test_a_refinement_holds_no_runs_findings_once_it_has_merged_them() -> None:
+    """Each run's findings are merged as the run ends: however many runs there are, the
+    findings still alive are at most two versions of each merged finding (the first and
+    the last), not every run's."""
+    records: list[dict[str, Any]] = [
+        {
+            "id": "sa",
+            "type": "self_assessment.submitted",
+            "date": "2014-05",
+            "council": "E08000025",
+        },
+        {
+            "id": "dr",
+            "type": "data_return.submitted",
+            "date": "2014-06",
+            "council": "E08000025",
+            "period": "2014-Q1",
+        },
+        {
+            "id": "lv",
+            "type": "party.left",
+            "date": "2015-06",
+            "council": "E06000019",
+            "agreement": "test-laws",
+        },
+    ]
+    as_of = dt.date(2016, 6, 30)
+    alive: list[weakref.ref[Finding]] = []
+    most = 0
+
+    def run(events: Sequence[Event]) -> list[Finding]:
+        nonlocal most
+        gc.collect(0)
+        most = max(most, sum(1 for r in alive if r() is not None))
+        found = _run(as_of)(events)  # no sharing: every run's findings are its own
+        alive.extend(weakref.ref(f) for f in found)
+        return found
+
+    merged = evaluate_refined(to_events(records), as_of, run)
+    runs = len(alive) // len(merged)
+    assert runs > 20  # many runs, each with its own findings
+    assert most <= 2 * len(merged) + len(alive) // runs
 
 
 @settings(LAWS, max_examples=3)
