@@ -10,6 +10,8 @@ finding, in the same order.
 from __future__ import annotations
 
 import datetime as dt
+import gc
+import weakref
 from collections.abc import Sequence
 from typing import Any
 
@@ -141,6 +143,83 @@ def test_runs_that_move_one_event_across_a_boundary_each_get_their_own_findings(
     assert again == list(reversed(alone))
 
 
+# Birmingham is succeeded on a day not known exactly (its own spring quarter, or its
+# year), by Dudley and by Coventry, which is already a party: Coventry's key (its
+# memberships) is the same in every run, but what it owes depends on the day the
+# quarterly duty is handed on to it. Herefordshire is in no succession, and its findings
+# are shared whatever the succession's day.
+_HANDED_ON = ("2014-05", "2014", "2014-04-20/2014-07-10")
+_QUARTERLY = ("E08000025", "E08000026", "E06000019")
+
+
+@LAWS
+@given(
+    when=st.sampled_from(_HANDED_ON),
+    successors=st.sampled_from([["E08000027", "E08000026"], ["E08000026"]]),
+    returns=st.lists(
+        st.tuples(st.sampled_from(_QUARTERLY), st.dates(dt.date(2014, 1, 1), dt.date(2015, 6, 30))),
+        max_size=8,
+    ),
+    as_of=st.dates(dt.date(2014, 6, 1), dt.date(2016, 3, 31)),
+    picks=st.lists(st.integers(0, 10_000), min_size=3, max_size=3),
+)
+def test_a_succession_on_a_day_not_known_exactly_is_not_shared_between_runs(
+    when: str,
+    successors: list[str],
+    returns: list[tuple[str, dt.date]],
+    as_of: dt.date,
+    picks: list[int],
+) -> None:
+    """The runs of a refinement that put a succession on different days hand different
+    periods on: the parties of the succession get each run's own findings, and the
+    parties outside it, whose findings are shared, get what a session of their own gets."""
+    records: list[dict[str, Any]] = [
+        {
+            "id": "succ",
+            "type": "party.succeeded",
+            "date": when,
+            "council": "E08000025",
+            "agreement": "test-laws",
+            "successors": successors,
+        },
+        *(
+            {
+                "id": f"dr{i}",
+                "type": "data_return.submitted",
+                "date": day.isoformat(),
+                "council": who,
+                "period": f"{day.year}-Q{(day.month - 1) // 3 + 1}",
+            }
+            for i, (who, day) in enumerate(returns)
+        ),
+    ]
+    events = to_events(records)
+    alone = evaluate_refined(events, as_of, _run(as_of))
+    with memo.sharing(LAWS_PLAN):
+        shared = evaluate_refined(events, as_of, _run(as_of))
+    assert shared == alone
+    (succession,) = [e for e in events if e.span is not None]
+    lo, hi = spans_of(succession)
+    runs = [
+        [
+            Event(
+                e.id,
+                e.type,
+                lo + dt.timedelta(days=pick % ((hi - lo).days + 1)),
+                e.council,
+                e.attrs,
+            )
+            if e.span is not None
+            else e
+            for e in events
+        ]
+        for pick in picks
+    ]
+    one_by_one = [_run(as_of)(r) for r in runs]
+    with memo.sharing(LAWS_PLAN):
+        assert [_run(as_of)(r) for r in runs] == one_by_one
+
+
 @LAWS
 @given(records=event_streams(max_reviews=2, max_singles=5), as_of=as_of_dates())
 def test_a_session_drained_while_sharing_hands_out_the_same(
@@ -162,6 +241,50 @@ def test_a_session_drained_while_sharing_hands_out_the_same(
     with memo.sharing(LAWS_PLAN):
         shared = pipeline()
     assert shared == alone
+
+
+def test_a_refinement_holds_no_runs_findings_once_it_has_merged_them() -> None:
+    """Each run's findings are merged as the run ends: however many runs there are, the
+    findings still alive are at most two versions of each merged finding (the first and
+    the last), not every run's."""
+    records: list[dict[str, Any]] = [
+        {
+            "id": "sa",
+            "type": "self_assessment.submitted",
+            "date": "2014-05",
+            "council": "E08000025",
+        },
+        {
+            "id": "dr",
+            "type": "data_return.submitted",
+            "date": "2014-06",
+            "council": "E08000025",
+            "period": "2014-Q1",
+        },
+        {
+            "id": "lv",
+            "type": "party.left",
+            "date": "2015-06",
+            "council": "E06000019",
+            "agreement": "test-laws",
+        },
+    ]
+    as_of = dt.date(2016, 6, 30)
+    alive: list[weakref.ref[Finding]] = []
+    most = 0
+
+    def run(events: Sequence[Event]) -> list[Finding]:
+        nonlocal most
+        gc.collect(0)
+        most = max(most, sum(1 for r in alive if r() is not None))
+        found = _run(as_of)(events)  # no sharing: every run's findings are its own
+        alive.extend(weakref.ref(f) for f in found)
+        return found
+
+    merged = evaluate_refined(to_events(records), as_of, run)
+    runs = len(alive) // len(merged)
+    assert runs > 20  # many runs, each with its own findings
+    assert most <= 2 * len(merged) + len(alive) // runs
 
 
 @settings(LAWS, max_examples=3)

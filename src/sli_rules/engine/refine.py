@@ -37,8 +37,10 @@ from __future__ import annotations
 
 import bisect
 import datetime as _dt
+import functools
 import itertools
 import re
+import weakref
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -105,7 +107,10 @@ def evaluate_refined(events: Sequence[Event], as_of: Date, run: Run) -> list[Fin
             if om & m:  # the span ends of related imprecise events (itself included)
                 days.update(spans_of(other))
         thresholds.append(days)
-    done: dict[tuple[Date, ...], list[Finding]] = {}
+    # each run's findings are merged as the run ends (none is kept whole), and each
+    # assignment is run once
+    done: set[tuple[Date, ...]] = set()
+    merged = _Merger()
     groups = _groups(imprecise, mentions)
     shifted: list[set[Date]] = [set() for _ in imprecise]
     seen_in = _Seen(imprecise)
@@ -123,8 +128,11 @@ def evaluate_refined(events: Sequence[Event], as_of: Date, run: Run) -> list[Fin
                 if one is None:
                     one = placed[(k, d)] = attrs.evolve(e, date=d, span=None)
                 refined.append(one)
-            done[assignment] = run([*exact, *refined])
-            seen_in.add(assignment, done[assignment])
+            done.add(assignment)
+            findings = run([*exact, *refined])
+            seen_in.add(assignment, findings)
+            merged.add(findings)
+            del findings
         grown = False
         for i, (e, m, days) in enumerate(zip(imprecise, mentions, thresholds, strict=True)):
             # a body's event that names no council (a revocation, an agreement's end)
@@ -140,7 +148,7 @@ def evaluate_refined(events: Sequence[Event], as_of: Date, run: Run) -> list[Fin
                 grown = True
         if not grown:
             break
-    return merge_findings(done.values())
+    return merged.findings()
 
 
 class _Seen:
@@ -156,21 +164,30 @@ class _Seen:
         self.by_event: dict[str, set[Date]] = {}
         self.offsets: list[set[_dt.timedelta]] = [set() for _ in imprecise]
         # the findings already indexed (the runs share many, as one object: see
-        # engine/memo.py), by identity; kept alive here so that no identity is reused:
-        # only their distances from the day of an imprecise event are measured again
-        self._indexed: dict[int, tuple[Finding, tuple[Date, ...], tuple[int, ...]]] = {}
+        # engine/memo.py), by identity, while they live (a weak reference, dropped with
+        # the finding, so that a reused identity is never taken for it): only their
+        # distances from the day of an imprecise event are measured again
+        self._indexed: dict[
+            int, tuple[weakref.ref[Finding], tuple[Date, ...], tuple[int, ...]]
+        ] = {}
+
+    def _forget(self, key: int, ref: weakref.ref[Finding]) -> None:
+        known = self._indexed.get(key)
+        if known is not None and known[0] is ref:
+            del self._indexed[key]
 
     def add(self, assignment: tuple[Date, ...], findings: Iterable[Finding]) -> None:
         for f in findings:
             known = self._indexed.get(id(f))
-            if known is not None and known[0] is f:
+            if known is not None and known[0]() is f:
                 _f, ds, positions = known
                 for k in positions:
                     self.offsets[k].update(d - assignment[k] for d in ds)
                 continue
             ds = tuple(_dates(f))
             found: list[int] = []
-            self._indexed[id(f)] = (f, ds, ())
+            ref = weakref.ref(f, functools.partial(self._forget, id(f)))
+            self._indexed[id(f)] = (ref, ds, ())
             if not ds:
                 continue
             self.every.update(ds)
@@ -183,7 +200,7 @@ class _Seen:
                 if i is not None:
                     found.append(i)
                     self.offsets[i].update(d - assignment[i] for d in ds)
-            self._indexed[id(f)] = (f, ds, tuple(found))
+            self._indexed[id(f)] = (ref, ds, tuple(found))
 
     def dates(self, e: Event, mentions: set[str], everyone: bool) -> set[Date]:
         """The dates of the findings `e` triggered or fulfilled, or that concern one of
@@ -361,87 +378,138 @@ def _numbered(findings: Iterable[Finding]) -> dict[tuple[Any, ...], Finding]:
 
 def merge_findings(runs: Iterable[list[Finding]]) -> list[Finding]:
     """One finding per identity over the refinements' findings (see the module's text)."""
-    numbered = [_numbered(fs) for fs in runs]
-    keys: dict[tuple[Any, ...], None] = {}
-    for n in numbered:
-        keys.update(dict.fromkeys(n))
-    merged = []
-    for key in keys:
-        versions = [n[key] for n in numbered if key in n]
-        merged.append(_merge(versions, everywhere=len(versions) == len(numbered)))
-    merged.sort(key=Finding.sort_key)
-    return merged
+    merger = _Merger()
+    for fs in runs:
+        merger.add(fs)
+    return merger.findings()
 
 
-def _union(values: Iterable[tuple[str, ...]]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(v for vs in values for v in vs))
+class _Merger:
+    """The refinements' findings merged run by run: for each identity (numbered), only
+    what its merged finding reads of its versions is kept, so that no run's findings are
+    held once it has been added."""
+
+    def __init__(self) -> None:
+        self.runs = 0
+        self._versions: dict[tuple[Any, ...], _Versions] = {}
+
+    def add(self, findings: Iterable[Finding]) -> None:
+        self.runs += 1
+        versions = self._versions
+        for key, f in _numbered(findings).items():
+            known = versions.get(key)
+            if known is None:
+                versions[key] = _Versions(f)
+            else:
+                known.add(f)
+
+    def findings(self) -> list[Finding]:
+        merged = [v.merged(everywhere=v.count == self.runs) for v in self._versions.values()]
+        merged.sort(key=Finding.sort_key)
+        return merged
 
 
-def _merge(versions: list[Finding], *, everywhere: bool) -> Finding:
-    first = versions[0]
-    statuses = sorted({f.status for f in versions})
-    explanations = list(dict.fromkeys(f.explanation for f in versions))
-    certain = everywhere and len(statuses) == 1
-    if certain and all(f == first for f in versions):
-        return first
-    # the version of the rules that governed it, unless refinements disagree (a trigger
-    # whose unknown day straddles the start of a new version)
-    named = {f.version for f in versions}
-    version = first.version if len(named) == 1 else None
-    ranges = []
-    dates: dict[str, Date | None] = {}
-    for name in DATE_FIELDS:
-        days = [d for f in versions if (d := getattr(f, name)) is not None]
-        lo, hi = (min(days), max(days)) if days else (None, None)
-        dates[name] = lo
-        if lo is not None and hi is not None and lo != hi:
-            ranges.append((name, lo, hi))
-    if certain:
-        explanation = explanations[0]
-        if len(explanations) > 1:
-            explanation += (
-                " (This holds for every day on which its imprecisely dated events could "
-                "have happened; the days named above are one of them.)"
+class _Versions:
+    """What the versions of one finding, in the refinements so far, say together: the
+    first of them, and what `merged` reads of them all."""
+
+    __slots__ = (
+        "by_status",
+        "count",
+        "dates",
+        "first",
+        "fulfilled_by",
+        "interpretations",
+        "last",
+        "same",
+        "sources",
+        "triggered_by",
+        "versions",
+    )
+
+    def __init__(self, f: Finding) -> None:
+        self.first = self.last = f
+        self.count = 1
+        self.same = True  # every version equal to the first
+        self.by_status: dict[str, str] = {f.status: f.explanation}  # the first of each
+        self.versions = {f.version}
+        self.dates: dict[str, tuple[Date, Date]] = {}
+        for name in DATE_FIELDS:
+            day = getattr(f, name)
+            if day is not None:
+                self.dates[name] = (day, day)
+        self.triggered_by = dict.fromkeys(f.triggered_by)
+        self.fulfilled_by = dict.fromkeys(f.fulfilled_by)
+        self.interpretations = dict.fromkeys(f.interpretations)
+        self.sources = dict.fromkeys(f.sources)
+
+    def add(self, f: Finding) -> None:
+        self.count += 1
+        if f is self.first or f is self.last:
+            return  # the runs share most findings, as one object: nothing new
+        self.last = f
+        first = self.first
+        if self.same and f != first:
+            self.same = False
+        self.by_status.setdefault(f.status, f.explanation)
+        self.versions.add(f.version)
+        for name in DATE_FIELDS:
+            day = getattr(f, name)
+            if day is not None:
+                lo, hi = self.dates.get(name, (day, day))
+                self.dates[name] = (min(lo, day), max(hi, day))
+        for have, more in (
+            (self.triggered_by, f.triggered_by),
+            (self.fulfilled_by, f.fulfilled_by),
+            (self.interpretations, f.interpretations),
+            (self.sources, f.sources),
+        ):
+            for v in more:
+                have.setdefault(v)
+
+    def merged(self, *, everywhere: bool) -> Finding:
+        first = self.first
+        statuses = sorted(self.by_status)
+        certain = everywhere and len(statuses) == 1
+        if certain and self.same:
+            return first
+        # the version of the rules that governed it, unless refinements disagree (a
+        # trigger whose unknown day straddles the start of a new version)
+        version = first.version if len(self.versions) == 1 else None
+        ranges = tuple(
+            (name, *self.dates[name])
+            for name in DATE_FIELDS
+            if name in self.dates and self.dates[name][0] != self.dates[name][1]
+        )
+        lows = {name: self.dates[name][0] if name in self.dates else None for name in DATE_FIELDS}
+        common: dict[str, Any] = {
+            "triggered_by": tuple(self.triggered_by),
+            "fulfilled_by": tuple(self.fulfilled_by),
+            "interpretations": tuple(self.interpretations),
+            "sources": tuple(self.sources),
+            "version": version,
+            "ranges": ranges,
+            "opens": lows["opens"],
+            "due": lows["due"],
+            "remedied_on": lows["remedied_on"],
+        }
+        if certain:  # explained as in the first refinement (its days are that one's)
+            return attrs.evolve(first, **common)
+        if everywhere:
+            lead = (
+                f"Undetermined: it is {' or '.join(statuses)}, depending on the day on which "
+                "events with imprecise dates happened."
             )
+        else:
+            lead = (
+                f"Undetermined: it exists ({' or '.join(statuses)}) on some of the days on "
+                "which events with imprecise dates could have happened, and not on others."
+            )
+        cases = (f"If {s}, for example: {x}" for s, x in sorted(self.by_status.items()))
         return attrs.evolve(
             first,
-            triggered_by=_union(f.triggered_by for f in versions),
-            fulfilled_by=_union(f.fulfilled_by for f in versions),
-            interpretations=_union(f.interpretations for f in versions),
-            sources=_union(f.sources for f in versions),
-            version=version,
-            ranges=tuple(ranges),
-            opens=dates["opens"],
-            due=dates["due"],
-            remedied_on=dates["remedied_on"],
+            status=Status.UNDETERMINED.value,
+            possible=tuple(statuses),
+            explanation=" ".join([lead, *cases]),
+            **common,
         )
-    by_status: dict[str, str] = {}
-    for f in versions:
-        by_status.setdefault(f.status, f.explanation)
-    if everywhere:
-        lead = (
-            f"Undetermined: it is {' or '.join(statuses)}, depending on the day on which "
-            "events with imprecise dates happened."
-        )
-    else:
-        lead = (
-            f"Undetermined: it exists ({' or '.join(statuses)}) on some of the days on which "
-            "events with imprecise dates could have happened, and not on others."
-        )
-    cases = (f"If {s}, for example: {x}" for s, x in sorted(by_status.items()))
-    explanation = " ".join([lead, *cases])
-    return attrs.evolve(
-        first,
-        status=Status.UNDETERMINED.value,
-        possible=tuple(statuses),
-        explanation=explanation,
-        triggered_by=_union(f.triggered_by for f in versions),
-        fulfilled_by=_union(f.fulfilled_by for f in versions),
-        interpretations=_union(f.interpretations for f in versions),
-        sources=_union(f.sources for f in versions),
-        version=version,
-        ranges=tuple(ranges),
-        opens=dates["opens"],
-        due=dates["due"],
-        remedied_on=dates["remedied_on"],
-    )

@@ -2517,9 +2517,11 @@ class _Findings:
         # the parties of a succession (who may have inherited a period)
         handing = {p for pred, h in self.st.handovers.items() for p in (pred, *h[1], *h[3])}
         for pid, _party in self.parties(rule):
-            # kept for every session of the plan, when no succession hands duties on
+            # kept for every session of the plan, unless a succession hands this party's
+            # duties on or to it (only then does the derivation read the handovers, which
+            # the key does not hold)
             key = None
-            if not drain and not self.st.handovers and self.sharing:
+            if not drain and pid not in handing and self.sharing:
                 if tallies is None:
                     tallies = self.tallies_by_party(rule)
                 alive: list[Any] = []
@@ -2687,7 +2689,7 @@ class _Findings:
         self, rule: RecurringRule | CountRule, pid: str, tallies: list[Any]
     ) -> tuple[Any, ...]:
         """Everything the findings of one party's recurring or count duty read, when no
-        succession has handed duties on: the day, the agreement's end, the party's
+        succession hands duties on from or to it: the day, the agreement's end, the party's
         memberships, what drain() has handed out, its tallies, what the record is
         complete for, and the sources of the events counted."""
         st, sources = self.st, self.s.state.sources
