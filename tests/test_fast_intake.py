@@ -280,6 +280,7 @@ def _slow_only() -> Iterator[None]:
     with (
         mock.patch.object(intake_module, "fast_decode", return_value=SLOW),
         mock.patch.object(CompiledCatalogue, "event", return_value=None),
+        mock.patch.object(CompiledCatalogue, "line", return_value=None),
     ):
         yield
 
