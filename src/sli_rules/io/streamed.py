@@ -34,6 +34,7 @@ from __future__ import annotations
 import datetime as _dt
 import gzip
 import io
+import operator
 import os
 import shutil
 import tempfile
@@ -141,6 +142,8 @@ class Sink(Protocol):
 
 
 _STAND_IN = Event("-", "-", _dt.date.min, "-")
+_BY_ID = operator.attrgetter("id")
+_NO_KEY = object()
 
 
 @attrs.frozen
@@ -260,6 +263,8 @@ def _index(
     pending_key: Any = None
     validate = validator(cat)
     typed = compiled(cat).line
+    bucket_key: Any = _NO_KEY  # the key of `bucket`, the last bucket appended to
+    bucket: array[int] = array("q")
     at = fh.tell()  # where the next line starts
     number = 0  # of the line
     n = 0  # records read (lines not blank), for `progress`
@@ -283,10 +288,11 @@ def _index(
             if event is None:
                 rejected.append(Rejected(loc, tuple(reasons), record))
                 continue
-        if event.id in conflicted:
-            conflicted[event.id].append(Location(file, number))
+        event_id = event.id
+        if conflicted and event_id in conflicted:
+            conflicted[event_id].append(Location(file, number))
             continue
-        i = by_id.get(event.id)
+        i = by_id.get(event_id)
         if i is None:
             key = order_key(event)
             if pending is not None and sink is not None:
@@ -294,7 +300,7 @@ def _index(
                     if key < pending_key:  # out of order: read back in order later
                         pending = None
                     else:
-                        sink.take(sorted(pending, key=lambda e: e.id))
+                        sink.take(sorted(pending, key=_BY_ID))
                         pending = []
                 if pending is not None:
                     pending.append(event)
@@ -302,12 +308,14 @@ def _index(
             i = len(offsets)
             if event.type in REVIEW_CLAIMS and isinstance(review := event.get("review"), str):
                 claims.setdefault((event.type, event.council, review), []).append(i)
-            by_id[event.id] = i
+            by_id[event_id] = i
             offsets.append(start)
             lines.append(number)
-            bucket = buckets.get(key)
-            if bucket is None:
-                bucket = buckets[key] = array("q")
+            if key != bucket_key:  # the lines of one key usually come together
+                bucket = buckets.get(key)
+                if bucket is None:
+                    bucket = buckets[key] = array("q")
+                bucket_key = key
             bucket.append(i)
             continue
         first = read_event_at(again, file, cat, offsets[i], lines[i])
@@ -320,7 +328,7 @@ def _index(
             pending = None  # the sink may have applied the first event: read back later
     del by_id
     if pending and sink is not None:
-        sink.take(sorted(pending, key=lambda e: e.id))
+        sink.take(sorted(pending, key=_BY_ID))
     # events under different ids claiming one review: settled by read_events' own rule,
     # on the claims that have company (read again: they are few)
     company = sorted(

@@ -115,11 +115,18 @@ _ID = Annotated[str, msgspec.Meta(min_length=1)]
 class _LineType:
     """What the typed decoding of a line leaves to Python for one event type."""
 
-    __slots__ = ("after", "name", "numbers")
+    __slots__ = ("after", "name", "numbers", "parties")
 
-    def __init__(self, name: str, after: tuple[tuple[str, Check], ...], numbers: bool) -> None:
+    def __init__(
+        self,
+        name: str,
+        parties: tuple[str, ...],
+        after: tuple[tuple[str, Check], ...],
+        numbers: bool,
+    ) -> None:
         self.name = name
-        self.after = after  # (attribute, check) the Struct cannot judge on its own
+        self.parties = parties  # attributes holding a party code (a plain one)
+        self.after = after  # (attribute, check): the others a Struct cannot judge alone
         self.numbers = numbers  # whether a number may be written with many characters
 
 
@@ -138,7 +145,7 @@ class _Typed:
             if made is not None:
                 structs.append(made[0])
                 self.types[made[0]] = made[1]
-        self.decode: Callable[[bytes], Any] | None = None
+        self.decode: Callable[[bytes], Any] = _no_type
         if structs:
             self.decode = msgspec.json.Decoder(Union[tuple(structs)]).decode  # noqa: UP007
 
@@ -151,6 +158,7 @@ class _Typed:
             ("council", str, msgspec.NODEFAULT),
         ]
         after: list[tuple[str, Check]] = []
+        parties: list[str] = []
         numbers = False
         for attr, spec in specs.items():
             if attr in COMMON:
@@ -159,7 +167,9 @@ class _Typed:
             if typed is None:
                 return None
             annotation, exact = typed
-            if not exact:
+            if spec.type == "party" and not spec.values and not spec.values_before:
+                parties.append(attr)
+            elif not exact:
                 check = self._compiler.check(spec, 1)
                 if check is None:
                     return None
@@ -167,7 +177,7 @@ class _Typed:
             numbers = numbers or _has_number(spec)
             fields.append(self._field(attr, annotation, spec.required))
         made = self._struct(fields, name)
-        return made, _LineType(name, tuple(after), numbers)
+        return made, _LineType(name, tuple(parties), tuple(after), numbers)
 
     def _field(self, name: str, annotation: Any, required: bool) -> tuple[str, Any, Any]:
         if required:
@@ -231,6 +241,10 @@ class _Typed:
         if t in ("date", "party"):
             return str, False
         return None
+
+
+def _no_type(_raw: bytes) -> Any:
+    raise ValueError("no event type can be decoded this way")
 
 
 def _has_number(spec: AttributeSpec) -> bool:
@@ -401,6 +415,7 @@ class CompiledCatalogue:
         self._types: dict[str, _TypeChecks] = {}
         self._councils: dict[str, tuple[_dt.date | None, _dt.date | None] | None] = {}
         self._days: dict[str, _dt.date | None] = {}
+        self._bounds: dict[str, tuple[_dt.date, _dt.date]] = {}  # a party's first, last day
         self._specs: dict[str, Mapping[str, AttributeSpec]] = {}
         self._typed: _Typed | None = None
         provenance = {k: catalogue.common[k] for k in PROVENANCE if k in catalogue.common}
@@ -455,6 +470,16 @@ class CompiledCatalogue:
             self._councils[council] = span
         return span
 
+    def _party_bounds(self, council: str) -> tuple[_dt.date, _dt.date] | None:
+        """A council code's first and last day when it certainly names a party."""
+        span = self._councils.get(council) or self._council(council)
+        if span is None:
+            return None
+        bounds = (span[0] or _dt.date.min, span[1] or _dt.date.max)
+        if len(self._bounds) < CACHED:
+            self._bounds[council] = bounds
+        return bounds
+
     def event(self, record: Any, source: str = "") -> Event | None:
         """The event `record` certainly is (read from `source`), or None (the full checks
         then decide)."""
@@ -507,8 +532,6 @@ class CompiledCatalogue:
         typed = self._typed
         if typed is None:
             typed = self._typed = _Typed(self._compiler, self._specs)
-        if typed.decode is None:
-            return None
         try:
             kind = typed.types[type(typed.decode(raw))]
         except Exception:  # not valid for its type, or not decodable: the steps after say
@@ -526,11 +549,19 @@ class CompiledCatalogue:
         if day is None and (day := self._day(date)) is None:
             return None
         council = record["council"]
-        span = self._councils.get(council)
-        if span is None and (span := self._council(council)) is None:
+        bounds = self._bounds.get(council)
+        if bounds is None and (bounds := self._party_bounds(council)) is None:
             return None
-        if (span[0] is not None and day < span[0]) or (span[1] is not None and day > span[1]):
+        if not bounds[0] <= day <= bounds[1]:
             return None
+        if kind.parties:
+            parties = self._compiler.parties
+            for attr in kind.parties:
+                value = record.get(attr)
+                if value is not None and not (
+                    parties.get(value) or self._compiler.good_party(value)
+                ):
+                    return None
         for attr, check in kind.after:
             value = record.get(attr)
             if value is not None and not check(value, day):
