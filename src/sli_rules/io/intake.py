@@ -676,6 +676,8 @@ def read_events(
     for n, (loc, record) in enumerate(records, start=1):
         if progress is not None and n % 1000 == 0:
             progress(n)  # records read so far, for a progress line
+        event: Event | None
+        reasons: list[str]
         if type(record) is _Read:
             event, reasons = record.event, []
         else:

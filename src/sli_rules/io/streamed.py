@@ -275,19 +275,19 @@ def _index(
         # the usual line: an event straight from the typed decoding; any other line
         # takes intake's usual steps, which decide and word its problems
         event = typed(read, f"{file}:{number}")
-        if event is None:
-            item = _jsonl_record(read, number, file)
-            if item is None:
-                continue
+        item = None if event is not None else _jsonl_record(read, number, file)
+        if event is None and item is None:
+            continue  # a blank line
         n += 1
         if progress is not None and n % 1000 == 0:
             progress(n)
-        if event is None:
+        if item is not None:
             loc, record = item
             event, reasons = validate(record, str(loc))
             if event is None:
                 rejected.append(Rejected(loc, tuple(reasons), record))
                 continue
+        assert event is not None
         event_id = event.id
         if conflicted and event_id in conflicted:
             conflicted[event_id].append(Location(file, number))
@@ -312,10 +312,10 @@ def _index(
             offsets.append(start)
             lines.append(number)
             if key != bucket_key:  # the lines of one key usually come together
-                bucket = buckets.get(key)
-                if bucket is None:
-                    bucket = buckets[key] = array("q")
-                bucket_key = key
+                found = buckets.get(key)
+                if found is None:
+                    found = buckets[key] = array("q")
+                bucket, bucket_key = found, key
             bucket.append(i)
             continue
         first = read_event_at(again, file, cat, offsets[i], lines[i])

@@ -540,9 +540,7 @@ class CompiledCatalogue:
             return None
         record: dict[str, Any] = _decode(raw)
         colons = raw.count(b":")  # a key given twice: see fast_decode
-        if len(record) != colons and (
-            b"\\u003" in raw or _encode(record).count(b":") != colons
-        ):
+        if len(record) != colons and (b"\\u003" in raw or _encode(record).count(b":") != colons):
             return None
         date = record["date"]
         day = self._days.get(date)
