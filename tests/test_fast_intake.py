@@ -9,6 +9,7 @@ import contextlib
 import datetime as dt
 import json
 import math
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +22,7 @@ from hypothesis import strategies as st
 from sli_rules import EventError, load_ruleset, read_events
 from sli_rules.io import intake as intake_module
 from sli_rules.io.intake import _loads, _validate_fully, validate_record
+from sli_rules.io.streamed import read_events_streamed
 from sli_rules.io.validators import SLOW, CompiledCatalogue, compiled, fast_decode
 from sli_rules.load.catalogue import catalogue_for, load_catalogue
 from strategies import csv_bytes, jsonl_bytes, mutated_records
@@ -280,6 +282,7 @@ def _slow_only() -> Iterator[None]:
     with (
         mock.patch.object(intake_module, "fast_decode", return_value=SLOW),
         mock.patch.object(CompiledCatalogue, "event", return_value=None),
+        mock.patch.object(CompiledCatalogue, "line", return_value=None),
     ):
         yield
 
@@ -333,4 +336,186 @@ def test_records_read_the_same_with_and_without_the_fast_paths(
     fast = _outcome(records)
     with _slow_only():
         slow = _outcome(records)
+    assert fast == slow
+
+
+# ------------------------------------------- typed lines (CompiledCatalogue.line)
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "benchmarks"))
+import generate  # noqa: E402 (the benchmark's stream generator)
+
+# the generator's events: every type it writes, teams and attendance lists included
+GENERATED = list(generate.generate_events(councils=8, years=2, seed=3))
+SOURCES = [*RECORDS, *GENERATED]
+ODD_VALUES: list[Any] = [
+    *JUNK,
+    "2015-06",  # imprecise dates
+    "2015",
+    "2013-21",
+    "../2015-06-30",
+    "2015-13-01",
+    "E08000026\u00a0",
+    "\u00e9t\u00e9 \u2014 \U0001f600",
+    "a:b",
+    "a\\u003ab",
+    10**19,
+    2**63,
+    2**63 - 1,
+    1e300,
+    0.1,
+    -0.0,
+    {"council": "E08000026"},
+    [{"council": "E08000026", "role": "dcs", "zzz": 1}],
+    [{"council": "E08000026", "role": None}],
+]
+
+
+def _dump(record: Any, style: int) -> str:
+    if style == 0:
+        return json.dumps(record, separators=(",", ":"), ensure_ascii=False)
+    if style == 1:
+        return json.dumps(record)  # spaces, and every non-ASCII character escaped
+    return json.dumps(record, indent=None, separators=(" , ", " : "), ensure_ascii=False)
+
+
+@st.composite
+def typed_lines(draw: st.DrawFn) -> bytes:
+    """A JSON line of an event: as the examples and the generator write them, or damaged
+    (values of the wrong type or form, attributes missing, unknown or given twice,
+    imprecise dates, texts with escapes, colons and characters beyond ASCII, numbers
+    written long, keys in another order, other spacing and line ends)."""
+    record: dict[Any, Any] = dict(draw(st.sampled_from(SOURCES)))
+    for _ in range(draw(st.integers(0, 2))):
+        action = draw(st.sampled_from(["drop", "set", "add", "order", "nest", "when"]))
+        keys = sorted(record, key=str)
+        if action == "drop" and keys:
+            del record[draw(st.sampled_from(keys))]
+        elif action == "set" and keys:
+            record[draw(st.sampled_from(keys))] = draw(st.sampled_from(ODD_VALUES))
+        elif action == "add":
+            record[draw(st.sampled_from([*KEYS, "source", "confidence", "to", "role"]))] = draw(
+                st.sampled_from(ODD_VALUES)
+            )
+        elif action == "when":  # councils that existed only from or until a day
+            record["council"] = draw(st.sampled_from(["E06000063", "E10000006", "E08000016"]))
+            record["date"] = draw(st.sampled_from(["2023-03-31", "2023-04-01", "2025-04-01"]))
+        elif action == "order":
+            items = list(record.items())
+            record = dict(draw(st.permutations(items)))
+        elif action == "nest":
+            lists = [k for k, v in record.items() if isinstance(v, list) and v]
+            if lists:
+                key = draw(st.sampled_from(lists))
+                items = list(record[key])
+                i = draw(st.integers(0, len(items) - 1))
+                if isinstance(items[i], dict) and items[i] and draw(st.booleans()):
+                    inner = dict(items[i])
+                    inner[draw(st.sampled_from(sorted(inner)))] = draw(st.sampled_from(JUNK))
+                    items[i] = inner
+                else:
+                    items[i] = draw(st.sampled_from(JUNK))
+                record[key] = items
+    try:
+        text = _dump(record, draw(st.integers(0, 2)))
+    except (TypeError, ValueError):  # a date object, a NaN: as text
+        text = json.dumps(record, default=str)
+    edit = draw(st.sampled_from(["none", "none", "twice", "twice-nested", "long", "escape"]))
+    if edit == "twice" and record:  # a key given twice, with the same or another value
+        key = draw(st.sampled_from(sorted(k for k in record if isinstance(k, str)) or ["id"]))
+        value = draw(st.sampled_from([record.get(key), *ODD_VALUES[:6]]))
+        text = "{" + json.dumps(key) + ":" + json.dumps(value, default=str) + "," + text[1:]
+    elif edit == "twice-nested" and '{"council": ' in text:
+        text = text.replace('{"council": ', '{"council": "E08000025", "council": ', 1)
+    elif edit == "long":  # a number written with more than 100 characters
+        text = text.replace('"days": 1', '"days": 1.' + "0" * 101, 1)
+    elif edit == "escape":  # a colon or letter written as an escape
+        text = text.replace('"council":', '"c\\u006funcil":', 1).replace("-", "\\u002d", 1)
+    ending = draw(st.sampled_from(["\n", "\r\n", "", " \n", "\f\n"]))
+    return (text + ending).encode("utf-8", "surrogatepass")
+
+
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(typed_lines(), st.sampled_from(CATALOGUES))
+def test_a_typed_line_is_the_event_the_full_checks_make_of_it_or_nothing(
+    raw: bytes, catalogue: Any
+) -> None:
+    """The law of the typed path: whatever the line, it gives either nothing (and the
+    usual steps then decide, and word any problem) or the very event that the stdlib
+    decoder and the full checks make of the line, attribute order, Python types and
+    source included."""
+    typed = compiled(catalogue).line(raw, "f.jsonl:3")
+    item = intake_module._jsonl_record(raw, 3, "f.jsonl")
+    if typed is None:
+        return
+    assert item is not None
+    with _slow_only():
+        full, reasons = validate_record(catalogue, item[1], "f.jsonl:3")
+    assert reasons == []
+    assert full is not None
+    assert typed == full
+    assert repr(typed) == repr(full)
+    assert typed.source == full.source == "f.jsonl:3"
+    assert _same(dict(typed.attrs), dict(full.attrs))
+    assert json.dumps(typed.to_dict()) == json.dumps(full.to_dict())
+
+
+def test_the_typed_path_takes_the_usual_lines() -> None:
+    """Not correctness but speed: every event written as the examples and the generator
+    write them, with an exact date, is taken by the typed path, in any spacing."""
+    for catalogue in CATALOGUES:
+        line = compiled(catalogue).line
+        for record in SOURCES:
+            exact = record["type"] != "record.coverage" and len(record["date"]) == 10
+            if not exact or record["type"] not in catalogue.types:
+                continue
+            for style in (0, 1, 2):
+                raw = (_dump(record, style) + "\n").encode()
+                assert line(raw, "f:1") is not None, raw
+
+
+def test_a_key_given_twice_is_never_taken_by_the_typed_path() -> None:
+    good = GENERATED[0]
+    base = json.dumps(good)
+    for raw in [
+        '{"id": "x", ' + base[1:],
+        '{"id": "' + good["id"] + '", ' + base[1:],
+        base[:-1] + ', "date": "' + good["date"] + '"}',
+        '{"source": "a:b", "source": "c"' + ", " + base[1:],
+        '{"source": "\\u003a", "source": "\\u003A"' + ", " + base[1:],
+    ]:
+        assert compiled(CATALOGUES[0]).line(raw.encode(), "f:1") is None, raw
+    team = next(r for r in GENERATED if r.get("team"))
+    twice = json.dumps(team).replace('{"council": ', '{"council": "E08000025", "council": ', 1)
+    assert compiled(CATALOGUES[0]).line(twice.encode(), "f:1") is None
+
+
+@FAST_AND_SLOW
+@given(st.lists(typed_lines(), min_size=1, max_size=12), st.booleans(), st.booleans())
+def test_a_file_of_typed_lines_reads_the_same_with_and_without_the_fast_paths(
+    raws: list[bytes], streamed: bool, copy: bool
+) -> None:
+    """Whole files, both readers: the same events (in order, with their sources), the
+    same rejections with the same reasons and lines, the same duplicates, whether the
+    typed path, the compiled checks and msgspec run or not."""
+    data = b"".join(r if r.endswith(b"\n") else r + b"\n" for r in raws)
+    if copy:  # the first line again: a duplicate, or a clash of ids with a line between
+        data += raws[0] if raws[0].endswith(b"\n") else raws[0] + b"\n"
+
+    def outcome(path: Path) -> tuple[Any, ...]:
+        if not streamed:
+            return _outcome(path)
+        try:
+            got = read_events_streamed(path, lenient=True)
+        except EventError as exc:
+            return ("error", str(exc))
+        events = [(e, e.source, repr(e), json.dumps(e.to_dict(), default=repr)) for e in got.events]
+        rejected = [(str(r.location), r.reasons) for r in got.rejected]
+        return ("read", events, rejected, got.duplicates)
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "events.jsonl"
+        path.write_bytes(data)
+        fast = outcome(path)
+        with _slow_only():
+            slow = outcome(path)
     assert fast == slow

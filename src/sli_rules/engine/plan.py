@@ -232,8 +232,20 @@ class ReferenceMatcher:
 
     plan: Plan
     _env: Env = attrs.field(factory=Env)
+    # the hooks of the types none of whose hooks has a static condition: all of them
+    _open: Mapping[str, tuple[Hook, ...]] = attrs.field(init=False)
+
+    def __attrs_post_init__(self) -> None:
+        self._open = {
+            t: hooks
+            for t, hooks in self.plan.dispatch.items()
+            if all(h.where is None for h in hooks)
+        }
 
     def match(self, event: Event) -> Sequence[Hook]:
+        found = self._open.get(event.type)
+        if found is not None:
+            return found
         hooks = self.plan.dispatch.get(event.type)
         if not hooks:
             return ()

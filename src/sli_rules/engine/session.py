@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
+import itertools
 import json
 import operator
 import re
@@ -58,6 +59,8 @@ __all__ = ["FAMILIES", "EngineState", "LateEventError", "Session", "family_of"]
 
 Date = _dt.date
 DAY = _dt.timedelta(days=1)
+_DAY = operator.attrgetter("date")
+_BY_DAY = operator.attrgetter("date", "id")  # the order events are applied in
 Hit = tuple[Date, str]  # (date, event id) of a fulfilling or waiving event
 
 
@@ -357,19 +360,14 @@ class Session:
         as_of = as_day(as_of)
         if self.state.clock is not None and as_of < self.state.clock:
             raise LateEventError(f"cannot move the clock back from {self.state.clock} to {as_of}")
-        due = sorted(
-            (e for e in self._buffer.values() if e.date <= as_of), key=lambda e: (e.date, e.id)
-        )
-        for e in due:
-            del self._buffer[e.id]
-        day: list[Event] = []
-        for e in due:
-            if day and e.date != day[0].date:
-                self._apply_day(day)
-                day = []
-            day.append(e)
-        if day:
-            self._apply_day(day)
+        due = sorted((e for e in self._buffer.values() if e.date <= as_of), key=_BY_DAY)
+        if len(due) == len(self._buffer):
+            self._buffer.clear()
+        else:
+            for e in due:
+                del self._buffer[e.id]
+        for _day, events in itertools.groupby(due, key=_DAY):
+            self._apply_day(list(events))
         self._static_successions(as_of)
         self._carry_in(as_of)
         self.state.clock = as_of
@@ -389,7 +387,8 @@ class Session:
             (e.id, str(e.attrs["source"])) for e in events if e.attrs.get("source")
         )
         started = self._states(events)
-        matched = [(e, self._match(e)) for e in events]
+        match = self._matching()
+        matched = [(e, hooks) for e in events if (hooks := match(e))]
         for e, hooks in matched:
             for h in hooks:
                 if h.role in ("membership", "revocation"):
@@ -415,6 +414,16 @@ class Session:
                     "escalation_taken",
                 ) and not self._turned_away(h, e):
                     self._fulfil(h, e)
+
+    def _matching(self) -> Callable[[Event], Sequence[Hook]]:
+        """`_match`, its choice made once (for a day's events)."""
+        if (
+            not self._memo
+            or not self._memo[0].sharing
+            or type(self.matcher) is not ReferenceMatcher
+        ):
+            return self.matcher.match
+        return self._match
 
     def _match(self, e: Event) -> Sequence[Hook]:
         """The hooks `e` matches; while the plan's sessions share what they derive (a

@@ -162,26 +162,51 @@ def _undecodable(raw: bytes, exc: UnicodeDecodeError) -> str:
     return f"not UTF-8 text: byte 0x{raw[exc.start]:02x} at column {column}; save the file as UTF-8"
 
 
-def _jsonl_records(handle: Iterable[bytes], file: str) -> Iterator[tuple[Location, Any]]:
+def _jsonl_records(
+    handle: Iterable[bytes], file: str, typed: Typed | None = None
+) -> Iterator[tuple[Location, Any]]:
+    """(where, record) for each line that is not blank. With `typed` (a catalogue's
+    `CompiledCatalogue.line`), a line it makes an event of comes as a `_Read`."""
     # Read as bytes: a record ends at a line feed only (a stray carriage return or form
     # feed does not split it), and a line that is not UTF-8 is reported, not fatal.
     for n, read in enumerate(handle, start=1):
-        loc = Location(file, n)
-        raw = read[len(codecs.BOM_UTF8) :] if n == 1 and read.startswith(codecs.BOM_UTF8) else read
-        raw = raw[:-1] if raw.endswith(b"\n") else raw
-        raw = raw[:-1] if raw.endswith(b"\r") else raw
-        value = fast_decode(raw)
-        if value is not SLOW:
-            yield loc, value
+        if typed is not None and (event := typed(read, f"{file}:{n}")) is not None:
+            yield Location(file, n), _Read(event)
             continue
-        try:
-            line = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            yield loc, _Broken(_undecodable(raw, exc))
-            continue
-        if not line.strip(" \t"):
-            continue
-        yield loc, _loads(line)
+        item = _jsonl_record(read, n, file)
+        if item is not None:
+            yield item
+
+
+def _jsonl_record(read: bytes, n: int, file: str) -> tuple[Location, Any] | None:
+    """Line `n` of a JSON Lines file as (where, value or _Broken); None when blank."""
+    loc = Location(file, n)
+    raw = read[len(codecs.BOM_UTF8) :] if n == 1 and read.startswith(codecs.BOM_UTF8) else read
+    raw = raw[:-1] if raw.endswith(b"\n") else raw
+    raw = raw[:-1] if raw.endswith(b"\r") else raw
+    value = fast_decode(raw)
+    if value is not SLOW:
+        return loc, value
+    try:
+        line = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return loc, _Broken(_undecodable(raw, exc))
+    if not line.strip(" \t"):
+        return None
+    return loc, _loads(line)
+
+
+Typed = Callable[[bytes, str], Event | None]
+"""A line (bytes) and where it was read, to the event it certainly is, or None."""
+
+
+class _Read:
+    """A line that `CompiledCatalogue.line` made an event of: nothing left to check."""
+
+    __slots__ = ("event",)
+
+    def __init__(self, event: Event) -> None:
+        self.event = event
 
 
 @attrs.frozen
@@ -189,7 +214,9 @@ class _Broken:
     reason: str
 
 
-def _gzip_records(path: Path, file: str) -> Iterator[tuple[Location, Any]]:
+def _gzip_records(
+    path: Path, file: str, typed: Typed | None = None
+) -> Iterator[tuple[Location, Any]]:
     """Records from a gzipped file, JSON Lines or (for .csv.gz) CSV; lines are numbered
     in the uncompressed text."""
     if not path.exists():
@@ -203,7 +230,7 @@ def _gzip_records(path: Path, file: str) -> Iterator[tuple[Location, Any]]:
                 yield from _csv_records(fh, file)
         else:
             with gzip.open(path, "rb") as bfh:
-                yield from _jsonl_records(bfh, file)
+                yield from _jsonl_records(bfh, file, typed)
     except (OSError, EOFError, zlib.error) as exc:  # gzip.BadGzipFile is an OSError
         raise EventError([Problem(Location(file, 0), f"not a readable gzip file: {exc}")]) from None
 
@@ -338,6 +365,13 @@ def iter_records(
 ) -> Iterator[tuple[Location, Any]]:
     """Raw records from a path (.jsonl/.ndjson/.json lines, .csv or .parquet), a pandas
     DataFrame, or an iterable. `catalogue` fits table cells to the attributes' types."""
+    return _records(source, name, catalogue)
+
+
+def _records(
+    source: Any, name: str | None, catalogue: Catalogue | None, typed: Typed | None = None
+) -> Iterator[tuple[Location, Any]]:
+    """iter_records; with `typed`, JSON Lines that it makes events of come as `_Read`."""
     tabular = tabular_records(source, name, catalogue)
     if tabular is not None:
         yield from tabular
@@ -346,10 +380,10 @@ def iter_records(
         binary = getattr(source, "buffer", None)  # read as bytes, as a file is
         if binary is None:
             binary = io.BytesIO(source.read().encode("utf-8", "surrogateescape"))
-        yield from _jsonl_records(binary, name or "<stream>")
+        yield from _jsonl_records(binary, name or "<stream>", typed)
         return
     if isinstance(source, (str, os.PathLike)) and os.fspath(source).lower().endswith(".gz"):
-        yield from _gzip_records(Path(source), name or os.fspath(source))
+        yield from _gzip_records(Path(source), name or os.fspath(source), typed)
         return
     if isinstance(source, (str, os.PathLike)):
         path = Path(source)
@@ -366,7 +400,7 @@ def iter_records(
                 yield from _csv_records(fh, file)
         else:
             with path.open("rb") as bfh:
-                yield from _jsonl_records(bfh, file)
+                yield from _jsonl_records(bfh, file, typed)
         return
     file = name or "<events>"
     for n, record in enumerate(source, start=1):
@@ -638,10 +672,16 @@ def read_events(
     rejected: list[Rejected] = []
     duplicates = 0
     validate = validator(cat)
-    for n, (loc, record) in enumerate(iter_records(source, name, cat), start=1):
+    records = _records(source, name, cat, compiled(cat).line)
+    for n, (loc, record) in enumerate(records, start=1):
         if progress is not None and n % 1000 == 0:
             progress(n)  # records read so far, for a progress line
-        event, reasons = validate(record, str(loc))
+        event: Event | None
+        reasons: list[str]
+        if type(record) is _Read:
+            event, reasons = record.event, []
+        else:
+            event, reasons = validate(record, str(loc))
         if event is None:
             rejected.append(Rejected(loc, tuple(reasons), record))
             continue

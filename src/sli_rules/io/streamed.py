@@ -34,6 +34,7 @@ from __future__ import annotations
 import datetime as _dt
 import gzip
 import io
+import operator
 import os
 import shutil
 import tempfile
@@ -50,12 +51,13 @@ from sli_rules.io.intake import (
     REVIEW_CLAIMS,
     Intake,
     Rejected,
-    _jsonl_records,
+    _jsonl_record,
     _same_reviews,
     read_events,
     validate_record,
     validator,
 )
+from sli_rules.io.validators import compiled
 from sli_rules.load.catalogue import Catalogue, load_catalogue
 from sli_rules.model.errors import EventError, Location, Problem
 from sli_rules.model.values import Event
@@ -67,24 +69,6 @@ def order_key(event: Event) -> Any:
     """The key events are grouped and ordered by for evaluation: the engine applies the
     events of one key together, keys in ascending order (today: the event's date)."""
     return event.date
-
-
-class _Tracked:
-    """The lines of a binary file, remembering where the last one handed out starts."""
-
-    def __init__(self, handle: IO[bytes]) -> None:
-        self._handle = handle
-        self.start = handle.tell()
-
-    def __iter__(self) -> Iterator[bytes]:
-        return self._lines()
-
-    def _lines(self) -> Iterator[bytes]:
-        at = self.start
-        for line in self._handle:  # split at line feeds only, as readline() does
-            self.start = at
-            at += len(line)
-            yield line
 
 
 class StreamedEvents:
@@ -137,8 +121,13 @@ def read_event_at(fh: IO[bytes], file: str, catalogue: Catalogue, offset: int, l
     """The event on the line starting at `offset`, validated again as in the first pass."""
     fh.seek(offset)
     raw = fh.readline()
-    for _loc, record in _jsonl_records([raw], file):
-        event, _reasons = validate_record(catalogue, record, str(Location(file, line)))
+    source = str(Location(file, line))
+    event = compiled(catalogue).line(raw, source)
+    if event is not None:
+        return event
+    item = _jsonl_record(raw, line, file)
+    if item is not None:
+        event, _reasons = validate_record(catalogue, item[1], source)
         if event is not None:
             return event
     raise EventError(
@@ -153,6 +142,8 @@ class Sink(Protocol):
 
 
 _STAND_IN = Event("-", "-", _dt.date.min, "-")
+_BY_ID = operator.attrgetter("id")
+_NO_KEY = object()
 
 
 @attrs.frozen
@@ -270,19 +261,38 @@ def _index(
     # the events of the latest order key, for the sink (None once the sink is abandoned)
     pending: list[Event] | None = [] if sink is not None else None
     pending_key: Any = None
-    tracked = _Tracked(fh)
     validate = validator(cat)
-    for n, (loc, record) in enumerate(_jsonl_records(tracked, file), start=1):
+    typed = compiled(cat).line
+    bucket_key: Any = _NO_KEY  # the key of `bucket`, the last bucket appended to
+    bucket: array[int] = array("q")
+    at = fh.tell()  # where the next line starts
+    number = 0  # of the line
+    n = 0  # records read (lines not blank), for `progress`
+    for read in fh:  # split at line feeds only, as readline() does
+        start = at
+        at += len(read)
+        number += 1
+        # the usual line: an event straight from the typed decoding; any other line
+        # takes intake's usual steps, which decide and word its problems
+        event = typed(read, f"{file}:{number}")
+        item = None if event is not None else _jsonl_record(read, number, file)
+        if event is None and item is None:
+            continue  # a blank line
+        n += 1
         if progress is not None and n % 1000 == 0:
             progress(n)
-        event, reasons = validate(record, str(loc))
-        if event is None:
-            rejected.append(Rejected(loc, tuple(reasons), record))
+        if item is not None:
+            loc, record = item
+            event, reasons = validate(record, str(loc))
+            if event is None:
+                rejected.append(Rejected(loc, tuple(reasons), record))
+                continue
+        assert event is not None
+        event_id = event.id
+        if conflicted and event_id in conflicted:
+            conflicted[event_id].append(Location(file, number))
             continue
-        if event.id in conflicted:
-            conflicted[event.id].append(loc)
-            continue
-        i = by_id.get(event.id)
+        i = by_id.get(event_id)
         if i is None:
             key = order_key(event)
             if pending is not None and sink is not None:
@@ -290,7 +300,7 @@ def _index(
                     if key < pending_key:  # out of order: read back in order later
                         pending = None
                     else:
-                        sink.take(sorted(pending, key=lambda e: e.id))
+                        sink.take(sorted(pending, key=_BY_ID))
                         pending = []
                 if pending is not None:
                     pending.append(event)
@@ -298,25 +308,27 @@ def _index(
             i = len(offsets)
             if event.type in REVIEW_CLAIMS and isinstance(review := event.get("review"), str):
                 claims.setdefault((event.type, event.council, review), []).append(i)
-            by_id[event.id] = i
-            offsets.append(tracked.start)
-            lines.append(loc.line)
-            bucket = buckets.get(key)
-            if bucket is None:
-                bucket = buckets[key] = array("q")
+            by_id[event_id] = i
+            offsets.append(start)
+            lines.append(number)
+            if key != bucket_key:  # the lines of one key usually come together
+                found = buckets.get(key)
+                if found is None:
+                    found = buckets[key] = array("q")
+                bucket, bucket_key = found, key
             bucket.append(i)
             continue
         first = read_event_at(again, file, cat, offsets[i], lines[i])
         if first == event:
             duplicates += 1
         else:
-            conflicted[event.id] = [Location(file, lines[i]), loc]
+            conflicted[event.id] = [Location(file, lines[i]), Location(file, number)]
             dropped.add(i)
             del by_id[event.id]
             pending = None  # the sink may have applied the first event: read back later
     del by_id
     if pending and sink is not None:
-        sink.take(sorted(pending, key=lambda e: e.id))
+        sink.take(sorted(pending, key=_BY_ID))
     # events under different ids claiming one review: settled by read_events' own rule,
     # on the claims that have company (read again: they are few)
     company = sorted(

@@ -10,6 +10,13 @@ from the catalogue (bundled and ruleset-declared types alike):
   return, or None whenever it is not sure: a problem of any kind, an imprecise date, a
   `record.coverage` declaration, a value of a Python type it does not expect. The caller
   then runs `validate_record`'s full checks, which decide and word every message.
+- `CompiledCatalogue.line(raw)` goes further for a JSON Lines line: msgspec decodes it
+  against a `Struct` per event type (built once per catalogue, a tagged union on
+  `type`), so that the types, the listed values, the required and the unknown
+  attributes of the whole line are judged in C; Python then checks only the event's
+  date and council and the attributes a `Struct` cannot judge (dates, party codes,
+  values allowed before a day). It returns the same `Event` as the two steps below, or
+  None whenever it is not sure, and the line then takes those steps.
 - `fast_decode(raw)` decodes a JSON Lines line with msgspec, or returns `SLOW` when the
   stdlib decoder that intake has always used must decode it instead: the line is broken
   (so that its message stays the same), may hold a number written with too many
@@ -28,7 +35,7 @@ import math
 import re
 import weakref
 from collections.abc import Callable, Mapping
-from typing import Any, Final
+from typing import Annotated, Any, Final, Literal, Union
 
 import msgspec
 
@@ -93,6 +100,159 @@ def fast_decode(raw: bytes) -> Any:
     except Exception:
         return SLOW
     return value if again.count(b":") == colons else SLOW
+
+
+# ---------------------------------------------------------------- typed lines
+
+# A whole number msgspec keeps exactly and the full checks accept (larger ones, up to
+# about 100 digits, are accepted too, by the steps after this one).
+_WHOLE = Annotated[int, msgspec.Meta(ge=0, le=(1 << 63) - 1)]
+_REAL = Annotated[float, msgspec.Meta(ge=0)]
+_NUMBER = Union[_WHOLE, _REAL]  # noqa: UP007 (a runtime type for msgspec)
+_ID = Annotated[str, msgspec.Meta(min_length=1)]
+
+
+class _LineType:
+    """What the typed decoding of a line leaves to Python for one event type."""
+
+    __slots__ = ("after", "name", "numbers", "parties")
+
+    def __init__(
+        self,
+        name: str,
+        parties: tuple[str, ...],
+        after: tuple[tuple[str, Check], ...],
+        numbers: bool,
+    ) -> None:
+        self.name = name
+        self.parties = parties  # attributes holding a party code (a plain one)
+        self.after = after  # (attribute, check): the others a Struct cannot judge alone
+        self.numbers = numbers  # whether a number may be written with many characters
+
+
+class _Typed:
+    """The Structs of a catalogue's event types, one tagged union decoder for them all."""
+
+    def __init__(
+        self, compiler: _Compiler, types: Mapping[str, Mapping[str, AttributeSpec]]
+    ) -> None:
+        self._compiler = compiler
+        self._count = 0
+        self.types: dict[type, _LineType] = {}
+        structs: list[Any] = []
+        for name, specs in types.items():
+            made = self._event_struct(name, specs)
+            if made is not None:
+                structs.append(made[0])
+                self.types[made[0]] = made[1]
+        self.decode: Callable[[bytes], Any] = _no_type
+        if structs:
+            self.decode = msgspec.json.Decoder(Union[tuple(structs)]).decode  # noqa: UP007
+
+    def _event_struct(
+        self, name: str, specs: Mapping[str, AttributeSpec]
+    ) -> tuple[type, _LineType] | None:
+        fields: list[tuple[str, Any, Any]] = [
+            ("id", _ID, msgspec.NODEFAULT),
+            ("date", str, msgspec.NODEFAULT),
+            ("council", str, msgspec.NODEFAULT),
+        ]
+        after: list[tuple[str, Check]] = []
+        parties: list[str] = []
+        numbers = False
+        for attr, spec in specs.items():
+            if attr in COMMON:
+                return None
+            typed = self._annotation(spec, 1)
+            if typed is None:
+                return None
+            annotation, exact = typed
+            if spec.type == "party" and not spec.values and not spec.values_before:
+                parties.append(attr)
+            elif not exact:
+                check = self._compiler.check(spec, 1)
+                if check is None:
+                    return None
+                after.append((attr, check))
+            numbers = numbers or _has_number(spec)
+            fields.append(self._field(attr, annotation, spec.required))
+        made = self._struct(fields, name)
+        return made, _LineType(name, tuple(parties), tuple(after), numbers)
+
+    def _field(self, name: str, annotation: Any, required: bool) -> tuple[str, Any, Any]:
+        if required:
+            return (name, annotation, msgspec.NODEFAULT)
+        return (name, Union[annotation, None], None)  # noqa: UP007
+
+    def _struct(self, fields: list[tuple[str, Any, Any]], tag: str | None) -> type:
+        """A Struct of these fields (required first), under safe field names."""
+        fields = sorted(fields, key=lambda f: f[2] is not msgspec.NODEFAULT)
+        rename = {f"f{i}": f[0] for i, f in enumerate(fields)}
+        spec = [
+            (f"f{i}", f[1]) if f[2] is msgspec.NODEFAULT else (f"f{i}", f[1], f[2])
+            for i, f in enumerate(fields)
+        ]
+        self._count += 1
+        options: dict[str, Any] = {}
+        if tag is not None:
+            options = {"tag": tag, "tag_field": "type"}
+        return msgspec.defstruct(
+            f"Line{self._count}",
+            spec,
+            rename=rename,
+            forbid_unknown_fields=True,
+            gc=False,
+            **options,
+        )
+
+    def _annotation(self, spec: AttributeSpec, depth: int) -> tuple[Any, bool] | None:
+        """The msgspec type of an attribute's values, and whether that type alone judges
+        them exactly as the full checks do (else the compiled check follows it); None
+        when the full checks must judge every such value."""
+        t = spec.type
+        exact = not spec.values_before
+        if t in ("list", "object") and depth >= MAX_DEPTH:
+            return None
+        if t == "list":
+            if spec.items is None or spec.values or spec.values_before:
+                return None
+            inner = self._annotation(spec.items, depth + 1)
+            if inner is None:
+                return None
+            return list[inner[0]], inner[1]  # type: ignore[valid-type]
+        if t == "object":
+            if spec.values or spec.values_before:
+                return None
+            fields: list[tuple[str, Any, Any]] = []
+            for attr, sub in spec.attributes.items():
+                inner = self._annotation(sub, depth + 1)
+                if inner is None:
+                    return None
+                exact = exact and inner[1]
+                fields.append(self._field(attr, inner[0], sub.required))
+            return self._struct(fields, None), exact
+        if t == "string":
+            if spec.values and all(type(v) is str for v in spec.values):
+                return Literal[tuple(spec.values)], exact
+            return str, exact and not spec.values
+        base = {"integer": _WHOLE, "number": _NUMBER, "boolean": bool}.get(t)
+        if base is not None:
+            return base, exact and not spec.values
+        if t in ("date", "party"):
+            return str, False
+        return None
+
+
+def _no_type(_raw: bytes) -> Any:
+    raise ValueError("no event type can be decoded this way")
+
+
+def _has_number(spec: AttributeSpec) -> bool:
+    if spec.type == "number":
+        return True
+    if spec.items is not None and _has_number(spec.items):
+        return True
+    return any(_has_number(s) for s in spec.attributes.values())
 
 
 # ---------------------------------------------------------------- compiled checks
@@ -255,6 +415,9 @@ class CompiledCatalogue:
         self._types: dict[str, _TypeChecks] = {}
         self._councils: dict[str, tuple[_dt.date | None, _dt.date | None] | None] = {}
         self._days: dict[str, _dt.date | None] = {}
+        self._bounds: dict[str, tuple[_dt.date, _dt.date]] = {}  # a party's first, last day
+        self._specs: dict[str, Mapping[str, AttributeSpec]] = {}
+        self._typed: _Typed | None = None
         provenance = {k: catalogue.common[k] for k in PROVENANCE if k in catalogue.common}
         for name, et in catalogue.types.items():
             if name == "record.coverage":  # its own checks (intake's _coverage_problems)
@@ -262,6 +425,7 @@ class CompiledCatalogue:
             compiled = self._compile(provenance, et)
             if compiled is not None:
                 self._types[name] = compiled
+                self._specs[name] = {**provenance, **et.attributes}
 
     def _compile(
         self, provenance: Mapping[str, AttributeSpec], et: EventType
@@ -306,6 +470,16 @@ class CompiledCatalogue:
             self._councils[council] = span
         return span
 
+    def _party_bounds(self, council: str) -> tuple[_dt.date, _dt.date] | None:
+        """A council code's first and last day when it certainly names a party."""
+        span = self._councils.get(council) or self._council(council)
+        if span is None:
+            return None
+        bounds = (span[0] or _dt.date.min, span[1] or _dt.date.max)
+        if len(self._bounds) < CACHED:
+            self._bounds[council] = bounds
+        return bounds
+
     def event(self, record: Any, source: str = "") -> Event | None:
         """The event `record` certainly is (read from `source`), or None (the full checks
         then decide)."""
@@ -345,6 +519,56 @@ class CompiledCatalogue:
             if name not in attrs:
                 return None
         return Event(event_id, str(type_name), day, str(council), attrs, source)
+
+    def line(self, raw: bytes, source: str = "") -> Event | None:
+        """The event a JSON Lines line (its line break may be kept) certainly is, read
+        from `source`, or None: the line then goes through `fast_decode` and `event`,
+        and the full checks if need be, which decide and word every problem.
+
+        The line is decoded twice by msgspec: against the event types' Structs, which
+        judge every value's type, the listed values and the attributes required or
+        unknown, and into plain values for the event (a Struct would lose the order
+        of the attributes, which the event keeps)."""
+        typed = self._typed
+        if typed is None:
+            typed = self._typed = _Typed(self._compiler, self._specs)
+        try:
+            kind = typed.types[type(typed.decode(raw))]
+        except Exception:  # not valid for its type, or not decodable: the steps after say
+            return None
+        if kind.numbers and len(raw) > 100 and _LONG_RUN in raw.translate(_NUMBERISH):
+            return None
+        record: dict[str, Any] = _decode(raw)
+        colons = raw.count(b":")  # a key given twice: see fast_decode
+        if len(record) != colons and (b"\\u003" in raw or _encode(record).count(b":") != colons):
+            return None
+        date = record["date"]
+        day = self._days.get(date)
+        if day is None and (day := self._day(date)) is None:
+            return None
+        council = record["council"]
+        bounds = self._bounds.get(council)
+        if bounds is None and (bounds := self._party_bounds(council)) is None:
+            return None
+        if not bounds[0] <= day <= bounds[1]:
+            return None
+        if kind.parties:
+            parties = self._compiler.parties
+            for attr in kind.parties:
+                value = record.get(attr)
+                if value is not None and not (
+                    parties.get(value) or self._compiler.good_party(value)
+                ):
+                    return None
+        for attr, check in kind.after:
+            value = record.get(attr)
+            if value is not None and not check(value, day):
+                return None
+        event_id = record.pop("id")
+        del record["type"], record["date"], record["council"]
+        if None in record.values():
+            record = {k: v for k, v in record.items() if v is not None}
+        return Event(event_id, kind.name, day, council, record, source)
 
 
 _COMPILED: dict[int, tuple[weakref.ref[Catalogue], CompiledCatalogue]] = {}
