@@ -13,6 +13,7 @@ import functools
 import json
 import operator
 import re
+import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, cast
@@ -210,9 +211,9 @@ class _Asleep:
     is unchanged; a party's entries only while its memberships are."""
 
     key: tuple[Any, ...] | None = None
-    # unsettled duties by instance key: (what their findings read, the day to look again
-    # or None for "only when that changes")
-    duties: dict[tuple[str, str, str], tuple[tuple[Any, ...], Date | None]] = attrs.Factory(dict)
+    # unsettled duties by instance key: what their findings read, and whether to look
+    # again after the duty's due date too (else only when that changes); see duty_fp
+    duties: dict[tuple[str, str, str], tuple[Any, ...]] = attrs.Factory(dict)
     # recurring and count duties, by (rule, party): the start of the periods not yet
     # looked at (every earlier one is drained or asleep) ...
     frontier: dict[tuple[str, str], Date] = attrs.Factory(dict)
@@ -279,6 +280,7 @@ class Session:
         # the periods an event's day counts for, per (ruleset, rule, day): pure, and the
         # costliest part of counting recurring duties when recomputed for every event
         self._periods: dict[tuple[int, str, Date], tuple[Period, ...]] = {}
+        self._periods_day: Date | None = None  # the day they are kept for
         # per ruleset, the keys of its triggered duties by (rule, matched values), in the
         # order of `instances` (see `_duties_of`); built from the state's `instances` when
         # first asked, and kept up by `_filed` wherever a triggered duty is created
@@ -878,7 +880,9 @@ class Session:
                 continue
             env = Env(event=e, party=p)
             failed = [part for part, pred in cr.require_parts[rule.id] if not pred(e, env)]
-            text = "; ".join(describe_condition(part) for part in failed)
+            # one string for every duty that failed alike (a constraint breached at every
+            # meeting keeps its text for as long as the breach is open)
+            text = sys.intern("; ".join(describe_condition(part) for part in failed))
             if self.trace is not None:
                 keys = tuple(part.entries[0].key for part in failed)
                 note = Note(Family.CHECKED, e, e.date, failed=keys)
@@ -1245,6 +1249,20 @@ class Session:
         keys.pop(key, None)
         keys[key] = None
 
+    def _unfiled(self, cr: CompiledRuleset, st: RulesetState, key: Any, inst: Instance) -> None:
+        """Forget a duty that drain() has handed out and removed from `st.instances`
+        (`_duties_of` would drop it only when next asked for its rule and matched values,
+        which for most is never: a table that grew with history)."""
+        kept = self._duty_index[cr.index]
+        if kept is None or kept[0] is not st.instances:
+            return
+        group = (inst.rule, inst.match)
+        keys = kept[1].get(group)
+        if keys is not None:
+            keys.pop(key, None)
+            if not keys:
+                del kept[1][group]
+
     def _fulfil_each(
         self,
         cr: CompiledRuleset,
@@ -1339,11 +1357,15 @@ class Session:
     def _periods_for_event(
         self, cr: CompiledRuleset, rule: RecurringRule | CountRule, day: Date
     ) -> list[Period]:
+        if day != self._periods_day:
+            # asked only for the day being applied, and the clock never goes back: the
+            # answers for earlier days are never asked again (a long-running session
+            # would otherwise keep thousands of them)
+            self._periods.clear()
+            self._periods_day = day
         key = (cr.index, rule.id, day)
         found = self._periods.get(key)
         if found is None:
-            if len(self._periods) >= 4096:  # bounded: a long-running session stays small
-                self._periods.clear()
             found = self._periods[key] = tuple(self._event_periods(cr, rule, day))
         return list(found)
 
@@ -1883,13 +1905,16 @@ class _Findings:
         log = self.st.breach_concerns.get((pid, concern)) if self.st.breach_concerns else None
         return None if log is None else (log.resolved, tuple(log.taken.items()))
 
-    def duty_fp(self, inst: Instance) -> tuple[Any, ...]:
-        """What an unsettled duty's findings read that an event can change."""
+    def duty_fp(self, inst: Instance, dated: bool) -> tuple[Any, ...]:
+        """What an unsettled duty's findings read that an event can change, in one flat
+        tuple (one object a sleeping duty: they stay for as long as the duty is open),
+        ending with `dated`: whether the note also lapses after the duty's due date."""
         return (
-            _INSTANCE_PLAIN(inst),
+            *_INSTANCE_PLAIN(inst),
             tuple(inst.parts.items()),
             self.party_fp(inst.party),
             self.concern_fp(inst.party, f"{inst.rule}/{inst.key}"),
+            dated,
         )
 
     def stirred(self, rule: Rule) -> dict[str, set[str]]:
@@ -1937,7 +1962,8 @@ class _Findings:
         for key, inst in list(st.instances.items()):
             noted = sleeping.get(key)
             if noted is not None:
-                if (noted[1] is None or day < noted[1]) and noted[0] == self.duty_fp(inst):
+                dated = noted[-1]  # (the due date is in the note: not woken if it moved)
+                if (not dated or day <= inst.due) and noted == self.duty_fp(inst, dated):
                     continue  # nothing it reads has changed since drain() last looked
                 del sleeping[key]
             if inst.trigger is None or inst.trigger.date > day:
@@ -1945,15 +1971,16 @@ class _Findings:
             if not self.final(inst):
                 # unsettled until an event reaches it, its party leaves, the agreement ends
                 # or (with an early or waiving event) its due date passes
-                sleeping[key] = (self.duty_fp(inst), inst.due + DAY if inst.due >= day else None)
+                sleeping[key] = self.duty_fp(inst, inst.due >= day)
                 continue
             found = self.settled(self.instance(inst))
             if found is None:
                 if self.stuck == "event":
-                    sleeping[key] = (self.duty_fp(inst), None)
+                    sleeping[key] = self.duty_fp(inst, False)
                 continue
             out.extend(found)
             del st.instances[key]
+            self.s._unfiled(self.cr, st, key, inst)
             bucket = st.index.get((inst.rule, inst.party, *inst.match))
             if bucket is not None and key in bucket:
                 bucket.remove(key)
