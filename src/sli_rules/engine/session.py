@@ -1661,41 +1661,52 @@ def _first(e: Event | None, path: str) -> Any:
     return json.dumps(v, sort_keys=True) if isinstance(v, (list, dict)) else v
 
 
-@functools.lru_cache(maxsize=4096)
 def _period_of(spec: PeriodSpec, day: Date, anchor: Date) -> Period:
-    # Memoised (bounded): a pure function of immutable values, asked again for every
-    # event on the same day, and its month arithmetic was the engine's largest cost.
-    return (
-        next(spec.periods(day, day, anchor))
-        if not spec.months
-        else next(PeriodSpec(spec.calendar, spec.unit).periods(day, day, anchor))
-    )
+    """The period of `spec` (all months, whatever `months` says) that holds `day`: found
+    in its calendar year's periods, enumerated once per year (their month arithmetic was
+    the engine's largest cost) and shared by every day of the year (a table by day kept
+    a period for each day seen, thousands in a pipeline running for years)."""
+    whole = spec if not spec.months else _all_months(spec)
+    for p in _year_periods(whole, anchor, day.year)[0]:
+        if p.start <= day <= p.end:
+            return p
+    raise AssertionError(f"no period of {spec} holds {day}")  # they tile every year
+
+
+@functools.lru_cache(maxsize=64)
+def _all_months(spec: PeriodSpec) -> PeriodSpec:
+    return PeriodSpec(spec.calendar, spec.unit)
 
 
 def _named_period(spec: PeriodSpec, text: str, near: Date, anchor: Date) -> Period | None:
     """`spec.named(text, near, anchor)`: the period a label names, among those that
     overlap three years (of 366 days) either side of `near`, the first in order. Found in
-    the periods of the nine calendar years around `near`'s, enumerated once per year (an
-    enumeration per event day was the costliest part of counting declared returns, and
-    filled a cache day by day)."""
+    the periods of the nine calendar years around `near`'s, each year's enumerated once
+    (an enumeration per event day was the costliest part of counting declared returns,
+    and filled a cache day by day)."""
     wanted = text.strip().replace("-Q", " Q")
     span = _dt.timedelta(days=3 * 366)
     first, last = near - span, near + span
-    for p in _labelled(spec, anchor, near.year).get(wanted, ()):
-        if p.end >= first and p.start <= last:
-            return p
+    # a period in two calendar years is met twice, in order: the first match is the
+    # first in order of all those that overlap the nine years
+    for year in range(max(near.year - 4, 1), min(near.year + 4, 9999) + 1):
+        for p in _year_periods(spec, anchor, year)[1].get(wanted, ()):
+            if p.end >= first and p.start <= last:
+                return p
     return None
 
 
-@functools.lru_cache(maxsize=64)
-def _labelled(spec: PeriodSpec, anchor: Date, year: int) -> dict[str, tuple[Period, ...]]:
-    """The periods of `spec` overlapping the calendar years `year` - 4 to `year` + 4 (a
-    span holding `near` +- 1,098 days for any `near` in `year`), by label, in order."""
+@functools.lru_cache(maxsize=512)
+def _year_periods(
+    spec: PeriodSpec, anchor: Date, year: int
+) -> tuple[tuple[Period, ...], dict[str, tuple[Period, ...]]]:
+    """The periods of `spec` that overlap the calendar year `year`, in order, and the same
+    by label (in order)."""
+    found = tuple(spec.periods(Date(year, 1, 1), Date(year, 12, 31), anchor))
     out: dict[str, list[Period]] = {}
-    lo, hi = Date(max(year - 4, 1), 1, 1), Date(min(year + 4, 9999), 12, 31)
-    for p in spec.periods(lo, hi, anchor):
+    for p in found:
         out.setdefault(p.label, []).append(p)
-    return {label: tuple(found) for label, found in out.items()}
+    return found, {label: tuple(ps) for label, ps in out.items()}
 
 
 def _spans(cr: CompiledRuleset, rule: CountRule, first: Date, last: Date) -> Iterator[Period]:
