@@ -218,10 +218,10 @@ class _Asleep:
     # looked at (every earlier one is drained or asleep) ...
     frontier: dict[tuple[str, str], Date] = attrs.Factory(dict)
     # ... the periods asleep, by label: (period, first day of the membership, its end,
-    # what their findings read) ...
-    periods: dict[tuple[str, str], dict[str, tuple[Period, Date, Date | None, tuple[Any, ...]]]] = (
-        attrs.Factory(dict)
-    )
+    # what their findings read), or the period alone for one that reads nothing in the
+    # membership of `span` (see `note`) ...
+    periods: dict[tuple[str, str], dict[str, Period | tuple[Any, ...]]] = attrs.Factory(dict)
+    span: dict[tuple[str, str], tuple[Date, Date | None]] = attrs.Factory(dict)
     # ... and the party's memberships when these were noted
     party: dict[tuple[str, str], tuple[Any, ...]] = attrs.Factory(dict)
 
@@ -230,7 +230,43 @@ class _Asleep:
         self.duties.clear()
         self.frontier.clear()
         self.periods.clear()
+        self.span.clear()
         self.party.clear()
+
+    def forget(self, rp: tuple[str, str]) -> None:
+        """Forget the periods of (rule, party) asleep."""
+        self.periods.pop(rp, None)
+        self.span.pop(rp, None)
+
+    def note(
+        self,
+        rp: tuple[str, str],
+        dormant: dict[str, Period | tuple[Any, ...]],
+        period: Period,
+        first: Date,
+        left: Date | None,
+        fp: tuple[Any, ...],
+    ) -> None:
+        """Put a period of (rule, party) to sleep in `dormant`. Most read nothing (no tally,
+        no concern: an `unrecorded` period, one a year for as long as the party is in) and
+        lie in the party's one membership: such a one is noted as the period alone (the
+        periods are shared by the parties and days of their year), not in a tuple of its
+        own."""
+        if fp is _NOTHING_READ and self.span.setdefault(rp, (first, left)) == (first, left):
+            dormant[period.label] = period
+        else:
+            dormant[period.label] = (period, first, left, fp)
+        self.periods[rp] = dormant
+
+    def noted(
+        self, rp: tuple[str, str], value: Period | tuple[Any, ...]
+    ) -> tuple[Period, Date, Date | None, tuple[Any, ...]]:
+        """What `note` noted: (period, first day of the membership, its end, what the
+        period's findings read)."""
+        if isinstance(value, Period):
+            first, left = self.span[rp]
+            return value, first, left, _NOTHING_READ
+        return cast(tuple[Period, Date, "Date | None", tuple[Any, ...]], value)
 
 
 _NOTHING_READ: tuple[Any, ...] = (None, None)  # a period with no tally and no concern
@@ -2575,13 +2611,13 @@ class _Findings:
             # drain() looks at the periods it has not looked at (from the frontier) and
             # at those asleep whose tally or concern has changed since (see _Asleep)
             dozing = drain
-            dormant: dict[str, tuple[Period, Date, Date | None, tuple[Any, ...]]] = {}
+            dormant: dict[str, Period | tuple[Any, ...]] = {}
             lowest = floor
             if dozing:
                 fp = self.party_fp(pid)
                 if asleep.party.get(rp) != fp:  # its memberships changed: look again
                     asleep.frontier.pop(rp, None)
-                    asleep.periods.pop(rp, None)
+                    asleep.forget(rp)
                     asleep.party[rp] = fp
                 dormant = asleep.periods.get(rp) or {}  # kept only once one sleeps
                 front = asleep.frontier.get(rp)
@@ -2619,8 +2655,11 @@ class _Findings:
                 # neither slept with neither, and neither goes away while it sleeps)
                 woken = False
                 for label in self.stirred(rule).get(pid, ()):
-                    noted = dormant.get(label)
-                    if noted is None or noted[3] == self.period_fp(rule, pid, label):
+                    value = dormant.get(label)
+                    if value is None:
+                        continue
+                    noted = asleep.noted(rp, value)
+                    if noted[3] == self.period_fp(rule, pid, label):
                         continue
                     del dormant[label]
                     woken = True
@@ -2628,7 +2667,9 @@ class _Findings:
                         seen.add(label)
                         items.append(noted[:3])
                 if woken:
-                    dozing_from = min((n[0].start for n in dormant.values()), default=None)
+                    dozing_from = min(
+                        (asleep.noted(rp, n)[0].start for n in dormant.values()), default=None
+                    )
                 elif sum(1 for label in seen if label in dormant) < len(dormant):
                     # those not enumerated again lie before the frontier, before them all
                     dozing_from = Date.min
@@ -2687,8 +2728,7 @@ class _Findings:
                         blocked = True
                         if dozing and self.stuck == "event":
                             fp = self.period_fp(rule, pid, period.label)
-                            dormant[period.label] = (period, first, left, fp)
-                            asleep.periods[rp] = dormant
+                            asleep.note(rp, dormant, period, first, left, fp)
                         elif pin is None:
                             pin = period.start
                         continue
@@ -2750,9 +2790,15 @@ class _Findings:
         key = (spec, since)
         found = self._drain_periods.get(key)
         if found is None:
-            found = self._drain_periods[key] = tuple(
-                spec.periods(since, self.day, self.rs.effective.start)
-            )
+            # taken from the tables of their calendar years (the same objects every
+            # drain: a period asleep is kept as it was enumerated, for years)
+            out: list[Period] = []
+            anchor, day = self.rs.effective.start, self.day
+            for year in range(since.year, day.year + 1):
+                for p in _year_periods(spec, anchor, year)[0]:
+                    if p.end >= since and p.start <= day and (not out or p.start > out[-1].start):
+                        out.append(p)
+            found = self._drain_periods[key] = tuple(out)
         return found
 
     def period_due(self, rule: RecurringRule | CountRule, period: Period) -> Date:
