@@ -222,6 +222,10 @@ class _Asleep:
     # membership of `span` (see `note`) ...
     periods: dict[tuple[str, str], dict[str, Period | tuple[Any, ...]]] = attrs.Factory(dict)
     span: dict[tuple[str, str], tuple[Date, Date | None]] = attrs.Factory(dict)
+    # ... the due date of the period at the frontier, when it was still running and
+    # everything before it drained or asleep: until then, a drain has nothing to do there
+    # unless a period asleep wakes ...
+    until: dict[tuple[str, str], Date] = attrs.Factory(dict)
     # ... and the party's memberships when these were noted
     party: dict[tuple[str, str], tuple[Any, ...]] = attrs.Factory(dict)
 
@@ -231,12 +235,14 @@ class _Asleep:
         self.frontier.clear()
         self.periods.clear()
         self.span.clear()
+        self.until.clear()
         self.party.clear()
 
     def forget(self, rp: tuple[str, str]) -> None:
         """Forget the periods of (rule, party) asleep."""
         self.periods.pop(rp, None)
         self.span.pop(rp, None)
+        self.until.pop(rp, None)
 
     def note(
         self,
@@ -689,10 +695,15 @@ class Session:
         for cr, st in zip(self.plan.rulesets, self.state.rulesets, strict=True):
             successions = self._successions[cr.index]
             # in the order written, those dated by `upto` (found by date: asked every day)
-            for i in self._memo[cr.index].successions_by(upto):
-                if i not in st.successions_done:
+            due = self._memo[cr.index].successions_by(upto)
+            if len(due) == len(st.successions_done):
+                continue  # all done (those done are among them): the usual day, at once
+            done = set(st.successions_done)  # (a list: asking it of each grew with history)
+            for i in due:
+                if i not in done:
                     s = successions[i]
                     st.successions_done.append(i)
+                    done.add(i)
                     self._succeed(cr, st, s.party, s.date, s.successors, s.duties, s.served_by)
 
     def _succeed(
@@ -2620,6 +2631,17 @@ class _Findings:
                     asleep.forget(rp)
                     asleep.party[rp] = fp
                 dormant = asleep.periods.get(rp) or {}  # kept only once one sleeps
+                calm = asleep.until.get(rp)
+                if (
+                    calm is not None
+                    and self.day <= calm
+                    and not any(
+                        (value := dormant.get(label)) is not None
+                        and asleep.noted(rp, value)[3] != self.period_fp(rule, pid, label)
+                        for label in self.stirred(rule).get(pid, ())
+                    )
+                ):
+                    continue  # the period at its frontier still runs, and nothing woke
                 front = asleep.frontier.get(rp)
                 if front is not None and (lowest is None or front > lowest):
                     lowest = front
@@ -2678,6 +2700,7 @@ class _Findings:
             blocked = False  # has a period that is not final been passed over?
             pin: Date | None = None  # the first period drain() must look at again
             reach: Date | None = None  # the end of the last period looked at
+            running: Date | None = None  # the due date of the running period pinned
             # a period a succession handed on to this party is owed as the predecessor's
             # (one duty, or one each); the successor's own duties start with the next one
             handed = (
@@ -2704,7 +2727,7 @@ class _Findings:
                 # (with a trace, derived anyway: a discharge is noted as it is derived)
                 if drain and self.s.trace is None and self.period_due(rule, period) >= self.day:
                     if pin is None:
-                        pin = period.start
+                        pin, running = period.start, self.period_due(rule, period)
                     break  # this period and the later ones are still running
                 found = self.period_finding(
                     rule, pid, period, first, left, end, need=need, reading=reading
@@ -2749,6 +2772,10 @@ class _Findings:
                     asleep.frontier[rp] = pin
                 elif reach is not None:
                     asleep.frontier[rp] = reach + DAY
+                if running is not None:
+                    asleep.until[rp] = running
+                else:
+                    asleep.until.pop(rp, None)
             if key is not None:
                 self.keep(key, out[mark:], outer, None, alive)
         return out
