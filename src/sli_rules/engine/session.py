@@ -2597,6 +2597,10 @@ class _Findings:
         eff_start = self.rs.effective.start
         if self.day < eff_start:
             return []
+        if drain and self.rs.rule_start(rule) > self.day:
+            # a rule of a later version: no period that has begun is in force (drain()
+            # would look at each party's periods only to pass over every one)
+            return []
         tallies: dict[str, list[Any]] | None = None
         asleep = self.s._asleep[self.cr.index]
         # the parties of a succession (who may have inherited a period)
