@@ -1714,7 +1714,7 @@ def _period_of(spec: PeriodSpec, day: Date, anchor: Date) -> Period:
     the engine's largest cost) and shared by every day of the year (a table by day kept
     a period for each day seen, thousands in a pipeline running for years)."""
     whole = spec if not spec.months else _all_months(spec)
-    for p in _year_periods(whole, anchor, day.year)[0]:
+    for p in _year_periods(whole, anchor, day.year):
         if p.start <= day <= p.end:
             return p
     raise AssertionError(f"no period of {spec} holds {day}")  # they tile every year
@@ -1737,23 +1737,30 @@ def _named_period(spec: PeriodSpec, text: str, near: Date, anchor: Date) -> Peri
     # a period in two calendar years is met twice, in order: the first match is the
     # first in order of all those that overlap the nine years
     for year in range(max(near.year - 4, 1), min(near.year + 4, 9999) + 1):
-        for p in _year_periods(spec, anchor, year)[1].get(wanted, ()):
+        found = _year_labels(spec, anchor, year).get(wanted)
+        for p in (found,) if isinstance(found, Period) else found or ():
             if p.end >= first and p.start <= last:
                 return p
     return None
 
 
 @functools.lru_cache(maxsize=512)
-def _year_periods(
+def _year_periods(spec: PeriodSpec, anchor: Date, year: int) -> tuple[Period, ...]:
+    """The periods of `spec` that overlap the calendar year `year`, in order."""
+    return tuple(spec.periods(Date(year, 1, 1), Date(year, 12, 31), anchor))
+
+
+@functools.lru_cache(maxsize=512)
+def _year_labels(
     spec: PeriodSpec, anchor: Date, year: int
-) -> tuple[tuple[Period, ...], dict[str, tuple[Period, ...]]]:
-    """The periods of `spec` that overlap the calendar year `year`, in order, and the same
-    by label (in order)."""
-    found = tuple(spec.periods(Date(year, 1, 1), Date(year, 12, 31), anchor))
-    out: dict[str, list[Period]] = {}
-    for p in found:
-        out.setdefault(p.label, []).append(p)
-    return found, {label: tuple(ps) for label, ps in out.items()}
+) -> dict[str, Period | tuple[Period, ...]]:
+    """`_year_periods` by label: the period a label names in that year (a tuple of them,
+    in order, should two share it)."""
+    out: dict[str, Period | tuple[Period, ...]] = {}
+    for p in _year_periods(spec, anchor, year):
+        had = out.get(p.label)
+        out[p.label] = p if had is None else (*((had,) if isinstance(had, Period) else had), p)
+    return out
 
 
 def _spans(cr: CompiledRuleset, rule: CountRule, first: Date, last: Date) -> Iterator[Period]:
@@ -2826,7 +2833,7 @@ class _Findings:
             out: list[Period] = []
             anchor, day = self.rs.effective.start, self.day
             for year in range(since.year, day.year + 1):
-                for p in _year_periods(spec, anchor, year)[0]:
+                for p in _year_periods(spec, anchor, year):
                     if p.end >= since and p.start <= day and (not out or p.start > out[-1].start):
                         out.append(p)
             found = self._drain_periods[key] = tuple(out)
