@@ -1806,6 +1806,7 @@ class _Findings:
         self.stuck = ""  # why settled() could not settle a duty ("event" or "date")
         self._drain_periods: dict[tuple[PeriodSpec, Date], tuple[Period, ...]] = {}
         self._party_fps: dict[str, tuple[Any, ...]] = {}  # see party_fp
+        self._handover_fps: dict[str, tuple[Any, ...]] | None = None  # see handover_fp
         self._stirred: dict[str, dict[str, set[str]]] = {}  # see stirred
 
     def finding(self, rule: Rule | EscalationLadder, **kw: Any) -> Finding:
@@ -1945,7 +1946,8 @@ class _Findings:
 
     def drain_key(self) -> tuple[Any, ...]:
         """What every duty's findings read beyond the duty and its party: the record's
-        coverage, the agreement's end (and whether it has passed), the successions."""
+        coverage, the agreement's end (and whether it has passed). (A succession is read
+        by its parties' findings only: it is in their `party_fp`.)"""
         st, state, day = self.st, self.s.state, self.day
         return (
             len(state.coverage),
@@ -1953,17 +1955,32 @@ class _Findings:
             st.end,
             st.end_by,
             st.end is not None and st.end <= day,
-            tuple((pred, h[0], tuple(h[1]), h[2], tuple(h[3])) for pred, h in st.handovers.items()),
         )
 
     def party_fp(self, pid: str) -> tuple[Any, ...]:
-        """A party's memberships, and whether its leaving has passed."""
+        """A party's memberships, whether its leaving has passed, and the successions it
+        takes part in (as predecessor, successor or a body serving the successors)."""
         found = self._party_fps.get(pid)
         if found is None:
             left = self.st.left.get(pid)
-            found = (*self.party_key(pid), left is not None and left <= self.day)
+            found = (
+                *self.party_key(pid),
+                left is not None and left <= self.day,
+                self.handover_fp(pid),
+            )
             self._party_fps[pid] = found
         return found
+
+    def handover_fp(self, pid: str) -> tuple[Any, ...]:
+        """The successions `pid` takes part in, as they stand (for this drain)."""
+        table = self._handover_fps
+        if table is None:
+            table = self._handover_fps = {}
+            for pred, h in self.st.handovers.items():
+                entry = (pred, h[0], tuple(h[1]), h[2], tuple(h[3]))
+                for p in dict.fromkeys((pred, *h[1], *h[3])):
+                    table[p] = (*table.get(p, ()), entry)
+        return table.get(pid, ())
 
     def concern_fp(self, pid: str, concern: str) -> tuple[Any, ...] | None:
         """What escalation events have said so far about the concern a breach raises."""
