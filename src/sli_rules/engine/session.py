@@ -1746,7 +1746,11 @@ def _named_period(spec: PeriodSpec, text: str, near: Date, anchor: Date) -> Peri
 
 @functools.lru_cache(maxsize=512)
 def _year_periods(spec: PeriodSpec, anchor: Date, year: int) -> tuple[Period, ...]:
-    """The periods of `spec` that overlap the calendar year `year`, in order."""
+    """The periods of `spec` that overlap the calendar year `year`, in order (those of a
+    spec of some months only are the same objects as those of all its months)."""
+    if spec.months:
+        whole = _year_periods(_all_months(spec), anchor, year)
+        return tuple(p for p in whole if p.start.month in spec.months)
     return tuple(spec.periods(Date(year, 1, 1), Date(year, 12, 31), anchor))
 
 
