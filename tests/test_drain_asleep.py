@@ -327,3 +327,53 @@ def test_the_parties_of_a_succession_sleep_and_wake_as_a_restored_session_would(
             }
         )
     drained_both_ways(nightly(records, dt.date(2020, 1, 1), 36), plan=plan)
+
+
+def test_a_duty_handed_out_leaves_nothing_behind_in_the_session() -> None:
+    # A pipeline drained month after month for years holds what is open, not what it
+    # has handed out: a review's duties, met and drained, leave no entry in the table of
+    # duties by matched values (which used to keep every drained duty's key until asked
+    # for its review again: never), and the periods an event counts for are kept for the
+    # day being applied only.
+    records: list[Record] = []
+    for n in range(24):
+        day = dt.date(2013 + n // 12, n % 12 + 1, 3)
+        held = review(day.isoformat(), rid=f"r{n}")
+        records.append(held)
+        records.append(
+            {
+                "id": f"r{n}-report",
+                "type": "follow_up_report.submitted",
+                "date": (day + dt.timedelta(days=120)).isoformat(),
+                "council": "E08000026",
+                "review": f"r{n}",
+            }
+        )
+    records.append(
+        {
+            "id": "ret",
+            "type": "data_return.submitted",
+            "date": "2015-03-20",
+            "council": "E08000026",
+            "period": "2014-Q4",
+        }
+    )
+    kept = Session(LAWS_PLAN, complete=True)
+    cr, st = LAWS_PLAN.rulesets[0], kept.state.rulesets[0]
+    kept._duties_of(cr, st, "follow-up", ("r0",))  # the table, built when first asked
+    nights = nightly(records, dt.date(2013, 1, 1), 36)
+    handed_out = 0
+    for night, arriving in nights:
+        kept.feed(to_events(arriving))
+        kept.advance(night)
+        handed_out += sum(f.rule == "follow-up" for f in kept.drain())
+    # every follow-up duty (of the reviews in the agreement's life) was met and handed out
+    assert handed_out >= 12
+    assert not [f for f in kept.findings() if f.rule == "follow-up"]
+    table = kept._duty_index[cr.index]
+    assert table is not None
+    assert table[0] is st.instances
+    filed = {key for keys in table[1].values() for key in keys}
+    assert filed <= set(st.instances)
+    assert not any(key[0] == "follow-up" for key in filed)
+    assert {key[2] for key in kept._periods} <= {dt.date(2015, 3, 20)}

@@ -190,3 +190,31 @@ def test_memory_follows_open_obligations_not_history() -> None:
     undrained.feed(events)
     undrained.advance(dt.date(2025, 1, 1))
     assert len(state.instances) < len(undrained.state.rulesets[0].instances) / 2
+
+
+def test_intake_remembers_a_bounded_number_of_days() -> None:
+    # A pipeline reads a month at a time for years: intake's memory of the dates it has
+    # parsed starts again when full instead of keeping every day it ever met, and the
+    # days read after a new start are the same days.
+    from sli_rules.io.validators import DAYS_CACHED, compiled
+    from sli_rules.load.catalogue import load_catalogue
+
+    day, records = dt.date(2013, 1, 1), []
+    for n in range(DAYS_CACHED + 400):
+        when = day + dt.timedelta(days=n)
+        records.append(
+            {
+                "id": f"r{n}",
+                "type": "self_assessment.submitted",
+                "date": when.isoformat(),
+                "council": "E08000026",
+            }
+        )
+    seen = []
+    for start in range(0, len(records), 30):
+        intake = sli_rules.read_events(records[start : start + 30])
+        assert not intake.rejected
+        seen.extend(e.date for e in intake.events)
+        made = compiled(load_catalogue())
+        assert len(made._days) <= DAYS_CACHED
+    assert seen == [day + dt.timedelta(days=n) for n in range(len(records))]

@@ -14,6 +14,7 @@ import itertools
 import json
 import operator
 import re
+import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, cast
@@ -213,17 +214,21 @@ class _Asleep:
     is unchanged; a party's entries only while its memberships are."""
 
     key: tuple[Any, ...] | None = None
-    # unsettled duties by instance key: (what their findings read, the day to look again
-    # or None for "only when that changes")
-    duties: dict[tuple[str, str, str], tuple[tuple[Any, ...], Date | None]] = attrs.Factory(dict)
+    # unsettled duties by instance key: what their findings read, and whether to look
+    # again after the duty's due date too (else only when that changes); see duty_fp
+    duties: dict[tuple[str, str, str], tuple[Any, ...]] = attrs.Factory(dict)
     # recurring and count duties, by (rule, party): the start of the periods not yet
     # looked at (every earlier one is drained or asleep) ...
     frontier: dict[tuple[str, str], Date] = attrs.Factory(dict)
     # ... the periods asleep, by label: (period, first day of the membership, its end,
-    # what their findings read) ...
-    periods: dict[tuple[str, str], dict[str, tuple[Period, Date, Date | None, tuple[Any, ...]]]] = (
-        attrs.Factory(dict)
-    )
+    # what their findings read), or the period alone for one that reads nothing in the
+    # membership of `span` (see `note`) ...
+    periods: dict[tuple[str, str], dict[str, Period | tuple[Any, ...]]] = attrs.Factory(dict)
+    span: dict[tuple[str, str], tuple[Date, Date | None]] = attrs.Factory(dict)
+    # ... the due date of the period at the frontier, when it was still running and
+    # everything before it drained or asleep: until then, a drain has nothing to do there
+    # unless a period asleep wakes ...
+    until: dict[tuple[str, str], Date] = attrs.Factory(dict)
     # ... and the party's memberships when these were noted
     party: dict[tuple[str, str], tuple[Any, ...]] = attrs.Factory(dict)
 
@@ -232,7 +237,45 @@ class _Asleep:
         self.duties.clear()
         self.frontier.clear()
         self.periods.clear()
+        self.span.clear()
+        self.until.clear()
         self.party.clear()
+
+    def forget(self, rp: tuple[str, str]) -> None:
+        """Forget the periods of (rule, party) asleep."""
+        self.periods.pop(rp, None)
+        self.span.pop(rp, None)
+        self.until.pop(rp, None)
+
+    def note(
+        self,
+        rp: tuple[str, str],
+        dormant: dict[str, Period | tuple[Any, ...]],
+        period: Period,
+        first: Date,
+        left: Date | None,
+        fp: tuple[Any, ...],
+    ) -> None:
+        """Put a period of (rule, party) to sleep in `dormant`. Most read nothing (no tally,
+        no concern: an `unrecorded` period, one a year for as long as the party is in) and
+        lie in the party's one membership: such a one is noted as the period alone (the
+        periods are shared by the parties and days of their year), not in a tuple of its
+        own."""
+        if fp is _NOTHING_READ and self.span.setdefault(rp, (first, left)) == (first, left):
+            dormant[period.label] = period
+        else:
+            dormant[period.label] = (period, first, left, fp)
+        self.periods[rp] = dormant
+
+    def noted(
+        self, rp: tuple[str, str], value: Period | tuple[Any, ...]
+    ) -> tuple[Period, Date, Date | None, tuple[Any, ...]]:
+        """What `note` noted: (period, first day of the membership, its end, what the
+        period's findings read)."""
+        if isinstance(value, Period):
+            first, left = self.span[rp]
+            return value, first, left, _NOTHING_READ
+        return cast(tuple[Period, Date, "Date | None", tuple[Any, ...]], value)
 
 
 _NOTHING_READ: tuple[Any, ...] = (None, None)  # a period with no tally and no concern
@@ -282,6 +325,7 @@ class Session:
         # the periods an event's day counts for, per (ruleset, rule, day): pure, and the
         # costliest part of counting recurring duties when recomputed for every event
         self._periods: dict[tuple[int, str, Date], tuple[Period, ...]] = {}
+        self._periods_day: Date | None = None  # the day they are kept for
         # per ruleset, the keys of its triggered duties by (rule, matched values), in the
         # order of `instances` (see `_duties_of`); built from the state's `instances` when
         # first asked, and kept up by `_filed` wherever a triggered duty is created
@@ -660,10 +704,15 @@ class Session:
         for cr, st in zip(self.plan.rulesets, self.state.rulesets, strict=True):
             successions = self._successions[cr.index]
             # in the order written, those dated by `upto` (found by date: asked every day)
-            for i in self._memo[cr.index].successions_by(upto):
-                if i not in st.successions_done:
+            due = self._memo[cr.index].successions_by(upto)
+            if len(due) == len(st.successions_done):
+                continue  # all done (those done are among them): the usual day, at once
+            done = set(st.successions_done)  # (a list: asking it of each grew with history)
+            for i in due:
+                if i not in done:
                     s = successions[i]
                     st.successions_done.append(i)
+                    done.add(i)
                     self._succeed(cr, st, s.party, s.date, s.successors, s.duties, s.served_by)
 
     def _succeed(
@@ -887,7 +936,9 @@ class Session:
                 continue
             env = Env(event=e, party=p)
             failed = [part for part, pred in cr.require_parts[rule.id] if not pred(e, env)]
-            text = "; ".join(describe_condition(part) for part in failed)
+            # one string for every duty that failed alike (a constraint breached at every
+            # meeting keeps its text for as long as the breach is open)
+            text = sys.intern("; ".join(describe_condition(part) for part in failed))
             if self.trace is not None:
                 keys = tuple(part.entries[0].key for part in failed)
                 note = Note(Family.CHECKED, e, e.date, failed=keys)
@@ -1254,6 +1305,20 @@ class Session:
         keys.pop(key, None)
         keys[key] = None
 
+    def _unfiled(self, cr: CompiledRuleset, st: RulesetState, key: Any, inst: Instance) -> None:
+        """Forget a duty that drain() has handed out and removed from `st.instances`
+        (`_duties_of` would drop it only when next asked for its rule and matched values,
+        which for most is never: a table that grew with history)."""
+        kept = self._duty_index[cr.index]
+        if kept is None or kept[0] is not st.instances:
+            return
+        group = (inst.rule, inst.match)
+        keys = kept[1].get(group)
+        if keys is not None:
+            keys.pop(key, None)
+            if not keys:
+                del kept[1][group]
+
     def _fulfil_each(
         self,
         cr: CompiledRuleset,
@@ -1348,11 +1413,15 @@ class Session:
     def _periods_for_event(
         self, cr: CompiledRuleset, rule: RecurringRule | CountRule, day: Date
     ) -> list[Period]:
+        if day != self._periods_day:
+            # asked only for the day being applied, and the clock never goes back: the
+            # answers for earlier days are never asked again (a long-running session
+            # would otherwise keep thousands of them)
+            self._periods.clear()
+            self._periods_day = day
         key = (cr.index, rule.id, day)
         found = self._periods.get(key)
         if found is None:
-            if len(self._periods) >= 4096:  # bounded: a long-running session stays small
-                self._periods.clear()
             found = self._periods[key] = tuple(self._event_periods(cr, rule, day))
         return list(found)
 
@@ -1648,41 +1717,63 @@ def _first(e: Event | None, path: str) -> Any:
     return json.dumps(v, sort_keys=True) if isinstance(v, (list, dict)) else v
 
 
-@functools.lru_cache(maxsize=4096)
 def _period_of(spec: PeriodSpec, day: Date, anchor: Date) -> Period:
-    # Memoised (bounded): a pure function of immutable values, asked again for every
-    # event on the same day, and its month arithmetic was the engine's largest cost.
-    return (
-        next(spec.periods(day, day, anchor))
-        if not spec.months
-        else next(PeriodSpec(spec.calendar, spec.unit).periods(day, day, anchor))
-    )
+    """The period of `spec` (all months, whatever `months` says) that holds `day`: found
+    in its calendar year's periods, enumerated once per year (their month arithmetic was
+    the engine's largest cost) and shared by every day of the year (a table by day kept
+    a period for each day seen, thousands in a pipeline running for years)."""
+    whole = spec if not spec.months else _all_months(spec)
+    for p in _year_periods(whole, anchor, day.year):
+        if p.start <= day <= p.end:
+            return p
+    raise AssertionError(f"no period of {spec} holds {day}")  # they tile every year
+
+
+@functools.lru_cache(maxsize=64)
+def _all_months(spec: PeriodSpec) -> PeriodSpec:
+    return PeriodSpec(spec.calendar, spec.unit)
 
 
 def _named_period(spec: PeriodSpec, text: str, near: Date, anchor: Date) -> Period | None:
     """`spec.named(text, near, anchor)`: the period a label names, among those that
     overlap three years (of 366 days) either side of `near`, the first in order. Found in
-    the periods of the nine calendar years around `near`'s, enumerated once per year (an
-    enumeration per event day was the costliest part of counting declared returns, and
-    filled a cache day by day)."""
+    the periods of the nine calendar years around `near`'s, each year's enumerated once
+    (an enumeration per event day was the costliest part of counting declared returns,
+    and filled a cache day by day)."""
     wanted = text.strip().replace("-Q", " Q")
     span = _dt.timedelta(days=3 * 366)
     first, last = near - span, near + span
-    for p in _labelled(spec, anchor, near.year).get(wanted, ()):
-        if p.end >= first and p.start <= last:
-            return p
+    # a period in two calendar years is met twice, in order: the first match is the
+    # first in order of all those that overlap the nine years
+    for year in range(max(near.year - 4, 1), min(near.year + 4, 9999) + 1):
+        found = _year_labels(spec, anchor, year).get(wanted)
+        for p in (found,) if isinstance(found, Period) else found or ():
+            if p.end >= first and p.start <= last:
+                return p
     return None
 
 
-@functools.lru_cache(maxsize=64)
-def _labelled(spec: PeriodSpec, anchor: Date, year: int) -> dict[str, tuple[Period, ...]]:
-    """The periods of `spec` overlapping the calendar years `year` - 4 to `year` + 4 (a
-    span holding `near` +- 1,098 days for any `near` in `year`), by label, in order."""
-    out: dict[str, list[Period]] = {}
-    lo, hi = Date(max(year - 4, 1), 1, 1), Date(min(year + 4, 9999), 12, 31)
-    for p in spec.periods(lo, hi, anchor):
-        out.setdefault(p.label, []).append(p)
-    return {label: tuple(found) for label, found in out.items()}
+@functools.lru_cache(maxsize=512)
+def _year_periods(spec: PeriodSpec, anchor: Date, year: int) -> tuple[Period, ...]:
+    """The periods of `spec` that overlap the calendar year `year`, in order (those of a
+    spec of some months only are the same objects as those of all its months)."""
+    if spec.months:
+        whole = _year_periods(_all_months(spec), anchor, year)
+        return tuple(p for p in whole if p.start.month in spec.months)
+    return tuple(spec.periods(Date(year, 1, 1), Date(year, 12, 31), anchor))
+
+
+@functools.lru_cache(maxsize=512)
+def _year_labels(
+    spec: PeriodSpec, anchor: Date, year: int
+) -> dict[str, Period | tuple[Period, ...]]:
+    """`_year_periods` by label: the period a label names in that year (a tuple of them,
+    in order, should two share it)."""
+    out: dict[str, Period | tuple[Period, ...]] = {}
+    for p in _year_periods(spec, anchor, year):
+        had = out.get(p.label)
+        out[p.label] = p if had is None else (*((had,) if isinstance(had, Period) else had), p)
+    return out
 
 
 def _spans(cr: CompiledRuleset, rule: CountRule, first: Date, last: Date) -> Iterator[Period]:
@@ -1728,6 +1819,7 @@ class _Findings:
         self.stuck = ""  # why settled() could not settle a duty ("event" or "date")
         self._drain_periods: dict[tuple[PeriodSpec, Date], tuple[Period, ...]] = {}
         self._party_fps: dict[str, tuple[Any, ...]] = {}  # see party_fp
+        self._handover_fps: dict[str, tuple[Any, ...]] | None = None  # see handover_fp
         self._stirred: dict[str, dict[str, set[str]]] = {}  # see stirred
 
     def finding(self, rule: Rule | EscalationLadder, **kw: Any) -> Finding:
@@ -1867,7 +1959,8 @@ class _Findings:
 
     def drain_key(self) -> tuple[Any, ...]:
         """What every duty's findings read beyond the duty and its party: the record's
-        coverage, the agreement's end (and whether it has passed), the successions."""
+        coverage, the agreement's end (and whether it has passed). (A succession is read
+        by its parties' findings only: it is in their `party_fp`.)"""
         st, state, day = self.st, self.s.state, self.day
         return (
             len(state.coverage),
@@ -1875,30 +1968,48 @@ class _Findings:
             st.end,
             st.end_by,
             st.end is not None and st.end <= day,
-            tuple((pred, h[0], tuple(h[1]), h[2], tuple(h[3])) for pred, h in st.handovers.items()),
         )
 
     def party_fp(self, pid: str) -> tuple[Any, ...]:
-        """A party's memberships, and whether its leaving has passed."""
+        """A party's memberships, whether its leaving has passed, and the successions it
+        takes part in (as predecessor, successor or a body serving the successors)."""
         found = self._party_fps.get(pid)
         if found is None:
             left = self.st.left.get(pid)
-            found = (*self.party_key(pid), left is not None and left <= self.day)
+            found = (
+                *self.party_key(pid),
+                left is not None and left <= self.day,
+                self.handover_fp(pid),
+            )
             self._party_fps[pid] = found
         return found
+
+    def handover_fp(self, pid: str) -> tuple[Any, ...]:
+        """The successions `pid` takes part in, as they stand (for this drain)."""
+        table = self._handover_fps
+        if table is None:
+            table = self._handover_fps = {}
+            for pred, h in self.st.handovers.items():
+                entry = (pred, h[0], tuple(h[1]), h[2], tuple(h[3]))
+                for p in dict.fromkeys((pred, *h[1], *h[3])):
+                    table[p] = (*table.get(p, ()), entry)
+        return table.get(pid, ())
 
     def concern_fp(self, pid: str, concern: str) -> tuple[Any, ...] | None:
         """What escalation events have said so far about the concern a breach raises."""
         log = self.st.breach_concerns.get((pid, concern)) if self.st.breach_concerns else None
         return None if log is None else (log.resolved, tuple(log.taken.items()))
 
-    def duty_fp(self, inst: Instance) -> tuple[Any, ...]:
-        """What an unsettled duty's findings read that an event can change."""
+    def duty_fp(self, inst: Instance, dated: bool) -> tuple[Any, ...]:
+        """What an unsettled duty's findings read that an event can change, in one flat
+        tuple (one object a sleeping duty: they stay for as long as the duty is open),
+        ending with `dated`: whether the note also lapses after the duty's due date."""
         return (
-            _INSTANCE_PLAIN(inst),
+            *_INSTANCE_PLAIN(inst),
             tuple(inst.parts.items()),
             self.party_fp(inst.party),
             self.concern_fp(inst.party, f"{inst.rule}/{inst.key}"),
+            dated,
         )
 
     def stirred(self, rule: Rule) -> dict[str, set[str]]:
@@ -1946,7 +2057,8 @@ class _Findings:
         for key, inst in list(st.instances.items()):
             noted = sleeping.get(key)
             if noted is not None:
-                if (noted[1] is None or day < noted[1]) and noted[0] == self.duty_fp(inst):
+                dated = noted[-1]  # (the due date is in the note: not woken if it moved)
+                if (not dated or day <= inst.due) and noted == self.duty_fp(inst, dated):
                     continue  # nothing it reads has changed since drain() last looked
                 del sleeping[key]
             if inst.trigger is None or inst.trigger.date > day:
@@ -1954,15 +2066,16 @@ class _Findings:
             if not self.final(inst):
                 # unsettled until an event reaches it, its party leaves, the agreement ends
                 # or (with an early or waiving event) its due date passes
-                sleeping[key] = (self.duty_fp(inst), inst.due + DAY if inst.due >= day else None)
+                sleeping[key] = self.duty_fp(inst, inst.due >= day)
                 continue
             found = self.settled(self.instance(inst))
             if found is None:
                 if self.stuck == "event":
-                    sleeping[key] = (self.duty_fp(inst), None)
+                    sleeping[key] = self.duty_fp(inst, False)
                 continue
             out.extend(found)
             del st.instances[key]
+            self.s._unfiled(self.cr, st, key, inst)
             bucket = st.index.get((inst.rule, inst.party, *inst.match))
             if bucket is not None and key in bucket:
                 bucket.remove(key)
@@ -2521,6 +2634,10 @@ class _Findings:
         eff_start = self.rs.effective.start
         if self.day < eff_start:
             return []
+        if drain and self.rs.rule_start(rule) > self.day:
+            # a rule of a later version: no period that has begun is in force (drain()
+            # would look at each party's periods only to pass over every one)
+            return []
         tallies: dict[str, list[Any]] | None = None
         asleep = self.s._asleep[self.cr.index]
         # the parties of a succession (who may have inherited a period)
@@ -2548,15 +2665,26 @@ class _Findings:
             # drain() looks at the periods it has not looked at (from the frontier) and
             # at those asleep whose tally or concern has changed since (see _Asleep)
             dozing = drain
-            dormant: dict[str, tuple[Period, Date, Date | None, tuple[Any, ...]]] = {}
+            dormant: dict[str, Period | tuple[Any, ...]] = {}
             lowest = floor
             if dozing:
                 fp = self.party_fp(pid)
                 if asleep.party.get(rp) != fp:  # its memberships changed: look again
                     asleep.frontier.pop(rp, None)
-                    asleep.periods.pop(rp, None)
+                    asleep.forget(rp)
                     asleep.party[rp] = fp
                 dormant = asleep.periods.get(rp) or {}  # kept only once one sleeps
+                calm = asleep.until.get(rp)
+                if (
+                    calm is not None
+                    and self.day <= calm
+                    and not any(
+                        (value := dormant.get(label)) is not None
+                        and asleep.noted(rp, value)[3] != self.period_fp(rule, pid, label)
+                        for label in self.stirred(rule).get(pid, ())
+                    )
+                ):
+                    continue  # the period at its frontier still runs, and nothing woke
                 front = asleep.frontier.get(rp)
                 if front is not None and (lowest is None or front > lowest):
                     lowest = front
@@ -2592,8 +2720,11 @@ class _Findings:
                 # neither slept with neither, and neither goes away while it sleeps)
                 woken = False
                 for label in self.stirred(rule).get(pid, ()):
-                    noted = dormant.get(label)
-                    if noted is None or noted[3] == self.period_fp(rule, pid, label):
+                    value = dormant.get(label)
+                    if value is None:
+                        continue
+                    noted = asleep.noted(rp, value)
+                    if noted[3] == self.period_fp(rule, pid, label):
                         continue
                     del dormant[label]
                     woken = True
@@ -2601,7 +2732,9 @@ class _Findings:
                         seen.add(label)
                         items.append(noted[:3])
                 if woken:
-                    dozing_from = min((n[0].start for n in dormant.values()), default=None)
+                    dozing_from = min(
+                        (asleep.noted(rp, n)[0].start for n in dormant.values()), default=None
+                    )
                 elif sum(1 for label in seen if label in dormant) < len(dormant):
                     # those not enumerated again lie before the frontier, before them all
                     dozing_from = Date.min
@@ -2610,6 +2743,7 @@ class _Findings:
             blocked = False  # has a period that is not final been passed over?
             pin: Date | None = None  # the first period drain() must look at again
             reach: Date | None = None  # the end of the last period looked at
+            running: Date | None = None  # the due date of the running period pinned
             # a period a succession handed on to this party is owed as the predecessor's
             # (one duty, or one each); the successor's own duties start with the next one
             handed = (
@@ -2636,7 +2770,7 @@ class _Findings:
                 # (with a trace, derived anyway: a discharge is noted as it is derived)
                 if drain and self.s.trace is None and self.period_due(rule, period) >= self.day:
                     if pin is None:
-                        pin = period.start
+                        pin, running = period.start, self.period_due(rule, period)
                     break  # this period and the later ones are still running
                 found = self.period_finding(
                     rule, pid, period, first, left, end, need=need, reading=reading
@@ -2660,8 +2794,7 @@ class _Findings:
                         blocked = True
                         if dozing and self.stuck == "event":
                             fp = self.period_fp(rule, pid, period.label)
-                            dormant[period.label] = (period, first, left, fp)
-                            asleep.periods[rp] = dormant
+                            asleep.note(rp, dormant, period, first, left, fp)
                         elif pin is None:
                             pin = period.start
                         continue
@@ -2682,6 +2815,10 @@ class _Findings:
                     asleep.frontier[rp] = pin
                 elif reach is not None:
                     asleep.frontier[rp] = reach + DAY
+                if running is not None:
+                    asleep.until[rp] = running
+                else:
+                    asleep.until.pop(rp, None)
             if key is not None:
                 self.keep(key, out[mark:], outer, None, alive)
         return out
@@ -2723,9 +2860,15 @@ class _Findings:
         key = (spec, since)
         found = self._drain_periods.get(key)
         if found is None:
-            found = self._drain_periods[key] = tuple(
-                spec.periods(since, self.day, self.rs.effective.start)
-            )
+            # taken from the tables of their calendar years (the same objects every
+            # drain: a period asleep is kept as it was enumerated, for years)
+            out: list[Period] = []
+            anchor, day = self.rs.effective.start, self.day
+            for year in range(since.year, day.year + 1):
+                for p in _year_periods(spec, anchor, year):
+                    if p.end >= since and p.start <= day and (not out or p.start > out[-1].start):
+                        out.append(p)
+            found = self._drain_periods[key] = tuple(out)
         return found
 
     def period_due(self, rule: RecurringRule | CountRule, period: Period) -> Date:

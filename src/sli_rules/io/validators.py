@@ -50,7 +50,11 @@ SURROGATE = re.compile("[\ud800-\udfff]")
 COMMON = frozenset(("id", "type", "date", "council"))
 MAX_DEPTH = 32  # as intake's MAX_DEPTH: containers nest at most this deep
 MAX_BITS = 300  # as intake's check of "a number of more than 100 digits"
-CACHED = 100_000  # at most this many dates and party codes remembered per catalogue
+CACHED = 100_000  # at most this many party codes remembered per catalogue
+# ... and at most this many dates (about three years of days), started again when full:
+# a pipeline reading for years would otherwise keep every day it ever met, and a stream
+# in date order asks about the days near the one it is reading
+DAYS_CACHED = 1_024
 
 # (value, the event's day) -> whether the value is certainly fine
 Check = Callable[[Any, _dt.date], bool]
@@ -280,8 +284,9 @@ class _Compiler:
                 known = False
             else:
                 known = True
-            if len(self.dates) < CACHED:
-                self.dates[value] = known
+            if len(self.dates) >= DAYS_CACHED:
+                self.dates.clear()
+            self.dates[value] = known
         return known
 
     def good_party(self, value: Any) -> bool:
@@ -456,8 +461,9 @@ class CompiledCatalogue:
             day = None
         else:
             day = when if type(when) is _dt.date else None
-        if len(self._days) < CACHED:
-            self._days[value] = day
+        if len(self._days) >= DAYS_CACHED:
+            self._days.clear()
+        self._days[value] = day
         return day
 
     def _council(self, council: Any) -> tuple[_dt.date | None, _dt.date | None] | None:
