@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 
 import sli_rules
 from sli_rules import Ruleset, parse_ruleset
@@ -250,11 +250,30 @@ def test_a_triggered_duty_dates_come_from_the_engine() -> None:
     )
 
 
+# Two reviews of one council on one day give two duties of one rule with the same
+# window: the trace told them apart by their days alone, so the duty met early took the
+# other's record of what discharged it and what was looked for (found by this law).
+_TWIN_REVIEWS: list[dict[str, object]] = [
+    {"id": "ev-002", "type": "peer_challenge.held", "date": "2013-07-01",
+     "council": "E08000025", "review": "r2", "kind": "corporate", "team": []},
+    {"id": "ev-003", "type": "follow_up_report.submitted", "date": "2013-09-01",
+     "council": "E08000025", "review": "r2"},
+    {"id": "ev-004", "type": "peer_challenge.held", "date": "2013-07-01",
+     "council": "E08000025", "review": "r3", "kind": "corporate", "team": []},
+]  # fmt: skip
+_LEFT: dict[str, object] = {
+    "id": "ev-005", "type": "party.left", "council": "E08000025", "date": "2013-09-30",
+    "agreement": "test-laws",
+}  # fmt: skip
+
+
 @settings(
     max_examples=40,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
+@example(records=_TWIN_REVIEWS, day=dt.date(2013, 9, 30))
+@example(records=[*_TWIN_REVIEWS, _LEFT], day=dt.date(2013, 9, 30))
 @given(records=event_streams(), day=as_of_dates())
 def test_tracing_is_only_a_record(records: list[dict[str, object]], day: dt.date) -> None:
     """Over random streams on a ruleset with every kind of rule: a traced session finds

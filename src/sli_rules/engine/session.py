@@ -26,7 +26,7 @@ from sli_rules.engine import memo, misses, snapshot
 from sli_rules.engine.coverage import COVERAGE_TYPE, Declaration, declaration, uncovered_types
 from sli_rules.engine.plan import CompiledRuleset, Hook, Matcher, Plan, ReferenceMatcher
 from sli_rules.engine.predicates import Env, resolve
-from sli_rules.engine.trace import Counted, Ended, Looked, Note, Sum, Term, Trace
+from sli_rules.engine.trace import Counted, Ended, Looked, Note, Sum, Term, Trace, duty_of
 from sli_rules.engine.versions import version_fields
 from sli_rules.kinds import KINDS
 from sli_rules.kinds.base import Family
@@ -2153,6 +2153,7 @@ class _Findings:
         self,
         rule: Rule,
         party: str,
+        trigger: str | None,
         opens: Date | None,
         due: Date | None,
         end: Date,
@@ -2171,7 +2172,7 @@ class _Findings:
             )
         elif str(end) not in why:
             why = f"{why} on {end}"
-        self.s.trace.discharge(self.cr.id, rule.id, party, opens, due, Ended(end, why))
+        self.s.trace.discharge(self.cr.id, rule.id, party, trigger, opens, due, Ended(end, why))
 
     # -- one obligation instance
     def ends_for(self, inst: Instance) -> tuple[Date | None, str]:
@@ -2274,7 +2275,7 @@ class _Findings:
             self.memo.keep(key, (tuple(found), tuple(noted), alive))
             return
         terms = self.s.trace.terms  # kept with the findings, for `replay`
-        duties = ((f.agreement, f.rule, f.party, f.opens, f.due) for f in found)
+        duties = (duty_of(f) for f in found)
         mine = tuple((d, terms[d]) for d in dict.fromkeys(duties) if d in terms)
         self.memo.keep(key, (tuple(found), tuple(noted), alive, mine))
 
@@ -2339,6 +2340,7 @@ class _Findings:
             seen(inst.waived),
         )
         end, why_end = self.ends_for(inst)
+        trig_id = trig.id if trig else None
         base: dict[str, Any] = {
             "party": inst.party,
             "opens": inst.opens,
@@ -2410,7 +2412,9 @@ class _Findings:
                 heirs = _any_of(inst.handed_to).replace(" or ", " and ")
                 if self.s.trace is not None:
                     heirs_of = (inst.handed_to, mode == "each")
-                    self.discharge(rule, inst.party, inst.opens, inst.due, end, "", *heirs_of)
+                    self.discharge(
+                        rule, inst.party, trig_id, inst.opens, inst.due, end, "", *heirs_of
+                    )
                 return [
                     obligation(
                         Status.DISCHARGED,
@@ -2420,7 +2424,7 @@ class _Findings:
                     )
                 ]
             if self.s.trace is not None:
-                self.discharge(rule, inst.party, inst.opens, inst.due, end, why_end)
+                self.discharge(rule, inst.party, trig_id, inst.opens, inst.due, end, why_end)
             return [
                 obligation(
                     Status.DISCHARGED,
@@ -2998,7 +3002,7 @@ class _Findings:
             when, successors, duties, _served = handover
             each = duties == "each"
             if self.s.trace is not None:
-                self.discharge(rule, pid, opens, due, when, "", tuple(successors), each)
+                self.discharge(rule, pid, None, opens, due, when, "", tuple(successors), each)
             out = [
                 self.finding(
                     rule,
@@ -3028,7 +3032,7 @@ class _Findings:
             if not (end is not None and stop == end) and pid in self.st.left_why:
                 why = f"{pid} withdrew from the agreement ({self.st.left_why[pid]})"
             if self.s.trace is not None:
-                self.discharge(rule, pid, opens, due, stop, why)
+                self.discharge(rule, pid, None, opens, due, stop, why)
             return [
                 self.finding(
                     rule,

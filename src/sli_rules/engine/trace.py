@@ -24,11 +24,32 @@ from sli_rules.kinds.base import Family
 from sli_rules.model.dates import Duration, Period
 from sli_rules.model.values import Event, Finding
 
-__all__ = ["Counted", "Ended", "Looked", "Miss", "Note", "Sum", "Term", "Trace", "Why"]
+__all__ = [
+    "Counted",
+    "DutyKey",
+    "Ended",
+    "Looked",
+    "Miss",
+    "Note",
+    "Sum",
+    "Term",
+    "Trace",
+    "Why",
+    "duty_of",
+]
 
 Date = _dt.date
 NoteKey = tuple[str, str, str, str]  # agreement, rule, party, first triggering event
-DutyKey = tuple[str, str, str, Date | None, Date | None]  # agreement, rule, party, opens, due
+# agreement, rule, party, first triggering event (None for a duty of the calendar), opens,
+# due: two duties of one rule and party can open and fall due on the same days (two reviews
+# held on one day), and only their triggers tell them apart
+DutyKey = tuple[str, str, str, str | None, Date | None, Date | None]
+
+
+def duty_of(finding: Finding) -> DutyKey:
+    """The duty a finding is about, as the trace keys its records."""
+    trigger = finding.triggered_by[0] if finding.triggered_by else None
+    return (finding.agreement, finding.rule, finding.party, trigger, finding.opens, finding.due)
 
 
 @attrs.frozen
@@ -182,11 +203,12 @@ class Trace:
         agreement: str,
         rule: str,
         party: str,
+        trigger: str | None,
         opens: Date | None,
         due: Date | None,
         end: Ended,
     ) -> None:
-        self.ended[(agreement, rule, party, opens, due)] = end
+        self.ended[(agreement, rule, party, trigger, opens, due)] = end
 
     def refuse(self, agreement: str, rule: str, party: str, event: str, why: str) -> None:
         self.refused.setdefault((agreement, rule, party, event), why)
@@ -211,12 +233,10 @@ class Trace:
     def term(
         self, agreement: str, rule: str, party: str, opens: Date, due: Date, term: Term
     ) -> None:
-        self.terms.setdefault((agreement, rule, party, opens, due), term)
+        self.terms.setdefault((agreement, rule, party, None, opens, due), term)
 
     def look(self, finding: Finding, looked: Looked) -> None:
-        self.looked.setdefault(
-            (finding.agreement, finding.rule, finding.party, finding.opens, finding.due), looked
-        )
+        self.looked.setdefault(duty_of(finding), looked)
 
     def count(self, finding: Finding) -> None:
         """Keep what an obligation finding counted (for `_settle`)."""
@@ -229,7 +249,7 @@ class Trace:
         """A miss for which the engine had no reason of its own was counted for another
         duty of the rule and party (an event counts once), or turned away from the
         party's periods (`refused`); one that was neither is no miss, and is dropped."""
-        agreement, rule, party, opens, _due = duty
+        agreement, rule, party, _trigger, opens, _due = duty
         kept = []
         for miss in misses:
             why = miss.why
@@ -254,13 +274,12 @@ class Trace:
 
     def looks_for(self, finding: Finding) -> bool:
         """Whether a record of what the engine looked for is kept for the duty of `finding`."""
-        key = (finding.agreement, finding.rule, finding.party, finding.opens, finding.due)
-        return key in self.looked
+        return duty_of(finding) in self.looked
 
     def looked_for(self, finding: Finding) -> Looked | None:
         """What the engine looked for to meet the duty a finding is about, each event
         offered to it that did not count and why (read once every finding is derived)."""
-        duty = (finding.agreement, finding.rule, finding.party, finding.opens, finding.due)
+        duty = duty_of(finding)
         looked = self.looked.get(duty)
         if looked is not None and looked.offer is not None:
             offer, looked.offer = looked.offer, None
@@ -270,9 +289,7 @@ class Trace:
 
     def ended_for(self, finding: Finding) -> Ended | None:
         """What discharged the duty a finding is about, if the engine discharged it."""
-        return self.ended.get(
-            (finding.agreement, finding.rule, finding.party, finding.opens, finding.due)
-        )
+        return self.ended.get(duty_of(finding))
 
     def note_for(self, finding: Finding) -> Note | None:
         """The note of the duty a finding is about, if the engine wrote one."""

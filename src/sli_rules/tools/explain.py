@@ -24,7 +24,7 @@ from sli_rules.engine.batch import evaluate_batch
 from sli_rules.engine.plan import Plan, compile_plan
 from sli_rules.engine.predicates import resolve
 from sli_rules.engine.session import Session, each_of, family_of, parties_named
-from sli_rules.engine.trace import Ended, Looked, Note, Sum, Term, Trace, Why
+from sli_rules.engine.trace import DutyKey, Ended, Looked, Note, Sum, Term, Trace, Why, duty_of
 from sli_rules.io.intake import Intake, read_events
 from sli_rules.kinds import KINDS
 from sli_rules.kinds.base import Family
@@ -266,12 +266,12 @@ class _Traces:
         self.notes: dict[tuple[str, str, str, str], list[Note]] = {}
         # what discharged each duty the engine discharged (Trace.ended), by what its
         # finding says
-        self.ended: dict[tuple[str, str, str, Date | None, Date | None], Ended] = {}
+        self.ended: dict[DutyKey, Ended] = {}
         # the trace holding what the engine looked for to meet each duty not met (its
         # Trace.looked, read with Trace.looked_for)
-        self.looked: dict[tuple[str, str, str, Date | None, Date | None], Trace] = {}
+        self.looked: dict[DutyKey, Trace] = {}
         # the period each calendar duty is for (Trace.terms)
-        self.terms: dict[tuple[str, str, str, Date | None, Date | None], Term] = {}
+        self.terms: dict[DutyKey, Term] = {}
         self.last: list[Trace] = []
         # the one session of an evaluation without imprecise dates (None after a second)
         self.only: Session | None = None
@@ -331,12 +331,12 @@ class _Explainer:
         self._traced = False
         # what discharged each duty the engine discharged (Trace.ended), by what its
         # finding says
-        self._ended: dict[tuple[str, str, str, Date | None, Date | None], Ended] = {}
+        self._ended: dict[DutyKey, Ended] = {}
         # the trace holding what the engine looked for to meet each duty not met (its
         # Trace.looked, read with Trace.looked_for)
-        self._looked: dict[tuple[str, str, str, Date | None, Date | None], Trace] = {}
+        self._looked: dict[DutyKey, Trace] = {}
         # the period each calendar duty is for (Trace.terms)
-        self._terms: dict[tuple[str, str, str, Date | None, Date | None], Term] = {}
+        self._terms: dict[DutyKey, Term] = {}
 
     def trace(self) -> dict[tuple[str, str, str, str], list[Note]] | None:
         """The engine's record of its reasoning (engine/trace.py), from evaluating the
@@ -983,12 +983,12 @@ class _Explainer:
     def term(self, f: Finding) -> Term | None:
         """The period of a calendar duty, as the engine dated it (Trace.terms)."""
         self.trace()
-        return self._terms.get((f.agreement, f.rule, f.party, f.opens, f.due))
+        return self._terms.get(duty_of(f))
 
     def looked_for(self, f: Finding) -> Looked | None:
         """What the engine looked for to meet the duty of `f` (Trace.looked)."""
         self.trace()
-        trace = self._looked.get((f.agreement, f.rule, f.party, f.opens, f.due))
+        trace = self._looked.get(duty_of(f))
         return trace.looked_for(f) if trace is not None else None
 
     def not_met(self, rule: Rule, f: Finding, trigger: Event | None) -> list[str]:
@@ -1097,11 +1097,7 @@ class _Explainer:
     def discharged(self, f: Finding) -> str:
         """The one cause that discharged the duty, as the engine recorded it."""
         trace = self.trace()
-        ended = (
-            None
-            if trace is None
-            else self._ended.get((f.agreement, f.rule, f.party, f.opens, f.due))
-        )
+        ended = None if trace is None else self._ended.get(duty_of(f))
         if ended is None:
             return f"Discharged before it fell due ({f.due}); pass the events to see what ended it."
         return f"Discharged before it fell due ({f.due}): {ended.why}."
