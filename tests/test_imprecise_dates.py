@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 import sli_rules
 from sli_rules.cli.main import run as cli
+from sli_rules.engine.refine import CERTAIN_ON_EVERY_DAY
 from sli_rules.model.dates import DateError, DaySpan, parse_event_date
 
 D = dt.date
@@ -210,6 +211,38 @@ def test_an_imprecise_trigger_gives_an_interval_due_date() -> None:
         D(2014, 10, 1),
         D(2014, 10, 30),
     )
+
+
+def test_a_certain_finding_worded_with_one_refinements_days_says_so() -> None:
+    """A finding certain on every day of an imprecise trigger is explained in the words
+    of one refinement, which name its days: the text says they are one choice, so that
+    it does not state a day the record does not give."""
+    report = sli_rules.evaluate(
+        WM, [_held("2014-04"), _feedback("2014-12-01")], as_of="2015-06-30", complete=True
+    )
+    (duty,) = _duty(report)
+    assert duty.status == "fulfilled_late" and duty.possible == ()
+    assert duty.explanation.endswith(CERTAIN_ON_EVERY_DAY)
+    assert duty.explanation.count(CERTAIN_ON_EVERY_DAY) == 1
+    # a fulfilment in a month wholly before the due date: the text names one of its days
+    (duty,) = _duty(_evaluate("2014-09"))
+    assert duty.status == "fulfilled" and duty.explanation.endswith(CERTAIN_ON_EVERY_DAY)
+    # with exact days, or where every refinement words it alike (the only imprecise
+    # event is another council's), nothing is added
+    other = {**_held("2014-05"), "id": "other", "council": "E08000025", "review": "r2"}
+    for report in (
+        _evaluate("2014-09-01"),
+        sli_rules.evaluate(
+            WM,
+            [_held("2014-04-15"), _feedback("2014-09-01"), other],
+            as_of="2015-06-30",
+            complete=True,
+        ),
+    ):
+        (duty,) = [f for f in _duty(report) if f.party == HOST]
+        assert duty.status == "fulfilled"
+        assert CERTAIN_ON_EVERY_DAY not in duty.explanation
+    assert any(CERTAIN_ON_EVERY_DAY in f.explanation for f in report.findings)
 
 
 def test_no_hindsight_an_event_counts_only_on_days_up_to_as_of() -> None:

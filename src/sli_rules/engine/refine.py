@@ -60,6 +60,13 @@ MAX_RUNS = 64
 ROUNDS = 4
 """The most rounds of adding candidate days from the dates the findings show."""
 
+CERTAIN_ON_EVERY_DAY = (
+    " (This holds whichever day its imprecisely dated events happened on; the days named"
+    " here are one possible choice of those days.)"
+)
+"""Added to a certain finding whose refinements explain it in other words: its text is
+the first refinement's, and the days it names are that refinement's choice."""
+
 _GSS = re.compile(r"[EWSN][0-9]{8}", re.ASCII)
 _DAY = _dt.timedelta(days=1)
 
@@ -423,6 +430,7 @@ class _Versions:
         "last",
         "same",
         "sources",
+        "texts",
         "triggered_by",
         "versions",
     )
@@ -431,6 +439,7 @@ class _Versions:
         self.first = self.last = f
         self.count = 1
         self.same = True  # every version equal to the first
+        self.texts = False  # some version explained in other words (naming other days)
         self.by_status: dict[str, str] = {f.status: f.explanation}  # the first of each
         self.versions = {f.version}
         self.dates: dict[str, tuple[Date, Date]] = {}
@@ -451,6 +460,8 @@ class _Versions:
         first = self.first
         if self.same and f != first:
             self.same = False
+        if not self.texts and f.explanation != first.explanation:
+            self.texts = True
         self.by_status.setdefault(f.status, f.explanation)
         self.versions.add(f.version)
         for name in DATE_FIELDS:
@@ -493,7 +504,12 @@ class _Versions:
             "due": lows["due"],
             "remedied_on": lows["remedied_on"],
         }
-        if certain:  # explained as in the first refinement (its days are that one's)
+        if certain:
+            # explained as in the first refinement; when the refinements word it
+            # differently, its text names the days of that one, which the record does not
+            # fix: say so
+            if self.texts:
+                common["explanation"] = first.explanation + CERTAIN_ON_EVERY_DAY
             return attrs.evolve(first, **common)
         if everywhere:
             lead = (
