@@ -221,12 +221,14 @@ def test_a_certain_finding_worded_with_one_refinements_days_says_so() -> None:
         WM, [_held("2014-04"), _feedback("2014-12-01")], as_of="2015-06-30", complete=True
     )
     (duty,) = _duty(report)
-    assert duty.status == "fulfilled_late" and duty.possible == ()
+    assert duty.status == "fulfilled_late"
+    assert duty.possible == ()
     assert duty.explanation.endswith(CERTAIN_ON_EVERY_DAY)
     assert duty.explanation.count(CERTAIN_ON_EVERY_DAY) == 1
     # a fulfilment in a month wholly before the due date: the text names one of its days
     (duty,) = _duty(_evaluate("2014-09"))
-    assert duty.status == "fulfilled" and duty.explanation.endswith(CERTAIN_ON_EVERY_DAY)
+    assert duty.status == "fulfilled"
+    assert duty.explanation.endswith(CERTAIN_ON_EVERY_DAY)
     # with exact days, or where every refinement words it alike (the only imprecise
     # event is another council's), nothing is added
     other = {**_held("2014-05"), "id": "other", "council": "E08000025", "review": "r2"}
