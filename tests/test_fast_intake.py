@@ -11,7 +11,7 @@ import json
 import math
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -287,9 +287,9 @@ def _slow_only() -> Iterator[None]:
         yield
 
 
-def _outcome(source: Any) -> tuple[Any, ...]:
+def _outcome(source: Any, reader: Callable[..., Any] = read_events) -> tuple[Any, ...]:
     try:
-        got = read_events(source, lenient=True)
+        got = reader(source, lenient=True)
     except EventError as exc:
         return ("error", str(exc))
     events = [(e, e.source, repr(e), json.dumps(e.to_dict(), default=repr)) for e in got.events]
@@ -502,15 +502,7 @@ def test_a_file_of_typed_lines_reads_the_same_with_and_without_the_fast_paths(
         data += raws[0] if raws[0].endswith(b"\n") else raws[0] + b"\n"
 
     def outcome(path: Path) -> tuple[Any, ...]:
-        if not streamed:
-            return _outcome(path)
-        try:
-            got = read_events_streamed(path, lenient=True)
-        except EventError as exc:
-            return ("error", str(exc))
-        events = [(e, e.source, repr(e), json.dumps(e.to_dict(), default=repr)) for e in got.events]
-        rejected = [(str(r.location), r.reasons) for r in got.rejected]
-        return ("read", events, rejected, got.duplicates)
+        return _outcome(path, read_events_streamed if streamed else read_events)
 
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "events.jsonl"

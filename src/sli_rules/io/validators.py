@@ -79,9 +79,35 @@ _decode = msgspec.json.Decoder().decode
 _encode = msgspec.json.Encoder().encode
 
 
+def _long_number(raw: bytes) -> bool:
+    """Whether the line may hold a number written with more than 100 characters (the
+    stdlib decoder and the full checks judge those)."""
+    return len(raw) > 100 and _LONG_RUN in raw.translate(_NUMBERISH)
+
+
+def _keys_kept(raw: bytes, value: Any) -> bool:
+    """Whether `value`, decoded from `raw` by msgspec, kept every key the line gives.
+
+    Every key is followed by one colon, so a flat object of N keys and N colons cannot
+    hold a repeated key. Otherwise colons in texts count the same in the line and in the
+    value written again, unless a key was given twice (msgspec dropped one, with its
+    colon and any in its value), or a colon is written as an escape (\\u003a), which the
+    value written again spells as a colon: such a line is not judged kept."""
+    colons = raw.count(b":")
+    if type(value) is dict and len(value) == colons:
+        return True
+    if b"\\u003" in raw:
+        return False
+    try:
+        again = _encode(value)
+    except Exception:
+        return False
+    return again.count(b":") == colons
+
+
 def fast_decode(raw: bytes) -> Any:
     """The value of one JSON line (without its line break), or SLOW."""
-    if len(raw) > 100 and _LONG_RUN in raw.translate(_NUMBERISH):
+    if _long_number(raw):
         return SLOW
     if len(raw) > _MAX_OPENS and raw.count(b"{") + raw.count(b"[") > _MAX_OPENS:
         return SLOW
@@ -89,21 +115,7 @@ def fast_decode(raw: bytes) -> Any:
         value = _decode(raw)
     except Exception:  # broken or refused: the stdlib decoder says why
         return SLOW
-    # Every key is followed by one colon, so a flat object of N keys and N colons cannot
-    # hold a repeated key. Otherwise colons in texts count the same in the line and in
-    # the value written again, unless a key was given twice (msgspec dropped one, with
-    # its colon and any in its value), or a colon is written as an escape (\u003a),
-    # which the value written again spells as a colon: such a line goes the slow way.
-    colons = raw.count(b":")
-    if type(value) is dict and len(value) == colons:
-        return value
-    if b"\\u003" in raw:
-        return SLOW
-    try:
-        again = _encode(value)
-    except Exception:
-        return SLOW
-    return value if again.count(b":") == colons else SLOW
+    return value if _keys_kept(raw, value) else SLOW
 
 
 # ---------------------------------------------------------------- typed lines
@@ -418,9 +430,8 @@ class CompiledCatalogue:
     def __init__(self, catalogue: Catalogue) -> None:
         self._compiler = _Compiler()
         self._types: dict[str, _TypeChecks] = {}
-        self._councils: dict[str, tuple[_dt.date | None, _dt.date | None] | None] = {}
+        self._councils: dict[str, tuple[_dt.date, _dt.date] | None] = {}  # first, last day
         self._days: dict[str, _dt.date | None] = {}
-        self._bounds: dict[str, tuple[_dt.date, _dt.date]] = {}  # a party's first, last day
         self._specs: dict[str, Mapping[str, AttributeSpec]] = {}
         self._typed: _Typed | None = None
         provenance = {k: catalogue.common[k] for k in PROVENANCE if k in catalogue.common}
@@ -466,24 +477,16 @@ class CompiledCatalogue:
         self._days[value] = day
         return day
 
-    def _council(self, council: Any) -> tuple[_dt.date | None, _dt.date | None] | None:
-        """A council code's lifetime when it certainly names a party; None otherwise."""
+    def _council(self, council: Any) -> tuple[_dt.date, _dt.date] | None:
+        """A council code's first and last day (open ends as the first and last dates
+        there are) when it certainly names a party; None otherwise."""
         if type(council) is not str:
             return None
         good = code_problem(council) is None and PARTY_RE.fullmatch(council) is not None
         span = lifetime(council) if good else None
+        bounds = None if span is None else (span[0] or _dt.date.min, span[1] or _dt.date.max)
         if len(self._councils) < CACHED:
-            self._councils[council] = span
-        return span
-
-    def _party_bounds(self, council: str) -> tuple[_dt.date, _dt.date] | None:
-        """A council code's first and last day when it certainly names a party."""
-        span = self._councils.get(council) or self._council(council)
-        if span is None:
-            return None
-        bounds = (span[0] or _dt.date.min, span[1] or _dt.date.max)
-        if len(self._bounds) < CACHED:
-            self._bounds[council] = bounds
+            self._councils[council] = bounds
         return bounds
 
     def event(self, record: Any, source: str = "") -> Event | None:
@@ -505,10 +508,10 @@ class CompiledCatalogue:
         if day is None and (day := self._day(date)) is None:
             return None
         council = record.get("council")
-        span = self._councils.get(council) if type(council) is str else None
-        if span is None and (span := self._council(council)) is None:
+        bounds = self._councils.get(council) if type(council) is str else None
+        if bounds is None and (bounds := self._council(council)) is None:
             return None
-        if (span[0] is not None and day < span[0]) or (span[1] is not None and day > span[1]):
+        if not bounds[0] <= day <= bounds[1]:
             return None
         table = checks.checks
         attrs: dict[str, Any] = {}
@@ -542,19 +545,18 @@ class CompiledCatalogue:
             kind = typed.types[type(typed.decode(raw))]
         except Exception:  # not valid for its type, or not decodable: the steps after say
             return None
-        if kind.numbers and len(raw) > 100 and _LONG_RUN in raw.translate(_NUMBERISH):
+        if kind.numbers and _long_number(raw):
             return None
         record: dict[str, Any] = _decode(raw)
-        colons = raw.count(b":")  # a key given twice: see fast_decode
-        if len(record) != colons and (b"\\u003" in raw or _encode(record).count(b":") != colons):
+        if not _keys_kept(raw, record):  # a key given twice
             return None
         date = record["date"]
         day = self._days.get(date)
         if day is None and (day := self._day(date)) is None:
             return None
         council = record["council"]
-        bounds = self._bounds.get(council)
-        if bounds is None and (bounds := self._party_bounds(council)) is None:
+        bounds = self._councils.get(council)
+        if bounds is None and (bounds := self._council(council)) is None:
             return None
         if not bounds[0] <= day <= bounds[1]:
             return None
