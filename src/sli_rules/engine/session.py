@@ -32,7 +32,7 @@ from sli_rules.kinds import KINDS
 from sli_rules.kinds.base import Family
 from sli_rules.load.registry import LIFETIME_KEYS, load_registry, regional_body
 from sli_rules.model.conditions import describe_condition
-from sli_rules.model.dates import Period, PeriodSpec, add, as_day, grace_end
+from sli_rules.model.dates import Duration, Period, PeriodSpec, add, as_day, grace_end
 from sli_rules.model.errors import SliRulesError
 from sli_rules.model.states import STATE_TYPES, STATES, describe_event
 from sli_rules.model.states import ends as state_ends
@@ -279,6 +279,13 @@ class _Asleep:
 
 
 _NOTHING_READ: tuple[Any, ...] = (None, None)  # a period with no tally and no concern
+
+
+def _handover_parties(predecessor: str, handover: list[Any]) -> tuple[str, ...]:
+    """The parties a succession concerns (`RulesetState.handovers`: the day, the
+    successors, how duties pass, the bodies serving the successors): the predecessor,
+    its successors and those bodies."""
+    return (predecessor, *handover[1], *handover[3])
 
 
 # every field of a duty but its trigger and parts, read at once (what its findings are
@@ -1991,7 +1998,7 @@ class _Findings:
             table = self._handover_fps = {}
             for pred, h in self.st.handovers.items():
                 entry = (pred, h[0], tuple(h[1]), h[2], tuple(h[3]))
-                for p in dict.fromkeys((pred, *h[1], *h[3])):
+                for p in dict.fromkeys(_handover_parties(pred, h)):
                     table[p] = (*table.get(p, ()), entry)
         return table.get(pid, ())
 
@@ -2645,7 +2652,7 @@ class _Findings:
         tallies: dict[str, list[Any]] | None = None
         asleep = self.s._asleep[self.cr.index]
         # the parties of a succession (who may have inherited a period)
-        handing = {p for pred, h in self.st.handovers.items() for p in (pred, *h[1], *h[3])}
+        handing = {p for pred, h in self.st.handovers.items() for p in _handover_parties(pred, h)}
         for pid, _party in self.parties(rule):
             # kept for every session of the plan, unless a succession hands this party's
             # duties on or to it (only then does the derivation read the handovers, which
@@ -2876,10 +2883,17 @@ class _Findings:
         return found
 
     def period_due(self, rule: RecurringRule | CountRule, period: Period) -> Date:
-        """A period's due date: its end, or the end of its grace (as period_finding)."""
-        given = getattr(rule, "grace", None)  # a PERIODS rule's
+        """A period's due date: its end, or the end of its grace."""
+        return self.period_grace(rule, period)[1]
+
+    def period_grace(
+        self, rule: RecurringRule | CountRule, period: Period
+    ) -> tuple[Duration | None, Date]:
+        """A period's grace (a PERIODS rule's, read on the period's first day), if any,
+        and its due date: the end of the grace, run from the day after the period."""
+        given = getattr(rule, "grace", None)
         grace = self.cr.duration(given, period.start) if given is not None else None
-        return grace_end(period.end, grace) if grace else period.end
+        return grace, grace_end(period.end, grace) if grace else period.end
 
     def joiner_need(
         self, rule: RecurringRule | CountRule, period: Period, first: Date
@@ -2912,17 +2926,11 @@ class _Findings:
         """The findings of one period of a recurring or count duty. With `handed_from`,
         the period is the predecessor's, handed on to `pid` by a succession."""
         day = self.day
-        grace = None
-        interps = self.cr.interpretations(
-            rule,
-            getattr(rule, "grace", None),
-            getattr(rule, "end", None),
-            getattr(rule, "start", None),
-        )
         given = getattr(rule, "grace", None)  # a PERIODS rule's
-        if given is not None:
-            grace = self.cr.duration(given, period.start)
-        due = grace_end(period.end, grace) if grace else period.end
+        interps = self.cr.interpretations(
+            rule, given, getattr(rule, "end", None), getattr(rule, "start", None)
+        )
+        grace, due = self.period_grace(rule, period)
         opens = max(period.start, first)
         eff = self.rs.effective
         if eff.start_basis == "interpretation" and opens == eff.start:
