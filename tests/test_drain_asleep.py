@@ -377,3 +377,90 @@ def test_a_duty_handed_out_leaves_nothing_behind_in_the_session() -> None:
     assert filed <= set(st.instances)
     assert not any(key[0] == "follow-up" for key in filed)
     assert {key[2] for key in kept._periods} <= {dt.date(2015, 3, 20)}
+
+
+# who may act when, when one successor (E08000025) was a member all along
+_ACTING_MEMBER = {
+    "E10000021": (dt.date(2020, 1, 1), dt.date(2021, 3, 31)),
+    "E06000061": (dt.date(2021, 4, 1), dt.date(2022, 12, 31)),
+    "E08000025": (dt.date(2020, 1, 1), dt.date(2022, 12, 31)),
+    "sdsa": (dt.date(2020, 1, 1), dt.date(2022, 12, 31)),
+}
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    mode=st.sampled_from(("", "duties: each", "served_by: [sdsa]")),
+    reviews=st.lists(
+        st.tuples(
+            st.sampled_from(("E10000021", "E08000025")),
+            st.dates(dt.date(2020, 1, 1), dt.date(2021, 3, 31)),
+        ),
+        max_size=3,
+    ),
+    reports=st.lists(
+        st.tuples(
+            st.sampled_from(sorted(_ACTING_MEMBER)).flatmap(
+                lambda who: st.tuples(st.just(who), st.dates(*_ACTING_MEMBER[who]))
+            ),
+            st.integers(0, 2),
+        ),
+        max_size=4,
+    ),
+    by=st.lists(
+        st.sampled_from(sorted(_ACTING_MEMBER)).flatmap(
+            lambda who: st.tuples(st.just(who), st.dates(*_ACTING_MEMBER[who]))
+        ),
+        max_size=5,
+    ),
+    covered_on=st.one_of(st.none(), st.dates(dt.date(2020, 6, 1), dt.date(2022, 12, 31))),
+)
+def test_a_successor_that_was_already_a_member_drains_as_batch_evaluates(
+    mode: str,
+    reviews: list[tuple[str, dt.date]],
+    reports: list[tuple[tuple[str, dt.date], int]],
+    by: list[tuple[str, dt.date]],
+    covered_on: dt.date | None,
+) -> None:
+    # The county's duties pass on 2021-04-01 to a new council and to E08000025, a member
+    # since the start, whose memberships the succession leaves as they were: its periods
+    # and duties asleep across the succession (a year unrecorded, a review's report
+    # overdue) must still be handed out as a restored session hands them out, night
+    # after night, and nightly must still equal batch. (The succession is in the
+    # fingerprint of each of its parties' notes, `_Findings.handover_fp`.)
+    text = SUCCESSION.replace("DUTIES", mode).replace(
+        "successors: [E06000061, E06000062]", "successors: [E06000061, E08000025]"
+    )
+    rs, problems = sli_rules.parse_ruleset(text, "s.yaml")
+    assert rs is not None, problems
+    plan = sli_rules.compile_rulesets([rs])
+    records: list[Record] = [
+        {"id": f"rv{i}", "type": "peer_challenge.held", "date": day.isoformat(),
+         "council": host, "review": f"rv{i}", "kind": "childrens"}  # fmt: skip
+        for i, (host, day) in enumerate(reviews)
+    ]
+    records += [
+        {"id": f"f{i}", "type": "follow_up_report.submitted", "date": day.isoformat(),
+         "council": who, "review": f"rv{n}"}  # fmt: skip
+        for i, ((who, day), n) in enumerate(reports)
+    ]
+    records += [
+        {"id": f"sa{i}", "type": "self_assessment.submitted", "date": day.isoformat(),
+         "council": who}  # fmt: skip
+        for i, (who, day) in enumerate(by)
+    ]
+    if covered_on is not None:
+        records.append(
+            {"id": "cov", "type": "record.coverage", "date": covered_on.isoformat(),
+             "council": "sdsa", "types": ["*"], "from": "2020-01-01"}  # fmt: skip
+        )
+    nights = nightly(records, dt.date(2020, 1, 1), 36)
+    drained_both_ways(nights, plan=plan)
+    kept = Session(plan)
+    drained: list[Finding] = []
+    for night, arriving in nights:
+        kept.feed(to_events(arriving))
+        kept.advance(night)
+        drained.extend(kept.drain())
+    report = sli_rules.evaluate(plan, records, as_of=nights[-1][0])
+    assert as_json([*drained, *kept.findings()]) == as_json(report.findings)

@@ -231,6 +231,11 @@ class _Asleep:
     until: dict[tuple[str, str], Date] = attrs.Factory(dict)
     # ... and the party's memberships when these were noted
     party: dict[tuple[str, str], tuple[Any, ...]] = attrs.Factory(dict)
+    # one object for equal values held for years (see `same`): the (rule, party) keys of
+    # the tables above, and each party's latest `party_fp`, which its duties and periods
+    # asleep share with every later drain that finds it unchanged
+    rps: dict[tuple[str, str], tuple[str, str]] = attrs.Factory(dict)
+    fps: dict[str, tuple[Any, ...]] = attrs.Factory(dict)
 
     def reset(self, key: tuple[Any, ...]) -> None:
         self.key = key
@@ -240,6 +245,8 @@ class _Asleep:
         self.span.clear()
         self.until.clear()
         self.party.clear()
+        self.rps.clear()
+        self.fps.clear()
 
     def forget(self, rp: tuple[str, str]) -> None:
         """Forget the periods of (rule, party) asleep."""
@@ -255,16 +262,18 @@ class _Asleep:
         first: Date,
         left: Date | None,
         fp: tuple[Any, ...],
+        same: Callable[[Any], Any],
     ) -> None:
-        """Put a period of (rule, party) to sleep in `dormant`. Most read nothing (no tally,
+        """Put a period of (rule, party) to sleep in `dormant` (`same` gives one object for
+        equal values: see `_Findings.same`). Most read nothing (no tally,
         no concern: an `unrecorded` period, one a year for as long as the party is in) and
         lie in the party's one membership: such a one is noted as the period alone (the
         periods are shared by the parties and days of their year), not in a tuple of its
         own."""
-        if fp is _NOTHING_READ and self.span.setdefault(rp, (first, left)) == (first, left):
+        if fp is _NOTHING_READ and self.span.setdefault(rp, same((first, left))) == (first, left):
             dormant[period.label] = period
         else:
-            dormant[period.label] = (period, first, left, fp)
+            dormant[period.label] = (period, first, left, same(fp))
         self.periods[rp] = dormant
 
     def noted(
@@ -279,6 +288,38 @@ class _Asleep:
 
 
 _NOTHING_READ: tuple[Any, ...] = (None, None)  # a period with no tally and no concern
+
+# the `parts` of every duty asleep whose rule has no `fulfil.by_each`: nothing writes to
+# it (only `_fulfil_each` does, for such a rule's duties); see `_Findings.doze`
+_NO_PARTS: dict[str, Hit] = {}
+
+
+def _by_each(rule: Rule) -> bool:
+    """Whether a rule's duties are met only when each of several parties has acted."""
+    spec = getattr(rule, "fulfil", None)
+    return bool(spec is not None and spec.by_each)
+
+
+def _compact(value: Any) -> Any:
+    """`value` (an event attribute) with each string shared with every equal string so
+    treated (`sys.intern`), and its dicts and lists rebuilt in the same order."""
+    kind = type(value)
+    if kind is str:
+        return sys.intern(value)
+    if kind is dict:
+        return {_compact(k): _compact(v) for k, v in value.items()}
+    if kind is list:
+        return [_compact(v) for v in value]
+    return value
+
+
+def _compact_attrs(attrs_: Mapping[str, Any]) -> None:
+    """Rewrite an event's attributes in place as `_compact` gives them: equal, in the
+    same order, with their strings shared (a trigger held by a duty open for years)."""
+    if type(attrs_) is dict and attrs_:
+        again = _compact(attrs_)
+        attrs_.clear()
+        attrs_.update(again)
 
 
 def _handover_parties(predecessor: str, handover: list[Any]) -> tuple[str, ...]:
@@ -1828,6 +1869,7 @@ class _Findings:
         self._party_fps: dict[str, tuple[Any, ...]] = {}  # see party_fp
         self._handover_fps: dict[str, tuple[Any, ...]] | None = None  # see handover_fp
         self._stirred: dict[str, dict[str, set[str]]] = {}  # see stirred
+        self._same: dict[Any, Any] = {}  # see same
 
     def finding(self, rule: Rule | EscalationLadder, **kw: Any) -> Finding:
         kw.setdefault("interpretations", ())
@@ -1979,7 +2021,11 @@ class _Findings:
 
     def party_fp(self, pid: str) -> tuple[Any, ...]:
         """A party's memberships, whether its leaving has passed, and the successions it
-        takes part in (as predecessor, successor or a body serving the successors)."""
+        takes part in (as predecessor, successor or a body serving the successors).
+
+        While these stay as they were, every drain gives the object the first one built
+        (kept in `_Asleep.fps`): the notes of the party's duties and periods asleep,
+        written over years of drains, then share one."""
         found = self._party_fps.get(pid)
         if found is None:
             left = self.st.left.get(pid)
@@ -1988,8 +2034,19 @@ class _Findings:
                 left is not None and left <= self.day,
                 self.handover_fp(pid),
             )
+            kept = self.s._asleep[self.cr.index].fps
+            before = kept.get(pid)
+            if before == found:
+                found = before
+            else:
+                kept[pid] = found
             self._party_fps[pid] = found
         return found
+
+    def same(self, value: Any) -> Any:
+        """One object for equal values noted by this drain (dates, spans, what a period
+        asleep reads), so that the notes of many parties share it."""
+        return self._same.setdefault(value, value)
 
     def handover_fp(self, pid: str) -> tuple[Any, ...]:
         """The successions `pid` takes part in, as they stand (for this drain)."""
@@ -2018,6 +2075,21 @@ class _Findings:
             self.concern_fp(inst.party, f"{inst.rule}/{inst.key}"),
             dated,
         )
+
+    def doze(self, inst: Instance, dated: bool) -> tuple[Any, ...]:
+        """The note of a duty put to sleep (`duty_fp`), once its trigger is kept compactly.
+
+        A duty asleep may stay open for as long as the stream runs (an unremedied breach
+        of a rule no later event can meet, a duty nothing has recorded): its trigger
+        event's attributes are rewritten in place to equal values whose strings are
+        shared (`_compact`), and an empty `parts` of a rule without `fulfil.by_each`
+        (which nothing writes) becomes one shared empty mapping. What the duty holds, its
+        findings and its snapshot are unchanged."""
+        if inst.trigger is not None:
+            _compact_attrs(inst.trigger.attrs)
+        if not inst.parts and inst.parts is not _NO_PARTS and not _by_each(self.rs.rule(inst.rule)):
+            inst.parts = _NO_PARTS
+        return self.duty_fp(inst, dated)
 
     def stirred(self, rule: Rule) -> dict[str, set[str]]:
         """The periods of `rule` with a tally or a concern, as labels by party (for this
@@ -2073,12 +2145,12 @@ class _Findings:
             if not self.final(inst):
                 # unsettled until an event reaches it, its party leaves, the agreement ends
                 # or (with an early or waiving event) its due date passes
-                sleeping[key] = self.duty_fp(inst, inst.due >= day)
+                sleeping[key] = self.doze(inst, inst.due >= day)
                 continue
             found = self.settled(self.instance(inst))
             if found is None:
                 if self.stuck == "event":
-                    sleeping[key] = self.duty_fp(inst, False)
+                    sleeping[key] = self.doze(inst, False)
                 continue
             out.extend(found)
             del st.instances[key]
@@ -2679,6 +2751,7 @@ class _Findings:
             dormant: dict[str, Period | tuple[Any, ...]] = {}
             lowest = floor
             if dozing:
+                rp = asleep.rps.setdefault(rp, rp)  # one key object in every table
                 fp = self.party_fp(pid)
                 if asleep.party.get(rp) != fp:  # its memberships changed: look again
                     asleep.frontier.pop(rp, None)
@@ -2805,7 +2878,7 @@ class _Findings:
                         blocked = True
                         if dozing and self.stuck == "event":
                             fp = self.period_fp(rule, pid, period.label)
-                            asleep.note(rp, dormant, period, first, left, fp)
+                            asleep.note(rp, dormant, period, first, left, fp, self.same)
                         elif pin is None:
                             pin = period.start
                         continue
@@ -2823,11 +2896,11 @@ class _Findings:
                 out.extend(found)
             if dozing:
                 if pin is not None:
-                    asleep.frontier[rp] = pin
+                    asleep.frontier[rp] = self.same(pin)
                 elif reach is not None:
-                    asleep.frontier[rp] = reach + DAY
+                    asleep.frontier[rp] = self.same(reach + DAY)
                 if running is not None:
-                    asleep.until[rp] = running
+                    asleep.until[rp] = self.same(running)
                 else:
                     asleep.until.pop(rp, None)
             if key is not None:
