@@ -435,24 +435,45 @@ def test_a_successor_that_was_already_a_member_drains_as_batch_evaluates(
     assert rs is not None, problems
     plan = sli_rules.compile_rulesets([rs])
     records: list[Record] = [
-        {"id": f"rv{i}", "type": "peer_challenge.held", "date": day.isoformat(),
-         "council": host, "review": f"rv{i}", "kind": "childrens"}  # fmt: skip
+        {
+            "id": f"rv{i}",
+            "type": "peer_challenge.held",
+            "date": day.isoformat(),
+            "council": host,
+            "review": f"rv{i}",
+            "kind": "childrens",
+        }
         for i, (host, day) in enumerate(reviews)
     ]
     records += [
-        {"id": f"f{i}", "type": "follow_up_report.submitted", "date": day.isoformat(),
-         "council": who, "review": f"rv{n}"}  # fmt: skip
+        {
+            "id": f"f{i}",
+            "type": "follow_up_report.submitted",
+            "date": day.isoformat(),
+            "council": who,
+            "review": f"rv{n}",
+        }
         for i, ((who, day), n) in enumerate(reports)
     ]
     records += [
-        {"id": f"sa{i}", "type": "self_assessment.submitted", "date": day.isoformat(),
-         "council": who}  # fmt: skip
+        {
+            "id": f"sa{i}",
+            "type": "self_assessment.submitted",
+            "date": day.isoformat(),
+            "council": who,
+        }
         for i, (who, day) in enumerate(by)
     ]
     if covered_on is not None:
         records.append(
-            {"id": "cov", "type": "record.coverage", "date": covered_on.isoformat(),
-             "council": "sdsa", "types": ["*"], "from": "2020-01-01"}  # fmt: skip
+            {
+                "id": "cov",
+                "type": "record.coverage",
+                "date": covered_on.isoformat(),
+                "council": "sdsa",
+                "types": ["*"],
+                "from": "2020-01-01",
+            }
         )
     nights = nightly(records, dt.date(2020, 1, 1), 36)
     drained_both_ways(nights, plan=plan)

@@ -17,7 +17,7 @@ import re
 import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any, cast
+from typing import Any, Generic, TypeVar, cast
 
 import attrs
 from dateutil.relativedelta import relativedelta
@@ -203,6 +203,49 @@ class EngineState:
     sources: dict[str, str] = attrs.Factory(dict)
 
 
+_V = TypeVar("_V")
+
+
+class _ByRule(Generic[_V]):
+    """A table keyed by (rule, party), kept as one dict of parties per rule: the keys are
+    the rule's and the party's own strings, with no pair made for each entry (a table of
+    `_Asleep` has an entry for each party of each rule for as long as the stream runs)."""
+
+    __slots__ = ("_rules",)
+
+    def __init__(self) -> None:
+        self._rules: dict[str, dict[str, _V]] = {}
+
+    def get(self, rp: tuple[str, str]) -> _V | None:
+        parties = self._rules.get(rp[0])
+        return None if parties is None else parties.get(rp[1])
+
+    def __getitem__(self, rp: tuple[str, str]) -> _V:
+        return self._rules[rp[0]][rp[1]]
+
+    def __setitem__(self, rp: tuple[str, str], value: _V) -> None:
+        parties = self._rules.get(rp[0])
+        if parties is None:
+            parties = self._rules[rp[0]] = {}
+        parties[rp[1]] = value
+
+    def setdefault(self, rp: tuple[str, str], value: _V) -> _V:
+        parties = self._rules.get(rp[0])
+        if parties is None:
+            parties = self._rules[rp[0]] = {}
+        return parties.setdefault(rp[1], value)
+
+    def pop(self, rp: tuple[str, str], default: None = None) -> _V | None:
+        parties = self._rules.get(rp[0])
+        return None if parties is None else parties.pop(rp[1], default)
+
+    def clear(self) -> None:
+        self._rules.clear()
+
+    def __len__(self) -> int:
+        return sum(len(parties) for parties in self._rules.values())
+
+
 @attrs.define
 class _Asleep:
     """What `drain()` looked at, could not settle, and need not look at again until
@@ -219,22 +262,20 @@ class _Asleep:
     duties: dict[tuple[str, str, str], tuple[Any, ...]] = attrs.Factory(dict)
     # recurring and count duties, by (rule, party): the start of the periods not yet
     # looked at (every earlier one is drained or asleep) ...
-    frontier: dict[tuple[str, str], Date] = attrs.Factory(dict)
+    frontier: _ByRule[Date] = attrs.Factory(_ByRule)
     # ... the periods asleep, by label: (period, first day of the membership, its end,
     # what their findings read), or the period alone for one that reads nothing in the
     # membership of `span` (see `note`) ...
-    periods: dict[tuple[str, str], dict[str, Period | tuple[Any, ...]]] = attrs.Factory(dict)
-    span: dict[tuple[str, str], tuple[Date, Date | None]] = attrs.Factory(dict)
+    periods: _ByRule[dict[str, Period | tuple[Any, ...]]] = attrs.Factory(_ByRule)
+    span: _ByRule[tuple[Date, Date | None]] = attrs.Factory(_ByRule)
     # ... the due date of the period at the frontier, when it was still running and
     # everything before it drained or asleep: until then, a drain has nothing to do there
     # unless a period asleep wakes ...
-    until: dict[tuple[str, str], Date] = attrs.Factory(dict)
+    until: _ByRule[Date] = attrs.Factory(_ByRule)
     # ... and the party's memberships when these were noted
-    party: dict[tuple[str, str], tuple[Any, ...]] = attrs.Factory(dict)
-    # one object for equal values held for years (see `same`): the (rule, party) keys of
-    # the tables above, and each party's latest `party_fp`, which its duties and periods
-    # asleep share with every later drain that finds it unchanged
-    rps: dict[tuple[str, str], tuple[str, str]] = attrs.Factory(dict)
+    party: _ByRule[tuple[Any, ...]] = attrs.Factory(_ByRule)
+    # each party's latest `party_fp`: the notes of its duties and periods asleep share it
+    # with every later drain that finds it unchanged (one object held for years)
     fps: dict[str, tuple[Any, ...]] = attrs.Factory(dict)
 
     def reset(self, key: tuple[Any, ...]) -> None:
@@ -245,7 +286,6 @@ class _Asleep:
         self.span.clear()
         self.until.clear()
         self.party.clear()
-        self.rps.clear()
         self.fps.clear()
 
     def forget(self, rp: tuple[str, str]) -> None:
@@ -2751,7 +2791,6 @@ class _Findings:
             dormant: dict[str, Period | tuple[Any, ...]] = {}
             lowest = floor
             if dozing:
-                rp = asleep.rps.setdefault(rp, rp)  # one key object in every table
                 fp = self.party_fp(pid)
                 if asleep.party.get(rp) != fp:  # its memberships changed: look again
                     asleep.frontier.pop(rp, None)
