@@ -485,3 +485,44 @@ def test_a_successor_that_was_already_a_member_drains_as_batch_evaluates(
         drained.extend(kept.drain())
     report = sli_rules.evaluate(plan, records, as_of=nights[-1][0])
     assert as_json([*drained, *kept.findings()]) == as_json(report.findings)
+
+
+def test_a_duty_open_for_years_keeps_its_trigger_compactly_and_as_it_was() -> None:
+    # A council missing from an EM DCS meeting's attendees is in breach, and nothing can
+    # remedy it: the duty stays open for as long as the stream runs, holding its trigger.
+    # Asleep, the trigger's attribute names and values are kept once for every such
+    # trigger (not once per event, as decoded), and each event stays equal to what was
+    # fed, key for key and in order: its findings and the session's snapshot do not change.
+    plan = sli_rules.compile_rulesets(["east-midlands-childrens-mou-2015"])
+    records: list[Record] = [
+        {
+            "id": f"m{n}",
+            "type": "meeting.held",
+            "date": f"2016-{month:02d}-12",
+            "council": "em-dcs-group",
+            "meeting": f"mt-{n}",
+            "format": "full_day",
+            "attendees": [{"council": "E06000015", "representative": False}],
+        }
+        for n, month in enumerate((1, 5))
+    ]
+    fed = json.loads(json.dumps(records))  # every string its own object, as decoded
+    events = to_events(fed)
+    kept = Session(plan)
+    for night in months(dt.date(2015, 12, 1), 8):
+        kept.feed([e for e in events if night - dt.timedelta(days=31) < e.date <= night])
+        kept.advance(night)
+        fresh = Session.restore(plan, kept.snapshot())
+        assert as_json(kept.drain()) == as_json(fresh.drain())
+        assert kept.snapshot() == fresh.snapshot()
+    st = kept.state.rulesets[0]
+    open_ = [i for i in st.instances.values() if i.rule == "attend-em-dcs-meetings"]
+    assert {i.trigger.id for i in open_ if i.trigger is not None} == {"m0", "m1"}
+    first, second = (e.attrs for e in events)
+    for record, event in zip(records, events, strict=True):
+        assert json.dumps(event.to_dict()) == json.dumps(to_events([record])[0].to_dict())
+    (a_key,) = [k for k in first if k == "attendees"]
+    (b_key,) = [k for k in second if k == "attendees"]
+    assert a_key is b_key
+    assert first["format"] is second["format"]
+    assert first["attendees"][0]["council"] is second["attendees"][0]["council"]
