@@ -277,6 +277,10 @@ class _Asleep:
     # each party's latest `party_fp`: the notes of its duties and periods asleep share it
     # with every later drain that finds it unchanged (one object held for years)
     fps: dict[str, tuple[Any, ...]] = attrs.Factory(dict)
+    # what every `party_fp` reads, for all parties at once, at the last drain
+    # (`_Findings.members_token`): while it is unchanged, so is each party's `fps` entry
+    members: tuple[Any, ...] | None = None
+    stale: dict[str, tuple[Any, ...]] = attrs.Factory(dict)  # `fps` before they changed
 
     def reset(self, key: tuple[Any, ...]) -> None:
         self.key = key
@@ -287,6 +291,8 @@ class _Asleep:
         self.until.clear()
         self.party.clear()
         self.fps.clear()
+        self.members = None
+        self.stale.clear()
 
     def forget(self, rp: tuple[str, str]) -> None:
         """Forget the periods of (rule, party) asleep."""
@@ -1910,6 +1916,7 @@ class _Findings:
         self._handover_fps: dict[str, tuple[Any, ...]] | None = None  # see handover_fp
         self._stirred: dict[str, dict[str, set[str]]] = {}  # see stirred
         self._same: dict[Any, Any] = {}  # see same
+        self._members_same: bool | None = None  # see party_fp
 
     def finding(self, rule: Rule | EscalationLadder, **kw: Any) -> Finding:
         kw.setdefault("interpretations", ())
@@ -2068,20 +2075,44 @@ class _Findings:
         written over years of drains, then share one."""
         found = self._party_fps.get(pid)
         if found is None:
-            left = self.st.left.get(pid)
-            found = (
-                *self.party_key(pid),
-                left is not None and left <= self.day,
-                self.handover_fp(pid),
-            )
-            kept = self.s._asleep[self.cr.index].fps
-            before = kept.get(pid)
-            if before == found:
-                found = before
-            else:
-                kept[pid] = found
+            asleep = self.s._asleep[self.cr.index]
+            if self._members_same is None:
+                # once a drain: if nothing any party's fingerprint reads has changed since
+                # the last drain, every one kept then holds (and is not worked out again);
+                # else each is worked out again when asked, and kept as the one before if
+                # equal to it
+                token = self.members_token()
+                self._members_same = token == asleep.members
+                if not self._members_same:
+                    asleep.stale, asleep.fps, asleep.members = asleep.fps, {}, token
+            found = asleep.fps.get(pid)
+            if found is None:
+                left = self.st.left.get(pid)
+                found = (
+                    *self.party_key(pid),
+                    left is not None and left <= self.day,
+                    self.handover_fp(pid),
+                )
+                before = asleep.stale.get(pid)
+                if before == found:
+                    found = before
+                asleep.fps[pid] = found
             self._party_fps[pid] = found
         return found
+
+    def members_token(self) -> tuple[Any, ...]:
+        """Everything the `party_fp` of any party reads, for every party at once: equal
+        tokens give each party an equal `party_fp` (the count of leavings passed stands
+        for each party's "its leaving has passed", the dates being the same)."""
+        st, day = self.st, self.day
+        return (
+            dict(st.joined),
+            dict(st.left),
+            dict(st.left_why),
+            {pid: tuple(spans) for pid, spans in st.past.items()},
+            {p: (h[0], tuple(h[1]), h[2], tuple(h[3])) for p, h in st.handovers.items()},
+            sum(1 for left in st.left.values() if left is not None and left <= day),
+        )
 
     def same(self, value: Any) -> Any:
         """One object for equal values noted by this drain (dates, spans, what a period
