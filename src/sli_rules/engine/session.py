@@ -1551,6 +1551,12 @@ class Session:
         For streaming: a pipeline that drains after each `advance` keeps in memory only
         what is still open: duties not yet due, breaches not remedied, and ladders still
         climbing. Drained findings are not returned by `findings()` again.
+
+        What stays open is kept compactly: the attributes of the event that started a
+        duty left open are rewritten in place as equal ones (the same keys and values,
+        in the same order) whose strings are shared with other events'. Event
+        attributes are read-only to everything else; do not read the attributes of
+        events fed to a session from another thread while it drains.
         """
         return self._derive(drain=True)
 
