@@ -2126,7 +2126,15 @@ class _Findings:
         return self._same.setdefault(value, value)
 
     def handover_fp(self, pid: str) -> tuple[Any, ...]:
-        """The successions `pid` takes part in, as they stand (for this drain)."""
+        """The successions `pid` takes part in, as they stand (for this drain).
+
+        Not needed today, and kept: a succession also changes the predecessor's leaving
+        and the memberships of successors that join by it, and for a successor that was
+        already a member, or a body serving the successors, it changes only the period
+        running on its day, which no drain can have put to sleep before it (the law
+        `test_a_successor_that_was_already_a_member_drains_as_batch_evaluates` holds
+        without this part). It costs an empty tuple for the other parties, and keeps a
+        note from outliving a succession that a later derivation may read."""
         table = self._handover_fps
         if table is None:
             table = self._handover_fps = {}
