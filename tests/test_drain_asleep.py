@@ -490,9 +490,10 @@ def test_a_successor_that_was_already_a_member_drains_as_batch_evaluates(
 def test_a_duty_open_for_years_keeps_its_trigger_compactly_and_as_it_was() -> None:
     # A council missing from an EM DCS meeting's attendees is in breach, and nothing can
     # remedy it: the duty stays open for as long as the stream runs, holding its trigger.
-    # Asleep, the trigger's attribute names and values are kept once for every such
-    # trigger (not once per event, as decoded), and each event stays equal to what was
-    # fed, key for key and in order: its findings and the session's snapshot do not change.
+    # Asleep, the trigger's type, council, attribute names and values are kept once for
+    # every such trigger (not once per event, as decoded), and each event stays equal to
+    # what was fed, key for key and in order: its findings and the session's snapshot do
+    # not change.
     plan = sli_rules.compile_rulesets(["east-midlands-childrens-mou-2015"])
     records: list[Record] = [
         {
@@ -526,3 +527,5 @@ def test_a_duty_open_for_years_keeps_its_trigger_compactly_and_as_it_was() -> No
     assert a_key is b_key
     assert first["format"] is second["format"]
     assert first["attendees"][0]["council"] is second["attendees"][0]["council"]
+    assert events[0].type is events[1].type
+    assert events[0].council is events[1].council

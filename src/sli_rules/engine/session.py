@@ -359,6 +359,16 @@ def _compact(value: Any) -> Any:
     return value
 
 
+def _intern_fields(e: Event) -> None:
+    """Share an event's type and council with every equal string interned (`sys.intern`):
+    the event is unchanged but for which equal string object it holds."""
+    for name in ("type", "council"):
+        text = getattr(e, name)
+        shared = sys.intern(text)
+        if shared is not text:
+            object.__setattr__(e, name, shared)  # an equal value: the event is the same
+
+
 def _compact_attrs(attrs_: Mapping[str, Any]) -> None:
     """Rewrite an event's attributes in place as `_compact` gives them: equal, in the
     same order, with their strings shared (a trigger held by a duty open for years)."""
@@ -2172,6 +2182,7 @@ class _Findings:
         findings and its snapshot are unchanged."""
         if inst.trigger is not None:
             _compact_attrs(inst.trigger.attrs)
+            _intern_fields(inst.trigger)
         if not inst.parts and inst.parts is not _NO_PARTS and not _by_each(self.rs.rule(inst.rule)):
             inst.parts = _NO_PARTS
         return self.duty_fp(inst, dated)
