@@ -237,13 +237,10 @@ class _ByRule(Generic[_V]):
 
     def pop(self, rp: tuple[str, str], default: None = None) -> _V | None:
         parties = self._rules.get(rp[0])
-        return None if parties is None else parties.pop(rp[1], default)
+        return default if parties is None else parties.pop(rp[1], default)
 
     def clear(self) -> None:
         self._rules.clear()
-
-    def __len__(self) -> int:
-        return sum(len(parties) for parties in self._rules.values())
 
 
 @attrs.define
