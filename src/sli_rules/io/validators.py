@@ -134,7 +134,7 @@ class _LineType:
     A decoded line's values come as a tuple (`msgspec.structs.astuple`): the id, the
     date and the council first, then the attributes, each at its `place`."""
 
-    __slots__ = ("after", "flat", "name", "numbers", "parties", "place", "shapes")
+    __slots__ = ("after", "name", "numbers", "parties", "place", "shapes")
 
     def __init__(
         self,
