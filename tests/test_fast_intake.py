@@ -16,15 +16,19 @@ from pathlib import Path
 from typing import Any
 from unittest import mock
 
+import attrs as attrs_module
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sli_rules import EventError, load_ruleset, read_events
 from sli_rules.io import intake as intake_module
+from sli_rules.io import validators as validators_module
 from sli_rules.io.intake import _loads, _validate_fully, validate_record
 from sli_rules.io.streamed import read_events_streamed
 from sli_rules.io.validators import SLOW, CompiledCatalogue, compiled, fast_decode
 from sli_rules.load.catalogue import catalogue_for, load_catalogue
+from sli_rules.model.values import Event, exact_event
 from strategies import csv_bytes, jsonl_bytes, mutated_records
 
 EXAMPLES = Path(__file__).parents[1] / "examples"
@@ -511,3 +515,110 @@ def test_a_file_of_typed_lines_reads_the_same_with_and_without_the_fast_paths(
         with _slow_only():
             slow = outcome(path)
     assert fast == slow
+
+
+# ------------------------------ one decoding for the usual line (validators._attributes)
+
+
+def _has_object_value(record: dict[str, Any]) -> bool:
+    return any(
+        isinstance(v, dict) or (isinstance(v, list) and any(isinstance(x, dict) for x in v))
+        for v in record.values()
+    )
+
+
+# flat events (no object inside) of types with several optional attributes, whose order
+# on a line the typed path judges from the text once it has met a line of that shape
+FLAT = [r for r in SOURCES if r["type"] != "record.coverage" and not _has_object_value(r)]
+# texts that look like keys or hold colons and quotes; nulls; the provenance attributes
+KEYLIKE: list[Any] = ['"to":', '\\"to\\":', "to:", '"role": "x"', "a:b", None, "", "x"]
+
+
+@st.composite
+def shaped_lines(draw: st.DrawFn) -> bytes:
+    """A flat event's line with its attributes in another order, some dropped, null,
+    given twice or under an escaped spelling, or texts that look like keys."""
+    record: dict[str, Any] = dict(draw(st.sampled_from(FLAT)))
+    extra = ["source", "confidence", "role", "to", "kind", "period", "days", "review"]
+    for _ in range(draw(st.integers(0, 3))):
+        action = draw(st.sampled_from(["drop", "text", "add", "null"]))
+        optional = [k for k in record if k not in ("id", "type", "date", "council")]
+        if action == "drop" and optional:
+            del record[draw(st.sampled_from(optional))]
+        elif action == "text" and optional:
+            record[draw(st.sampled_from(optional))] = draw(st.sampled_from(KEYLIKE))
+        elif action == "add":
+            record[draw(st.sampled_from(extra))] = draw(st.sampled_from(["x", "E08000025", 1]))
+        elif action == "null" and optional:
+            record[draw(st.sampled_from(optional))] = None
+    record = dict(draw(st.permutations(list(record.items()))))
+    text = _dump(record, draw(st.integers(0, 2)))
+    edit = draw(st.sampled_from(["none", "none", "none", "twice", "escape"]))
+    keys = sorted(record)
+    if edit == "twice":
+        key = draw(st.sampled_from(keys))
+        text = "{" + json.dumps(key) + ":" + json.dumps(record[key]) + "," + text[1:]
+    elif edit == "escape":  # a key written with an escape, which the text does not show
+        key = draw(st.sampled_from(keys))
+        text = text.replace(json.dumps(key), '"\\u00' + f"{ord(key[0]):02x}" + key[1:] + '"', 1)
+    return (text + "\n").encode()
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(shaped_lines(), min_size=1, max_size=6), st.sampled_from(CATALOGUES))
+def test_lines_judged_by_the_shape_of_the_last_are_the_events_the_full_checks_make(
+    raws: list[bytes], catalogue: Any
+) -> None:
+    """The law of the one decoding: after any lines of a type (which set the order the
+    next is expected in), each line gives nothing or the very event the stdlib decoder
+    and the full checks make of it, attributes in the line's order."""
+    line = CompiledCatalogue(catalogue).line
+    for raw in raws:
+        typed = line(raw, "f.jsonl:3")
+        if typed is None:
+            continue
+        item = intake_module._jsonl_record(raw, 3, "f.jsonl")
+        assert item is not None
+        with _slow_only():
+            full, reasons = validate_record(catalogue, item[1], "f.jsonl:3")
+        assert reasons == []
+        assert full is not None
+        assert repr(typed) == repr(full)
+        assert json.dumps(typed.to_dict()) == json.dumps(full.to_dict())
+
+
+def test_a_usual_line_is_decoded_once_when_its_shape_is_known() -> None:
+    """Not correctness but speed: once a line of a type with N attributes has been
+    read, the next such line, in that order, is decoded once (by its type's Struct)."""
+    line = CompiledCatalogue(CATALOGUES[0]).line
+    first, second = [r for r in GENERATED if r["type"] == "peer_days.given" and r.get("to")][:2]
+    assert line((json.dumps(first) + "\n").encode(), "f:1") is not None
+    with mock.patch.object(validators_module, "_decode", side_effect=AssertionError):
+        event = line((json.dumps(second) + "\n").encode(), "f:2")
+    assert event is not None
+    assert list(event.attrs) == [k for k in second if k not in ("id", "type", "date", "council")]
+
+
+@given(
+    st.text(max_size=5),
+    st.text(max_size=5),
+    st.dates(),
+    st.text(max_size=5),
+    st.dictionaries(st.text(max_size=3), st.integers() | st.text(max_size=3), max_size=3),
+    st.text(max_size=5),
+)
+def test_an_event_made_quickly_is_the_event_the_class_makes(
+    event_id: str, type_: str, day: dt.date, council: str, attrs: dict[str, Any], source: str
+) -> None:
+    """`exact_event`, which sets the slots of an Event directly, makes the event that
+    `Event(...)` makes: equal, with the same repr, source and no span, and frozen."""
+    quick = exact_event(event_id, type_, day, council, attrs, source)
+    made = Event(event_id, type_, day, council, attrs, source)
+    assert type(quick) is Event
+    assert quick == made
+    assert repr(quick) == repr(made)
+    assert quick.source == made.source
+    assert quick.span is None
+    assert quick.to_dict() == made.to_dict()
+    with pytest.raises(attrs_module.exceptions.FrozenInstanceError):
+        quick.id = "other"  # type: ignore[misc]

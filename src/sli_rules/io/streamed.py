@@ -121,7 +121,7 @@ def read_event_at(fh: IO[bytes], file: str, catalogue: Catalogue, offset: int, l
     """The event on the line starting at `offset`, validated again as in the first pass."""
     fh.seek(offset)
     raw = fh.readline()
-    source = str(Location(file, line))
+    source = f"{file}:{line}"  # as str(Location(file, line)), without making one
     event = compiled(catalogue).line(raw, source)
     if event is not None:
         return event

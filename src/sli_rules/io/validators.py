@@ -42,7 +42,7 @@ import msgspec
 from sli_rules.load.catalogue import PARTY_RE, PROVENANCE, AttributeSpec, Catalogue, EventType
 from sli_rules.load.registry import code_problem, lifetime
 from sli_rules.model.dates import DateError, parse_date, parse_event_date
-from sli_rules.model.values import Event
+from sli_rules.model.values import Event, exact_event
 
 __all__ = ["SLOW", "CompiledCatalogue", "compiled", "fast_decode"]
 
@@ -129,9 +129,12 @@ _ID = Annotated[str, msgspec.Meta(min_length=1)]
 
 
 class _LineType:
-    """What the typed decoding of a line leaves to Python for one event type."""
+    """What the typed decoding of a line leaves to Python for one event type.
 
-    __slots__ = ("after", "name", "numbers", "parties")
+    A decoded line's values come as a tuple (`msgspec.structs.astuple`): the id, the
+    date and the council first, then the attributes, each at its `place`."""
+
+    __slots__ = ("after", "name", "numbers", "parties", "place", "shapes")
 
     def __init__(
         self,
@@ -139,11 +142,24 @@ class _LineType:
         parties: tuple[str, ...],
         after: tuple[tuple[str, Check], ...],
         numbers: bool,
+        place: dict[str, int] | None,
     ) -> None:
         self.name = name
         self.parties = parties  # attributes holding a party code (a plain one)
         self.after = after  # (attribute, check): the others a Struct cannot judge alone
         self.numbers = numbers  # whether a number may be written with many characters
+        # each attribute's place in the decoded values; None when one of them may hold
+        # an object (decoded as a Struct, not as the plain value the event keeps)
+        self.place = place
+        # for a line giving N attributes, the order the latest such line gave them in,
+        # each as (attribute, place, its key as written plainly with its colon)
+        self.shapes: dict[int, tuple[tuple[str, int, bytes], ...]] = {}
+
+    def expect(self, names: list[str]) -> None:
+        """Expect a line giving as many attributes as `names` to give these."""
+        place = self.place
+        if place is not None and len(self.shapes) < len(place) + 1:
+            self.shapes[len(names)] = tuple((n, place[n], _encode(n) + b":") for n in names)
 
 
 class _Typed:
@@ -193,7 +209,14 @@ class _Typed:
             numbers = numbers or _has_number(spec)
             fields.append(self._field(attr, annotation, spec.required))
         made = self._struct(fields, name)
-        return made, _LineType(name, tuple(parties), tuple(after), numbers)
+        # each field's place in the decoded values (astuple follows the Struct's fields)
+        index = {f.encode_name: i for i, f in enumerate(msgspec.structs.fields(made))}
+        place: dict[str, int] | None = {a: index[a] for a in specs}
+        if (index["id"], index["date"], index["council"]) != (0, 1, 2) or any(
+            _has_object(spec) for spec in specs.values()
+        ):
+            place = None
+        return made, _LineType(name, tuple(parties), tuple(after), numbers, place)
 
     def _field(self, name: str, annotation: Any, required: bool) -> tuple[str, Any, Any]:
         if required:
@@ -261,6 +284,10 @@ class _Typed:
 
 def _no_type(_raw: bytes) -> Any:
     raise ValueError("no event type can be decoded this way")
+
+
+def _has_object(spec: AttributeSpec) -> bool:
+    return spec.type == "object" or (spec.items is not None and _has_object(spec.items))
 
 
 def _has_number(spec: AttributeSpec) -> bool:
@@ -527,56 +554,91 @@ class CompiledCatalogue:
         for name in checks.required:
             if name not in attrs:
                 return None
-        return Event(event_id, str(type_name), day, str(council), attrs, source)
+        return exact_event(event_id, str(type_name), day, str(council), attrs, source)
 
     def line(self, raw: bytes, source: str = "") -> Event | None:
         """The event a JSON Lines line (its line break may be kept) certainly is, read
         from `source`, or None: the line then goes through `fast_decode` and `event`,
         and the full checks if need be, which decide and word every problem.
 
-        The line is decoded twice by msgspec: against the event types' Structs, which
-        judge every value's type, the listed values and the attributes required or
-        unknown, and into plain values for the event (a Struct would lose the order
-        of the attributes, which the event keeps)."""
+        msgspec decodes the line against the event types' Structs, which judge every
+        value's type, the listed values and the attributes required or unknown. A Struct
+        does not say in which order the line gave the attributes, which the event keeps:
+        see `_attributes`."""
         typed = self._typed
         if typed is None:
             typed = self._typed = _Typed(self._compiler, self._specs)
         try:
-            kind = typed.types[type(typed.decode(raw))]
+            kind = typed.types[type(decoded := typed.decode(raw))]
         except Exception:  # not valid for its type, or not decodable: the steps after say
             return None
         if kind.numbers and _long_number(raw):
             return None
-        record: dict[str, Any] = _decode(raw)
-        if not _keys_kept(raw, record):  # a key given twice
-            return None
-        date = record["date"]
+        values = _astuple(decoded)
+        date = values[1]
         day = self._days.get(date)
         if day is None and (day := self._day(date)) is None:
             return None
-        council = record["council"]
+        council = values[2]
         bounds = self._councils.get(council)
         if bounds is None and (bounds := self._council(council)) is None:
             return None
         if not bounds[0] <= day <= bounds[1]:
             return None
+        attributes = _attributes(raw, kind, values)
+        if attributes is None:
+            return None
         if kind.parties:
             parties = self._compiler.parties
             for attr in kind.parties:
-                value = record.get(attr)
+                value = attributes.get(attr)
                 if value is not None and not (
                     parties.get(value) or self._compiler.good_party(value)
                 ):
                     return None
         for attr, check in kind.after:
-            value = record.get(attr)
+            value = attributes.get(attr)
             if value is not None and not check(value, day):
                 return None
-        event_id = record.pop("id")
-        del record["type"], record["date"], record["council"]
-        if None in record.values():
-            record = {k: v for k, v in record.items() if v is not None}
-        return Event(event_id, kind.name, day, council, record, source)
+        return exact_event(values[0], kind.name, day, council, attributes, source)
+
+
+_astuple = msgspec.structs.astuple
+
+
+def _attributes(raw: bytes, kind: _LineType, values: tuple[Any, ...]) -> dict[str, Any] | None:
+    """The attributes of a line decoded as `values`, in the order the line gives them
+    (None when a key is given twice).
+
+    The usual line is judged from its text. Say it has 4 + N colons, and the latest line
+    of its type that gave N attributes gave A1 ... AN. If this one gives each of them a
+    value, written plainly as a key with its colon, in that order, then those keys and
+    the four common ones account for every colon: the line has no other key (none
+    given twice, none null), no colon in a text and no object inside, so it gives
+    A1 ... AN in that order. Any other line is decoded again into plain values, which
+    keep the order, and its order is expected from then on."""
+    colons = raw.count(b":")
+    shape = kind.shapes.get(colons - 4)
+    if shape is not None:
+        attributes = {}
+        find = raw.find
+        start = 0
+        for name, at, key in shape:
+            value = values[at]
+            if value is None or (start := find(key, start)) < 0:
+                break
+            attributes[name] = value
+        else:
+            return attributes
+    record: dict[str, Any] = _decode(raw)
+    if not (type(record) is dict and len(record) == colons) and not _keys_kept(raw, record):
+        return None  # a key given twice
+    del record["id"], record["type"], record["date"], record["council"]
+    if None in record.values():
+        record = {k: v for k, v in record.items() if v is not None}
+    elif len(record) + 4 == colons:
+        kind.expect(list(record))
+    return record
 
 
 _COMPILED: dict[int, tuple[weakref.ref[Catalogue], CompiledCatalogue]] = {}

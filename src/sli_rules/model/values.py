@@ -6,7 +6,7 @@ Frozen and slotted; no behaviour beyond small derived views. Change with `attrs.
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Literal, Union
 
 import attrs
@@ -541,6 +541,41 @@ class Event:
         }
         out.update(self.attrs)
         return out
+
+
+def _event_maker() -> Callable[[str, str, Date, str, Mapping[str, Any], str], Event]:
+    """`exact_event(id, type, date, council, attrs, source)`: the same as
+    `Event(id, type, date, council, attrs, source)` (an exact date: no span), made a
+    third faster for intake, which makes one per line: each slot is set directly
+    (the class has no converter or validator for it to skip)."""
+    names = ("id", "type", "date", "council", "attrs", "source", "span")
+    fields = attrs.fields(Event)
+    if tuple(f.name for f in fields) != names or any(
+        f.converter is not None or f.validator is not None for f in fields
+    ):  # the class changed: this must change with it
+        raise TypeError("exact_event does not know Event's fields")
+    new = object.__new__
+    set_id, set_type, set_date, set_council, set_attrs, set_source, set_span = (
+        Event.__dict__[n].__set__ for n in names
+    )
+
+    def exact_event(
+        id: str, type: str, date: Date, council: str, attrs: Mapping[str, Any], source: str
+    ) -> Event:
+        event = new(Event)
+        set_id(event, id)
+        set_type(event, type)
+        set_date(event, date)
+        set_council(event, council)
+        set_attrs(event, attrs)
+        set_source(event, source)
+        set_span(event, None)
+        return event
+
+    return exact_event
+
+
+exact_event = _event_maker()
 
 
 FindingKind = Literal["obligation", "breach", "escalation", "notice"]
