@@ -279,8 +279,9 @@ soak: venv
 # run every test at full length. So the 3.13 run gives each hypothesis test a fifth of
 # its examples (TEST313_SCALE, read by tests/conftest.py; its explicit examples all the
 # same), and leaves out the tests marked `unmeasured`, the long engine-bound ones (the
-# real record's CLI, streamed, notebook and page tests, and test_bundled's second run of
-# every scenario: pure Python, the same code on both). `make test313 TEST313_ARGS=
+# real record's CLI, streamed, notebook and page tests, test_bundled's second run of every
+# scenario, and test_incremental's nightly sequences and killed runs: pure Python, the same
+# code on both; the rest of test_incremental runs). `make test313 TEST313_ARGS=
 # TEST313_SCALE=1` runs everything at full length on 3.13.
 TEST313_SCALE ?= 0.2
 TEST313_ARGS ?= -m "not unmeasured"
