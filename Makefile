@@ -19,12 +19,10 @@ VENV_LATEST ?= .venv-latest
 # `make lock` regenerates them from the ranges in pyproject.toml and lock/build.in.
 LOCK_BUILD := lock/build.txt
 LOCK_TEST := lock/test.txt
-# uv installs the lock into the venvs and resolves it (`make lock`: one universal file
-# for every supported Python). It lives in a venv of its own, installed by pip from
-# lock/uv.txt, pinned with hashes like the rest.
-LOCK_UV := lock/uv.txt
+# uv resolves the lock (one universal file for every supported Python); it is only
+# needed by `make lock`, in a venv of its own.
+UV_VERSION ?= 0.13.9
 VENV_LOCK ?= .venv-lock
-UV := $(VENV_LOCK)/bin/uv
 # Extras for `make test-latest`, which installs the newest releases the ranges allow.
 EXTRAS ?= dev,pandas,durable,parquet,sql,plot,calendar
 PIP_QUIET := --disable-pip-version-check --progress-bar off
@@ -80,64 +78,48 @@ help:
 
 venv: $(VENV)/.installed
 
-# uv itself, from lock/uv.txt: the one package pip installs (hash-checked, like the rest).
-$(VENV_LOCK)/.installed: $(LOCK_UV)
-	@echo "==> setting up $(VENV_LOCK) (uv, from $(LOCK_UV), hash-checked)"
-	@[ -x $(VENV_LOCK)/bin/python ] || $(PY) -m venv $(VENV_LOCK)
-	@$(VENV_LOCK)/bin/python -m pip install $(PIP_QUIET) --quiet --require-hashes -r $(LOCK_UV)
-	@touch $@
-
-# Installs from the lock with uv in three steps: the build tools (pip, setuptools, wheel,
+# Installs from the lock in three steps: the build tools (pip, setuptools, wheel,
 # hatchling) first, then everything else without build isolation (so the sdists that
 # are built, durable-rules, build with the locked setuptools rather than with whatever
 # PyPI serves that day), then sli-rules itself, editable, with no dependencies.
-# `--require-hashes` makes uv check every file against the lock's hashes, as pip did; uv
-# downloads and unpacks in parallel where pip took one package at a time (about 2 minutes
-# of wall time for the two venvs, most of it waiting for the index). `--compile-bytecode`
-# writes the .pyc files, as pip does, so that no process compiles a dependency again
-# where PYTHONDONTWRITEBYTECODE is set. uv reads no pip configuration: set UV_INDEX_URL
-# (or UV_DEFAULT_INDEX) for a mirror of PyPI.
 define install_locked
-	@echo "==> installing $(LOCK_BUILD) and $(LOCK_TEST) into $(1) with uv: $$(grep -c '^[A-Za-z0-9].*==' $(LOCK_TEST)) pins, every one hash-checked$(if $(WITHOUT), (leaving out $(WITHOUT)))"
-	@$(UV) pip install --quiet --python $(1)/bin/python --compile-bytecode --require-hashes -r $(LOCK_BUILD)
+	@echo "==> installing $(LOCK_BUILD) and $(LOCK_TEST) into $(1): $$(grep -c '^[A-Za-z0-9].*==' $(LOCK_TEST)) pins, every one hash-checked$(if $(WITHOUT), (leaving out $(WITHOUT)))"
+	@$(1)/bin/python -m pip install $(PIP_QUIET) --quiet --require-hashes -r $(LOCK_BUILD)
 	@awk -v skip=" $(WITHOUT) " '/^[A-Za-z0-9]/ { name = $$1; sub(/==.*/, "", name); drop = index(skip, " " name " ") > 0 } !drop' \
 		$(LOCK_TEST) > $(1)/lock.txt
-	@$(UV) pip install --quiet --python $(1)/bin/python --compile-bytecode --require-hashes --no-build-isolation -r $(1)/lock.txt
-	@$(UV) pip install --quiet --python $(1)/bin/python --compile-bytecode --no-deps --no-build-isolation -e .
+	@$(1)/bin/python -m pip install $(PIP_QUIET) --quiet --require-hashes --no-build-isolation -r $(1)/lock.txt
+	@$(1)/bin/python -m pip install $(PIP_QUIET) --quiet --no-deps --no-build-isolation -e .
 	@echo "==> $(1): $$($(1)/bin/python -m pip --version | cut -d' ' -f1-2), $$($(1)/bin/python -m pip list --format=freeze 2>/dev/null | wc -l) packages"
 endef
 
-$(VENV)/.installed: pyproject.toml $(LOCK_BUILD) $(LOCK_TEST) $(VENV_LOCK)/.installed
+$(VENV)/.installed: pyproject.toml $(LOCK_BUILD) $(LOCK_TEST)
 	@echo "==> setting up $(VENV) with $(PY) ($$($(PY) --version 2>&1))"
-	@[ -x $(VENV)/bin/python ] || $(PY) -m venv --without-pip $(VENV)
+	@[ -x $(VENV)/bin/python ] || $(PY) -m venv $(VENV)
 	$(call install_locked,$(VENV))
 	@touch $@
 
-$(VENV313)/.installed: pyproject.toml $(LOCK_BUILD) $(LOCK_TEST) $(VENV_LOCK)/.installed
+$(VENV313)/.installed: pyproject.toml $(LOCK_BUILD) $(LOCK_TEST)
 	@[ -n "$(PY313)" ] || { echo "error: no Python 3.13 found; set PY313=/path/to/python3.13" >&2; exit 2; }
 	@echo "==> setting up $(VENV313) with $(PY313) ($$($(PY313) --version 2>&1))"
-	@[ -x $(VENV313)/bin/python ] || $(PY313) -m venv --without-pip $(VENV313)
+	@[ -x $(VENV313)/bin/python ] || $(PY313) -m venv $(VENV313)
 	$(call install_locked,$(VENV313))
 	@touch $@
 
 # Regenerates the lock from the ranges in pyproject.toml (every extra) and
-# lock/build.in: one universal file that pip and uv read on every supported Python
-# (markers choose, e.g. no durable-rules on 3.13); and uv's own pin from lock/uv.in
-# (a new uv is used from the next venv build on). Commit the files with the change that
-# needed them.
-lock: $(VENV_LOCK)/.installed
+# lock/build.in: one universal file that pip reads on every supported Python (markers
+# choose, e.g. no durable-rules on 3.13). Commit both files with the change that
+# needed them. uv is the resolver; it lives in $(VENV_LOCK), not in the test venvs.
+lock:
+	@[ -x $(VENV_LOCK)/bin/uv ] || { $(PY) -m venv $(VENV_LOCK) && \
+		$(VENV_LOCK)/bin/python -m pip install $(PIP_QUIET) --quiet "uv==$(UV_VERSION)"; }
 	@echo "==> $(LOCK_TEST)"
-	@$(UV) pip compile --quiet pyproject.toml lock/build.in --all-extras \
+	@$(VENV_LOCK)/bin/uv pip compile --quiet pyproject.toml lock/build.in --all-extras \
 		--universal --python-version 3.11 --generate-hashes \
 		--custom-compile-command "make lock" -o $(LOCK_TEST)
 	@echo "==> $(LOCK_BUILD)"
-	@$(UV) pip compile --quiet lock/build.in -c $(LOCK_TEST) \
+	@$(VENV_LOCK)/bin/uv pip compile --quiet lock/build.in -c $(LOCK_TEST) \
 		--universal --python-version 3.11 --generate-hashes \
 		--custom-compile-command "make lock" -o $(LOCK_BUILD)
-	@echo "==> $(LOCK_UV)"
-	@$(UV) pip compile --quiet lock/uv.in \
-		--universal --python-version 3.11 --generate-hashes \
-		--custom-compile-command "make lock" -o $(LOCK_UV)
 
 # --- demo ---------------------------------------------------------------------
 
@@ -211,9 +193,10 @@ define compile_src
 endef
 
 # The venvs `make test` needs: $(VENV), and $(VENV313) when there is a Python 3.13, built
-# side by side (uv's cache lets them share the downloads of the wheels they have in
-# common). The 3.13 build's output follows when both are done.
-venvs: $(VENV_LOCK)/.installed
+# side by side. Most of the time pip takes is spent waiting for the package index and the
+# downloads rather than computing, so building the two at once takes little longer than
+# building one. The 3.13 build's output follows when both are done.
+venvs:
 	@bg=; log="$$(mktemp)"; \
 	if [ -n "$(PY313)" ] && "$(PY313)" -c 'import sys' >/dev/null 2>&1; then \
 		$(MAKE) --no-print-directory $(VENV313)/.installed >"$$log" 2>&1 & bg=$$!; \
