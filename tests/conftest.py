@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import math
 import os
 import pwd
 import shutil
@@ -31,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from hypothesis import settings
+from hypothesis import is_hypothesis_test, settings
 
 import sli_rules
 
@@ -40,6 +41,28 @@ import sli_rules
 # benchmark's business.)
 settings.register_profile("sli-rules", deadline=None)
 settings.load_profile("sli-rules")
+
+# `SLI_EXAMPLES_SCALE=0.2` runs each hypothesis test with a fifth of the examples its
+# settings ask for (at least one; its explicit @example cases all the same). `make test`
+# sets it for the Python 3.13 run only, whose purpose is to show the code works on that
+# Python: the 3.11 run, with coverage, runs every law at full length.
+EXAMPLES_SCALE = float(os.environ.get("SLI_EXAMPLES_SCALE") or 1)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    if EXAMPLES_SCALE == 1:
+        return
+    done: set[int] = set()
+    for item in items:
+        test = getattr(item, "obj", None)
+        test = getattr(test, "__func__", test)  # a method's function
+        if not is_hypothesis_test(test) or id(test) in done:
+            continue  # the parametrized cases of one test share its function: scale once
+        done.add(id(test))
+        # where hypothesis's @given keeps a test's settings (its pytest plugin sets it too)
+        current: settings = test._hypothesis_internal_use_settings  # type: ignore[union-attr]
+        scaled = max(1, math.ceil(current.max_examples * EXAMPLES_SCALE))
+        test._hypothesis_internal_use_settings = settings(current, max_examples=scaled)  # type: ignore[union-attr]
 
 
 # ------------------------------------------------------------ tests run outside coverage
