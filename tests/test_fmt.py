@@ -7,7 +7,7 @@ import io
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from sli_rules.cli import run
@@ -240,6 +240,8 @@ def test_idempotent_and_value_preserving_on_generated_documents(
     st.lists(st.dictionaries(_names, _values, min_size=1, max_size=6), min_size=1, max_size=3),
     st.integers(20, 100),
 )
+# a plain scalar holding a quote (`0'`) is not the start of a quoted one
+@example([{"a": [["0'"], ","], "b": {"a": ["0'"]}}], 20)
 def test_wrapping_flow_collections_keeps_the_data_and_is_stable(
     events: list[dict[str, object]], width: int
 ) -> None:
@@ -258,6 +260,36 @@ def test_wrapping_flow_collections_keeps_the_data_and_is_stable(
     assert original is not None
     assert loaded.data == original.data
     assert format_text(once.formatted, "gen.yaml", width=width).formatted == once.formatted
+
+
+@pytest.mark.parametrize(
+    ("line", "width", "wrapped"),
+    [
+        # a quote inside a plain scalar is text: the comma after it still separates items
+        (
+            "  - {a: [[0'], ','], b: {a: [0']}}",
+            20,
+            ["  - {a: [[0'], ','],", "     b: {a: [0']}}"],
+        ),
+        # a quoted scalar after a JSON-like key and `:` is still read as one
+        (
+            "  - {\"k\":'x, y', b: it's, c: [1, 2]}",
+            24,
+            ["  - {\"k\": 'x, y',", "     b: it's, c: [1, 2]}"],
+        ),
+    ],
+)
+def test_quotes_open_a_quoted_scalar_only_where_a_scalar_starts(
+    line: str, width: int, wrapped: list[str]
+) -> None:
+    text = "events:\n" + line + "\n"
+    result = format_text(text, "q.yaml", width=width)
+    assert result.formatted == "events:\n" + "".join(w + "\n" for w in wrapped)
+    loaded, _ = load_yaml(result.formatted, "q.yaml")
+    original, _ = load_yaml(text, "q.yaml")
+    assert loaded is not None
+    assert original is not None
+    assert loaded.data == original.data
 
 
 def test_check_exit_codes_and_nothing_written(tmp_path: Path) -> None:

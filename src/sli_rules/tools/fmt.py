@@ -119,20 +119,37 @@ def _flow_items(line: str, start: int) -> tuple[list[str], int] | None:
     items: list[str] = []
     item_start = start + 1
     i = start
+    # A quote opens a quoted scalar only where a scalar starts (after a bracket, a comma,
+    # `? `, or a `:` that ends a key); inside a plain scalar (`0'`) it is text.
+    scalar_start = False
+    quoted_end = -1  # where the last quoted scalar closed
     while i < len(line):
         ch = line[i]
-        if ch == "'":
+        if ch in " \t":
+            i += 1
+            continue
+        at_start = scalar_start
+        scalar_start = (
+            ch in "{[,"
+            or (ch in ":?" and line[i + 1 : i + 2] in (" ", "\t", ""))
+            or (ch == ":" and quoted_end == i - 1)
+        )
+        if ch in "'\"" and not at_start:
+            pass
+        elif ch == "'":
             i = line.find("'", i + 1)
             while i != -1 and line.startswith("''", i):
                 i = line.find("'", i + 2)
             if i == -1:
                 return None
+            quoted_end = i
         elif ch == '"':
             i += 1
             while i < len(line) and line[i] != '"':
                 i += 2 if line[i] == "\\" else 1
             if i >= len(line):
                 return None
+            quoted_end = i
         elif ch in "{[":
             depth += 1
         elif ch in "}]":
