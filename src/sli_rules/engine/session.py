@@ -446,15 +446,18 @@ class Session:
         day = events[0].date
         self._static_successions(day)
         self._carry_in(day - DAY)  # an agreement that started before today
-        self.state.coverage.extend(declaration(e) for e in events if e.type == COVERAGE_TYPE)
-        self.state.sources.update(
-            (e.id, str(e.attrs["source"])) for e in events if e.attrs.get("source")
-        )
-        started = self._states(events)
+        # one walk over the day's events: the coverage they declare, their sources, and
+        # the hooks each matched (split into the day's passes; see `_phase`)
+        coverage, sources = self.state.coverage, self.state.sources
         match = self._matching()
         phases = self._phases
         matched = []
         for e in events:
+            if e.type == COVERAGE_TYPE:
+                coverage.append(declaration(e))
+            source = e.attrs.get("source")
+            if source:
+                sources[e.id] = str(source)
             hooks = match(e)
             if not hooks:
                 continue
@@ -463,6 +466,7 @@ class Session:
             if phase is None:
                 phase = phases[key] = self._phase(key)
             matched.append((e, phase))
+        started = self._states(events)
         for e, phase in matched:
             for h in phase[0]:
                 self._membership(h, e)
@@ -1123,7 +1127,7 @@ class Session:
             self._fulfil_each(cr, st, rule, spec, e, set(by))
             return
         where = cr.fulfil_where[rule.id] if h.role == "fulfil" else cr.waive_where[rule.id]
-        match = tuple(_first(e, a) for a, _b in spec.match)
+        match = tuple(_first(e, a) for a, _b in spec.match) if spec.match else ()
         for pid in dict.fromkeys(by):
             keys = (
                 st.index.get((rule.id, pid, *match))
