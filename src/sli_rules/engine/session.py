@@ -62,7 +62,6 @@ Date = _dt.date
 DAY = _dt.timedelta(days=1)
 _DAY = operator.attrgetter("date")
 _BY_DAY = operator.attrgetter("date", "id")  # the order events are applied in
-_NOT_JOINED = object()  # no entry in `RulesetState.joined` (None there is the start)
 _MEMBERSHIP_ROLES = frozenset(("membership", "revocation"))
 _TRIGGER_ROLES = frozenset(("trigger", "limit", "ladder_start", "concern_raised"))
 _FULFIL_ROLES = frozenset(("fulfil", "waive", "concern_resolved", "escalation_taken"))
@@ -335,6 +334,8 @@ class Session:
         # dispatch by party: the hooks that can act only for the event's own council
         # (worked out once per plan, as is everything in engine/memo.py)
         self._council_hooks = memo.for_plan(plan, _council_hooks)
+        # the state whose rulesets are all carried in (see `_carry_in`), once they are
+        self._carried: EngineState | None = None
         # per set of matched hooks, its passes (see `_phase`)
         self._phases: dict[tuple[Hook, ...], _Phase] = {}
         # per ruleset, for the state it was worked out on: whether a council's events are
@@ -659,6 +660,8 @@ class Session:
 
     def _carry_in(self, upto: Date) -> None:
         """A state that holds on an agreement's effective start counts as starting then."""
+        if self._carried is self.state:
+            return  # every ruleset's start is past and carried in (asked twice a day)
         for cr, st in zip(self.plan.rulesets, self.state.rulesets, strict=True):
             start = cr.ruleset.effective.start
             if st.carried or start > upto:
@@ -671,6 +674,8 @@ class Session:
                         f"agreement's start, {start}"
                     )
                     self._state_ladders(sp, start, note)
+        if all(st.carried for st in self.state.rulesets):
+            self._carried = self.state
 
     # -- membership and the agreement's life
     def _end(self, st: RulesetState, e: Event, why: str) -> None:
@@ -854,17 +859,17 @@ class Session:
     def member_on(self, cr: CompiledRuleset, st: RulesetState, pid: str, day: Date) -> bool:
         """Whether `day` falls in one of the party's memberships (`spans`), the current
         one asked first (as most are) without listing them."""
-        joined = st.joined.get(pid, _NOT_JOINED)
-        if joined is _NOT_JOINED:
+        if pid not in st.joined:
             return False
         start = cr.ruleset.effective.start
         left = st.left.get(pid)
-        if (joined or start) <= day and (left is None or day < left):
+        if (st.joined[pid] or start) <= day and (left is None or day < left):
             return True
-        return any(
-            (j or start) <= day and (left is None or day < left)
-            for j, left in st.past.get(pid, ())
-        )
+        for j, end in st.past.get(pid, ()):
+            until: Date | None = end  # (as `spans` reads it, None would be still a member)
+            if (j or start) <= day and (until is None or day < until):
+                return True
+        return False
 
     def left_after(self, cr: CompiledRuleset, st: RulesetState, pid: str, day: Date) -> Date | None:
         """When the membership that `day` falls in ended (None if it has not)."""
