@@ -261,7 +261,7 @@ def _equals_at(path: str, test: Test, slow: Pred) -> Pred | None:
     """`name: literal` (`equals`, or `not_equals`, a literal that is not a list, at a path
     of one name), read straight from an event: what `slow` (`resolve`, then the test)
     gives, without the lists they build. The commonest condition, asked of most events
-    (tests/test_predicates.py holds the two equal). None for any other test."""
+    (tests/test_conditions.py holds the two equal). None for any other test."""
     if "." in path or test.name not in ("equals", "not_equals"):
         return None
     argument = test.argument
