@@ -10,11 +10,12 @@ from typing import Any
 
 import attrs
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import condition_oracle as oracle
 from sli_rules import ConstraintRule, EventSpec
+from sli_rules.engine import predicates
 from sli_rules.engine.predicates import Env, compile_condition
 from sli_rules.model.conditions import (
     AllOf,
@@ -261,3 +262,48 @@ def test_the_loader_keeps_where_each_part_was_written() -> None:
     # positions are not part of what the condition says
     assert rule.require == parse_condition({"team": {"some": {"role": "lead"}}})
     assert attrs.evolve(rule, require={"team": {"some": {"role": "lead"}}}) == rule
+
+
+# The commonest condition, `name: literal` (equals or not_equals a literal, at a path of
+# one name), is read straight from an event (predicates._equals_at); held here to the
+# general reading (`resolve`, then the test) it stands in for, over every kind of value
+# an event's attribute may hold, its built-in fields included.
+FLAT_PATHS = ["kind", "n", "flag", "tags", "team", "gone", "council", "type", "id", "date"]
+LITERALS = st.one_of(
+    SCALARS,
+    st.sampled_from([1.0, 0.0, "x.happened", "e1", dt.date(2020, 1, 1), "2020-01-01"]),
+)
+
+
+@settings(max_examples=200)
+@given(
+    path=st.sampled_from(FLAT_PATHS),
+    shorthand=st.booleans(),
+    event=events("e1"),
+    data=st.data(),
+)
+def test_an_equality_read_straight_from_the_event_is_the_general_one(
+    path: str, shorthand: bool, event: Event, data: st.DataObject
+) -> None:
+    held = event.get(path)
+    own = (held if isinstance(held, list) else []) or [held]  # what the event holds there
+    literal = data.draw(st.one_of(st.sampled_from(own), LITERALS))
+    if isinstance(literal, list | dict):
+        return  # not a literal of this kind (a list is a test's list, a mapping a test)
+    # the event as drawn, and with the literal among a list of values at the path
+    listed = {**event.attrs, path: [data.draw(SCALARS), literal]}
+    subjects = [event]
+    if path not in ("council", "type", "id", "date"):
+        subjects.append(attrs.evolve(event, attrs=listed))
+    for test in ("equals", "not_equals"):
+        raw = {path: literal} if shorthand and test == "equals" else {path: {test: literal}}
+        tree = parse_condition(raw)
+        fast = compile_condition(tree)
+        with pytest.MonkeyPatch.context() as m:
+            m.setattr(predicates, "_equals_at", lambda _path, _test, _slow: None)
+            slow = compile_condition(tree)
+        for subject in subjects:
+            env = Env(event=subject)
+            assert fast(subject, env) is slow(subject, env), (raw, subject)
+        for element in [*event.get("team", []), {path: literal}, {}]:  # not events
+            assert fast(element, env) is slow(element, env)

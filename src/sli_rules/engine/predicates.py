@@ -248,11 +248,39 @@ def _attribute(attribute: Attribute) -> Pred:
         def check_one(obj: Any, env: Env) -> bool:
             return only(resolve(obj, path), env)
 
-        return check_one
+        return _equals_at(path, attribute.tests[0], check_one) or check_one
 
     def check(obj: Any, env: Env) -> bool:
         vals = resolve(obj, path)
         return all(t(vals, env) for t in tests)
+
+    return check
+
+
+def _equals_at(path: str, test: Test, slow: Pred) -> Pred | None:
+    """`name: literal` (`equals`, or `not_equals`, a literal that is not a list, at a path
+    of one name), read straight from an event: what `slow` (`resolve`, then the test)
+    gives, without the lists they build. The commonest condition, asked of most events
+    (tests/test_conditions.py holds the two equal). None for any other test."""
+    if "." in path or test.name not in ("equals", "not_equals"):
+        return None
+    argument = test.argument
+    if not isinstance(argument, Value) or isinstance(argument.value, list):
+        return None
+    target = argument.value
+    positive = test.name == "equals"
+
+    def check(obj: Any, env: Env) -> bool:
+        if type(obj) is not Event:
+            return slow(obj, env)
+        v = obj.get(path)
+        if v is None:  # absent, or null: no value
+            hit = False
+        elif isinstance(v, list):  # each element is a value (as `_flatten` has it)
+            hit = target in v
+        else:
+            hit = v is target or v == target
+        return hit if positive else not hit
 
     return check
 

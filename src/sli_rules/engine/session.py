@@ -62,6 +62,11 @@ Date = _dt.date
 DAY = _dt.timedelta(days=1)
 _DAY = operator.attrgetter("date")
 _BY_DAY = operator.attrgetter("date", "id")  # the order events are applied in
+_MEMBERSHIP_ROLES = frozenset(("membership", "revocation"))
+_TRIGGER_ROLES = frozenset(("trigger", "limit", "ladder_start", "concern_raised"))
+_FULFIL_ROLES = frozenset(("fulfil", "waive", "concern_resolved", "escalation_taken"))
+# a set of matched hooks split into a day's passes (see `Session._phase`)
+_Phase = tuple[tuple[Hook, ...], tuple[tuple[Hook, bool], ...], tuple[tuple[Hook, bool], ...]]
 Hit = tuple[Date, str]  # (date, event id) of a fulfilling or waiving event
 
 
@@ -423,6 +428,15 @@ class Session:
         # dispatch by party: the hooks that can act only for the event's own council
         # (worked out once per plan, as is everything in engine/memo.py)
         self._council_hooks = memo.for_plan(plan, _council_hooks)
+        # the state whose rulesets are all carried in (see `_carry_in`), once they are
+        self._carried: EngineState | None = None
+        # per set of matched hooks, its passes (see `_phase`)
+        self._phases: dict[tuple[Hook, ...], _Phase] = {}
+        # per ruleset, for the state it was worked out on: whether a council's events are
+        # turned away from its council-only hooks (see `_outsider`)
+        self._away: list[tuple[RulesetState | None, dict[str, bool]]] = [
+            (None, {}) for _ in plan.rulesets
+        ]
         # the periods an event's day counts for, per (ruleset, rule, day): pure, and the
         # costliest part of counting recurring duties when recomputed for every event
         self._periods: dict[tuple[int, str, Date], tuple[Period, ...]] = {}
@@ -527,38 +541,54 @@ class Session:
         day = events[0].date
         self._static_successions(day)
         self._carry_in(day - DAY)  # an agreement that started before today
-        self.state.coverage.extend(declaration(e) for e in events if e.type == COVERAGE_TYPE)
-        self.state.sources.update(
-            (e.id, str(e.attrs["source"])) for e in events if e.attrs.get("source")
-        )
-        started = self._states(events)
+        # one walk over the day's events: the coverage they declare, their sources, and
+        # the hooks each matched (split into the day's passes; see `_phase`)
+        coverage, sources = self.state.coverage, self.state.sources
         match = self._matching()
-        matched = [(e, hooks) for e in events if (hooks := match(e))]
-        for e, hooks in matched:
-            for h in hooks:
-                if h.role in ("membership", "revocation"):
-                    self._membership(h, e)
+        phases = self._phases
+        matched = []
+        for e in events:
+            if e.type == COVERAGE_TYPE:
+                coverage.append(declaration(e))
+            source = e.attrs.get("source")
+            if source:
+                sources[e.id] = str(source)
+            hooks = match(e)
+            if not hooks:
+                continue
+            key = hooks if type(hooks) is tuple else tuple(hooks)
+            phase = phases.get(key)
+            if phase is None:
+                phase = phases[key] = self._phase(key)
+            matched.append((e, phase))
+        started = self._states(events)
+        for e, phase in matched:
+            for h in phase[0]:
+                self._membership(h, e)
         self._carry_in(day)  # an agreement starting today, after today's states
         for spell in started:
             self._state_ladders(spell, spell.start.date, "")
-        for e, hooks in matched:
-            for h in hooks:
-                if h.role in (
-                    "trigger",
-                    "limit",
-                    "ladder_start",
-                    "concern_raised",
-                ) and not self._turned_away(h, e):
+        turned_away = self._turned_away
+        for e, phase in matched:
+            for h, local in phase[1]:
+                if not (local and turned_away(h, e)):
                     self._trigger(h, e)
-        for e, hooks in matched:
-            for h in hooks:
-                if h.role in (
-                    "fulfil",
-                    "waive",
-                    "concern_resolved",
-                    "escalation_taken",
-                ) and not self._turned_away(h, e):
+        for e, phase in matched:
+            for h, local in phase[2]:
+                if not (local and turned_away(h, e)):
                     self._fulfil(h, e)
+
+    def _phase(self, hooks: tuple[Hook, ...]) -> _Phase:
+        """A day's passes over the hooks an event matched, worked out once per set of
+        hooks: its memberships and revocations, then its triggers, then its fulfilments
+        and waivers, each in the order matched; a trigger or fulfilment with whether it
+        acts only for the event's own council (see `_turned_away`, asked only of those)."""
+        local = self._council_hooks
+        return (
+            tuple(h for h in hooks if h.role in _MEMBERSHIP_ROLES),
+            tuple((h, h in local) for h in hooks if h.role in _TRIGGER_ROLES),
+            tuple((h, h in local) for h in hooks if h.role in _FULFIL_ROLES),
+        )
 
     def _matching(self) -> Callable[[Event], Sequence[Hook]]:
         """`_match`, its choice made once (for a day's events)."""
@@ -589,12 +619,24 @@ class Session:
         when the hook would run, so that memberships begun earlier that day count."""
         if h not in self._council_hooks:
             return False
-        cr, st = self._cr(h)
-        if self.party(cr, st, e.council) is not None:
+        st = self.state.rulesets[h.ruleset]
+        kept = self._away[h.ruleset]
+        if kept[0] is not st:  # first asked, or a restored state
+            kept = self._away[h.ruleset] = (st, {})
+        away = kept[1].get(e.council)
+        if away is None:
+            away = kept[1][e.council] = self._outsider(self.plan.rulesets[h.ruleset], st, e.council)
+        return away
+
+    def _outsider(self, cr: CompiledRuleset, st: RulesetState, council: str) -> bool:
+        """Whether `council` is no party of the ruleset now, nor a body serving the
+        successors of one (kept per council in `_away` until a party is adopted or a
+        succession hands duties on: nothing else changes the answer)."""
+        if self.party(cr, st, council) is not None:
             return False
         if not st.handovers:
             return True
-        return not any(e.council in handover[3] for handover in st.handovers.values())
+        return not any(council in handover[3] for handover in st.handovers.values())
 
     def _cr(self, h: Hook) -> tuple[CompiledRuleset, RulesetState]:
         return self.plan.rulesets[h.ruleset], self.state.rulesets[h.ruleset]
@@ -712,6 +754,8 @@ class Session:
 
     def _carry_in(self, upto: Date) -> None:
         """A state that holds on an agreement's effective start counts as starting then."""
+        if self._carried is self.state:
+            return  # every ruleset's start is past and carried in (asked twice a day)
         for cr, st in zip(self.plan.rulesets, self.state.rulesets, strict=True):
             start = cr.ruleset.effective.start
             if st.carried or start > upto:
@@ -724,6 +768,8 @@ class Session:
                         f"agreement's start, {start}"
                     )
                     self._state_ladders(sp, start, note)
+        if all(st.carried for st in self.state.rulesets):
+            self._carried = self.state
 
     # -- membership and the agreement's life
     def _end(self, st: RulesetState, e: Event, why: str) -> None:
@@ -843,6 +889,7 @@ class Session:
         if not successors:
             return
         st.handovers[pred] = [day, list(successors), duties, list(served_by)]
+        self._away[cr.index] = (None, {})  # a body serving them: asked again
         for key, inst in list(st.instances.items()):
             if inst.party != pred or inst.due < day or inst.on_time or inst.early or inst.waived:
                 continue
@@ -880,6 +927,7 @@ class Session:
             return
         if cr.pattern is None or cr.pattern.match(code):
             st.dynamic[code] = _registry_party(code)
+            self._away[cr.index] = (None, {})  # a new party: asked again
             end = load_registry().get(code, {}).get("to")
             if isinstance(end, Date) and st.left.get(code) is None:
                 st.left[code] = end + DAY
@@ -903,7 +951,19 @@ class Session:
         return [*past, (st.joined[pid] or start, st.left.get(pid))]
 
     def member_on(self, cr: CompiledRuleset, st: RulesetState, pid: str, day: Date) -> bool:
-        return any(j <= day and (left is None or day < left) for j, left in self.spans(cr, st, pid))
+        """Whether `day` falls in one of the party's memberships (`spans`), the current
+        one asked first (as most are) without listing them."""
+        if pid not in st.joined:
+            return False
+        start = cr.ruleset.effective.start
+        left = st.left.get(pid)
+        if (st.joined[pid] or start) <= day and (left is None or day < left):
+            return True
+        for j, end in st.past.get(pid, ()):
+            until: Date | None = end  # (as `spans` reads it, None would be still a member)
+            if (j or start) <= day and (until is None or day < until):
+                return True
+        return False
 
     def left_after(self, cr: CompiledRuleset, st: RulesetState, pid: str, day: Date) -> Date | None:
         """When the membership that `day` falls in ended (None if it has not)."""
@@ -1126,7 +1186,13 @@ class Session:
         rule, spec = h.rule, h.spec
         assert rule is not None
         assert spec is not None
-        by = _party_ids(resolve(e, spec.by))
+        # the event's own council, as most fulfilments are by (what the path would give)
+        council = e.council
+        by = (
+            [council]
+            if spec.by == "council" and type(council) is str
+            else _party_ids(resolve(e, spec.by))
+        )
         way = FAMILIES[family_of(rule)].fulfil
         if way is not None:
             way(self, h, cr, st, rule, spec, e, by)
@@ -1149,16 +1215,18 @@ class Session:
             # (events come in date order, so the expired ones are at the front: the scan
             # stops at the first one still in reach instead of dating every one kept)
             span = cr.duration(spec.look_back, e.date)
-            kept = st.lookback.get(rule.id, [])
+            kept = st.lookback.setdefault(rule.id, [])
             gone = 0
             while gone < len(kept) and add(kept[gone].date, span) < e.date:
                 gone += 1
-            st.lookback[rule.id] = [*kept[gone:], e]
+            if gone:
+                del kept[:gone]
+            kept.append(e)  # in place (a copy per event cost the most of any step here)
         if h.role == "fulfil" and spec.by_each:
             self._fulfil_each(cr, st, rule, spec, e, set(by))
             return
         where = cr.fulfil_where[rule.id] if h.role == "fulfil" else cr.waive_where[rule.id]
-        match = tuple(_first(e, a) for a, _b in spec.match)
+        match = tuple(_first(e, a) for a, _b in spec.match) if spec.match else ()
         for pid in dict.fromkeys(by):
             keys = (
                 st.index.get((rule.id, pid, *match))
@@ -1841,12 +1909,14 @@ def _all_months(spec: PeriodSpec) -> PeriodSpec:
     return PeriodSpec(spec.calendar, spec.unit)
 
 
+@functools.lru_cache(maxsize=1024)
 def _named_period(spec: PeriodSpec, text: str, near: Date, anchor: Date) -> Period | None:
     """`spec.named(text, near, anchor)`: the period a label names, among those that
     overlap three years (of 366 days) either side of `near`, the first in order. Found in
     the periods of the nine calendar years around `near`'s, each year's enumerated once
     (an enumeration per event day was the costliest part of counting declared returns,
-    and filled a cache day by day)."""
+    and filled a cache day by day). Memoised (bounded): returns filed on one day mostly
+    name the same few periods, and the search reads nine years' labels."""
     wanted = text.strip().replace("-Q", " Q")
     span = _dt.timedelta(days=3 * 366)
     first, last = near - span, near + span
