@@ -45,19 +45,28 @@ def drained_both_ways(
     *,
     complete: bool = False,
     plan: Plan = LAWS_PLAN,
+    records: list[Record] | None = None,
 ) -> list[str]:
     """Each night's drain by a session kept in memory, checked against the drain of a
-    session restored that night from the kept one's snapshot; the nights' drains."""
+    session restored that night from the kept one's snapshot; the nights' drains. Given
+    the `records` the nights hold, everything drained and left at the end is also
+    checked against one batch evaluation of them as of the last night."""
     kept = Session(plan, complete=complete)
     out = []
+    drained: list[Finding] = []
     for night, arriving in nights:
         kept.feed(to_events(arriving))
         kept.advance(night)
         fresh = Session.restore(plan, kept.snapshot())
-        got, want = as_json(kept.drain()), as_json(fresh.drain())
+        found = kept.drain()
+        got, want = as_json(found), as_json(fresh.drain())
         assert got == want, f"the night of {night}"
         assert kept.snapshot() == fresh.snapshot(), f"the state after the night of {night}"
         out.append(got)
+        drained.extend(found)
+    if records is not None:
+        report = sli_rules.evaluate(plan, records, as_of=nights[-1][0], complete=complete)
+        assert as_json([*drained, *kept.findings()]) == as_json(report.findings)
     return out
 
 
@@ -82,6 +91,36 @@ def nightly(
         out.append((night, arriving))
         previous = night
     return out
+
+
+def self_assessments(by: list[tuple[str, dt.date]]) -> list[Record]:
+    """A self-assessment submitted by each (council, day)."""
+    return [
+        {
+            "id": f"sa{i}",
+            "type": "self_assessment.submitted",
+            "date": day.isoformat(),
+            "council": who,
+        }
+        for i, (who, day) in enumerate(by)
+    ]
+
+
+def complete_from_2020(covered_on: dt.date | None) -> list[Record]:
+    """A declaration, made on `covered_on` if any, that the record of every type is
+    complete from 2020."""
+    if covered_on is None:
+        return []
+    return [
+        {
+            "id": "cov",
+            "type": "record.coverage",
+            "date": covered_on.isoformat(),
+            "council": "sdsa",
+            "types": ["*"],
+            "from": "2020-01-01",
+        }
+    ]
 
 
 def batch(records: list[Record], as_of: dt.date, complete: bool = False) -> str:
@@ -306,26 +345,7 @@ def test_the_parties_of_a_succession_sleep_and_wake_as_a_restored_session_would(
     rs, problems = sli_rules.parse_ruleset(SUCCESSION.replace("DUTIES", mode), "s.yaml")
     assert rs is not None, problems
     plan = sli_rules.compile_rulesets([rs])
-    records: list[Record] = [
-        {
-            "id": f"sa{i}",
-            "type": "self_assessment.submitted",
-            "date": day.isoformat(),
-            "council": who,
-        }
-        for i, (who, day) in enumerate(by)
-    ]
-    if covered_on is not None:
-        records.append(
-            {
-                "id": "cov",
-                "type": "record.coverage",
-                "date": covered_on.isoformat(),
-                "council": "sdsa",
-                "types": ["*"],
-                "from": "2020-01-01",
-            }
-        )
+    records = self_assessments(by) + complete_from_2020(covered_on)
     drained_both_ways(nightly(records, dt.date(2020, 1, 1), 36), plan=plan)
 
 
@@ -455,36 +475,8 @@ def test_a_successor_that_was_already_a_member_drains_as_batch_evaluates(
         }
         for i, ((who, day), n) in enumerate(reports)
     ]
-    records += [
-        {
-            "id": f"sa{i}",
-            "type": "self_assessment.submitted",
-            "date": day.isoformat(),
-            "council": who,
-        }
-        for i, (who, day) in enumerate(by)
-    ]
-    if covered_on is not None:
-        records.append(
-            {
-                "id": "cov",
-                "type": "record.coverage",
-                "date": covered_on.isoformat(),
-                "council": "sdsa",
-                "types": ["*"],
-                "from": "2020-01-01",
-            }
-        )
-    nights = nightly(records, dt.date(2020, 1, 1), 36)
-    drained_both_ways(nights, plan=plan)
-    kept = Session(plan)
-    drained: list[Finding] = []
-    for night, arriving in nights:
-        kept.feed(to_events(arriving))
-        kept.advance(night)
-        drained.extend(kept.drain())
-    report = sli_rules.evaluate(plan, records, as_of=nights[-1][0])
-    assert as_json([*drained, *kept.findings()]) == as_json(report.findings)
+    records += self_assessments(by) + complete_from_2020(covered_on)
+    drained_both_ways(nightly(records, dt.date(2020, 1, 1), 36), plan=plan, records=records)
 
 
 def test_a_duty_open_for_years_keeps_its_trigger_compactly_and_as_it_was() -> None:

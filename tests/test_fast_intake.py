@@ -301,6 +301,20 @@ def _outcome(source: Any, reader: Callable[..., Any] = read_events) -> tuple[Any
     return ("read", events, rejected, got.duplicates)
 
 
+def _fast_and_slow(
+    data: bytes, name: str, reader: Callable[..., Any] = read_events
+) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    """The outcome of reading `data` as a file called `name`, with the fast paths and
+    without them."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / name
+        path.write_bytes(data)
+        fast = _outcome(path, reader)
+        with _slow_only():
+            slow = _outcome(path, reader)
+    return fast, slow
+
+
 FAST_AND_SLOW = settings(
     max_examples=60,
     deadline=None,
@@ -311,24 +325,14 @@ FAST_AND_SLOW = settings(
 @FAST_AND_SLOW
 @given(jsonl_bytes())
 def test_a_json_lines_file_reads_the_same_with_and_without_the_fast_paths(data: bytes) -> None:
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "events.jsonl"
-        path.write_bytes(data)
-        fast = _outcome(path)
-        with _slow_only():
-            slow = _outcome(path)
+    fast, slow = _fast_and_slow(data, "events.jsonl")
     assert fast == slow
 
 
 @FAST_AND_SLOW
 @given(csv_bytes())
 def test_a_csv_file_reads_the_same_with_and_without_the_fast_paths(data: bytes) -> None:
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "events.csv"
-        path.write_bytes(data)
-        fast = _outcome(path)
-        with _slow_only():
-            slow = _outcome(path)
+    fast, slow = _fast_and_slow(data, "events.csv")
     assert fast == slow
 
 
@@ -504,16 +508,8 @@ def test_a_file_of_typed_lines_reads_the_same_with_and_without_the_fast_paths(
     data = b"".join(r if r.endswith(b"\n") else r + b"\n" for r in raws)
     if copy:  # the first line again: a duplicate, or a clash of ids with a line between
         data += raws[0] if raws[0].endswith(b"\n") else raws[0] + b"\n"
-
-    def outcome(path: Path) -> tuple[Any, ...]:
-        return _outcome(path, read_events_streamed if streamed else read_events)
-
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "events.jsonl"
-        path.write_bytes(data)
-        fast = outcome(path)
-        with _slow_only():
-            slow = outcome(path)
+    reader = read_events_streamed if streamed else read_events
+    fast, slow = _fast_and_slow(data, "events.jsonl", reader)
     assert fast == slow
 
 
