@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import sli_rules
 from sli_rules import Event, Finding, Plan, Session, read_events
@@ -243,3 +244,47 @@ def test_the_fulfil_shortcuts_change_no_finding(records: list[dict[str, Any]], a
         assert _drained_monthly(plan, events, as_of, shortcuts=True) == _drained_monthly(
             plan, events, as_of, shortcuts=False
         )
+
+
+_DAYS = st.dates(dt.date(2012, 1, 1), dt.date(2020, 12, 31))
+
+
+@st.composite
+def _memberships(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """`joined`, `left` and `past` of a ruleset's state for a few councils: joined on the
+    agreement's start (None) or a day, still a member (no `left`, or None) or left on a
+    day, with earlier memberships that may overlap, touch or come in any order."""
+    joined: dict[str, Any] = {}
+    left: dict[str, Any] = {}
+    past: dict[str, Any] = {}
+    for pid in draw(st.lists(st.sampled_from(COUNCILS), max_size=4, unique=True)):
+        joined[pid] = draw(st.none() | _DAYS)
+        end = draw(st.sampled_from(["absent", "none", "day"]))
+        if end != "absent":
+            left[pid] = draw(_DAYS) if end == "day" else None
+        earlier = draw(st.lists(st.tuples(st.none() | _DAYS, _DAYS), max_size=3))
+        if earlier:
+            past[pid] = earlier
+    return joined, left, past
+
+
+@settings(max_examples=300, deadline=None)
+@given(memberships=_memberships(), pid=st.sampled_from(COUNCILS), day=_DAYS)
+def test_member_on_answers_as_the_memberships_listed_by_spans(
+    memberships: tuple[dict[str, Any], dict[str, Any], dict[str, Any]], pid: str, day: dt.date
+) -> None:
+    """`member_on`, the hot path's membership test, answers without listing the spans: it
+    agrees with reading the list `spans` gives, whatever the joins, leavings and earlier
+    memberships (a council never a member, the start of the agreement as the join, a
+    membership ending the day asked or the day after)."""
+    joined, left, past = memberships
+    session = Session(LAWS_PLAN)
+    cr = LAWS_PLAN.rulesets[0]
+    state = session.state.rulesets[0]
+    state.joined.update(joined)
+    state.left.update(left)
+    state.past.update(past)
+    listed = any(
+        j <= day and (end is None or day < end) for j, end in session.spans(cr, state, pid)
+    )
+    assert session.member_on(cr, state, pid, day) == listed
