@@ -781,21 +781,21 @@ class Session:
         left = st.left.get(e.council)
         if e.council in st.joined and (left is None or e.date < left):
             st.left[e.council] = e.date
-            st.left_why[e.council] = f"{e.type} {e.id}"
+            st.left_why[e.council] = f"{e.type}, event {e.id}"
 
     def _revocation(self, cr: CompiledRuleset, st: RulesetState, e: Event) -> None:
         eff = cr.ruleset.effective
         who = e.council
         if e.type != "agreement.revoked":  # agreement.ended, agreement.superseded
             if who == eff.owner:
-                self._end(st, e, f"{e.type} {e.id} from the owning body {who}")
+                self._end(st, e, f"{e.type} from the owning body {who}, event {e.id}")
             else:
                 self._withdraw(st, e)
             return
         revokers = eff.revokers
         if revokers == "owner":
             if who == eff.owner:
-                self._end(st, e, f"agreement.revoked {e.id} from the owning body {who}")
+                self._end(st, e, f"agreement.revoked from the owning body {who}, event {e.id}")
             else:
                 self._withdraw(st, e)
             return
@@ -816,7 +816,7 @@ class Session:
             ]
             everyone = "every council party"
         if not waiting:
-            self._end(st, e, f"agreement.revoked {e.id}, completing revocation by {everyone}")
+            self._end(st, e, f"agreement.revoked by {everyone}, the last of them in event {e.id}")
         else:
             self._withdraw(st, e)
 
