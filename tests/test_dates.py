@@ -232,6 +232,42 @@ def test_adding_months_keeps_the_day_or_clamps_to_the_months_last_day(
     assert result.day == min(start.day, last_day)
 
 
+def _month_ends(first: int, last: int) -> st.SearchStrategy[dt.date]:
+    """The last three days of a month (28-31): the days month arithmetic clamps."""
+    return st.builds(
+        lambda y, m, back: D(y, m, calendar.monthrange(y, m)[1] - back),
+        st.integers(first, last),
+        st.integers(1, 12),
+        st.integers(0, 2),
+    )
+
+
+@given(
+    st.one_of(st.dates(D(1900, 1, 1), D(2200, 12, 31)), _month_ends(1900, 2200)),
+    st.builds(
+        Duration,
+        years=st.integers(-LONGEST, LONGEST),
+        months=st.integers(-12 * LONGEST, 12 * LONGEST),
+        weeks=st.integers(-60, 60),
+        days=st.integers(-400, 400),
+    ),
+)
+@example(D(2016, 2, 29), Duration(years=1))
+@example(D(2000, 2, 29), Duration(years=100))  # 2100 is not a leap year
+@example(D(1996, 2, 29), Duration(years=4))  # 2000 is
+@example(D(1904, 2, 29), Duration(years=-4))
+@example(D(2013, 8, 31), Duration(months=6, days=1))  # clamped, then a day on
+@example(D(2015, 1, 31), Duration(months=-11))
+@example(D(2199, 12, 31), Duration(months=1))
+def test_add_equals_relativedelta(start: dt.date, duration: Duration) -> None:
+    """`add` does its own month arithmetic: the same answer as adding the duration's
+    `relativedelta` (years and months, clamped to the month's end, then weeks and days),
+    over two and a half centuries, both ways, with or without the memo."""
+    expected = start + duration.delta
+    assert add.__wrapped__(start, duration) == expected
+    assert add(start, duration) == expected
+
+
 @given(st.dates(D(1990, 1, 1), D(2090, 12, 31)), st.integers(0, 400))
 def test_adding_days_and_weeks_is_plain_day_arithmetic(start: dt.date, days: int) -> None:
     assert add(start, Duration(days=days)) == start + dt.timedelta(days=days)

@@ -151,15 +151,36 @@ def parse_duration(text: object) -> Duration:
     return Duration(years=y, months=mo, weeks=w, days=d)
 
 
+# Days in each month of a common year (index 1-12)
+_MONTH_DAYS = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
 @functools.lru_cache(maxsize=1024)
 def add(day: Date, duration: Duration) -> Date:
     """Add a duration; months clamp to the month's end (2013-08-31 + P6M = 2014-02-28).
 
-    Memoised (bounded): a pure function of immutable values, asked for the same trigger
-    days over and over when imprecise dates are refined, and its month arithmetic
-    (relativedelta) is slow."""
-    result: Date = day + duration.delta
-    return result
+    The years and months are added first, keeping the day of the month or clamping it to
+    the month's last day, then the weeks and days: the same answer as adding the
+    duration's `relativedelta` (tests/test_dates.py holds the two equal), at a tenth of
+    its cost. Memoised (bounded): asked for the same trigger days over and over when
+    imprecise dates are refined, and a hit costs less than the arithmetic."""
+    months = duration.years * 12 + duration.months
+    if months:
+        year, month0 = divmod(day.year * 12 + day.month - 1 + months, 12)
+        month = month0 + 1
+        dom = day.day
+        if dom > 28:
+            last = (
+                29
+                if month == 2 and year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+                else _MONTH_DAYS[month]
+            )
+            dom = min(dom, last)
+        day = _dt.date(year, month, dom)
+    days = duration.weeks * 7 + duration.days
+    if days:
+        day = day + _dt.timedelta(days)
+    return day
 
 
 def grace_end(end: Date, grace: Duration) -> Date:
