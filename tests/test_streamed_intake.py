@@ -245,6 +245,29 @@ def test_strict_mode_raises_the_same_problems(awkward: Path) -> None:
     assert [str(p) for p in got.value.problems] == [str(p) for p in want.value.problems]
 
 
+# the lines of the awkward file (the BOM's only where it is allowed: on line 1), the
+# review claims, and an event whose review nobody else claims
+_POOL = [*_awkward_lines()[1:], _review_claims()[0].replace(b"claim-9", b"solo")]
+_POOL += _review_claims()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from(_POOL), min_size=1, max_size=24))
+def test_both_readers_settle_repeated_ids_and_claimed_reviews_alike(lines: list[bytes]) -> None:
+    """`read_events` keeps each event and its line (as an int for a typed line) and
+    makes a `Location` only to report one; the streamed reader keeps offsets and reads
+    events again. Over any order and repetition of copies, conflicting ids and review
+    claims, both give the same events (with their sources), the same rejections (lines
+    and reasons, in order) and the same count of duplicates."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "events.jsonl"
+        path.write_bytes(b"\n".join(lines) + b"\n")
+        want = read_events(path, lenient=True)
+        got = read_events_streamed(path, lenient=True)
+        assert isinstance(got, StreamedIntake)
+        assert _summary(got) == _summary(want)
+
+
 def test_gzip_and_standard_input_are_spooled(awkward: Path, tmp_path: Path) -> None:
     zipped = tmp_path / "awkward.jsonl.gz"
     zipped.write_bytes(gzip.compress(awkward.read_bytes()))

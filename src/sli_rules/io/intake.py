@@ -19,7 +19,7 @@ import re
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import attrs
 
@@ -164,14 +164,14 @@ def _undecodable(raw: bytes, exc: UnicodeDecodeError) -> str:
 
 def _jsonl_records(
     handle: Iterable[bytes], file: str, typed: Typed | None = None
-) -> Iterator[tuple[Location, Any]]:
+) -> Iterator[Item]:
     """(where, record) for each line that is not blank. With `typed` (a catalogue's
-    `CompiledCatalogue.line`), a line it makes an event of comes as a `_Read`."""
+    `CompiledCatalogue.line`), a line it makes an event of comes as a `_Read` instead."""
     # Read as bytes: a record ends at a line feed only (a stray carriage return or form
     # feed does not split it), and a line that is not UTF-8 is reported, not fatal.
     for n, read in enumerate(handle, start=1):
         if typed is not None and (event := typed(read, f"{file}:{n}")) is not None:
-            yield Location(file, n), _Read(event)
+            yield _Read(event, file, n)
             continue
         item = _jsonl_record(read, n, file)
         if item is not None:
@@ -201,12 +201,21 @@ Typed = Callable[[bytes, str], Event | None]
 
 
 class _Read:
-    """A line that `CompiledCatalogue.line` made an event of: nothing left to check."""
+    """A line that `CompiledCatalogue.line` made an event of: nothing left to check.
 
-    __slots__ = ("event",)
+    It comes without a `Location`, which is made only if one is needed: intake keeps
+    nothing per line but the event (fewer objects for the garbage collector to visit)."""
 
-    def __init__(self, event: Event) -> None:
+    __slots__ = ("event", "file", "line")
+
+    def __init__(self, event: Event, file: str, line: int) -> None:
         self.event = event
+        self.file = file
+        self.line = line
+
+
+Item = tuple[Location, Any] | _Read
+"""A record read and where it was read from, or a line already made an event."""
 
 
 @attrs.frozen
@@ -214,9 +223,7 @@ class _Broken:
     reason: str
 
 
-def _gzip_records(
-    path: Path, file: str, typed: Typed | None = None
-) -> Iterator[tuple[Location, Any]]:
+def _gzip_records(path: Path, file: str, typed: Typed | None = None) -> Iterator[Item]:
     """Records from a gzipped file, JSON Lines or (for .csv.gz) CSV; lines are numbered
     in the uncompressed text."""
     if not path.exists():
@@ -365,12 +372,13 @@ def iter_records(
 ) -> Iterator[tuple[Location, Any]]:
     """Raw records from a path (.jsonl/.ndjson/.json lines, .csv or .parquet), a pandas
     DataFrame, or an iterable. `catalogue` fits table cells to the attributes' types."""
-    return _records(source, name, catalogue)
+    # without `typed`, every item is a (where, record) pair
+    return cast(Iterator[tuple[Location, Any]], _records(source, name, catalogue))
 
 
 def _records(
     source: Any, name: str | None, catalogue: Catalogue | None, typed: Typed | None = None
-) -> Iterator[tuple[Location, Any]]:
+) -> Iterator[Item]:
     """iter_records; with `typed`, JSON Lines that it makes events of come as `_Read`."""
     tabular = tabular_records(source, name, catalogue)
     if tabular is not None:
@@ -667,35 +675,57 @@ def read_events(
     absent attributes.
     """
     cat = catalogue or load_catalogue()
-    by_id: dict[str, tuple[Event, Location]] = {}
+    # Per accepted event, only the event and an int are kept: a `Location` (an object
+    # the garbage collector visits) is made only when one is reported.
+    by_id: dict[str, Event] = {}
+    where: dict[str, Location | int] = {}  # an int: the line of a `_Read`, in `jsonl`
+    jsonl = ""
+    claims: list[str] = []  # ids of events claiming a review, in the order first read
     conflicted: dict[str, list[tuple[Event, Location]]] = {}
     rejected: list[Rejected] = []
     duplicates = 0
     validate = validator(cat)
     records = _records(source, name, cat, compiled(cat).line)
-    for n, (loc, record) in enumerate(records, start=1):
+
+    def located(at: Location | int) -> Location:
+        return at if isinstance(at, Location) else Location(jsonl, at)
+
+    at: Location | int
+    for n, item in enumerate(records, start=1):
         if progress is not None and n % 1000 == 0:
             progress(n)  # records read so far, for a progress line
-        event: Event | None
-        reasons: list[str]
-        if type(record) is _Read:
-            event, reasons = record.event, []
+        if isinstance(item, _Read):
+            event: Event | None = item.event
+            at, jsonl = item.line, item.file
         else:
+            loc, record = item
             event, reasons = validate(record, str(loc))
-        if event is None:
-            rejected.append(Rejected(loc, tuple(reasons), record))
+            if event is None:
+                rejected.append(Rejected(loc, tuple(reasons), record))
+                continue
+            at = loc
+        assert event is not None
+        event_id = event.id
+        if conflicted and event_id in conflicted:
+            conflicted[event_id].append((event, located(at)))
             continue
-        if event.id in conflicted:
-            conflicted[event.id].append((event, loc))
-            continue
-        seen = by_id.get(event.id)
+        seen = by_id.get(event_id)
         if seen is None:
-            by_id[event.id] = (event, loc)
-        elif seen[0] == event:
+            by_id[event_id] = event
+            where[event_id] = at
+            if event.type in REVIEW_CLAIMS:
+                claims.append(event_id)
+        elif seen == event:
             duplicates += 1
         else:
-            conflicted[event.id] = [by_id.pop(event.id), (event, loc)]
-    duplicates += _same_reviews(by_id, rejected)
+            del by_id[event_id]
+            conflicted[event_id] = [(seen, located(where.pop(event_id))), (event, located(at))]
+    # the claims of events still accepted, in the order of `by_id`
+    claimed = {i: (by_id[i], located(where[i])) for i in claims if i in by_id}
+    duplicates += _same_reviews(claimed, rejected)
+    for event_id in claims:
+        if event_id not in claimed:
+            by_id.pop(event_id, None)
     for event_id, group in conflicted.items():
         lines = ", ".join(str(loc.line) for _, loc in group)
         for _event, loc in group:
@@ -712,5 +742,4 @@ def read_events(
     if rejected and not lenient:
         rejected.sort(key=lambda r: (r.location.file, r.location.line))
         raise EventError(Problem(r.location, "; ".join(r.reasons)) for r in rejected)
-    events = tuple(e for e, _ in by_id.values())
-    return Intake(events, tuple(rejected), duplicates)
+    return Intake(tuple(by_id.values()), tuple(rejected), duplicates)
