@@ -10,7 +10,7 @@ Three shortcuts, each a switch in engine/session.py so that these laws can turn 
   over, a span or membership is still to come) is noted as calm until the first day a
   period may begin, as a running period is.
 - `_DOZE_PASS`: a duty asleep of a rule that no event has reached since the last drain
-  (no trigger or fulfilment offered to the rule, no state ending, no succession) is
+  (no fulfilment or waiver offered to the rule, no state ending, no succession) is
   passed over without its note being compared, unless its party's memberships or the
   concern its breach raises may have changed.
 

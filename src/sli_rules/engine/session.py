@@ -465,7 +465,7 @@ class Session:
         # what drain() need not look at again (see _Asleep), per ruleset
         self._asleep = [_Asleep() for _ in plan.rulesets]
         # per ruleset, the rules whose duties an event may have changed since the last
-        # drain (a trigger or a fulfilment offered to them, a state's end, a succession):
+        # drain (a fulfilment or waiver offered to them, a state's end, a succession):
         # a duty asleep of another rule is passed over without its note being compared
         self._touched: list[set[str]] = [set() for _ in plan.rulesets]
         # the members of a council pattern are the registry's matching councils, each from
@@ -1067,7 +1067,8 @@ class Session:
             return  # a dated version not in force on the trigger's date: the rule starts nothing
         way = FAMILIES[family_of(rule)].trigger
         if way is not None:
-            self._touched[cr.index].add(rule.id)
+            # (not a mark in `_touched`: a trigger adds duties of its own event's key,
+            # never one already there, so it changes no duty a drain has noted)
             way(self, cr, st, rule, e)
 
     # -- each family's triggers (FAMILIES)
