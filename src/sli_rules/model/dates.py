@@ -5,6 +5,7 @@ One parser for each: every error names the legal forms.
 
 from __future__ import annotations
 
+import calendar
 import datetime as _dt
 import functools
 import re
@@ -151,10 +152,6 @@ def parse_duration(text: object) -> Duration:
     return Duration(years=y, months=mo, weeks=w, days=d)
 
 
-# Days in each month of a common year (index 1-12)
-_MONTH_DAYS = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
-
-
 @functools.lru_cache(maxsize=1024)
 def add(day: Date, duration: Duration) -> Date:
     """Add a duration; months clamp to the month's end (2013-08-31 + P6M = 2014-02-28).
@@ -169,13 +166,8 @@ def add(day: Date, duration: Duration) -> Date:
         year, month0 = divmod(day.year * 12 + day.month - 1 + months, 12)
         month = month0 + 1
         dom = day.day
-        if dom > 28:
-            last = (
-                29
-                if month == 2 and year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
-                else _MONTH_DAYS[month]
-            )
-            dom = min(dom, last)
+        if dom > 28:  # every month has 28 days: only a later day may need clamping
+            dom = min(dom, calendar.monthrange(year, month)[1])
         day = _dt.date(year, month, dom)
     days = duration.weeks * 7 + duration.days
     if days:
