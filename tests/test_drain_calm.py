@@ -30,6 +30,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import sli_rules
+import test_state_rules as state_rules
 from sli_rules import Plan, Session
 from sli_rules.engine import session as engine
 from strategies import (
@@ -366,3 +367,20 @@ def test_a_concern_resolved_while_a_breach_slept_hands_it_out_that_night() -> No
     drains = same_both_ways(LADDER_PLAN, nights, complete=True)
     settled = [nights[i][0] for i, d in enumerate(drains) if '"rule": "team-makeup"' in d]
     assert settled == [dt.date(2014, 3, 29)]
+
+
+def test_a_duty_asleep_that_its_state_ends_is_handed_out_that_night() -> None:
+    # Coventry is judged inadequate on 2015-05-01: it must seek support by 2015-11-01,
+    # and the duty sleeps, open. No event reaches the rule; a better judgement on
+    # 2015-08-10 ends the state, which discharges the duty: handed out that night, not
+    # when its due date passes.
+    records = [
+        state_rules.judged("j1", "2015-05-01", "inadequate"),
+        state_rules.judged("j2", "2015-08-10", "good"),
+    ]
+    nights = by_night(records, dt.date(2015, 4, 30), [31, 30, 31, 31, 30, 31, 30, 31])
+    assert nights[3][0] == dt.date(2015, 8, 31)
+    drains = same_both_ways(state_rules.PLAN, nights, complete=True)
+    settled = [nights[i][0] for i, d in enumerate(drains) if '"rule": "seek-support"' in d]
+    assert settled == [dt.date(2015, 8, 31)]
+    assert '"status": "discharged"' in drains[3]
